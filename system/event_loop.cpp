@@ -1,0 +1,106 @@
+#include "system/event_loop.h"
+
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <climits>
+#include <cstring>
+#include <memory>
+
+namespace kemu {
+
+EventLoop::EventLoop(std::mutex& machine_lock, TimerQueue& timers)
+    : lock_(machine_lock), timers_(timers) {}
+
+EventLoop::~EventLoop() { timers_.set_wakeup(nullptr); }
+
+Result<void> EventLoop::init() {
+    epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
+    wake_.reset(eventfd(0, EFD_CLOEXEC | EFD_NONBLOCK));
+    if (!epoll_.valid() || !wake_.valid())
+        return Error(std::string("cannot create event loop: ") + std::strerror(errno));
+    epoll_event ev{};
+    ev.events = EPOLLIN;
+    ev.data.fd = wake_.get();
+    if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, wake_.get(), &ev) < 0)
+        return Error(std::string("cannot create event loop: ") + std::strerror(errno));
+    timers_.set_wakeup([this] { notify(); });
+    return ok();
+}
+
+Result<void> EventLoop::add_fd(int fd, uint32_t events, FdHandler handler) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.fd = fd;
+    if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) < 0)
+        return Error(std::string("cannot watch fd: ") + std::strerror(errno));
+    handlers_[fd] = std::make_shared<FdHandler>(std::move(handler));
+    return ok();
+}
+
+void EventLoop::modify_fd(int fd, uint32_t events) {
+    epoll_event ev{};
+    ev.events = events;
+    ev.data.fd = fd;
+    epoll_ctl(epoll_.get(), EPOLL_CTL_MOD, fd, &ev);
+}
+
+void EventLoop::remove_fd(int fd) {
+    if (handlers_.erase(fd)) epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+}
+
+void EventLoop::post(std::function<void()> fn) {
+    {
+        std::lock_guard<std::mutex> g(posted_lock_);
+        posted_.push_back(std::move(fn));
+    }
+    notify();
+}
+
+void EventLoop::notify() {
+    uint64_t one = 1;
+    ssize_t n = write(wake_.get(), &one, sizeof one);
+    (void)n;  // EAGAIN means a wake-up is already pending
+}
+
+void EventLoop::run_once(int64_t max_wait_ns) {
+    int64_t wait_ns = max_wait_ns;
+    int64_t deadline = timers_.next_deadline();
+    if (deadline != INT64_MAX) wait_ns = std::min(wait_ns, std::max<int64_t>(0, deadline - timers_.now_ns()));
+    // Round up so a timer 0.5 ms away does not spin.
+    int timeout_ms = wait_ns < 0 ? -1 : int(std::min<int64_t>((wait_ns + 999999) / 1000000, INT_MAX));
+
+    epoll_event events[32];
+    lock_.unlock();
+    int n = epoll_wait(epoll_.get(), events, 32, timeout_ms);
+    lock_.lock();
+
+    for (int i = 0; i < n; i++) {
+        int fd = events[i].data.fd;
+        if (fd == wake_.get()) {
+            uint64_t v;
+            ssize_t r = read(wake_.get(), &v, sizeof v);
+            (void)r;
+            continue;
+        }
+        auto it = handlers_.find(fd);
+        if (it == handlers_.end()) continue;
+        std::shared_ptr<FdHandler> h = it->second;  // survives remove_fd() inside the handler
+        (*h)(events[i].events);
+    }
+    std::vector<std::function<void()>> posted;
+    {
+        std::lock_guard<std::mutex> g(posted_lock_);
+        posted.swap(posted_);
+    }
+    for (auto& fn : posted) fn();
+    timers_.run_expired();
+}
+
+void EventLoop::run_until(const std::function<bool()>& done) {
+    while (!quit_ && !done()) run_once(-1);
+}
+
+}  // namespace kemu

@@ -1,0 +1,150 @@
+#include "system/address_space.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+namespace kemu {
+namespace {
+
+struct Recorder {
+    std::vector<std::tuple<uint64_t, uint64_t, unsigned>> writes;  // offset, value, size
+    std::vector<std::pair<uint64_t, unsigned>> reads;
+    IoOps ops(unsigned impl_min, unsigned impl_max, unsigned valid_min = 1, unsigned valid_max = 8) {
+        IoOps o;
+        o.read = [this](uint64_t off, unsigned size) {
+            reads.push_back({off, size});
+            return 0x1122334455667788ull >> (8 * (off & 7));
+        };
+        o.write = [this](uint64_t off, uint64_t v, unsigned size) { writes.push_back({off, v, size}); };
+        o.impl = {impl_min, impl_max, true};
+        o.valid = {valid_min, valid_max, true};
+        return o;
+    }
+};
+
+TEST(AddressSpace, RamReadWriteAndUnassigned) {
+    std::vector<uint8_t> ram(0x1000);
+    auto region = MemoryRegion::ram("ram", ram.data(), ram.size());
+    AddressSpace as("memory", 1ull << 32);
+    ASSERT_TRUE(as.map(0x10000, &region).ok());
+    EXPECT_EQ(as.write(0x10004, 4, 0xdeadbeef), MemTxResult::Ok);
+    EXPECT_EQ(ram[4], 0xef);
+    EXPECT_EQ(ram[7], 0xde);
+    uint64_t v = 0;
+    EXPECT_EQ(as.read(0x10004, 2, &v), MemTxResult::Ok);
+    EXPECT_EQ(v, 0xbeefu);
+    EXPECT_EQ(as.read(0x20000, 4, &v), MemTxResult::Unassigned);
+    EXPECT_EQ(v, 0xffffffffu);
+}
+
+TEST(AddressSpace, OverlapAtSamePriorityIsRejectedNamingBoth) {
+    std::vector<uint8_t> a(0x1000), b(0x1000);
+    auto ra = MemoryRegion::ram("alpha", a.data(), a.size());
+    auto rb = MemoryRegion::ram("beta", b.data(), b.size());
+    AddressSpace as("memory", 1ull << 32);
+    ASSERT_TRUE(as.map(0, &ra).ok());
+    auto r = as.map(0x800, &rb);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message().find("alpha"), std::string::npos);
+    EXPECT_NE(r.error().message().find("beta"), std::string::npos);
+}
+
+TEST(AddressSpace, HigherPriorityShadowsAndUnmapRestores) {
+    std::vector<uint8_t> low(0x3000, 0x11), high(0x1000, 0x22);
+    auto rl = MemoryRegion::ram("low", low.data(), low.size());
+    auto rh = MemoryRegion::rom("high", high.data(), high.size());
+    AddressSpace as("memory", 1ull << 32);
+    ASSERT_TRUE(as.map(0, &rl).ok());
+    ASSERT_TRUE(as.map(0x1000, &rh, 1).ok());
+    ASSERT_EQ(as.flat_view().ranges.size(), 3u);
+    EXPECT_EQ(as.flat_view().ranges[2].offset_in_region, 0x2000u);
+    uint64_t v;
+    (void)as.read(0x1000, 1, &v);
+    EXPECT_EQ(v, 0x22u);
+    (void)as.write(0x1000, 1, 0x33);  // ROM ignores guest writes
+    EXPECT_EQ(high[0], 0x22);
+    as.unmap(&rh);
+    ASSERT_EQ(as.flat_view().ranges.size(), 1u);
+    (void)as.read(0x1000, 1, &v);
+    EXPECT_EQ(v, 0x11u);
+}
+
+TEST(AddressSpace, WideAccessIsSplitToImplementedSize) {
+    Recorder rec;
+    auto region = MemoryRegion::io("uart", 8, rec.ops(1, 1));
+    AddressSpace io("io", 0x10000);
+    ASSERT_TRUE(io.map(0x3f8, &region).ok());
+    ASSERT_EQ(io.write(0x3f8, 2, 0xabcd), MemTxResult::Ok);
+    ASSERT_EQ(rec.writes.size(), 2u);
+    EXPECT_EQ(rec.writes[0], std::make_tuple(uint64_t(0), uint64_t(0xcd), 1u));
+    EXPECT_EQ(rec.writes[1], std::make_tuple(uint64_t(1), uint64_t(0xab), 1u));
+    uint64_t v;
+    ASSERT_EQ(io.read(0x3f9, 2, &v), MemTxResult::Ok);
+    EXPECT_EQ(rec.reads.size(), 2u);
+    EXPECT_EQ(v, 0x6677u);  // bytes at offsets 1 and 2 of the pattern
+}
+
+TEST(AddressSpace, NarrowAccessIsWidened) {
+    Recorder rec;
+    auto region = MemoryRegion::io("pm", 16, rec.ops(4, 4));
+    AddressSpace io("io", 0x10000);
+    ASSERT_TRUE(io.map(0x600, &region).ok());
+    uint64_t v;
+    ASSERT_EQ(io.read(0x602, 1, &v), MemTxResult::Ok);
+    ASSERT_EQ(rec.reads.size(), 1u);
+    EXPECT_EQ(rec.reads[0], std::make_pair(uint64_t(0), 4u));
+    EXPECT_EQ(v, 0x66u);
+    ASSERT_EQ(io.write(0x605, 1, 0x5a), MemTxResult::Ok);
+    EXPECT_EQ(rec.writes[0], std::make_tuple(uint64_t(4), uint64_t(0x5a00), 4u));
+}
+
+TEST(AddressSpace, InvalidSizeReadsAllOnesAndSkipsHandler) {
+    Recorder rec;
+    auto region = MemoryRegion::io("dword-only", 8, rec.ops(4, 4, 4, 4));
+    AddressSpace io("io", 0x10000);
+    ASSERT_TRUE(io.map(0xcf8, &region).ok());
+    uint64_t v = 0;
+    EXPECT_EQ(io.read(0xcf8, 1, &v), MemTxResult::Invalid);
+    EXPECT_EQ(v, 0xffu);
+    EXPECT_TRUE(rec.reads.empty());
+}
+
+TEST(AddressSpace, BulkCopyAcrossRamAndHostPointer) {
+    std::vector<uint8_t> a(0x1000), b(0x1000);
+    auto ra = MemoryRegion::ram("a", a.data(), a.size());
+    auto rb = MemoryRegion::ram("b", b.data(), b.size());
+    AddressSpace as("memory", 1ull << 32);
+    ASSERT_TRUE(as.map(0, &ra).ok());
+    ASSERT_TRUE(as.map(0x1000, &rb).ok());
+    std::vector<uint8_t> data(16, 0x5a);
+    EXPECT_EQ(as.write_bytes(0xff8, data), MemTxResult::Ok);
+    EXPECT_EQ(a[0xfff], 0x5a);
+    EXPECT_EQ(b[7], 0x5a);
+    EXPECT_EQ(b[8], 0);
+    EXPECT_EQ(as.host_pointer(0x1000, 0x1000), b.data());
+    EXPECT_EQ(as.host_pointer(0xff8, 16), nullptr);
+}
+
+struct CountingListener : MemoryListener {
+    size_t commits = 0, last_ranges = 0;
+    void commit(const FlatView&, const FlatView& v) override {
+        commits++;
+        last_ranges = v.ranges.size();
+    }
+};
+
+TEST(AddressSpace, ListenersSeeEveryNewView) {
+    std::vector<uint8_t> a(0x1000);
+    auto ra = MemoryRegion::ram("a", a.data(), a.size());
+    AddressSpace as("memory", 1ull << 32);
+    CountingListener l;
+    as.add_listener(&l);
+    EXPECT_EQ(l.commits, 1u);
+    ASSERT_TRUE(as.map(0, &ra).ok());
+    EXPECT_EQ(l.commits, 2u);
+    EXPECT_EQ(l.last_ranges, 1u);
+}
+
+}  // namespace
+}  // namespace kemu
