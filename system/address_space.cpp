@@ -9,7 +9,9 @@ namespace kemu {
 
 namespace {
 
-uint64_t all_ones(unsigned size) { return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1; }
+uint64_t all_ones(unsigned size) {
+    return size >= 8 ? ~0ull : (1ull << (size * 8)) - 1;
+}
 
 bool overlaps(uint64_t a, uint64_t a_size, uint64_t b, uint64_t b_size) {
     return a < b + b_size && b < a + a_size;
@@ -30,10 +32,10 @@ AddressSpace::AddressSpace(std::string name, uint64_t size)
 
 Result<void> AddressSpace::map(uint64_t base, MemoryRegion* region, int priority) {
     if (region->size() == 0 || base + region->size() > size_ || base + region->size() < base)
-        return Error(name_ + ": region '" + region->name() + "' does not fit at 0x" +
-                     hex(base));
+        return Error(name_ + ": region '" + region->name() + "' does not fit at 0x" + hex(base));
     for (const Mapping& m : mappings_) {
-        if (m.region == region) return Error(name_ + ": region '" + region->name() + "' mapped twice");
+        if (m.region == region)
+            return Error(name_ + ": region '" + region->name() + "' mapped twice");
         if (m.priority == priority && overlaps(base, region->size(), m.base, m.region->size()))
             return Error(name_ + ": region '" + region->name() + "' at 0x" + hex(base) +
                          " overlaps '" + m.region->name() + "' at 0x" + hex(m.base));
@@ -86,7 +88,8 @@ void AddressSpace::rebuild() {
     }
     std::shared_ptr<const FlatView> old = std::move(view_);
     view_ = std::move(view);
-    for (MemoryListener* l : listeners_) l->commit(*old, *view_);
+    for (MemoryListener* l : listeners_)
+        l->commit(*old, *view_);
 }
 
 void AddressSpace::add_listener(MemoryListener* listener) {
@@ -167,7 +170,8 @@ MemTxResult AddressSpace::write(uint64_t addr, unsigned size, uint64_t data) con
     const FlatRange* r = view_->lookup(addr);
     if (!r) return MemTxResult::Unassigned;
     if (addr + size > r->end()) {
-        for (unsigned i = 0; i < size; i++) (void)write(addr + i, 1, (data >> (i * 8)) & 0xff);
+        for (unsigned i = 0; i < size; i++)
+            (void)write(addr + i, 1, (data >> (i * 8)) & 0xff);
         return MemTxResult::Ok;
     }
     switch (r->region->kind()) {
@@ -190,7 +194,8 @@ MemTxResult AddressSpace::read_bytes(uint64_t addr, std::span<uint8_t> out) cons
         const FlatRange* r = view_->lookup(a);
         if (r && r->region->is_ram_backed()) {
             size_t n = std::min<uint64_t>(out.size() - done, r->end() - a);
-            std::memcpy(out.data() + done, r->region->host() + (a - r->start + r->offset_in_region), n);
+            std::memcpy(out.data() + done, r->region->host() + (a - r->start + r->offset_in_region),
+                        n);
             done += n;
             continue;
         }
@@ -212,7 +217,8 @@ MemTxResult AddressSpace::write_bytes(uint64_t addr, std::span<const uint8_t> in
                                   (force_rom && r->region->kind() == MemoryRegion::Kind::Rom));
         if (writable_ram) {
             size_t n = std::min<uint64_t>(in.size() - done, r->end() - a);
-            std::memcpy(r->region->host() + (a - r->start + r->offset_in_region), in.data() + done, n);
+            std::memcpy(r->region->host() + (a - r->start + r->offset_in_region), in.data() + done,
+                        n);
             done += n;
             continue;
         }

@@ -34,7 +34,7 @@ struct FlatView {
 
 // Told about every new FlatView (KVM keeps its memslots in step with RAM ranges).
 class MemoryListener {
-public:
+  public:
     virtual ~MemoryListener() = default;
     virtual void commit(const FlatView& old_view, const FlatView& new_view) = 0;
 };
@@ -42,7 +42,7 @@ public:
 enum class MemTxResult { Ok, Unassigned, Invalid };
 
 class AddressSpace {
-public:
+  public:
     AddressSpace(std::string name, uint64_t size);
 
     const std::string& name() const { return name_; }
@@ -61,7 +61,8 @@ public:
     // Bulk copies for loaders and DMA; RAM/ROM by memcpy, I/O byte by byte.
     // `write_bytes` with `force_rom` also writes ROM (firmware and kernel loading).
     MemTxResult read_bytes(uint64_t addr, std::span<uint8_t> out) const;
-    MemTxResult write_bytes(uint64_t addr, std::span<const uint8_t> in, bool force_rom = false) const;
+    MemTxResult write_bytes(uint64_t addr, std::span<const uint8_t> in,
+                            bool force_rom = false) const;
 
     // Host pointer for [addr, addr+len) when it lies within one RAM/ROM range, else null.
     uint8_t* host_pointer(uint64_t addr, uint64_t len) const;
@@ -70,7 +71,7 @@ public:
     void add_listener(MemoryListener* listener);
     void remove_listener(MemoryListener* listener);
 
-private:
+  private:
     struct Mapping {
         uint64_t base;
         MemoryRegion* region;

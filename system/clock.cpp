@@ -29,7 +29,8 @@ void VirtualClock::resume() {
 
 int64_t TimerQueue::next_deadline() const {
     int64_t next = INT64_MAX;
-    for (const Timer* t : pending_) next = std::min(next, t->deadline_);
+    for (const Timer* t : pending_)
+        next = std::min(next, t->deadline_);
     return next;
 }
 
@@ -39,7 +40,9 @@ void TimerQueue::add(Timer* t) {
     if (earlier && wakeup_) wakeup_();
 }
 
-void TimerQueue::remove(Timer* t) { pending_.erase(std::remove(pending_.begin(), pending_.end(), t), pending_.end()); }
+void TimerQueue::remove(Timer* t) {
+    pending_.erase(std::remove(pending_.begin(), pending_.end(), t), pending_.end());
+}
 
 void TimerQueue::run_expired() {
     // A callback may arm or cancel any timer, so pick one expired timer at a time.

@@ -9,43 +9,43 @@
 namespace kemu {
 
 class Clock {
-public:
+  public:
     virtual ~Clock() = default;
     virtual int64_t now_ns() const = 0;
 };
 
 // CLOCK_MONOTONIC.
 class HostClock final : public Clock {
-public:
+  public:
     int64_t now_ns() const override;
 };
 
 // Guest time: host monotonic time that stands still while the VM is paused.
 class VirtualClock final : public Clock {
-public:
+  public:
     int64_t now_ns() const override;
     void pause();
     void resume();
 
-private:
+  private:
     HostClock host_;
-    int64_t offset_ = 0;     // subtracted from host time
+    int64_t offset_ = 0;      // subtracted from host time
     int64_t paused_at_ = -1;  // host time when paused, or -1 when running
 };
 
 class ManualClock final : public Clock {
-public:
+  public:
     int64_t now_ns() const override { return now_; }
     void step(int64_t ns) { now_ += ns; }
 
-private:
+  private:
     int64_t now_ = 0;
 };
 
 class Timer;
 
 class TimerQueue {
-public:
+  public:
     explicit TimerQueue(const Clock& clock) : clock_(clock) {}
 
     const Clock& clock() const { return clock_; }
@@ -58,7 +58,7 @@ public:
     // the event loop can shorten its sleep (it may be called from a vCPU thread).
     void set_wakeup(std::function<void()> wakeup) { wakeup_ = std::move(wakeup); }
 
-private:
+  private:
     friend class Timer;
     void add(Timer* t);
     void remove(Timer* t);
@@ -69,7 +69,7 @@ private:
 };
 
 class Timer {
-public:
+  public:
     Timer(TimerQueue& queue, std::function<void()> callback)
         : queue_(queue), callback_(std::move(callback)) {}
     ~Timer() { cancel(); }
@@ -83,7 +83,7 @@ public:
     bool pending() const { return pending_; }
     int64_t deadline() const { return deadline_; }
 
-private:
+  private:
     friend class TimerQueue;
     TimerQueue& queue_;
     std::function<void()> callback_;

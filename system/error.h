@@ -12,22 +12,24 @@ namespace kemu {
 
 // A short message, optionally prefixed with context ("-m foo: invalid size").
 class Error {
-public:
+  public:
     explicit Error(std::string message) : message_(std::move(message)) {}
 
     const std::string& message() const { return message_; }
 
     // Returns a copy whose message reads "<context>: <message>".
-    Error with_context(const std::string& context) const { return Error(context + ": " + message_); }
+    Error with_context(const std::string& context) const {
+        return Error(context + ": " + message_);
+    }
 
-private:
+  private:
     std::string message_;
 };
 
 // std::expected-shaped result; replace with std::expected when we move to C++23.
 template <typename T>
 class [[nodiscard]] Result {
-public:
+  public:
     Result(T value) : state_(std::move(value)) {}
     Result(Error error) : state_(std::move(error)) {}
 
@@ -44,13 +46,13 @@ public:
 
     const Error& error() const { return std::get<1>(state_); }
 
-private:
+  private:
     std::variant<T, Error> state_;
 };
 
 template <>
 class [[nodiscard]] Result<void> {
-public:
+  public:
     Result() = default;
     Result(Error error) : error_(std::move(error)) {}
 
@@ -58,18 +60,20 @@ public:
     explicit operator bool() const { return ok(); }
     const Error& error() const { return *error_; }
 
-private:
+  private:
     std::optional<Error> error_;
 };
 
-inline Result<void> ok() { return {}; }
+inline Result<void> ok() {
+    return {};
+}
 
 }  // namespace kemu
 
 // Early return on failure: KEMU_TRY(x, expr) binds x to the value or returns the error.
-#define KEMU_TRY_VOID(expr)                                 \
-    do {                                                    \
-        auto kemu_try_result_ = (expr);                     \
+#define KEMU_TRY_VOID(expr)                                          \
+    do {                                                             \
+        auto kemu_try_result_ = (expr);                              \
         if (!kemu_try_result_.ok()) return kemu_try_result_.error(); \
     } while (0)
 

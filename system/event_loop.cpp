@@ -14,7 +14,9 @@ namespace kemu {
 EventLoop::EventLoop(std::mutex& machine_lock, TimerQueue& timers)
     : lock_(machine_lock), timers_(timers) {}
 
-EventLoop::~EventLoop() { timers_.set_wakeup(nullptr); }
+EventLoop::~EventLoop() {
+    timers_.set_wakeup(nullptr);
+}
 
 Result<void> EventLoop::init() {
     epoll_.reset(epoll_create1(EPOLL_CLOEXEC));
@@ -68,9 +70,11 @@ void EventLoop::notify() {
 void EventLoop::run_once(int64_t max_wait_ns) {
     int64_t wait_ns = max_wait_ns;
     int64_t deadline = timers_.next_deadline();
-    if (deadline != INT64_MAX) wait_ns = std::min(wait_ns, std::max<int64_t>(0, deadline - timers_.now_ns()));
+    if (deadline != INT64_MAX)
+        wait_ns = std::min(wait_ns, std::max<int64_t>(0, deadline - timers_.now_ns()));
     // Round up so a timer 0.5 ms away does not spin.
-    int timeout_ms = wait_ns < 0 ? -1 : int(std::min<int64_t>((wait_ns + 999999) / 1000000, INT_MAX));
+    int timeout_ms =
+        wait_ns < 0 ? -1 : int(std::min<int64_t>((wait_ns + 999999) / 1000000, INT_MAX));
 
     epoll_event events[32];
     lock_.unlock();
@@ -95,12 +99,14 @@ void EventLoop::run_once(int64_t max_wait_ns) {
         std::lock_guard<std::mutex> g(posted_lock_);
         posted.swap(posted_);
     }
-    for (auto& fn : posted) fn();
+    for (auto& fn : posted)
+        fn();
     timers_.run_expired();
 }
 
 void EventLoop::run_until(const std::function<bool()>& done) {
-    while (!quit_ && !done()) run_once(-1);
+    while (!quit_ && !done())
+        run_once(-1);
 }
 
 }  // namespace kemu

@@ -17,7 +17,7 @@
 namespace kemu {
 
 class EventLoop {
-public:
+  public:
     using FdHandler = std::function<void(uint32_t epoll_events)>;
 
     EventLoop(std::mutex& machine_lock, TimerQueue& timers);
@@ -41,12 +41,15 @@ public:
     // The caller holds the machine lock.
     void run_once(int64_t max_wait_ns);
     void run_until(const std::function<bool()>& done);
-    void request_quit() { quit_ = true; notify(); }
+    void request_quit() {
+        quit_ = true;
+        notify();
+    }
     bool quit_requested() const { return quit_; }
 
     TimerQueue& timers() { return timers_; }
 
-private:
+  private:
     std::mutex& lock_;
     TimerQueue& timers_;
     UniqueFd epoll_;

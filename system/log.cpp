@@ -53,7 +53,9 @@ std::string log_items_help() {
     return out;
 }
 
-void log_set_mask(uint64_t mask) { g_mask = mask; }
+void log_set_mask(uint64_t mask) {
+    g_mask = mask;
+}
 
 Result<void> log_set_file(const std::string& path) {
     if (path.empty()) return ok();
@@ -64,7 +66,9 @@ Result<void> log_set_file(const std::string& path) {
     return ok();
 }
 
-bool log_enabled(LogItem item) { return g_mask.load(std::memory_order_relaxed) & (1ull << unsigned(item)); }
+bool log_enabled(LogItem item) {
+    return g_mask.load(std::memory_order_relaxed) & (1ull << unsigned(item));
+}
 
 void log_printf(LogItem item, const char* fmt, ...) {
     if (!log_enabled(item)) return;

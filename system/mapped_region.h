@@ -10,7 +10,7 @@
 namespace kemu {
 
 class MappedRegion {
-public:
+  public:
     MappedRegion() = default;
     MappedRegion(void* base, size_t size) : base_(base), size_(size) {}
     MappedRegion(MappedRegion&& o) noexcept
@@ -29,8 +29,8 @@ public:
 
     // Anonymous private zero-filled memory; returns an empty region on failure.
     static MappedRegion anonymous(size_t size) {
-        void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE,
-                       -1, 0);
+        void* p = mmap(nullptr, size, PROT_READ | PROT_WRITE,
+                       MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0);
         if (p == MAP_FAILED) return {};
         return MappedRegion(p, size);
     }
@@ -39,7 +39,7 @@ public:
     size_t size() const { return size_; }
     bool valid() const { return base_ != nullptr; }
 
-private:
+  private:
     void unmap() {
         if (base_) munmap(base_, size_);
         base_ = nullptr;

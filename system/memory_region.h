@@ -27,7 +27,7 @@ struct IoOps {
 };
 
 class MemoryRegion {
-public:
+  public:
     enum class Kind { Ram, Rom, Io };
 
     // RAM and ROM are backed by host memory the caller owns and keeps alive.
@@ -54,7 +54,7 @@ public:
     uint8_t* host() const { return host_; }
     const IoOps& ops() const { return ops_; }
 
-private:
+  private:
     MemoryRegion(Kind kind, std::string name, uint64_t size, uint8_t* host, IoOps ops)
         : kind_(kind), name_(std::move(name)), size_(size), host_(host), ops_(std::move(ops)) {}
 

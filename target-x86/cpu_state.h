@@ -8,7 +8,24 @@
 
 namespace kemu {
 
-enum Gpr : unsigned { RAX, RCX, RDX, RBX, RSP, RBP, RSI, RDI, R8, R9, R10, R11, R12, R13, R14, R15 };
+enum Gpr : unsigned {
+    RAX,
+    RCX,
+    RDX,
+    RBX,
+    RSP,
+    RBP,
+    RSI,
+    RDI,
+    R8,
+    R9,
+    R10,
+    R11,
+    R12,
+    R13,
+    R14,
+    R15
+};
 
 // A segment register with its hidden descriptor cache (SDM vol. 3 3.4.3).
 struct Segment {
@@ -20,8 +37,8 @@ struct Segment {
     uint8_t dpl = 0;
     bool present = true;
     bool avl = false;
-    bool l = false;           // 64-bit code segment
-    bool db = false;          // default operand size 32-bit
+    bool l = false;   // 64-bit code segment
+    bool db = false;  // default operand size 32-bit
     bool g = false;
     bool unusable = false;
 };

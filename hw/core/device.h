@@ -12,7 +12,7 @@
 namespace kemu {
 
 class Device {
-public:
+  public:
     explicit Device(std::string name) : name_(std::move(name)) {}
     virtual ~Device() = default;
     Device(const Device&) = delete;
@@ -34,7 +34,7 @@ public:
     // Extra lines for `info qtree` (ports, IRQ, properties), one per entry.
     virtual std::string describe() const { return {}; }
 
-private:
+  private:
     std::string name_;
 };
 

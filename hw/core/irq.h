@@ -8,7 +8,7 @@
 namespace kemu {
 
 class IrqLine {
-public:
+  public:
     using Sink = std::function<void(bool level)>;
 
     IrqLine() = default;
@@ -32,7 +32,7 @@ public:
     }
     bool level() const { return level_; }
 
-private:
+  private:
     Sink sink_;
     bool level_ = false;
 };

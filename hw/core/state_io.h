@@ -15,7 +15,7 @@
 namespace kemu {
 
 class StateWriter {
-public:
+  public:
     void u8(uint8_t v) { raw(&v, 1); }
     void u16(uint16_t v) { raw(&v, 2); }
     void u32(uint32_t v) { raw(&v, 4); }
@@ -27,7 +27,7 @@ public:
     }
     const std::vector<uint8_t>& data() const { return data_; }
 
-private:
+  private:
     void raw(const void* p, size_t n) {
         auto* b = static_cast<const uint8_t*>(p);
         data_.insert(data_.end(), b, b + n);
@@ -36,7 +36,7 @@ private:
 };
 
 class StateReader {
-public:
+  public:
     explicit StateReader(std::span<const uint8_t> data) : data_(data) {}
 
     // Each getter sets the sticky failure flag on a short stream and returns 0.
@@ -62,7 +62,7 @@ public:
         return ok();
     }
 
-private:
+  private:
     template <typename T>
     T get() {
         T v{};

@@ -1,0 +1,246 @@
+#include "target-x86/cpuid.h"
+
+#include <cpuid.h>
+
+#include <algorithm>
+#include <bit>
+#include <cstring>
+
+namespace kemu {
+
+namespace {
+
+constexpr CpuFeature kFeatures[] = {
+#define CPUID_FEATURE(name, leaf, subleaf, reg, bit) {name, leaf, subleaf, reg, bit},
+#include "target-x86/cpuid_features.def"
+#undef CPUID_FEATURE
+};
+
+constexpr CpuModel kModels[] = {
+#define CPU_MODEL(name, vendor, family, model, stepping, level, xlevel, passthrough, desc, \
+                  features)                                                                \
+    {name, vendor, family, model, stepping, level, xlevel, passthrough, desc, features},
+#include "target-x86/cpu_models.def"
+#undef CPU_MODEL
+};
+
+constexpr const char* kBrandString = "kemu Virtual CPU";
+
+// Number of bits needed to hold values 0..n-1 (the x2APIC ID field widths).
+unsigned field_width(unsigned n) {
+    return n <= 1 ? 0 : unsigned(std::bit_width(n - 1));
+}
+
+void set_feature(CpuidTable& t, const CpuFeature& f, bool on) {
+    CpuidEntry* e = t.find(f.leaf, f.subleaf);
+    if (!e) return;
+    if (on)
+        e->regs[f.reg] |= 1u << f.bit;
+    else
+        e->regs[f.reg] &= ~(1u << f.bit);
+}
+
+void put_string(uint32_t* regs, const char* s, size_t len) {
+    char buf[16] = {};
+    std::memcpy(buf, s, std::min(len, sizeof buf));
+    std::memcpy(regs, buf, 16);
+}
+
+uint32_t signature(const CpuModel& m) {
+    unsigned base_family = std::min(m.family, 15u);
+    unsigned ext_family = m.family > 15 ? m.family - 15 : 0;
+    return (m.stepping & 0xf) | (m.model & 0xf) << 4 | base_family << 8 | (m.model >> 4) << 16 |
+           ext_family << 20;
+}
+
+CpuidEntry host_leaf(uint32_t function, uint32_t index) {
+    CpuidEntry e{function, index, false, {}};
+    __cpuid_count(function, index, e.regs[EAX], e.regs[EBX], e.regs[ECX], e.regs[EDX]);
+    return e;
+}
+
+void add_topology_leaves(CpuidTable& t, const CpuTopology& topo, uint32_t max_leaf) {
+    unsigned thread_bits = field_width(topo.threads);
+    unsigned core_bits = field_width(topo.cores);
+    unsigned per_package = topo.cores * topo.threads;
+    if (CpuidEntry* l1 = t.find(1)) {
+        l1->regs[EBX] = (l1->regs[EBX] & 0xffff) | (per_package & 0xff) << 16;
+        if (per_package > 1) l1->regs[EDX] |= 1u << 28;  // HTT: the count field is valid
+    }
+    if (max_leaf >= 4) {
+        // Deterministic cache parameters: L1d, L1i, L2, then the null terminator.
+        struct Cache {
+            unsigned type, level, ways, sets;
+        };
+        constexpr Cache kCaches[] = {{1, 1, 8, 64}, {2, 1, 8, 64}, {3, 2, 16, 1024}};
+        std::erase_if(t.entries, [](const CpuidEntry& e) { return e.function == 4; });
+        for (unsigned i = 0; i <= 3; i++) {
+            CpuidEntry e{4, i, true, {}};
+            if (i < 3) {
+                const Cache& c = kCaches[i];
+                e.regs[EAX] = c.type | c.level << 5 | 1u << 8 | (topo.threads - 1) << 14 |
+                              ((topo.cores - 1) & 0x3f) << 26;
+                e.regs[EBX] = 63 | (c.ways - 1) << 22;  // 64-byte lines, one partition
+                e.regs[ECX] = c.sets - 1;
+            }
+            t.entries.push_back(e);
+        }
+    }
+    if (max_leaf >= 0xb) {
+        std::erase_if(t.entries, [](const CpuidEntry& e) { return e.function == 0xb; });
+        t.entries.push_back({0xb, 0, true, {thread_bits, topo.threads, 1u << 8, 0}});
+        t.entries.push_back({0xb, 1, true, {thread_bits + core_bits, per_package, 2u << 8 | 1, 0}});
+        t.entries.push_back({0xb, 2, true, {0, 0, 2, 0}});
+    }
+}
+
+}  // namespace
+
+const CpuidEntry* CpuidTable::find(uint32_t function, uint32_t index) const {
+    for (const CpuidEntry& e : entries)
+        if (e.function == function && (!e.indexed || e.index == index)) return &e;
+    return nullptr;
+}
+
+CpuidEntry* CpuidTable::find(uint32_t function, uint32_t index) {
+    return const_cast<CpuidEntry*>(static_cast<const CpuidTable*>(this)->find(function, index));
+}
+
+std::span<const CpuFeature> cpu_features() {
+    return kFeatures;
+}
+
+const CpuFeature* find_cpu_feature(std::string_view name) {
+    for (const CpuFeature& f : kFeatures) {
+        // QEMU accepts both spellings of multi-word names (lahf_lm, lahf-lm).
+        std::string canonical(name);
+        std::replace(canonical.begin(), canonical.end(), '_', '-');
+        if (canonical == f.name) return &f;
+    }
+    return nullptr;
+}
+
+std::span<const CpuModel> cpu_models() {
+    return kModels;
+}
+
+const CpuModel* find_cpu_model(std::string_view name) {
+    for (const CpuModel& m : kModels)
+        if (name == m.name) return &m;
+    return nullptr;
+}
+
+std::string cpu_models_help() {
+    std::string out = "Available CPUs:";
+    for (const CpuModel& m : kModels) {
+        char line[160];
+        std::snprintf(line, sizeof line, "\nx86 %-20s %s", m.name, m.description);
+        out += line;
+    }
+    out += "\n\nRecognized CPUID flags:\n ";
+    for (const CpuFeature& f : kFeatures) {
+        out += ' ';
+        out += f.name;
+    }
+    return out;
+}
+
+Result<CpuSpec> parse_cpu_spec(std::string_view spec) {
+    size_t comma = spec.find(',');
+    std::string_view name = spec.substr(0, comma);
+    const CpuModel* model = find_cpu_model(name);
+    if (!model) return Error("unable to find CPU model '" + std::string(name) + "'");
+    CpuSpec out{model, {}};
+    while (comma != std::string_view::npos) {
+        spec = spec.substr(comma + 1);
+        comma = spec.find(',');
+        std::string_view item = spec.substr(0, comma);
+        if (item == "check" || item == "enforce" || item.empty()) continue;
+        bool on;
+        std::string_view feat;
+        if (item[0] == '+' || item[0] == '-') {
+            on = item[0] == '+';
+            feat = item.substr(1);
+        } else if (size_t eq = item.find('='); eq != std::string_view::npos) {
+            std::string_view value = item.substr(eq + 1);
+            if (value != "on" && value != "off")
+                return Error("invalid value '" + std::string(value) + "' for CPU property '" +
+                             std::string(item.substr(0, eq)) + "'");
+            on = value == "on";
+            feat = item.substr(0, eq);
+        } else {
+            return Error("invalid CPU option '" + std::string(item) + "'");
+        }
+        const CpuFeature* f = find_cpu_feature(feat);
+        if (!f) return Error("unknown CPU feature '" + std::string(feat) + "'");
+        (on ? out.edits.add : out.edits.remove).push_back(f);
+    }
+    return out;
+}
+
+uint32_t apic_id_for_cpu(const CpuTopology& topo, unsigned index) {
+    unsigned thread_bits = field_width(topo.threads);
+    unsigned core_bits = field_width(topo.cores);
+    unsigned thread = index % topo.threads;
+    unsigned core = index / topo.threads % topo.cores;
+    unsigned socket = index / (topo.threads * topo.cores);
+    return socket << (core_bits + thread_bits) | core << thread_bits | thread;
+}
+
+CpuidTable build_model_cpuid(const CpuModel& model, const CpuFeatureEdits& edits,
+                             const CpuTopology& topology) {
+    CpuidTable t;
+    uint32_t max_leaf, max_ext;
+    if (model.passthrough) {
+        // Without an accelerator to ask, "host" and "max" describe the host CPU itself.
+        max_leaf = std::min<uint32_t>(host_leaf(0, 0).regs[EAX], 0xd);
+        max_ext = std::min<uint32_t>(host_leaf(0x80000000, 0).regs[EAX], 0x80000008);
+        for (uint32_t f = 0; f <= max_leaf; f++)
+            if (f != 4 && f != 0xb) t.entries.push_back(host_leaf(f, 0));
+        for (uint32_t f = 0x80000000; f <= max_ext; f++)
+            t.entries.push_back(host_leaf(f, 0));
+        if (CpuidEntry* l7 = t.find(7)) l7->indexed = true;
+    } else {
+        max_leaf = model.max_leaf;
+        max_ext = model.max_ext_leaf;
+        CpuidEntry l0{0, 0, false, {max_leaf, 0, 0, 0}};
+        std::memcpy(&l0.regs[EBX], model.vendor, 4);
+        std::memcpy(&l0.regs[EDX], model.vendor + 4, 4);
+        std::memcpy(&l0.regs[ECX], model.vendor + 8, 4);
+        t.entries.push_back(l0);
+        t.entries.push_back({1, 0, false, {signature(model), 8u << 8, 0, 0}});
+        t.entries.push_back({7, 0, true, {}});
+        CpuidEntry e0{0x80000000, 0, false, {max_ext, l0.regs[EBX], l0.regs[ECX], l0.regs[EDX]}};
+        t.entries.push_back(e0);
+        t.entries.push_back({0x80000001, 0, false, {signature(model), 0, 0, 0}});
+        for (uint32_t i = 0; i < 3; i++) {
+            CpuidEntry b{0x80000002 + i, 0, false, {}};
+            size_t len = std::strlen(kBrandString);
+            size_t off = i * 16;
+            if (off < len) put_string(b.regs, kBrandString + off, len - off);
+            t.entries.push_back(b);
+        }
+        if (max_ext >= 0x80000008) t.entries.push_back({0x80000008, 0, false, {0x3028, 0, 0, 0}});
+        std::string_view names(model.features);
+        while (!names.empty()) {
+            size_t sp = names.find(' ');
+            std::string_view name = names.substr(0, sp);
+            if (const CpuFeature* f = find_cpu_feature(name)) set_feature(t, *f, true);
+            names = sp == std::string_view::npos ? std::string_view{} : names.substr(sp + 1);
+        }
+    }
+    for (const CpuFeature* f : edits.add)
+        set_feature(t, *f, true);
+    for (const CpuFeature* f : edits.remove)
+        set_feature(t, *f, false);
+    add_topology_leaves(t, topology, max_leaf);
+    return t;
+}
+
+void set_cpuid_apic_id(CpuidTable& t, uint32_t apic_id) {
+    if (CpuidEntry* l1 = t.find(1)) l1->regs[EBX] = (l1->regs[EBX] & 0x00ffffff) | apic_id << 24;
+    for (CpuidEntry& e : t.entries)
+        if (e.function == 0xb || e.function == 0x1f) e.regs[EDX] = apic_id;
+}
+
+}  // namespace kemu

@@ -1,0 +1,84 @@
+// CPU models and the CPUID table a vCPU is given. The model comes from -cpu
+// (a row of cpu_models.def plus +feat/-feat edits); the accelerator filters it
+// through what it supports (KVM_GET_SUPPORTED_CPUID); topology comes from -smp.
+#pragma once
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "system/error.h"
+
+namespace kemu {
+
+enum CpuidReg : unsigned { EAX, EBX, ECX, EDX };
+
+struct CpuidEntry {
+    uint32_t function = 0;
+    uint32_t index = 0;
+    bool indexed = false;  // the subleaf (ECX) selects among entries of this function
+    uint32_t regs[4] = {};
+};
+
+struct CpuidTable {
+    std::vector<CpuidEntry> entries;
+
+    const CpuidEntry* find(uint32_t function, uint32_t index = 0) const;
+    CpuidEntry* find(uint32_t function, uint32_t index = 0);
+};
+
+struct CpuFeature {
+    const char* name;
+    uint32_t leaf;
+    uint32_t subleaf;
+    CpuidReg reg;
+    unsigned bit;
+};
+std::span<const CpuFeature> cpu_features();
+const CpuFeature* find_cpu_feature(std::string_view name);
+
+struct CpuModel {
+    const char* name;
+    const char* vendor;  // 12 characters, or empty for passthrough models
+    unsigned family, model, stepping;
+    uint32_t max_leaf, max_ext_leaf;
+    bool passthrough;
+    const char* description;
+    const char* features;  // space separated names from cpuid_features.def
+};
+std::span<const CpuModel> cpu_models();
+const CpuModel* find_cpu_model(std::string_view name);
+// "x86 qemu64   QEMU Virtual CPU version 2.5+" lines for -cpu help.
+std::string cpu_models_help();
+
+struct CpuFeatureEdits {
+    std::vector<const CpuFeature*> add, remove;
+};
+
+// Parses "-cpu qemu64,+avx,-nx" (also "avx=on"/"avx=off" and "check"/"enforce").
+struct CpuSpec {
+    const CpuModel* model;
+    CpuFeatureEdits edits;
+};
+Result<CpuSpec> parse_cpu_spec(std::string_view spec);
+
+struct CpuTopology {
+    unsigned sockets = 1, cores = 1, threads = 1;
+    unsigned cpus() const { return sockets * cores * threads; }
+};
+
+// The model's own table: identification, features, brand string, topology. This is
+// what a passthrough-free accelerator offers; KVM intersects it with what it supports.
+CpuidTable build_model_cpuid(const CpuModel& model, const CpuFeatureEdits& edits,
+                             const CpuTopology& topology);
+
+// Patches the per-vCPU fields (initial APIC ID in leaf 1 and 0xb/0x1f x2APIC IDs).
+void set_cpuid_apic_id(CpuidTable& table, uint32_t apic_id);
+
+// APIC ID of CPU `index` for this topology (bit fields: thread, core, socket).
+uint32_t apic_id_for_cpu(const CpuTopology& topology, unsigned index);
+
+}  // namespace kemu

@@ -1,0 +1,73 @@
+#include "target-x86/cpuid.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+namespace kemu {
+namespace {
+
+bool has(const CpuidTable& t, const char* feature) {
+    const CpuFeature* f = find_cpu_feature(feature);
+    const CpuidEntry* e = t.find(f->leaf, f->subleaf);
+    return e && (e->regs[f->reg] >> f->bit & 1);
+}
+
+TEST(Cpuid, Qemu64IdentifiesAsQemusModel) {
+    auto spec = parse_cpu_spec("qemu64");
+    ASSERT_TRUE(spec.ok());
+    CpuidTable t = build_model_cpuid(*spec->model, spec->edits, {1, 1, 1});
+    const CpuidEntry* l0 = t.find(0);
+    ASSERT_NE(l0, nullptr);
+    char vendor[13] = {};
+    std::memcpy(vendor, &l0->regs[EBX], 4);
+    std::memcpy(vendor + 4, &l0->regs[EDX], 4);
+    std::memcpy(vendor + 8, &l0->regs[ECX], 4);
+    EXPECT_STREQ(vendor, "AuthenticAMD");
+    EXPECT_EQ(l0->regs[EAX], 0xdu);
+    // Family 15 model 107 stepping 1: base family 0xf, model 0xb, extended model 6.
+    EXPECT_EQ(t.find(1)->regs[EAX], 0x00060fb1u);
+    EXPECT_TRUE(has(t, "lm"));
+    EXPECT_TRUE(has(t, "sse2"));
+    EXPECT_TRUE(has(t, "hypervisor"));
+    EXPECT_FALSE(has(t, "avx"));
+}
+
+TEST(Cpuid, FeatureEditsApply) {
+    auto spec = parse_cpu_spec("qemu64,+avx,-nx,sse4.2=on");
+    ASSERT_TRUE(spec.ok());
+    CpuidTable t = build_model_cpuid(*spec->model, spec->edits, {1, 1, 1});
+    EXPECT_TRUE(has(t, "avx"));
+    EXPECT_TRUE(has(t, "sse4.2"));
+    EXPECT_FALSE(has(t, "nx"));
+    EXPECT_FALSE(parse_cpu_spec("qemu64,avx=maybe").ok());
+    EXPECT_FALSE(parse_cpu_spec("qemu64,+bogus").ok());
+    EXPECT_TRUE(parse_cpu_spec("qemu64,+lahf_lm").ok());
+}
+
+TEST(Cpuid, TopologyLeaves) {
+    CpuTopology topo{2, 2, 2};
+    CpuidTable t = build_model_cpuid(*find_cpu_model("qemu64"), {}, topo);
+    EXPECT_EQ(t.find(1)->regs[EBX] >> 16 & 0xff, 4u);  // logical processors per package
+    EXPECT_TRUE(t.find(1)->regs[EDX] & (1u << 28));
+    const CpuidEntry* smt = t.find(0xb, 0);
+    const CpuidEntry* core = t.find(0xb, 1);
+    ASSERT_TRUE(smt && core);
+    EXPECT_EQ(smt->regs[EAX], 1u);   // one bit of thread ID
+    EXPECT_EQ(core->regs[EAX], 2u);  // plus one bit of core ID
+    EXPECT_EQ(core->regs[EBX], 4u);
+    // index 5 = socket 1, core 0, thread 1
+    EXPECT_EQ(apic_id_for_cpu(topo, 5), 0b101u);
+    set_cpuid_apic_id(t, 5);
+    EXPECT_EQ(t.find(1)->regs[EBX] >> 24, 5u);
+    EXPECT_EQ(t.find(0xb, 1)->regs[EDX], 5u);
+}
+
+TEST(Cpuid, ModelsHelpListsEveryModel) {
+    std::string help = cpu_models_help();
+    for (const CpuModel& m : cpu_models())
+        EXPECT_NE(help.find(m.name), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kemu
