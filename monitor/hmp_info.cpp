@@ -1,0 +1,48 @@
+// Handlers of hmp_info_commands.def. Wording follows QEMU's so scripts that
+// scrape `info status` or `info cpus` work unchanged.
+#include "chardev/registry.h"
+#include "monitor/hmp_handlers.h"
+#include "monitor/monitor.h"
+
+namespace kemu {
+
+void hmp_info_version(Monitor& mon) {
+    mon.print(KEMU_VERSION "\n");
+}
+
+// "running", "paused", or "paused (<state>)" for the other stopped states.
+void hmp_info_status(Monitor& mon) {
+    RunState state = mon.host().run_state();
+    std::string text = state == RunState::Running ? "running" : "paused";
+    if (state != RunState::Running && state != RunState::Paused)
+        text += std::string(" (") + run_state_name(state) + ")";
+    mon.print("VM status: " + text + "\n");
+}
+
+void hmp_info_kvm(Monitor& mon) {
+    mon.print(std::string("kvm support: ") + (mon.host().kvm_enabled() ? "enabled" : "disabled") +
+              "\n");
+}
+
+void hmp_info_cpus(Monitor& mon) {
+    for (const MonitorCpuInfo& cpu : mon.host().cpus()) {
+        mon.print(std::string(cpu.index == mon.cpu_index() ? "*" : " ") + " CPU #" +
+                  std::to_string(cpu.index) + ": thread_id=" + std::to_string(cpu.thread_id) +
+                  "\n");
+    }
+}
+
+void hmp_info_registers(Monitor& mon) {
+    mon.print(mon.host().cpu_registers_text(mon.cpu_index()));
+}
+void hmp_info_mtree(Monitor& mon) {
+    mon.print(mon.host().mtree_text());
+}
+void hmp_info_qtree(Monitor& mon) {
+    mon.print(mon.host().qtree_text());
+}
+void hmp_info_chardev(Monitor& mon) {
+    mon.print(mon.host().chardevs().info_text());
+}
+
+}  // namespace kemu

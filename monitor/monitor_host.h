@@ -1,0 +1,58 @@
+// What the monitor needs from the machine. system/machine.cpp implements it;
+// the monitor never reaches past this interface. Calls come on the main thread
+// with the machine lock held.
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+#include <vector>
+
+#include "system/error.h"
+#include "system/runstate.h"
+
+namespace kemu {
+
+class ChardevRegistry;
+
+struct MonitorCpuInfo {
+    int index;          // the N of `cpu N`
+    int64_t thread_id;  // host thread id of the vCPU thread
+};
+
+class MonitorHost {
+  public:
+    virtual ~MonitorHost() = default;
+
+    virtual RunState run_state() const = 0;
+    virtual bool kvm_enabled() const = 0;
+    // Every vCPU, in index order.
+    virtual std::vector<MonitorCpuInfo> cpus() const = 0;
+
+    // Preformatted reports (`info registers`, `info mtree`, `info qtree`), each
+    // ending in a newline.
+    virtual std::string cpu_registers_text(int cpu) = 0;
+    virtual std::string mtree_text() = 0;
+    virtual std::string qtree_text() = 0;
+    virtual const ChardevRegistry& chardevs() const = 0;
+
+    // Debug reads: false if any byte of the span is not backed by RAM or ROM
+    // (read_physical) or not mapped by `cpu`'s page tables (read_virtual).
+    virtual bool read_physical(uint64_t addr, std::span<uint8_t> out) = 0;
+    virtual bool read_virtual(int cpu, uint64_t addr, std::span<uint8_t> out) = 0;
+    // 16, 32 or 64: how `cpu` decodes instructions now (for x/i).
+    virtual unsigned cpu_code_bits(int cpu) = 0;
+
+    // Port I/O as the guest would do it (`i` and `o`): devices see a real access.
+    virtual uint64_t io_read(uint16_t port, unsigned size) = 0;
+    virtual void io_write(uint16_t port, unsigned size, uint64_t value) = 0;
+
+    // Actions; an error is printed as one line and the monitor carries on.
+    virtual Result<void> stop() = 0;
+    virtual Result<void> cont() = 0;
+    virtual Result<void> system_reset() = 0;
+    virtual Result<void> system_powerdown() = 0;
+    virtual void quit() = 0;
+};
+
+}  // namespace kemu

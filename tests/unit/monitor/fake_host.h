@@ -1,0 +1,124 @@
+// A MonitorHost with 4 KiB of physical memory (byte i holds i & 0xff, with a few
+// characters planted at 0x200), virtual addresses mapped at +0x10000 per CPU
+// index, and counters for every action.
+#pragma once
+
+#include <cstring>
+#include <mutex>
+#include <string>
+#include <vector>
+
+#include "chardev/chardev.h"
+#include "chardev/registry.h"
+#include "monitor/monitor_host.h"
+#include "system/clock.h"
+#include "system/event_loop.h"
+
+namespace kemu::test {
+
+class FakeHost : public MonitorHost {
+  public:
+    static constexpr uint64_t kMemorySize = 0x1000;
+    static constexpr uint64_t kVirtualBase = 0x10000;
+
+    FakeHost() : memory(kMemorySize) {
+        for (size_t i = 0; i < memory.size(); i++)
+            memory[i] = uint8_t(i);
+        std::memcpy(&memory[0x200], "A\n'\\\x07", 5);
+        (void)registry.add_chardev_option("null,id=serial0");
+    }
+
+    RunState run_state() const override { return state; }
+    bool kvm_enabled() const override { return kvm; }
+    std::vector<MonitorCpuInfo> cpus() const override { return cpu_list; }
+    std::string cpu_registers_text(int cpu) override {
+        return "RAX=" + std::to_string(cpu) + " RIP=fff0\n";
+    }
+    std::string mtree_text() override { return "address-space: memory\n  ram\n"; }
+    std::string qtree_text() override { return "bus: main-system-bus\n"; }
+    const ChardevRegistry& chardevs() const override { return registry; }
+
+    bool read_physical(uint64_t addr, std::span<uint8_t> out) override {
+        if (addr >= kMemorySize || out.size() > kMemorySize - addr) return false;
+        std::memcpy(out.data(), &memory[addr], out.size());
+        return true;
+    }
+    bool read_virtual(int cpu, uint64_t addr, std::span<uint8_t> out) override {
+        uint64_t base = kVirtualBase * uint64_t(cpu + 1);
+        if (addr < base) return false;
+        return read_physical(addr - base, out);
+    }
+
+    unsigned cpu_code_bits(int) override { return code_bits; }
+    uint64_t io_read(uint16_t port, unsigned size) override {
+        io_log.push_back({false, port, size, 0});
+        return 0x12345678ull & ((1ull << (size * 8)) - 1);
+    }
+    void io_write(uint16_t port, unsigned size, uint64_t value) override {
+        io_log.push_back({true, port, size, value});
+    }
+
+    Result<void> stop() override {
+        stops++;
+        state = RunState::Paused;
+        return ok();
+    }
+    Result<void> cont() override {
+        conts++;
+        if (refuse_cont) return Error("resetting the machine is required");
+        state = RunState::Running;
+        return ok();
+    }
+    Result<void> system_reset() override {
+        resets++;
+        return ok();
+    }
+    Result<void> system_powerdown() override {
+        powerdowns++;
+        return ok();
+    }
+    void quit() override { quits++; }
+
+    RunState state = RunState::Running;
+    bool kvm = true;
+    bool refuse_cont = false;
+    std::vector<MonitorCpuInfo> cpu_list{{0, 1234}, {1, 1235}};
+    std::vector<uint8_t> memory;
+    int stops = 0, conts = 0, resets = 0, powerdowns = 0, quits = 0;
+    unsigned code_bits = 32;
+    struct IoAccess {
+        bool write;
+        uint16_t port;
+        unsigned size;
+        uint64_t value;
+    };
+    std::vector<IoAccess> io_log;
+
+    std::mutex lock;
+    HostClock clock;
+    TimerQueue timers{clock};
+    EventLoop loop{lock, timers};
+    ChardevRegistry registry{loop};
+};
+
+// Collects what the monitor writes; input() plays the user typing.
+class CaptureChardev : public Chardev {
+  public:
+    CaptureChardev() : Chardev("mon0") {}
+    std::string filename() const override { return "capture"; }
+    void write(std::span<const uint8_t> data) override { output.append(data.begin(), data.end()); }
+    void input(std::string_view text) {
+        deliver(std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
+    }
+    // A socket client leaving and the next one arriving.
+    void reopen() {
+        set_open(false);
+        set_open(true);
+    }
+    // Everything written since the last take().
+    std::string take() { return std::exchange(output, std::string()); }
+
+    std::string output;
+};
+
+}  // namespace kemu::test

@@ -1,0 +1,135 @@
+#include "monitor/hmp_args.h"
+
+#include <gtest/gtest.h>
+
+#include <set>
+
+#include "monitor/hmp_table.h"
+
+namespace kemu {
+namespace {
+
+uint64_t eval(std::string_view text) {
+    auto r = evaluate_expression(text);
+    EXPECT_TRUE(r.ok()) << text << ": " << (r.ok() ? "" : r.error().message());
+    return r.ok() ? *r : 0;
+}
+
+std::string eval_error(std::string_view text) {
+    auto r = evaluate_expression(text);
+    EXPECT_FALSE(r.ok()) << text;
+    return r.ok() ? "" : r.error().message();
+}
+
+TEST(Expression, NumbersAndOperators) {
+    EXPECT_EQ(eval("0x1000"), 0x1000u);
+    EXPECT_EQ(eval("4096"), 4096u);
+    EXPECT_EQ(eval("0X1f"), 0x1fu);
+    EXPECT_EQ(eval("0x1000+16"), 0x1010u);
+    EXPECT_EQ(eval(" 0x1000 + 16 "), 0x1010u);
+    EXPECT_EQ(eval("2+3*4"), 14u);
+    EXPECT_EQ(eval("(2+3)*4"), 20u);
+    EXPECT_EQ(eval("100/7"), 14u);
+    EXPECT_EQ(eval("100%7"), 2u);
+    EXPECT_EQ(eval("10-3-2"), 5u);
+    EXPECT_EQ(eval("-1"), ~uint64_t(0));
+    EXPECT_EQ(eval("0xffffffffffffffff+2"), 1u);
+    EXPECT_EQ(eval("--5"), 5u);
+    EXPECT_EQ(eval("18446744073709551615"), ~uint64_t(0));
+}
+
+TEST(Expression, Errors) {
+    EXPECT_EQ(eval_error(""), "number expected");
+    EXPECT_EQ(eval_error("0x"), "number expected");
+    EXPECT_EQ(eval_error("12ab"), "invalid char in expression: 'a'");
+    EXPECT_EQ(eval_error("1 2"), "invalid char in expression: '2'");
+    EXPECT_EQ(eval_error("$eax"), "invalid char in expression: '$'");
+    EXPECT_EQ(eval_error("4/0"), "division by zero");
+    EXPECT_EQ(eval_error("4%(1-1)"), "division by zero");
+    EXPECT_EQ(eval_error("(1+2"), "')' expected");
+    EXPECT_EQ(eval_error("18446744073709551616"), "number too large");
+    EXPECT_EQ(eval_error("0x10000000000000000"), "number too large");
+    EXPECT_EQ(eval_error(std::string(1000, '(') + "1" + std::string(1000, ')')),
+              "expression too deeply nested");
+    EXPECT_EQ(eval_error(std::string(1000, '-') + "1"), "expression too deeply nested");
+}
+
+TEST(MemoryFormatParse, DefaultsAndStickiness) {
+    MemoryFormat sticky;
+    auto f = parse_memory_format("/10xb", sticky);
+    ASSERT_TRUE(f.ok());
+    EXPECT_EQ(f->count, 10u);
+    EXPECT_EQ(f->format, 'x');
+    EXPECT_EQ(f->unit, 1u);
+    EXPECT_EQ(sticky.unit, 1u);
+    auto g = parse_memory_format("/gd", sticky);  // letters in any order, count 1
+    ASSERT_TRUE(g.ok());
+    EXPECT_EQ(g->count, 1u);
+    EXPECT_EQ(g->format, 'd');
+    EXPECT_EQ(g->unit, 8u);
+    auto h = parse_memory_format("/3", sticky);
+    ASSERT_TRUE(h.ok());
+    EXPECT_EQ(h->count, 3u);
+    EXPECT_EQ(h->format, 'd');
+    EXPECT_EQ(h->unit, 8u);
+}
+
+TEST(ArgParse, Kinds) {
+    MemoryFormat sticky;
+    auto a = parse_hmp_args("name:s,rest:S?", "  first   the rest  ", sticky);
+    ASSERT_TRUE(a.ok());
+    EXPECT_EQ(a->text("name"), "first");
+    EXPECT_EQ(a->text("rest"), "the rest");
+    auto b = parse_hmp_args("name:s,rest:S?", "only", sticky);
+    ASSERT_TRUE(b.ok());
+    EXPECT_FALSE(b->has("rest"));
+    auto c = parse_hmp_args("n:i,m:i?", "0x10 7", sticky);
+    ASSERT_TRUE(c.ok());
+    EXPECT_EQ(c->number("n"), 16u);
+    EXPECT_EQ(c->number("m"), 7u);
+    auto d = parse_hmp_args("n:i", "1 2", sticky);
+    ASSERT_FALSE(d.ok());
+    EXPECT_EQ(d.error().message(), "extraneous characters at the end of line");
+}
+
+TEST(ArgSpec, RejectsMalformedSpecs) {
+    EXPECT_FALSE(parse_arg_spec("x").ok());
+    EXPECT_FALSE(parse_arg_spec("x:").ok());
+    EXPECT_FALSE(parse_arg_spec("x:q").ok());
+    EXPECT_FALSE(parse_arg_spec("x:s??").ok());
+    auto ok = parse_arg_spec("fmt:/,addr:l,opt:s?");
+    ASSERT_TRUE(ok.ok());
+    ASSERT_EQ(ok->size(), 3u);
+    EXPECT_EQ((*ok)[2].name, "opt");
+    EXPECT_EQ((*ok)[2].kind, 's');
+    EXPECT_TRUE((*ok)[2].optional);
+}
+
+TEST(CommandTable, EveryRowIsWellFormedAndNamesAreUnique) {
+    std::set<std::string> names;
+    for (const HmpCommand& c : hmp_commands()) {
+        EXPECT_TRUE(parse_arg_spec(c.args).ok()) << c.name;
+        EXPECT_TRUE(names.insert(c.name).second) << c.name;
+        std::string_view aliases = c.aliases;
+        while (!aliases.empty()) {
+            size_t bar = aliases.find('|');
+            EXPECT_TRUE(names.insert(std::string(aliases.substr(0, bar))).second) << c.name;
+            aliases = bar == std::string_view::npos ? std::string_view{} : aliases.substr(bar + 1);
+        }
+        EXPECT_EQ(find_hmp_command(c.name), &c);
+    }
+    std::set<std::string> infos;
+    for (const HmpInfoCommand& c : hmp_info_commands()) {
+        EXPECT_TRUE(infos.insert(c.name).second) << c.name;
+        EXPECT_EQ(find_hmp_info_command(c.name), &c);
+    }
+    for (const char* required : {"help", "info", "stop", "cont", "system_reset", "system_powerdown",
+                                 "quit", "x", "xp", "cpu"})
+        EXPECT_TRUE(names.count(required)) << required;
+    for (const char* required :
+         {"version", "status", "kvm", "cpus", "registers", "mtree", "chardev", "qtree"})
+        EXPECT_TRUE(infos.count(required)) << required;
+}
+
+}  // namespace
+}  // namespace kemu

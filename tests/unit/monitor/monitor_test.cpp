@@ -1,0 +1,311 @@
+#include "monitor/monitor.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "chardev/mux_chardev.h"
+#include "fake_host.h"
+#include "monitor/hmp_table.h"
+
+namespace kemu {
+namespace {
+
+using test::CaptureChardev;
+using test::FakeHost;
+
+class MonitorTest : public ::testing::Test {
+  protected:
+    MonitorTest() { chardev.take(); }
+
+    // Runs `line` as typed and returns the output after the echo, prompt stripped.
+    std::string run(const std::string& line) {
+        chardev.input(line + "\r");
+        std::string out = chardev.take();
+        std::string echo = line + "\r\n";
+        EXPECT_EQ(out.substr(0, echo.size()), echo);
+        std::string prompt = Monitor::kPrompt;
+        EXPECT_GE(out.size(), echo.size() + prompt.size());
+        EXPECT_EQ(out.substr(out.size() - prompt.size()), prompt);
+        return out.substr(echo.size(), out.size() - echo.size() - prompt.size());
+    }
+
+    FakeHost host;
+    CaptureChardev chardev;
+    Monitor mon{chardev, host};
+};
+
+TEST(MonitorBanner, PrintedWhenAttachedToAnOpenChardev) {
+    FakeHost host;
+    CaptureChardev chardev;
+    Monitor mon(chardev, host);
+    EXPECT_EQ(chardev.output, "KEMU 0.1.0 monitor - type 'help' for more information\r\n(kemu) ");
+}
+
+TEST(MonitorBanner, OnAMuxItWaitsForTheFocus) {
+    FakeHost host;
+    CaptureChardev backend;
+    MuxChardev mux("serial0", backend);
+    struct Sink : CharFrontend {
+        size_t can_receive() override { return 100; }
+        void receive(std::span<const uint8_t> d) override { got.append(d.begin(), d.end()); }
+        std::string got;
+    } serial;
+    mux.attach(&serial);
+    Monitor mon(mux, host);
+    EXPECT_EQ(backend.take(), "");
+    backend.input(
+        "\x01"
+        "c");
+    EXPECT_EQ(backend.take(), "KEMU 0.1.0 monitor - type 'help' for more information\r\n(kemu) ");
+    backend.input("info kvm\r");
+    EXPECT_EQ(backend.take(), "info kvm\r\nkvm support: enabled\r\n(kemu) ");
+    backend.input(
+        "\x01"
+        "c"
+        "ab");
+    EXPECT_EQ(serial.got, "ab");
+    backend.input(
+        "\x01"
+        "c");
+    EXPECT_EQ(backend.take(), "(kemu) ");  // the banner only once
+}
+
+TEST_F(MonitorTest, InfoStatus) {
+    EXPECT_EQ(run("info status"), "VM status: running\r\n");
+    host.state = RunState::Paused;
+    EXPECT_EQ(run("info status"), "VM status: paused\r\n");
+    host.state = RunState::Shutdown;
+    EXPECT_EQ(run("info status"), "VM status: paused (shutdown)\r\n");
+    host.state = RunState::InternalError;
+    EXPECT_EQ(run("info status"), "VM status: paused (internal-error)\r\n");
+    host.state = RunState::Prelaunch;
+    EXPECT_EQ(run("info status"), "VM status: paused (prelaunch)\r\n");
+}
+
+TEST_F(MonitorTest, InfoVersionAndKvm) {
+    EXPECT_EQ(run("info version"), "0.1.0\r\n");
+    EXPECT_EQ(run("info kvm"), "kvm support: enabled\r\n");
+    host.kvm = false;
+    EXPECT_EQ(run("info kvm"), "kvm support: disabled\r\n");
+}
+
+TEST_F(MonitorTest, InfoCpusAndCpuSelection) {
+    EXPECT_EQ(run("info cpus"), "* CPU #0: thread_id=1234\r\n  CPU #1: thread_id=1235\r\n");
+    EXPECT_EQ(run("cpu 1"), "");
+    EXPECT_EQ(run("info cpus"), "  CPU #0: thread_id=1234\r\n* CPU #1: thread_id=1235\r\n");
+    EXPECT_EQ(run("info registers"), "RAX=1 RIP=fff0\r\n");
+    EXPECT_EQ(run("cpu 2"), "invalid CPU index\r\n");
+    EXPECT_EQ(run("cpu 0x100000000"), "invalid CPU index\r\n");
+    EXPECT_EQ(mon.cpu_index(), 1);
+    EXPECT_EQ(run("cpu"), "cpu: missing argument 'index'\r\n");
+    EXPECT_EQ(run("cpu one"), "cpu: invalid char in expression: 'o'\r\n");
+}
+
+TEST_F(MonitorTest, InfoReportsFromHost) {
+    EXPECT_EQ(run("info registers"), "RAX=0 RIP=fff0\r\n");
+    EXPECT_EQ(run("info mtree"), "address-space: memory\r\n  ram\r\n");
+    EXPECT_EQ(run("info qtree"), "bus: main-system-bus\r\n");
+    EXPECT_EQ(run("info chardev"), "serial0: filename=null\r\n");
+    EXPECT_EQ(run("info version"), "0.1.0\r\n");
+}
+
+TEST_F(MonitorTest, InfoListsSubcommandsAndRejectsUnknownOnes) {
+    std::string list = run("info");
+    EXPECT_NE(list.find("info status  -- show the current VM status (running or paused)\r\n"),
+              std::string::npos);
+    size_t lines = 0;
+    for (char c : list)
+        lines += c == '\n';
+    EXPECT_EQ(lines, hmp_info_commands().size());
+    EXPECT_EQ(run("info foo"), "info: unknown subcommand 'foo'\r\n");
+    EXPECT_EQ(run("info status now"), "info: extraneous characters at the end of line\r\n");
+}
+
+TEST_F(MonitorTest, Help) {
+    std::string all = run("help");
+    size_t lines = 0;
+    for (char c : all)
+        lines += c == '\n';
+    EXPECT_EQ(lines, hmp_commands().size());
+    EXPECT_NE(all.find("cont|c  -- resume emulation\r\n"), std::string::npos);
+    EXPECT_NE(all.find("x /fmt addr -- virtual memory dump starting at 'addr'"), std::string::npos);
+    EXPECT_EQ(run("help cont"), "cont|c  -- resume emulation\r\n");
+    EXPECT_EQ(run("help c"), "cont|c  -- resume emulation\r\n");
+    EXPECT_EQ(run("? quit"), "quit|q  -- quit the emulator\r\n");
+    EXPECT_EQ(run("help info"), run("info"));
+    EXPECT_EQ(run("help foo"), "unknown command: 'foo'\r\n");
+}
+
+TEST_F(MonitorTest, Actions) {
+    EXPECT_EQ(run("stop"), "");
+    EXPECT_EQ(host.stops, 1);
+    EXPECT_EQ(run("info status"), "VM status: paused\r\n");
+    EXPECT_EQ(run("c"), "");
+    EXPECT_EQ(run("cont"), "");
+    EXPECT_EQ(host.conts, 2);
+    EXPECT_EQ(run("s"), "");
+    EXPECT_EQ(host.stops, 2);
+    EXPECT_EQ(run("system_reset"), "");
+    EXPECT_EQ(host.resets, 1);
+    EXPECT_EQ(run("system_powerdown"), "");
+    EXPECT_EQ(host.powerdowns, 1);
+    EXPECT_EQ(run("q"), "");
+    EXPECT_EQ(run("quit"), "");
+    EXPECT_EQ(host.quits, 2);
+}
+
+TEST_F(MonitorTest, ActionErrorsArePrinted) {
+    host.refuse_cont = true;
+    EXPECT_EQ(run("cont"), "resetting the machine is required\r\n");
+}
+
+TEST_F(MonitorTest, UnknownCommandsAndStrayArguments) {
+    EXPECT_EQ(run("foo"), "unknown command: 'foo'\r\n");
+    EXPECT_EQ(run("foo bar baz"), "unknown command: 'foo'\r\n");
+    EXPECT_EQ(run("stop now"), "stop: extraneous characters at the end of line\r\n");
+    EXPECT_EQ(host.stops, 0);
+    EXPECT_EQ(run(""), "");
+    EXPECT_EQ(run("   "), "");
+}
+
+TEST_F(MonitorTest, XpFormats) {
+    EXPECT_EQ(run("xp /4wx 0x100"),
+              "0000000000000100: 0x03020100 0x07060504 0x0b0a0908 0x0f0e0d0c\r\n");
+    EXPECT_EQ(run("xp /10xb 0"),
+              "0000000000000000: 0x00 0x01 0x02 0x03 0x04 0x05 0x06 0x07\r\n"
+              "0000000000000008: 0x08 0x09\r\n");
+    EXPECT_EQ(run("xp /3xg 0"),
+              "0000000000000000: 0x0706050403020100 0x0f0e0d0c0b0a0908\r\n"
+              "0000000000000010: 0x1716151413121110\r\n");
+    EXPECT_EQ(run("xp /2xh 0x20"), "0000000000000020: 0x2120 0x2322\r\n");
+    EXPECT_EQ(run("xp /4ub 0xfc"), "00000000000000fc: 252 253 254 255\r\n");
+    EXPECT_EQ(run("xp /2dw 0xf8"), "00000000000000f8:  -67438088     -66052\r\n");
+    EXPECT_EQ(run("xp /2db 0x7f"), "000000000000007f: 127 -128\r\n");
+    EXPECT_EQ(run("xp /2oh 0"), "0000000000000000:   0400  01402\r\n");
+    EXPECT_EQ(run("xp /1ow 0"), "0000000000000000:  0300400400\r\n");
+    EXPECT_EQ(run("xp /1ug 0"), "0000000000000000:   506097522914230528\r\n");
+    EXPECT_EQ(run("xp /5c 0x200"), "0000000000000200: 'A' '\\n' '\\'' '\\\\' '\\x07'\r\n");
+}
+
+TEST_F(MonitorTest, XpRemembersFormatAndUnit) {
+    // QEMU's defaults: one 32-bit word in hex.
+    EXPECT_EQ(run("xp 0x10"), "0000000000000010: 0x13121110\r\n");
+    EXPECT_EQ(run("xp /2ub 0x10"), "0000000000000010:  16  17\r\n");
+    EXPECT_EQ(run("xp 0x10"), "0000000000000010:  16\r\n");
+    EXPECT_EQ(run("xp /x 0x10"), "0000000000000010: 0x10\r\n");
+    EXPECT_EQ(run("xp /h 0x10"), "0000000000000010: 0x1110\r\n");
+    // A character dump does not change the remembered unit.
+    EXPECT_EQ(run("xp /2c 0x41"), "0000000000000041: 'A' 'B'\r\n");
+    EXPECT_EQ(run("xp /x 0x10"), "0000000000000010: 0x1110\r\n");
+}
+
+TEST_F(MonitorTest, XpAddressExpressions) {
+    EXPECT_EQ(run("xp /1xb 0x10+2*3"), "0000000000000016: 0x16\r\n");
+    EXPECT_EQ(run("xp /1xb (0x20 - 8) * 2"), "0000000000000030: 0x30\r\n");
+    EXPECT_EQ(run("xp /1xb 100"), "0000000000000064: 0x64\r\n");
+}
+
+TEST_F(MonitorTest, XpUnreadableMemory) {
+    EXPECT_EQ(run("xp /4wx 0x100000"), "0000000000100000: Cannot access memory\r\n");
+    // The lines before the hole still print.
+    EXPECT_EQ(run("xp /8wx 0xff0"),
+              "0000000000000ff0: 0xf3f2f1f0 0xf7f6f5f4 0xfbfaf9f8 0xfffefdfc\r\n"
+              "0000000000001000: Cannot access memory\r\n");
+}
+
+TEST_F(MonitorTest, XUsesTheSelectedCpusView) {
+    EXPECT_EQ(run("x /2xb 0x10004"), "0000000000010004: 0x04 0x05\r\n");
+    EXPECT_EQ(run("cpu 1"), "");
+    EXPECT_EQ(run("x /2xb 0x10004"), "0000000000010004: Cannot access memory\r\n");
+    EXPECT_EQ(run("x /2xb 0x20004"), "0000000000020004: 0x04 0x05\r\n");
+}
+
+TEST_F(MonitorTest, XArgumentErrors) {
+    EXPECT_EQ(run("xp /4z 0"), "xp: invalid char in format: 'z'\r\n");
+    EXPECT_EQ(run("xp /2000i 0"), "xp: at most 1024 instructions\r\n");
+    EXPECT_EQ(run("xp /4x"), "xp: missing argument 'addr'\r\n");
+    EXPECT_EQ(run("x"), "x: missing argument 'addr'\r\n");
+    EXPECT_EQ(run("xp /4x 0x10+"), "xp: number expected\r\n");
+    EXPECT_EQ(run("xp /4x 0x10q"), "xp: invalid char in expression: 'q'\r\n");
+    EXPECT_EQ(run("xp /4x 1/0"), "xp: division by zero\r\n");
+    EXPECT_EQ(run("xp /4x (1"), "xp: ')' expected\r\n");
+    EXPECT_EQ(run("xp /999999999xg 0"), "xp: dump too large (at most 1048576 bytes)\r\n");
+    EXPECT_EQ(run("xp /99999999999999999999xg 0"), "xp: format count too large\r\n");
+    EXPECT_EQ(run("xp /0x 0"), "");
+}
+
+TEST_F(MonitorTest, LineEditing) {
+    chardev.input("info staX\x7ftus\r");
+    EXPECT_EQ(chardev.take(), "info staX\b \btus\r\nVM status: running\r\n(kemu) ");
+    chardev.input("garbage\x15info kvm\r");
+    EXPECT_EQ(
+        chardev.take(),
+        "garbage\b \b\b \b\b \b\b \b\b \b\b \b\b \binfo kvm\r\nkvm support: enabled\r\n(kemu) ");
+    chardev.input("\x08");  // backspace on an empty line echoes nothing
+    EXPECT_EQ(chardev.take(), "");
+}
+
+TEST_F(MonitorTest, CrLfRunsOneCommand) {
+    chardev.input("stop\r\n");
+    EXPECT_EQ(host.stops, 1);
+    EXPECT_EQ(chardev.take(), "stop\r\n(kemu) ");
+    chardev.input("cont\n");
+    EXPECT_EQ(host.conts, 1);
+}
+
+TEST_F(MonitorTest, HistoryWithArrowKeys) {
+    run("info version");
+    run("info kvm");
+    chardev.input("\x1b[A");
+    EXPECT_EQ(chardev.take(), "info kvm");
+    chardev.input("\x1b[A");
+    EXPECT_EQ(chardev.take(), "\b \b\b \b\b \b\b \b\b \b\b \b\b \b\b \binfo version");
+    chardev.input("\x1b[B\x1b[B");
+    chardev.take();
+    chardev.input("\x1bOA\r");  // ESC O A is the other spelling of up
+    EXPECT_EQ(chardev.take(), "info kvm\r\nkvm support: enabled\r\n(kemu) ");
+    chardev.input("\x1b[5~x");  // an unknown sequence (PgUp) types nothing
+    EXPECT_EQ(chardev.take(), "x");
+}
+
+TEST_F(MonitorTest, ControlBytesAndOverlongLinesAreIgnored) {
+    chardev.input("\x03\x04\t");
+    EXPECT_EQ(chardev.take(), "");
+    chardev.input(std::string(LineEditor::kMaxLine + 100, 'a'));
+    EXPECT_EQ(chardev.take().size(), LineEditor::kMaxLine);
+}
+
+TEST_F(MonitorTest, NewSocketClientGetsTheBannerAgain) {
+    chardev.input("stop");
+    chardev.take();
+    chardev.reopen();
+    EXPECT_EQ(chardev.take(), "KEMU 0.1.0 monitor - type 'help' for more information\r\n(kemu) ");
+    // The half-typed line of the client that left is gone.
+    chardev.input("\r");
+    EXPECT_EQ(host.stops, 0);
+}
+
+TEST_F(MonitorTest, DisassemblesWithTheCpusCodeSize) {
+    const uint8_t code[] = {0xb8, 0x01, 0x00, 0x00, 0x00, 0xf4};
+    std::memcpy(&host.memory[0x300], code, sizeof code);
+    EXPECT_EQ(run("xp /2i 0x300"),
+              "0x0000000000000300:  mov eax, 1\r\n0x0000000000000305:  hlt\r\n");
+    host.code_bits = 16;
+    EXPECT_EQ(run("xp /1i 0x300"), "0x0000000000000300:  mov ax, 1\r\n");
+}
+
+TEST_F(MonitorTest, PortReadAndWrite) {
+    EXPECT_EQ(run("i /b 0x80"), "portb[0x0080] = 0x78\r\n");
+    EXPECT_EQ(run("i /h 0x3f8"), "portw[0x03f8] = 0x5678\r\n");
+    EXPECT_EQ(run("o /h 0x604 0x2000"), "");
+    ASSERT_EQ(host.io_log.size(), 3u);
+    EXPECT_TRUE(host.io_log[2].write);
+    EXPECT_EQ(host.io_log[2].port, 0x604);
+    EXPECT_EQ(host.io_log[2].size, 2u);
+    EXPECT_EQ(host.io_log[2].value, 0x2000u);
+    EXPECT_EQ(run("o /b 0x10000 1"), "o: port above 0xffff or unit wider than w\r\n");
+}
+
+}  // namespace
+}  // namespace kemu
