@@ -1,0 +1,367 @@
+#include "hw/input/i8042.h"
+
+#include <cstdio>
+
+#include "hw/i386/pc_layout.h"
+
+#include "system/log.h"
+
+namespace kemu {
+
+namespace {
+
+constexpr uint8_t kStatusOutputFull = 0x01;
+constexpr uint8_t kStatusSystem = 0x04;
+constexpr uint8_t kStatusCommandLast = 0x08;  // A2: last write went to port 0x64
+constexpr uint8_t kStatusUnlocked = 0x10;     // keyboard lock switch open
+constexpr uint8_t kStatusMouseData = 0x20;
+
+constexpr uint8_t kCtrKeyboardInt = 0x01;
+constexpr uint8_t kCtrMouseInt = 0x02;
+constexpr uint8_t kCtrSystem = 0x04;
+constexpr uint8_t kCtrKeyboardDisable = 0x10;
+constexpr uint8_t kCtrMouseDisable = 0x20;
+constexpr uint8_t kCtrTranslate = 0x40;
+// What a PC BIOS leaves behind: keyboard interrupt on, POST passed, translation on.
+constexpr uint8_t kResetCommandByte = kCtrKeyboardInt | kCtrSystem | kCtrTranslate;
+
+constexpr uint8_t kOutResetLine = 0x01;  // low = hold the CPU in reset
+constexpr uint8_t kOutA20 = 0x02;
+constexpr uint8_t kOutKeyboardFull = 0x10;
+constexpr uint8_t kOutMouseFull = 0x20;
+// Reset released and A20 enabled, as the machine starts.
+constexpr uint8_t kResetOutputPort = kOutResetLine | kOutA20;
+
+enum ControllerCommand : uint8_t {
+    kReadRam = 0x20,   // 0x20-0x3f
+    kWriteRam = 0x60,  // 0x60-0x7f
+    kMouseDisable = 0xa7,
+    kMouseEnable = 0xa8,
+    kMouseTest = 0xa9,
+    kSelfTest = 0xaa,
+    kKeyboardTest = 0xab,
+    kKeyboardDisable = 0xad,
+    kKeyboardEnable = 0xae,
+    kReadOutputPort = 0xd0,
+    kWriteOutputPort = 0xd1,
+    kWriteKeyboardOutput = 0xd2,
+    kWriteMouseOutput = 0xd3,
+    kWriteToMouse = 0xd4,
+    kPulseOutputPort = 0xf0,  // 0xf0-0xff
+};
+
+constexpr uint8_t kSelfTestPassed = 0x55;
+constexpr uint8_t kInterfaceOk = 0x00;
+constexpr unsigned kMaxReplies = 4;
+constexpr uint8_t kSet2BreakPrefix = 0xf0;
+
+// The 8042's set-2 to set-1 translation for every key of a 102-key keyboard
+// (plus the Windows, ACPI and Japanese keys), from the two sets' key tables.
+// Codes that name no key pass through unchanged here.
+struct Translation {
+    uint8_t set2;
+    uint8_t set1;
+};
+constexpr Translation kKeyTranslations[] = {
+    {0x00, 0xff},                              // overrun
+    {0x01, 0x43}, {0x02, 0x41}, {0x03, 0x3f},  // F9, (F7 alias), F5
+    {0x04, 0x3d}, {0x05, 0x3b}, {0x06, 0x3c},  // F3, F1, F2
+    {0x07, 0x58}, {0x09, 0x44}, {0x0a, 0x42},  // F12, F10, F8
+    {0x0b, 0x40}, {0x0c, 0x3e}, {0x0d, 0x0f},  // F6, F4, Tab
+    {0x0e, 0x29}, {0x11, 0x38}, {0x12, 0x2a},  // `, Alt, left Shift
+    {0x13, 0x70}, {0x14, 0x1d}, {0x15, 0x10},  // Katakana/Hiragana, Ctrl, Q
+    {0x16, 0x02}, {0x1a, 0x2c}, {0x1b, 0x1f},  // 1, Z, S
+    {0x1c, 0x1e}, {0x1d, 0x11}, {0x1e, 0x03},  // A, W, 2
+    {0x1f, 0x5b}, {0x21, 0x2e}, {0x22, 0x2d},  // left Windows, C, X
+    {0x23, 0x20}, {0x24, 0x12}, {0x25, 0x05},  // D, E, 4
+    {0x26, 0x04}, {0x27, 0x5c}, {0x29, 0x39},  // 3, right Windows, Space
+    {0x2a, 0x2f}, {0x2b, 0x21}, {0x2c, 0x14},  // V, F, T
+    {0x2d, 0x13}, {0x2e, 0x06}, {0x2f, 0x5d},  // R, 5, Menu
+    {0x31, 0x31}, {0x32, 0x30}, {0x33, 0x23},  // N, B, H
+    {0x34, 0x22}, {0x35, 0x15}, {0x36, 0x07},  // G, Y, 6
+    {0x37, 0x5e}, {0x3a, 0x32}, {0x3b, 0x24},  // Power, M, J
+    {0x3c, 0x16}, {0x3d, 0x08}, {0x3e, 0x09},  // U, 7, 8
+    {0x3f, 0x5f}, {0x41, 0x33}, {0x42, 0x25},  // Sleep, comma, K
+    {0x43, 0x17}, {0x44, 0x18}, {0x45, 0x0b},  // I, O, 0
+    {0x46, 0x0a}, {0x49, 0x34}, {0x4a, 0x35},  // 9, period, slash
+    {0x4b, 0x26}, {0x4c, 0x27}, {0x4d, 0x19},  // L, semicolon, P
+    {0x4e, 0x0c}, {0x51, 0x73}, {0x52, 0x28},  // minus, Ro, apostrophe
+    {0x54, 0x1a}, {0x55, 0x0d}, {0x58, 0x3a},  // [, =, Caps Lock
+    {0x59, 0x36}, {0x5a, 0x1c}, {0x5b, 0x1b},  // right Shift, Enter, ]
+    {0x5d, 0x2b}, {0x5e, 0x63}, {0x61, 0x56},  // backslash, Wake, 102nd key
+    {0x64, 0x79}, {0x66, 0x0e}, {0x67, 0x7b},  // Henkan, Backspace, Muhenkan
+    {0x69, 0x4f}, {0x6a, 0x7d}, {0x6b, 0x4b},  // KP1, Yen, KP4
+    {0x6c, 0x47}, {0x70, 0x52}, {0x71, 0x53},  // KP7, KP0, KP.
+    {0x72, 0x50}, {0x73, 0x4c}, {0x74, 0x4d},  // KP2, KP5, KP6
+    {0x75, 0x48}, {0x76, 0x01}, {0x77, 0x45},  // KP8, Esc, Num Lock
+    {0x78, 0x57}, {0x79, 0x4e}, {0x7a, 0x51},  // F11, KP+, KP3
+    {0x7b, 0x4a}, {0x7c, 0x37}, {0x7d, 0x49},  // KP-, KP*, KP9
+    {0x7e, 0x46}, {0x83, 0x41}, {0x84, 0x54},  // Scroll Lock, F7, Alt+SysRq
+};
+
+constexpr std::array<uint8_t, 256> make_translation_table() {
+    std::array<uint8_t, 256> table{};
+    for (unsigned i = 0; i < table.size(); i++)
+        table[i] = uint8_t(i);
+    for (const Translation& t : kKeyTranslations)
+        table[t.set2] = t.set1;
+    return table;
+}
+constexpr std::array<uint8_t, 256> kSet2ToSet1 = make_translation_table();
+
+}  // namespace
+
+I8042::I8042(std::string name, ResetRequest on_reset, A20Change on_a20)
+    : Device(std::move(name)),
+      on_reset_(std::move(on_reset)),
+      on_a20_(std::move(on_a20)),
+      data_io_(MemoryRegion::io(
+          this->name() + "-data", 1,
+          IoOps{
+              .read = [this](uint64_t, unsigned) { return read_data(); },
+              .write = [this](uint64_t, uint64_t value, unsigned) { write_data(uint8_t(value)); },
+              .valid = {1, 4, true},
+              .impl = {1, 1, false},
+          })),
+      command_io_(MemoryRegion::io(this->name() + "-cmd", 1,
+                                   IoOps{
+                                       .read = [this](uint64_t, unsigned) { return read_status(); },
+                                       .write = [this](uint64_t, uint64_t value,
+                                                       unsigned) { write_command(uint8_t(value)); },
+                                       .valid = {1, 4, true},
+                                       .impl = {1, 1, false},
+                                   })) {
+    reset();
+}
+
+void I8042::reset() {
+    ram_.fill(0);
+    ram_[0] = kResetCommandByte;
+    status_flags_ = kStatusSystem;
+    output_port_ = kResetOutputPort;
+    output_ = 0;
+    output_full_ = false;
+    output_from_mouse_ = false;
+    pending_command_ = 0;
+    translate_break_ = false;
+    replies_.clear();
+    keyboard_.reset();
+    mouse_.reset();
+    update_irqs();
+}
+
+uint8_t I8042::read_status() const {
+    return status_flags_ | kStatusUnlocked | (output_full_ ? kStatusOutputFull : 0) |
+           (output_full_ && output_from_mouse_ ? kStatusMouseData : 0);
+}
+
+uint8_t I8042::read_data() {
+    // With the buffer empty the data port still shows the last byte.
+    uint8_t value = output_;
+    output_full_ = false;
+    update_irqs();
+    refill_output();
+    return value;
+}
+
+void I8042::write_data(uint8_t value) {
+    status_flags_ &= uint8_t(~kStatusCommandLast);
+    uint8_t command = pending_command_;
+    pending_command_ = 0;
+    if (command >= kWriteRam && command < kWriteRam + ram_.size()) {
+        if (command == kWriteRam)
+            write_command_byte(value);
+        else
+            ram_[command - kWriteRam] = value;
+    } else if (command == kWriteOutputPort) {
+        write_output_port(value);
+    } else if (command == kWriteKeyboardOutput || command == kWriteMouseOutput) {
+        reply(value, command == kWriteMouseOutput);
+    } else if (command == kWriteToMouse) {
+        mouse_.write(value);
+    } else {
+        keyboard_.write(value);
+    }
+    refill_output();
+}
+
+void I8042::write_command(uint8_t value) {
+    status_flags_ |= kStatusCommandLast;
+    pending_command_ = 0;
+    if (value >= kReadRam && value < kReadRam + ram_.size()) {
+        reply(ram_[value - kReadRam]);
+    } else if ((value >= kWriteRam && value < kWriteRam + ram_.size()) ||
+               value == kWriteOutputPort || value == kWriteKeyboardOutput ||
+               value == kWriteMouseOutput || value == kWriteToMouse) {
+        pending_command_ = value;
+    } else if (value >= kPulseOutputPort) {
+        // Bits clear in the low nibble pulse those output-port lines low; only
+        // the reset line matters (a microsecond pulse on A20 changes nothing).
+        if (!(value & kOutResetLine) && on_reset_) on_reset_();
+    } else {
+        switch (value) {
+            case kMouseDisable:
+                write_command_byte(ram_[0] | kCtrMouseDisable);
+                break;
+            case kMouseEnable:
+                write_command_byte(ram_[0] & uint8_t(~kCtrMouseDisable));
+                break;
+            case kMouseTest:
+                reply(kInterfaceOk);
+                break;
+            case kSelfTest:
+                status_flags_ |= kStatusSystem;
+                reply(kSelfTestPassed);
+                break;
+            case kKeyboardTest:
+                reply(kInterfaceOk);
+                break;
+            case kKeyboardDisable:
+                write_command_byte(ram_[0] | kCtrKeyboardDisable);
+                break;
+            case kKeyboardEnable:
+                write_command_byte(ram_[0] & uint8_t(~kCtrKeyboardDisable));
+                break;
+            case kReadOutputPort:
+                reply(uint8_t((output_port_ & ~(kOutKeyboardFull | kOutMouseFull)) |
+                              (output_full_ && !output_from_mouse_ ? kOutKeyboardFull : 0) |
+                              (output_full_ && output_from_mouse_ ? kOutMouseFull : 0)));
+                break;
+            default:
+                log_unimp("%s: controller command 0x%02x", name().c_str(), value);
+                break;
+        }
+    }
+    refill_output();
+}
+
+void I8042::write_command_byte(uint8_t value) {
+    ram_[0] = value;
+    if (value & kCtrSystem)
+        status_flags_ |= kStatusSystem;
+    else
+        status_flags_ &= uint8_t(~kStatusSystem);
+    update_irqs();
+}
+
+void I8042::write_output_port(uint8_t value) {
+    uint8_t old = output_port_;
+    output_port_ = value;
+    if (((old ^ value) & kOutA20) && on_a20_) on_a20_(value & kOutA20);
+    if (!(value & kOutResetLine) && on_reset_) on_reset_();
+}
+
+void I8042::reply(uint8_t byte, bool as_mouse) {
+    if (replies_.size() < kMaxReplies) replies_.push_back({byte, as_mouse});
+}
+
+void I8042::put_output(uint8_t byte, bool from_mouse) {
+    output_ = byte;
+    output_full_ = true;
+    output_from_mouse_ = from_mouse;
+    update_irqs();
+}
+
+bool I8042::translate(uint8_t byte, uint8_t* out) {
+    if (!(ram_[0] & kCtrTranslate)) {
+        *out = byte;
+        return true;
+    }
+    // Set 1 marks a release with bit 7 instead of a prefix byte.
+    if (byte == kSet2BreakPrefix) {
+        translate_break_ = true;
+        return false;
+    }
+    *out = kSet2ToSet1[byte] | (translate_break_ ? 0x80 : 0);
+    translate_break_ = false;
+    return true;
+}
+
+void I8042::refill_output() {
+    if (output_full_) return;
+    if (!replies_.empty()) {
+        put_output(replies_.front().byte, replies_.front().as_mouse);
+        replies_.pop_front();
+        return;
+    }
+    // A disabled port's clock is held low: its device keeps its bytes.
+    if (!(ram_[0] & kCtrKeyboardDisable)) {
+        while (keyboard_.has_data()) {
+            uint8_t byte;
+            if (translate(keyboard_.read(), &byte)) {
+                put_output(byte, false);
+                return;
+            }
+        }
+    }
+    if (!(ram_[0] & kCtrMouseDisable) && mouse_.has_data()) put_output(mouse_.read(), true);
+}
+
+void I8042::update_irqs() {
+    keyboard_irq_.set(output_full_ && !output_from_mouse_ && (ram_[0] & kCtrKeyboardInt));
+    mouse_irq_.set(output_full_ && output_from_mouse_ && (ram_[0] & kCtrMouseInt));
+}
+
+void I8042::key_event(std::span<const uint8_t> scancodes) {
+    keyboard_.key_event(scancodes);
+    refill_output();
+}
+
+void I8042::mouse_event(int dx, int dy, uint8_t buttons) {
+    mouse_.move(dx, dy, buttons);
+    refill_output();
+}
+
+void I8042::save(StateWriter& out) const {
+    out.bytes(ram_);
+    out.u8(status_flags_);
+    out.u8(output_port_);
+    out.u8(output_);
+    out.boolean(output_full_);
+    out.boolean(output_from_mouse_);
+    out.u8(pending_command_);
+    out.boolean(translate_break_);
+    out.u8(uint8_t(replies_.size()));
+    for (const Reply& r : replies_) {
+        out.u8(r.byte);
+        out.boolean(r.as_mouse);
+    }
+    keyboard_.save(out);
+    mouse_.save(out);
+}
+
+Result<void> I8042::load(StateReader& in, uint32_t version) {
+    if (version > state_version()) return Error(name() + ": unsupported state version");
+    in.bytes(ram_);
+    status_flags_ = in.u8() & (kStatusSystem | kStatusCommandLast);
+    output_port_ = in.u8();
+    output_ = in.u8();
+    output_full_ = in.boolean();
+    output_from_mouse_ = in.boolean();
+    pending_command_ = in.u8();
+    translate_break_ = in.boolean();
+    unsigned replies = in.u8();
+    replies_.clear();
+    for (unsigned i = 0; i < replies && i < kMaxReplies; i++) {
+        uint8_t byte = in.u8();
+        replies_.push_back({byte, in.boolean()});
+    }
+    bool devices_ok = keyboard_.load(in).ok() && mouse_.load(in).ok();
+    if (replies > kMaxReplies || !devices_ok || !in.finish(name()).ok()) {
+        // A rejected stream leaves the controller as after reset, never half loaded.
+        reset();
+        return Error(name() + ": malformed device state");
+    }
+    update_irqs();
+    return ok();
+}
+
+std::string I8042::describe() const {
+    char line[96];
+    std::snprintf(line, sizeof line,
+                  "iobase = 0x%x, iobase2 = 0x%x, irq = %u, irq2 = %u, command byte = 0x%02x",
+                  pc::kPortI8042Data, pc::kPortI8042Cmd, pc::kIrqKeyboard, pc::kIrqMouse, ram_[0]);
+    return line;
+}
+
+}  // namespace kemu

@@ -1,0 +1,192 @@
+#include "hw/input/ps2_mouse.h"
+
+#include <algorithm>
+
+#include "system/log.h"
+
+namespace kemu {
+
+namespace {
+
+enum Command : uint8_t {
+    kScaling1to1 = 0xe6,
+    kScaling2to1 = 0xe7,
+    kSetResolution = 0xe8,
+    kStatusRequest = 0xe9,
+    kStreamMode = 0xea,
+    kReadData = 0xeb,
+    kResetWrapMode = 0xec,
+    kWrapMode = 0xee,
+    kRemoteMode = 0xf0,
+    kGetId = 0xf2,
+    kSetSampleRate = 0xf3,
+    kEnableReporting = 0xf4,
+    kDisableReporting = 0xf5,
+    kDefaults = 0xf6,
+    kResend = 0xfe,
+    kReset = 0xff,
+};
+
+constexpr uint8_t kAck = 0xfa;
+constexpr uint8_t kNak = 0xfe;
+constexpr uint8_t kSelfTestPassed = 0xaa;
+constexpr uint8_t kDeviceId = 0x00;
+constexpr uint8_t kDefaultSampleRate = 100;
+constexpr uint8_t kDefaultResolution = 2;  // 4 counts per mm
+constexpr uint8_t kPacketAlwaysOne = 0x08;
+
+}  // namespace
+
+void Ps2Mouse::reset() {
+    clear_queue();
+    awaiting_argument_ = 0;
+    wrap_mode_ = false;
+    buttons_ = 0;
+    set_defaults();
+}
+
+void Ps2Mouse::set_defaults() {
+    sample_rate_ = kDefaultSampleRate;
+    resolution_ = kDefaultResolution;
+    scaling_2to1_ = false;
+    reporting_ = false;
+    remote_mode_ = false;
+}
+
+void Ps2Mouse::write(uint8_t byte) {
+    if (wrap_mode_ && byte != kResetWrapMode && byte != kReset) {
+        send(byte);  // wrap (echo) mode
+        return;
+    }
+    if (awaiting_argument_)
+        argument(byte);
+    else
+        command(byte);
+}
+
+void Ps2Mouse::command(uint8_t byte) {
+    if (byte != kResend) clear_queue();
+    switch (byte) {
+        case kScaling1to1:
+        case kScaling2to1:
+            scaling_2to1_ = byte == kScaling2to1;
+            send(kAck);
+            return;
+        case kSetResolution:
+        case kSetSampleRate:
+            send(kAck);
+            awaiting_argument_ = byte;
+            return;
+        case kStatusRequest:
+            send(kAck);
+            send(uint8_t((remote_mode_ ? 0x40 : 0) | (reporting_ ? 0x20 : 0) |
+                         (scaling_2to1_ ? 0x10 : 0) | ((buttons_ & 1) << 2) |
+                         ((buttons_ & 4) >> 1) | ((buttons_ & 2) >> 1)));
+            send(resolution_);
+            send(sample_rate_);
+            return;
+        case kStreamMode:
+        case kRemoteMode:
+            remote_mode_ = byte == kRemoteMode;
+            send(kAck);
+            return;
+        case kReadData:
+            send(kAck);
+            send_packet(0, 0);
+            return;
+        case kResetWrapMode:
+        case kWrapMode:
+            wrap_mode_ = byte == kWrapMode;
+            send(kAck);
+            return;
+        case kGetId:
+            send(kAck);
+            send(kDeviceId);
+            return;
+        case kEnableReporting:
+        case kDisableReporting:
+            reporting_ = byte == kEnableReporting;
+            send(kAck);
+            return;
+        case kDefaults:
+            set_defaults();
+            send(kAck);
+            return;
+        case kResend:
+            resend();
+            return;
+        case kReset:
+            reset();
+            send(kAck);
+            send(kSelfTestPassed);
+            send(kDeviceId);
+            return;
+        default:
+            log_guest_error("ps2 mouse: unknown command 0x%02x", byte);
+            send(kNak);
+            return;
+    }
+}
+
+void Ps2Mouse::argument(uint8_t byte) {
+    uint8_t cmd = awaiting_argument_;
+    awaiting_argument_ = 0;
+    if (cmd == kSetResolution) {
+        if (byte > 3) {
+            log_guest_error("ps2 mouse: resolution 0x%02x out of range", byte);
+            send(kNak);
+            return;
+        }
+        resolution_ = byte;
+    } else {
+        // Any rate is taken; Linux's extension probes write sequences of odd ones.
+        sample_rate_ = byte;
+    }
+    send(kAck);
+}
+
+void Ps2Mouse::move(int dx, int dy, uint8_t buttons) {
+    buttons_ = buttons & 0x07;
+    if (reporting_ && !remote_mode_ && !wrap_mode_) send_packet(dx, dy);
+}
+
+void Ps2Mouse::send_packet(int dx, int dy) {
+    if (queue_space() < 3) return;
+    // Nine-bit two's complement per axis: the sign is in byte 0, overflow saturates.
+    bool x_overflow = dx < -256 || dx > 255;
+    bool y_overflow = dy < -256 || dy > 255;
+    dx = std::clamp(dx, -256, 255);
+    dy = std::clamp(dy, -256, 255);
+    send(uint8_t(buttons_ | kPacketAlwaysOne | (dx < 0 ? 0x10 : 0) | (dy < 0 ? 0x20 : 0) |
+                 (x_overflow ? 0x40 : 0) | (y_overflow ? 0x80 : 0)));
+    send(uint8_t(dx));
+    send(uint8_t(dy));
+}
+
+void Ps2Mouse::save(StateWriter& out) const {
+    save_queue(out);
+    out.u8(awaiting_argument_);
+    out.u8(sample_rate_);
+    out.u8(resolution_);
+    out.u8(buttons_);
+    out.boolean(scaling_2to1_);
+    out.boolean(reporting_);
+    out.boolean(remote_mode_);
+    out.boolean(wrap_mode_);
+}
+
+Result<void> Ps2Mouse::load(StateReader& in) {
+    bool queue_ok = load_queue(in);
+    awaiting_argument_ = in.u8();
+    sample_rate_ = in.u8();
+    resolution_ = in.u8() & 0x03;
+    buttons_ = in.u8() & 0x07;
+    scaling_2to1_ = in.boolean();
+    reporting_ = in.boolean();
+    remote_mode_ = in.boolean();
+    wrap_mode_ = in.boolean();
+    if (!queue_ok) return Error("ps2 mouse: malformed state");
+    return ok();
+}
+
+}  // namespace kemu
