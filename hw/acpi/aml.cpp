@@ -1,0 +1,234 @@
+#include "hw/acpi/aml.h"
+
+#include "system/error.h"
+
+namespace kemu::aml {
+namespace {
+
+constexpr uint8_t kZeroOp = 0x00;
+constexpr uint8_t kOneOp = 0x01;
+constexpr uint8_t kNameOp = 0x08;
+constexpr uint8_t kBytePrefix = 0x0a;
+constexpr uint8_t kWordPrefix = 0x0b;
+constexpr uint8_t kDWordPrefix = 0x0c;
+constexpr uint8_t kStringPrefix = 0x0d;
+constexpr uint8_t kQWordPrefix = 0x0e;
+constexpr uint8_t kScopeOp = 0x10;
+constexpr uint8_t kBufferOp = 0x11;
+constexpr uint8_t kPackageOp = 0x12;
+constexpr uint8_t kMethodOp = 0x14;
+constexpr uint8_t kDualNamePrefix = 0x2e;
+constexpr uint8_t kMultiNamePrefix = 0x2f;
+constexpr uint8_t kRootChar = '\\';
+constexpr uint8_t kParentPrefixChar = '^';
+constexpr uint8_t kExtOpPrefix = 0x5b;
+constexpr uint8_t kDeviceOp = 0x82;  // after kExtOpPrefix
+constexpr uint8_t kReturnOp = 0xa4;
+
+constexpr uint8_t kIrqNoFlagsTag = 0x22;  // small item 0x04, length 2
+constexpr uint8_t kIoPortTag = 0x47;      // small item 0x08, length 7
+constexpr uint8_t kEndTag = 0x79;         // small item 0x0f, length 1
+constexpr uint8_t kIoDecode16 = 1;
+
+void append(Bytes& out, const Bytes& more) {
+    out.insert(out.end(), more.begin(), more.end());
+}
+
+void append_le(Bytes& out, uint64_t value, unsigned size) {
+    for (unsigned i = 0; i < size; i++)
+        out.push_back(uint8_t(value >> (8 * i)));
+}
+
+Bytes concat(const std::vector<Bytes>& parts) {
+    Bytes out;
+    for (const Bytes& p : parts)
+        append(out, p);
+    return out;
+}
+
+// `op` (one or two bytes), then PkgLength, then `body`.
+Bytes with_pkg_length(std::initializer_list<uint8_t> op, const Bytes& body) {
+    Bytes out(op);
+    append(out, pkg_length(body.size()));
+    append(out, body);
+    return out;
+}
+
+bool is_lead_name_char(char c) {
+    return (c >= 'A' && c <= 'Z') || c == '_';
+}
+bool is_name_char(char c) {
+    return is_lead_name_char(c) || (c >= '0' && c <= '9');
+}
+
+void append_name_seg(Bytes& out, std::string_view seg) {
+    KEMU_ASSERT(!seg.empty() && seg.size() <= 4 && is_lead_name_char(seg[0]));
+    for (size_t i = 0; i < 4; i++) {
+        char c = i < seg.size() ? seg[i] : '_';
+        KEMU_ASSERT(is_name_char(c));
+        out.push_back(uint8_t(c));
+    }
+}
+
+}  // namespace
+
+Bytes pkg_length(size_t body_size) {
+    // The one-byte form holds 6 bits; each extra byte adds 8 bits above the first 4.
+    static constexpr size_t kMaxTotal[] = {0x3f, 0xfff, 0xfffff, 0xfffffff};
+    for (unsigned extra = 0; extra < 4; extra++) {
+        size_t total = body_size + 1 + extra;
+        if (total > kMaxTotal[extra]) continue;
+        if (extra == 0) return {uint8_t(total)};
+        Bytes out{uint8_t(extra << 6 | (total & 0xf))};
+        for (unsigned i = 0; i < extra; i++)
+            out.push_back(uint8_t(total >> (4 + 8 * i)));
+        return out;
+    }
+    KEMU_ASSERT(!"AML package longer than 256 MiB");
+    return {};
+}
+
+Bytes name_string(std::string_view path) {
+    Bytes out;
+    while (!path.empty() && (path[0] == kRootChar || path[0] == kParentPrefixChar)) {
+        out.push_back(uint8_t(path[0]));
+        path.remove_prefix(1);
+    }
+    std::vector<std::string_view> segs;
+    while (!path.empty()) {
+        size_t dot = path.find('.');
+        segs.push_back(path.substr(0, dot));
+        path = dot == std::string_view::npos ? std::string_view{} : path.substr(dot + 1);
+    }
+    if (segs.empty()) {
+        out.push_back(0);  // NullName
+    } else if (segs.size() == 2) {
+        out.push_back(kDualNamePrefix);
+    } else if (segs.size() > 2) {
+        KEMU_ASSERT(segs.size() <= 255);
+        out.push_back(kMultiNamePrefix);
+        out.push_back(uint8_t(segs.size()));
+    }
+    for (std::string_view seg : segs)
+        append_name_seg(out, seg);
+    return out;
+}
+
+Bytes integer(uint64_t value) {
+    if (value == 0) return {kZeroOp};
+    if (value == 1) return {kOneOp};
+    struct Width {
+        uint64_t max;
+        uint8_t prefix;
+        unsigned size;
+    };
+    static constexpr Width kWidths[] = {{0xff, kBytePrefix, 1},
+                                        {0xffff, kWordPrefix, 2},
+                                        {0xffffffff, kDWordPrefix, 4},
+                                        {UINT64_MAX, kQWordPrefix, 8}};
+    for (const Width& w : kWidths) {
+        if (value > w.max) continue;
+        Bytes out{w.prefix};
+        append_le(out, value, w.size);
+        return out;
+    }
+    return {};
+}
+
+Bytes string(std::string_view text) {
+    Bytes out{kStringPrefix};
+    for (char c : text) {
+        KEMU_ASSERT(c > 0);  // AsciiCharList excludes NUL and non-ASCII
+        out.push_back(uint8_t(c));
+    }
+    out.push_back(0);
+    return out;
+}
+
+Bytes eisaid(std::string_view id) {
+    KEMU_ASSERT(id.size() == 7);
+    auto letter = [&](size_t i) { return uint32_t(id[i] - '@') & 0x1f; };
+    auto hex_digit = [&](size_t i) {
+        char c = id[i];
+        return uint32_t(c <= '9' ? c - '0' : (c | 0x20) - 'a' + 10) & 0xf;
+    };
+    // Three 5-bit letters then four hex digits, stored most significant byte first.
+    uint32_t big_endian = letter(0) << 26 | letter(1) << 21 | letter(2) << 16 | hex_digit(3) << 12 |
+                          hex_digit(4) << 8 | hex_digit(5) << 4 | hex_digit(6);
+    Bytes out{kDWordPrefix};
+    append_le(out, __builtin_bswap32(big_endian), 4);
+    return out;
+}
+
+Bytes name(std::string_view path, const Bytes& object) {
+    Bytes out{kNameOp};
+    append(out, name_string(path));
+    append(out, object);
+    return out;
+}
+
+Bytes package(const std::vector<Bytes>& elements) {
+    KEMU_ASSERT(elements.size() <= 255);
+    Bytes body{uint8_t(elements.size())};
+    append(body, concat(elements));
+    return with_pkg_length({kPackageOp}, body);
+}
+
+Bytes scope(std::string_view path, const std::vector<Bytes>& terms) {
+    Bytes body = name_string(path);
+    append(body, concat(terms));
+    return with_pkg_length({kScopeOp}, body);
+}
+
+Bytes device(std::string_view path, const std::vector<Bytes>& terms) {
+    Bytes body = name_string(path);
+    append(body, concat(terms));
+    return with_pkg_length({kExtOpPrefix, kDeviceOp}, body);
+}
+
+Bytes method(std::string_view path, unsigned arg_count, bool serialized,
+             const std::vector<Bytes>& terms) {
+    KEMU_ASSERT(arg_count <= 7);
+    Bytes body = name_string(path);
+    body.push_back(uint8_t(arg_count | (serialized ? 1 << 3 : 0)));
+    append(body, concat(terms));
+    return with_pkg_length({kMethodOp}, body);
+}
+
+Bytes return_value(const Bytes& value) {
+    Bytes out{kReturnOp};
+    append(out, value);
+    return out;
+}
+
+Bytes buffer(std::span<const uint8_t> data) {
+    Bytes body = integer(data.size());
+    body.insert(body.end(), data.begin(), data.end());
+    return with_pkg_length({kBufferOp}, body);
+}
+
+Bytes io_decode16(uint16_t min, uint16_t max, uint8_t alignment, uint8_t length) {
+    Bytes out{kIoPortTag, kIoDecode16};
+    append_le(out, min, 2);
+    append_le(out, max, 2);
+    out.push_back(alignment);
+    out.push_back(length);
+    return out;
+}
+
+Bytes irq_no_flags(unsigned irq) {
+    KEMU_ASSERT(irq < 16);
+    Bytes out{kIrqNoFlagsTag};
+    append_le(out, 1u << irq, 2);
+    return out;
+}
+
+Bytes resource_template(const std::vector<Bytes>& descriptors) {
+    Bytes data = concat(descriptors);
+    // A zero checksum tells the OS the template is valid without summing it.
+    data.push_back(kEndTag);
+    data.push_back(0);
+    return buffer(data);
+}
+
+}  // namespace kemu::aml

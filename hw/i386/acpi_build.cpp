@@ -1,0 +1,293 @@
+#include "hw/i386/acpi_build.h"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <string>
+
+#include "hw/acpi/acpi_table.h"
+
+namespace kemu {
+namespace {
+
+constexpr uint8_t kFadtRevision = 5;
+constexpr uint8_t kMadtRevision = 3;
+constexpr uint8_t kDsdtRevision = 2;  // 2 and up: AML integers are 64-bit
+constexpr uint8_t kRsdtRevision = 1;
+constexpr uint8_t kXsdtRevision = 1;
+constexpr uint8_t kRsdpRevision = 2;
+constexpr uint8_t kFacsVersion = 2;
+constexpr uint32_t kFacsLength = 64;
+constexpr uint32_t kRsdpLength = 36;
+constexpr size_t kRsdpV1ChecksumLength = 20;
+
+// FADT Flags (ACPI 6.4 table 5.10).
+constexpr uint32_t kFadtWbinvd = 1 << 0;
+constexpr uint32_t kFadtProcC1 = 1 << 2;
+constexpr uint32_t kFadtSlpButton = 1 << 5;  // no fixed-feature sleep button
+constexpr uint32_t kFadtRtcS4 = 1 << 7;
+constexpr uint32_t kFadtResetRegSup = 1 << 10;
+// IA-PC boot architecture flags (table 5.11).
+constexpr uint16_t kBootArchLegacyDevices = 1 << 0;
+constexpr uint16_t kBootArch8042 = 1 << 1;
+// Latencies above 100 and 1000 us declare C2 and C3 unsupported.
+constexpr uint16_t kNoC2 = 0xfff;
+constexpr uint16_t kNoC3 = 0xfff;
+constexpr uint8_t kRtcCenturyIndex = 0x32;
+
+// PM register blocks (see hw/acpi/piix4_pm.h) and their lengths in bytes.
+constexpr uint32_t kPm1aEvt = pc::kPortAcpiPm + 0x00;
+constexpr uint32_t kPm1aCnt = pc::kPortAcpiPm + 0x04;
+constexpr uint32_t kPmTmr = pc::kPortAcpiPm + 0x08;
+constexpr uint8_t kPm1EvtLen = 4, kPm1CntLen = 2, kPmTmrLen = 4, kGpe0Len = 4;
+constexpr uint8_t kResetValue = 0x06;  // PIIX3 RCR: hard reset (SYS_RST) + RST_CPU edge
+
+// MADT (ACPI 6.4 section 5.2.12).
+constexpr uint32_t kMadtPcatCompat = 1 << 0;
+constexpr uint8_t kMadtLocalApic = 0, kMadtIoApic = 1, kMadtSourceOverride = 2;
+constexpr uint32_t kLocalApicEnabled = 1 << 0;
+// MPS INTI flags: polarity in bits 0-1, trigger mode in bits 2-3.
+constexpr uint16_t kIntiConforms = 0;
+constexpr uint16_t kIntiActiveHighLevel = 0x1 | 0x3 << 2;
+
+constexpr uint8_t kComStaPresentEnabled = 0x0f;  // present, enabled, shown, functioning
+
+size_t align_up(size_t v, size_t a) {
+    return (v + a - 1) & ~(a - 1);
+}
+
+// Places tables one after another in the blob.
+class Blob {
+  public:
+    explicit Blob(uint64_t base) : base_(base) {}
+    // Returns the offset of `size` zero bytes in the blob.
+    uint64_t reserve(size_t size, size_t alignment) {
+        size_t at = align_up(bytes_.size(), alignment);
+        bytes_.resize(at + size, 0);
+        return at;
+    }
+    // Returns the guest address of the copy of `table`.
+    uint64_t add(const std::vector<uint8_t>& table, size_t alignment = 8) {
+        uint64_t at = reserve(table.size(), alignment);
+        std::memcpy(&bytes_[at], table.data(), table.size());
+        return base_ + at;
+    }
+    uint8_t* at(uint64_t offset) { return &bytes_[offset]; }
+    std::vector<uint8_t> take() && { return std::move(bytes_); }
+
+  private:
+    uint64_t base_;
+    std::vector<uint8_t> bytes_;
+};
+
+std::vector<uint8_t> build_facs() {
+    std::vector<uint8_t> facs(kFacsLength, 0);
+    std::memcpy(&facs[0], "FACS", 4);
+    std::memcpy(&facs[4], &kFacsLength, 4);
+    facs[32] = kFacsVersion;
+    return facs;
+}
+
+AcpiGas io_block(uint32_t port, uint8_t length) {
+    return {AcpiAddressSpace::SystemIo, uint8_t(length * 8), 0, 0, port};
+}
+
+std::vector<uint8_t> build_fadt(uint64_t facs, uint64_t dsdt) {
+    AcpiTable t("FACP", kFadtRevision);
+    t.u32(uint32_t(facs));  // FIRMWARE_CTRL
+    t.u32(uint32_t(dsdt));  // DSDT
+    t.u8(0);                // reserved (was INT_MODEL)
+    t.u8(0);                // Preferred_PM_Profile: unspecified
+    t.u16(pc::kIrqSci);
+    t.u32(0);  // SMI_CMD: none, so the OS finds ACPI already enabled
+    t.u8(0);   // ACPI_ENABLE
+    t.u8(0);   // ACPI_DISABLE
+    t.u8(0);   // S4BIOS_REQ
+    t.u8(0);   // PSTATE_CNT
+    t.u32(kPm1aEvt);
+    t.u32(0);  // PM1b_EVT_BLK
+    t.u32(kPm1aCnt);
+    t.u32(0);  // PM1b_CNT_BLK
+    t.u32(0);  // PM2_CNT_BLK
+    t.u32(kPmTmr);
+    t.u32(pc::kPortAcpiGpe0);
+    t.u32(0);  // GPE1_BLK
+    t.u8(kPm1EvtLen);
+    t.u8(kPm1CntLen);
+    t.u8(0);  // PM2_CNT_LEN
+    t.u8(kPmTmrLen);
+    t.u8(kGpe0Len);
+    t.u8(0);  // GPE1_BLK_LEN
+    t.u8(0);  // GPE1_BASE
+    t.u8(0);  // CST_CNT
+    t.u16(kNoC2);
+    t.u16(kNoC3);
+    t.u16(0);  // FLUSH_SIZE
+    t.u16(0);  // FLUSH_STRIDE
+    t.u8(0);   // DUTY_OFFSET
+    t.u8(0);   // DUTY_WIDTH
+    t.u8(0);   // DAY_ALRM
+    t.u8(0);   // MON_ALRM
+    t.u8(kRtcCenturyIndex);
+    t.u16(kBootArchLegacyDevices | kBootArch8042);
+    t.u8(0);  // reserved
+    t.u32(kFadtWbinvd | kFadtProcC1 | kFadtSlpButton | kFadtRtcS4 | kFadtResetRegSup);
+    t.gas({AcpiAddressSpace::SystemIo, 8, 0, 1, pc::kPortResetControl});
+    t.u8(kResetValue);
+    t.zeros(3);   // ARM_BOOT_ARCH and FADT minor version, reserved in ACPI 5.0
+    t.u64(0);     // X_FIRMWARE_CTRL: only one of the two FACS pointers may be set
+    t.u64(dsdt);  // X_DSDT
+    t.gas(io_block(kPm1aEvt, kPm1EvtLen));
+    t.gas({});  // X_PM1b_EVT_BLK
+    t.gas(io_block(kPm1aCnt, kPm1CntLen));
+    t.gas({});  // X_PM1b_CNT_BLK
+    t.gas({});  // X_PM2_CNT_BLK
+    t.gas(io_block(kPmTmr, kPmTmrLen));
+    t.gas(io_block(pc::kPortAcpiGpe0, kGpe0Len));
+    t.gas({});  // X_GPE1_BLK
+    t.gas({});  // SLEEP_CONTROL_REG: only for HW-reduced platforms
+    t.gas({});  // SLEEP_STATUS_REG
+    return std::move(t).finish();
+}
+
+std::vector<uint8_t> build_madt(const std::vector<uint32_t>& apic_ids) {
+    AcpiTable t("APIC", kMadtRevision);
+    t.u32(uint32_t(pc::kLapicBase));
+    t.u32(kMadtPcatCompat);
+    for (size_t cpu = 0; cpu < apic_ids.size(); cpu++) {
+        t.u8(kMadtLocalApic);
+        t.u8(8);
+        t.u8(uint8_t(cpu));  // ACPI processor UID, the _UID of Device (Cnnn)
+        t.u8(uint8_t(apic_ids[cpu]));
+        t.u32(kLocalApicEnabled);
+    }
+    t.u8(kMadtIoApic);
+    t.u8(12);
+    t.u8(uint8_t(*std::max_element(apic_ids.begin(), apic_ids.end()) + 1));  // IOAPIC ID
+    t.u8(0);
+    t.u32(uint32_t(pc::kIoapicBase));
+    t.u32(0);  // GSI base
+    struct Override {
+        uint8_t irq;
+        uint32_t gsi;
+        uint16_t flags;
+    };
+    static constexpr Override kOverrides[] = {
+        {pc::kIrqPit, 2, kIntiConforms},  // the PIT drives IOAPIC pin 2, not 0
+        {pc::kIrqSci, pc::kIrqSci, kIntiActiveHighLevel},
+    };
+    for (const Override& o : kOverrides) {
+        t.u8(kMadtSourceOverride);
+        t.u8(10);
+        t.u8(0);  // bus: ISA
+        t.u8(o.irq);
+        t.u32(o.gsi);
+        t.u16(o.flags);
+    }
+    return std::move(t).finish();
+}
+
+// RSDT (32-bit entries) or XSDT (64-bit entries).
+template <typename Entry>
+std::vector<uint8_t> build_sdt(const char* signature, uint8_t revision,
+                               std::initializer_list<uint64_t> tables) {
+    AcpiTable t(signature, revision);
+    for (uint64_t addr : tables) {
+        if constexpr (sizeof(Entry) == 8)
+            t.u64(addr);
+        else
+            t.u32(uint32_t(addr));
+    }
+    return std::move(t).finish();
+}
+
+std::vector<uint8_t> build_rsdp(uint64_t rsdt, uint64_t xsdt) {
+    std::vector<uint8_t> r(kRsdpLength, 0);
+    std::memcpy(&r[0], "RSD PTR ", 8);
+    std::memcpy(&r[9], kAcpiOemId, 6);
+    r[15] = kRsdpRevision;
+    uint32_t rsdt32 = uint32_t(rsdt);
+    std::memcpy(&r[16], &rsdt32, 4);
+    std::memcpy(&r[20], &kRsdpLength, 4);
+    std::memcpy(&r[24], &xsdt, 8);
+    r[8] = acpi_checksum(std::span(r).first(kRsdpV1ChecksumLength));
+    r[32] = acpi_checksum(r);
+    return r;
+}
+
+// Device (Cnnn) { Name (_HID, "ACPI0007") Name (_UID, n) }, n in hex as on QEMU's pc.
+aml::Bytes processor_device(unsigned cpu) {
+    char name[16];
+    std::snprintf(name, sizeof name, "C%03X", cpu);
+    return aml::device(
+        name, {aml::name("_HID", aml::string("ACPI0007")), aml::name("_UID", aml::integer(cpu))});
+}
+
+// Device (COMn): a 16550 with its port range and ISA IRQ.
+aml::Bytes serial_device(unsigned n, const AcpiSerialPort& port) {
+    using namespace aml;
+    Bytes crs =
+        resource_template({io_decode16(port.iobase, port.iobase, 1, 8), irq_no_flags(port.irq)});
+    Bytes sta = method("_STA", 0, false, {return_value(integer(kComStaPresentEnabled))});
+    return device("COM" + std::to_string(n), {name("_HID", eisaid("PNP0501")),
+                                              name("_UID", integer(n)), sta, name("_CRS", crs)});
+}
+
+}  // namespace
+
+aml::Bytes build_dsdt_aml(const AcpiConfig& config) {
+    using namespace aml;
+    std::vector<Bytes> sb;
+    for (unsigned cpu = 0; cpu < config.cpu_count; cpu++)
+        sb.push_back(processor_device(cpu));
+    for (size_t i = 0; i < config.serial_ports.size(); i++)
+        sb.push_back(serial_device(unsigned(i + 1), config.serial_ports[i]));
+    // SLP_TYP 0 for S5, as QEMU's pc has it, so one guest image shuts down on both.
+    Bytes out = name("\\_S5", package({integer(0), integer(0), integer(0), integer(0)}));
+    Bytes sb_scope = scope("\\_SB", sb);
+    out.insert(out.end(), sb_scope.begin(), sb_scope.end());
+    return out;
+}
+
+Result<AcpiTables> build_acpi_tables(const AcpiConfig& config) {
+    if (config.cpu_count == 0 || config.cpu_count > kAcpiMaxCpus)
+        return Error("ACPI: " + std::to_string(config.cpu_count) + " CPUs (supported: 1 to " +
+                     std::to_string(kAcpiMaxCpus) + ")");
+    if (config.serial_ports.size() > kAcpiMaxSerialPorts)
+        return Error("ACPI: more than " + std::to_string(kAcpiMaxSerialPorts) + " serial ports");
+    for (const AcpiSerialPort& p : config.serial_ports)
+        if (p.irq >= 16)
+            return Error("ACPI: serial port IRQ " + std::to_string(p.irq) + " is not an ISA IRQ");
+
+    std::vector<uint32_t> apic_ids = config.apic_ids;
+    if (apic_ids.empty())
+        for (unsigned cpu = 0; cpu < config.cpu_count; cpu++)
+            apic_ids.push_back(cpu);
+    if (apic_ids.size() != config.cpu_count)
+        return Error("ACPI: " + std::to_string(apic_ids.size()) + " APIC IDs for " +
+                     std::to_string(config.cpu_count) + " CPUs");
+    for (uint32_t id : apic_ids)
+        if (id > kAcpiMaxApicId)
+            return Error("ACPI: APIC ID " + std::to_string(id) + " does not fit the MADT");
+
+    AcpiTables out;
+    Blob blob(out.base);
+    // The RSDP goes first so it sits on a 16-byte boundary at the start of the scan area.
+    out.rsdp_offset = blob.reserve(kRsdpLength, 16);
+    uint64_t facs = blob.add(build_facs(), 64);
+    AcpiTable dsdt_table("DSDT", kDsdtRevision);
+    dsdt_table.bytes(build_dsdt_aml(config));
+    uint64_t dsdt = blob.add(std::move(dsdt_table).finish());
+    uint64_t fadt = blob.add(build_fadt(facs, dsdt));
+    uint64_t madt = blob.add(build_madt(apic_ids));
+    uint64_t xsdt = blob.add(build_sdt<uint64_t>("XSDT", kXsdtRevision, {fadt, madt}));
+    uint64_t rsdt = blob.add(build_sdt<uint32_t>("RSDT", kRsdtRevision, {fadt, madt}));
+    std::vector<uint8_t> rsdp = build_rsdp(rsdt, xsdt);
+    std::memcpy(blob.at(out.rsdp_offset), rsdp.data(), rsdp.size());
+    out.blob = std::move(blob).take();
+    if (out.blob.size() > pc::kAcpiTablesSize)
+        return Error("ACPI tables too large (" + std::to_string(out.blob.size()) + " bytes)");
+    return out;
+}
+
+}  // namespace kemu
