@@ -10,13 +10,16 @@ namespace {
 struct Recorder {
     std::vector<std::tuple<uint64_t, uint64_t, unsigned>> writes;  // offset, value, size
     std::vector<std::pair<uint64_t, unsigned>> reads;
-    IoOps ops(unsigned impl_min, unsigned impl_max, unsigned valid_min = 1, unsigned valid_max = 8) {
+    IoOps ops(unsigned impl_min, unsigned impl_max, unsigned valid_min = 1,
+              unsigned valid_max = 8) {
         IoOps o;
         o.read = [this](uint64_t off, unsigned size) {
             reads.push_back({off, size});
             return 0x1122334455667788ull >> (8 * (off & 7));
         };
-        o.write = [this](uint64_t off, uint64_t v, unsigned size) { writes.push_back({off, v, size}); };
+        o.write = [this](uint64_t off, uint64_t v, unsigned size) {
+            writes.push_back({off, v, size});
+        };
         o.impl = {impl_min, impl_max, true};
         o.valid = {valid_min, valid_max, true};
         return o;

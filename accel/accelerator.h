@@ -1,0 +1,90 @@
+// The accelerator interface: what runs vCPUs. KVM runs them in hardware; TCG (to
+// come) translates; `null` never runs them (device and monitor tests). Devices never
+// see this interface: port and MMIO accesses reach them through the AddressSpaces
+// in VcpuContext, the same path whichever accelerator runs the CPU.
+#pragma once
+
+#include <cstdint>
+#include <memory>
+#include <mutex>
+#include <string>
+
+#include "hw/core/irq.h"
+#include "system/address_space.h"
+#include "system/error.h"
+#include "target-x86/cpu_state.h"
+#include "target-x86/cpuid.h"
+
+namespace kemu {
+
+// Why VcpuBackend::run() returned. PIO and MMIO are not here: the backend
+// dispatches them itself through VcpuContext and keeps running.
+enum class VcpuExit {
+    Interrupted,    // kick() or a signal: the vCPU thread checks for requests
+    Halted,         // HLT with nothing pending (userspace irqchip only)
+    TripleFault,    // the machine resets (or exits with -no-reboot)
+    ResetRequest,   // the guest asked for a reset through the accelerator
+    PowerOff,       // the guest asked for power-off through the accelerator
+    InternalError,  // the accelerator cannot go on; the machine pauses (see last_error())
+};
+
+// What a vCPU needs from the machine to handle exits.
+struct VcpuContext {
+    AddressSpace& memory;
+    AddressSpace& io;
+    std::mutex& machine_lock;  // held while dispatching an exit to a device
+};
+
+class VcpuBackend {
+  public:
+    virtual ~VcpuBackend() = default;
+
+    // Runs guest code until an exit the vCPU thread must handle. vCPU thread only.
+    virtual VcpuExit run() = 0;
+    // Any thread: makes a running or about-to-run run() return Interrupted soon.
+    virtual void kick() = 0;
+
+    // Whole-state transfer; called on the vCPU thread while it is not in run().
+    virtual Result<void> get_state(X86CpuState& out) = 0;
+    virtual Result<void> put_state(const X86CpuState& in) = 0;
+
+    // Multi-line description of the last InternalError (reason, RIP, code bytes).
+    virtual std::string last_error() const { return {}; }
+};
+
+struct AcceleratorConfig {
+    unsigned cpus = 1;
+    bool kernel_irqchip = true;
+};
+
+class Accelerator {
+  public:
+    virtual ~Accelerator() = default;
+
+    virtual const char* name() const = 0;
+    // Opens the device, checks capabilities, creates the VM. Errors are user-facing.
+    virtual Result<void> init(const AcceleratorConfig& config) = 0;
+
+    // Guest RAM layout changes arrive here (KVM keeps memslots in step). May be null.
+    virtual MemoryListener* memory_listener() { return nullptr; }
+
+    // Input `gsi` of the interrupt controller: in-kernel irqchip, or (TCG, kernel_irqchip=off)
+    // null, in which case the machine wires its own PIC/IOAPIC models.
+    virtual IrqLine::Sink irqchip_input(unsigned gsi) = 0;
+
+    // Filters the CPU model's CPUID through what this accelerator can provide.
+    virtual Result<CpuidTable> cpuid_for(const CpuModel& model, const CpuTopology& topology,
+                                         const CpuFeatureEdits& edits) = 0;
+
+    virtual Result<std::unique_ptr<VcpuBackend>> create_vcpu(unsigned index,
+                                                             const CpuidTable& cpuid,
+                                                             const VcpuContext& context) = 0;
+
+    // Resets the in-kernel interrupt controllers and timers (system_reset).
+    virtual void reset_platform() {}
+
+    // Lines for `info kvm` and the like; "kvm support: enabled" comes from here.
+    virtual bool is_kvm() const { return false; }
+};
+
+}  // namespace kemu

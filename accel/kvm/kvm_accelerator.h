@@ -1,0 +1,54 @@
+// KVM: vCPUs run in the host kernel through /dev/kvm. The in-kernel irqchip
+// (PIC, IOAPIC, LAPICs) and PIT are used; everything else is our devices.
+#pragma once
+
+#include <linux/kvm.h>
+
+#include <memory>
+#include <vector>
+
+#include "accel/accelerator.h"
+#include "system/unique_fd.h"
+
+namespace kemu {
+
+class KvmAccelerator final : public Accelerator, private MemoryListener {
+  public:
+    KvmAccelerator() = default;
+
+    const char* name() const override { return "kvm"; }
+    Result<void> init(const AcceleratorConfig& config) override;
+    MemoryListener* memory_listener() override { return this; }
+    IrqLine::Sink irqchip_input(unsigned gsi) override;
+    Result<CpuidTable> cpuid_for(const CpuModel& model, const CpuTopology& topology,
+                                 const CpuFeatureEdits& edits) override;
+    Result<std::unique_ptr<VcpuBackend>> create_vcpu(unsigned index, const CpuidTable& cpuid,
+                                                     const VcpuContext& context) override;
+    void reset_platform() override;
+    bool is_kvm() const override { return true; }
+
+  private:
+    struct Slot {
+        uint32_t id;
+        uint64_t gpa, size;
+        uint8_t* host;
+        bool readonly;
+        bool operator==(const Slot& o) const {
+            return gpa == o.gpa && size == o.size && host == o.host && readonly == o.readonly;
+        }
+    };
+
+    void commit(const FlatView& old_view, const FlatView& new_view) override;
+    void set_slot(uint32_t id, const Slot* slot);
+
+    UniqueFd kvm_;
+    UniqueFd vm_;
+    unsigned cpus_ = 1;
+    size_t vcpu_mmap_size_ = 0;
+    bool readonly_mem_ = false;
+    std::vector<Slot> slots_;
+    std::vector<uint32_t> free_slot_ids_;
+    std::vector<kvm_cpuid_entry2> supported_cpuid_;
+};
+
+}  // namespace kemu

@@ -1,0 +1,203 @@
+#include "hw/i386/pc.h"
+
+#include "hw/acpi/piix4_pm.h"
+#include "hw/char/debugcon.h"
+#include "hw/char/serial_16550.h"
+#include "hw/i386/acpi_build.h"
+#include "hw/i386/pc_layout.h"
+#include "hw/input/i8042.h"
+#include "hw/misc/debug_exit.h"
+#include "hw/misc/port80.h"
+#include "hw/misc/reset_control.h"
+#include "hw/timer/mc146818_rtc.h"
+#include "system/keyval.h"
+#include "system/log.h"
+
+#include <ctime>
+
+namespace kemu {
+
+namespace {
+
+// CMOS bytes that tell firmware and old guests how much RAM there is.
+void store_memory_sizes(Mc146818Rtc& rtc, const PcRamLayout& ram) {
+    uint64_t ext_kib = std::min<uint64_t>((ram.below_4g - pc::kHighMemory) / 1024, 0xffff);
+    uint64_t above_16m = ram.below_4g > (16u << 20)
+                             ? std::min<uint64_t>((ram.below_4g - (16u << 20)) >> 16, 0xffff)
+                             : 0;
+    uint64_t above_4g = ram.above_4g >> 16;
+    const std::pair<uint8_t, uint8_t> bytes[] = {
+        {0x15, 640 & 0xff},
+        {0x16, 640 >> 8},
+        {0x17, uint8_t(ext_kib)},
+        {0x18, uint8_t(ext_kib >> 8)},
+        {0x30, uint8_t(ext_kib)},
+        {0x31, uint8_t(ext_kib >> 8)},
+        {0x34, uint8_t(above_16m)},
+        {0x35, uint8_t(above_16m >> 8)},
+        {0x5b, uint8_t(above_4g)},
+        {0x5c, uint8_t(above_4g >> 8)},
+        {0x5d, uint8_t(above_4g >> 16)},
+    };
+    for (auto [index, value] : bytes)
+        rtc.set_cmos(index, value);
+}
+
+Result<uint64_t> prop_uint(const DeviceSpec& spec, const char* key, uint64_t fallback) {
+    auto it = spec.props.find(key);
+    if (it == spec.props.end()) return fallback;
+    auto v = parse_uint(it->second);
+    if (!v)
+        return Error("Property '" + spec.driver + "." + key + "' doesn't take value '" +
+                     it->second + "'");
+    return *v;
+}
+
+}  // namespace
+
+PcBoard::~PcBoard() = default;
+
+template <typename T>
+T& PcBoard::add(std::unique_ptr<T> device) {
+    T& ref = *device;
+    devices_.push_back(std::move(device));
+    return ref;
+}
+
+Result<void> PcBoard::map_io(uint16_t port, MemoryRegion& region) {
+    return services_.io.map(port, &region);
+}
+
+Result<std::unique_ptr<PcBoard>> PcBoard::create(const BoardConfig& config,
+                                                 const BoardServices& services) {
+    std::unique_ptr<PcBoard> board(new PcBoard(config, services));
+    KEMU_TRY_VOID(board->build_isa_devices());
+    KEMU_TRY_VOID(board->build_user_devices());
+    KEMU_TRY_VOID(board->reset());
+    return board;
+}
+
+Result<void> PcBoard::build_isa_devices() {
+    auto irq = [this](unsigned gsi) {
+        return services_.irq_input ? services_.irq_input(gsi) : nullptr;
+    };
+
+    for (size_t i = 0; i < config_.serials.size(); i++) {
+        auto& uart =
+            add(std::make_unique<Serial16550>("serial" + std::to_string(i), config_.serials[i],
+                                              services_.timers, pc::kPortCom[i], pc::kIrqCom[i]));
+        uart.irq().connect(irq(pc::kIrqCom[i]));
+        KEMU_TRY_VOID(map_io(pc::kPortCom[i], uart.io()));
+    }
+
+    auto& post = add(std::make_unique<Port80>("port80"));
+    KEMU_TRY_VOID(map_io(pc::kPortPost, post.io()));
+
+    // A20 stays enabled: guests we boot never depend on the 1 MiB wrap-around.
+    auto& kbc = add(std::make_unique<I8042>("i8042", services_.request_reset, [](bool enabled) {
+        if (!enabled) log_unimp("i8042: A20 gate disabled by the guest; kemu keeps A20 enabled");
+    }));
+    kbc.keyboard_irq().connect(irq(pc::kIrqKeyboard));
+    kbc.mouse_irq().connect(irq(pc::kIrqMouse));
+    KEMU_TRY_VOID(map_io(pc::kPortI8042Data, kbc.data_io()));
+    KEMU_TRY_VOID(map_io(pc::kPortI8042Cmd, kbc.command_io()));
+
+    rtc_ = &add(std::make_unique<Mc146818Rtc>("rtc", services_.timers,
+                                              [] { return int64_t(std::time(nullptr)); }));
+    rtc_->irq().connect(irq(pc::kIrqRtc));
+    KEMU_TRY_VOID(map_io(pc::kPortRtc, rtc_->io()));
+    store_memory_sizes(*rtc_, config_.ram);
+
+    pm_ = &add(std::make_unique<AcpiPm>("piix4-pm", services_.timers));
+    pm_->on_poweroff = services_.request_poweroff;
+    pm_->sci().connect(irq(pc::kIrqSci));
+    KEMU_TRY_VOID(map_io(pc::kPortAcpiPm, pm_->pm_region()));
+    KEMU_TRY_VOID(map_io(pc::kPortAcpiGpe0, pm_->gpe_region()));
+
+    auto& rcr = add(std::make_unique<ResetControl>("reset-control"));
+    rcr.on_reset = services_.request_reset;
+    KEMU_TRY_VOID(map_io(pc::kPortResetControl, rcr.io()));
+    return ok();
+}
+
+// -device: the ISA test devices QEMU has, with the same properties.
+Result<void> PcBoard::build_user_devices() {
+    for (const DeviceSpec& spec : config_.devices) {
+        if (spec.driver == "isa-debug-exit") {
+            auto iobase = prop_uint(spec, "iobase", pc::kPortDebugExit);
+            auto iosize = prop_uint(spec, "iosize", 4);
+            if (!iobase) return iobase.error();
+            if (!iosize) return iosize.error();
+            KEMU_TRY_VOID(DebugExit::validate_iosize(unsigned(*iosize)));
+            if (*iobase > 0xffff)
+                return Error("isa-debug-exit: iobase 0x" + std::to_string(*iobase) +
+                             " out of range");
+            auto& dev = add(std::make_unique<DebugExit>("isa-debug-exit", services_.request_exit,
+                                                        uint16_t(*iobase), unsigned(*iosize)));
+            KEMU_TRY_VOID(map_io(uint16_t(*iobase), dev.io()));
+        } else if (spec.driver == "isa-debugcon") {
+            auto iobase = prop_uint(spec, "iobase", pc::kPortDebugcon);
+            if (!iobase) return iobase.error();
+            if (*iobase > 0xffff) return Error("isa-debugcon: iobase out of range");
+            Chardev* chr = nullptr;
+            if (auto it = spec.props.find("chardev"); it != spec.props.end()) {
+                chr = services_.find_chardev(it->second);
+                if (!chr)
+                    return Error("Property 'isa-debugcon.chardev' can't find value '" + it->second +
+                                 "'");
+            }
+            auto& dev = add(std::make_unique<Debugcon>("isa-debugcon", chr, uint16_t(*iobase)));
+            KEMU_TRY_VOID(map_io(uint16_t(*iobase), dev.io()));
+        } else {
+            return Error("'" + spec.driver + "' is not a valid device model name");
+        }
+    }
+    return ok();
+}
+
+Result<void> PcBoard::write_acpi_tables() {
+    AcpiConfig acpi;
+    acpi.cpu_count = config_.cpus;
+    acpi.apic_ids = config_.apic_ids;
+    for (size_t i = 0; i < config_.serials.size(); i++)
+        acpi.serial_ports.push_back({pc::kPortCom[i], uint8_t(pc::kIrqCom[i])});
+    auto tables = build_acpi_tables(acpi);
+    if (!tables) return tables.error();
+    if (services_.memory.write_bytes(tables->base, tables->blob, true) != MemTxResult::Ok)
+        return Error("ACPI tables do not fit in guest RAM");
+    return ok();
+}
+
+Result<void> PcBoard::reset() {
+    for (auto& d : devices_)
+        d->reset();
+    if (rtc_) store_memory_sizes(*rtc_, config_.ram);
+    if (config_.acpi) KEMU_TRY_VOID(write_acpi_tables());
+    return ok();
+}
+
+void PcBoard::power_button() {
+    if (pm_) pm_->power_button();
+}
+
+std::string PcBoard::qtree_text() const {
+    std::string out =
+        "bus: main-system-bus\n  type System\n  dev: i440FX-pcihost, id \"\"\n    bus: isa.0\n     "
+        " type ISA\n";
+    for (const auto& d : devices_) {
+        out += "      dev: " + std::string(d->type_name()) + ", id \"" + d->name() + "\"\n";
+        std::string desc = d->describe();
+        size_t start = 0;
+        while (start < desc.size()) {
+            size_t nl = desc.find('\n', start);
+            std::string line =
+                desc.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+            if (!line.empty()) out += "        " + line + "\n";
+            if (nl == std::string::npos) break;
+            start = nl + 1;
+        }
+    }
+    return out;
+}
+
+}  // namespace kemu

@@ -1,0 +1,324 @@
+#include "system/cmdline.h"
+
+#include <cstdio>
+
+#include "accel/registry.h"
+#include "system/keyval.h"
+#include "system/log.h"
+
+namespace kemu {
+
+namespace {
+
+// What a handler sees: the config so far and the option's argument.
+struct ParseState {
+    CmdlineResult& result;
+    MachineConfig& config() { return result.config; }
+};
+
+using Handler = Result<void> (*)(ParseState&, const std::string& arg);
+
+struct OptionInfo {
+    const char* name;
+    bool takes_argument;
+    Handler handler;
+    const char* arg_help;
+    const char* help;
+};
+
+Result<void> set_accel(MachineConfig& c, const std::string& name) {
+    if (name == "help") return ok();
+    if (name != "kvm" && name != "tcg" && name != "null")
+        return Error("invalid accelerator " + name);
+    c.accel = name;
+    return ok();
+}
+
+Result<void> on_help(ParseState& s, const std::string&) {
+    s.result.exit_text = usage_text();
+    return ok();
+}
+
+Result<void> on_version(ParseState& s, const std::string&) {
+    s.result.exit_text =
+        "KEMU emulator version " KEMU_VERSION "\nA PC emulator in C++: KVM and (soon) its own TCG";
+    return ok();
+}
+
+Result<void> on_machine(ParseState& s, const std::string& arg) {
+    auto kv = parse_keyvalues(arg, "type");
+    if (!kv) return kv.error();
+    for (const auto& [key, value] : *kv) {
+        if (key == "type") {
+            if (value == "help") {
+                s.result.exit_text =
+                    "Supported machines are:\npc                   Standard PC (i440FX + PIIX, "
+                    "1996) (default)";
+                return ok();
+            }
+            if (value != "pc" && value.rfind("pc-i440fx", 0) != 0)
+                return Error("unsupported machine type '" + value +
+                             "' (use -machine help to list supported machines)");
+        } else if (key == "accel") {
+            KEMU_TRY_VOID(set_accel(s.config(), value));
+        } else if (key == "kernel_irqchip" || key == "kernel-irqchip") {
+            auto on = parse_bool(value);
+            if (!on) return Error("kernel_irqchip: " + on.error().message());
+            s.config().kernel_irqchip = *on;
+        } else {
+            return Error("Invalid parameter '" + key + "'");
+        }
+    }
+    return ok();
+}
+
+Result<void> on_accel(ParseState& s, const std::string& arg) {
+    auto kv = parse_keyvalues(arg, "accel");
+    if (!kv) return kv.error();
+    for (const auto& [key, value] : *kv) {
+        if (key == "accel") {
+            if (value == "help") {
+                s.result.exit_text = accelerators_help();
+                return ok();
+            }
+            KEMU_TRY_VOID(set_accel(s.config(), value));
+        } else if (key == "kernel-irqchip") {
+            auto on = parse_bool(value);
+            if (!on) return Error("kernel-irqchip: " + on.error().message());
+            s.config().kernel_irqchip = *on;
+        } else {
+            return Error("Invalid parameter '" + key + "'");
+        }
+    }
+    return ok();
+}
+
+Result<void> on_enable_kvm(ParseState& s, const std::string&) {
+    return set_accel(s.config(), "kvm");
+}
+
+Result<void> on_cpu(ParseState& s, const std::string& arg) {
+    if (arg == "help" || arg == "?") {
+        s.result.exit_text = cpu_models_help();
+        return ok();
+    }
+    auto spec = parse_cpu_spec(arg);
+    if (!spec) return spec.error();
+    s.config().cpu = arg;
+    return ok();
+}
+
+// -smp as QEMU 7.2 reads it for pc machines: missing topology values are derived,
+// preferring cores over sockets, and the product must equal maxcpus.
+Result<void> on_smp(ParseState& s, const std::string& arg) {
+    auto kv = parse_keyvalues(arg, "cpus");
+    if (!kv) return kv.error();
+    uint64_t cpus = 0, maxcpus = 0, sockets = 0, dies = 1, cores = 0, threads = 0;
+    for (const auto& [key, value] : *kv) {
+        uint64_t* field = key == "cpus"      ? &cpus
+                          : key == "maxcpus" ? &maxcpus
+                          : key == "sockets" ? &sockets
+                          : key == "dies"    ? &dies
+                          : key == "cores"   ? &cores
+                          : key == "threads" ? &threads
+                                             : nullptr;
+        if (!field) return Error("Invalid parameter '" + key + "'");
+        auto v = parse_uint(value);
+        if (!v) return Error("Parameter '" + key + "' expects a number");
+        if (*v == 0 || *v > 1024)
+            return Error("Invalid " + key + " " + value + ": must be between 1 and 1024");
+        *field = *v;
+    }
+    if (dies != 1) return Error("dies > 1 not supported by this machine's CPU topology");
+    if (!threads) threads = 1;
+    uint64_t want = maxcpus ? maxcpus : cpus;
+    if (!sockets) sockets = 1;
+    if (!cores) cores = want ? (want + sockets * threads - 1) / (sockets * threads) : 1;
+    uint64_t product = sockets * cores * threads;
+    if (!maxcpus) maxcpus = product;
+    if (!cpus) cpus = maxcpus;
+    if (product != maxcpus)
+        return Error(
+            "Invalid CPU topology: product of the hierarchy must match maxcpus: sockets (" +
+            std::to_string(sockets) + ") * cores (" + std::to_string(cores) + ") * threads (" +
+            std::to_string(threads) + ") != maxcpus (" + std::to_string(maxcpus) + ")");
+    if (cpus > maxcpus)
+        return Error("Invalid CPU topology: maxcpus must be equal to or greater than smp");
+    s.config().cpus = unsigned(cpus);
+    s.config().topology = {unsigned(sockets), unsigned(cores), unsigned(threads)};
+    return ok();
+}
+
+Result<void> on_memory(ParseState& s, const std::string& arg) {
+    auto kv = parse_keyvalues(arg, "size");
+    if (!kv) return kv.error();
+    if (kv->empty()) return Error("missing RAM size");
+    for (const auto& [key, value] : *kv) {
+        if (key != "size") return Error("Invalid parameter '" + key + "'");
+        auto size = parse_size(value, 1ull << 20);
+        if (!size) return size.error();
+        if (*size < (1ull << 20)) return Error("RAM size too small (at least 1M)");
+        if (*size > (1ull << 40)) return Error("RAM size too large (at most 1T)");
+        s.config().ram_size = *size & ~0xfffull;
+    }
+    return ok();
+}
+
+Result<void> on_kernel(ParseState& s, const std::string& arg) {
+    s.config().kernel = arg;
+    return ok();
+}
+Result<void> on_initrd(ParseState& s, const std::string& arg) {
+    s.config().initrd = arg;
+    return ok();
+}
+Result<void> on_append(ParseState& s, const std::string& arg) {
+    s.config().append = arg;
+    return ok();
+}
+Result<void> on_nographic(ParseState& s, const std::string&) {
+    s.config().nographic = true;
+    return ok();
+}
+
+Result<void> on_display(ParseState& s, const std::string& arg) {
+    auto kv = parse_keyvalues(arg, "type");
+    if (!kv) return kv.error();
+    std::string type = kv->empty() ? "" : kv->front().second;
+    if (type == "help") {
+        s.result.exit_text = "Available display backend types:\nnone";
+        return ok();
+    }
+    if (type == "sdl" || type == "vnc" || type == "gtk" || type == "curses")
+        return Error("display '" + type + "' is not available yet");
+    if (type != "none") return Error("Parameter 'type' does not accept value '" + type + "'");
+    s.config().display = type;
+    return ok();
+}
+
+Result<void> on_serial(ParseState& s, const std::string& arg) {
+    if (s.config().serials.size() >= 4) return Error("too many serial ports (at most 4)");
+    s.config().serials.push_back(arg);
+    return ok();
+}
+Result<void> on_monitor(ParseState& s, const std::string& arg) {
+    s.config().monitor = arg;
+    return ok();
+}
+Result<void> on_chardev(ParseState& s, const std::string& arg) {
+    s.config().chardevs.push_back(arg);
+    return ok();
+}
+
+Result<void> on_device(ParseState& s, const std::string& arg) {
+    auto kv = parse_keyvalues(arg, "driver");
+    if (!kv) return kv.error();
+    if (kv->empty() || kv->front().first != "driver") return Error("Parameter 'driver' is missing");
+    DeviceSpec spec{kv->front().second, {}};
+    if (spec.driver == "help") {
+        s.result.exit_text =
+            "Misc devices:\nname \"isa-debug-exit\", bus ISA\nname \"isa-debugcon\", bus ISA";
+        return ok();
+    }
+    for (size_t i = 1; i < kv->size(); i++)
+        spec.props[(*kv)[i].first] = (*kv)[i].second;
+    s.config().devices.push_back(std::move(spec));
+    return ok();
+}
+
+Result<void> on_nodefaults(ParseState& s, const std::string&) {
+    s.config().nodefaults = true;
+    return ok();
+}
+Result<void> on_name(ParseState& s, const std::string& arg) {
+    auto kv = parse_keyvalues(arg, "guest");
+    if (!kv) return kv.error();
+    for (const auto& [key, value] : *kv)
+        if (key == "guest") s.config().name = value;
+    return ok();
+}
+Result<void> on_start_paused(ParseState& s, const std::string&) {
+    s.config().start_paused = true;
+    return ok();
+}
+Result<void> on_no_reboot(ParseState& s, const std::string&) {
+    s.config().no_reboot = true;
+    return ok();
+}
+Result<void> on_no_shutdown(ParseState& s, const std::string&) {
+    s.config().no_shutdown = true;
+    return ok();
+}
+Result<void> on_no_acpi(ParseState& s, const std::string&) {
+    s.config().acpi = false;
+    return ok();
+}
+
+Result<void> on_log_items(ParseState& s, const std::string& arg) {
+    if (arg == "help") {
+        s.result.exit_text = log_items_help();
+        return ok();
+    }
+    auto mask = parse_log_items(arg);
+    if (!mask) return mask.error();
+    s.config().log_mask |= *mask;
+    return ok();
+}
+Result<void> on_log_file(ParseState& s, const std::string& arg) {
+    s.config().log_file = arg;
+    return ok();
+}
+
+constexpr OptionInfo kOptions[] = {
+#define OPTION(name, takes_arg, handler, arg_help, help) \
+    {name, takes_arg, on_##handler, arg_help, help},
+#include "system/options.def"
+#undef OPTION
+};
+
+const OptionInfo* find_option(std::string_view name) {
+    for (const OptionInfo& o : kOptions)
+        if (name == o.name) return &o;
+    return nullptr;
+}
+
+}  // namespace
+
+std::string usage_text() {
+    std::string out = "KEMU emulator version " KEMU_VERSION
+                      "\n"
+                      "usage: kemu-system-x86_64 [options]\n\n";
+    for (const OptionInfo& o : kOptions) {
+        std::string left =
+            std::string("-") + o.name + (o.takes_argument ? std::string(" ") + o.arg_help : "");
+        char line[512];
+        std::snprintf(line, sizeof line, "%-44s %s\n", left.c_str(), o.help);
+        out += line;
+    }
+    return out + "\nDuring emulation with -nographic, Ctrl-A h shows the console escape keys.";
+}
+
+Result<CmdlineResult> parse_cmdline(const std::vector<std::string>& args) {
+    CmdlineResult result;
+    ParseState state{result};
+    for (size_t i = 0; i < args.size() && !result.exit_text; i++) {
+        const std::string& arg = args[i];
+        if (arg.size() < 2 || arg[0] != '-')
+            return Error("'" + arg + "': disk images as bare arguments are not supported yet");
+        // QEMU accepts --option as well as -option.
+        std::string name = arg.substr(arg[1] == '-' ? 2 : 1);
+        const OptionInfo* option = find_option(name);
+        if (!option) return Error(arg + ": invalid option");
+        std::string value;
+        if (option->takes_argument) {
+            if (i + 1 >= args.size()) return Error(arg + ": requires an argument");
+            value = args[++i];
+        }
+        auto r = option->handler(state, value);
+        if (!r.ok())
+            return r.error().with_context(option->takes_argument ? arg + " " + value : arg);
+    }
+    return result;
+}
+
+}  // namespace kemu

@@ -1,0 +1,364 @@
+#include "system/machine.h"
+
+#include <cstdio>
+#include <fstream>
+#include <iterator>
+
+#include "accel/registry.h"
+#include "hw/i386/linux_boot.h"
+#include "hw/i386/multiboot.h"
+#include "hw/i386/pc_layout.h"
+#include "monitor/monitor.h"
+#include "system/log.h"
+#include "system/machine_monitor.h"
+
+namespace kemu {
+
+namespace {
+
+// Until TCG lands, KVM is the default accelerator.
+constexpr const char* kDefaultAccel = "kvm";
+
+Result<std::vector<uint8_t>> read_file(const std::string& path, const std::string& option) {
+    std::ifstream in(path, std::ios::binary);
+    if (!in) return Error(option + " " + path + ": could not open: " + std::strerror(errno));
+    std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)),
+                              std::istreambuf_iterator<char>());
+    if (in.bad()) return Error(option + " " + path + ": read error");
+    return data;
+}
+
+}  // namespace
+
+Machine::Machine(const MachineConfig& config) : config_(config) {}
+
+Machine::~Machine() {
+    std::unique_lock<std::mutex> lock(lock_);
+    for (auto& v : vcpus_)
+        v->request_stop();
+    lock.unlock();
+    vcpus_.clear();  // joins every vCPU thread
+}
+
+Result<std::unique_ptr<Machine>> Machine::create(const MachineConfig& config) {
+    std::unique_ptr<Machine> m(new Machine(config));
+    std::unique_lock<std::mutex> lock(m->lock_);
+    KEMU_TRY_VOID(m->init());
+    return m;
+}
+
+Result<void> Machine::init() {
+    std::string accel_name = config_.accel.empty() ? kDefaultAccel : config_.accel;
+    auto accel = create_accelerator(accel_name);
+    if (!accel) return accel.error().with_context("-accel " + accel_name);
+    accel_ = std::move(*accel);
+    auto r = accel_->init({config_.cpus, config_.kernel_irqchip});
+    if (!r) return r.error().with_context("-accel " + accel_name);
+    if (MemoryListener* l = accel_->memory_listener()) memory_.add_listener(l);
+    accel_->reset_platform();
+
+    KEMU_TRY_VOID(loop_.init());
+    KEMU_TRY_VOID(init_ram());
+    KEMU_TRY_VOID(init_chardevs_and_monitor());
+
+    PcRamLayout ram{ram_below_4g_->size(), ram_above_4g_ ? ram_above_4g_->size() : 0};
+    BoardConfig board_config{config_.cpus, {}, ram, {}, config_.devices, config_.acpi};
+    for (unsigned i = 0; i < config_.cpus; i++) board_config.apic_ids.push_back(apic_id_for_cpu(config_.topology, i));
+    for (const std::string& id : serial_ids_)
+        board_config.serials.push_back(id.empty() ? nullptr : chardevs_->find(id));
+    BoardServices services{
+        memory_,
+        io_,
+        timers_,
+        [this](unsigned gsi) { return accel_->irqchip_input(gsi); },
+        [this](const std::string& id) { return chardevs_->find(id); },
+        [this] { raise_request(reset_requested_); },
+        [this] { raise_request(poweroff_requested_); },
+        [this](int status) {
+            exit_status_ = status;
+            loop_.request_quit();
+        },
+    };
+    auto board = PcBoard::create(board_config, services);
+    if (!board) return board.error().with_context("-device");
+    board_ = std::move(*board);
+    for (Chardev* chardev : monitor_chardevs_)
+        monitors_.push_back(std::make_unique<Monitor>(*chardev, *monitor_host_));
+
+    KEMU_TRY_VOID(load_boot_state());
+    KEMU_TRY_VOID(init_vcpus());
+    return ok();
+}
+
+// RAM below the PCI hole from 0, the rest from 4 GiB: one host mapping, two regions.
+Result<void> Machine::init_ram() {
+    ram_ = MappedRegion::anonymous(config_.ram_size);
+    if (!ram_.valid())
+        return Error("-m: cannot allocate " + std::to_string(config_.ram_size >> 20) +
+                     " MiB of guest RAM");
+    uint64_t below = std::min<uint64_t>(config_.ram_size, pc::kBelow4gRamMax);
+    ram_below_4g_.emplace(MemoryRegion::ram("pc.ram", ram_.data(), below));
+    KEMU_TRY_VOID(memory_.map(0, &*ram_below_4g_));
+    if (config_.ram_size > below) {
+        ram_above_4g_.emplace(
+            MemoryRegion::ram("pc.ram above 4g", ram_.data() + below, config_.ram_size - below));
+        KEMU_TRY_VOID(memory_.map(pc::kAbove4gRamStart, &*ram_above_4g_));
+    }
+    return ok();
+}
+
+// -chardev first (others refer to them by id), then -serial/-monitor with QEMU's
+// defaults: -nographic shares stdio; otherwise serial0 and the monitor go nowhere
+// until a display exists, and -nodefaults drops both.
+Result<void> Machine::init_chardevs_and_monitor() {
+    chardevs_ = std::make_unique<ChardevRegistry>(loop_);
+    chardevs_->set_quit_handler([this] { quit(); });
+    for (const std::string& spec : config_.chardevs) {
+        auto r = chardevs_->add_chardev_option(spec);
+        if (!r) return r.error();
+    }
+    monitor_host_ = std::make_unique<MachineMonitorHost>(*this);
+    std::vector<std::string> serials = config_.serials;
+    std::optional<std::string> monitor = config_.monitor;
+    Chardev* shared_console = nullptr;
+    if (config_.nographic && !config_.nodefaults && serials.empty()) {
+        auto console = chardevs_->add_nographic_console();
+        if (!console) return console.error().with_context("-nographic");
+        shared_console = *console;
+    }
+    if (shared_console) {
+        serial_ids_.push_back(shared_console->id());
+        if (!monitor) KEMU_TRY_VOID(add_monitor(shared_console));
+    }
+    for (size_t i = 0; i < serials.size(); i++) {
+        auto legacy = chardevs_->add_legacy("-serial", serials[i], "serial" + std::to_string(i));
+        if (!legacy) return legacy.error();
+        serial_ids_.push_back(legacy->chardev ? legacy->chardev->id() : "");
+        if (legacy->with_monitor && !monitor) KEMU_TRY_VOID(add_monitor(legacy->chardev));
+    }
+    // Without a console the first serial port still exists; its output goes nowhere.
+    if (serial_ids_.empty() && !config_.nodefaults) serial_ids_.push_back("");
+    // Without a console the first serial port still exists; its output goes nowhere.
+    if (serial_ids_.empty() && !config_.nodefaults) serial_ids_.push_back("");
+    if (monitor) {
+        auto legacy = chardevs_->add_legacy("-monitor", *monitor, "compat_monitor0");
+        if (!legacy) return legacy.error();
+        if (legacy->chardev) KEMU_TRY_VOID(add_monitor(legacy->chardev));
+    }
+    return ok();
+}
+
+// Monitors attach after the board: on a shared console (mon:stdio) the serial
+// port must attach first, because the first frontend starts with the focus.
+Result<void> Machine::add_monitor(Chardev* chardev) {
+    monitor_chardevs_.push_back(chardev);
+    return ok();
+}
+
+Result<void> Machine::load_boot_state() {
+    if (config_.kernel.empty())
+        return Error("no -kernel given: booting from firmware (SeaBIOS) is not available yet");
+    auto kernel = read_file(config_.kernel, "-kernel");
+    if (!kernel) return kernel.error();
+    PcRamLayout ram{ram_below_4g_->size(), ram_above_4g_ ? ram_above_4g_->size() : 0};
+    if (is_multiboot(*kernel)) {
+        std::vector<std::vector<uint8_t>> module_data;
+        MultibootConfig mb{*kernel,
+                           config_.kernel + (config_.append.empty() ? "" : " " + config_.append),
+                           {},
+                           ram};
+        for (const MultibootModuleSpec& m : parse_multiboot_module_list(config_.initrd)) {
+            auto data = read_file(m.path, "-initrd");
+            if (!data) return data.error();
+            module_data.push_back(std::move(*data));
+        }
+        auto specs = parse_multiboot_module_list(config_.initrd);
+        for (size_t i = 0; i < specs.size(); i++)
+            mb.modules.push_back({module_data[i], specs[i].cmdline});
+        auto r = load_multiboot(mb, memory_);
+        if (!r) return r.error().with_context("-kernel " + config_.kernel);
+        boot_state_ = r->cpu;
+        return ok();
+    }
+    std::vector<uint8_t> initrd;
+    if (!config_.initrd.empty()) {
+        auto data = read_file(config_.initrd, "-initrd");
+        if (!data) return data.error();
+        initrd = std::move(*data);
+    }
+    auto r = load_linux({*kernel, initrd, config_.append, ram}, memory_);
+    if (!r) return r.error().with_context("-kernel " + config_.kernel);
+    boot_state_ = r->cpu;
+    return ok();
+}
+
+Result<void> Machine::init_vcpus() {
+    auto spec = parse_cpu_spec(config_.cpu);
+    if (!spec) return spec.error().with_context("-cpu " + config_.cpu);
+    auto cpuid = accel_->cpuid_for(*spec->model, config_.topology, spec->edits);
+    if (!cpuid) return cpuid.error().with_context("-cpu " + config_.cpu);
+    VcpuContext context{memory_, io_, lock_};
+    for (unsigned i = 0; i < config_.cpus; i++) {
+        CpuidTable table = *cpuid;
+        set_cpuid_apic_id(table, apic_id_for_cpu(config_.topology, i));
+        auto backend = accel_->create_vcpu(i, table, context);
+        if (!backend) return backend.error().with_context("-accel " + std::string(accel_->name()));
+        X86CpuState state = i == 0 && boot_state_ ? *boot_state_ : reset_cpu_state(i == 0);
+        KEMU_TRY_VOID((*backend)->put_state(state));
+        vcpus_.push_back(
+            std::make_unique<VcpuThread>(i, std::move(*backend), *this, lock_, state_changed_));
+    }
+    return ok();
+}
+
+void Machine::on_vcpu_exit(unsigned index, VcpuExit exit, const std::string& detail) {
+    switch (exit) {
+        case VcpuExit::Interrupted:
+        case VcpuExit::Halted:
+            return;
+        case VcpuExit::TripleFault:
+        case VcpuExit::ResetRequest:
+            raise_request(reset_requested_);
+            return;
+        case VcpuExit::PowerOff:
+            raise_request(poweroff_requested_);
+            return;
+        case VcpuExit::InternalError:
+            std::fprintf(stderr, "kemu-system-x86_64: vCPU %u: %s", index, detail.c_str());
+            raise_request(internal_error_);
+            return;
+    }
+}
+
+// Machine lock held, on any thread. Every vCPU leaves the guest and parks (see
+// vcpus_should_run) until the main loop has handled the request.
+void Machine::raise_request(bool& flag) {
+    flag = true;
+    for (auto& v : vcpus_)
+        v->kick();
+    loop_.notify();
+}
+
+void Machine::pause_vcpus(std::unique_lock<std::mutex>& lock) {
+    for (auto& v : vcpus_)
+        v->kick();
+    state_changed_.wait(lock, [this] {
+        for (auto& v : vcpus_)
+            if (!v->parked()) return false;
+        return true;
+    });
+    clock_.pause();
+}
+
+void Machine::resume_vcpus() {
+    clock_.resume();
+    state_changed_.notify_all();
+}
+
+void Machine::stop() {
+    if (run_state_ != RunState::Running) return;
+    run_state_ = RunState::Paused;
+    pause_vcpus(*main_lock_);
+}
+
+void Machine::cont() {
+    if (run_state_ == RunState::Running) return;
+    if (run_state_ == RunState::Shutdown || run_state_ == RunState::InternalError)
+        do_reset(*main_lock_);
+    run_state_ = RunState::Running;
+    resume_vcpus();
+}
+
+void Machine::system_reset() {
+    raise_request(reset_requested_);
+}
+
+void Machine::system_powerdown() {
+    board_->power_button();
+}
+
+Result<X86CpuState> Machine::cpu_state(unsigned index) {
+    X86CpuState state;
+    Result<void> r = ok();
+    auto read = [&](VcpuBackend& b) { r = b.get_state(state); };
+    if (main_lock_) {
+        vcpus_[index]->run_on(*main_lock_, read);
+    } else {
+        std::unique_lock<std::mutex> lock(lock_);  // before run(): nobody holds the lock
+        vcpus_[index]->run_on(lock, read);
+    }
+    if (!r) return r.error();
+    return state;
+}
+
+// system_reset: devices and firmware tables to power-on state, the kernel loaded
+// again (as QEMU's -kernel does through its option ROM), every vCPU reset.
+void Machine::do_reset(std::unique_lock<std::mutex>& lock) {
+    bool was_running = run_state_ == RunState::Running;
+    run_state_ = RunState::Paused;
+    pause_vcpus(lock);
+    accel_->reset_platform();
+    auto r = board_->reset();
+    if (r) r = load_boot_state();
+    if (!r) std::fprintf(stderr, "kemu-system-x86_64: reset: %s\n", r.error().message().c_str());
+    for (auto& v : vcpus_) {
+        unsigned i = v->index();
+        X86CpuState state = i == 0 && boot_state_ ? *boot_state_ : reset_cpu_state(i == 0);
+        v->run_on(lock, [&](VcpuBackend& b) {
+            auto put = b.put_state(state);
+            if (!put)
+                std::fprintf(stderr, "kemu-system-x86_64: reset: %s\n",
+                             put.error().message().c_str());
+        });
+    }
+    if (was_running) {
+        run_state_ = RunState::Running;
+        resume_vcpus();
+    }
+}
+
+void Machine::handle_requests(std::unique_lock<std::mutex>& lock) {
+    if (internal_error_) {
+        internal_error_ = false;
+        run_state_ = RunState::InternalError;
+        pause_vcpus(lock);
+    }
+    if (reset_requested_) {
+        reset_requested_ = false;
+        if (config_.no_reboot) {
+            exit_status_ = 0;
+            loop_.request_quit();
+            return;
+        }
+        do_reset(lock);
+    }
+    if (poweroff_requested_) {
+        poweroff_requested_ = false;
+        if (config_.no_shutdown) {
+            run_state_ = RunState::Shutdown;
+            pause_vcpus(lock);
+        } else {
+            exit_status_ = 0;
+            loop_.request_quit();
+        }
+    }
+}
+
+int Machine::run() {
+    std::unique_lock<std::mutex> lock(lock_);
+    main_lock_ = &lock;
+    run_state_ = config_.start_paused ? RunState::Prelaunch : RunState::Running;
+    if (run_state_ == RunState::Running) clock_.resume();
+    for (auto& v : vcpus_)
+        v->start();
+    while (!loop_.quit_requested()) {
+        loop_.run_once(-1);
+        handle_requests(lock);
+    }
+    for (auto& v : vcpus_)
+        v->request_stop();
+    main_lock_ = nullptr;
+    return exit_status_;
+}
+
+}  // namespace kemu

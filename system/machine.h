@@ -1,0 +1,110 @@
+// The root object: owns guest RAM, the two address spaces, the accelerator, the
+// vCPU threads, the board's devices, chardevs and the monitor, and runs the main
+// loop. Nothing else is global (logging aside, see system/log.h).
+#pragma once
+
+#include <condition_variable>
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <vector>
+
+#include "accel/accelerator.h"
+#include "chardev/registry.h"
+#include "hw/i386/pc.h"
+#include "system/address_space.h"
+#include "system/clock.h"
+#include "system/event_loop.h"
+#include "system/machine_config.h"
+#include "system/mapped_region.h"
+#include "system/runstate.h"
+#include "system/vcpu_thread.h"
+
+namespace kemu {
+
+class Monitor;
+class MachineMonitorHost;
+
+class Machine final : public VcpuOwner {
+  public:
+    static Result<std::unique_ptr<Machine>> create(const MachineConfig& config);
+    ~Machine() override;
+
+    // Runs until the guest or the user ends it; returns the process exit status.
+    int run();
+
+    // --- for the monitor; all with the machine lock held ---
+    RunState run_state() const { return run_state_; }
+    void stop();
+    void cont();
+    void system_reset();
+    void system_powerdown();
+    void quit() {
+        exit_status_ = 0;
+        loop_.request_quit();
+    }
+    const MachineConfig& config() const { return config_; }
+    const Accelerator& accelerator() const { return *accel_; }
+    size_t cpu_count() const { return vcpus_.size(); }
+    long cpu_thread_id(unsigned index) const { return vcpus_[index]->thread_id(); }
+    Result<X86CpuState> cpu_state(unsigned index);
+    AddressSpace& memory() { return memory_; }
+    AddressSpace& io() { return io_; }
+    const PcBoard& board() const { return *board_; }
+    ChardevRegistry& chardevs() { return *chardevs_; }
+
+  private:
+    explicit Machine(const MachineConfig& config);
+    Result<void> init();
+    Result<void> init_ram();
+    Result<void> init_chardevs_and_monitor();
+    Result<void> init_vcpus();
+    Result<void> add_monitor(Chardev* chardev);
+    Result<void> load_boot_state();
+
+    // A pending request parks the vCPUs at once, so a vCPU that hit a triple fault or an
+    // internal error does not re-enter the guest before the main loop handles it.
+    bool vcpus_should_run() const override {
+        return run_state_ == RunState::Running && !reset_requested_ && !poweroff_requested_ &&
+               !internal_error_;
+    }
+    void on_vcpu_exit(unsigned index, VcpuExit exit, const std::string& detail) override;
+
+    void raise_request(bool& flag);
+    void pause_vcpus(std::unique_lock<std::mutex>& lock);
+    void resume_vcpus();
+    void handle_requests(std::unique_lock<std::mutex>& lock);
+    void do_reset(std::unique_lock<std::mutex>& lock);
+
+    MachineConfig config_;
+    std::mutex lock_;  // the machine lock: devices, run state, address-space dispatch
+    std::condition_variable state_changed_;
+    VirtualClock clock_;
+    TimerQueue timers_{clock_};
+    EventLoop loop_{lock_, timers_};
+
+    MappedRegion ram_;
+    std::optional<MemoryRegion> ram_below_4g_, ram_above_4g_;
+    AddressSpace memory_{"memory", 1ull << 52};
+    AddressSpace io_{"I/O", 1u << 16};
+
+    std::unique_ptr<Accelerator> accel_;
+    std::unique_ptr<ChardevRegistry> chardevs_;
+    std::unique_ptr<PcBoard> board_;
+    std::unique_ptr<MachineMonitorHost> monitor_host_;
+    std::vector<Chardev*> monitor_chardevs_;
+    std::vector<std::unique_ptr<Monitor>> monitors_;
+    std::vector<std::unique_ptr<VcpuThread>> vcpus_;
+    std::optional<X86CpuState> boot_state_;  // BSP entry state from the kernel loader
+
+    RunState run_state_ = RunState::Prelaunch;
+    // Requests raised by devices and vCPU threads, handled by the main loop.
+    bool reset_requested_ = false;
+    bool poweroff_requested_ = false;
+    bool internal_error_ = false;
+    std::vector<std::string> serial_ids_;  // chardev ids of COM1.., "" for none
+    std::unique_lock<std::mutex>* main_lock_ = nullptr;
+    int exit_status_ = 0;
+};
+
+}  // namespace kemu

@@ -1,0 +1,49 @@
+// What the command line asks for, as plain data. Only system/cmdline.cpp reads
+// argv; everything after it reads this struct.
+#pragma once
+
+#include <cstdint>
+#include <map>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "target-x86/cpuid.h"
+
+namespace kemu {
+
+// -device DRIVER,key=value,...
+struct DeviceSpec {
+    std::string driver;
+    std::map<std::string, std::string> props;
+};
+
+struct MachineConfig {
+    uint64_t ram_size = 128ull << 20;
+    CpuTopology topology;
+    unsigned cpus = 1;
+    std::string cpu = "qemu64";
+    std::string accel;  // empty: the default accelerator
+    bool kernel_irqchip = true;
+
+    std::string kernel, initrd, append;
+
+    bool nographic = false;
+    std::string display = "default";
+    std::vector<std::string> serials;    // -serial specs, in order (serial0, serial1, ...)
+    std::optional<std::string> monitor;  // -monitor spec
+    std::vector<std::string> chardevs;   // -chardev specs
+    std::vector<DeviceSpec> devices;
+    bool nodefaults = false;
+
+    std::string name;
+    bool start_paused = false;  // -S
+    bool no_reboot = false;
+    bool no_shutdown = false;
+    bool acpi = true;
+
+    uint64_t log_mask = 0;
+    std::string log_file;
+};
+
+}  // namespace kemu

@@ -1,0 +1,36 @@
+// The machine as the monitor sees it (monitor/monitor_host.h).
+#pragma once
+
+#include "monitor/monitor_host.h"
+
+namespace kemu {
+
+class Machine;
+
+class MachineMonitorHost final : public MonitorHost {
+  public:
+    explicit MachineMonitorHost(Machine& machine) : machine_(machine) {}
+
+    RunState run_state() const override;
+    bool kvm_enabled() const override;
+    std::vector<MonitorCpuInfo> cpus() const override;
+    std::string cpu_registers_text(int cpu) override;
+    std::string mtree_text() override;
+    std::string qtree_text() override;
+    const ChardevRegistry& chardevs() const override;
+    bool read_physical(uint64_t addr, std::span<uint8_t> out) override;
+    bool read_virtual(int cpu, uint64_t addr, std::span<uint8_t> out) override;
+    unsigned cpu_code_bits(int cpu) override;
+    uint64_t io_read(uint16_t port, unsigned size) override;
+    void io_write(uint16_t port, unsigned size, uint64_t value) override;
+    Result<void> stop() override;
+    Result<void> cont() override;
+    Result<void> system_reset() override;
+    Result<void> system_powerdown() override;
+    void quit() override;
+
+  private:
+    Machine& machine_;
+};
+
+}  // namespace kemu

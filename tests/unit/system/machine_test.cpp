@@ -1,0 +1,109 @@
+// The machine core with the null accelerator: construction, RAM layout, kernel
+// loading and the errors a user sees.
+#include "system/machine.h"
+
+#include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <cstring>
+#include <fstream>
+
+namespace kemu {
+namespace {
+
+// A Multiboot image using the a.out kludge: header at 0, loaded at 1 MiB, entry at +0x40.
+std::string write_multiboot_image() {
+    std::vector<uint8_t> image(0x100, 0x90);
+    const uint32_t magic = 0x1badb002, flags = 1u << 16, load = 0x100000;
+    const uint32_t header[] = {magic,        flags,      uint32_t(-(magic + flags)),
+                               load,         load,       load + 0x100,
+                               load + 0x200, load + 0x40};
+    std::memcpy(image.data(), header, sizeof header);
+    char path[] = "/tmp/kemu-machine-test-XXXXXX";
+    int fd = mkstemp(path);
+    EXPECT_GE(fd, 0);
+    EXPECT_EQ(write(fd, image.data(), image.size()), ssize_t(image.size()));
+    close(fd);
+    return path;
+}
+
+MachineConfig null_config(const std::string& kernel) {
+    MachineConfig c;
+    c.accel = "null";
+    c.kernel = kernel;
+    c.nodefaults = true;
+    return c;
+}
+
+TEST(Machine, LoadsMultibootKernelIntoBootState) {
+    std::string kernel = write_multiboot_image();
+    MachineConfig config = null_config(kernel);
+    config.cpus = 2;
+    config.topology = {1, 2, 1};
+    auto m = Machine::create(config);
+    ASSERT_TRUE(m.ok()) << m.error().message();
+    auto bsp = (*m)->cpu_state(0);
+    ASSERT_TRUE(bsp.ok());
+    EXPECT_EQ(bsp->rip, 0x100040u);
+    EXPECT_EQ(bsp->regs[RAX], 0x2badb002u);
+    auto ap = (*m)->cpu_state(1);
+    ASSERT_TRUE(ap.ok());
+    EXPECT_EQ(ap->mp_state, MpState::WaitForSipi);
+    uint8_t* loaded = (*m)->memory().host_pointer(0x100000, 4);
+    ASSERT_NE(loaded, nullptr);
+    EXPECT_EQ(loaded[0], 0x02);  // first byte of the Multiboot magic
+    EXPECT_EQ((*m)->run_state(), RunState::Prelaunch);
+    unlink(kernel.c_str());
+}
+
+TEST(Machine, RamAbove4GiBGoesAbove4GiB) {
+    std::string kernel = write_multiboot_image();
+    MachineConfig config = null_config(kernel);
+    config.ram_size = 5ull << 30;
+    auto m = Machine::create(config);
+    ASSERT_TRUE(m.ok()) << m.error().message();
+    EXPECT_NE((*m)->memory().host_pointer(0xdffff000, 0x1000), nullptr);
+    EXPECT_EQ((*m)->memory().host_pointer(0xe0000000, 1), nullptr);  // the PCI hole
+    EXPECT_NE((*m)->memory().host_pointer(0x100000000ull + (1ull << 30) + 0x1fffffff, 1), nullptr);
+    EXPECT_EQ((*m)->memory().host_pointer(0x100000000ull + (1536ull << 20), 1), nullptr);
+    unlink(kernel.c_str());
+}
+
+TEST(Machine, UserErrors) {
+    auto missing = Machine::create(null_config("/nonexistent/kernel"));
+    ASSERT_FALSE(missing.ok());
+    EXPECT_NE(missing.error().message().find("/nonexistent/kernel"), std::string::npos);
+
+    auto no_kernel = Machine::create(null_config(""));
+    ASSERT_FALSE(no_kernel.ok());
+
+    std::string kernel = write_multiboot_image();
+    MachineConfig bad_device = null_config(kernel);
+    bad_device.devices.push_back({"no-such-device", {}});
+    auto dev = Machine::create(bad_device);
+    ASSERT_FALSE(dev.ok());
+    EXPECT_NE(dev.error().message().find("no-such-device"), std::string::npos);
+
+    MachineConfig tcg = null_config(kernel);
+    tcg.accel = "tcg";
+    auto t = Machine::create(tcg);
+    ASSERT_FALSE(t.ok());
+    EXPECT_EQ(t.error().message(), "-accel tcg: TCG is not available yet");
+    unlink(kernel.c_str());
+}
+
+TEST(Machine, DebugExitDevicePortIsMapped) {
+    std::string kernel = write_multiboot_image();
+    MachineConfig config = null_config(kernel);
+    config.devices.push_back({"isa-debug-exit", {{"iobase", "0x501"}, {"iosize", "2"}}});
+    auto m = Machine::create(config);
+    ASSERT_TRUE(m.ok()) << m.error().message();
+    const FlatRange* r = (*m)->io().flat_view().lookup(0x502);
+    ASSERT_NE(r, nullptr);
+    EXPECT_EQ(r->start, 0x501u);
+    EXPECT_EQ(r->size, 2u);
+    unlink(kernel.c_str());
+}
+
+}  // namespace
+}  // namespace kemu
