@@ -63,7 +63,8 @@ Result<void> Machine::init() {
 
     PcRamLayout ram{ram_below_4g_->size(), ram_above_4g_ ? ram_above_4g_->size() : 0};
     BoardConfig board_config{config_.cpus, {}, ram, {}, config_.devices, config_.acpi};
-    for (unsigned i = 0; i < config_.cpus; i++) board_config.apic_ids.push_back(apic_id_for_cpu(config_.topology, i));
+    for (unsigned i = 0; i < config_.cpus; i++)
+        board_config.apic_ids.push_back(apic_id_for_cpu(config_.topology, i));
     for (const std::string& id : serial_ids_)
         board_config.serials.push_back(id.empty() ? nullptr : chardevs_->find(id));
     BoardServices services{
@@ -118,20 +119,16 @@ Result<void> Machine::init_chardevs_and_monitor() {
         if (!r) return r.error();
     }
     monitor_host_ = std::make_unique<MachineMonitorHost>(*this);
-    std::vector<std::string> serials = config_.serials;
-    std::optional<std::string> monitor = config_.monitor;
-    Chardev* shared_console = nullptr;
-    if (config_.nographic && !config_.nodefaults && serials.empty()) {
+    const std::optional<std::string>& monitor = config_.monitor;
+    if (config_.nographic && !config_.nodefaults && config_.serials.empty()) {
         auto console = chardevs_->add_nographic_console();
         if (!console) return console.error().with_context("-nographic");
-        shared_console = *console;
+        serial_ids_.push_back((*console)->id());
+        if (!monitor) KEMU_TRY_VOID(add_monitor(*console));
     }
-    if (shared_console) {
-        serial_ids_.push_back(shared_console->id());
-        if (!monitor) KEMU_TRY_VOID(add_monitor(shared_console));
-    }
-    for (size_t i = 0; i < serials.size(); i++) {
-        auto legacy = chardevs_->add_legacy("-serial", serials[i], "serial" + std::to_string(i));
+    for (size_t i = 0; i < config_.serials.size(); i++) {
+        auto legacy =
+            chardevs_->add_legacy("-serial", config_.serials[i], "serial" + std::to_string(i));
         if (!legacy) return legacy.error();
         serial_ids_.push_back(legacy->chardev ? legacy->chardev->id() : "");
         if (legacy->with_monitor && !monitor) KEMU_TRY_VOID(add_monitor(legacy->chardev));
@@ -162,17 +159,18 @@ Result<void> Machine::load_boot_state() {
     if (!kernel) return kernel.error();
     PcRamLayout ram{ram_below_4g_->size(), ram_above_4g_ ? ram_above_4g_->size() : 0};
     if (is_multiboot(*kernel)) {
+        // Each -initrd entry is one module; keep their bytes alive until loaded.
+        std::vector<MultibootModuleSpec> specs = parse_multiboot_module_list(config_.initrd);
         std::vector<std::vector<uint8_t>> module_data;
-        MultibootConfig mb{*kernel,
-                           config_.kernel + (config_.append.empty() ? "" : " " + config_.append),
-                           {},
-                           ram};
-        for (const MultibootModuleSpec& m : parse_multiboot_module_list(config_.initrd)) {
+        for (const MultibootModuleSpec& m : specs) {
             auto data = read_file(m.path, "-initrd");
             if (!data) return data.error();
             module_data.push_back(std::move(*data));
         }
-        auto specs = parse_multiboot_module_list(config_.initrd);
+        MultibootConfig mb{*kernel,
+                           config_.kernel + (config_.append.empty() ? "" : " " + config_.append),
+                           {},
+                           ram};
         for (size_t i = 0; i < specs.size(); i++)
             mb.modules.push_back({module_data[i], specs[i].cmdline});
         auto r = load_multiboot(mb, memory_);
