@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Build the default guest: build/guest/vmlinuz and build/guest/initramfs.cpio.gz, from the Debian
+# packages that fetch-guest.sh unpacks. Needs no root: cpio_newc.py writes /dev/console into the
+# archive without mknod (the kernel opens it before /init runs, so it must be in the archive).
+#
+# Usage: scripts/make-initramfs.sh [OUT_DIR]        (default: build/guest)
+# The packages are cached in OUT_DIR/../guest-cache (build/guest-cache by default).
+set -euo pipefail
+
+scripts=$(cd "$(dirname "$0")" && pwd)
+repo_root=$(dirname "$scripts")
+out=${1:-$repo_root/build/guest}
+cache=$(dirname "$out")/guest-cache
+
+"$scripts/fetch-guest.sh" "$cache"
+vmlinuz=$(find "$cache/kernel/boot" -maxdepth 1 -name 'vmlinuz-*' | head -n1)
+busybox=$cache/busybox/bin/busybox
+
+mkdir -p "$out"
+listing=$(mktemp)
+trap 'rm -f "$listing"' EXIT
+cat >"$listing" <<LIST
+dir   /bin      0755 0 0
+dir   /sbin     0755 0 0
+dir   /usr      0755 0 0
+dir   /usr/bin  0755 0 0
+dir   /usr/sbin 0755 0 0
+dir   /dev      0755 0 0
+dir   /proc     0555 0 0
+dir   /sys      0555 0 0
+dir   /tmp      1777 0 0
+dir   /root     0700 0 0
+dir   /etc      0755 0 0
+nod   /dev/console 0600 0 0 c 5 1
+file  /bin/busybox $busybox 0755 0 0
+slink /bin/sh   busybox 0777 0 0
+file  /init     $scripts/initramfs/init 0755 0 0
+file  /etc/shrc $scripts/initramfs/shrc 0644 0 0
+LIST
+
+# gzip -n keeps the name and time out of the header, so the image is reproducible.
+python3 "$scripts/cpio_newc.py" "$listing" | gzip -9 -n >"$out/initramfs.cpio.gz.tmp"
+mv "$out/initramfs.cpio.gz.tmp" "$out/initramfs.cpio.gz"
+cp "$vmlinuz" "$out/vmlinuz"
+echo "make-initramfs: $out/vmlinuz ($(basename "$vmlinuz"))"
+echo "make-initramfs: $out/initramfs.cpio.gz"
