@@ -1,0 +1,236 @@
+#include "block/block_backend.h"
+
+#include <errno.h>
+#include <stdlib.h>
+#include <unistd.h>
+
+#include <cstring>
+
+#include "block/image_file.h"
+#include "block/open.h"
+#include "block/qcow2/qcow2.h"
+
+namespace kemu::block {
+
+namespace {
+
+struct CacheModeRow {
+    const char* name;
+    CacheMode mode;
+    CacheFlags flags;
+};
+
+// As QEMU documents them: "none" bypasses the host cache, "writethrough" flushes after
+// every write, "unsafe" ignores flush requests, "directsync" does both of the first two.
+constexpr CacheModeRow kCacheModes[] = {
+    {"none", CacheMode::None, {true, false, false}},
+    {"writeback", CacheMode::Writeback, {false, false, false}},
+    {"writethrough", CacheMode::Writethrough, {false, true, false}},
+    {"unsafe", CacheMode::Unsafe, {false, false, true}},
+    {"directsync", CacheMode::Directsync, {true, true, false}},
+};
+
+Result<void> from_errno(ssize_t r) {
+    if (r >= 0) return ok();
+    return Error(std::string("I/O error: ") + std::strerror(static_cast<int>(-r)));
+}
+
+// Creates the snapshot=on overlay; the file is unlinked once open so it vanishes with us.
+Result<std::string> create_temp_overlay(const DriveOptions& o, const std::string& format,
+                                        uint64_t size) {
+    std::string templ = o.temp_dir + "/kemu-snapshot-XXXXXX";
+    int fd = mkstemp(templ.data());
+    if (fd < 0)
+        return Error("Could not create temporary overlay: " + std::string(std::strerror(errno)));
+    ::close(fd);
+    char abs[PATH_MAX];
+    std::string backing = realpath(o.file.c_str(), abs) ? std::string(abs) : o.file;
+    qcow2::CreateOptions c;
+    c.size = size;
+    c.backing_file = backing;
+    c.backing_format = format;
+    auto r = qcow2::create(templ, c);
+    if (!r) {
+        ::unlink(templ.c_str());
+        return r.error();
+    }
+    return templ;
+}
+
+}  // namespace
+
+Result<CacheMode> parse_cache_mode(std::string_view name) {
+    for (const CacheModeRow& row : kCacheModes) {
+        if (name == row.name) return row.mode;
+    }
+    return Error("invalid cache option '" + std::string(name) + "'");
+}
+
+CacheFlags cache_flags(CacheMode mode) {
+    for (const CacheModeRow& row : kCacheModes) {
+        if (row.mode == mode) return row.flags;
+    }
+    return kCacheModes[1].flags;
+}
+
+Result<std::unique_ptr<BlockBackend>> BlockBackend::open(const DriveOptions& o, IoEngine& engine) {
+    std::unique_ptr<BlockBackend> b(new BlockBackend());
+    b->engine_ = &engine;
+    b->cache_ = o.cache;
+    b->flags_ = cache_flags(o.cache);
+    b->read_only_ = o.read_only;
+    bool writes_image = !o.read_only && !o.snapshot;
+    if (o.locking != LockMode::Off) {
+        auto lock = ImageLock::acquire(o.file, writes_image, false);
+        if (!lock) return lock.error();
+        b->lock_.emplace(std::move(*lock));
+    }
+    std::string format = o.format;
+    if (format.empty()) {
+        auto probed = probe_format(o.file);
+        if (!probed) return probed.error();
+        format = *probed;
+    }
+    OpenOptions open_options;
+    open_options.format = format;
+    open_options.read_only = !writes_image;
+    open_options.direct = b->flags_.direct;
+    auto base = open_image(o.file, open_options);
+    if (!base) return base.error();
+    if (!o.snapshot) {
+        b->driver_ = std::move(*base);
+    } else {
+        uint64_t size = (*base)->size();
+        base->reset();
+        auto overlay = create_temp_overlay(o, format, size);
+        if (!overlay) return overlay.error();
+        OpenOptions ov;
+        ov.format = "qcow2";
+        ov.read_only = o.read_only;
+        auto opened = open_image(*overlay, ov);
+        ::unlink(overlay->c_str());
+        if (!opened) return opened.error();
+        b->driver_ = std::move(*opened);
+    }
+    b->size_ = b->driver_->size();
+    return b;
+}
+
+BlockBackend::~BlockBackend() {
+    if (driver_) (void)close();
+}
+
+Result<void> BlockBackend::close() {
+    std::lock_guard<std::mutex> g(driver_lock_);
+    return driver_->close();
+}
+
+bool BlockBackend::try_direct(IoRequest::Op op, uint64_t offset, void* buf, size_t len,
+                              Callback& done) {
+    bool write = op == IoRequest::Op::Write;
+    // A waiting flush stops new direct requests, or a busy drive could starve it.
+    if ((write && flags_.writethrough) || !flushes_waiting_.empty()) return false;
+    constexpr uint64_t mask = ImageFile::kDirectAlign - 1;
+    if (flags_.direct &&
+        ((offset & mask) || (len & mask) || (reinterpret_cast<uintptr_t>(buf) & mask))) {
+        return false;
+    }
+    std::optional<BlockDriver::HostRange> range;
+    if (driver_->concurrent_safe()) {
+        range = driver_->map_direct(offset, len, write);
+    } else {
+        // Never wait here: if a driver call is running, let the request queue behind it.
+        std::unique_lock<std::mutex> g(driver_lock_, std::try_to_lock);
+        if (!g) return false;
+        range = driver_->map_direct(offset, len, write);
+    }
+    if (!range) return false;
+    ++direct_in_flight_;
+    ++direct_requests_;
+    IoRequest r{op, range->fd, buf, len, range->offset};
+    engine_->submit(r, [this, done = std::move(done)](ssize_t res) {
+        --direct_in_flight_;
+        done(from_errno(res));
+        if (direct_in_flight_ == 0 && !flushes_waiting_.empty()) {
+            std::vector<Callback> waiting;
+            waiting.swap(flushes_waiting_);
+            for (Callback& f : waiting)
+                run_flush(std::move(f));
+        }
+    });
+    return true;
+}
+
+void BlockBackend::run_on_driver(std::function<Result<void>()> op, Callback done) {
+    // The error text travels beside the integer result the engine understands.
+    auto error = std::make_shared<std::optional<Error>>();
+    bool serialise = !driver_->concurrent_safe();
+    engine_->run(
+        [this, op = std::move(op), error, serialise]() -> ssize_t {
+            std::unique_lock<std::mutex> g(driver_lock_, std::defer_lock);
+            if (serialise) g.lock();
+            Result<void> r = op();
+            if (r) return 0;
+            *error = r.error();
+            return -EIO;
+        },
+        [error, done = std::move(done)](ssize_t) {
+            if (*error)
+                done(**error);
+            else
+                done(ok());
+        });
+}
+
+void BlockBackend::read(uint64_t offset, std::span<uint8_t> buf, Callback done) {
+    if (offset > size_ || buf.size() > size_ - offset) return done(Error("Request out of range"));
+    if (try_direct(IoRequest::Op::Read, offset, buf.data(), buf.size(), done)) return;
+    run_on_driver([this, offset, buf] { return driver_->read(offset, buf); }, std::move(done));
+}
+
+void BlockBackend::write(uint64_t offset, std::span<const uint8_t> buf, Callback done) {
+    if (read_only_) return done(Error("Image is read-only"));
+    if (offset > size_ || buf.size() > size_ - offset) return done(Error("Request out of range"));
+    if (try_direct(IoRequest::Op::Write, offset, const_cast<uint8_t*>(buf.data()), buf.size(),
+                   done)) {
+        return;
+    }
+    bool writethrough = flags_.writethrough;
+    run_on_driver(
+        [this, offset, buf, writethrough]() -> Result<void> {
+            KEMU_TRY_VOID(driver_->write(offset, buf));
+            return writethrough ? driver_->flush() : ok();
+        },
+        std::move(done));
+}
+
+void BlockBackend::write_zeroes(uint64_t offset, uint64_t len, bool may_unmap, Callback done) {
+    if (read_only_) return done(Error("Image is read-only"));
+    bool writethrough = flags_.writethrough;
+    run_on_driver(
+        [this, offset, len, may_unmap, writethrough]() -> Result<void> {
+            KEMU_TRY_VOID(driver_->write_zeroes(offset, len, may_unmap));
+            return writethrough ? driver_->flush() : ok();
+        },
+        std::move(done));
+}
+
+void BlockBackend::discard(uint64_t offset, uint64_t len, Callback done) {
+    if (read_only_) return done(Error("Image is read-only"));
+    run_on_driver([this, offset, len] { return driver_->discard(offset, len); }, std::move(done));
+}
+
+void BlockBackend::flush(Callback done) {
+    if (flags_.ignore_flush || read_only_) return done(ok());
+    if (direct_in_flight_) {
+        flushes_waiting_.push_back(std::move(done));
+        return;
+    }
+    run_flush(std::move(done));
+}
+
+void BlockBackend::run_flush(Callback done) {
+    run_on_driver([this] { return driver_->flush(); }, std::move(done));
+}
+
+}  // namespace kemu::block

@@ -1,0 +1,90 @@
+// A drive as the machine sees it: one image chain plus cache mode, read-only and snapshot
+// policy, image locking, and asynchronous requests whose callbacks run via the engine's
+// Deliver function (the main event loop).
+#pragma once
+
+#include <memory>
+#include <mutex>
+#include <optional>
+#include <span>
+#include <string>
+#include <string_view>
+#include <vector>
+
+#include "block/block_driver.h"
+#include "block/image_lock.h"
+#include "block/io/io_engine.h"
+
+namespace kemu::block {
+
+// QEMU's cache modes as (O_DIRECT, write-through, ignore flushes).
+enum class CacheMode { None, Writeback, Writethrough, Unsafe, Directsync };
+struct CacheFlags {
+    bool direct;
+    bool writethrough;
+    bool ignore_flush;
+};
+Result<CacheMode> parse_cache_mode(std::string_view name);
+CacheFlags cache_flags(CacheMode mode);
+
+struct DriveOptions {
+    std::string file;
+    std::string format;  // empty: probe
+    CacheMode cache = CacheMode::Writeback;
+    bool read_only = false;
+    bool snapshot = false;  // writes go to a temporary qcow2 overlay, deleted on close
+    LockMode locking = LockMode::Auto;
+    std::string temp_dir = "/var/tmp";
+};
+
+class BlockBackend {
+  public:
+    using Callback = std::function<void(Result<void>)>;
+
+    static Result<std::unique_ptr<BlockBackend>> open(const DriveOptions& options,
+                                                      IoEngine& engine);
+    ~BlockBackend();
+
+    uint64_t size() const { return size_; }
+    bool read_only() const { return read_only_; }
+    CacheMode cache_mode() const { return cache_; }
+    BlockDriver& driver() { return *driver_; }
+    // Requests that bypassed the driver (statistics and tests).
+    uint64_t direct_requests() const { return direct_requests_; }
+
+    // Call with the machine lock held (callbacks run under it too). The buffer must stay
+    // valid until the callback runs.
+    void read(uint64_t offset, std::span<uint8_t> buf, Callback done);
+    void write(uint64_t offset, std::span<const uint8_t> buf, Callback done);
+    void write_zeroes(uint64_t offset, uint64_t len, bool may_unmap, Callback done);
+    void discard(uint64_t offset, uint64_t len, Callback done);
+    void flush(Callback done);
+
+    // Writes back metadata; no request may be in flight.
+    Result<void> close();
+
+  private:
+    BlockBackend() = default;
+    // Runs a driver call on the engine, serialised unless the driver is concurrency-safe.
+    void run_on_driver(std::function<Result<void>()> op, Callback done);
+    // Guest I/O that can skip the driver (raw, or allocated qcow2 clusters whose mapping is
+    // cached): true when submitted straight to the engine.
+    bool try_direct(IoRequest::Op op, uint64_t offset, void* buf, size_t len, Callback& done);
+    void run_flush(Callback done);
+
+    std::unique_ptr<BlockDriver> driver_;
+    IoEngine* engine_ = nullptr;
+    std::optional<ImageLock> lock_;
+    std::mutex driver_lock_;  // serialises non-concurrent drivers across engine threads
+    // Direct requests in flight, and flushes waiting for them: a flush may let the driver
+    // recycle clusters it unmapped, which must not happen under a request still using one.
+    unsigned direct_in_flight_ = 0;
+    uint64_t direct_requests_ = 0;
+    std::vector<Callback> flushes_waiting_;
+    CacheMode cache_ = CacheMode::Writeback;
+    CacheFlags flags_{};
+    uint64_t size_ = 0;
+    bool read_only_ = false;
+};
+
+}  // namespace kemu::block

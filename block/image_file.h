@@ -1,0 +1,67 @@
+// A host file or block device holding an image: positional I/O that never returns short,
+// O_DIRECT alignment handled with bounce buffers, and the sparse-file queries the drivers
+// need (SEEK_DATA/SEEK_HOLE, hole punching).
+#pragma once
+
+#include <cstdint>
+#include <span>
+#include <string>
+
+#include "system/error.h"
+#include "system/unique_fd.h"
+
+namespace kemu::block {
+
+struct FileOpenFlags {
+    bool read_only = false;
+    bool direct = false;  // O_DIRECT: bypass the host page cache
+    bool create = false;  // create (or truncate) the file
+};
+
+class ImageFile {
+  public:
+    static Result<ImageFile> open(const std::string& path, FileOpenFlags flags);
+
+    ImageFile(ImageFile&&) = default;
+    ImageFile& operator=(ImageFile&&) = default;
+
+    Result<void> read(uint64_t offset, std::span<uint8_t> buf) const;
+    Result<void> write(uint64_t offset, std::span<const uint8_t> buf);
+    Result<uint64_t> size() const;
+    Result<void> truncate(uint64_t size);
+    Result<void> datasync();
+    // Makes [offset, offset+len) read as zeroes; frees host space when `unmap` and possible.
+    Result<void> write_zeroes(uint64_t offset, uint64_t len, bool unmap);
+    // Allocates host blocks for the range without changing its contents.
+    Result<void> reserve(uint64_t offset, uint64_t len);
+    // Length of the run starting at `offset` (at most `len`) that is all data or all hole.
+    struct Run {
+        uint64_t length;
+        bool data;
+    };
+    Run data_run(uint64_t offset, uint64_t len) const;
+    // Bytes of host storage in use (st_blocks * 512).
+    uint64_t allocated_bytes() const;
+
+    int fd() const { return fd_.get(); }
+    bool is_block_device() const { return block_device_; }
+    bool read_only() const { return read_only_; }
+    bool direct() const { return direct_; }
+    const std::string& path() const { return path_; }
+    // Offsets, lengths and buffer addresses must be multiples of this for O_DIRECT.
+    static constexpr uint64_t kDirectAlign = 4096;
+
+  private:
+    ImageFile() = default;
+    Result<void> direct_read(uint64_t offset, std::span<uint8_t> buf) const;
+    Result<void> direct_write(uint64_t offset, std::span<const uint8_t> buf);
+    Error io_error(const char* op) const;
+
+    UniqueFd fd_;
+    std::string path_;
+    bool read_only_ = false;
+    bool direct_ = false;
+    bool block_device_ = false;
+};
+
+}  // namespace kemu::block

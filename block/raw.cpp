@@ -1,0 +1,81 @@
+#include "block/raw.h"
+
+#include <vector>
+
+namespace kemu::block {
+
+Result<std::unique_ptr<RawDriver>> RawDriver::open(ImageFile file) {
+    auto size = file.size();
+    if (!size) return size.error();
+    // Sizes are whole sectors, as QEMU reports them; the tail past EOF reads as zeroes.
+    return std::unique_ptr<RawDriver>(new RawDriver(std::move(file), (*size + 511) & ~511ull));
+}
+
+Result<void> RawDriver::create(const std::string& path, uint64_t size, bool preallocate_full) {
+    auto file = ImageFile::open(path, {.create = true});
+    if (!file) return file.error();
+    KEMU_TRY_VOID(file->truncate(size));
+    if (preallocate_full) KEMU_TRY_VOID(file->write_zeroes(0, size, false));
+    return ok();
+}
+
+Result<void> RawDriver::check_range(uint64_t offset, uint64_t len) const {
+    if (offset > size_ || len > size_ - offset) return Error("Request out of range");
+    return ok();
+}
+
+Result<void> RawDriver::read(uint64_t offset, std::span<uint8_t> buf) {
+    KEMU_TRY_VOID(check_range(offset, buf.size()));
+    return file_.read(offset, buf);
+}
+
+Result<void> RawDriver::write(uint64_t offset, std::span<const uint8_t> buf) {
+    KEMU_TRY_VOID(check_range(offset, buf.size()));
+    return file_.write(offset, buf);
+}
+
+Result<void> RawDriver::write_zeroes(uint64_t offset, uint64_t len, bool may_unmap) {
+    KEMU_TRY_VOID(check_range(offset, len));
+    return file_.write_zeroes(offset, len, may_unmap);
+}
+
+Result<void> RawDriver::discard(uint64_t offset, uint64_t len) {
+    KEMU_TRY_VOID(check_range(offset, len));
+    // A raw file has no backing layer, so "not garbage" means zeroes: punch, which reads zero.
+    return file_.write_zeroes(offset, len, true);
+}
+
+Result<Extent> RawDriver::block_status(uint64_t offset, uint64_t len) {
+    KEMU_TRY_VOID(check_range(offset, len));
+    ImageFile::Run run = file_.data_run(offset, len);
+    Extent e;
+    e.length = run.length;
+    e.data = run.data;
+    e.zero = !run.data;
+    e.allocated = true;
+    if (run.data) {
+        e.host_offset = offset;
+        e.host_file = file_.path();
+    }
+    return e;
+}
+
+Result<void> RawDriver::truncate(uint64_t new_size, bool allow_shrink) {
+    if (new_size < size_ && !allow_shrink) {
+        return Error("Use the --shrink option to perform a shrink operation.");
+    }
+    KEMU_TRY_VOID(file_.truncate(new_size));
+    size_ = new_size;
+    return ok();
+}
+
+ImageInfo RawDriver::info() {
+    ImageInfo i;
+    i.format = "raw";
+    i.filename = file_.path();
+    i.virtual_size = size_;
+    i.actual_size = file_.allocated_bytes();
+    return i;
+}
+
+}  // namespace kemu::block

@@ -1,0 +1,45 @@
+// The raw format: guest byte N is host byte N. Sparse-aware through SEEK_DATA/SEEK_HOLE.
+#pragma once
+
+#include <memory>
+
+#include "block/block_driver.h"
+#include "block/image_file.h"
+
+namespace kemu::block {
+
+class RawDriver final : public BlockDriver {
+  public:
+    static Result<std::unique_ptr<RawDriver>> open(ImageFile file);
+    static Result<void> create(const std::string& path, uint64_t size, bool preallocate_full);
+
+    const char* format_name() const override { return "raw"; }
+    uint64_t size() const override { return size_; }
+    bool read_only() const override { return file_.read_only(); }
+
+    Result<void> read(uint64_t offset, std::span<uint8_t> buf) override;
+    Result<void> write(uint64_t offset, std::span<const uint8_t> buf) override;
+    Result<void> write_zeroes(uint64_t offset, uint64_t len, bool may_unmap) override;
+    Result<void> discard(uint64_t offset, uint64_t len) override;
+    Result<void> flush() override { return file_.datasync(); }
+    Result<Extent> block_status(uint64_t offset, uint64_t len) override;
+    Result<void> truncate(uint64_t new_size, bool allow_shrink) override;
+    ImageInfo info() override;
+    bool concurrent_safe() const override { return true; }
+    std::optional<HostRange> map_direct(uint64_t offset, uint64_t len, bool write) override {
+        if (offset > size_ || len > size_ - offset || (write && file_.read_only())) {
+            return std::nullopt;
+        }
+        return HostRange{file_.fd(), offset};
+    }
+    Result<void> close() override { return ok(); }
+
+  private:
+    RawDriver(ImageFile file, uint64_t size) : file_(std::move(file)), size_(size) {}
+    Result<void> check_range(uint64_t offset, uint64_t len) const;
+
+    ImageFile file_;
+    uint64_t size_;
+};
+
+}  // namespace kemu::block

@@ -1,0 +1,244 @@
+#include <gtest/gtest.h>
+
+#include <mutex>
+
+#include "block/block_backend.h"
+#include "block/raw.h"
+#include "system/clock.h"
+#include "system/event_loop.h"
+#include "tests/unit/block/test_util.h"
+
+namespace kemu::block {
+namespace {
+
+using test::TempDir;
+
+// An event loop plus an engine whose completions are posted to it.
+struct LoopFixture {
+    std::mutex machine_lock;
+    HostClock clock;
+    TimerQueue timers{clock};
+    EventLoop loop{machine_lock, timers};
+    std::unique_lock<std::mutex> held{machine_lock};
+
+    LoopFixture() { EXPECT_TRUE(loop.init().ok()); }
+
+    Deliver deliver() {
+        return [this](std::function<void()> fn) { loop.post(std::move(fn)); };
+    }
+
+    // Runs the loop until `pending` completions arrived; returns their results.
+    void wait(const int& pending) {
+        loop.run_until([&] { return pending == 0; });
+    }
+};
+
+void exercise_engine(IoEngine& engine, LoopFixture& f, const std::string& path) {
+    auto file = ImageFile::open(path, {.create = true});
+    ASSERT_TRUE(file.ok());
+    auto out = test::random_bytes(1 << 16, 21);
+    std::vector<uint8_t> in(out.size());
+    int pending = 1;
+    ssize_t result = 0;
+    std::thread::id completion_thread;
+    engine.submit({IoRequest::Op::Write, file->fd(), out.data(), out.size(), 4096}, [&](ssize_t r) {
+        result = r;
+        completion_thread = std::this_thread::get_id();
+        --pending;
+    });
+    f.wait(pending);
+    EXPECT_EQ(result, static_cast<ssize_t>(out.size()));
+    // Completions run on the loop's thread, not an I/O thread.
+    EXPECT_TRUE(completion_thread == std::this_thread::get_id());
+    pending = 2;
+    engine.submit({IoRequest::Op::Flush, file->fd(), nullptr, 0, 0}, [&](ssize_t) { --pending; });
+    engine.submit({IoRequest::Op::Read, file->fd(), in.data(), in.size(), 4096}, [&](ssize_t r) {
+        result = r;
+        --pending;
+    });
+    f.wait(pending);
+    EXPECT_EQ(in, out);
+    pending = 1;
+    engine.submit({IoRequest::Op::Read, file->fd(), in.data(), in.size(), 1 << 30}, [&](ssize_t r) {
+        result = r;
+        --pending;
+    });
+    f.wait(pending);
+    EXPECT_LT(result, 0);  // reading past EOF is an error, not a silent short read
+}
+
+TEST(IoEngine, ThreadPool) {
+    TempDir dir;
+    LoopFixture f;
+    auto engine = make_thread_pool_engine(f.deliver(), 2);
+    exercise_engine(*engine, f, dir.file("t"));
+}
+
+TEST(IoEngine, Uring) {
+    TempDir dir;
+    LoopFixture f;
+    auto engine = make_uring_engine(f.deliver(), 32, 2);
+    if (!engine) GTEST_SKIP() << engine.error().message();
+    EXPECT_STREQ((*engine)->name(), "io_uring");
+    exercise_engine(**engine, f, dir.file("u"));
+}
+
+TEST(CacheModes, ParseAndFlags) {
+    EXPECT_TRUE(cache_flags(*parse_cache_mode("none")).direct);
+    EXPECT_FALSE(cache_flags(*parse_cache_mode("none")).writethrough);
+    EXPECT_TRUE(cache_flags(*parse_cache_mode("directsync")).direct);
+    EXPECT_TRUE(cache_flags(*parse_cache_mode("directsync")).writethrough);
+    EXPECT_TRUE(cache_flags(*parse_cache_mode("writethrough")).writethrough);
+    EXPECT_TRUE(cache_flags(*parse_cache_mode("unsafe")).ignore_flush);
+    EXPECT_FALSE(cache_flags(*parse_cache_mode("writeback")).direct);
+    EXPECT_FALSE(parse_cache_mode("fast").ok());
+}
+
+class BackendTest : public ::testing::TestWithParam<const char*> {};
+
+TEST_P(BackendTest, AsyncReadWriteFlushAcrossCacheModes) {
+    TempDir dir;
+    LoopFixture f;
+    auto engine = make_default_engine(f.deliver());
+    test::create_qcow2(dir.file("a.qcow2"), 4 << 20);
+    DriveOptions o;
+    o.file = dir.file("a.qcow2");
+    o.cache = *parse_cache_mode(GetParam());
+    auto b = BlockBackend::open(o, *engine);
+    if (!b && cache_flags(o.cache).direct) GTEST_SKIP() << b.error().message();
+    ASSERT_TRUE(b.ok()) << b.error().message();
+    auto data = test::random_bytes(3 << 16, 31);
+    std::vector<uint8_t> back(data.size());
+    int pending = 3;
+    std::vector<bool> oks;
+    auto done = [&](Result<void> r) {
+        oks.push_back(r.ok());
+        --pending;
+    };
+    (*b)->write(65536, data, done);
+    (*b)->flush(done);
+    (*b)->write_zeroes(1 << 20, 65536, true, done);
+    f.wait(pending);
+    pending = 1;
+    (*b)->read(65536, back, done);
+    f.wait(pending);
+    EXPECT_EQ(oks, std::vector<bool>(4, true));
+    EXPECT_EQ(back, data);
+    ASSERT_TRUE((*b)->close().ok());
+}
+
+INSTANTIATE_TEST_SUITE_P(Modes, BackendTest,
+                         ::testing::Values("none", "writeback", "writethrough", "unsafe",
+                                           "directsync"));
+
+TEST(Backend, AllocatedQcow2ClustersBypassTheDriver) {
+    TempDir dir;
+    LoopFixture f;
+    auto engine = make_default_engine(f.deliver());
+    test::create_qcow2(dir.file("a.qcow2"), 4 << 20);
+    auto b = BlockBackend::open({.file = dir.file("a.qcow2")}, *engine);
+    ASSERT_TRUE(b.ok());
+    auto first = test::random_bytes(65536, 41), second = test::random_bytes(65536, 42);
+    std::vector<uint8_t> back(65536);
+    int pending = 1;
+    auto done = [&](Result<void> r) {
+        EXPECT_TRUE(r.ok());
+        --pending;
+    };
+    (*b)->write(131072, first, done);  // allocates: must go through the driver
+    f.wait(pending);
+    EXPECT_EQ((*b)->direct_requests(), 0u);
+    pending = 2;
+    (*b)->write(131072, second, done);  // in place: straight to the engine
+    (*b)->flush(done);                  // waits for the direct write
+    f.wait(pending);
+    pending = 1;
+    (*b)->read(131072, back, done);
+    f.wait(pending);
+    EXPECT_EQ(back, second);
+    EXPECT_GE((*b)->direct_requests(), 1u);
+    pending = 1;
+    (*b)->read(1 << 20, back, done);  // unallocated: the driver supplies zeroes
+    f.wait(pending);
+    EXPECT_EQ(back, std::vector<uint8_t>(65536, 0));
+    ASSERT_TRUE((*b)->close().ok());
+    auto d = test::open_qcow2(dir.file("a.qcow2"), false);
+    EXPECT_EQ(test::read_all(*d, 131072, 65536), second);
+    test::expect_clean(*d);
+}
+
+TEST(Backend, RawPassthroughAndReadOnly) {
+    TempDir dir;
+    LoopFixture f;
+    auto engine = make_default_engine(f.deliver());
+    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20, false).ok());
+    DriveOptions o{.file = dir.file("a.raw"), .format = "raw", .read_only = true};
+    auto b = BlockBackend::open(o, *engine);
+    ASSERT_TRUE(b.ok());
+    int pending = 1;
+    bool write_ok = true;
+    std::vector<uint8_t> buf(4096, 1);
+    (*b)->write(0, buf, [&](Result<void> r) {
+        write_ok = r.ok();
+        --pending;
+    });
+    f.wait(pending);
+    EXPECT_FALSE(write_ok);
+    pending = 1;
+    (*b)->read(0, buf, [&](Result<void> r) {
+        EXPECT_TRUE(r.ok());
+        --pending;
+    });
+    f.wait(pending);
+    EXPECT_EQ(buf, std::vector<uint8_t>(4096, 0));
+    EXPECT_EQ((*b)->direct_requests(), 1u);  // raw reads go straight to the engine
+}
+
+TEST(Backend, SnapshotModeLeavesImageUntouched) {
+    TempDir dir;
+    LoopFixture f;
+    auto engine = make_default_engine(f.deliver());
+    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20, false).ok());
+    DriveOptions o{.file = dir.file("a.raw"), .format = "raw", .snapshot = true};
+    o.temp_dir = dir.file("");
+    auto b = BlockBackend::open(o, *engine);
+    ASSERT_TRUE(b.ok()) << b.error().message();
+    std::vector<uint8_t> buf(4096, 0x77), back(4096);
+    int pending = 2;
+    auto done = [&](Result<void> r) {
+        EXPECT_TRUE(r.ok());
+        --pending;
+    };
+    (*b)->write(8192, buf, done);
+    (*b)->flush(done);
+    f.wait(pending);
+    pending = 1;
+    (*b)->read(8192, back, done);
+    f.wait(pending);
+    EXPECT_EQ(back, buf);
+    ASSERT_TRUE((*b)->close().ok());
+    auto raw = open_image(dir.file("a.raw"), {.format = "raw", .read_only = true});
+    EXPECT_EQ(test::read_all(**raw, 8192, 4096), std::vector<uint8_t>(4096, 0));
+}
+
+TEST(Backend, LockingRefusesSecondWriter) {
+    TempDir dir;
+    LoopFixture f;
+    auto engine = make_default_engine(f.deliver());
+    test::create_qcow2(dir.file("a.qcow2"), 1 << 20);
+    DriveOptions o{.file = dir.file("a.qcow2")};
+    auto first = BlockBackend::open(o, *engine);
+    ASSERT_TRUE(first.ok());
+    auto second = BlockBackend::open(o, *engine);
+    ASSERT_FALSE(second.ok());
+    EXPECT_NE(second.error().message().find("Failed to get \"write\" lock"), std::string::npos);
+    DriveOptions reader{.file = dir.file("a.qcow2"), .read_only = true};
+    EXPECT_FALSE(BlockBackend::open(reader, *engine).ok());
+    DriveOptions unlocked{.file = dir.file("a.qcow2"), .read_only = true, .locking = LockMode::Off};
+    EXPECT_TRUE(BlockBackend::open(unlocked, *engine).ok());
+    first->reset();
+    EXPECT_TRUE(BlockBackend::open(o, *engine).ok());
+}
+
+}  // namespace
+}  // namespace kemu::block

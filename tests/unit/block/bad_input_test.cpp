@@ -1,0 +1,181 @@
+// Hostile or damaged images: every case must end in a clear error, never a crash or hang.
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "block/qcow2/format.h"
+#include "tests/unit/block/test_util.h"
+
+namespace kemu::block {
+namespace {
+
+using test::TempDir;
+
+void patch(const std::string& path, uint64_t offset, std::span<const uint8_t> bytes) {
+    auto f = ImageFile::open(path, {});
+    ASSERT_TRUE(f.ok());
+    ASSERT_TRUE(f->write(offset, bytes).ok());
+}
+
+void patch_be32(const std::string& path, uint64_t offset, uint32_t v) {
+    uint8_t b[4];
+    qcow2::put_be32(b, v);
+    patch(path, offset, b);
+}
+
+void patch_be64(const std::string& path, uint64_t offset, uint64_t v) {
+    uint8_t b[8];
+    qcow2::put_be64(b, v);
+    patch(path, offset, b);
+}
+
+std::string open_error(const std::string& path) {
+    auto d = open_image(path, {.format = "qcow2", .read_only = true});
+    return d ? std::string() : d.error().message();
+}
+
+TEST(Qcow2BadInput, TruncatedHeader) {
+    TempDir dir;
+    test::create_qcow2(dir.file("a.qcow2"), 1 << 20);
+    ASSERT_EQ(truncate(dir.file("a.qcow2").c_str(), 40), 0);
+    EXPECT_NE(open_error(dir.file("a.qcow2")), "");
+}
+
+TEST(Qcow2BadInput, ClusterBitsOutOfRange) {
+    TempDir dir;
+    test::create_qcow2(dir.file("a.qcow2"), 1 << 20);
+    patch_be32(dir.file("a.qcow2"), 20, 40);
+    EXPECT_NE(open_error(dir.file("a.qcow2")).find("cluster size"), std::string::npos);
+}
+
+TEST(Qcow2BadInput, HugeL1Table) {
+    TempDir dir;
+    test::create_qcow2(dir.file("a.qcow2"), 1 << 20);
+    patch_be32(dir.file("a.qcow2"), 36, 0x7fffffff);
+    EXPECT_NE(open_error(dir.file("a.qcow2")).find("L1 table too large"), std::string::npos);
+}
+
+TEST(Qcow2BadInput, ExtendedL2IsUnsupported) {
+    TempDir dir;
+    test::create_qcow2(dir.file("a.qcow2"), 1 << 20);
+    patch_be64(dir.file("a.qcow2"), 72, qcow2::kIncompatExtendedL2);
+    EXPECT_EQ(open_error(dir.file("a.qcow2")),
+              "Could not open '" + dir.file("a.qcow2") +
+                  "': Unsupported qcow2 feature(s): extended L2 entries");
+}
+
+TEST(Qcow2BadInput, L2EntryPastEndOfFile) {
+    TempDir dir;
+    test::create_qcow2(dir.file("a.qcow2"), 1 << 20);
+    uint64_t l2_offset;
+    {
+        auto d = test::open_qcow2(dir.file("a.qcow2"), true);
+        ASSERT_TRUE(d->write(0, std::vector<uint8_t>(512, 1)).ok());
+        ASSERT_TRUE(d->close().ok());
+        auto f = ImageFile::open(dir.file("a.qcow2"), {.read_only = true});
+        uint8_t l1[8];
+        ASSERT_TRUE(f->read(d->header().l1_table_offset, l1).ok());
+        l2_offset = qcow2::be64(l1) & qcow2::kOffsetMask;
+    }
+    patch_be64(dir.file("a.qcow2"), l2_offset, qcow2::kOflagCopied | (1ull << 40));
+    auto d = test::open_qcow2(dir.file("a.qcow2"), false);
+    ASSERT_TRUE(d);
+    std::vector<uint8_t> buf(512);
+    auto r = d->read(0, buf);
+    ASSERT_FALSE(r.ok());
+    EXPECT_NE(r.error().message().find("past the end"), std::string::npos);
+    auto c = d->check(qcow2::RepairMode::None);
+    ASSERT_TRUE(c.ok());
+    EXPECT_GT(c->corruptions, 0u);
+}
+
+TEST(Qcow2BadInput, WritableOpenMarksCorruptImage) {
+    TempDir dir;
+    test::create_qcow2(dir.file("a.qcow2"), 1 << 20);
+    {
+        auto d = test::open_qcow2(dir.file("a.qcow2"), true);
+        ASSERT_TRUE(d->write(0, std::vector<uint8_t>(512, 1)).ok());
+        ASSERT_TRUE(d->close().ok());
+    }
+    auto d = test::open_qcow2(dir.file("a.qcow2"), false);
+    uint64_t l1_offset = d->header().l1_table_offset;
+    d.reset();
+    patch_be64(dir.file("a.qcow2"), l1_offset, qcow2::kOflagCopied | 0x1234);  // unaligned L2
+    {
+        auto rw = test::open_qcow2(dir.file("a.qcow2"), true);
+        std::vector<uint8_t> buf(512);
+        EXPECT_FALSE(rw->read(0, buf).ok());
+    }
+    auto again = open_image(dir.file("a.qcow2"), {.format = "qcow2"});
+    ASSERT_FALSE(again.ok());
+    EXPECT_NE(again.error().message().find("corrupt"), std::string::npos);
+    EXPECT_TRUE(open_image(dir.file("a.qcow2"), {.format = "qcow2", .read_only = true}).ok());
+}
+
+TEST(Qcow2BadInput, CyclicBackingChain) {
+    TempDir dir;
+    test::create_qcow2(dir.file("a.qcow2"), 1 << 20,
+                       {.backing_file = "b.qcow2", .backing_format = "qcow2"});
+    test::create_qcow2(dir.file("b.qcow2"), 1 << 20,
+                       {.backing_file = "a.qcow2", .backing_format = "qcow2"});
+    EXPECT_NE(open_error(dir.file("a.qcow2")).find("loop"), std::string::npos);
+    test::create_qcow2(dir.file("self.qcow2"), 1 << 20,
+                       {.backing_file = "self.qcow2", .backing_format = "qcow2"});
+    EXPECT_NE(open_error(dir.file("self.qcow2")).find("loop"), std::string::npos);
+}
+
+TEST(Qcow2BadInput, MissingBackingFile) {
+    TempDir dir;
+    test::create_qcow2(dir.file("a.qcow2"), 1 << 20,
+                       {.backing_file = "nope.qcow2", .backing_format = "qcow2"});
+    EXPECT_NE(open_error(dir.file("a.qcow2")).find("backing file"), std::string::npos);
+}
+
+// Random corruption of the metadata clusters: open, read everything, check. Any outcome
+// but a crash or a hang is acceptable.
+TEST(Qcow2BadInput, FuzzedMetadataNeverCrashes) {
+    TempDir dir;
+    std::string pristine = dir.file("pristine.qcow2");
+    test::create_qcow2(pristine, 2 << 20, {.cluster_size = 4096});
+    {
+        auto d = test::open_qcow2(pristine, true);
+        ASSERT_TRUE(d->write(0, test::random_bytes(300000, 2)).ok());
+        ASSERT_TRUE(d->snapshot_create("s", 0, 0).ok());
+        ASSERT_TRUE(d->write(100000, test::random_bytes(50000, 3)).ok());
+        ASSERT_TRUE(d->close().ok());
+    }
+    auto src = ImageFile::open(pristine, {.read_only = true});
+    auto size = src->size();
+    std::vector<uint8_t> image(*size);
+    ASSERT_TRUE(src->read(0, image).ok());
+    std::mt19937 rng(99);
+    for (int iter = 0; iter < 150; ++iter) {
+        auto copy = image;
+        int flips = 1 + static_cast<int>(rng() % 8);
+        for (int i = 0; i < flips; ++i) {
+            // Mostly the first clusters (header, refcounts, L1/L2), sometimes anywhere.
+            size_t pos =
+                rng() % 4 ? rng() % std::min<size_t>(copy.size(), 8 * 4096) : rng() % copy.size();
+            copy[pos] ^= static_cast<uint8_t>(1u << (rng() % 8));
+        }
+        std::string path = dir.file("fuzz.qcow2");
+        {
+            auto f = ImageFile::open(path, {.create = true});
+            ASSERT_TRUE(f->write(0, copy).ok());
+        }
+        auto d = open_image(path, {.format = "qcow2", .read_only = iter % 2 == 0});
+        if (!d) continue;
+        std::vector<uint8_t> buf(65536);
+        for (uint64_t off = 0; off + buf.size() <= (*d)->size() && off < (4u << 20);
+             off += buf.size()) {
+            (void)(*d)->read(off, buf);
+        }
+        if (iter % 2) (void)(*d)->write(4096, std::span<const uint8_t>(buf.data(), 4096));
+        if (auto* q = dynamic_cast<qcow2::Qcow2Driver*>(d->get())) {
+            (void)q->check(qcow2::RepairMode::None);
+        }
+    }
+}
+
+}  // namespace
+}  // namespace kemu::block

@@ -1,0 +1,108 @@
+#include <getopt.h>
+
+#include <cstdio>
+
+#include "block/qcow2/qcow2.h"
+#include "tools/kemu-img/commands.h"
+#include "tools/kemu-img/common.h"
+
+namespace kemu::img {
+
+int cmd_commit(int argc, char** argv) {
+    std::string format, base_name;
+    bool keep_top = false, quiet = false, progress_on = false;
+    int c;
+    while ((c = getopt(argc, argv, ":f:b:dpqt:r:")) != -1) {
+        switch (c) {
+            case 'f':
+                format = optarg;
+                break;
+            case 'b':
+                base_name = optarg;
+                keep_top = true;
+                break;  // -b implies -d in qemu-img
+            case 'd':
+                keep_top = true;
+                break;
+            case 'p':
+                progress_on = true;
+                break;
+            case 'q':
+                quiet = true;
+                break;
+            case 't':
+            case 'r':
+                break;
+            default:
+                return fail("usage: kemu-img commit [-f fmt] [-b base] [-d] [-p] filename");
+        }
+    }
+    if (optind != argc - 1) return fail("Expecting one image file name");
+    std::string path = argv[optind];
+    auto top = open_for_tool(path, format, false);
+    if (!top) return fail(top.error());
+    // Find the base layer: the immediate backing file, or the named one further down.
+    int base_depth = 1;
+    std::string base_path, base_format;
+    block::BlockDriver* layer = top->get();
+    std::string layer_path = path;
+    for (int depth = 1;; ++depth) {
+        auto* q = dynamic_cast<block::qcow2::Qcow2Driver*>(layer);
+        if (!q || !layer->backing()) {
+            return fail(base_name.empty() ? "Image does not have a backing file"
+                                          : "Did not find '" + base_name +
+                                                "' in the backing chain of '" + path + "'");
+        }
+        std::string next = block::resolve_backing_path(layer_path, q->header().backing_file);
+        if (base_name.empty() || next == base_name || q->header().backing_file == base_name) {
+            base_depth = depth;
+            base_path = next;
+            base_format = q->header().backing_format;
+            break;
+        }
+        layer = layer->backing();
+        layer_path = next;
+    }
+    auto base = open_for_tool(base_path, base_format, true, false);
+    if (!base) return fail(base.error());
+    Progress progress(progress_on && !quiet);
+    block::BlockDriver& t = **top;
+    uint64_t size = std::min(t.size(), (*base)->size());
+    std::vector<uint8_t> buf(2 << 20);
+    for (uint64_t pos = 0; pos < size;) {
+        auto e = t.block_status(pos, std::min<uint64_t>(buf.size(), size - pos));
+        if (!e) return fail(e.error());
+        uint64_t n = e->length;
+        // Everything that layers above the base define is copied down.
+        if (e->allocated && e->depth < base_depth) {
+            if (e->zero && !e->data) {
+                auto r = (*base)->write_zeroes(pos, n, false);
+                if (!r) return fail(r.error());
+            } else {
+                auto r = t.read(pos, {buf.data(), n});
+                if (r) r = (*base)->write(pos, {buf.data(), n});
+                if (!r) return fail(r.error());
+            }
+        }
+        pos += n;
+        progress.update(static_cast<double>(pos) / static_cast<double>(size));
+    }
+    auto r = (*base)->flush();
+    if (r) r = (*base)->close();
+    if (!r) return fail(r.error());
+    top->reset();
+    if (!keep_top) {
+        auto rw = open_for_tool(path, format, true, false);
+        if (!rw) return fail(rw.error());
+        if (auto* q = dynamic_cast<block::qcow2::Qcow2Driver*>(rw->get())) {
+            auto emptied = q->make_empty();
+            if (emptied) emptied = q->close();
+            if (!emptied) return fail(emptied.error());
+        }
+    }
+    progress.finish();
+    if (!quiet) std::printf("Image committed.\n");
+    return 0;
+}
+
+}  // namespace kemu::img

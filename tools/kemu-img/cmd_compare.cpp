@@ -1,0 +1,149 @@
+#include <getopt.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "tools/kemu-img/commands.h"
+#include "tools/kemu-img/common.h"
+
+namespace kemu::img {
+
+namespace {
+
+// qemu-img compare exit codes.
+constexpr int kIdentical = 0;
+constexpr int kDifferent = 1;
+constexpr int kError = 2;
+
+constexpr uint64_t kChunk = 1 << 20;
+
+// First offset in [offset, offset+len) whose byte is non-zero, or nullopt.
+Result<std::optional<uint64_t>> first_nonzero(block::BlockDriver& d, uint64_t offset,
+                                              uint64_t len) {
+    std::vector<uint8_t> buf(kChunk);
+    for (uint64_t pos = offset; pos < offset + len;) {
+        uint64_t n = std::min(kChunk, offset + len - pos);
+        auto e = d.block_status(pos, n);
+        if (!e) return e.error();
+        n = e->length;
+        if (!(e->zero && !e->data)) {
+            KEMU_TRY_VOID(d.read(pos, {buf.data(), n}));
+            for (uint64_t i = 0; i < n; ++i) {
+                if (buf[i]) return std::optional<uint64_t>(pos + i);
+            }
+        }
+        pos += n;
+    }
+    return std::optional<uint64_t>();
+}
+
+}  // namespace
+
+int cmd_compare(int argc, char** argv) {
+    std::string fmt1, fmt2;
+    bool strict = false, quiet = false, progress_on = false, share = false;
+    static const option longopts[] = {{"force-share", no_argument, nullptr, 'U'},
+                                      {nullptr, 0, nullptr, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, ":f:F:spqT:U", longopts, nullptr)) != -1) {
+        switch (c) {
+            case 'f':
+                fmt1 = optarg;
+                break;
+            case 'F':
+                fmt2 = optarg;
+                break;
+            case 's':
+                strict = true;
+                break;
+            case 'q':
+                quiet = true;
+                break;
+            case 'p':
+                progress_on = true;
+                break;
+            case 'T':
+                break;
+            case 'U':
+                share = true;
+                break;
+            default:
+                fail("usage: kemu-img compare [-f fmt] [-F fmt] [-s] filename1 filename2");
+                return kError;
+        }
+    }
+    if (argc - optind != 2) {
+        fail("Expecting two image file names");
+        return kError;
+    }
+    if (fmt2.empty()) fmt2 = fmt1;
+    auto a = open_for_tool(argv[optind], fmt1, false, true, share);
+    if (!a) {
+        fail(a.error());
+        return kError;
+    }
+    auto b = open_for_tool(argv[optind + 1], fmt2, false, true, share);
+    if (!b) {
+        fail(b.error());
+        return kError;
+    }
+    block::BlockDriver& d1 = **a;
+    block::BlockDriver& d2 = **b;
+    auto say = [&](const char* fmt, auto... args) {
+        if (!quiet) std::printf(fmt, args...);
+    };
+    if (strict && d1.size() != d2.size()) {
+        say("Strict mode: Image size mismatch!\n");
+        return kDifferent;
+    }
+    Progress progress(progress_on && !quiet);
+    uint64_t common = std::min(d1.size(), d2.size());
+    std::vector<uint8_t> buf1(kChunk), buf2(kChunk);
+    for (uint64_t pos = 0; pos < common;) {
+        uint64_t n = std::min(kChunk, common - pos);
+        auto e1 = d1.block_status(pos, n);
+        auto e2 = d2.block_status(pos, n);
+        if (!e1 || !e2) {
+            fail(!e1 ? e1.error() : e2.error());
+            return kError;
+        }
+        n = std::min(e1->length, e2->length);
+        bool zero1 = e1->zero && !e1->data, zero2 = e2->zero && !e2->data;
+        if (!(zero1 && zero2)) {
+            auto r1 = d1.read(pos, {buf1.data(), n});
+            auto r2 = d2.read(pos, {buf2.data(), n});
+            if (!r1 || !r2) {
+                fail(!r1 ? r1.error() : r2.error());
+                return kError;
+            }
+            if (std::memcmp(buf1.data(), buf2.data(), n) != 0) {
+                uint64_t i = 0;
+                while (buf1[i] == buf2[i])
+                    ++i;
+                say("Content mismatch at offset %llu!\n", static_cast<unsigned long long>(pos + i));
+                return kDifferent;
+            }
+        }
+        pos += n;
+        progress.update(static_cast<double>(pos) / static_cast<double>(common));
+    }
+    if (d1.size() != d2.size()) {
+        say("Warning: Image size mismatch!\n");
+        // The larger image's tail must read as zeroes.
+        block::BlockDriver& big = d1.size() > d2.size() ? d1 : d2;
+        auto nz = first_nonzero(big, common, big.size() - common);
+        if (!nz) {
+            fail(nz.error());
+            return kError;
+        }
+        if (*nz) {
+            say("Content mismatch at offset %llu!\n", static_cast<unsigned long long>(**nz));
+            return kDifferent;
+        }
+    }
+    progress.finish();
+    say("Images are identical.\n");
+    return kIdentical;
+}
+
+}  // namespace kemu::img

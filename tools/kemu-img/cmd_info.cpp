@@ -1,0 +1,192 @@
+#include <getopt.h>
+
+#include <cstdio>
+#include <ctime>
+
+#include "tools/kemu-img/commands.h"
+#include "tools/kemu-img/common.h"
+
+namespace kemu::img {
+
+namespace {
+
+std::string vm_clock(uint64_t nsec) {
+    uint64_t ms = nsec / 1000000;
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%02llu:%02llu:%02llu.%03llu",
+                  static_cast<unsigned long long>(ms / 3600000),
+                  static_cast<unsigned long long>(ms / 60000 % 60),
+                  static_cast<unsigned long long>(ms / 1000 % 60),
+                  static_cast<unsigned long long>(ms % 1000));
+    return buf;
+}
+
+std::string date_string(uint32_t sec) {
+    time_t t = sec;
+    struct tm tm {};
+    localtime_r(&t, &tm);
+    char buf[32];
+    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
+    return buf;
+}
+
+void print_human(const block::ImageInfo& i) {
+    std::printf("image: %s\nfile format: %s\n", i.filename.c_str(), i.format.c_str());
+    std::printf("virtual size: %s (%llu bytes)\n", human_size(i.virtual_size).c_str(),
+                static_cast<unsigned long long>(i.virtual_size));
+    std::printf("disk size: %s\n", human_size(i.actual_size).c_str());
+    if (i.cluster_size) std::printf("cluster_size: %u\n", *i.cluster_size);
+    if (!i.backing_file.empty()) {
+        std::string full = block::resolve_backing_path(i.filename, i.backing_file);
+        if (full != i.backing_file) {
+            std::printf("backing file: %s (actual path: %s)\n", i.backing_file.c_str(),
+                        full.c_str());
+        } else {
+            std::printf("backing file: %s\n", i.backing_file.c_str());
+        }
+        if (!i.backing_format.empty()) {
+            std::printf("backing file format: %s\n", i.backing_format.c_str());
+        }
+    }
+    if (i.dirty) std::printf("cleanly shut down: no\n");
+    if (!i.snapshots.empty()) {
+        print_snapshot_table(i.snapshots);
+    }
+    if (!i.specific.empty()) {
+        std::printf("Format specific information:\n");
+        for (const auto& f : i.specific)
+            std::printf("    %s: %s\n", f.key.c_str(), f.value.c_str());
+    }
+}
+
+std::string dashed(std::string key) {
+    for (char& c : key) {
+        if (c == ' ') c = '-';
+    }
+    return key;
+}
+
+std::string json_info(const block::ImageInfo& i, const std::string& indent) {
+    std::string in = indent + "    ";
+    std::string out = indent + "{\n";
+    auto field = [&](const std::string& key, const std::string& value) {
+        out += in + json_string(key) + ": " + value + ",\n";
+    };
+    if (!i.snapshots.empty()) {
+        out += in + "\"snapshots\": [\n";
+        for (size_t n = 0; n < i.snapshots.size(); ++n) {
+            const block::SnapshotInfo& s = i.snapshots[n];
+            std::string sp = in + "        ";
+            out += in + "    {\n";
+            if (s.icount_valid) out += sp + "\"icount\": " + std::to_string(s.icount) + ",\n";
+            out +=
+                sp + "\"vm-clock-nsec\": " + std::to_string(s.vm_clock_nsec % 1000000000) + ",\n";
+            out += sp + "\"name\": " + json_string(s.name) + ",\n";
+            out += sp + "\"date-sec\": " + std::to_string(s.date_sec) + ",\n";
+            out += sp + "\"date-nsec\": " + std::to_string(s.date_nsec) + ",\n";
+            out += sp + "\"vm-clock-sec\": " + std::to_string(s.vm_clock_nsec / 1000000000) + ",\n";
+            out += sp + "\"id\": " + json_string(s.id) + ",\n";
+            out += sp + "\"vm-state-size\": " + std::to_string(s.vm_state_size) + "\n";
+            out += in + "    }" + (n + 1 < i.snapshots.size() ? ",\n" : "\n");
+        }
+        out += in + "],\n";
+    }
+    if (!i.backing_format.empty()) field("backing-filename-format", json_string(i.backing_format));
+    field("virtual-size", std::to_string(i.virtual_size));
+    field("filename", json_string(i.filename));
+    if (i.cluster_size) field("cluster-size", std::to_string(*i.cluster_size));
+    field("format", json_string(i.format));
+    field("actual-size", std::to_string(i.actual_size));
+    if (!i.specific.empty()) {
+        out += in + "\"format-specific\": {\n";
+        out += in + "    \"type\": " + json_string(i.format) + ",\n";
+        out += in + "    \"data\": {\n";
+        for (size_t n = 0; n < i.specific.size(); ++n) {
+            const auto& f = i.specific[n];
+            out += in + "        " + json_string(dashed(f.key)) + ": " +
+                   (f.quoted ? json_string(f.value) : f.value) +
+                   (n + 1 < i.specific.size() ? ",\n" : "\n");
+        }
+        out += in + "    }\n" + in + "},\n";
+    }
+    if (!i.backing_file.empty()) {
+        field("full-backing-filename",
+              json_string(block::resolve_backing_path(i.filename, i.backing_file)));
+        field("backing-filename", json_string(i.backing_file));
+    }
+    out += in + "\"dirty-flag\": " + (i.dirty ? "true" : "false") + "\n";
+    return out + indent + "}";
+}
+
+}  // namespace
+
+void print_snapshot_table(const std::vector<block::SnapshotInfo>& snapshots) {
+    std::printf("Snapshot list:\n%-9s %-17s %7s%20s%13s%11s\n", "ID", "TAG", "VM SIZE", "DATE",
+                "VM CLOCK", "ICOUNT");
+    for (const block::SnapshotInfo& s : snapshots) {
+        std::string date = date_string(s.date_sec);
+        std::string icount = s.icount_valid ? std::to_string(s.icount) : "";
+        std::printf("%-9s %-17s %7s%20s%13s%11s\n", s.id.c_str(), s.name.c_str(),
+                    human_size(s.vm_state_size).c_str(), date.c_str(),
+                    vm_clock(s.vm_clock_nsec).c_str(), icount.c_str());
+    }
+}
+
+int cmd_info(int argc, char** argv) {
+    std::string format, output = "human";
+    bool chain = false, share = false;
+    static const option longopts[] = {{"output", required_argument, nullptr, 'O'},
+                                      {"backing-chain", no_argument, nullptr, 'B'},
+                                      {"force-share", no_argument, nullptr, 'U'},
+                                      {nullptr, 0, nullptr, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, ":f:hU", longopts, nullptr)) != -1) {
+        switch (c) {
+            case 'f':
+                format = optarg;
+                break;
+            case 'O':
+                output = optarg;
+                break;
+            case 'B':
+                chain = true;
+                break;
+            case 'U':
+                share = true;
+                break;
+            default:
+                return fail("usage: kemu-img info [-f fmt] [--output=ofmt] filename");
+        }
+    }
+    if (output != "human" && output != "json") {
+        return fail("--output must be used with human or json as argument.");
+    }
+    if (optind != argc - 1) return fail("Expecting one image file name");
+    std::string path = argv[optind];
+    auto driver = open_for_tool(path, format, false, chain, share);
+    if (!driver) return fail(driver.error());
+    std::vector<block::ImageInfo> infos;
+    for (block::BlockDriver* d = driver->get(); d; d = chain ? d->backing() : nullptr) {
+        infos.push_back(d->info());
+    }
+    if (output == "json") {
+        if (!chain) {
+            std::printf("%s\n", json_info(infos[0], "").c_str());
+        } else {
+            std::printf("[\n");
+            for (size_t n = 0; n < infos.size(); ++n) {
+                std::printf("%s%s\n", json_info(infos[n], "    ").c_str(),
+                            n + 1 < infos.size() ? "," : "");
+            }
+            std::printf("]\n");
+        }
+        return 0;
+    }
+    for (size_t n = 0; n < infos.size(); ++n) {
+        if (n) std::printf("\n");
+        print_human(infos[n]);
+    }
+    return 0;
+}
+
+}  // namespace kemu::img

@@ -1,0 +1,74 @@
+#include <getopt.h>
+
+#include <cstdio>
+#include <cstring>
+
+#include "tools/kemu-img/commands.h"
+#include "tools/kemu-img/common.h"
+
+namespace kemu::img {
+
+int cmd_resize(int argc, char** argv) {
+    // A negative size ("-1G") would read as an option, so take it off argv first.
+    std::string size_arg;
+    if (argc >= 3 && argv[argc - 1][0] == '-' && argv[argc - 1][1] >= '0' &&
+        argv[argc - 1][1] <= '9') {
+        size_arg = argv[--argc];
+    }
+    std::string format;
+    bool shrink = false, quiet = false;
+    static const option longopts[] = {{"shrink", no_argument, nullptr, 'S'},
+                                      {"preallocation", required_argument, nullptr, 'P'},
+                                      {nullptr, 0, nullptr, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, ":f:q", longopts, nullptr)) != -1) {
+        switch (c) {
+            case 'f':
+                format = optarg;
+                break;
+            case 'q':
+                quiet = true;
+                break;
+            case 'S':
+                shrink = true;
+                break;
+            case 'P':
+                if (std::strcmp(optarg, "off"))
+                    return fail("Unsupported preallocation mode for resize");
+                break;
+            default:
+                return fail("usage: kemu-img resize [-f fmt] [--shrink] filename [+ | -]size");
+        }
+    }
+    if (size_arg.empty()) {
+        if (optind != argc - 2) return fail("Expecting image file name and size");
+        size_arg = argv[argc - 1];
+        --argc;
+    }
+    if (optind != argc - 1) return fail("Expecting image file name and size");
+    int sign = 0;
+    if (size_arg[0] == '+' || size_arg[0] == '-') {
+        sign = size_arg[0] == '+' ? 1 : -1;
+        size_arg.erase(0, 1);
+    }
+    auto amount = parse_size(size_arg);
+    if (!amount)
+        return fail("Invalid image size specified. Must be between 0 and 9223372036854775807.");
+    auto driver = open_for_tool(argv[optind], format, true);
+    if (!driver) return fail(driver.error());
+    uint64_t current = (*driver)->size();
+    uint64_t target = *amount;
+    if (sign > 0) target = current + *amount;
+    if (sign < 0) {
+        if (*amount > current) return fail("New image size must be positive");
+        target = current - *amount;
+    }
+    auto r = (*driver)->truncate(target, shrink);
+    if (!r) return fail(r.error());
+    auto closed = (*driver)->close();
+    if (!closed) return fail(closed.error());
+    if (!quiet) std::printf("Image resized.\n");
+    return 0;
+}
+
+}  // namespace kemu::img
