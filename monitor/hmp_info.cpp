@@ -45,4 +45,8 @@ void hmp_info_chardev(Monitor& mon) {
     mon.print(mon.host().chardevs().info_text());
 }
 
+void hmp_info_block(Monitor& mon) {
+    mon.print(mon.host().block_info_text());
+}
+
 }  // namespace kemu

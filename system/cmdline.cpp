@@ -176,6 +176,36 @@ Result<void> on_append(ParseState& s, const std::string& arg) {
     s.config().append = arg;
     return ok();
 }
+Result<void> on_drive(ParseState& s, const std::string& arg) {
+    auto drive = parse_drive(arg);
+    if (!drive) return drive.error();
+    s.config().drives.push_back(std::move(*drive));
+    return ok();
+}
+Result<void> add_legacy_drive(ParseState& s, const std::string& file, int index, bool cdrom) {
+    s.config().drives.push_back(legacy_drive(file, index, cdrom));
+    return ok();
+}
+Result<void> on_hda(ParseState& s, const std::string& arg) {
+    return add_legacy_drive(s, arg, 0, false);
+}
+Result<void> on_hdb(ParseState& s, const std::string& arg) {
+    return add_legacy_drive(s, arg, 1, false);
+}
+Result<void> on_hdc(ParseState& s, const std::string& arg) {
+    return add_legacy_drive(s, arg, 2, false);
+}
+Result<void> on_hdd(ParseState& s, const std::string& arg) {
+    return add_legacy_drive(s, arg, 3, false);
+}
+Result<void> on_cdrom(ParseState& s, const std::string& arg) {
+    return add_legacy_drive(s, arg, 2, true);
+}
+Result<void> on_snapshot(ParseState& s, const std::string&) {
+    s.config().snapshot = true;
+    return ok();
+}
+
 Result<void> on_nographic(ParseState& s, const std::string&) {
     s.config().nographic = true;
     return ok();
@@ -318,6 +348,10 @@ Result<CmdlineResult> parse_cmdline(const std::vector<std::string>& args) {
         if (!r.ok())
             return r.error().with_context(option->takes_argument ? arg + " " + value : arg);
     }
+    for (DriveSpec& d : result.config.drives)
+        if (result.config.snapshot) d.options.snapshot = true;
+    if (auto r = assign_drive_ids(result.config.drives); !r)
+        return r.error().with_context("-drive");
     return result;
 }
 

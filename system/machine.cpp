@@ -60,6 +60,7 @@ Result<void> Machine::init() {
     KEMU_TRY_VOID(loop_.init());
     KEMU_TRY_VOID(init_ram());
     KEMU_TRY_VOID(init_chardevs_and_monitor());
+    KEMU_TRY_VOID(open_drives());
 
     PcRamLayout ram{ram_below_4g_->size(), ram_above_4g_ ? ram_above_4g_->size() : 0};
     BoardConfig board_config{config_.cpus, {}, ram, {}, config_.devices, config_.acpi};
@@ -150,6 +151,54 @@ Result<void> Machine::init_chardevs_and_monitor() {
 Result<void> Machine::add_monitor(Chardev* chardev) {
     monitor_chardevs_.push_back(chardev);
     return ok();
+}
+
+// Images are opened (and locked) now, so a bad file or a second writer is a start-up
+// error. No disk controller exists yet: the drives wait for IDE and virtio-blk.
+Result<void> Machine::open_drives() {
+    if (config_.drives.empty()) return ok();
+    io_engine_ =
+        block::make_default_engine([this](std::function<void()> fn) { loop_.post(std::move(fn)); });
+    for (const DriveSpec& spec : config_.drives) {
+        if (spec.options.file.empty()) {
+            drives_.push_back({spec, nullptr});  // a CD-ROM drive without media
+            continue;
+        }
+        auto backend = block::BlockBackend::open(spec.options, *io_engine_);
+        if (!backend) return backend.error().with_context("-drive " + spec.id);
+        if (spec.interface != DriveInterface::None)
+            std::fprintf(stderr,
+                         "kemu-system-x86_64: warning: drive %s: kemu has no %s controller yet; "
+                         "the image is open but no guest device uses it\n",
+                         spec.id.c_str(), drive_interface_name(spec.interface));
+        drives_.push_back({spec, std::move(*backend)});
+    }
+    return ok();
+}
+
+// QEMU's layout, less the fields that need an attached device.
+std::string Machine::block_info_text() const {
+    std::string out;
+    for (const Drive& d : drives_) {
+        if (!d.backend) {
+            out += d.spec.id + ": [not inserted]\n    Removable device: not locked, tray closed\n";
+            continue;
+        }
+        const block::ImageInfo info = d.backend->driver().info();
+        out += d.spec.id + ": " + d.spec.options.file + " (" + info.format +
+               (d.backend->read_only() ? ", read-only" : "") + ")\n";
+        if (d.spec.interface != DriveInterface::None)
+            out += "    Attached to:      (no " +
+                   std::string(drive_interface_name(d.spec.interface)) + " device yet)\n";
+        block::CacheFlags flags = block::cache_flags(d.backend->cache_mode());
+        out += std::string("    Cache mode:       ") +
+               (flags.writethrough ? "writethrough" : "writeback") +
+               (flags.direct ? ", direct" : "") + (flags.ignore_flush ? ", ignore flushes" : "") +
+               "\n";
+        if (d.spec.options.snapshot)
+            out += "    Backing file:     " + d.spec.options.file + " (snapshot overlay)\n";
+    }
+    return out;
 }
 
 Result<void> Machine::load_boot_state() {

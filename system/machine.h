@@ -10,6 +10,8 @@
 #include <vector>
 
 #include "accel/accelerator.h"
+#include "block/block_backend.h"
+#include "block/io/io_engine.h"
 #include "chardev/registry.h"
 #include "hw/i386/pc.h"
 #include "system/address_space.h"
@@ -52,6 +54,8 @@ class Machine final : public VcpuOwner {
     AddressSpace& io() { return io_; }
     const PcBoard& board() const { return *board_; }
     ChardevRegistry& chardevs() { return *chardevs_; }
+    // `info block` text.
+    std::string block_info_text() const;
 
   private:
     explicit Machine(const MachineConfig& config);
@@ -59,6 +63,7 @@ class Machine final : public VcpuOwner {
     Result<void> init_ram();
     Result<void> init_chardevs_and_monitor();
     Result<void> init_vcpus();
+    Result<void> open_drives();
     Result<void> add_monitor(Chardev* chardev);
     Result<void> load_boot_state();
 
@@ -90,6 +95,12 @@ class Machine final : public VcpuOwner {
 
     std::unique_ptr<Accelerator> accel_;
     std::unique_ptr<ChardevRegistry> chardevs_;
+    struct Drive {
+        DriveSpec spec;
+        std::unique_ptr<block::BlockBackend> backend;
+    };
+    std::unique_ptr<block::IoEngine> io_engine_;
+    std::vector<Drive> drives_;
     std::unique_ptr<PcBoard> board_;
     std::unique_ptr<MachineMonitorHost> monitor_host_;
     std::vector<Chardev*> monitor_chardevs_;

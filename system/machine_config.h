@@ -8,6 +8,7 @@
 #include <string>
 #include <vector>
 
+#include "system/drive.h"
 #include "target-x86/cpuid.h"
 
 namespace kemu {
@@ -34,6 +35,8 @@ struct MachineConfig {
     std::optional<std::string> monitor;  // -monitor spec
     std::vector<std::string> chardevs;   // -chardev specs
     std::vector<DeviceSpec> devices;
+    std::vector<DriveSpec> drives;
+    bool snapshot = false;  // -snapshot: every drive gets snapshot=on
     bool nodefaults = false;
 
     std::string name;

@@ -117,3 +117,36 @@ TEST(Cmdline, HelpAndVersionExitEarly) {
 
 }  // namespace
 }  // namespace kemu
+
+namespace kemu {
+namespace {
+
+TEST(CmdlineDrives, QemuDefaultNamesAndOptions) {
+    auto r = parse_cmdline({"-hda", "a.img", "-cdrom", "c.iso", "-drive", "file=b.qcow2,format=qcow2,cache=none",
+                            "-drive", "file=n.raw,if=none,id=data,readonly=on", "-snapshot"});
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    const auto& d = r->config.drives;
+    ASSERT_EQ(d.size(), 4u);
+    EXPECT_EQ(d[0].id, "ide0-hd0");
+    EXPECT_EQ(d[1].id, "ide1-cd0");
+    EXPECT_TRUE(d[1].options.read_only);
+    EXPECT_EQ(d[2].id, "ide0-hd1");  // the first free IDE index after hda and the CD-ROM
+    EXPECT_EQ(d[2].options.format, "qcow2");
+    EXPECT_EQ(d[2].options.cache, block::CacheMode::None);
+    EXPECT_EQ(d[3].id, "data");
+    EXPECT_TRUE(d[3].options.read_only);
+    for (const DriveSpec& drive : d) EXPECT_TRUE(drive.options.snapshot);
+}
+
+TEST(CmdlineDrives, Errors) {
+    EXPECT_FALSE(parse_cmdline({"-drive", "file=a,if=none"}).ok());  // needs an id
+    EXPECT_FALSE(parse_cmdline({"-drive", "file=a,format=vmdk"}).ok());
+    EXPECT_FALSE(parse_cmdline({"-drive", "file=a,cache=sometimes"}).ok());
+    EXPECT_FALSE(parse_cmdline({"-drive", "file=a,bogus=1"}).ok());
+    EXPECT_FALSE(parse_cmdline({"-hda", "a", "-drive", "file=b,index=0"}).ok());
+    EXPECT_FALSE(parse_cmdline({"-drive", "file=a,index=4"}).ok());
+    EXPECT_FALSE(parse_cmdline({"-drive", "file=a,if=none,id=x", "-drive", "file=b,if=none,id=x"}).ok());
+}
+
+}  // namespace
+}  // namespace kemu
