@@ -233,6 +233,25 @@ aml::Bytes serial_device(unsigned n, const AcpiSerialPort& port) {
                                               name("_UID", integer(n)), sta, name("_CRS", crs)});
 }
 
+// The fixed ISA devices Linux looks for through ACPI: without PNP0303 its i8042 driver
+// probes only because the FADT says an 8042 exists; PNP0B00 lets rtc_cmos bind.
+std::vector<aml::Bytes> isa_platform_devices() {
+    using namespace aml;
+    auto isa_device = [](const char* dev_name, const char* hid, std::vector<Bytes> resources) {
+        return device(dev_name, {name("_HID", eisaid(hid)),
+                                 name("_CRS", resource_template(std::move(resources)))});
+    };
+    return {
+        isa_device("KBD", "PNP0303",
+                   {io_decode16(pc::kPortI8042Data, pc::kPortI8042Data, 1, 1),
+                    io_decode16(pc::kPortI8042Cmd, pc::kPortI8042Cmd, 1, 1),
+                    irq_no_flags(pc::kIrqKeyboard)}),
+        isa_device("MOU", "PNP0F13", {irq_no_flags(pc::kIrqMouse)}),
+        isa_device("RTC", "PNP0B00",
+                   {io_decode16(pc::kPortRtc, pc::kPortRtc, 1, 2), irq_no_flags(pc::kIrqRtc)}),
+    };
+}
+
 }  // namespace
 
 aml::Bytes build_dsdt_aml(const AcpiConfig& config) {
@@ -242,6 +261,8 @@ aml::Bytes build_dsdt_aml(const AcpiConfig& config) {
         sb.push_back(processor_device(cpu));
     for (size_t i = 0; i < config.serial_ports.size(); i++)
         sb.push_back(serial_device(unsigned(i + 1), config.serial_ports[i]));
+    for (Bytes& dev : isa_platform_devices())
+        sb.push_back(std::move(dev));
     // SLP_TYP 0 for S5, as QEMU's pc has it, so one guest image shuts down on both.
     Bytes out = name("\\_S5", package({integer(0), integer(0), integer(0), integer(0)}));
     Bytes sb_scope = scope("\\_SB", sb);

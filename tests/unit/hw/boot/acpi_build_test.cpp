@@ -245,6 +245,23 @@ TEST(AcpiBuild, DsdtS5AndSerialPorts) {
     EXPECT_TRUE(contains(aml, {'\\', '_', 'S', 'B', '_'}));
 }
 
+TEST(AcpiBuild, DsdtIsaPlatformDevices) {
+    auto aml = build_dsdt_aml(two_cpus_two_serials());
+    // Device (KBD) { Name (_HID, EisaId ("PNP0303")) Name (_CRS, ResourceTemplate () {
+    //   IO (Decode16, 0x60, 0x60, 1, 1) IO (Decode16, 0x64, 0x64, 1, 1) IRQNoFlags () {1} }) }
+    EXPECT_TRUE(contains(
+        aml, {'K', 'B', 'D', '_', 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x03, 0x03}));
+    EXPECT_TRUE(contains(aml, {0x47, 0x01, 0x60, 0x00, 0x60, 0x00, 0x01, 0x01, 0x47, 0x01, 0x64,
+                               0x00, 0x64, 0x00, 0x01, 0x01, 0x22, 0x02, 0x00, 0x79, 0x00}));
+    // PS/2 mouse PNP0F13 on IRQ 12, RTC PNP0B00 at 0x70-0x71 on IRQ 8.
+    EXPECT_TRUE(contains(
+        aml, {'M', 'O', 'U', '_', 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0f, 0x13}));
+    EXPECT_TRUE(contains(aml, {0x22, 0x00, 0x10, 0x79, 0x00}));
+    EXPECT_TRUE(contains(
+        aml, {'R', 'T', 'C', '_', 0x08, '_', 'H', 'I', 'D', 0x0c, 0x41, 0xd0, 0x0b, 0x00}));
+    EXPECT_TRUE(contains(aml, {0x47, 0x01, 0x70, 0x00, 0x70, 0x00, 0x01, 0x02, 0x22, 0x00, 0x01}));
+}
+
 TEST(AcpiBuild, DsdtProcessorDevices) {
     auto aml = build_dsdt_aml({12, {}});
     // Device (C00B) { Name (_HID, "ACPI0007") Name (_UID, 11) }
