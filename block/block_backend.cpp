@@ -184,6 +184,8 @@ void BlockBackend::run_on_driver(std::function<Result<void>()> op, Callback done
 
 void BlockBackend::read(uint64_t offset, std::span<uint8_t> buf, Callback done) {
     if (offset > size_ || buf.size() > size_ - offset) return done(Error("Request out of range"));
+    stats_.rd_operations++;
+    stats_.rd_bytes += buf.size();
     if (try_direct(IoRequest::Op::Read, offset, buf.data(), buf.size(), done)) return;
     run_on_driver([this, offset, buf] { return driver_->read(offset, buf); }, std::move(done));
 }
@@ -191,6 +193,8 @@ void BlockBackend::read(uint64_t offset, std::span<uint8_t> buf, Callback done) 
 void BlockBackend::write(uint64_t offset, std::span<const uint8_t> buf, Callback done) {
     if (read_only_) return done(Error("Image is read-only"));
     if (offset > size_ || buf.size() > size_ - offset) return done(Error("Request out of range"));
+    stats_.wr_operations++;
+    stats_.wr_bytes += buf.size();
     if (try_direct(IoRequest::Op::Write, offset, const_cast<uint8_t*>(buf.data()), buf.size(),
                    done)) {
         return;
@@ -217,10 +221,13 @@ void BlockBackend::write_zeroes(uint64_t offset, uint64_t len, bool may_unmap, C
 
 void BlockBackend::discard(uint64_t offset, uint64_t len, Callback done) {
     if (read_only_) return done(Error("Image is read-only"));
+    stats_.unmap_operations++;
+    stats_.unmap_bytes += len;
     run_on_driver([this, offset, len] { return driver_->discard(offset, len); }, std::move(done));
 }
 
 void BlockBackend::flush(Callback done) {
+    stats_.flush_operations++;
     if (flags_.ignore_flush || read_only_) return done(ok());
     if (direct_in_flight_) {
         flushes_waiting_.push_back(std::move(done));

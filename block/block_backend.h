@@ -37,6 +37,12 @@ struct DriveOptions {
     std::string temp_dir = "/var/tmp";
 };
 
+// Requests accepted by a backend (`info blockstats`); counted on submission.
+struct BlockStats {
+    uint64_t rd_bytes = 0, wr_bytes = 0, unmap_bytes = 0;
+    uint64_t rd_operations = 0, wr_operations = 0, unmap_operations = 0, flush_operations = 0;
+};
+
 class BlockBackend {
   public:
     using Callback = std::function<void(Result<void>)>;
@@ -51,6 +57,7 @@ class BlockBackend {
     BlockDriver& driver() { return *driver_; }
     // Requests that bypassed the driver (statistics and tests).
     uint64_t direct_requests() const { return direct_requests_; }
+    const BlockStats& stats() const { return stats_; }
 
     // Call with the machine lock held (callbacks run under it too). The buffer must stay
     // valid until the callback runs.
@@ -80,6 +87,7 @@ class BlockBackend {
     // recycle clusters it unmapped, which must not happen under a request still using one.
     unsigned direct_in_flight_ = 0;
     uint64_t direct_requests_ = 0;
+    BlockStats stats_;
     std::vector<Callback> flushes_waiting_;
     CacheMode cache_ = CacheMode::Writeback;
     CacheFlags flags_{};

@@ -49,4 +49,8 @@ void hmp_info_block(Monitor& mon) {
     mon.print(mon.host().block_info_text());
 }
 
+void hmp_info_blockstats(Monitor& mon) {
+    mon.print(mon.host().blockstats_text());
+}
+
 }  // namespace kemu

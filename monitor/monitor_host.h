@@ -36,6 +36,8 @@ class MonitorHost {
     virtual std::string qtree_text() = 0;
     // `info block`: one entry per drive, empty when there are none.
     virtual std::string block_info_text() = 0;
+    // `info blockstats`: one line per drive.
+    virtual std::string blockstats_text() = 0;
     virtual const ChardevRegistry& chardevs() const = 0;
 
     // Debug reads: false if any byte of the span is not backed by RAM or ROM

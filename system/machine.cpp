@@ -201,6 +201,25 @@ std::string Machine::block_info_text() const {
     return out;
 }
 
+// QEMU's field names, for the counters a backend keeps.
+std::string Machine::blockstats_text() const {
+    std::string out;
+    for (const Drive& d : drives_) {
+        block::BlockStats s = d.backend ? d.backend->stats() : block::BlockStats{};
+        char line[320];
+        std::snprintf(line, sizeof line,
+                      "%s: rd_bytes=%llu wr_bytes=%llu unmap_bytes=%llu rd_operations=%llu "
+                      "wr_operations=%llu unmap_operations=%llu flush_operations=%llu\n",
+                      d.spec.id.c_str(), (unsigned long long)s.rd_bytes,
+                      (unsigned long long)s.wr_bytes, (unsigned long long)s.unmap_bytes,
+                      (unsigned long long)s.rd_operations, (unsigned long long)s.wr_operations,
+                      (unsigned long long)s.unmap_operations,
+                      (unsigned long long)s.flush_operations);
+        out += line;
+    }
+    return out;
+}
+
 Result<void> Machine::load_boot_state() {
     if (config_.kernel.empty())
         return Error("no -kernel given: booting from firmware (SeaBIOS) is not available yet");

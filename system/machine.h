@@ -56,6 +56,8 @@ class Machine final : public VcpuOwner {
     ChardevRegistry& chardevs() { return *chardevs_; }
     // `info block` text.
     std::string block_info_text() const;
+    // `info blockstats` text.
+    std::string blockstats_text() const;
 
   private:
     explicit Machine(const MachineConfig& config);

@@ -66,7 +66,13 @@ std::string MachineMonitorHost::qtree_text() {
     return machine_.board().qtree_text();
 }
 
-std::string MachineMonitorHost::block_info_text() { return machine_.block_info_text(); }
+std::string MachineMonitorHost::block_info_text() {
+    return machine_.block_info_text();
+}
+
+std::string MachineMonitorHost::blockstats_text() {
+    return machine_.blockstats_text();
+}
 
 const ChardevRegistry& MachineMonitorHost::chardevs() const {
     return machine_.chardevs();

@@ -18,6 +18,7 @@ class MachineMonitorHost final : public MonitorHost {
     std::string mtree_text() override;
     std::string qtree_text() override;
     std::string block_info_text() override;
+    std::string blockstats_text() override;
     const ChardevRegistry& chardevs() const override;
     bool read_physical(uint64_t addr, std::span<uint8_t> out) override;
     bool read_virtual(int cpu, uint64_t addr, std::span<uint8_t> out) override;

@@ -78,6 +78,8 @@ def main():
         try:
             block = command(console, "info block")
             check(f"d0: {disk} (raw)" in block, f"info block: {excerpt(block)}")
+            stats = command(console, "info blockstats")
+            check("d0: rd_bytes=0 wr_bytes=0" in stats, f"info blockstats: {excerpt(stats)}")
             second = subprocess.run([kemu, "-accel", "null", "-nodefaults", "-display", "none", "-S",
                                      "-drive", f"file={disk},format=raw,if=none,id=d0", "-kernel", image],
                                     stdin=subprocess.DEVNULL, capture_output=True, text=True, timeout=10)

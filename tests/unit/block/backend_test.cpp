@@ -194,6 +194,40 @@ TEST(Backend, RawPassthroughAndReadOnly) {
     EXPECT_EQ((*b)->direct_requests(), 1u);  // raw reads go straight to the engine
 }
 
+TEST(Backend, StatsCountAcceptedRequests) {
+    TempDir dir;
+    LoopFixture f;
+    auto engine = make_default_engine(f.deliver());
+    ASSERT_TRUE(RawDriver::create(dir.file("s.raw"), 1 << 20, false).ok());
+    auto b = BlockBackend::open({.file = dir.file("s.raw"), .format = "raw"}, *engine);
+    ASSERT_TRUE(b.ok());
+    std::vector<uint8_t> buf(8192, 7);
+    int pending = 4;
+    auto done = [&](Result<void> r) {
+        EXPECT_TRUE(r.ok());
+        --pending;
+    };
+    (*b)->write(0, buf, done);
+    (*b)->read(4096, std::span<uint8_t>(buf).first(4096), done);
+    (*b)->discard(0, 4096, done);
+    (*b)->flush(done);
+    f.wait(pending);
+    int refused = 1;
+    (*b)->read(1 << 20, buf, [&](Result<void> r) {
+        EXPECT_FALSE(r.ok());
+        --refused;
+    });
+    f.wait(refused);
+    const BlockStats& s = (*b)->stats();
+    EXPECT_EQ(s.wr_operations, 1u);
+    EXPECT_EQ(s.wr_bytes, 8192u);
+    EXPECT_EQ(s.rd_operations, 1u);  // the out-of-range read is not counted
+    EXPECT_EQ(s.rd_bytes, 4096u);
+    EXPECT_EQ(s.unmap_operations, 1u);
+    EXPECT_EQ(s.unmap_bytes, 4096u);
+    EXPECT_EQ(s.flush_operations, 1u);
+}
+
 TEST(Backend, SnapshotModeLeavesImageUntouched) {
     TempDir dir;
     LoopFixture f;

@@ -37,6 +37,7 @@ class FakeHost : public MonitorHost {
     std::string mtree_text() override { return "address-space: memory\n  ram\n"; }
     std::string qtree_text() override { return "bus: main-system-bus\n"; }
     std::string block_info_text() override { return "drive0: disk.qcow2 (qcow2)\n"; }
+    std::string blockstats_text() override { return "drive0: rd_bytes=512\n"; }
     const ChardevRegistry& chardevs() const override { return registry; }
 
     bool read_physical(uint64_t addr, std::span<uint8_t> out) override {
