@@ -185,7 +185,7 @@ Result<std::unique_ptr<VcpuBackend>> KvmAccelerator::create_vcpu(unsigned index,
     return KvmVcpu::create(vm_.get(), index, vcpu_mmap_size_, cpuid, context);
 }
 
-void KvmAccelerator::set_slot(uint32_t id, const Slot* slot) {
+void KvmAccelerator::set_slot(uint32_t id, const Memslot* slot) {
     kvm_userspace_memory_region r{};
     r.slot = id;
     if (slot) {
@@ -202,35 +202,13 @@ void KvmAccelerator::set_slot(uint32_t id, const Slot* slot) {
 // Memslots follow the RAM and ROM ranges of the flat view. Unchanged ranges keep
 // their slot, so dirty logging and the guest's running view are not disturbed.
 void KvmAccelerator::commit(const FlatView&, const FlatView& new_view) {
-    std::vector<Slot> wanted;
-    for (const FlatRange& r : new_view.ranges) {
-        if (!r.region->is_ram_backed()) continue;
-        bool rom = r.region->kind() == MemoryRegion::Kind::Rom;
-        // Without read-only slots ROM is mapped writable: a guest write changes our copy.
-        wanted.push_back(
-            {0, r.start, r.size, r.region->host() + r.offset_in_region, rom && readonly_mem_});
-    }
-    std::vector<Slot> kept;
-    for (const Slot& s : slots_) {
-        if (std::find(wanted.begin(), wanted.end(), s) != wanted.end()) {
-            kept.push_back(s);
-        } else {
-            set_slot(s.id, nullptr);
-            free_slot_ids_.push_back(s.id);
-        }
-    }
-    for (Slot w : wanted) {
-        if (std::find(kept.begin(), kept.end(), w) != kept.end()) continue;
-        if (free_slot_ids_.empty()) {
-            std::fprintf(stderr, "kemu-system-x86_64: out of KVM memory slots\n");
-            break;
-        }
-        w.id = free_slot_ids_.back();
-        free_slot_ids_.pop_back();
-        set_slot(w.id, &w);
-        kept.push_back(w);
-    }
-    slots_ = std::move(kept);
+    MemslotPlan plan = plan_memslots(slots_, new_view, readonly_mem_, free_slot_ids_);
+    for (const Memslot& s : plan.remove)
+        set_slot(s.id, nullptr);
+    for (const Memslot& s : plan.add)
+        set_slot(s.id, &s);
+    if (plan.out_of_slots) std::fprintf(stderr, "kemu-system-x86_64: out of KVM memory slots\n");
+    slots_ = std::move(plan.slots);
 }
 
 // Power-on state of the in-kernel PIC, IOAPIC and PIT, for system_reset.

@@ -8,6 +8,7 @@
 #include <vector>
 
 #include "accel/accelerator.h"
+#include "accel/kvm/memslot_plan.h"
 #include "system/unique_fd.h"
 
 namespace kemu {
@@ -28,25 +29,15 @@ class KvmAccelerator final : public Accelerator, private MemoryListener {
     bool is_kvm() const override { return true; }
 
   private:
-    struct Slot {
-        uint32_t id;
-        uint64_t gpa, size;
-        uint8_t* host;
-        bool readonly;
-        bool operator==(const Slot& o) const {
-            return gpa == o.gpa && size == o.size && host == o.host && readonly == o.readonly;
-        }
-    };
-
     void commit(const FlatView& old_view, const FlatView& new_view) override;
-    void set_slot(uint32_t id, const Slot* slot);
+    void set_slot(uint32_t id, const Memslot* slot);
 
     UniqueFd kvm_;
     UniqueFd vm_;
     unsigned cpus_ = 1;
     size_t vcpu_mmap_size_ = 0;
     bool readonly_mem_ = false;
-    std::vector<Slot> slots_;
+    std::vector<Memslot> slots_;
     std::vector<uint32_t> free_slot_ids_;
     std::vector<kvm_cpuid_entry2> supported_cpuid_;
 };
