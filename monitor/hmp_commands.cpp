@@ -23,7 +23,8 @@ void disassemble_memory(Monitor& mon, uint64_t count, uint64_t addr, const Memor
     constexpr uint64_t kMaxInsnBytes = 15;
     std::vector<uint8_t> code(count * kMaxInsnBytes);
     size_t readable = 0;
-    while (readable < code.size() && read(addr + readable, std::span<uint8_t>(&code[readable], 1))) readable++;
+    while (readable < code.size() && read(addr + readable, std::span<uint8_t>(&code[readable], 1)))
+        readable++;
     auto lines = disassemble(std::span<const uint8_t>(code.data(), readable), addr,
                              mon.host().cpu_code_bits(mon.cpu_index()), count);
     for (const DisasLine& line : lines) {
@@ -33,8 +34,11 @@ void disassemble_memory(Monitor& mon, uint64_t count, uint64_t addr, const Memor
     }
     if (lines.size() < count) {
         char where[64];
-        std::snprintf(where, sizeof where, "0x%016llx: Cannot disassemble\n",
-                      (unsigned long long)(addr + (lines.empty() ? 0 : lines.back().address + lines.back().length - addr)));
+        std::snprintf(
+            where, sizeof where, "0x%016llx: Cannot disassemble\n",
+            (unsigned long long)(addr + (lines.empty()
+                                             ? 0
+                                             : lines.back().address + lines.back().length - addr)));
         mon.print(where);
     }
 }
@@ -134,7 +138,10 @@ void hmp_ioport_read(Monitor& mon, const HmpArgs& args) {
     unsigned size = format.unit;
     uint64_t value = mon.host().io_read(uint16_t(port), size);
     char line[64];
-    std::snprintf(line, sizeof line, "port%c[0x%04x] = 0x%0*llx\n", size == 1 ? 'b' : size == 2 ? 'w' : 'l',
+    std::snprintf(line, sizeof line, "port%c[0x%04x] = 0x%0*llx\n",
+                  size == 1   ? 'b'
+                  : size == 2 ? 'w'
+                              : 'l',
                   unsigned(port), int(size * 2), (unsigned long long)value);
     mon.print(line);
 }

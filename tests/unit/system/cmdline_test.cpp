@@ -122,8 +122,9 @@ namespace kemu {
 namespace {
 
 TEST(CmdlineDrives, QemuDefaultNamesAndOptions) {
-    auto r = parse_cmdline({"-hda", "a.img", "-cdrom", "c.iso", "-drive", "file=b.qcow2,format=qcow2,cache=none",
-                            "-drive", "file=n.raw,if=none,id=data,readonly=on", "-snapshot"});
+    auto r = parse_cmdline({"-hda", "a.img", "-cdrom", "c.iso", "-drive",
+                            "file=b.qcow2,format=qcow2,cache=none", "-drive",
+                            "file=n.raw,if=none,id=data,readonly=on", "-snapshot"});
     ASSERT_TRUE(r.ok()) << r.error().message();
     const auto& d = r->config.drives;
     ASSERT_EQ(d.size(), 4u);
@@ -135,7 +136,8 @@ TEST(CmdlineDrives, QemuDefaultNamesAndOptions) {
     EXPECT_EQ(d[2].options.cache, block::CacheMode::None);
     EXPECT_EQ(d[3].id, "data");
     EXPECT_TRUE(d[3].options.read_only);
-    for (const DriveSpec& drive : d) EXPECT_TRUE(drive.options.snapshot);
+    for (const DriveSpec& drive : d)
+        EXPECT_TRUE(drive.options.snapshot);
 }
 
 TEST(CmdlineDrives, Errors) {
@@ -145,7 +147,8 @@ TEST(CmdlineDrives, Errors) {
     EXPECT_FALSE(parse_cmdline({"-drive", "file=a,bogus=1"}).ok());
     EXPECT_FALSE(parse_cmdline({"-hda", "a", "-drive", "file=b,index=0"}).ok());
     EXPECT_FALSE(parse_cmdline({"-drive", "file=a,index=4"}).ok());
-    EXPECT_FALSE(parse_cmdline({"-drive", "file=a,if=none,id=x", "-drive", "file=b,if=none,id=x"}).ok());
+    EXPECT_FALSE(
+        parse_cmdline({"-drive", "file=a,if=none,id=x", "-drive", "file=b,if=none,id=x"}).ok());
 }
 
 }  // namespace
