@@ -18,6 +18,8 @@ packages=(
     qemu-utils qemu-system-x86
     # the one code style (.clang-format)
     clang-format
+    # libFuzzer for the qcow2 fuzz run in make check (tests/block/fuzz_smoke.sh)
+    clang libclang-rt-14-dev
 )
 
 missing=()
