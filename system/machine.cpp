@@ -327,12 +327,15 @@ void Machine::stop() {
     pause_vcpus(*main_lock_);
 }
 
-void Machine::cont() {
-    if (run_state_ == RunState::Running) return;
+// As QEMU does, a guest that powered off or hit an accelerator error is not resumed
+// where it stopped: `system_reset` first, then `cont`.
+Result<void> Machine::cont() {
     if (run_state_ == RunState::Shutdown || run_state_ == RunState::InternalError)
-        do_reset(*main_lock_);
+        return Error("resetting the virtual machine is required");
+    if (run_state_ == RunState::Running) return ok();
     run_state_ = RunState::Running;
     resume_vcpus();
+    return ok();
 }
 
 void Machine::system_reset() {

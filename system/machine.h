@@ -38,7 +38,7 @@ class Machine final : public VcpuOwner {
     // --- for the monitor; all with the machine lock held ---
     RunState run_state() const { return run_state_; }
     void stop();
-    void cont();
+    Result<void> cont();
     void system_reset();
     void system_powerdown();
     void quit() {

@@ -127,8 +127,7 @@ Result<void> MachineMonitorHost::stop() {
 }
 
 Result<void> MachineMonitorHost::cont() {
-    machine_.cont();
-    return ok();
+    return machine_.cont();
 }
 
 Result<void> MachineMonitorHost::system_reset() {

@@ -130,8 +130,7 @@ Result<void> PcBoard::build_user_devices() {
             if (!iosize) return iosize.error();
             KEMU_TRY_VOID(DebugExit::validate_iosize(unsigned(*iosize)));
             if (*iobase > 0xffff)
-                return Error("isa-debug-exit: iobase 0x" + std::to_string(*iobase) +
-                             " out of range");
+                return Error("isa-debug-exit: iobase 0x" + hex(*iobase) + " out of range");
             auto& dev = add(std::make_unique<DebugExit>("isa-debug-exit", services_.request_exit,
                                                         uint16_t(*iobase), unsigned(*iosize)));
             KEMU_TRY_VOID(map_io(uint16_t(*iobase), dev.io()));

@@ -18,12 +18,31 @@
 #define EFER_LME 0x100
 #define CR4_PAE 0x20
 #define CR0_PE_PG 0x80000001
+
 #define PTE_PRESENT_WRITE 0x3
 #define PDE_LARGE_PAGE 0x83
 #define PDE_UNCACHED 0x18 /* PCD | PWT */
 
 #define SEL_CODE64 0x08
 #define SEL_DATA 0x10
+
+// CR3 -> the identity tables, PAE, EFER.LME, then PE|PG: long mode is active after the
+// far jump that follows. Used by the BSP (32-bit) and the AP trampoline (16-bit); the
+// same mnemonics assemble for either operand size.
+.macro ENABLE_LONG_MODE
+    mov $boot_pml4, %eax
+    mov %eax, %cr3
+    mov %cr4, %eax
+    or $CR4_PAE, %eax
+    mov %eax, %cr4
+    mov $MSR_EFER, %ecx
+    rdmsr
+    or $EFER_LME, %eax
+    wrmsr
+    mov %cr0, %eax
+    or $CR0_PE_PG, %eax
+    mov %eax, %cr0
+.endm
 
     .section .multiboot, "a"
     .balign 4
@@ -45,18 +64,7 @@ _start:
     mov %ax, %ds
     mov %ax, %es
     mov %ax, %ss
-    mov $boot_pml4, %eax
-    mov %eax, %cr3
-    mov %cr4, %eax
-    or $CR4_PAE, %eax
-    mov %eax, %cr4
-    mov $MSR_EFER, %ecx
-    rdmsr
-    or $EFER_LME, %eax
-    wrmsr
-    mov %cr0, %eax
-    or $CR0_PE_PG, %eax
-    mov %eax, %cr0
+    ENABLE_LONG_MODE
     ljmp $SEL_CODE64, $bsp_long_mode
 
     .text
@@ -170,18 +178,7 @@ ap_trampoline_start:
     mov %cs, %ax
     mov %ax, %ds
     lgdtl ap_trampoline_gdt_desc - ap_trampoline_start
-    mov $boot_pml4, %eax
-    mov %eax, %cr3
-    mov %cr4, %eax
-    or $CR4_PAE, %eax
-    mov %eax, %cr4
-    mov $MSR_EFER, %ecx
-    rdmsr
-    or $EFER_LME, %eax
-    wrmsr
-    mov %cr0, %eax
-    or $CR0_PE_PG, %eax
-    mov %eax, %cr0
+    ENABLE_LONG_MODE
     ljmpl $SEL_CODE64, $ap_long_mode
     .balign 8
 ap_trampoline_gdt_desc:

@@ -70,6 +70,22 @@ def main():
             conn.close()
             stop(process)
 
+        # Under -no-shutdown a power-off pauses; `cont` then refuses until a reset.
+        process, conn, console = session(kemu, image, tmp, ["-no-shutdown"])
+        try:
+            command(console, "o /h 0x604 0x2000")
+            status = command(console, "info status")
+            check("VM status: paused (shutdown)" in status, f"after power-off: {excerpt(status)}")
+            refused = command(console, "cont")
+            check("resetting the virtual machine is required" in refused, f"cont after power-off: {excerpt(refused)}")
+            command(console, "system_reset")
+            command(console, "cont")
+            status = command(console, "info status")
+            check("VM status: running" in status, f"after system_reset and cont: {excerpt(status)}")
+        finally:
+            conn.close()
+            stop(process)
+
         # A second process may not open an image another one writes to.
         disk = os.path.join(tmp, "disk.raw")
         with open(disk, "wb") as f:
