@@ -130,11 +130,7 @@ bool BlockBackend::try_direct(IoRequest::Op op, uint64_t offset, void* buf, size
     bool write = op == IoRequest::Op::Write;
     // A waiting flush stops new direct requests, or a busy drive could starve it.
     if ((write && flags_.writethrough) || !flushes_waiting_.empty()) return false;
-    constexpr uint64_t mask = ImageFile::kDirectAlign - 1;
-    if (flags_.direct &&
-        ((offset & mask) || (len & mask) || (reinterpret_cast<uintptr_t>(buf) & mask))) {
-        return false;
-    }
+    if (!direct_aligned(offset, len, buf)) return false;
     std::optional<BlockDriver::HostRange> range;
     if (driver_->concurrent_safe()) {
         range = driver_->map_direct(offset, len, write);
@@ -146,19 +142,57 @@ bool BlockBackend::try_direct(IoRequest::Op op, uint64_t offset, void* buf, size
     }
     if (!range) return false;
     ++direct_in_flight_;
-    ++direct_requests_;
-    IoRequest r{op, range->fd, buf, len, range->offset};
-    engine_->submit(r, [this, done = std::move(done)](ssize_t res) {
-        --direct_in_flight_;
-        done(from_errno(res));
-        if (direct_in_flight_ == 0 && !flushes_waiting_.empty()) {
-            std::vector<Callback> waiting;
-            waiting.swap(flushes_waiting_);
-            for (Callback& f : waiting)
-                run_flush(std::move(f));
-        }
-    });
+    submit_direct(op, *range, buf, len, std::move(done));
     return true;
+}
+
+bool BlockBackend::direct_aligned(uint64_t offset, size_t len, const void* buf) const {
+    constexpr uint64_t mask = ImageFile::kDirectAlign - 1;
+    return !flags_.direct ||
+           !((offset & mask) || (len & mask) || (reinterpret_cast<uintptr_t>(buf) & mask));
+}
+
+void BlockBackend::submit_direct(IoRequest::Op op, BlockDriver::HostRange range, void* buf,
+                                 size_t len, Callback done) {
+    ++direct_requests_;
+    IoRequest r{op, range.fd, buf, len, range.offset};
+    engine_->submit(r, [this, done = std::move(done)](ssize_t res) {
+        done(from_errno(res));
+        finish_direct();
+    });
+}
+
+void BlockBackend::finish_direct() {
+    --direct_in_flight_;
+    if (direct_in_flight_ != 0 || flushes_waiting_.empty()) return;
+    std::vector<Callback> waiting;
+    waiting.swap(flushes_waiting_);
+    for (Callback& f : waiting)
+        run_flush(std::move(f));
+}
+
+void BlockBackend::read_via_driver(uint64_t offset, std::span<uint8_t> buf, Callback done) {
+    // The driver thread only maps the range (loading metadata into the cache if needed) and
+    // the data goes through the engine like any direct request. Reading the data with the
+    // driver lock held would make every read queue behind it, and the direct path would
+    // never get the lock back under load. Counted as direct from now on, so a flush cannot
+    // recycle the clusters between the mapping and the read.
+    ++direct_in_flight_;
+    auto range = std::make_shared<std::optional<BlockDriver::HostRange>>();
+    bool aligned = direct_aligned(offset, buf.size(), buf.data());
+    run_on_driver(
+        [this, offset, buf, range, aligned]() -> Result<void> {
+            if (aligned) *range = driver_->map_direct(offset, buf.size(), false);
+            return *range ? ok() : driver_->read(offset, buf);
+        },
+        [this, buf, range, done = std::move(done)](Result<void> r) mutable {
+            if (!r || !*range) {
+                done(std::move(r));
+                finish_direct();
+                return;
+            }
+            submit_direct(IoRequest::Op::Read, **range, buf.data(), buf.size(), std::move(done));
+        });
 }
 
 void BlockBackend::run_on_driver(std::function<Result<void>()> op, Callback done) {
@@ -187,6 +221,7 @@ void BlockBackend::read(uint64_t offset, std::span<uint8_t> buf, Callback done) 
     stats_.rd_operations++;
     stats_.rd_bytes += buf.size();
     if (try_direct(IoRequest::Op::Read, offset, buf.data(), buf.size(), done)) return;
+    if (flushes_waiting_.empty()) return read_via_driver(offset, buf, std::move(done));
     run_on_driver([this, offset, buf] { return driver_->read(offset, buf); }, std::move(done));
 }
 

@@ -77,6 +77,13 @@ class BlockBackend {
     // Guest I/O that can skip the driver (raw, or allocated qcow2 clusters whose mapping is
     // cached): true when submitted straight to the engine.
     bool try_direct(IoRequest::Op op, uint64_t offset, void* buf, size_t len, Callback& done);
+    // O_DIRECT's alignment rules hold for the request (always true without O_DIRECT).
+    bool direct_aligned(uint64_t offset, size_t len, const void* buf) const;
+    // Sends a mapped request to the engine; the caller has counted it in direct_in_flight_.
+    void submit_direct(IoRequest::Op op, BlockDriver::HostRange range, void* buf, size_t len,
+                       Callback done);
+    void finish_direct();
+    void read_via_driver(uint64_t offset, std::span<uint8_t> buf, Callback done);
     void run_flush(Callback done);
 
     std::unique_ptr<BlockDriver> driver_;
