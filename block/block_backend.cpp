@@ -129,7 +129,7 @@ bool BlockBackend::try_direct(IoRequest::Op op, uint64_t offset, void* buf, size
                               Callback& done) {
     bool write = op == IoRequest::Op::Write;
     // A waiting flush stops new direct requests, or a busy drive could starve it.
-    if ((write && flags_.writethrough) || !flushes_waiting_.empty()) return false;
+    if ((write && flags_.writethrough) || direct_blocked()) return false;
     if (!direct_aligned(offset, len, buf)) return false;
     std::optional<BlockDriver::HostRange> range;
     if (driver_->concurrent_safe()) {
@@ -171,27 +171,32 @@ void BlockBackend::finish_direct() {
         run_flush(std::move(f));
 }
 
-void BlockBackend::read_via_driver(uint64_t offset, std::span<uint8_t> buf, Callback done) {
-    // The driver thread only maps the range (loading metadata into the cache if needed) and
-    // the data goes through the engine like any direct request. Reading the data with the
-    // driver lock held would make every read queue behind it, and the direct path would
-    // never get the lock back under load. Counted as direct from now on, so a flush cannot
-    // recycle the clusters between the mapping and the read.
+void BlockBackend::map_then_submit(IoRequest::Op op, uint64_t offset, void* buf, size_t len,
+                                   Callback done) {
+    // The driver thread maps the range (loading metadata into the cache, allocating on a
+    // write) and the data goes through the engine like any direct request. Transferring
+    // the data with the driver lock held would make every request queue behind it, and
+    // under load the direct path would never get the lock back. Counted as direct from
+    // now on, so a flush cannot recycle the clusters between the mapping and the transfer.
     ++direct_in_flight_;
+    bool write = op == IoRequest::Op::Write;
     auto range = std::make_shared<std::optional<BlockDriver::HostRange>>();
-    bool aligned = direct_aligned(offset, buf.size(), buf.data());
+    bool aligned = direct_aligned(offset, len, buf);
     run_on_driver(
-        [this, offset, buf, range, aligned]() -> Result<void> {
-            if (aligned) *range = driver_->map_direct(offset, buf.size(), false);
-            return *range ? ok() : driver_->read(offset, buf);
+        [this, write, offset, buf, len, range, aligned]() -> Result<void> {
+            if (aligned) *range = driver_->map_direct(offset, len, write);
+            if (*range) return ok();
+            auto* bytes = static_cast<uint8_t*>(buf);
+            return write ? driver_->write(offset, {bytes, len})
+                         : driver_->read(offset, {bytes, len});
         },
-        [this, buf, range, done = std::move(done)](Result<void> r) mutable {
+        [this, op, buf, len, range, done = std::move(done)](Result<void> r) mutable {
             if (!r || !*range) {
                 done(std::move(r));
                 finish_direct();
                 return;
             }
-            submit_direct(IoRequest::Op::Read, **range, buf.data(), buf.size(), std::move(done));
+            submit_direct(op, **range, buf, len, std::move(done));
         });
 }
 
@@ -221,7 +226,10 @@ void BlockBackend::read(uint64_t offset, std::span<uint8_t> buf, Callback done) 
     stats_.rd_operations++;
     stats_.rd_bytes += buf.size();
     if (try_direct(IoRequest::Op::Read, offset, buf.data(), buf.size(), done)) return;
-    if (flushes_waiting_.empty()) return read_via_driver(offset, buf, std::move(done));
+    if (!direct_blocked()) {
+        return map_then_submit(IoRequest::Op::Read, offset, buf.data(), buf.size(),
+                               std::move(done));
+    }
     run_on_driver([this, offset, buf] { return driver_->read(offset, buf); }, std::move(done));
 }
 
@@ -235,6 +243,10 @@ void BlockBackend::write(uint64_t offset, std::span<const uint8_t> buf, Callback
         return;
     }
     bool writethrough = flags_.writethrough;
+    if (!writethrough && !direct_blocked()) {
+        return map_then_submit(IoRequest::Op::Write, offset, const_cast<uint8_t*>(buf.data()),
+                               buf.size(), std::move(done));
+    }
     run_on_driver(
         [this, offset, buf, writethrough]() -> Result<void> {
             KEMU_TRY_VOID(driver_->write(offset, buf));

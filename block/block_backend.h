@@ -83,7 +83,11 @@ class BlockBackend {
     void submit_direct(IoRequest::Op op, BlockDriver::HostRange range, void* buf, size_t len,
                        Callback done);
     void finish_direct();
-    void read_via_driver(uint64_t offset, std::span<uint8_t> buf, Callback done);
+    // A request the direct path refused: the driver maps (or allocates) it, then it goes to
+    // the engine; or the driver does all of it when the range is not one host range.
+    void map_then_submit(IoRequest::Op op, uint64_t offset, void* buf, size_t len, Callback done);
+    // Requests must stay off the direct path (a flush or exclusive operation is waiting).
+    bool direct_blocked() const { return !flushes_waiting_.empty(); }
     void run_flush(Callback done);
 
     std::unique_ptr<BlockDriver> driver_;
