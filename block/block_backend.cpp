@@ -6,6 +6,7 @@
 
 #include <cstring>
 
+#include "block/commit.h"
 #include "block/image_file.h"
 #include "block/open.h"
 #include "block/qcow2/qcow2.h"
@@ -76,44 +77,44 @@ CacheFlags cache_flags(CacheMode mode) {
 Result<std::unique_ptr<BlockBackend>> BlockBackend::open(const DriveOptions& o, IoEngine& engine) {
     std::unique_ptr<BlockBackend> b(new BlockBackend());
     b->engine_ = &engine;
+    b->options_ = o;
     b->cache_ = o.cache;
     b->flags_ = cache_flags(o.cache);
     b->read_only_ = o.read_only;
-    bool writes_image = !o.read_only && !o.snapshot;
     if (o.locking != LockMode::Off) {
-        auto lock = ImageLock::acquire(o.file, writes_image, false);
+        auto lock = ImageLock::acquire(o.file, !o.read_only && !o.snapshot, false);
         if (!lock) return lock.error();
         b->lock_.emplace(std::move(*lock));
     }
-    std::string format = o.format;
-    if (format.empty()) {
+    if (b->options_.format.empty()) {
         auto probed = probe_format(o.file);
         if (!probed) return probed.error();
-        format = *probed;
+        b->options_.format = *probed;
     }
-    OpenOptions open_options;
-    open_options.format = format;
-    open_options.read_only = !writes_image;
-    open_options.direct = b->flags_.direct;
-    auto base = open_image(o.file, open_options);
-    if (!base) return base.error();
-    if (!o.snapshot) {
-        b->driver_ = std::move(*base);
-    } else {
-        uint64_t size = (*base)->size();
-        base->reset();
-        auto overlay = create_temp_overlay(o, format, size);
-        if (!overlay) return overlay.error();
-        OpenOptions ov;
-        ov.format = "qcow2";
-        ov.read_only = o.read_only;
-        auto opened = open_image(*overlay, ov);
-        ::unlink(overlay->c_str());
-        if (!opened) return opened.error();
-        b->driver_ = std::move(*opened);
-    }
+    auto driver = open_chain(b->options_, b->flags_.direct);
+    if (!driver) return driver.error();
+    b->driver_ = std::move(*driver);
     b->size_ = b->driver_->size();
     return b;
+}
+
+Result<std::unique_ptr<BlockDriver>> BlockBackend::open_chain(const DriveOptions& o, bool direct) {
+    OpenOptions open_options;
+    open_options.format = o.format;
+    open_options.read_only = o.read_only || o.snapshot;
+    open_options.direct = direct;
+    auto base = open_image(o.file, open_options);
+    if (!base || !o.snapshot) return base;
+    uint64_t size = (*base)->size();
+    base->reset();
+    auto overlay = create_temp_overlay(o, o.format, size);
+    if (!overlay) return overlay.error();
+    OpenOptions ov;
+    ov.format = "qcow2";
+    ov.read_only = o.read_only;
+    auto opened = open_image(*overlay, ov);
+    ::unlink(overlay->c_str());
+    return opened;
 }
 
 BlockBackend::~BlockBackend() {
@@ -164,11 +165,16 @@ void BlockBackend::submit_direct(IoRequest::Op op, BlockDriver::HostRange range,
 
 void BlockBackend::finish_direct() {
     --direct_in_flight_;
-    if (direct_in_flight_ != 0 || flushes_waiting_.empty()) return;
-    std::vector<Callback> waiting;
-    waiting.swap(flushes_waiting_);
-    for (Callback& f : waiting)
-        run_flush(std::move(f));
+    if (direct_in_flight_ != 0 || waiting_for_direct_.empty()) return;
+    std::vector<std::function<void()>> waiting;
+    waiting.swap(waiting_for_direct_);
+    for (auto& start : waiting)
+        start();
+}
+
+void BlockBackend::after_direct_requests(std::function<void()> start) {
+    if (direct_in_flight_ == 0) return start();
+    waiting_for_direct_.push_back(std::move(start));
 }
 
 void BlockBackend::map_then_submit(IoRequest::Op op, uint64_t offset, void* buf, size_t len,
@@ -222,6 +228,7 @@ void BlockBackend::run_on_driver(std::function<Result<void>()> op, Callback done
 }
 
 void BlockBackend::read(uint64_t offset, std::span<uint8_t> buf, Callback done) {
+    if (exclusive_running_) return hold([=, this] { read(offset, buf, done); });
     if (offset > size_ || buf.size() > size_ - offset) return done(Error("Request out of range"));
     stats_.rd_operations++;
     stats_.rd_bytes += buf.size();
@@ -234,6 +241,7 @@ void BlockBackend::read(uint64_t offset, std::span<uint8_t> buf, Callback done) 
 }
 
 void BlockBackend::write(uint64_t offset, std::span<const uint8_t> buf, Callback done) {
+    if (exclusive_running_) return hold([=, this] { write(offset, buf, done); });
     if (read_only_) return done(Error("Image is read-only"));
     if (offset > size_ || buf.size() > size_ - offset) return done(Error("Request out of range"));
     stats_.wr_operations++;
@@ -256,6 +264,7 @@ void BlockBackend::write(uint64_t offset, std::span<const uint8_t> buf, Callback
 }
 
 void BlockBackend::write_zeroes(uint64_t offset, uint64_t len, bool may_unmap, Callback done) {
+    if (exclusive_running_) return hold([=, this] { write_zeroes(offset, len, may_unmap, done); });
     if (read_only_) return done(Error("Image is read-only"));
     bool writethrough = flags_.writethrough;
     run_on_driver(
@@ -267,6 +276,7 @@ void BlockBackend::write_zeroes(uint64_t offset, uint64_t len, bool may_unmap, C
 }
 
 void BlockBackend::discard(uint64_t offset, uint64_t len, Callback done) {
+    if (exclusive_running_) return hold([=, this] { discard(offset, len, done); });
     if (read_only_) return done(Error("Image is read-only"));
     stats_.unmap_operations++;
     stats_.unmap_bytes += len;
@@ -274,17 +284,99 @@ void BlockBackend::discard(uint64_t offset, uint64_t len, Callback done) {
 }
 
 void BlockBackend::flush(Callback done) {
+    if (exclusive_running_) return hold([=, this] { flush(done); });
     stats_.flush_operations++;
     if (flags_.ignore_flush || read_only_) return done(ok());
-    if (direct_in_flight_) {
-        flushes_waiting_.push_back(std::move(done));
-        return;
-    }
-    run_flush(std::move(done));
+    after_direct_requests([this, done = std::move(done)]() mutable { run_flush(std::move(done)); });
 }
 
 void BlockBackend::run_flush(Callback done) {
     run_on_driver([this] { return driver_->flush(); }, std::move(done));
+}
+
+}  // namespace kemu::block
+
+namespace kemu::block {
+
+void BlockBackend::run_exclusive(std::function<Result<void>(BlockDriver&)> op, Callback done) {
+    // Counted from now, not from when it starts: requests arriving from now on are held
+    // until it is done, so they neither starve it nor overtake it.
+    ++exclusive_running_;
+    after_direct_requests([this, op = std::move(op), done = std::move(done)]() mutable {
+        run_on_driver([this, op = std::move(op)] { return op(*driver_); },
+                      [this, done = std::move(done)](Result<void> r) {
+                          --exclusive_running_;
+                          done(std::move(r));
+                          release_held();
+                      });
+    });
+}
+
+void BlockBackend::hold(std::function<void()> request) {
+    held_.push_back(std::move(request));
+}
+
+void BlockBackend::release_held() {
+    // In arrival order; a request may meet a new exclusive operation and be held again.
+    std::vector<std::function<void()>> held;
+    held.swap(held_);
+    for (auto& request : held)
+        request();
+}
+
+void BlockBackend::commit(Callback done) {
+    if (read_only_) return done(Error("Device is read-only"));
+    run_exclusive([this](BlockDriver&) { return commit_locked(); }, std::move(done));
+}
+
+Result<void> BlockBackend::commit_locked() {
+    if (!driver_->backing()) return Error("Operation not supported");
+    ImageInfo top = driver_->info();
+    std::string base_path = resolve_backing_path(top.filename, top.backing_file);
+    // Our own reader lock on the image under a snapshot=on overlay would refuse the writer
+    // lock below: OFD locks of one process conflict like anyone's.
+    bool base_is_locked_image = options_.snapshot && lock_;
+    if (base_is_locked_image) lock_.reset();
+    auto restore_lock = [&]() -> Result<void> {
+        if (!base_is_locked_image) return ok();
+        auto again = ImageLock::acquire(options_.file, false, false);
+        if (!again) return again.error();
+        lock_.emplace(std::move(*again));
+        return ok();
+    };
+    std::optional<ImageLock> base_lock;
+    if (options_.locking != LockMode::Off) {
+        auto l = ImageLock::acquire(base_path, true, false);
+        if (!l) {
+            KEMU_TRY_VOID(restore_lock());
+            return l.error();
+        }
+        base_lock.emplace(std::move(*l));
+    }
+    OpenOptions rw;
+    rw.format = top.backing_format;
+    rw.direct = flags_.direct;
+    rw.warnings = nullptr;
+    auto base = open_image(base_path, rw);
+    Result<void> r = base ? commit_into(*driver_, 1, **base) : Result<void>(base.error());
+    if (base) {
+        Result<void> closed = (*base)->close();
+        if (r) r = closed;
+    }
+    // Only once the base holds the data may the top layer drop it.
+    if (r) r = driver_->make_empty();
+    if (r) {
+        OpenOptions ro = rw;
+        ro.read_only = true;
+        auto fresh = open_image(base_path, ro);
+        if (fresh)
+            driver_->exchange_backing(std::move(*fresh));
+        else
+            r = fresh.error();
+    }
+    base_lock.reset();
+    Result<void> relocked = restore_lock();
+    return r ? relocked : r;
 }
 
 }  // namespace kemu::block

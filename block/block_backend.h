@@ -67,6 +67,14 @@ class BlockBackend {
     void discard(uint64_t offset, uint64_t len, Callback done);
     void flush(Callback done);
 
+    // Runs `op` with the drive to itself: it starts once no direct request is in flight,
+    // and requests made after this call start after it finishes (snapshots, commit).
+    void run_exclusive(std::function<Result<void>(BlockDriver&)> op, Callback done);
+    // Copies what the top layer defines into its backing image, then empties the top layer,
+    // as the monitor's `commit`. With snapshot=on this is how the temporary overlay's writes
+    // reach the image. "Operation not supported" without a backing image.
+    void commit(Callback done);
+
     // Writes back metadata; no request may be in flight.
     Result<void> close();
 
@@ -86,9 +94,19 @@ class BlockBackend {
     // A request the direct path refused: the driver maps (or allocates) it, then it goes to
     // the engine; or the driver does all of it when the range is not one host range.
     void map_then_submit(IoRequest::Op op, uint64_t offset, void* buf, size_t len, Callback done);
-    // Requests must stay off the direct path (a flush or exclusive operation is waiting).
-    bool direct_blocked() const { return !flushes_waiting_.empty(); }
+    // Requests must stay off the direct path: a flush or an exclusive operation is waiting
+    // for the direct requests in flight, or an exclusive operation runs.
+    bool direct_blocked() const { return !waiting_for_direct_.empty() || exclusive_running_; }
+    // Runs `start` once no direct request is in flight.
+    void after_direct_requests(std::function<void()> start);
+    Result<void> commit_locked();
+    // Requests that arrive while an exclusive operation waits or runs start after it.
+    void hold(std::function<void()> request);
+    void release_held();
     void run_flush(Callback done);
+
+    // The image chain the options describe; with snapshot=on, over a new temporary overlay.
+    static Result<std::unique_ptr<BlockDriver>> open_chain(const DriveOptions& o, bool direct);
 
     std::unique_ptr<BlockDriver> driver_;
     IoEngine* engine_ = nullptr;
@@ -99,7 +117,10 @@ class BlockBackend {
     unsigned direct_in_flight_ = 0;
     uint64_t direct_requests_ = 0;
     BlockStats stats_;
-    std::vector<Callback> flushes_waiting_;
+    std::vector<std::function<void()>> waiting_for_direct_;
+    unsigned exclusive_running_ = 0;
+    std::vector<std::function<void()>> held_;
+    DriveOptions options_;
     CacheMode cache_ = CacheMode::Writeback;
     CacheFlags flags_{};
     uint64_t size_ = 0;

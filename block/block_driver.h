@@ -88,6 +88,12 @@ class BlockDriver {
     virtual ImageInfo info() = 0;
     // The open backing image, if any.
     virtual BlockDriver* backing() { return nullptr; }
+    // Puts another open instance of the same backing image in place of the current one
+    // (after a commit wrote to the image through its own instance, whose caches are now
+    // the current ones); returns the old instance.
+    virtual std::unique_ptr<BlockDriver> exchange_backing(std::unique_ptr<BlockDriver> b) {
+        return b;
+    }
 
     // True when concurrent calls from several threads are safe (raw files).
     virtual bool concurrent_safe() const { return false; }
@@ -103,6 +109,22 @@ class BlockDriver {
                                                 bool /*write*/) {
         return std::nullopt;
     }
+
+    // Internal snapshots (qcow2). Formats without them refuse with "Operation not supported".
+    virtual bool supports_snapshots() const { return false; }
+    virtual Result<void> snapshot_create(const std::string& /*name*/, uint32_t /*date_sec*/,
+                                         uint32_t /*date_nsec*/, uint64_t /*vm_clock_nsec*/) {
+        return Error("Operation not supported");
+    }
+    virtual Result<void> snapshot_apply(const std::string& /*id_or_name*/) {
+        return Error("Operation not supported");
+    }
+    virtual Result<void> snapshot_delete(const std::string& /*id_or_name*/) {
+        return Error("Operation not supported");
+    }
+    // Drops everything this layer defines, so reads fall through to the backing file (the
+    // last step of a commit).
+    virtual Result<void> make_empty() { return Error("Operation not supported"); }
 
     // Writes back caches and marks the image clean; after this only destruction is allowed.
     virtual Result<void> close() = 0;

@@ -66,6 +66,10 @@ class Qcow2Driver final : public BlockDriver {
     Result<void> truncate(uint64_t new_size, bool allow_shrink) override;
     ImageInfo info() override;
     BlockDriver* backing() override { return backing_.get(); }
+    std::unique_ptr<BlockDriver> exchange_backing(std::unique_ptr<BlockDriver> b) override {
+        backing_.swap(b);
+        return b;
+    }
     std::optional<HostRange> map_direct(uint64_t offset, uint64_t len, bool write) override;
     Result<void> close() override;
 
@@ -83,13 +87,15 @@ class Qcow2Driver final : public BlockDriver {
 
     // Internal snapshots.
     const std::vector<SnapshotEntry>& snapshots() const { return snapshots_; }
-    Result<void> snapshot_create(const std::string& name, uint32_t date_sec, uint32_t date_nsec);
-    Result<void> snapshot_apply(const std::string& id_or_name);
-    Result<void> snapshot_delete(const std::string& id_or_name);
+    bool supports_snapshots() const override { return true; }
+    Result<void> snapshot_create(const std::string& name, uint32_t date_sec, uint32_t date_nsec,
+                                 uint64_t vm_clock_nsec) override;
+    Result<void> snapshot_apply(const std::string& id_or_name) override;
+    Result<void> snapshot_delete(const std::string& id_or_name) override;
 
     // Drops every cluster of the active layer so all reads fall through to the backing
     // file (commit without -d).
-    Result<void> make_empty();
+    Result<void> make_empty() override;
 
     // Rewrites the backing file link (rebase, commit -b); contents are not touched.
     Result<void> set_backing(const std::string& file, const std::string& format,

@@ -113,7 +113,7 @@ Result<void> Qcow2Driver::write_snapshot_table(std::vector<SnapshotEntry> table)
 }
 
 Result<void> Qcow2Driver::snapshot_create(const std::string& name, uint32_t date_sec,
-                                          uint32_t date_nsec) {
+                                          uint32_t date_nsec, uint64_t vm_clock_nsec) {
     KEMU_TRY_VOID(begin_write());
     if (find_snapshot(name) != snapshots_.size()) {
         return Error("Snapshot with name '" + name + "' already exists");
@@ -145,6 +145,7 @@ Result<void> Qcow2Driver::snapshot_create(const std::string& name, uint32_t date
     s.name = name;
     s.date_sec = date_sec;
     s.date_nsec = date_nsec;
+    s.vm_clock_nsec = vm_clock_nsec;
     s.disk_size = size();
     std::vector<SnapshotEntry> table = snapshots_;
     table.push_back(s);

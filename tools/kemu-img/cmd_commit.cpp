@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "block/commit.h"
 #include "block/qcow2/qcow2.h"
 #include "tools/kemu-img/commands.h"
 #include "tools/kemu-img/common.h"
@@ -66,39 +67,17 @@ int cmd_commit(int argc, char** argv) {
     auto base = open_for_tool(base_path, base_format, true, false);
     if (!base) return fail(base.error());
     Progress progress(progress_on && !quiet);
-    block::BlockDriver& t = **top;
-    uint64_t size = std::min(t.size(), (*base)->size());
-    std::vector<uint8_t> buf(2 << 20);
-    for (uint64_t pos = 0; pos < size;) {
-        auto e = t.block_status(pos, std::min<uint64_t>(buf.size(), size - pos));
-        if (!e) return fail(e.error());
-        uint64_t n = e->length;
-        // Everything that layers above the base define is copied down.
-        if (e->allocated && e->depth < base_depth) {
-            if (e->zero && !e->data) {
-                auto r = (*base)->write_zeroes(pos, n, false);
-                if (!r) return fail(r.error());
-            } else {
-                auto r = t.read(pos, {buf.data(), n});
-                if (r) r = (*base)->write(pos, {buf.data(), n});
-                if (!r) return fail(r.error());
-            }
-        }
-        pos += n;
-        progress.update(static_cast<double>(pos) / static_cast<double>(size));
-    }
-    auto r = (*base)->flush();
+    auto r = block::commit_into(**top, base_depth, **base,
+                                [&progress](double done) { progress.update(done); });
     if (r) r = (*base)->close();
     if (!r) return fail(r.error());
     top->reset();
     if (!keep_top) {
         auto rw = open_for_tool(path, format, true, false);
         if (!rw) return fail(rw.error());
-        if (auto* q = dynamic_cast<block::qcow2::Qcow2Driver*>(rw->get())) {
-            auto emptied = q->make_empty();
-            if (emptied) emptied = q->close();
-            if (!emptied) return fail(emptied.error());
-        }
+        auto emptied = (*rw)->make_empty();
+        if (emptied) emptied = (*rw)->close();
+        if (!emptied) return fail(emptied.error());
     }
     progress.finish();
     if (!quiet) std::printf("Image committed.\n");

@@ -3,7 +3,6 @@
 
 #include <cstdio>
 
-#include "block/qcow2/qcow2.h"
 #include "tools/kemu-img/commands.h"
 #include "tools/kemu-img/common.h"
 
@@ -56,29 +55,28 @@ int cmd_snapshot(int argc, char** argv) {
     bool writable = action != Action::List;
     auto driver = open_for_tool(path, format, writable, true, share && !writable);
     if (!driver) return fail(driver.error());
-    auto* q = dynamic_cast<block::qcow2::Qcow2Driver*>(driver->get());
+    block::BlockDriver& d = **driver;
     if (action == Action::List) {
-        block::ImageInfo info = (*driver)->info();
+        block::ImageInfo info = d.info();
         if (!info.snapshots.empty()) print_snapshot_table(info.snapshots);
         return 0;
     }
     static const char* const verbs[] = {"", "", "create", "apply", "delete"};
     std::string what =
         std::string("Could not ") + verbs[static_cast<int>(action)] + " snapshot '" + name + "': ";
-    if (!q) return fail(what + "Operation not supported");
     Result<void> r = ok();
     if (action == Action::Create) {
         struct timespec now {};
         clock_gettime(CLOCK_REALTIME, &now);
-        r = q->snapshot_create(name, static_cast<uint32_t>(now.tv_sec),
-                               static_cast<uint32_t>(now.tv_nsec));
+        r = d.snapshot_create(name, static_cast<uint32_t>(now.tv_sec),
+                              static_cast<uint32_t>(now.tv_nsec), 0);
     } else if (action == Action::Apply) {
-        r = q->snapshot_apply(name);
+        r = d.snapshot_apply(name);
     } else {
-        r = q->snapshot_delete(name);
+        r = d.snapshot_delete(name);
     }
     if (!r) return fail(what + r.error().message());
-    auto closed = q->close();
+    auto closed = d.close();
     if (!closed) return fail(closed.error());
     return 0;
 }

@@ -302,6 +302,132 @@ TEST(Backend, SnapshotModeLeavesImageUntouched) {
     EXPECT_EQ(test::read_all(**raw, 8192, 4096), std::vector<uint8_t>(4096, 0));
 }
 
+// Runs one backend call to completion and returns its result.
+Result<void> complete(LoopFixture& f, const std::function<void(BlockBackend::Callback)>& call) {
+    int pending = 1;
+    Result<void> result = ok();
+    call([&](Result<void> r) {
+        result = std::move(r);
+        --pending;
+    });
+    f.wait(pending);
+    return result;
+}
+
+TEST(Backend, SnapshotModeCommitWritesTheImage) {
+    TempDir dir;
+    LoopFixture f;
+    auto engine = make_default_engine(f.deliver());
+    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20, false).ok());
+    DriveOptions o{.file = dir.file("a.raw"), .format = "raw", .snapshot = true};
+    o.temp_dir = dir.file("");
+    auto b = BlockBackend::open(o, *engine);
+    ASSERT_TRUE(b.ok()) << b.error().message();
+    auto data = test::random_bytes(8192, 5), later = test::random_bytes(4096, 6);
+    std::vector<uint8_t> back(8192);
+    ASSERT_TRUE(complete(f, [&](auto done) { (*b)->write(65536, data, done); }).ok());
+    ASSERT_TRUE(complete(f, [&](auto done) { (*b)->commit(done); }).ok());
+    // The drive still reads what the guest wrote, now from the image under the overlay.
+    ASSERT_TRUE(complete(f, [&](auto done) { (*b)->read(65536, back, done); }).ok());
+    EXPECT_EQ(back, data);
+    // Writes after the commit go to the overlay again, not to the image.
+    ASSERT_TRUE(complete(f, [&](auto done) { (*b)->write(0, later, done); }).ok());
+    ASSERT_TRUE((*b)->close().ok());
+    b->reset();
+    auto raw = open_image(dir.file("a.raw"), {.format = "raw", .read_only = true});
+    EXPECT_EQ(test::read_all(**raw, 65536, 8192), data);
+    EXPECT_EQ(test::read_all(**raw, 0, 4096), std::vector<uint8_t>(4096, 0));
+}
+
+TEST(Backend, CommitIntoQcow2BackingEmptiesTheOverlay) {
+    TempDir dir;
+    LoopFixture f;
+    auto engine = make_default_engine(f.deliver());
+    test::create_qcow2(dir.file("base.qcow2"), 4 << 20);
+    auto old_data = test::random_bytes(65536, 8);
+    {
+        auto base = test::open_qcow2(dir.file("base.qcow2"), true);
+        ASSERT_TRUE(base->write(0, old_data).ok());
+        ASSERT_TRUE(base->close().ok());
+    }
+    qcow2::CreateOptions c;
+    c.backing_file = "base.qcow2";
+    c.backing_format = "qcow2";
+    test::create_qcow2(dir.file("top.qcow2"), 4 << 20, c);
+    auto b = BlockBackend::open({.file = dir.file("top.qcow2")}, *engine);
+    ASSERT_TRUE(b.ok()) << b.error().message();
+    // Read the base first, so the backing instance caches the L2 table the commit changes.
+    std::vector<uint8_t> back(65536);
+    ASSERT_TRUE(complete(f, [&](auto done) { (*b)->read(0, back, done); }).ok());
+    EXPECT_EQ(back, old_data);
+    auto top_data = test::random_bytes(65536, 9), far = test::random_bytes(65536, 10);
+    ASSERT_TRUE(complete(f, [&](auto done) { (*b)->write(0, top_data, done); }).ok());
+    ASSERT_TRUE(complete(f, [&](auto done) { (*b)->write(3 << 20, far, done); }).ok());
+    ASSERT_TRUE(complete(f, [&](auto done) { (*b)->commit(done); }).ok());
+    ASSERT_TRUE(complete(f, [&](auto done) { (*b)->read(0, back, done); }).ok());
+    EXPECT_EQ(back, top_data);
+    ASSERT_TRUE(complete(f, [&](auto done) { (*b)->read(3 << 20, back, done); }).ok());
+    EXPECT_EQ(back, far);
+    ASSERT_TRUE((*b)->close().ok());
+    b->reset();
+    auto top = test::open_qcow2(dir.file("top.qcow2"), false);
+    auto status = top->block_status(0, 4 << 20);
+    ASSERT_TRUE(status.ok());
+    EXPECT_FALSE(status->allocated);  // emptied: everything comes from the base now
+    test::expect_clean(*top);
+    auto base = test::open_qcow2(dir.file("base.qcow2"), false);
+    EXPECT_EQ(test::read_all(*base, 0, 65536), top_data);
+    EXPECT_EQ(test::read_all(*base, 3 << 20, 65536), far);
+    test::expect_clean(*base);
+}
+
+TEST(Backend, CommitWithoutBackingIsNotSupported) {
+    TempDir dir;
+    LoopFixture f;
+    auto engine = make_default_engine(f.deliver());
+    test::create_qcow2(dir.file("a.qcow2"), 1 << 20);
+    auto b = BlockBackend::open({.file = dir.file("a.qcow2")}, *engine);
+    ASSERT_TRUE(b.ok());
+    auto r = complete(f, [&](auto done) { (*b)->commit(done); });
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message(), "Operation not supported");
+}
+
+TEST(Backend, ExclusiveOperationsWaitForDirectRequests) {
+    TempDir dir;
+    LoopFixture f;
+    auto engine = make_default_engine(f.deliver());
+    test::create_qcow2(dir.file("a.qcow2"), 1 << 20);
+    auto b = BlockBackend::open({.file = dir.file("a.qcow2")}, *engine);
+    ASSERT_TRUE(b.ok());
+    auto first = test::random_bytes(65536, 11), second = test::random_bytes(65536, 12);
+    ASSERT_TRUE(complete(f, [&](auto done) { (*b)->write(0, first, done); }).ok());
+    // Submitted in one go: the in-place write is direct and in flight when the snapshot is
+    // requested; the snapshot must see it, and the write after it must not reach it.
+    int pending = 3;
+    std::vector<Result<void>> results;
+    auto done = [&](Result<void> r) {
+        results.push_back(std::move(r));
+        --pending;
+    };
+    (*b)->write(0, second, done);
+    (*b)->run_exclusive([](BlockDriver& d) { return d.snapshot_create("snap", 1, 0, 0); }, done);
+    (*b)->write(0, first, done);
+    f.wait(pending);
+    for (auto& r : results)
+        EXPECT_TRUE(r.ok());
+    auto r = complete(f, [&](auto cb) {
+        (*b)->run_exclusive([](BlockDriver& d) { return d.snapshot_apply("snap"); }, cb);
+    });
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    std::vector<uint8_t> back(65536);
+    ASSERT_TRUE(complete(f, [&](auto cb) { (*b)->read(0, back, cb); }).ok());
+    EXPECT_EQ(back, second);
+    ASSERT_TRUE((*b)->close().ok());
+    b->reset();
+    test::expect_clean(*test::open_qcow2(dir.file("a.qcow2"), false));
+}
+
 TEST(Backend, LockingRefusesSecondWriter) {
     TempDir dir;
     LoopFixture f;

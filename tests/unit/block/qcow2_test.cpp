@@ -179,14 +179,14 @@ TEST(Qcow2, SnapshotsCreateApplyDelete) {
     auto d = test::open_qcow2(dir.file("a.qcow2"), true);
     auto v1 = test::random_bytes(kMiB, 11);
     ASSERT_TRUE(d->write(0, v1).ok());
-    ASSERT_TRUE(d->snapshot_create("one", 1, 0).ok());
+    ASSERT_TRUE(d->snapshot_create("one", 1, 0, 0).ok());
     test::expect_clean(*d);
     auto v2 = test::random_bytes(kMiB, 12);
     ASSERT_TRUE(d->write(0, v2).ok());  // copy-on-write away from the snapshot
     EXPECT_EQ(test::read_all(*d, 0, kMiB), v2);
     ASSERT_TRUE(d->flush().ok());
     test::expect_clean(*d);
-    EXPECT_FALSE(d->snapshot_create("one", 2, 0).ok());
+    EXPECT_FALSE(d->snapshot_create("one", 2, 0, 0).ok());
     ASSERT_TRUE(d->snapshot_apply("one").ok());
     EXPECT_EQ(test::read_all(*d, 0, kMiB), v1);
     test::expect_clean(*d);
@@ -224,7 +224,7 @@ TEST(Qcow2, RefcountWidthsAndOverflow) {
         ASSERT_TRUE(d->flush().ok());
         test::expect_clean(*d);
         EXPECT_EQ(d->refcounts().max_refcount(), bits == 64 ? ~0ull : (1ull << bits) - 1);
-        auto snap = d->snapshot_create("s", 0, 0);
+        auto snap = d->snapshot_create("s", 0, 0, 0);
         if (bits == 1) {
             // Sharing a cluster needs a refcount of 2, which a 1-bit width cannot hold.
             EXPECT_FALSE(snap.ok());
