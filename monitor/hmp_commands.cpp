@@ -156,6 +156,38 @@ void hmp_ioport_write(Monitor& mon, const HmpArgs& args) {
     mon.host().io_write(uint16_t(port), format.unit, args.number("value"));
 }
 
+namespace {
+
+// Runs a block operation that completes later: the monitor waits for it, then prints what
+// it reports.
+void run_block_operation(Monitor& mon,
+                         void (MonitorHost::*operation)(const std::string&, MonitorHost::Done),
+                         const std::string& arg) {
+    mon.suspend();
+    (mon.host().*operation)(arg, [&mon](Result<std::string> r) {
+        if (r)
+            mon.print(*r);
+        else
+            mon.print_error(r.error().message());
+        mon.resume();
+    });
+}
+
+}  // namespace
+
+void hmp_commit(Monitor& mon, const HmpArgs& args) {
+    run_block_operation(mon, &MonitorHost::block_commit, args.text("device"));
+}
+void hmp_savevm(Monitor& mon, const HmpArgs& args) {
+    run_block_operation(mon, &MonitorHost::save_snapshot, args.text("name"));
+}
+void hmp_loadvm(Monitor& mon, const HmpArgs& args) {
+    run_block_operation(mon, &MonitorHost::load_snapshot, args.text("name"));
+}
+void hmp_delvm(Monitor& mon, const HmpArgs& args) {
+    run_block_operation(mon, &MonitorHost::delete_snapshot, args.text("name"));
+}
+
 void hmp_cpu(Monitor& mon, const HmpArgs& args) {
     uint64_t index = args.number("index");
     for (const MonitorCpuInfo& cpu : mon.host().cpus()) {

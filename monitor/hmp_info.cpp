@@ -49,6 +49,10 @@ void hmp_info_block(Monitor& mon) {
     mon.print(mon.host().block_info_text());
 }
 
+void hmp_info_snapshots(Monitor& mon) {
+    mon.print(mon.host().snapshots_text());
+}
+
 void hmp_info_blockstats(Monitor& mon) {
     mon.print(mon.host().blockstats_text());
 }

@@ -74,8 +74,11 @@ std::string hmp_commands_markdown() {
             cell += ", `" + std::string(aliases.substr(0, bar)) + "`";
             aliases = bar == std::string_view::npos ? std::string_view{} : aliases.substr(bar + 1);
         }
-        md += "| " + cell + " | " + (*c.params ? "`" + std::string(c.params) + "`" : "") + " | " +
-              c.help + " |\n";
+        std::string params;
+        for (char ch : std::string_view(c.params))
+            params += ch == '|' ? std::string("\\|") : std::string(1, ch);
+        md += "| " + cell + " | " + (params.empty() ? "" : "`" + params + "`") + " | " + c.help +
+              " |\n";
     }
     md += "\n`info` subcommands:\n\n| subcommand | description |\n|---|---|\n";
     for (const HmpInfoCommand& c : kInfoCommands)

@@ -63,14 +63,29 @@ void Monitor::event(CharEvent event) {
 }
 
 void Monitor::receive(std::span<const uint8_t> data) {
-    for (uint8_t byte : data) {
+    pending_input_.append(data.begin(), data.end());
+    process_input();
+}
+
+void Monitor::process_input() {
+    size_t used = 0;
+    while (used < pending_input_.size() && !suspended_) {
         std::string echo;
-        auto line = editor_.feed(byte, echo);
+        auto line = editor_.feed(static_cast<uint8_t>(pending_input_[used++]), echo);
         if (!echo.empty()) write_raw(echo);
         if (!line) continue;
+        in_command_ = true;
         execute(*line);
-        show_prompt();
+        in_command_ = false;
+        if (!suspended_) show_prompt();
     }
+    pending_input_.erase(0, used);
+}
+
+void Monitor::resume() {
+    if (suspended_ == 0 || --suspended_ != 0 || in_command_) return;
+    show_prompt();
+    process_input();
 }
 
 void Monitor::execute(std::string_view line) {

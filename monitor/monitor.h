@@ -36,6 +36,12 @@ class Monitor final : public CharFrontend {
     void print(std::string_view text);
     void print_error(std::string_view text) { print(std::string(text) + "\n"); }
 
+    // For commands that finish later (block jobs run on the I/O threads): input waits and
+    // no prompt is shown between suspend() and the matching resume(), which may come before
+    // the handler returns.
+    void suspend() { ++suspended_; }
+    void resume();
+
     MonitorHost& host() { return host_; }
     int cpu_index() const { return cpu_index_; }
     void set_cpu_index(int index) { cpu_index_ = index; }
@@ -44,12 +50,17 @@ class Monitor final : public CharFrontend {
     void show_banner();
     void show_prompt();
     void write_raw(std::string_view text);
+    // Feeds pending_input_ to the line editor until it runs out or a command suspends.
+    void process_input();
 
     Chardev& chardev_;
     MonitorHost& host_;
     LineEditor editor_;
     MemoryFormat sticky_format_;
     int cpu_index_ = 0;
+    std::string pending_input_;
+    unsigned suspended_ = 0;
+    bool in_command_ = false;
     bool focused_ = true;
     bool banner_shown_ = false;
 };

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 #include <string>
 #include <vector>
@@ -38,6 +39,8 @@ class MonitorHost {
     virtual std::string block_info_text() = 0;
     // `info blockstats`: one line per drive.
     virtual std::string blockstats_text() = 0;
+    // `info snapshots`: the internal snapshots of the drives, QEMU's layout.
+    virtual std::string snapshots_text() = 0;
     virtual const ChardevRegistry& chardevs() const = 0;
 
     // Debug reads: false if any byte of the span is not backed by RAM or ROM
@@ -57,6 +60,16 @@ class MonitorHost {
     virtual Result<void> system_reset() = 0;
     virtual Result<void> system_powerdown() = 0;
     virtual void quit() = 0;
+
+    // Block operations finish later, on the main loop; `done` gets the text to print (often
+    // none) or the one-line error.
+    using Done = std::function<void(Result<std::string>)>;
+    // `commit DEVICE|all`.
+    virtual void block_commit(const std::string& device, Done done) = 0;
+    // `savevm`/`loadvm`/`delvm`: internal snapshots on every drive that takes them.
+    virtual void save_snapshot(const std::string& name, Done done) = 0;
+    virtual void load_snapshot(const std::string& name, Done done) = 0;
+    virtual void delete_snapshot(const std::string& name, Done done) = 0;
 };
 
 }  // namespace kemu

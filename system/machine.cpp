@@ -153,73 +153,6 @@ Result<void> Machine::add_monitor(Chardev* chardev) {
     return ok();
 }
 
-// Images are opened (and locked) now, so a bad file or a second writer is a start-up
-// error. No disk controller exists yet: the drives wait for IDE and virtio-blk.
-Result<void> Machine::open_drives() {
-    if (config_.drives.empty()) return ok();
-    io_engine_ =
-        block::make_default_engine([this](std::function<void()> fn) { loop_.post(std::move(fn)); });
-    for (const DriveSpec& spec : config_.drives) {
-        if (spec.options.file.empty()) {
-            drives_.push_back({spec, nullptr});  // a CD-ROM drive without media
-            continue;
-        }
-        auto backend = block::BlockBackend::open(spec.options, *io_engine_);
-        if (!backend) return backend.error().with_context("-drive " + spec.id);
-        if (spec.interface != DriveInterface::None)
-            std::fprintf(stderr,
-                         "kemu-system-x86_64: warning: drive %s: kemu has no %s controller yet; "
-                         "the image is open but no guest device uses it\n",
-                         spec.id.c_str(), drive_interface_name(spec.interface));
-        drives_.push_back({spec, std::move(*backend)});
-    }
-    return ok();
-}
-
-// QEMU's layout, less the fields that need an attached device.
-std::string Machine::block_info_text() const {
-    std::string out;
-    for (const Drive& d : drives_) {
-        if (!d.backend) {
-            out += d.spec.id + ": [not inserted]\n    Removable device: not locked, tray closed\n";
-            continue;
-        }
-        const block::ImageInfo info = d.backend->driver().info();
-        out += d.spec.id + ": " + d.spec.options.file + " (" + info.format +
-               (d.backend->read_only() ? ", read-only" : "") + ")\n";
-        if (d.spec.interface != DriveInterface::None)
-            out += "    Attached to:      (no " +
-                   std::string(drive_interface_name(d.spec.interface)) + " device yet)\n";
-        block::CacheFlags flags = block::cache_flags(d.backend->cache_mode());
-        out += std::string("    Cache mode:       ") +
-               (flags.writethrough ? "writethrough" : "writeback") +
-               (flags.direct ? ", direct" : "") + (flags.ignore_flush ? ", ignore flushes" : "") +
-               "\n";
-        if (d.spec.options.snapshot)
-            out += "    Backing file:     " + d.spec.options.file + " (snapshot overlay)\n";
-    }
-    return out;
-}
-
-// QEMU's field names, for the counters a backend keeps.
-std::string Machine::blockstats_text() const {
-    std::string out;
-    for (const Drive& d : drives_) {
-        block::BlockStats s = d.backend ? d.backend->stats() : block::BlockStats{};
-        char line[320];
-        std::snprintf(line, sizeof line,
-                      "%s: rd_bytes=%llu wr_bytes=%llu unmap_bytes=%llu rd_operations=%llu "
-                      "wr_operations=%llu unmap_operations=%llu flush_operations=%llu\n",
-                      d.spec.id.c_str(), (unsigned long long)s.rd_bytes,
-                      (unsigned long long)s.wr_bytes, (unsigned long long)s.unmap_bytes,
-                      (unsigned long long)s.rd_operations, (unsigned long long)s.wr_operations,
-                      (unsigned long long)s.unmap_operations,
-                      (unsigned long long)s.flush_operations);
-        out += line;
-    }
-    return out;
-}
-
 Result<void> Machine::load_boot_state() {
     if (config_.kernel.empty())
         return Error("no -kernel given: booting from firmware (SeaBIOS) is not available yet");
@@ -363,7 +296,7 @@ Result<X86CpuState> Machine::cpu_state(unsigned index) {
 // system_reset: devices and firmware tables to power-on state, the kernel loaded
 // again (as QEMU's -kernel does through its option ROM), every vCPU reset.
 void Machine::do_reset(std::unique_lock<std::mutex>& lock) {
-    bool was_running = run_state_ == RunState::Running;
+    RunState before = run_state_;
     run_state_ = RunState::Paused;
     pause_vcpus(lock);
     accel_->reset_platform();
@@ -380,9 +313,13 @@ void Machine::do_reset(std::unique_lock<std::mutex>& lock) {
                              put.error().message().c_str());
         });
     }
-    if (was_running) {
+    // Running and prelaunch machines stay so; a reset is what lets a machine that shut down
+    // or failed be continued.
+    if (before == RunState::Running) {
         run_state_ = RunState::Running;
         resume_vcpus();
+    } else if (before == RunState::Prelaunch) {
+        run_state_ = RunState::Prelaunch;
     }
 }
 

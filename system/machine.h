@@ -58,6 +58,13 @@ class Machine final : public VcpuOwner {
     std::string block_info_text() const;
     // `info blockstats` text.
     std::string blockstats_text() const;
+    // The monitor's block operations; `done` runs on the main loop with the text to print.
+    using BlockDone = std::function<void(Result<std::string>)>;
+    void block_commit(const std::string& device, BlockDone done);
+    void save_snapshot(const std::string& name, BlockDone done);
+    void load_snapshot(const std::string& name, BlockDone done);
+    void delete_snapshot(const std::string& name, BlockDone done);
+    std::string snapshots_text();
 
   private:
     explicit Machine(const MachineConfig& config);
@@ -101,6 +108,9 @@ class Machine final : public VcpuOwner {
         DriveSpec spec;
         std::unique_ptr<block::BlockBackend> backend;
     };
+    Drive* find_drive(const std::string& id);
+    Result<std::vector<Drive*>> snapshot_drives();
+    void run_stopped(std::vector<std::function<void(BlockDone)>> steps, BlockDone done);
     std::unique_ptr<block::IoEngine> io_engine_;
     std::vector<Drive> drives_;
     std::unique_ptr<PcBoard> board_;

@@ -74,6 +74,26 @@ std::string MachineMonitorHost::blockstats_text() {
     return machine_.blockstats_text();
 }
 
+std::string MachineMonitorHost::snapshots_text() {
+    return machine_.snapshots_text();
+}
+
+void MachineMonitorHost::block_commit(const std::string& device, Done done) {
+    machine_.block_commit(device, std::move(done));
+}
+
+void MachineMonitorHost::save_snapshot(const std::string& name, Done done) {
+    machine_.save_snapshot(name, std::move(done));
+}
+
+void MachineMonitorHost::load_snapshot(const std::string& name, Done done) {
+    machine_.load_snapshot(name, std::move(done));
+}
+
+void MachineMonitorHost::delete_snapshot(const std::string& name, Done done) {
+    machine_.delete_snapshot(name, std::move(done));
+}
+
 const ChardevRegistry& MachineMonitorHost::chardevs() const {
     return machine_.chardevs();
 }

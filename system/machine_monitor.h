@@ -30,6 +30,11 @@ class MachineMonitorHost final : public MonitorHost {
     Result<void> system_reset() override;
     Result<void> system_powerdown() override;
     void quit() override;
+    std::string snapshots_text() override;
+    void block_commit(const std::string& device, Done done) override;
+    void save_snapshot(const std::string& name, Done done) override;
+    void load_snapshot(const std::string& name, Done done) override;
+    void delete_snapshot(const std::string& name, Done done) override;
 
   private:
     Machine& machine_;

@@ -10,31 +10,11 @@ namespace kemu::img {
 
 namespace {
 
-std::string vm_clock(uint64_t nsec) {
-    uint64_t ms = nsec / 1000000;
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%02llu:%02llu:%02llu.%03llu",
-                  static_cast<unsigned long long>(ms / 3600000),
-                  static_cast<unsigned long long>(ms / 60000 % 60),
-                  static_cast<unsigned long long>(ms / 1000 % 60),
-                  static_cast<unsigned long long>(ms % 1000));
-    return buf;
-}
-
-std::string date_string(uint32_t sec) {
-    time_t t = sec;
-    struct tm tm {};
-    localtime_r(&t, &tm);
-    char buf[32];
-    std::strftime(buf, sizeof buf, "%Y-%m-%d %H:%M:%S", &tm);
-    return buf;
-}
-
 void print_human(const block::ImageInfo& i) {
     std::printf("image: %s\nfile format: %s\n", i.filename.c_str(), i.format.c_str());
-    std::printf("virtual size: %s (%llu bytes)\n", human_size(i.virtual_size).c_str(),
+    std::printf("virtual size: %s (%llu bytes)\n", block::human_size(i.virtual_size).c_str(),
                 static_cast<unsigned long long>(i.virtual_size));
-    std::printf("disk size: %s\n", human_size(i.actual_size).c_str());
+    std::printf("disk size: %s\n", block::human_size(i.actual_size).c_str());
     if (i.cluster_size) std::printf("cluster_size: %u\n", *i.cluster_size);
     if (!i.backing_file.empty()) {
         std::string full = block::resolve_backing_path(i.filename, i.backing_file);
@@ -121,15 +101,9 @@ std::string json_info(const block::ImageInfo& i, const std::string& indent) {
 }  // namespace
 
 void print_snapshot_table(const std::vector<block::SnapshotInfo>& snapshots) {
-    std::printf("Snapshot list:\n%-9s %-17s %7s%20s%13s%11s\n", "ID", "TAG", "VM SIZE", "DATE",
-                "VM CLOCK", "ICOUNT");
-    for (const block::SnapshotInfo& s : snapshots) {
-        std::string date = date_string(s.date_sec);
-        std::string icount = s.icount_valid ? std::to_string(s.icount) : "";
-        std::printf("%-9s %-17s %7s%20s%13s%11s\n", s.id.c_str(), s.name.c_str(),
-                    human_size(s.vm_state_size).c_str(), date.c_str(),
-                    vm_clock(s.vm_clock_nsec).c_str(), icount.c_str());
-    }
+    std::printf("Snapshot list:\n%s", block::snapshot_table_header().c_str());
+    for (const block::SnapshotInfo& s : snapshots)
+        std::printf("%s", block::snapshot_table_row(s).c_str());
 }
 
 int cmd_info(int argc, char** argv) {

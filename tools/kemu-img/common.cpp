@@ -37,19 +37,6 @@ std::optional<uint64_t> parse_size(const std::string& text) {
     return std::nullopt;
 }
 
-std::string human_size(uint64_t bytes) {
-    static const char* const prefixes[] = {"", "Ki", "Mi", "Gi", "Ti", "Pi", "Ei"};
-    int exponent = 0;
-    // Switch to the next unit once the integer part would reach 1000.
-    std::frexp(static_cast<double>(bytes) / (1000.0 / 1024.0), &exponent);
-    int unit = (exponent - 1) / 10;
-    if (unit < 0) unit = 0;
-    double scaled = static_cast<double>(bytes) / static_cast<double>(1ull << (unit * 10));
-    char buf[64];
-    std::snprintf(buf, sizeof buf, "%0.3g %sB", scaled, prefixes[unit]);
-    return buf;
-}
-
 Result<void> parse_option_list(const std::string& text, OptionMap& out) {
     size_t i = 0;
     while (i < text.size()) {

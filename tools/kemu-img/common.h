@@ -12,6 +12,7 @@
 #include "block/block_driver.h"
 #include "block/image_lock.h"
 #include "block/open.h"
+#include "block/text_format.h"
 #include "system/error.h"
 
 namespace kemu::img {
@@ -22,8 +23,6 @@ int fail(const Error& error);
 
 // "1G", "512k", "10M", "1024" (bytes); binary suffixes as qemu-img accepts them.
 std::optional<uint64_t> parse_size(const std::string& text);
-// qemu's size_to_str: "196 KiB", "1 GiB", "0 B".
-std::string human_size(uint64_t bytes);
 
 // "-o a=b,c=d" (commas inside values doubled, as qemu does); repeated -o accumulate.
 using OptionMap = std::map<std::string, std::string>;

@@ -80,6 +80,25 @@ class FakeHost : public MonitorHost {
         return ok();
     }
     void quit() override { quits++; }
+    std::string snapshots_text() override { return "There is no snapshot available.\n"; }
+    // Block operations wait in block_ops until the test completes them.
+    void block_commit(const std::string& device, Done done) override {
+        block_ops.push_back({"commit", device, std::move(done)});
+    }
+    void save_snapshot(const std::string& name, Done done) override {
+        block_ops.push_back({"savevm", name, std::move(done)});
+    }
+    void load_snapshot(const std::string& name, Done done) override {
+        block_ops.push_back({"loadvm", name, std::move(done)});
+    }
+    void delete_snapshot(const std::string& name, Done done) override {
+        block_ops.push_back({"delvm", name, std::move(done)});
+    }
+    struct BlockOp {
+        std::string operation, argument;
+        Done done;
+    };
+    std::vector<BlockOp> block_ops;
 
     RunState state = RunState::Running;
     bool kvm = true;

@@ -155,6 +155,37 @@ TEST_F(MonitorTest, Actions) {
     EXPECT_EQ(host.quits, 2);
 }
 
+TEST_F(MonitorTest, BlockOperationsHoldThePromptAndInputUntilDone) {
+    chardev.input("commit ide0-hd0\rinfo status\r");
+    EXPECT_EQ(chardev.take(), "commit ide0-hd0\r\n");  // no prompt, next line not run yet
+    ASSERT_EQ(host.block_ops.size(), 1u);
+    EXPECT_EQ(host.block_ops[0].operation, "commit");
+    EXPECT_EQ(host.block_ops[0].argument, "ide0-hd0");
+    host.block_ops[0].done(Error("'commit' error for 'ide0-hd0': Operation not supported"));
+    EXPECT_EQ(chardev.take(),
+              "'commit' error for 'ide0-hd0': Operation not supported\r\n(kemu) "
+              "info status\r\nVM status: running\r\n(kemu) ");
+}
+
+TEST_F(MonitorTest, SnapshotCommandsReachTheHost) {
+    chardev.input("savevm\r");
+    ASSERT_EQ(host.block_ops.size(), 1u);
+    host.block_ops[0].done(std::string());
+    chardev.take();
+    for (const char* line : {"savevm before-upgrade", "loadvm 1", "delvm before-upgrade"}) {
+        chardev.input(std::string(line) + "\r");
+        host.block_ops.back().done(std::string());
+        EXPECT_EQ(chardev.take(), std::string(line) + "\r\n(kemu) ");
+    }
+    ASSERT_EQ(host.block_ops.size(), 4u);
+    EXPECT_EQ(host.block_ops[0].argument, "");  // savevm without a tag: the host names it
+    EXPECT_EQ(host.block_ops[1].argument, "before-upgrade");
+    EXPECT_EQ(host.block_ops[2].operation, "loadvm");
+    EXPECT_EQ(host.block_ops[3].operation, "delvm");
+    EXPECT_EQ(run("loadvm"), "loadvm: missing argument 'name'\r\n");
+    EXPECT_EQ(run("info snapshots"), "There is no snapshot available.\r\n");
+}
+
 TEST_F(MonitorTest, ActionErrorsArePrinted) {
     host.refuse_cont = true;
     EXPECT_EQ(run("cont"), "resetting the machine is required\r\n");

@@ -1,0 +1,290 @@
+// The machine's drives: opening them, `info block`/`info blockstats`, and the monitor's
+// block operations (commit, internal snapshots). The operations run on the drives' I/O
+// threads and finish on the main loop.
+#include <time.h>
+
+#include <cstdio>
+#include <memory>
+
+#include "block/text_format.h"
+#include "system/machine.h"
+
+namespace kemu {
+
+namespace {
+
+using Step = std::function<void(Machine::BlockDone)>;
+
+// Runs asynchronous steps one after another; the first error ends the sequence. The text
+// the steps report is joined.
+void run_in_sequence(std::shared_ptr<std::vector<Step>> steps, size_t next, std::string text,
+                     Machine::BlockDone done) {
+    if (next == steps->size()) return done(std::move(text));
+    (*steps)[next]([steps, next, text, done = std::move(done)](Result<std::string> r) mutable {
+        if (!r) return done(std::move(r));
+        run_in_sequence(steps, next + 1, text + *r, std::move(done));
+    });
+}
+
+void run_in_sequence(std::vector<Step> steps, Machine::BlockDone done) {
+    run_in_sequence(std::make_shared<std::vector<Step>>(std::move(steps)), 0, {}, std::move(done));
+}
+
+// Adapts a backend callback to a step's.
+block::BlockBackend::Callback as_step_result(Machine::BlockDone done,
+                                             std::function<std::string(const Error&)> wording) {
+    return [done = std::move(done), wording = std::move(wording)](Result<void> r) {
+        if (!r) return done(Error(wording(r.error())));
+        done(std::string());
+    };
+}
+
+std::string default_snapshot_name() {
+    time_t now = time(nullptr);
+    struct tm tm {};
+    localtime_r(&now, &tm);
+    char name[32];
+    std::strftime(name, sizeof name, "vm-%Y%m%d%H%M%S", &tm);
+    return name;
+}
+
+bool has_snapshot(block::BlockDriver& d, const std::string& id_or_name) {
+    for (const block::SnapshotInfo& s : d.info().snapshots) {
+        if (s.id == id_or_name || s.name == id_or_name) return true;
+    }
+    return false;
+}
+
+}  // namespace
+
+// Images are opened (and locked) now, so a bad file or a second writer is a start-up
+// error. No disk controller exists yet: the drives wait for IDE and virtio-blk.
+Result<void> Machine::open_drives() {
+    if (config_.drives.empty()) return ok();
+    io_engine_ =
+        block::make_default_engine([this](std::function<void()> fn) { loop_.post(std::move(fn)); });
+    for (const DriveSpec& spec : config_.drives) {
+        if (spec.options.file.empty()) {
+            drives_.push_back({spec, nullptr});  // a CD-ROM drive without media
+            continue;
+        }
+        auto backend = block::BlockBackend::open(spec.options, *io_engine_);
+        if (!backend) return backend.error().with_context("-drive " + spec.id);
+        if (spec.interface != DriveInterface::None)
+            std::fprintf(stderr,
+                         "kemu-system-x86_64: warning: drive %s: kemu has no %s controller yet; "
+                         "the image is open but no guest device uses it\n",
+                         spec.id.c_str(), drive_interface_name(spec.interface));
+        drives_.push_back({spec, std::move(*backend)});
+    }
+    return ok();
+}
+
+// QEMU's layout, less the fields that need an attached device.
+std::string Machine::block_info_text() const {
+    std::string out;
+    for (const Drive& d : drives_) {
+        if (!d.backend) {
+            out += d.spec.id + ": [not inserted]\n    Removable device: not locked, tray closed\n";
+            continue;
+        }
+        const block::ImageInfo info = d.backend->driver().info();
+        out += d.spec.id + ": " + d.spec.options.file + " (" + info.format +
+               (d.backend->read_only() ? ", read-only" : "") + ")\n";
+        if (d.spec.interface != DriveInterface::None)
+            out += "    Attached to:      (no " +
+                   std::string(drive_interface_name(d.spec.interface)) + " device yet)\n";
+        block::CacheFlags flags = block::cache_flags(d.backend->cache_mode());
+        out += std::string("    Cache mode:       ") +
+               (flags.writethrough ? "writethrough" : "writeback") +
+               (flags.direct ? ", direct" : "") + (flags.ignore_flush ? ", ignore flushes" : "") +
+               "\n";
+        if (d.spec.options.snapshot)
+            out += "    Backing file:     " + d.spec.options.file + " (snapshot overlay)\n";
+    }
+    return out;
+}
+
+// QEMU's field names, for the counters a backend keeps.
+std::string Machine::blockstats_text() const {
+    std::string out;
+    for (const Drive& d : drives_) {
+        block::BlockStats s = d.backend ? d.backend->stats() : block::BlockStats{};
+        char line[320];
+        std::snprintf(line, sizeof line,
+                      "%s: rd_bytes=%llu wr_bytes=%llu unmap_bytes=%llu rd_operations=%llu "
+                      "wr_operations=%llu unmap_operations=%llu flush_operations=%llu\n",
+                      d.spec.id.c_str(), (unsigned long long)s.rd_bytes,
+                      (unsigned long long)s.wr_bytes, (unsigned long long)s.unmap_bytes,
+                      (unsigned long long)s.rd_operations, (unsigned long long)s.wr_operations,
+                      (unsigned long long)s.unmap_operations,
+                      (unsigned long long)s.flush_operations);
+        out += line;
+    }
+    return out;
+}
+
+Machine::Drive* Machine::find_drive(const std::string& id) {
+    for (Drive& d : drives_) {
+        if (d.spec.id == id) return &d;
+    }
+    return nullptr;
+}
+
+// As QEMU's `commit`: one drive, or every drive that has a backing image.
+void Machine::block_commit(const std::string& device, BlockDone done) {
+    std::vector<Drive*> targets;
+    if (device == "all") {
+        for (Drive& d : drives_) {
+            if (d.backend && d.backend->driver().backing()) targets.push_back(&d);
+        }
+    } else {
+        Drive* d = find_drive(device);
+        if (!d) return done(Error("Device '" + device + "' not found"));
+        if (!d->backend) return done(Error("Device '" + device + "' has no medium"));
+        targets.push_back(d);
+    }
+    std::vector<Step> steps;
+    for (Drive* d : targets) {
+        steps.push_back([d, device](BlockDone step_done) {
+            d->backend->commit(as_step_result(std::move(step_done), [device](const Error& e) {
+                return "'commit' error for '" + device + "': " + e.message();
+            }));
+        });
+    }
+    run_in_sequence(std::move(steps), std::move(done));
+}
+
+// Drives a VM snapshot covers: every writable one, all of which must support snapshots.
+Result<std::vector<Machine::Drive*>> Machine::snapshot_drives() {
+    std::vector<Drive*> drives;
+    for (Drive& d : drives_) {
+        if (!d.backend || d.backend->read_only()) continue;
+        if (!d.backend->driver().supports_snapshots()) {
+            return Error("Device '" + d.spec.id + "' is writable but does not support snapshots");
+        }
+        drives.push_back(&d);
+    }
+    if (drives.empty()) return Error("No block device can accept snapshots");
+    return drives;
+}
+
+// With the VM stopped for its duration, as QEMU's savevm/loadvm do.
+void Machine::run_stopped(std::vector<Step> steps, BlockDone done) {
+    bool was_running = run_state_ == RunState::Running;
+    stop();
+    run_in_sequence(std::move(steps),
+                    [this, was_running, done = std::move(done)](Result<std::string> r) mutable {
+                        if (was_running) (void)cont();
+                        done(std::move(r));
+                    });
+}
+
+// An existing snapshot of the same name is replaced, as in QEMU. Device state is not saved
+// yet (it comes with the snapshot issue): the snapshots are disk-only, vm state size 0.
+void Machine::save_snapshot(const std::string& requested, BlockDone done) {
+    auto drives = snapshot_drives();
+    if (!drives) return done(drives.error());
+    std::string name = requested.empty() ? default_snapshot_name() : requested;
+    struct timespec now {};
+    clock_gettime(CLOCK_REALTIME, &now);
+    auto sec = static_cast<uint32_t>(now.tv_sec), nsec = static_cast<uint32_t>(now.tv_nsec);
+    auto vm_clock = static_cast<uint64_t>(clock_.now_ns());
+    std::vector<Step> steps;
+    for (Drive* d : *drives) {
+        steps.push_back([d, name, sec, nsec, vm_clock](BlockDone step_done) {
+            d->backend->run_exclusive(
+                [name, sec, nsec, vm_clock](block::BlockDriver& driver) -> Result<void> {
+                    if (has_snapshot(driver, name)) KEMU_TRY_VOID(driver.snapshot_delete(name));
+                    return driver.snapshot_create(name, sec, nsec, vm_clock);
+                },
+                as_step_result(std::move(step_done), [d](const Error& e) {
+                    return "Error while creating snapshot on '" + d->spec.id + "': " + e.message();
+                }));
+        });
+    }
+    run_stopped(std::move(steps), std::move(done));
+}
+
+// The disks go back to the snapshot. Without saved device state the running guest's
+// memory no longer matches its disks, so the machine is reset, and the monitor says so.
+void Machine::load_snapshot(const std::string& name, BlockDone done) {
+    auto drives = snapshot_drives();
+    if (!drives) return done(drives.error());
+    for (Drive* d : *drives) {
+        if (!has_snapshot(d->backend->driver(), name)) {
+            return done(Error("Snapshot '" + name + "' does not exist in one or more devices"));
+        }
+    }
+    std::vector<Step> steps;
+    for (Drive* d : *drives) {
+        steps.push_back([d, name](BlockDone step_done) {
+            d->backend->run_exclusive(
+                [name](block::BlockDriver& driver) { return driver.snapshot_apply(name); },
+                as_step_result(std::move(step_done), [d](const Error& e) {
+                    return "Error while reverting to snapshot on '" + d->spec.id +
+                           "': " + e.message();
+                }));
+        });
+    }
+    // Before the vCPUs resume, so the guest never runs on the reverted disks; directly, not
+    // as a reset request, which -no-reboot would turn into an exit.
+    steps.push_back([this](BlockDone step_done) {
+        do_reset(*main_lock_);
+        step_done(std::string(
+            "loadvm: the snapshot holds no device state (kemu cannot save it yet); the disks "
+            "are restored and the machine is reset\n"));
+    });
+    run_stopped(std::move(steps), std::move(done));
+}
+
+void Machine::delete_snapshot(const std::string& name, BlockDone done) {
+    auto drives = snapshot_drives();
+    if (!drives) return done(drives.error());
+    std::vector<Step> steps;
+    for (Drive* d : *drives) {
+        if (!has_snapshot(d->backend->driver(), name)) continue;
+        steps.push_back([d, name](BlockDone step_done) {
+            d->backend->run_exclusive(
+                [name](block::BlockDriver& driver) { return driver.snapshot_delete(name); },
+                as_step_result(std::move(step_done), [d](const Error& e) {
+                    return "Error while deleting snapshot on device '" + d->spec.id +
+                           "': " + e.message();
+                }));
+        });
+    }
+    run_in_sequence(std::move(steps), std::move(done));
+}
+
+// QEMU's layout: the snapshots every snapshot drive has, then per drive the ones it alone
+// has (which loadvm refuses).
+std::string Machine::snapshots_text() {
+    auto drives = snapshot_drives();
+    if (!drives) return drives.error().message() + "\n";
+    auto on_all = [&](const block::SnapshotInfo& s) {
+        for (Drive* d : *drives) {
+            if (!has_snapshot(d->backend->driver(), s.name)) return false;
+        }
+        return true;
+    };
+    std::string common, partial;
+    for (const block::SnapshotInfo& s : (*drives)[0]->backend->driver().info().snapshots) {
+        if (on_all(s)) common += block::snapshot_table_row(s);
+    }
+    for (Drive* d : *drives) {
+        std::string rows;
+        for (const block::SnapshotInfo& s : d->backend->driver().info().snapshots) {
+            if (!on_all(s)) rows += block::snapshot_table_row(s);
+        }
+        if (!rows.empty()) {
+            partial += "\nList of partial (non-loadable) snapshots on '" + d->spec.id + "':\n" +
+                       block::snapshot_table_header() + rows;
+        }
+    }
+    if (common.empty() && partial.empty()) return "There is no snapshot available.\n";
+    std::string out = "List of snapshots present on all disks:\n";
+    out += common.empty() ? "None\n" : block::snapshot_table_header() + common;
+    return out + partial;
+}
+
+}  // namespace kemu
