@@ -61,8 +61,7 @@ bool has_snapshot(block::BlockDriver& d, const std::string& id_or_name) {
 // error. No disk controller exists yet: the drives wait for IDE and virtio-blk.
 Result<void> Machine::open_drives() {
     if (config_.drives.empty()) return ok();
-    io_engine_ =
-        block::make_default_engine([this](std::function<void()> fn) { loop_.post(std::move(fn)); });
+    io_engine_ = block::make_default_engine(loop_);
     for (const DriveSpec& spec : config_.drives) {
         if (spec.options.file.empty()) {
             drives_.push_back({spec, nullptr});  // a CD-ROM drive without media

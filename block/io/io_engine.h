@@ -1,7 +1,6 @@
 // Asynchronous I/O engines. Requests are fd-level reads, writes and flushes (the raw
 // direct path) or arbitrary blocking work (format drivers); either way the completion
-// callback runs through a `Deliver` function, normally EventLoop::post, so it executes on
-// the main loop.
+// callback executes on the main loop.
 #pragma once
 
 #include <sys/types.h>
@@ -11,6 +10,10 @@
 #include <memory>
 
 #include "system/error.h"
+
+namespace kemu {
+class EventLoop;
+}
 
 namespace kemu::block {
 
@@ -40,11 +43,12 @@ class IoEngine {
 
 // A pool of worker threads executing blocking calls (pread, pwrite, driver calls).
 std::unique_ptr<IoEngine> make_thread_pool_engine(Deliver deliver, unsigned threads);
-// io_uring for fd requests (work items still go to a thread pool). Fails when the kernel
-// or a seccomp policy refuses io_uring.
-Result<std::unique_ptr<IoEngine>> make_uring_engine(Deliver deliver, unsigned queue_depth,
+// io_uring for fd requests, its completions reaped by `loop` (work items still go to a
+// thread pool). Fails when the kernel or a seccomp policy refuses io_uring.
+Result<std::unique_ptr<IoEngine>> make_uring_engine(EventLoop& loop, unsigned queue_depth,
                                                     unsigned threads);
-// io_uring when available, else the thread pool.
-std::unique_ptr<IoEngine> make_default_engine(Deliver deliver);
+// io_uring when available, else the thread pool; completions run on `loop`, which must
+// outlive the engine.
+std::unique_ptr<IoEngine> make_default_engine(EventLoop& loop);
 
 }  // namespace kemu::block

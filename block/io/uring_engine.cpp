@@ -1,12 +1,17 @@
 #include <errno.h>
 #include <liburing.h>
+#include <sys/epoll.h>
+#include <sys/eventfd.h>
+#include <unistd.h>
 
+#include <atomic>
 #include <cstring>
 #include <mutex>
-#include <thread>
 
 #include "block/io/io_engine.h"
 #include "block/io/thread_pool.h"
+#include "system/event_loop.h"
+#include "system/unique_fd.h"
 
 namespace kemu::block {
 
@@ -19,27 +24,44 @@ struct Pending {
     size_t transferred = 0;
 };
 
+// Completions are reaped by the main loop itself: the ring signals an eventfd the loop
+// polls, and the handler runs the callbacks directly. No thread sits between the kernel
+// and the callback, so a request that the page cache completes at submission costs one
+// system call and no context switch.
 class UringEngine final : public IoEngine {
   public:
-    UringEngine(Deliver deliver, unsigned threads) : deliver_(std::move(deliver)), pool_(threads) {}
+    UringEngine(EventLoop& loop, unsigned threads) : loop_(loop), pool_(threads) {}
 
     ~UringEngine() override {
-        if (!reaper_.joinable()) return;  // init() failed: no ring to tear down
-        {
-            std::lock_guard<std::mutex> g(lock_);
-            io_uring_sqe* sqe = get_sqe_locked();
-            io_uring_prep_nop(sqe);
-            io_uring_sqe_set_data(sqe, nullptr);  // null user data: the stop marker
-            io_uring_submit(&ring_);
+        if (!ready_) return;  // init() failed: no ring to tear down
+        loop_.remove_fd(completion_fd_.get());
+        // The buffers of requests still in flight belong to callers that are going away
+        // too; wait for the kernel to be done with them, without calling back.
+        while (in_flight_ > 0) {
+            io_uring_cqe* cqe = nullptr;
+            if (io_uring_wait_cqe(&ring_, &cqe) < 0) break;
+            delete static_cast<Pending*>(io_uring_cqe_get_data(cqe));
+            io_uring_cqe_seen(&ring_, cqe);
+            --in_flight_;
         }
-        reaper_.join();
         io_uring_queue_exit(&ring_);
     }
 
     Result<void> init(unsigned depth) {
         int r = io_uring_queue_init(depth, &ring_, 0);
         if (r < 0) return Error(std::string("io_uring unavailable: ") + std::strerror(-r));
-        reaper_ = std::thread([this] { reap(); });
+        completion_fd_ = UniqueFd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+        if (!completion_fd_.valid() ||
+            io_uring_register_eventfd(&ring_, completion_fd_.get()) < 0) {
+            io_uring_queue_exit(&ring_);
+            return Error("io_uring unavailable: cannot register a completion eventfd");
+        }
+        auto added = loop_.add_fd(completion_fd_.get(), EPOLLIN, [this](uint32_t) { reap(); });
+        if (!added) {
+            io_uring_queue_exit(&ring_);
+            return added.error();
+        }
+        ready_ = true;
         return ok();
     }
 
@@ -47,6 +69,7 @@ class UringEngine final : public IoEngine {
 
     void submit(const IoRequest& request, Done done) override {
         auto* p = new Pending{request, std::move(done)};
+        ++in_flight_;
         std::lock_guard<std::mutex> g(lock_);
         queue_locked(p);
         io_uring_submit(&ring_);
@@ -55,7 +78,7 @@ class UringEngine final : public IoEngine {
     void run(std::function<ssize_t()> work, Done done) override {
         pool_.post([this, work = std::move(work), done = std::move(done)]() mutable {
             ssize_t r = work();
-            deliver_([done = std::move(done), r] { done(r); });
+            loop_.post([done = std::move(done), r] { done(r); });
         });
     }
 
@@ -90,16 +113,15 @@ class UringEngine final : public IoEngine {
         io_uring_sqe_set_data(sqe, p);
     }
 
+    // On the main loop, with the machine lock held like every callback.
     void reap() {
-        for (;;) {
-            io_uring_cqe* cqe = nullptr;
-            int r = io_uring_wait_cqe(&ring_, &cqe);
-            if (r == -EINTR) continue;
-            if (r < 0) return;
+        uint64_t signals = 0;
+        (void)!read(completion_fd_.get(), &signals, sizeof signals);
+        io_uring_cqe* cqe = nullptr;
+        while (io_uring_peek_cqe(&ring_, &cqe) == 0) {
             auto* p = static_cast<Pending*>(io_uring_cqe_get_data(cqe));
             int res = cqe->res;
             io_uring_cqe_seen(&ring_, cqe);
-            if (!p) return;  // stop marker; everything submitted before it has completed
             finish(p, res);
         }
     }
@@ -118,32 +140,36 @@ class UringEngine final : public IoEngine {
         if (data_op && res == 0 && p->request.len != 0) result = -EIO;  // past end of file
         Done done = std::move(p->done);
         delete p;
-        deliver_([done = std::move(done), result] { done(result); });
+        --in_flight_;
+        done(result);
     }
 
-    Deliver deliver_;
+    EventLoop& loop_;
     std::mutex lock_;  // submission side of the ring
     io_uring ring_{};
-    std::thread reaper_;
+    UniqueFd completion_fd_;
+    std::atomic<unsigned> in_flight_{0};
+    bool ready_ = false;
     ThreadPool pool_;
 };
 
 }  // namespace
 
-Result<std::unique_ptr<IoEngine>> make_uring_engine(Deliver deliver, unsigned queue_depth,
+Result<std::unique_ptr<IoEngine>> make_uring_engine(EventLoop& loop, unsigned queue_depth,
                                                     unsigned threads) {
-    auto engine = std::make_unique<UringEngine>(std::move(deliver), threads);
+    auto engine = std::make_unique<UringEngine>(loop, threads);
     auto r = engine->init(queue_depth);
     if (!r) return r.error();
     return std::unique_ptr<IoEngine>(std::move(engine));
 }
 
-std::unique_ptr<IoEngine> make_default_engine(Deliver deliver) {
+std::unique_ptr<IoEngine> make_default_engine(EventLoop& loop) {
     constexpr unsigned kQueueDepth = 128;
     constexpr unsigned kThreads = 4;
-    auto uring = make_uring_engine(deliver, kQueueDepth, kThreads);
+    auto uring = make_uring_engine(loop, kQueueDepth, kThreads);
     if (uring) return std::move(*uring);
-    return make_thread_pool_engine(std::move(deliver), kThreads);
+    return make_thread_pool_engine([&loop](std::function<void()> fn) { loop.post(std::move(fn)); },
+                                   kThreads);
 }
 
 }  // namespace kemu::block

@@ -192,8 +192,7 @@ int cmd_bench(int argc, char** argv) {
     std::unique_lock<std::mutex> held(machine_lock);
     auto init = loop.init();
     if (!init) return fail(init.error());
-    auto engine =
-        block::make_default_engine([&loop](std::function<void()> fn) { loop.post(std::move(fn)); });
+    auto engine = block::make_default_engine(loop);
     block::DriveOptions o;
     o.file = argv[optind];
     o.format = format;

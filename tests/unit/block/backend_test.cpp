@@ -77,7 +77,7 @@ TEST(IoEngine, ThreadPool) {
 TEST(IoEngine, Uring) {
     TempDir dir;
     LoopFixture f;
-    auto engine = make_uring_engine(f.deliver(), 32, 2);
+    auto engine = make_uring_engine(f.loop, 32, 2);
     if (!engine) GTEST_SKIP() << engine.error().message();
     EXPECT_STREQ((*engine)->name(), "io_uring");
     exercise_engine(**engine, f, dir.file("u"));
@@ -99,7 +99,7 @@ class BackendTest : public ::testing::TestWithParam<const char*> {};
 TEST_P(BackendTest, AsyncReadWriteFlushAcrossCacheModes) {
     TempDir dir;
     LoopFixture f;
-    auto engine = make_default_engine(f.deliver());
+    auto engine = make_default_engine(f.loop);
     test::create_qcow2(dir.file("a.qcow2"), 4 << 20);
     DriveOptions o;
     o.file = dir.file("a.qcow2");
@@ -134,7 +134,7 @@ INSTANTIATE_TEST_SUITE_P(Modes, BackendTest,
 TEST(Backend, AllocatedQcow2ClustersBypassTheDriver) {
     TempDir dir;
     LoopFixture f;
-    auto engine = make_default_engine(f.deliver());
+    auto engine = make_default_engine(f.loop);
     test::create_qcow2(dir.file("a.qcow2"), 4 << 20);
     auto b = BlockBackend::open({.file = dir.file("a.qcow2")}, *engine);
     ASSERT_TRUE(b.ok());
@@ -184,7 +184,7 @@ TEST(Backend, ConcurrentReadsBesideAllocatingWrites) {
         ASSERT_TRUE(d->close().ok());
     }
     LoopFixture f;
-    auto engine = make_default_engine(f.deliver());
+    auto engine = make_default_engine(f.loop);
     auto b = BlockBackend::open({.file = dir.file("c.qcow2")}, *engine);
     ASSERT_TRUE(b.ok());
     std::vector<std::vector<uint8_t>> back(kClusters * 4, std::vector<uint8_t>(kCluster));
@@ -217,7 +217,7 @@ TEST(Backend, ConcurrentReadsBesideAllocatingWrites) {
 TEST(Backend, RawPassthroughAndReadOnly) {
     TempDir dir;
     LoopFixture f;
-    auto engine = make_default_engine(f.deliver());
+    auto engine = make_default_engine(f.loop);
     ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20, false).ok());
     DriveOptions o{.file = dir.file("a.raw"), .format = "raw", .read_only = true};
     auto b = BlockBackend::open(o, *engine);
@@ -244,7 +244,7 @@ TEST(Backend, RawPassthroughAndReadOnly) {
 TEST(Backend, StatsCountAcceptedRequests) {
     TempDir dir;
     LoopFixture f;
-    auto engine = make_default_engine(f.deliver());
+    auto engine = make_default_engine(f.loop);
     ASSERT_TRUE(RawDriver::create(dir.file("s.raw"), 1 << 20, false).ok());
     auto b = BlockBackend::open({.file = dir.file("s.raw"), .format = "raw"}, *engine);
     ASSERT_TRUE(b.ok());
@@ -278,7 +278,7 @@ TEST(Backend, StatsCountAcceptedRequests) {
 TEST(Backend, SnapshotModeLeavesImageUntouched) {
     TempDir dir;
     LoopFixture f;
-    auto engine = make_default_engine(f.deliver());
+    auto engine = make_default_engine(f.loop);
     ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20, false).ok());
     DriveOptions o{.file = dir.file("a.raw"), .format = "raw", .snapshot = true};
     o.temp_dir = dir.file("");
@@ -317,7 +317,7 @@ Result<void> complete(LoopFixture& f, const std::function<void(BlockBackend::Cal
 TEST(Backend, SnapshotModeCommitWritesTheImage) {
     TempDir dir;
     LoopFixture f;
-    auto engine = make_default_engine(f.deliver());
+    auto engine = make_default_engine(f.loop);
     ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20, false).ok());
     DriveOptions o{.file = dir.file("a.raw"), .format = "raw", .snapshot = true};
     o.temp_dir = dir.file("");
@@ -342,7 +342,7 @@ TEST(Backend, SnapshotModeCommitWritesTheImage) {
 TEST(Backend, CommitIntoQcow2BackingEmptiesTheOverlay) {
     TempDir dir;
     LoopFixture f;
-    auto engine = make_default_engine(f.deliver());
+    auto engine = make_default_engine(f.loop);
     test::create_qcow2(dir.file("base.qcow2"), 4 << 20);
     auto old_data = test::random_bytes(65536, 8);
     {
@@ -384,7 +384,7 @@ TEST(Backend, CommitIntoQcow2BackingEmptiesTheOverlay) {
 TEST(Backend, CommitWithoutBackingIsNotSupported) {
     TempDir dir;
     LoopFixture f;
-    auto engine = make_default_engine(f.deliver());
+    auto engine = make_default_engine(f.loop);
     test::create_qcow2(dir.file("a.qcow2"), 1 << 20);
     auto b = BlockBackend::open({.file = dir.file("a.qcow2")}, *engine);
     ASSERT_TRUE(b.ok());
@@ -396,7 +396,7 @@ TEST(Backend, CommitWithoutBackingIsNotSupported) {
 TEST(Backend, ExclusiveOperationsWaitForDirectRequests) {
     TempDir dir;
     LoopFixture f;
-    auto engine = make_default_engine(f.deliver());
+    auto engine = make_default_engine(f.loop);
     test::create_qcow2(dir.file("a.qcow2"), 1 << 20);
     auto b = BlockBackend::open({.file = dir.file("a.qcow2")}, *engine);
     ASSERT_TRUE(b.ok());
@@ -431,7 +431,7 @@ TEST(Backend, ExclusiveOperationsWaitForDirectRequests) {
 TEST(Backend, LockingRefusesSecondWriter) {
     TempDir dir;
     LoopFixture f;
-    auto engine = make_default_engine(f.deliver());
+    auto engine = make_default_engine(f.loop);
     test::create_qcow2(dir.file("a.qcow2"), 1 << 20);
     DriveOptions o{.file = dir.file("a.qcow2")};
     auto first = BlockBackend::open(o, *engine);
