@@ -10,6 +10,7 @@
 #include "block/image_file.h"
 #include "block/open.h"
 #include "block/qcow2/qcow2.h"
+#include "system/event_loop.h"
 
 namespace kemu::block {
 
@@ -58,7 +59,81 @@ Result<std::string> create_temp_overlay(const DriveOptions& o, const std::string
     return templ;
 }
 
+template <typename T>
+struct NamedValue {
+    const char* name;
+    T value;
+};
+
+constexpr NamedValue<AioMode> kAioModes[] = {
+    {"threads", AioMode::Threads}, {"io_uring", AioMode::IoUring}, {"native", AioMode::Native}};
+constexpr NamedValue<DiscardMode> kDiscardModes[] = {{"ignore", DiscardMode::Ignore},
+                                                     {"off", DiscardMode::Ignore},
+                                                     {"unmap", DiscardMode::Unmap},
+                                                     {"on", DiscardMode::Unmap}};
+constexpr NamedValue<DetectZeroes> kDetectZeroes[] = {
+    {"off", DetectZeroes::Off}, {"on", DetectZeroes::On}, {"unmap", DetectZeroes::Unmap}};
+
+template <typename T, size_t N>
+Result<T> lookup_name(const NamedValue<T> (&table)[N], std::string_view name, const char* what) {
+    for (const auto& row : table) {
+        if (name == row.name) return row.value;
+    }
+    return Error("invalid " + std::string(what) + " option '" + std::string(name) + "'");
+}
+
+bool all_zero(std::span<const uint8_t> buf) {
+    return buf.empty() ||
+           (buf[0] == 0 && std::memcmp(buf.data(), buf.data() + 1, buf.size() - 1) == 0);
+}
+
 }  // namespace
+
+Result<AioMode> parse_aio_mode(std::string_view name) {
+    return lookup_name(kAioModes, name, "aio");
+}
+
+Result<DiscardMode> parse_discard_mode(std::string_view name) {
+    return lookup_name(kDiscardModes, name, "discard");
+}
+
+Result<DetectZeroes> parse_detect_zeroes(std::string_view name) {
+    return lookup_name(kDetectZeroes, name, "detect-zeroes");
+}
+
+Result<void> check_drive_options(const DriveOptions& o) {
+    if (o.aio == AioMode::Native && !cache_flags(o.cache).direct) {
+        return Error(
+            "aio=native was specified, but it requires cache.direct=on, which was not "
+            "specified.");
+    }
+    if (o.detect_zeroes == DetectZeroes::Unmap && o.discard != DiscardMode::Unmap) {
+        return Error(
+            "setting detect-zeroes to unmap is not allowed without setting discard "
+            "operation to unmap");
+    }
+    return ok();
+}
+
+// kemu has no libaio: aio=native gets io_uring, the kernel's newer interface to the same
+// asynchronous direct I/O.
+Result<std::unique_ptr<IoEngine>> make_engine(AioMode mode, EventLoop& loop) {
+    constexpr unsigned kQueueDepth = 128, kThreads = 4;
+    switch (mode) {
+        case AioMode::Default:
+            return make_default_engine(loop);
+        case AioMode::Threads:
+            return make_thread_pool_engine(
+                [&loop](std::function<void()> fn) { loop.post(std::move(fn)); }, kThreads);
+        case AioMode::IoUring:
+        case AioMode::Native: {
+            auto uring = make_uring_engine(loop, kQueueDepth, kThreads);
+            if (!uring) return Error("Unable to use io_uring: " + uring.error().message());
+            return uring;
+        }
+    }
+    return make_default_engine(loop);
+}
 
 Result<CacheMode> parse_cache_mode(std::string_view name) {
     for (const CacheModeRow& row : kCacheModes) {
@@ -246,6 +321,10 @@ void BlockBackend::write(uint64_t offset, std::span<const uint8_t> buf, Callback
     if (offset > size_ || buf.size() > size_ - offset) return done(Error("Request out of range"));
     stats_.wr_operations++;
     stats_.wr_bytes += buf.size();
+    if (options_.detect_zeroes != DetectZeroes::Off && all_zero(buf)) {
+        return zero_range(offset, buf.size(), options_.detect_zeroes == DetectZeroes::Unmap,
+                          std::move(done));
+    }
     if (try_direct(IoRequest::Op::Write, offset, const_cast<uint8_t*>(buf.data()), buf.size(),
                    done)) {
         return;
@@ -266,6 +345,11 @@ void BlockBackend::write(uint64_t offset, std::span<const uint8_t> buf, Callback
 void BlockBackend::write_zeroes(uint64_t offset, uint64_t len, bool may_unmap, Callback done) {
     if (exclusive_running_) return hold([=, this] { write_zeroes(offset, len, may_unmap, done); });
     if (read_only_) return done(Error("Image is read-only"));
+    zero_range(offset, len, may_unmap, std::move(done));
+}
+
+void BlockBackend::zero_range(uint64_t offset, uint64_t len, bool may_unmap, Callback done) {
+    may_unmap = may_unmap && options_.discard == DiscardMode::Unmap;
     bool writethrough = flags_.writethrough;
     run_on_driver(
         [this, offset, len, may_unmap, writethrough]() -> Result<void> {
@@ -280,6 +364,7 @@ void BlockBackend::discard(uint64_t offset, uint64_t len, Callback done) {
     if (read_only_) return done(Error("Image is read-only"));
     stats_.unmap_operations++;
     stats_.unmap_bytes += len;
+    if (options_.discard == DiscardMode::Ignore) return done(ok());
     run_on_driver([this, offset, len] { return driver_->discard(offset, len); }, std::move(done));
 }
 

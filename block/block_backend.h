@@ -27,6 +27,17 @@ struct CacheFlags {
 Result<CacheMode> parse_cache_mode(std::string_view name);
 CacheFlags cache_flags(CacheMode mode);
 
+// -drive aio=: which engine runs the drive's requests. Default is io_uring when the kernel
+// allows it, else threads.
+enum class AioMode { Default, Threads, IoUring, Native };
+Result<AioMode> parse_aio_mode(std::string_view name);
+// -drive discard=: whether guest discards reach the image (QEMU's default: ignored).
+enum class DiscardMode { Ignore, Unmap };
+Result<DiscardMode> parse_discard_mode(std::string_view name);
+// -drive detect-zeroes=: all-zero writes become zero writes (and may unmap, with discard=unmap).
+enum class DetectZeroes { Off, On, Unmap };
+Result<DetectZeroes> parse_detect_zeroes(std::string_view name);
+
 struct DriveOptions {
     std::string file;
     std::string format;  // empty: probe
@@ -34,8 +45,18 @@ struct DriveOptions {
     bool read_only = false;
     bool snapshot = false;  // writes go to a temporary qcow2 overlay, deleted on close
     LockMode locking = LockMode::Auto;
+    AioMode aio = AioMode::Default;
+    DiscardMode discard = DiscardMode::Ignore;
+    DetectZeroes detect_zeroes = DetectZeroes::Off;
     std::string temp_dir = "/var/tmp";
 };
+
+// QEMU's rules between the options: aio=native needs O_DIRECT, detect-zeroes=unmap needs
+// discard=unmap.
+Result<void> check_drive_options(const DriveOptions& options);
+
+// The engine for aio=`mode`, completing on `loop`.
+Result<std::unique_ptr<IoEngine>> make_engine(AioMode mode, EventLoop& loop);
 
 // Requests accepted by a backend (`info blockstats`); counted on submission.
 struct BlockStats {
@@ -104,6 +125,8 @@ class BlockBackend {
     void hold(std::function<void()> request);
     void release_held();
     void run_flush(Callback done);
+    // write_zeroes after the checks; also where detect-zeroes sends all-zero writes.
+    void zero_range(uint64_t offset, uint64_t len, bool may_unmap, Callback done);
 
     // The image chain the options describe; with snapshot=on, over a new temporary overlay.
     static Result<std::unique_ptr<BlockDriver>> open_chain(const DriveOptions& o, bool direct);

@@ -80,9 +80,18 @@ Result<DriveSpec> parse_drive(std::string_view text) {
                                                 : block::LockMode::Auto;
             if (value != "off" && value != "on" && value != "auto")
                 return Error("Parameter 'locking' does not accept value '" + value + "'");
-        } else if (key == "aio" || key == "discard" || key == "detect-zeroes") {
-            // Accepted for compatibility: the engine picks io_uring or threads itself and
-            // discards reach the image whenever a guest device issues them.
+        } else if (key == "aio") {
+            auto mode = block::parse_aio_mode(value);
+            if (!mode) return mode.error();
+            d.options.aio = *mode;
+        } else if (key == "discard") {
+            auto mode = block::parse_discard_mode(value);
+            if (!mode) return mode.error();
+            d.options.discard = *mode;
+        } else if (key == "detect-zeroes") {
+            auto mode = block::parse_detect_zeroes(value);
+            if (!mode) return mode.error();
+            d.options.detect_zeroes = *mode;
         } else {
             return Error("Invalid parameter '" + key + "'");
         }
@@ -91,6 +100,7 @@ Result<DriveSpec> parse_drive(std::string_view text) {
     if (d.interface == DriveInterface::None && d.id.empty())
         return Error("if=none drives need an id");
     if (d.cdrom) d.options.read_only = true;
+    KEMU_TRY_VOID(block::check_drive_options(d.options));
     return d;
 }
 

@@ -4,6 +4,7 @@
 #pragma once
 
 #include <condition_variable>
+#include <map>
 #include <memory>
 #include <mutex>
 #include <optional>
@@ -111,7 +112,8 @@ class Machine final : public VcpuOwner {
     Drive* find_drive(const std::string& id);
     Result<std::vector<Drive*>> snapshot_drives();
     void run_stopped(std::vector<std::function<void(BlockDone)>> steps, BlockDone done);
-    std::unique_ptr<block::IoEngine> io_engine_;
+    Result<block::IoEngine*> engine_for(block::AioMode mode);
+    std::map<block::AioMode, std::unique_ptr<block::IoEngine>> io_engines_;
     std::vector<Drive> drives_;
     std::unique_ptr<PcBoard> board_;
     std::unique_ptr<MachineMonitorHost> monitor_host_;

@@ -60,14 +60,14 @@ bool has_snapshot(block::BlockDriver& d, const std::string& id_or_name) {
 // Images are opened (and locked) now, so a bad file or a second writer is a start-up
 // error. No disk controller exists yet: the drives wait for IDE and virtio-blk.
 Result<void> Machine::open_drives() {
-    if (config_.drives.empty()) return ok();
-    io_engine_ = block::make_default_engine(loop_);
     for (const DriveSpec& spec : config_.drives) {
         if (spec.options.file.empty()) {
             drives_.push_back({spec, nullptr});  // a CD-ROM drive without media
             continue;
         }
-        auto backend = block::BlockBackend::open(spec.options, *io_engine_);
+        auto engine = engine_for(spec.options.aio);
+        if (!engine) return engine.error().with_context("-drive " + spec.id);
+        auto backend = block::BlockBackend::open(spec.options, **engine);
         if (!backend) return backend.error().with_context("-drive " + spec.id);
         if (spec.interface != DriveInterface::None)
             std::fprintf(stderr,
@@ -121,6 +121,17 @@ std::string Machine::blockstats_text() const {
         out += line;
     }
     return out;
+}
+
+// One engine per aio= mode in use, shared by the drives that chose it.
+Result<block::IoEngine*> Machine::engine_for(block::AioMode mode) {
+    auto& engine = io_engines_[mode];
+    if (!engine) {
+        auto made = block::make_engine(mode, loop_);
+        if (!made) return made.error();
+        engine = std::move(*made);
+    }
+    return engine.get();
 }
 
 Machine::Drive* Machine::find_drive(const std::string& id) {

@@ -428,6 +428,68 @@ TEST(Backend, ExclusiveOperationsWaitForDirectRequests) {
     test::expect_clean(*test::open_qcow2(dir.file("a.qcow2"), false));
 }
 
+// A fully written 64 KiB cluster at 0; returns the backend opened with `o` (file set here).
+std::unique_ptr<BlockBackend> open_with_data(TempDir& dir, LoopFixture& f, IoEngine& engine,
+                                             DriveOptions o) {
+    test::create_qcow2(dir.file("d.qcow2"), 1 << 20);
+    o.file = dir.file("d.qcow2");
+    auto b = BlockBackend::open(o, engine);
+    EXPECT_TRUE(b.ok());
+    auto data = test::random_bytes(65536, 3);
+    EXPECT_TRUE(complete(f, [&](auto done) { (*b)->write(0, data, done); }).ok());
+    return std::move(*b);
+}
+
+bool cluster_allocated(TempDir& dir) {
+    auto d = test::open_qcow2(dir.file("d.qcow2"), false);
+    auto e = d->block_status(0, 65536);
+    EXPECT_TRUE(e.ok());
+    return e->allocated && e->host_offset.has_value();
+}
+
+TEST(Backend, DiscardsAreIgnoredUnlessDiscardUnmap) {
+    for (DiscardMode mode : {DiscardMode::Ignore, DiscardMode::Unmap}) {
+        TempDir dir;
+        LoopFixture f;
+        auto engine = make_default_engine(f.loop);
+        auto b = open_with_data(dir, f, *engine, {.discard = mode});
+        ASSERT_TRUE(complete(f, [&](auto done) { b->discard(0, 65536, done); }).ok());
+        EXPECT_EQ(b->stats().unmap_operations, 1u);  // counted either way, as QEMU does
+        ASSERT_TRUE(b->close().ok());
+        b.reset();
+        EXPECT_EQ(cluster_allocated(dir), mode == DiscardMode::Ignore);
+    }
+}
+
+TEST(Backend, DetectZeroesTurnsZeroWritesIntoZeroClusters) {
+    for (DetectZeroes mode : {DetectZeroes::Off, DetectZeroes::Unmap}) {
+        TempDir dir;
+        LoopFixture f;
+        auto engine = make_default_engine(f.loop);
+        auto b =
+            open_with_data(dir, f, *engine, {.discard = DiscardMode::Unmap, .detect_zeroes = mode});
+        std::vector<uint8_t> zeroes(65536, 0), back(65536, 1);
+        ASSERT_TRUE(complete(f, [&](auto done) { b->write(0, zeroes, done); }).ok());
+        ASSERT_TRUE(complete(f, [&](auto done) { b->read(0, back, done); }).ok());
+        EXPECT_EQ(back, zeroes);
+        ASSERT_TRUE(b->close().ok());
+        b.reset();
+        // Off: the zeroes are data in the old cluster; unmap: the cluster is released.
+        EXPECT_EQ(cluster_allocated(dir), mode == DetectZeroes::Off);
+    }
+}
+
+TEST(Backend, EnginesForEveryAioMode) {
+    TempDir dir;
+    LoopFixture f;
+    for (AioMode mode : {AioMode::Default, AioMode::Threads, AioMode::IoUring}) {
+        auto engine = make_engine(mode, f.loop);
+        if (!engine && mode == AioMode::IoUring) GTEST_SKIP() << engine.error().message();
+        ASSERT_TRUE(engine.ok()) << engine.error().message();
+        exercise_engine(**engine, f, dir.file("e"));
+    }
+}
+
 TEST(Backend, LockingRefusesSecondWriter) {
     TempDir dir;
     LoopFixture f;

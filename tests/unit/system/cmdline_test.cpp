@@ -140,6 +140,31 @@ TEST(CmdlineDrives, QemuDefaultNamesAndOptions) {
         EXPECT_TRUE(drive.options.snapshot);
 }
 
+TEST(CmdlineDrives, AioDiscardAndDetectZeroes) {
+    auto r = parse_cmdline({"-drive",
+                            "file=a.qcow2,if=none,id=a,cache=none,aio=native,discard=unmap,"
+                            "detect-zeroes=unmap",
+                            "-drive", "file=b.raw,if=none,id=b,aio=threads,detect-zeroes=on"});
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    const auto& d = r->config.drives;
+    EXPECT_EQ(d[0].options.aio, block::AioMode::Native);
+    EXPECT_EQ(d[0].options.discard, block::DiscardMode::Unmap);
+    EXPECT_EQ(d[0].options.detect_zeroes, block::DetectZeroes::Unmap);
+    EXPECT_EQ(d[1].options.aio, block::AioMode::Threads);
+    EXPECT_EQ(d[1].options.discard, block::DiscardMode::Ignore);  // QEMU's default
+    EXPECT_EQ(d[1].options.detect_zeroes, block::DetectZeroes::On);
+
+    auto native = parse_cmdline({"-drive", "file=a,aio=native"});
+    ASSERT_FALSE(native.ok());
+    EXPECT_NE(native.error().message().find("requires cache.direct=on"), std::string::npos);
+    auto unmap = parse_cmdline({"-drive", "file=a,detect-zeroes=unmap"});
+    ASSERT_FALSE(unmap.ok());
+    EXPECT_NE(unmap.error().message().find("without setting discard operation to unmap"),
+              std::string::npos);
+    EXPECT_FALSE(parse_cmdline({"-drive", "file=a,aio=posix"}).ok());
+    EXPECT_FALSE(parse_cmdline({"-drive", "file=a,discard=maybe"}).ok());
+}
+
 TEST(CmdlineDrives, Errors) {
     EXPECT_FALSE(parse_cmdline({"-drive", "file=a,if=none"}).ok());  // needs an id
     EXPECT_FALSE(parse_cmdline({"-drive", "file=a,format=vmdk"}).ok());
