@@ -161,23 +161,28 @@ Result<std::unique_ptr<BlockBackend>> BlockBackend::open(const DriveOptions& o, 
         if (!lock) return lock.error();
         b->lock_.emplace(std::move(*lock));
     }
-    if (b->options_.format.empty()) {
+    bool format_probed = o.format.empty();
+    if (format_probed) {
         auto probed = probe_format(o.file);
         if (!probed) return probed.error();
         b->options_.format = *probed;
     }
-    auto driver = open_chain(b->options_, b->flags_.direct);
+    auto driver = open_chain(b->options_, b->flags_, format_probed);
     if (!driver) return driver.error();
     b->driver_ = std::move(*driver);
     b->size_ = b->driver_->size();
     return b;
 }
 
-Result<std::unique_ptr<BlockDriver>> BlockBackend::open_chain(const DriveOptions& o, bool direct) {
+Result<std::unique_ptr<BlockDriver>> BlockBackend::open_chain(const DriveOptions& o,
+                                                              CacheFlags flags,
+                                                              bool format_probed) {
     OpenOptions open_options;
     open_options.format = o.format;
+    open_options.format_probed = format_probed;
     open_options.read_only = o.read_only || o.snapshot;
-    open_options.direct = direct;
+    open_options.direct = flags.direct;
+    open_options.no_flush = flags.ignore_flush;
     auto base = open_image(o.file, open_options);
     if (!base || !o.snapshot) return base;
     uint64_t size = (*base)->size();
@@ -187,6 +192,9 @@ Result<std::unique_ptr<BlockDriver>> BlockBackend::open_chain(const DriveOptions
     OpenOptions ov;
     ov.format = "qcow2";
     ov.read_only = o.read_only;
+    // The overlay dies with the process: syncing it would protect nothing (QEMU too opens
+    // its temporary overlays with cache.no-flush).
+    ov.no_flush = true;
     auto opened = open_image(*overlay, ov);
     ::unlink(overlay->c_str());
     return opened;
@@ -441,6 +449,7 @@ Result<void> BlockBackend::commit_locked() {
     OpenOptions rw;
     rw.format = top.backing_format;
     rw.direct = flags_.direct;
+    rw.no_flush = flags_.ignore_flush;
     rw.warnings = nullptr;
     auto base = open_image(base_path, rw);
     Result<void> r = base ? commit_into(*driver_, 1, **base) : Result<void>(base.error());

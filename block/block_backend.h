@@ -129,7 +129,9 @@ class BlockBackend {
     void zero_range(uint64_t offset, uint64_t len, bool may_unmap, Callback done);
 
     // The image chain the options describe; with snapshot=on, over a new temporary overlay.
-    static Result<std::unique_ptr<BlockDriver>> open_chain(const DriveOptions& o, bool direct);
+    // `format_probed`: o.format was guessed (a probed raw image guards its block 0).
+    static Result<std::unique_ptr<BlockDriver>> open_chain(const DriveOptions& o, CacheFlags flags,
+                                                           bool format_probed);
 
     std::unique_ptr<BlockDriver> driver_;
     IoEngine* engine_ = nullptr;

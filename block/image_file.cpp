@@ -79,6 +79,7 @@ Result<ImageFile> ImageFile::open(const std::string& path, FileOpenFlags flags) 
     f.path_ = path;
     f.read_only_ = flags.read_only;
     f.direct_ = flags.direct;
+    f.no_flush_ = flags.no_flush;
     struct stat st {};
     if (fstat(fd, &st) == 0) f.block_device_ = S_ISBLK(st.st_mode);
     return f;
@@ -149,7 +150,7 @@ Result<void> ImageFile::truncate(uint64_t size) {
 }
 
 Result<void> ImageFile::datasync() {
-    if (read_only_) return ok();
+    if (read_only_ || no_flush_) return ok();
     if (fdatasync(fd_.get()) != 0) return io_error("flush");
     return ok();
 }

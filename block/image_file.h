@@ -16,6 +16,9 @@ struct FileOpenFlags {
     bool read_only = false;
     bool direct = false;  // O_DIRECT: bypass the host page cache
     bool create = false;  // create (or truncate) the file
+    // datasync() does nothing: QEMU's cache=unsafe (BDRV_O_NO_FLUSH), where a crash may lose
+    // or corrupt the image and only a clean exit leaves it whole (kemu-img convert's default).
+    bool no_flush = false;
 };
 
 class ImageFile {
@@ -61,6 +64,7 @@ class ImageFile {
     std::string path_;
     bool read_only_ = false;
     bool direct_ = false;
+    bool no_flush_ = false;
     bool block_device_ = false;
 };
 

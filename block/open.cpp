@@ -6,7 +6,7 @@
 #include <cstdio>
 #include <set>
 
-#include "block/qcow2/format.h"
+#include "block/probe.h"
 #include "block/raw.h"
 
 namespace kemu::block {
@@ -28,6 +28,7 @@ Result<std::unique_ptr<BlockDriver>> open_chain(const std::string& path, const O
         return Error("Backing file chain of '" + path + "' contains a loop");
     }
     std::string format = options.format;
+    bool probed = format.empty() || options.format_probed;
     if (format.empty()) {
         auto probed = probe_format(path);
         if (!probed) return probed.error();
@@ -41,10 +42,12 @@ Result<std::unique_ptr<BlockDriver>> open_chain(const std::string& path, const O
                          path.c_str());
         }
     }
-    auto file = ImageFile::open(path, {.read_only = options.read_only, .direct = options.direct});
+    auto file = ImageFile::open(
+        path,
+        {.read_only = options.read_only, .direct = options.direct, .no_flush = options.no_flush});
     if (!file) return file.error();
     if (format == "raw") {
-        auto raw = RawDriver::open(std::move(*file));
+        auto raw = RawDriver::open(std::move(*file), probed);
         if (!raw) return raw.error();
         return std::unique_ptr<BlockDriver>(std::move(*raw));
     }
@@ -62,6 +65,7 @@ Result<std::unique_ptr<BlockDriver>> open_chain(const std::string& path, const O
         if (!backing_name.empty()) {
             OpenOptions sub = options;
             sub.format = backing_format;
+            sub.format_probed = false;
             sub.read_only = true;
             auto b = open_chain(resolve_backing_path(path, backing_name), sub, seen, depth + 1);
             if (!b) return Error("Could not open backing file: " + b.error().message());
@@ -82,12 +86,7 @@ Result<std::string> probe_format(const std::string& path) {
     uint8_t head[8] = {};
     auto size = file->size();
     if (size && *size >= sizeof(head)) KEMU_TRY_VOID(file->read(0, head));
-    if (qcow2::be32(head) == qcow2::kMagic) {
-        uint32_t version = qcow2::be32(head + 4);
-        if (version == 1) return Error("Unsupported image format 'qcow' (version 1)");
-        return std::string("qcow2");
-    }
-    return std::string("raw");
+    return probe_header(head);
 }
 
 std::string resolve_backing_path(const std::string& overlay, const std::string& backing) {

@@ -12,8 +12,12 @@ namespace kemu::block {
 
 struct OpenOptions {
     std::string format;  // empty: probe
+    // `format` came from probe_format() (the caller probed): a raw image then has its block-0
+    // writes restricted as if it had been probed here (see RawDriver).
+    bool format_probed = false;
     bool read_only = false;
     bool direct = false;       // O_DIRECT on every file in the chain
+    bool no_flush = false;     // cache=unsafe: syncs are skipped (FileOpenFlags::no_flush)
     bool open_backing = true;  // false: ignore the backing link (rebase -u, info)
     size_t l2_cache_tables = 32;
     // Where "WARNING: Image format was not specified..." goes; null silences it.

@@ -1,14 +1,19 @@
 #include "block/raw.h"
 
+#include <algorithm>
+#include <array>
 #include <vector>
+
+#include "block/probe.h"
 
 namespace kemu::block {
 
-Result<std::unique_ptr<RawDriver>> RawDriver::open(ImageFile file) {
+Result<std::unique_ptr<RawDriver>> RawDriver::open(ImageFile file, bool probed) {
     auto size = file.size();
     if (!size) return size.error();
     // Sizes are whole sectors, as QEMU reports them; the tail past EOF reads as zeroes.
-    return std::unique_ptr<RawDriver>(new RawDriver(std::move(file), (*size + 511) & ~511ull));
+    return std::unique_ptr<RawDriver>(
+        new RawDriver(std::move(file), (*size + 511) & ~511ull, probed));
 }
 
 Result<void> RawDriver::create(const std::string& path, uint64_t size, bool preallocate_full) {
@@ -31,6 +36,25 @@ Result<void> RawDriver::read(uint64_t offset, std::span<uint8_t> buf) {
 
 Result<void> RawDriver::write(uint64_t offset, std::span<const uint8_t> buf) {
     KEMU_TRY_VOID(check_range(offset, buf.size()));
+    if (guards_block0(offset, buf.size())) return write_block0(offset, buf);
+    return file_.write(offset, buf);
+}
+
+// Zeroing and discard need no check: the qcow2 magic has no zero byte, so clearing bytes
+// cannot make block 0 probe as qcow2.
+bool RawDriver::guards_block0(uint64_t offset, uint64_t len) const {
+    return probed_ && offset < kProbeBytes && len > 0;
+}
+
+Result<void> RawDriver::write_block0(uint64_t offset, std::span<const uint8_t> buf) {
+    std::lock_guard<std::mutex> g(block0_lock_);
+    std::array<uint8_t, kProbeBytes> head{};
+    bool covers_block0 = offset == 0 && buf.size() >= kProbeBytes;
+    if (!covers_block0) KEMU_TRY_VOID(file_.read(0, head));
+    size_t n = std::min<uint64_t>(buf.size(), kProbeBytes - offset);
+    std::copy_n(buf.begin(), n, head.begin() + static_cast<ptrdiff_t>(offset));
+    auto format = probe_header(head);
+    if (!format || *format != "raw") return Error("Operation not permitted");
     return file_.write(offset, buf);
 }
 

@@ -2,6 +2,7 @@
 #pragma once
 
 #include <memory>
+#include <mutex>
 
 #include "block/block_driver.h"
 #include "block/image_file.h"
@@ -10,7 +11,11 @@ namespace kemu::block {
 
 class RawDriver final : public BlockDriver {
   public:
-    static Result<std::unique_ptr<RawDriver>> open(ImageFile file);
+    // `probed`: the format was guessed, not given. As in QEMU, a write is then refused
+    // ("Operation not permitted") if block 0 would afterwards probe as another format: the
+    // next probing open would otherwise hand guest-written bytes to the qcow2 driver, and a
+    // guest could name any host file as its backing file.
+    static Result<std::unique_ptr<RawDriver>> open(ImageFile file, bool probed = false);
     static Result<void> create(const std::string& path, uint64_t size, bool preallocate_full);
 
     const char* format_name() const override { return "raw"; }
@@ -30,16 +35,24 @@ class RawDriver final : public BlockDriver {
         if (offset > size_ || len > size_ - offset || (write && file_.read_only())) {
             return std::nullopt;
         }
+        if (write && guards_block0(offset, len)) return std::nullopt;  // must see the check
         return HostRange{file_.fd(), offset};
     }
     Result<void> close() override { return ok(); }
 
   private:
-    RawDriver(ImageFile file, uint64_t size) : file_(std::move(file)), size_(size) {}
+    RawDriver(ImageFile file, uint64_t size, bool probed)
+        : file_(std::move(file)), size_(size), probed_(probed) {}
     Result<void> check_range(uint64_t offset, uint64_t len) const;
+    bool guards_block0(uint64_t offset, uint64_t len) const;
+    Result<void> write_block0(uint64_t offset, std::span<const uint8_t> buf);
 
     ImageFile file_;
     uint64_t size_;
+    bool probed_;
+    // Serialises writes into block 0 of a probed image, so each check sees the bytes its
+    // write lands on (the driver is called from several threads: concurrent_safe()).
+    std::mutex block0_lock_;
 };
 
 }  // namespace kemu::block

@@ -219,10 +219,22 @@ Result<void> Qcow2Driver::write_compressed(uint64_t offset, std::span<const uint
     if (offset & (cs - 1) || cluster.size() != cs) {
         return Error("Compressed writes must cover exactly one cluster");
     }
-    KEMU_TRY_VOID(begin_write());
     std::vector<uint8_t> out(cs);
     size_t len = compress_cluster(header_.compression_type, cluster, out);
     if (len == 0) return write(offset, cluster);
+    return store_compressed(offset, {out.data(), len});
+}
+
+Result<void> Qcow2Driver::store_compressed(uint64_t offset, std::span<const uint8_t> compressed) {
+    const uint64_t cs = cluster_size();
+    if (offset & (cs - 1) || offset >= size()) {
+        return Error("Compressed writes must cover exactly one cluster");
+    }
+    if (compressed.empty() || compressed.size() >= cs) {
+        return Error("Compressed cluster data must be smaller than a cluster");
+    }
+    KEMU_TRY_VOID(begin_write());
+    const uint64_t len = compressed.size();
     auto m = lookup(offset >> header_.cluster_bits);
     if (!m) return m.error();
     // Pack compressed clusters at sector granularity into host clusters that hold only
@@ -238,8 +250,10 @@ Result<void> Qcow2Driver::write_compressed(uint64_t offset, std::span<const uint
         host = *fresh;
         file_end_ = std::max(file_end_, host + cs);
     }
-    out.resize((len + 511) & ~511ull, 0);
-    KEMU_TRY_VOID(file_.write(host, out));
+    // Whole sectors reach the file, so the padding after the stream reads as zeroes.
+    std::vector<uint8_t> sectors((len + 511) & ~511ull, 0);
+    std::copy(compressed.begin(), compressed.end(), sectors.begin());
+    KEMU_TRY_VOID(file_.write(host, sectors));
     compressed_cursor_ = host + len;
     KEMU_TRY_VOID(set_entry(offset >> header_.cluster_bits,
                             encode_compressed(host, len, header_.cluster_bits)));

@@ -76,6 +76,10 @@ class Qcow2Driver final : public BlockDriver {
     // Writes one whole guest cluster compressed (falls back to a normal write when the
     // data does not compress). `offset` must be cluster aligned; the cluster must be unused.
     Result<void> write_compressed(uint64_t offset, std::span<const uint8_t> cluster);
+    // The storing half of write_compressed, for callers that compress on other threads
+    // (compress_cluster() touches no driver state): `compressed` is its output for the
+    // cluster at `offset`, shorter than a cluster.
+    Result<void> store_compressed(uint64_t offset, std::span<const uint8_t> compressed);
 
     Result<CheckResult> check(RepairMode mode);
 

@@ -34,6 +34,36 @@ same_raw() {
 }
 qemu_clean() { expect "$1: qemu-img check" "$QEMU_IMG" check "$2"; }
 kemu_clean() { expect "$1: kemu-img check" "$KEMU_IMG" check "$2"; }
+# layout <image>: what `qemu-img map` says is allocated where, without host offsets (adjacent
+# runs with the same flags merged, so only the allocation counts, not the file layout).
+layout() {
+    "$QEMU_IMG" map --output=json "$1" | python3 -c '
+import json, sys
+runs = []
+for e in json.load(sys.stdin):
+    flags = sorted((k, v) for k, v in e.items() if k not in ("start", "length", "offset"))
+    if runs and runs[-1][1] == flags:
+        runs[-1][0] += e["length"]
+    else:
+        runs.append([e["length"], flags])
+for length, flags in runs:
+    print(length, flags)'
+}
+# same_layout <name> <kemu image> <qemu image>: both tools left the same ranges allocated.
+same_layout() {
+    if diff <(layout "$2") <(layout "$3") >"$WORK/out.log"; then ok "$1: allocation as qemu-img's"
+    else bad "$1: allocation as qemu-img's"; sed 's/^/     /' "$WORK/out.log" | head -10; fi
+}
+# same_error <name> <convert arguments...>: both tools refuse, with the same message.
+same_error() {
+    local name=$1; shift
+    local k q
+    rm -f err.img; k=$("$KEMU_IMG" convert "$@" err.img 2>&1; echo "rc=$?")
+    rm -f err.img; q=$("$QEMU_IMG" convert "$@" err.img 2>&1; echo "rc=$?")
+    rm -f err.img
+    if [ "${k/kemu-img:/}" = "${q/qemu-img:/}" ] && [ "${k##*rc=}" != 0 ]; then ok "$name"
+    else bad "$name"; echo "     kemu: $k"; echo "     qemu: $q"; fi
+}
 
 # Reference data: a 64 MiB sparse raw image with random, text and zero regions.
 python3 - <<'PY'
@@ -113,6 +143,47 @@ expect "rebase -u" "$KEMU_IMG" rebase -u -b base.qcow2 -F qcow2 top.qcow2
 if "$QEMU_IMG" info top.qcow2 | grep -q "backing file: base.qcow2"; then ok "qemu sees rebase -u"; else bad "qemu sees rebase -u"; fi
 expect "amend lazy_refcounts=on" "$KEMU_IMG" amend -o lazy_refcounts=on top.qcow2
 if "$QEMU_IMG" info top.qcow2 | grep -q "lazy refcounts: true"; then ok "qemu sees amend"; else bad "qemu sees amend"; fi
+
+echo "== convert -B: a target on top of a backing file"
+# The source is an overlay that changes, zeroes and extends what its base holds; the
+# target gets the same base. A raw source and a base shorter than it cover zeroes (zero
+# clusters inside the base, nothing past its end).
+rm -f cb-base.qcow2 cb-top.qcow2 cb-short.qcow2
+"$QEMU_IMG" convert -O qcow2 ref1.raw cb-base.qcow2
+"$QEMU_IMG" create -q -f qcow2 -b cb-base.qcow2 -F qcow2 cb-top.qcow2
+"$QEMU_IO" -c "write -P 0x5a 1M 3M" -c "write -z 8M 2M" -c "write -P 0x7e 60M 100k" \
+    cb-top.qcow2 >/dev/null
+"$QEMU_IMG" convert -O raw cb-top.qcow2 cb-top.raw
+"$QEMU_IMG" create -q -f qcow2 cb-short.qcow2 32M
+"$QEMU_IO" -c "write -P 0x33 0 16M" cb-short.qcow2 >/dev/null
+for case in "cb-top.qcow2 cb-base.qcow2" "ref2.raw cb-base.qcow2" "ref2.raw cb-short.qcow2"; do
+    set -- $case
+    src=$1 base=$2
+    for opts in "" "-c" "-S 0"; do
+        name="convert ${opts:+$opts }-B $base $src"
+        rm -f k.qcow2 q.qcow2
+        expect "$name" "$KEMU_IMG" convert $opts -O qcow2 -B "$base" -F qcow2 "$src" k.qcow2
+        "$QEMU_IMG" convert $opts -O qcow2 -B "$base" -F qcow2 "$src" q.qcow2
+        qemu_clean "$name" k.qcow2
+        expect "$name: qemu-img compare" "$QEMU_IMG" compare "$src" k.qcow2
+        same_layout "$name" k.qcow2 q.qcow2
+        if "$QEMU_IMG" info k.qcow2 | grep -q "backing file: $base"; then ok "$name: backing link"
+        else bad "$name: backing link"; fi
+    done
+done
+mkdir -p sub
+rm -f sub/k.qcow2 sub/q.qcow2
+expect "convert -B relative to the target" "$KEMU_IMG" convert -O qcow2 -B ../cb-base.qcow2 \
+    -F qcow2 cb-top.qcow2 sub/k.qcow2
+"$QEMU_IMG" convert -O qcow2 -B ../cb-base.qcow2 -F qcow2 cb-top.qcow2 sub/q.qcow2
+same_layout "convert -B relative to the target" sub/k.qcow2 sub/q.qcow2
+same_raw "convert -B relative to the target" sub/k.qcow2 cb-top.raw
+same_error "convert -B without -F" -O qcow2 -B cb-base.qcow2 cb-top.qcow2
+same_error "convert -F without -B" -O qcow2 -F qcow2 cb-top.qcow2
+same_error "convert -B to raw" -O raw -B cb-base.qcow2 -F qcow2 cb-top.qcow2
+same_error "convert -B with two sources" -O qcow2 -B cb-base.qcow2 -F qcow2 ref1.raw ref2.raw
+same_error "convert -B missing file" -O qcow2 -B gone.qcow2 -F qcow2 cb-top.qcow2
+same_error "convert -t bogus" -O qcow2 -t bogus cb-top.qcow2
 
 echo "== qemu-img writes, kemu-img reads"
 make_qemu_image() {  # <file> <create options>

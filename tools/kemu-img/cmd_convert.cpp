@@ -1,203 +1,224 @@
 #include <getopt.h>
 
-#include <algorithm>
-#include <cstdio>
-#include <cstring>
+#include <string>
+#include <vector>
 
+#include "block/block_backend.h"
 #include "block/qcow2/qcow2.h"
 #include "tools/kemu-img/commands.h"
 #include "tools/kemu-img/common.h"
+#include "tools/kemu-img/convert_copy.h"
 
 namespace kemu::img {
 
 namespace {
 
-constexpr uint64_t kChunk = 2 << 20;
-
-bool all_zero(const uint8_t* p, size_t n) {
-    return n == 0 || (p[0] == 0 && std::memcmp(p, p + 1, n - 1) == 0);
-}
-
-struct ConvertState {
-    block::BlockDriver* out;
-    block::qcow2::Qcow2Driver* compressed_out;  // non-null with -c
-    uint64_t sparse_size;                       // 0: write every byte
-    bool target_has_zeroes;                     // fresh image: skipping zero data is exact
+struct ConvertArgs {
+    std::string in_format, out_format = "raw";
+    bool out_format_given = false;
+    OptionMap options;
+    std::string backing, backing_format;  // -B, -F
+    // qemu-img's defaults: the target is written without syncs (a crash mid-convert leaves
+    // a broken target either way, so syncing it buys nothing); sources use the page cache.
+    std::string target_cache = "unsafe", source_cache = "writeback";
+    bool compress = false, progress = false, no_create = false, quiet = false, share = false;
+    uint64_t sparse_size = 4096;
+    std::vector<std::string> inputs;
+    std::string output;
 };
 
-// Writes `buf` at `offset`, leaving out sparse_size-aligned all-zero blocks.
-Result<void> write_sparse(const ConvertState& s, uint64_t offset, const uint8_t* buf,
-                          uint64_t len) {
-    if (s.sparse_size == 0) return s.out->write(offset, {buf, len});
-    uint64_t pos = 0;
-    while (pos < len) {
-        uint64_t block_end =
-            std::min(len, (offset + pos) / s.sparse_size * s.sparse_size + s.sparse_size - offset);
-        uint64_t n = block_end - pos;
-        bool zero = all_zero(buf + pos, n);
-        uint64_t run = n;
-        // Extend the run while blocks keep the same zero/data state.
-        while (pos + run < len) {
-            uint64_t m = std::min(s.sparse_size, len - pos - run);
-            if (all_zero(buf + pos + run, m) != zero) break;
-            run += m;
-        }
-        if (!zero)
-            KEMU_TRY_VOID(s.out->write(offset + pos, {buf + pos, run}));
-        else if (!s.target_has_zeroes)
-            KEMU_TRY_VOID(s.out->write_zeroes(offset + pos, run, true));
-        pos += run;
-    }
-    return ok();
-}
+constexpr const char* kUsage =
+    "usage: kemu-img convert [-c] [-p] [-n] [-f fmt] [-t cache] [-T src_cache] "
+    "[-O output_fmt] [-B backing_file [-F backing_fmt]] [-o options] [-S sparse_size] "
+    "filename [...] output_filename";
 
-Result<void> copy_compressed(const ConvertState& s, block::BlockDriver& in, uint64_t base,
-                             Progress& progress, uint64_t total) {
-    const uint64_t cs = s.compressed_out->cluster_size();
-    std::vector<uint8_t> cluster(cs);
-    for (uint64_t pos = 0; pos < in.size(); pos += cs) {
-        uint64_t n = std::min(cs, in.size() - pos);
-        std::fill(cluster.begin(), cluster.end(), 0);
-        KEMU_TRY_VOID(in.read(pos, {cluster.data(), n}));
-        if (!all_zero(cluster.data(), cs)) {
-            if ((base + pos) % cs == 0 && base + pos + cs <= s.out->size()) {
-                KEMU_TRY_VOID(s.compressed_out->write_compressed(base + pos, cluster));
-            } else {
-                KEMU_TRY_VOID(s.out->write(base + pos, {cluster.data(), n}));
+Result<void> parse_args(int argc, char** argv, ConvertArgs& a) {
+    static const option longopts[] = {{"force-share", no_argument, nullptr, 'U'},
+                                      {nullptr, 0, nullptr, 0}};
+    int c;
+    while ((c = getopt_long(argc, argv, ":f:O:o:B:F:cpnqS:t:T:m:WU", longopts, nullptr)) != -1) {
+        switch (c) {
+            case 'f':
+                a.in_format = optarg;
+                break;
+            case 'O':
+                a.out_format = optarg;
+                a.out_format_given = true;
+                break;
+            case 'o': {
+                auto p = parse_option_list(optarg, a.options);
+                if (!p) return p.error();
+                break;
             }
+            case 'B':
+                a.backing = optarg;
+                break;
+            case 'F':
+                a.backing_format = optarg;
+                break;
+            case 'c':
+                a.compress = true;
+                break;
+            case 'p':
+                a.progress = true;
+                break;
+            case 'n':
+                a.no_create = true;
+                break;
+            case 'q':
+                a.quiet = true;
+                break;
+            case 'S': {
+                auto v = parse_size(optarg);
+                if (!v || *v % 512) {
+                    return Error(
+                        "Invalid buffer size for sparse output specified. Valid sizes are "
+                        "multiples of 512.");
+                }
+                a.sparse_size = *v;
+                break;
+            }
+            case 't':
+                a.target_cache = optarg;
+                break;
+            case 'T':
+                a.source_cache = optarg;
+                break;
+            // Parallelism and write ordering are performance hints here.
+            case 'm':
+            case 'W':
+                break;
+            case 'U':
+                a.share = true;
+                break;
+            default:
+                return Error(kUsage);
         }
-        progress.update(static_cast<double>(base + pos + n) / static_cast<double>(total));
+    }
+    if (argc - optind < 2) return Error("Expecting image file name");
+    a.inputs.assign(argv + optind, argv + argc - 1);
+    a.output = argv[argc - 1];
+    return ok();
+}
+
+// -B and -F become the creation options backing_file and backing_fmt, checked in
+// qemu-img's order and wording.
+Result<void> apply_backing_options(ConvertArgs& a) {
+    if (!a.no_create) {
+        if (!a.backing.empty()) {
+            if (a.out_format != "qcow2") {
+                return Error("Backing file not supported for file format '" + a.out_format + "'");
+            }
+            a.options["backing_file"] = a.backing;
+        }
+        if (!a.backing_format.empty()) {
+            if (a.out_format != "qcow2") {
+                return Error("Backing file format not supported for file format '" + a.out_format +
+                             "'");
+            }
+            a.options["backing_fmt"] = a.backing_format;
+        }
+    }
+    if (auto it = a.options.find("backing_file"); it != a.options.end()) a.backing = it->second;
+    if (a.inputs.size() > 1 && !a.backing.empty()) {
+        return Error(
+            "Having a backing file for the target makes no sense when concatenating multiple "
+            "input images");
+    }
+    if (a.options.count("backing_file") && !a.options.count("backing_fmt")) {
+        return Error("Use of backing file requires explicit backing format");
     }
     return ok();
 }
 
-Result<void> copy_image(const ConvertState& s, block::BlockDriver& in, uint64_t base,
-                        Progress& progress, uint64_t total) {
-    std::vector<uint8_t> buf(kChunk);
-    uint64_t pos = 0;
-    while (pos < in.size()) {
-        auto ext = in.block_status(pos, std::min(kChunk, in.size() - pos));
-        if (!ext) return ext.error();
-        uint64_t n = ext->length;
-        if (ext->zero && !ext->data) {
-            if (!s.target_has_zeroes) KEMU_TRY_VOID(s.out->write_zeroes(base + pos, n, true));
-        } else {
-            KEMU_TRY_VOID(in.read(pos, {buf.data(), n}));
-            KEMU_TRY_VOID(write_sparse(s, base + pos, buf.data(), n));
-        }
-        pos += n;
-        progress.update(static_cast<double>(base + pos) / static_cast<double>(total));
+Result<block::CacheFlags> cache_flags_for(const std::string& mode, const char* which) {
+    auto parsed = block::parse_cache_mode(mode);
+    if (!parsed) return Error(std::string("Invalid ") + which + "cache option: " + mode);
+    return block::cache_flags(*parsed);
+}
+
+Result<std::vector<OpenedImage>> open_sources(const ConvertArgs& a,
+                                              const block::CacheFlags& cache) {
+    std::vector<OpenedImage> inputs;
+    for (const std::string& path : a.inputs) {
+        block::OpenOptions o;
+        o.format = a.in_format;
+        o.read_only = true;
+        o.direct = cache.direct;
+        auto d = open_for_tool(path, o, a.share);
+        if (!d) return d.error();
+        inputs.push_back(std::move(*d));
     }
+    return inputs;
+}
+
+// With -n and no -O the target's format is probed, as kemu-img has always done (qemu-img
+// assumes raw).
+Result<OpenedImage> open_target(const ConvertArgs& a, const block::CacheFlags& cache) {
+    block::OpenOptions o;
+    o.format = a.no_create && !a.out_format_given ? "" : a.out_format;
+    o.direct = cache.direct;
+    o.no_flush = cache.ignore_flush;
+    return open_for_tool(a.output, o);
+}
+
+Result<void> convert(ConvertArgs& a) {
+    auto source_cache = cache_flags_for(a.source_cache, "source ");
+    if (!source_cache) return source_cache.error();
+    auto target_cache = cache_flags_for(a.target_cache, "");
+    if (!target_cache) return target_cache.error();
+    auto inputs = open_sources(a, *source_cache);
+    if (!inputs) return inputs.error();
+    std::vector<block::BlockDriver*> sources;
+    uint64_t total = 0;
+    for (const OpenedImage& in : *inputs) {
+        sources.push_back(in.get());
+        total += in->size();
+    }
+    KEMU_TRY_VOID(apply_backing_options(a));
+    if (a.compress && a.out_format != "qcow2") {
+        return Error("Compression not supported for this file format");
+    }
+    if (!a.no_create) {
+        auto created = create_image({a.output, a.out_format, total, a.options, true});
+        if (!created) {
+            return created.error().with_context(a.output + ": error while converting " +
+                                                a.out_format);
+        }
+    }
+    auto out = open_target(a, *target_cache);
+    if (!out) return out.error();
+    ConvertTarget target;
+    target.driver = out->get();
+    target.sparse_size = a.sparse_size;
+    target.has_backing = !a.backing.empty();
+    target.has_zeroes = !a.no_create && !target.has_backing;
+    if (!a.no_create && (*out)->backing()) target.backing_size = (*out)->backing()->size();
+    target.flush_each_write = target_cache->writethrough;
+    if (a.compress) {
+        target.compressed = dynamic_cast<block::qcow2::Qcow2Driver*>(out->get());
+        if (!target.compressed) return Error("Compression not supported for this file format");
+    }
+    if (a.no_create && (*out)->size() < total) {
+        return Error("Target image is too small for the source");  // qemu-img's condition
+    }
+    Progress progress(a.progress && !a.quiet);
+    progress.update(0);
+    KEMU_TRY_VOID(copy_to_target(sources, target, progress));
+    KEMU_TRY_VOID((*out)->flush());
+    KEMU_TRY_VOID((*out)->close());
+    progress.finish();
     return ok();
 }
 
 }  // namespace
 
 int cmd_convert(int argc, char** argv) {
-    std::string in_format, out_format = "raw";
-    OptionMap options;
-    bool compress = false, progress_on = false, no_create = false, quiet = false;
-    bool share = false;
-    uint64_t sparse_size = 4096;
-    static const option longopts[] = {{"force-share", no_argument, nullptr, 'U'},
-                                      {nullptr, 0, nullptr, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, ":f:O:o:cpnqS:t:T:m:WU", longopts, nullptr)) != -1) {
-        switch (c) {
-            case 'f':
-                in_format = optarg;
-                break;
-            case 'O':
-                out_format = optarg;
-                break;
-            case 'o': {
-                auto p = parse_option_list(optarg, options);
-                if (!p) return fail(p.error());
-                break;
-            }
-            case 'c':
-                compress = true;
-                break;
-            case 'p':
-                progress_on = true;
-                break;
-            case 'n':
-                no_create = true;
-                break;
-            case 'q':
-                quiet = true;
-                break;
-            case 'S': {
-                auto v = parse_size(optarg);
-                if (!v || *v % 512) {
-                    return fail(
-                        "Invalid buffer size for sparse output specified. Valid sizes are "
-                        "multiples of 512.");
-                }
-                sparse_size = *v;
-                break;
-            }
-            // Cache modes, parallelism and ordering are performance hints here.
-            case 't':
-            case 'T':
-            case 'm':
-            case 'W':
-                break;
-            case 'U':
-                share = true;
-                break;
-            default:
-                return fail(
-                    "usage: kemu-img convert [-c] [-p] [-n] [-f fmt] [-O output_fmt] "
-                    "[-o options] [-S sparse_size] filename [...] output_filename");
-        }
-    }
-    if (argc - optind < 2) return fail("Expecting image file name");
-    std::string out_path = argv[argc - 1];
-    std::vector<OpenedImage> inputs;
-    uint64_t total = 0;
-    for (int i = optind; i < argc - 1; ++i) {
-        auto d = open_for_tool(argv[i], in_format, false, true, share);
-        if (!d) return fail(d.error());
-        total += (*d)->size();
-        inputs.push_back(std::move(*d));
-    }
-    if (compress && out_format != "qcow2") {
-        return fail("Compression not supported for this file format");
-    }
-    if (!no_create) {
-        CreateRequest r{out_path, out_format, total, options, true};
-        auto created = create_image(r);
-        if (!created) return fail(out_path + ": " + created.error().message());
-    }
-    auto out = open_for_tool(out_path, no_create ? "" : out_format, true);
-    if (!out) return fail(out.error());
-    // -S 0 asks for a fully allocated target, so zero ranges are written too.
-    ConvertState s{out->get(), nullptr, sparse_size, !no_create && sparse_size != 0};
-    if (compress) {
-        s.compressed_out = dynamic_cast<block::qcow2::Qcow2Driver*>(out->get());
-        if (!s.compressed_out) return fail("Compression not supported for this file format");
-    }
-    if (no_create && (*out)->size() < total) {
-        return fail("Target image is too small for the source");  // qemu-img's condition
-    }
-    Progress progress(progress_on && !quiet);
-    progress.update(0);
-    uint64_t base = 0;
-    for (auto& in : inputs) {
-        auto r = compress ? copy_compressed(s, *in, base, progress, total)
-                          : copy_image(s, *in, base, progress, total);
-        if (!r)
-            return fail("error while writing at byte " + std::to_string(base) + ": " +
-                        r.error().message());
-        base += in->size();
-    }
-    auto flushed = (*out)->flush();
-    if (!flushed) return fail(flushed.error());
-    auto closed = (*out)->close();
-    if (!closed) return fail(closed.error());
-    progress.finish();
-    return 0;
+    ConvertArgs args;
+    auto parsed = parse_args(argc, argv, args);
+    if (!parsed) return fail(parsed.error());
+    auto r = convert(args);
+    return r ? 0 : fail(r.error());
 }
 
 }  // namespace kemu::img

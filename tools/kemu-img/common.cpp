@@ -72,18 +72,30 @@ Result<void> parse_option_list(const std::string& text, OptionMap& out) {
 
 Result<OpenedImage> open_for_tool(const std::string& path, const std::string& format, bool writable,
                                   bool open_backing, bool share) {
-    OpenedImage image;
-    if (!share) {
-        auto lock = block::ImageLock::acquire(path, writable, false);
-        if (!lock) return lock.error().with_context("Could not open '" + path + "'");
-        image.lock.emplace(std::move(*lock));
-    }
     block::OpenOptions o;
     o.format = format;
     o.read_only = !writable;
     o.open_backing = open_backing;
-    auto driver = block::open_image(path, o);
-    if (!driver) return driver.error();
+    return open_for_tool(path, o, share);
+}
+
+Result<OpenedImage> open_for_tool(const std::string& path, const block::OpenOptions& options,
+                                  bool share) {
+    OpenedImage image;
+    if (!share) {
+        auto lock = block::ImageLock::acquire(path, !options.read_only, false);
+        if (!lock) return lock.error().with_context("Could not open '" + path + "'");
+        image.lock.emplace(std::move(*lock));
+    }
+    auto driver = block::open_image(path, options);
+    if (!driver) {
+        // Errors from deeper in the chain do not name the image asked for; qemu-img's do.
+        const std::string& message = driver.error().message();
+        if (message.starts_with("Could not open backing file")) {
+            return driver.error().with_context("Could not open '" + path + "'");
+        }
+        return driver.error();
+    }
     image.driver = std::move(*driver);
     return image;
 }
@@ -198,6 +210,12 @@ Result<void> create_qcow2(const CreateRequest& r) {
     }
     if (auto it = o.find("backing_file"); it != o.end()) c.backing_file = it->second;
     if (auto it = o.find("backing_fmt"); it != o.end()) c.backing_format = it->second;
+    if (!c.backing_format.empty() && c.backing_format != "raw" && c.backing_format != "qcow2") {
+        return Error("Parameter 'backing-fmt' does not accept value '" + c.backing_format + "'");
+    }
+    if (c.backing_file.empty() && !c.backing_format.empty()) {
+        return Error("Backing format cannot be used without backing file");
+    }
     if (!c.backing_file.empty() && c.preallocation != block::qcow2::CreateOptions::Prealloc::Off) {
         return Error(
             "Backing file and preallocation can only be used at the same time if "

@@ -46,6 +46,9 @@ struct OpenedImage {
 // Opens with kemu-img's conventions: errors already carry "Could not open '...'".
 Result<OpenedImage> open_for_tool(const std::string& path, const std::string& format, bool writable,
                                   bool open_backing = true, bool share = false);
+// The same with every open option (convert's cache modes); writable unless options.read_only.
+Result<OpenedImage> open_for_tool(const std::string& path, const block::OpenOptions& options,
+                                  bool share = false);
 
 // qemu-img's "    (12.34/100%)\r" progress line, printed only when enabled.
 class Progress {

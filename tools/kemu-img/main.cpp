@@ -23,7 +23,8 @@ constexpr Command kCommands[] = {
     {"compare", kemu::img::cmd_compare,
      "compare [-f fmt] [-F fmt] [-p] [-q] [-s] filename1 filename2"},
     {"convert", kemu::img::cmd_convert,
-     "convert [-c] [-p] [-q] [-n] [-f fmt] [-O output_fmt] [-o options] [-S sparse_size] "
+     "convert [-c] [-p] [-q] [-n] [-f fmt] [-t cache] [-T src_cache] [-O output_fmt] "
+     "[-B backing_file [-F backing_fmt]] [-o options] [-S sparse_size] "
      "filename [filename2 [...]] output_filename"},
     {"create", kemu::img::cmd_create,
      "create [-q] [-f fmt] [-b backing_file [-F backing_fmt]] [-u] [-o options] filename [size]"},

@@ -490,6 +490,28 @@ TEST(Backend, EnginesForEveryAioMode) {
     }
 }
 
+TEST(Backend, ProbedRawDrivesGuardBlockZero) {
+    TempDir dir;
+    LoopFixture f;
+    auto engine = make_default_engine(f.loop);
+    ASSERT_TRUE(RawDriver::create(dir.file("p.raw"), 1 << 20, false).ok());
+    std::vector<uint8_t> header(4096, 0);
+    const uint8_t magic[] = {'Q', 'F', 'I', 0xfb, 0, 0, 0, 3};
+    std::copy(std::begin(magic), std::end(magic), header.begin());
+    for (const char* format : {"", "raw"}) {
+        auto b = BlockBackend::open({.file = dir.file("p.raw"), .format = format}, *engine);
+        ASSERT_TRUE(b.ok()) << b.error().message();
+        auto r = complete(f, [&](auto done) { (*b)->write(0, header, done); });
+        if (*format) {
+            EXPECT_TRUE(r.ok());  // an explicit format=raw lifts the guard
+        } else {
+            ASSERT_FALSE(r.ok());
+            EXPECT_NE(r.error().message().find("Operation not permitted"), std::string::npos);
+        }
+        ASSERT_TRUE((*b)->close().ok());
+    }
+}
+
 TEST(Backend, LockingRefusesSecondWriter) {
     TempDir dir;
     LoopFixture f;

@@ -1,7 +1,9 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <thread>
 
+#include "block/qcow2/compress.h"
 #include "block/qcow2/format.h"
 #include "block/raw.h"
 #include "tests/unit/block/test_util.h"
@@ -171,6 +173,40 @@ TEST(Qcow2, CompressedClustersRoundTrip) {
         ASSERT_TRUE(d->flush().ok());
         test::expect_clean(*d);
     }
+}
+
+// convert -c compresses on worker threads and stores on one: compress_cluster() needs no
+// driver, store_compressed() packs what it made.
+TEST(Qcow2, StoresClustersCompressedElsewhere) {
+    TempDir dir;
+    test::create_qcow2(dir.file("a.qcow2"), kMiB);
+    auto d = test::open_qcow2(dir.file("a.qcow2"), true);
+    std::vector<std::vector<uint8_t>> clusters, compressed(4);
+    for (int i = 0; i < 4; ++i) {
+        clusters.emplace_back(65536);
+        for (size_t j = 0; j < 65536; ++j)
+            clusters[i][j] = static_cast<uint8_t>("abcdefgh"[(j + i) % 8] + j / 4096);
+    }
+    std::vector<std::thread> workers;
+    for (int i = 0; i < 4; ++i) {
+        workers.emplace_back([&, i] {
+            compressed[i].resize(65536);
+            compressed[i].resize(
+                qcow2::compress_cluster(d->header().compression_type, clusters[i], compressed[i]));
+        });
+    }
+    for (auto& w : workers)
+        w.join();
+    for (int i = 0; i < 4; ++i) {
+        ASSERT_FALSE(compressed[i].empty());
+        ASSERT_TRUE(d->store_compressed(i * 65536, compressed[i]).ok());
+    }
+    for (int i = 0; i < 4; ++i)
+        EXPECT_EQ(test::read_all(*d, i * 65536, 65536), clusters[i]);
+    EXPECT_FALSE(d->store_compressed(4 * 65536 + 512, compressed[0]).ok());  // unaligned
+    EXPECT_FALSE(d->store_compressed(4 * 65536, std::vector<uint8_t>(65536, 1)).ok());
+    ASSERT_TRUE(d->flush().ok());
+    test::expect_clean(*d);
 }
 
 TEST(Qcow2, SnapshotsCreateApplyDelete) {

@@ -59,6 +59,84 @@ TEST(Probe, DetectsFormats) {
     EXPECT_FALSE(probe_format(dir.file("missing")).ok());
 }
 
+// A qcow2 v3 header's first bytes: what a probed raw image must never get in block 0.
+std::vector<uint8_t> qcow2_magic() {
+    return {'Q', 'F', 'I', 0xfb, 0, 0, 0, 3};
+}
+
+std::unique_ptr<BlockDriver> open_probed(const std::string& path) {
+    auto d = open_image(path, {.warnings = nullptr});
+    EXPECT_TRUE(d.ok()) << (d ? "" : d.error().message());
+    return d ? std::move(*d) : nullptr;
+}
+
+TEST(ProbedRaw, RefusesWritesThatMakeBlock0ProbeAsQcow2) {
+    TempDir dir;
+    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20, false).ok());
+    auto original = std::vector<uint8_t>(4096, 0xab);
+    ASSERT_TRUE(open_probed(dir.file("a.raw"))->write(0, original).ok());
+    auto d = open_probed(dir.file("a.raw"));
+
+    auto header = qcow2_magic();
+    header.resize(512, 0);
+    auto whole = d->write(0, header);
+    ASSERT_FALSE(whole.ok());
+    EXPECT_EQ(whole.error().message(), "Operation not permitted");
+    // A write that completes the magic with bytes already on disk is refused as well.
+    ASSERT_TRUE(d->write(1, std::vector<uint8_t>{'F', 'I', 0xfb}).ok());
+    EXPECT_FALSE(d->write(0, std::vector<uint8_t>{'Q'}).ok());
+    // A long write is checked on its block-0 part.
+    auto spanning = qcow2_magic();
+    spanning.resize(8192, 0xcd);
+    EXPECT_FALSE(d->write(0, spanning).ok());
+
+    auto expected = original;
+    expected[1] = 'F';
+    expected[2] = 'I';
+    expected[3] = 0xfb;
+    EXPECT_EQ(test::read_all(*d, 0, 4096), expected);
+    EXPECT_EQ(*probe_format(dir.file("a.raw")), "raw");
+}
+
+TEST(ProbedRaw, HarmlessBlock0WritesWork) {
+    TempDir dir;
+    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20, false).ok());
+    auto d = open_probed(dir.file("a.raw"));
+    auto boot = std::vector<uint8_t>(512, 0x55);
+    ASSERT_TRUE(d->write(0, boot).ok());
+    auto across = std::vector<uint8_t>(1000, 0x66);
+    ASSERT_TRUE(d->write(300, across).ok());
+    ASSERT_TRUE(d->write_zeroes(0, 64, false).ok());
+    auto expected = boot;
+    std::fill(expected.begin(), expected.begin() + 64, 0);
+    std::fill(expected.begin() + 300, expected.end(), 0x66);
+    EXPECT_EQ(test::read_all(*d, 0, 512), expected);
+    // The guard only concerns block 0: the magic anywhere else is plain data.
+    EXPECT_TRUE(d->write(512, qcow2_magic()).ok());
+}
+
+TEST(ProbedRaw, WritesToBlock0BypassTheDirectPath) {
+    TempDir dir;
+    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20, false).ok());
+    auto probed = open_probed(dir.file("a.raw"));
+    EXPECT_FALSE(probed->map_direct(0, 4096, true).has_value());
+    EXPECT_TRUE(probed->map_direct(0, 4096, false).has_value());
+    EXPECT_TRUE(probed->map_direct(4096, 4096, true).has_value());
+    // A caller that probed by itself passes the format with format_probed set.
+    auto told = open_image(dir.file("a.raw"), {.format = "raw", .format_probed = true});
+    EXPECT_FALSE((*told)->write(0, qcow2_magic()).ok());
+}
+
+TEST(ProbedRaw, ExplicitRawFormatIsNotRestricted) {
+    TempDir dir;
+    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20, false).ok());
+    auto d = open_image(dir.file("a.raw"), {.format = "raw"});
+    ASSERT_TRUE(d.ok());
+    EXPECT_TRUE((*d)->map_direct(0, 4096, true).has_value());
+    ASSERT_TRUE((*d)->write(0, qcow2_magic()).ok());
+    EXPECT_EQ(*probe_format(dir.file("a.raw")), "qcow2");
+}
+
 TEST(DirectIo, UnalignedAccessUsesBounceBuffers) {
     TempDir dir;
     ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20, false).ok());
