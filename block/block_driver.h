@@ -112,14 +112,22 @@ class BlockDriver {
 
     // Internal snapshots (qcow2). Formats without them refuse with "Operation not supported".
     virtual bool supports_snapshots() const { return false; }
-    virtual Result<void> snapshot_create(const std::string& /*name*/, uint32_t /*date_sec*/,
-                                         uint32_t /*date_nsec*/, uint64_t /*vm_clock_nsec*/) {
+    // Takes the name, dates, VM clock and VM state size from `snapshot` (the id is chosen).
+    virtual Result<void> snapshot_create(const SnapshotInfo& /*snapshot*/) {
         return Error("Operation not supported");
     }
     virtual Result<void> snapshot_apply(const std::string& /*id_or_name*/) {
         return Error("Operation not supported");
     }
     virtual Result<void> snapshot_delete(const std::string& /*id_or_name*/) {
+        return Error("Operation not supported");
+    }
+    // The VM state area (savevm's device state), `pos` bytes from its start; a snapshot
+    // created with vm_state_size N captures bytes [0, N) of it.
+    virtual Result<void> write_vmstate(uint64_t /*pos*/, std::span<const uint8_t> /*buf*/) {
+        return Error("Operation not supported");
+    }
+    virtual Result<void> read_vmstate(uint64_t /*pos*/, std::span<uint8_t> /*buf*/) {
         return Error("Operation not supported");
     }
     // Drops everything this layer defines, so reads fall through to the backing file (the

@@ -206,7 +206,10 @@ void Machine::save_snapshot(const std::string& requested, BlockDone done) {
             d->backend->run_exclusive(
                 [name, sec, nsec, vm_clock](block::BlockDriver& driver) -> Result<void> {
                     if (has_snapshot(driver, name)) KEMU_TRY_VOID(driver.snapshot_delete(name));
-                    return driver.snapshot_create(name, sec, nsec, vm_clock);
+                    return driver.snapshot_create({.name = name,
+                                                   .date_sec = sec,
+                                                   .date_nsec = nsec,
+                                                   .vm_clock_nsec = vm_clock});
                 },
                 as_step_result(std::move(step_done), [d](const Error& e) {
                     return "Error while creating snapshot on '" + d->spec.id + "': " + e.message();

@@ -115,6 +115,10 @@ Result<void> Qcow2Driver::write_partial_cluster(uint64_t offset, std::span<const
 Result<void> Qcow2Driver::write(uint64_t offset, std::span<const uint8_t> buf) {
     if (offset > size() || buf.size() > size() - offset) return Error("Request out of range");
     KEMU_TRY_VOID(begin_write());
+    return write_range(offset, buf);
+}
+
+Result<void> Qcow2Driver::write_range(uint64_t offset, std::span<const uint8_t> buf) {
     const uint64_t cs = cluster_size();
     const uint64_t bits = header_.cluster_bits;
     while (!buf.empty()) {
@@ -193,10 +197,17 @@ Result<void> Qcow2Driver::write_zeroes(uint64_t offset, uint64_t len, bool may_u
 Result<void> Qcow2Driver::discard(uint64_t offset, uint64_t len) {
     if (offset > size() || len > size() - offset) return Error("Request out of range");
     KEMU_TRY_VOID(begin_write());
+    // A range reaching the end of the disk releases its partial last cluster too.
+    const uint64_t cs = cluster_size();
+    uint64_t end = offset + len == size() ? (size() + cs - 1) / cs * cs : offset + len;
+    return discard_range(offset, end - offset);
+}
+
+Result<void> Qcow2Driver::discard_range(uint64_t offset, uint64_t len) {
     const uint64_t cs = cluster_size();
     // Only whole clusters can be released; partial ones keep their data.
     uint64_t first = (offset + cs - 1) & ~(cs - 1);
-    uint64_t end = offset + len == size() ? offset + len : (offset + len) & ~(cs - 1);
+    uint64_t end = (offset + len) & ~(cs - 1);
     for (uint64_t pos = first; pos < end; pos += cs) {
         auto m = lookup(pos >> header_.cluster_bits);
         if (!m) return m.error();
@@ -225,6 +236,30 @@ Result<void> Qcow2Driver::write_compressed(uint64_t offset, std::span<const uint
     return store_compressed(offset, {out.data(), len});
 }
 
+// Compressed clusters are packed back to back at sector granularity, as QEMU packs them:
+// one may start in the host cluster the previous one ends in and run on into the next,
+// when that one directly follows. Every host cluster a compressed cluster touches holds a
+// reference for it.
+Result<uint64_t> Qcow2Driver::place_compressed(uint64_t len) {
+    const uint64_t cs = cluster_size();
+    const uint32_t bits = header_.cluster_bits;
+    uint64_t cursor = (compressed_cursor_ + 511) & ~511ull;
+    uint64_t in_cluster = cursor & (cs - 1);
+    if (compressed_cursor_ && in_cluster && in_cluster + len <= cs) {
+        KEMU_TRY_VOID(refcounts_->update(cursor >> bits, 1, +1));
+        return cursor;
+    }
+    // A new host cluster (len < cs: one is enough wherever it lands).
+    auto fresh = refcounts_->allocate(1);
+    if (!fresh) return fresh.error();
+    file_end_ = std::max(file_end_, *fresh + cs);
+    if (compressed_cursor_ && in_cluster && *fresh == (cursor & ~(cs - 1)) + cs) {
+        KEMU_TRY_VOID(refcounts_->update(cursor >> bits, 1, +1));
+        return cursor;
+    }
+    return *fresh;
+}
+
 Result<void> Qcow2Driver::store_compressed(uint64_t offset, std::span<const uint8_t> compressed) {
     const uint64_t cs = cluster_size();
     if (offset & (cs - 1) || offset >= size()) {
@@ -237,26 +272,15 @@ Result<void> Qcow2Driver::store_compressed(uint64_t offset, std::span<const uint
     const uint64_t len = compressed.size();
     auto m = lookup(offset >> header_.cluster_bits);
     if (!m) return m.error();
-    // Pack compressed clusters at sector granularity into host clusters that hold only
-    // compressed data; each one adds a reference to the host cluster it lands in.
-    uint64_t host;
-    uint64_t cursor = (compressed_cursor_ + 511) & ~511ull;
-    if (compressed_cursor_ && (cursor & (cs - 1)) && (cursor & (cs - 1)) + len <= cs) {
-        host = cursor;
-        KEMU_TRY_VOID(refcounts_->update(host >> header_.cluster_bits, 1, +1));
-    } else {
-        auto fresh = refcounts_->allocate(1);
-        if (!fresh) return fresh.error();
-        host = *fresh;
-        file_end_ = std::max(file_end_, host + cs);
-    }
+    auto host = place_compressed(len);
+    if (!host) return host.error();
     // Whole sectors reach the file, so the padding after the stream reads as zeroes.
     std::vector<uint8_t> sectors((len + 511) & ~511ull, 0);
     std::copy(compressed.begin(), compressed.end(), sectors.begin());
-    KEMU_TRY_VOID(file_.write(host, sectors));
-    compressed_cursor_ = host + len;
+    KEMU_TRY_VOID(file_.write(*host, sectors));
+    compressed_cursor_ = *host + len;
     KEMU_TRY_VOID(set_entry(offset >> header_.cluster_bits,
-                            encode_compressed(host, len, header_.cluster_bits)));
+                            encode_compressed(*host, len, header_.cluster_bits)));
     free_later(*m);
     return ok();
 }

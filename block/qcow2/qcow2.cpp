@@ -212,6 +212,10 @@ Result<void> Qcow2Driver::read_mapped(const Mapping& m, uint64_t guest_offset,
 
 Result<void> Qcow2Driver::read(uint64_t offset, std::span<uint8_t> buf) {
     if (offset > size() || buf.size() > size() - offset) return Error("Request out of range");
+    return read_range(offset, buf);
+}
+
+Result<void> Qcow2Driver::read_range(uint64_t offset, std::span<uint8_t> buf) {
     const uint64_t cs = cluster_size();
     while (!buf.empty()) {
         uint64_t gc = offset >> header_.cluster_bits;

@@ -92,10 +92,11 @@ class Qcow2Driver final : public BlockDriver {
     // Internal snapshots.
     const std::vector<SnapshotEntry>& snapshots() const { return snapshots_; }
     bool supports_snapshots() const override { return true; }
-    Result<void> snapshot_create(const std::string& name, uint32_t date_sec, uint32_t date_nsec,
-                                 uint64_t vm_clock_nsec) override;
+    Result<void> snapshot_create(const SnapshotInfo& snapshot) override;
     Result<void> snapshot_apply(const std::string& id_or_name) override;
     Result<void> snapshot_delete(const std::string& id_or_name) override;
+    Result<void> write_vmstate(uint64_t pos, std::span<const uint8_t> buf) override;
+    Result<void> read_vmstate(uint64_t pos, std::span<uint8_t> buf) override;
 
     // Drops every cluster of the active layer so all reads fall through to the backing
     // file (commit without -d).
@@ -126,12 +127,22 @@ class Qcow2Driver final : public BlockDriver {
     Mapping decode(uint64_t l2_entry) const;
     Result<L2Table*> l2_for_write(uint64_t l1_index);
     Result<void> write_l1_entry(uint64_t l1_index);
+    // read/write/discard without the disk-size bound (the VM state area lies beyond it).
+    Result<void> read_range(uint64_t offset, std::span<uint8_t> buf);
+    Result<void> write_range(uint64_t offset, std::span<const uint8_t> buf);
+    Result<void> discard_range(uint64_t offset, uint64_t len);
+    // Where the VM state area starts: the first L1 entry past the disk (QEMU's placement).
+    uint64_t vm_state_offset() const;
+    // After a snapshot took the VM state, the active layer lets go of its `len` bytes.
+    Result<void> drop_vmstate(uint64_t len);
     Result<void> read_mapped(const Mapping& m, uint64_t guest_offset, std::span<uint8_t> buf);
     Result<void> read_backing(uint64_t guest_offset, std::span<uint8_t> buf);
     Result<void> read_compressed(uint64_t descriptor, uint64_t in_cluster, std::span<uint8_t> buf);
     Result<void> write_partial_cluster(uint64_t offset, std::span<const uint8_t> data);
     Result<void> write_new_clusters(uint64_t offset, std::span<const uint8_t> data, uint64_t count);
     Result<void> set_entry(uint64_t guest_cluster, uint64_t entry);
+    // Where `len` bytes of compressed data go, with their host clusters referenced.
+    Result<uint64_t> place_compressed(uint64_t len);
     void free_later(const Mapping& old);
     Result<void> begin_write();
     Result<void> flush_metadata();

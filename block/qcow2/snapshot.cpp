@@ -112,8 +112,8 @@ Result<void> Qcow2Driver::write_snapshot_table(std::vector<SnapshotEntry> table)
     return ok();
 }
 
-Result<void> Qcow2Driver::snapshot_create(const std::string& name, uint32_t date_sec,
-                                          uint32_t date_nsec, uint64_t vm_clock_nsec) {
+Result<void> Qcow2Driver::snapshot_create(const SnapshotInfo& snapshot) {
+    const std::string& name = snapshot.name;
     KEMU_TRY_VOID(begin_write());
     if (find_snapshot(name) != snapshots_.size()) {
         return Error("Snapshot with name '" + name + "' already exists");
@@ -143,13 +143,15 @@ Result<void> Qcow2Driver::snapshot_create(const std::string& name, uint32_t date
     s.l1_size = static_cast<uint32_t>(l1_.size());
     s.id = std::to_string(next_id);
     s.name = name;
-    s.date_sec = date_sec;
-    s.date_nsec = date_nsec;
-    s.vm_clock_nsec = vm_clock_nsec;
+    s.date_sec = snapshot.date_sec;
+    s.date_nsec = snapshot.date_nsec;
+    s.vm_clock_nsec = snapshot.vm_clock_nsec;
+    s.vm_state_size = snapshot.vm_state_size;
     s.disk_size = size();
     std::vector<SnapshotEntry> table = snapshots_;
     table.push_back(s);
-    return write_snapshot_table(std::move(table));
+    KEMU_TRY_VOID(write_snapshot_table(std::move(table)));
+    return snapshot.vm_state_size ? drop_vmstate(snapshot.vm_state_size) : ok();
 }
 
 Result<void> Qcow2Driver::snapshot_apply(const std::string& id_or_name) {

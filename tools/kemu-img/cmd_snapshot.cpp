@@ -68,8 +68,9 @@ int cmd_snapshot(int argc, char** argv) {
     if (action == Action::Create) {
         struct timespec now {};
         clock_gettime(CLOCK_REALTIME, &now);
-        r = d.snapshot_create(name, static_cast<uint32_t>(now.tv_sec),
-                              static_cast<uint32_t>(now.tv_nsec), 0);
+        r = d.snapshot_create({.name = name,
+                               .date_sec = static_cast<uint32_t>(now.tv_sec),
+                               .date_nsec = static_cast<uint32_t>(now.tv_nsec)});
     } else if (action == Action::Apply) {
         r = d.snapshot_apply(name);
     } else {

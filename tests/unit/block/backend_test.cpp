@@ -411,7 +411,8 @@ TEST(Backend, ExclusiveOperationsWaitForDirectRequests) {
         --pending;
     };
     (*b)->write(0, second, done);
-    (*b)->run_exclusive([](BlockDriver& d) { return d.snapshot_create("snap", 1, 0, 0); }, done);
+    (*b)->run_exclusive(
+        [](BlockDriver& d) { return d.snapshot_create({.name = "snap", .date_sec = 1}); }, done);
     (*b)->write(0, first, done);
     f.wait(pending);
     for (auto& r : results)

@@ -140,7 +140,7 @@ TEST(Qcow2BadInput, FuzzedMetadataNeverCrashes) {
     {
         auto d = test::open_qcow2(pristine, true);
         ASSERT_TRUE(d->write(0, test::random_bytes(300000, 2)).ok());
-        ASSERT_TRUE(d->snapshot_create("s", 0, 0, 0).ok());
+        ASSERT_TRUE(d->snapshot_create({.name = "s"}).ok());
         ASSERT_TRUE(d->write(100000, test::random_bytes(50000, 3)).ok());
         ASSERT_TRUE(d->close().ok());
     }

@@ -1,6 +1,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
 #include <thread>
 
 #include "block/qcow2/compress.h"
@@ -177,6 +178,33 @@ TEST(Qcow2, CompressedClustersRoundTrip) {
 
 // convert -c compresses on worker threads and stores on one: compress_cluster() needs no
 // driver, store_compressed() packs what it made.
+// Clusters that compress to 60 % do not fit two to a host cluster: packed back to back,
+// eight of them take five host clusters, not eight.
+TEST(Qcow2, CompressedClustersSpanHostClusters) {
+    TempDir dir;
+    test::create_qcow2(dir.file("s.qcow2"), 2 * kMiB);
+    auto d = test::open_qcow2(dir.file("s.qcow2"), true);
+    std::vector<std::vector<uint8_t>> clusters;
+    for (uint32_t i = 0; i < 8; ++i) {
+        auto c = test::random_bytes(65536 * 6 / 10, 50 + i);
+        c.resize(65536, 0);
+        clusters.push_back(c);
+    }
+    // The first write allocates the L2 table; measure from the second on.
+    ASSERT_TRUE(d->write_compressed(0, clusters[0]).ok());
+    // The file's length, not its allocated blocks: unused cluster tails would be holes.
+    uint64_t before = std::filesystem::file_size(dir.file("s.qcow2"));
+    for (uint64_t i = 1; i < clusters.size(); ++i)
+        ASSERT_TRUE(d->write_compressed(i * 65536, clusters[i]).ok());
+    ASSERT_TRUE(d->flush().ok());
+    uint64_t grown = std::filesystem::file_size(dir.file("s.qcow2")) - before;
+    EXPECT_LE(grown, 5u * 65536) << "compressed clusters not packed across host clusters";
+    for (uint64_t i = 0; i < clusters.size(); ++i)
+        EXPECT_EQ(test::read_all(*d, i * 65536, 65536), clusters[i]) << "cluster " << i;
+    test::expect_clean(*d);
+    ASSERT_TRUE(d->close().ok());
+}
+
 TEST(Qcow2, StoresClustersCompressedElsewhere) {
     TempDir dir;
     test::create_qcow2(dir.file("a.qcow2"), kMiB);
@@ -215,14 +243,14 @@ TEST(Qcow2, SnapshotsCreateApplyDelete) {
     auto d = test::open_qcow2(dir.file("a.qcow2"), true);
     auto v1 = test::random_bytes(kMiB, 11);
     ASSERT_TRUE(d->write(0, v1).ok());
-    ASSERT_TRUE(d->snapshot_create("one", 1, 0, 0).ok());
+    ASSERT_TRUE(d->snapshot_create({.name = "one", .date_sec = 1}).ok());
     test::expect_clean(*d);
     auto v2 = test::random_bytes(kMiB, 12);
     ASSERT_TRUE(d->write(0, v2).ok());  // copy-on-write away from the snapshot
     EXPECT_EQ(test::read_all(*d, 0, kMiB), v2);
     ASSERT_TRUE(d->flush().ok());
     test::expect_clean(*d);
-    EXPECT_FALSE(d->snapshot_create("one", 2, 0, 0).ok());
+    EXPECT_FALSE(d->snapshot_create({.name = "one", .date_sec = 2}).ok());
     ASSERT_TRUE(d->snapshot_apply("one").ok());
     EXPECT_EQ(test::read_all(*d, 0, kMiB), v1);
     test::expect_clean(*d);
@@ -260,7 +288,7 @@ TEST(Qcow2, RefcountWidthsAndOverflow) {
         ASSERT_TRUE(d->flush().ok());
         test::expect_clean(*d);
         EXPECT_EQ(d->refcounts().max_refcount(), bits == 64 ? ~0ull : (1ull << bits) - 1);
-        auto snap = d->snapshot_create("s", 0, 0, 0);
+        auto snap = d->snapshot_create({.name = "s"});
         if (bits == 1) {
             // Sharing a cluster needs a refcount of 2, which a 1-bit width cannot hold.
             EXPECT_FALSE(snap.ok());
