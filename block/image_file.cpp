@@ -166,7 +166,10 @@ Result<void> ImageFile::write_zeroes(uint64_t offset, uint64_t len, bool unmap) 
         uint64_t range[2] = {offset, len};
         if (ioctl(fd_.get(), BLKZEROOUT, range) == 0) return ok();
     }
-    // Fallback: write zero buffers.
+    return write_zero_bytes(offset, len);
+}
+
+Result<void> ImageFile::write_zero_bytes(uint64_t offset, uint64_t len) {
     constexpr uint64_t chunk = 1 << 20;
     AlignedBuffer zero = aligned_alloc_bytes(chunk);
     if (!zero) return Error("out of memory");
@@ -179,10 +182,19 @@ Result<void> ImageFile::write_zeroes(uint64_t offset, uint64_t len, bool unmap) 
     return ok();
 }
 
-Result<void> ImageFile::reserve(uint64_t offset, uint64_t len) {
+Result<void> ImageFile::preallocate(uint64_t offset, uint64_t len, Prealloc mode) {
     if (len == 0 || block_device_) return ok();
-    if (fallocate(fd_.get(), 0, static_cast<off_t>(offset), static_cast<off_t>(len)) != 0) {
-        return io_error("preallocate");
+    if (mode == Prealloc::Falloc) {
+        if (fallocate(fd_.get(), 0, static_cast<off_t>(offset), static_cast<off_t>(len)) != 0) {
+            return io_error("preallocate");
+        }
+        return ok();
+    }
+    // Holes read as zeroes, so filling them changes no content, whatever lies around them.
+    for (uint64_t pos = offset; pos < offset + len;) {
+        Run run = data_run(pos, offset + len - pos);
+        if (!run.data) KEMU_TRY_VOID(write_zero_bytes(pos, run.length));
+        pos += run.length;
     }
     return ok();
 }

@@ -36,7 +36,10 @@ class ImageFile {
     // Makes [offset, offset+len) read as zeroes; frees host space when `unmap` and possible.
     Result<void> write_zeroes(uint64_t offset, uint64_t len, bool unmap);
     // Allocates host blocks for the range without changing its contents.
-    Result<void> reserve(uint64_t offset, uint64_t len);
+    // preallocation=falloc reserves the blocks (they read as zeroes without being written);
+    // full writes zeroes into every hole, as QEMU does, so no write ever has to allocate.
+    enum class Prealloc { Falloc, Full };
+    Result<void> preallocate(uint64_t offset, uint64_t len, Prealloc mode);
     // Length of the run starting at `offset` (at most `len`) that is all data or all hole.
     struct Run {
         uint64_t length;
@@ -55,6 +58,7 @@ class ImageFile {
     static constexpr uint64_t kDirectAlign = 4096;
 
   private:
+    Result<void> write_zero_bytes(uint64_t offset, uint64_t len);
     ImageFile() = default;
     Result<void> direct_read(uint64_t offset, std::span<uint8_t> buf) const;
     Result<void> direct_write(uint64_t offset, std::span<const uint8_t> buf);

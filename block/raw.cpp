@@ -16,11 +16,12 @@ Result<std::unique_ptr<RawDriver>> RawDriver::open(ImageFile file, bool probed) 
         new RawDriver(std::move(file), (*size + 511) & ~511ull, probed));
 }
 
-Result<void> RawDriver::create(const std::string& path, uint64_t size, bool preallocate_full) {
+Result<void> RawDriver::create(const std::string& path, uint64_t size,
+                               std::optional<ImageFile::Prealloc> preallocation) {
     auto file = ImageFile::open(path, {.create = true});
     if (!file) return file.error();
     KEMU_TRY_VOID(file->truncate(size));
-    if (preallocate_full) KEMU_TRY_VOID(file->write_zeroes(0, size, false));
+    if (preallocation) KEMU_TRY_VOID(file->preallocate(0, size, *preallocation));
     return ok();
 }
 

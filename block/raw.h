@@ -16,7 +16,9 @@ class RawDriver final : public BlockDriver {
     // next probing open would otherwise hand guest-written bytes to the qcow2 driver, and a
     // guest could name any host file as its backing file.
     static Result<std::unique_ptr<RawDriver>> open(ImageFile file, bool probed = false);
-    static Result<void> create(const std::string& path, uint64_t size, bool preallocate_full);
+    // `preallocation`: none (sparse), falloc or full.
+    static Result<void> create(const std::string& path, uint64_t size,
+                               std::optional<ImageFile::Prealloc> preallocation = std::nullopt);
 
     const char* format_name() const override { return "raw"; }
     uint64_t size() const override { return size_; }

@@ -19,7 +19,9 @@ Result<void> preallocate(const std::string& path, const CreateOptions& o) {
     if (!driver) return driver.error();
     KEMU_TRY_VOID((*driver)->allocate_range(0, o.size));
     if (o.preallocation != CreateOptions::Prealloc::Metadata) {
-        KEMU_TRY_VOID((*driver)->reserve_host_space());
+        KEMU_TRY_VOID((*driver)->reserve_host_space(o.preallocation == CreateOptions::Prealloc::Full
+                                                        ? ImageFile::Prealloc::Full
+                                                        : ImageFile::Prealloc::Falloc));
     }
     return (*driver)->close();
 }

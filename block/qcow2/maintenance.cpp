@@ -92,10 +92,11 @@ Result<void> Qcow2Driver::allocate_range(uint64_t offset, uint64_t len) {
     return ok();
 }
 
-Result<void> Qcow2Driver::reserve_host_space() {
+Result<void> Qcow2Driver::reserve_host_space(ImageFile::Prealloc mode) {
     auto size = file_.size();
     if (!size) return size.error();
-    return file_.reserve(0, *size);
+    KEMU_TRY_VOID(file_.preallocate(0, *size, mode));
+    return file_.datasync();
 }
 
 Result<void> Qcow2Driver::make_empty() {

@@ -87,7 +87,7 @@ class Qcow2Driver final : public BlockDriver {
     // new host cluster (reading zeroes: the host file is sparse or zero-filled there).
     Result<void> allocate_range(uint64_t offset, uint64_t len);
     // Reserves host blocks for the whole image file (preallocation=falloc/full).
-    Result<void> reserve_host_space();
+    Result<void> reserve_host_space(ImageFile::Prealloc mode);
 
     // Internal snapshots.
     const std::vector<SnapshotEntry>& snapshots() const { return snapshots_; }

@@ -233,9 +233,17 @@ Result<void> create_image(const CreateRequest& r) {
         if (key != "preallocation" && key != "size")
             return Error("Invalid parameter '" + key + "'");
     }
-    auto it = r.options.find("preallocation");
-    bool full = it != r.options.end() && (it->second == "full" || it->second == "falloc");
-    return block::RawDriver::create(r.path, r.size, full);
+    std::optional<block::ImageFile::Prealloc> preallocation;
+    if (auto it = r.options.find("preallocation"); it != r.options.end()) {
+        if (it->second == "full") {
+            preallocation = block::ImageFile::Prealloc::Full;
+        } else if (it->second == "falloc") {
+            preallocation = block::ImageFile::Prealloc::Falloc;
+        } else if (it->second != "off") {
+            return Error("Parameter 'preallocation' does not accept value '" + it->second + "'");
+        }
+    }
+    return block::RawDriver::create(r.path, r.size, preallocation);
 }
 
 }  // namespace kemu::img

@@ -218,7 +218,7 @@ TEST(Backend, RawPassthroughAndReadOnly) {
     TempDir dir;
     LoopFixture f;
     auto engine = make_default_engine(f.loop);
-    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20, false).ok());
+    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20).ok());
     DriveOptions o{.file = dir.file("a.raw"), .format = "raw", .read_only = true};
     auto b = BlockBackend::open(o, *engine);
     ASSERT_TRUE(b.ok());
@@ -245,7 +245,7 @@ TEST(Backend, StatsCountAcceptedRequests) {
     TempDir dir;
     LoopFixture f;
     auto engine = make_default_engine(f.loop);
-    ASSERT_TRUE(RawDriver::create(dir.file("s.raw"), 1 << 20, false).ok());
+    ASSERT_TRUE(RawDriver::create(dir.file("s.raw"), 1 << 20).ok());
     auto b = BlockBackend::open({.file = dir.file("s.raw"), .format = "raw"}, *engine);
     ASSERT_TRUE(b.ok());
     std::vector<uint8_t> buf(8192, 7);
@@ -279,7 +279,7 @@ TEST(Backend, SnapshotModeLeavesImageUntouched) {
     TempDir dir;
     LoopFixture f;
     auto engine = make_default_engine(f.loop);
-    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20, false).ok());
+    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20).ok());
     DriveOptions o{.file = dir.file("a.raw"), .format = "raw", .snapshot = true};
     o.temp_dir = dir.file("");
     auto b = BlockBackend::open(o, *engine);
@@ -318,7 +318,7 @@ TEST(Backend, SnapshotModeCommitWritesTheImage) {
     TempDir dir;
     LoopFixture f;
     auto engine = make_default_engine(f.loop);
-    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20, false).ok());
+    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20).ok());
     DriveOptions o{.file = dir.file("a.raw"), .format = "raw", .snapshot = true};
     o.temp_dir = dir.file("");
     auto b = BlockBackend::open(o, *engine);
@@ -495,7 +495,7 @@ TEST(Backend, ProbedRawDrivesGuardBlockZero) {
     TempDir dir;
     LoopFixture f;
     auto engine = make_default_engine(f.loop);
-    ASSERT_TRUE(RawDriver::create(dir.file("p.raw"), 1 << 20, false).ok());
+    ASSERT_TRUE(RawDriver::create(dir.file("p.raw"), 1 << 20).ok());
     std::vector<uint8_t> header(4096, 0);
     const uint8_t magic[] = {'Q', 'F', 'I', 0xfb, 0, 0, 0, 3};
     std::copy(std::begin(magic), std::end(magic), header.begin());

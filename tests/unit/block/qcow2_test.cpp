@@ -81,7 +81,7 @@ TEST(Qcow2, L2CacheEvictsAndWritesBack) {
 TEST(Qcow2, CopyOnWriteFromRawBacking) {
     TempDir dir;
     auto base_data = test::random_bytes(2 * kMiB, 1);
-    ASSERT_TRUE(RawDriver::create(dir.file("base.raw"), 2 * kMiB, false).ok());
+    ASSERT_TRUE(RawDriver::create(dir.file("base.raw"), 2 * kMiB).ok());
     {
         auto f = ImageFile::open(dir.file("base.raw"), {});
         ASSERT_TRUE(f->write(0, base_data).ok());

@@ -1,4 +1,9 @@
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <linux/fiemap.h>
+#include <linux/fs.h>
+#include <sys/ioctl.h>
+#include <unistd.h>
 
 #include "block/raw.h"
 #include "tests/unit/block/test_util.h"
@@ -10,7 +15,7 @@ using test::TempDir;
 
 TEST(Raw, ReadWriteAndBounds) {
     TempDir dir;
-    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20, false).ok());
+    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20).ok());
     auto d = open_image(dir.file("a.raw"), {.format = "raw"});
     ASSERT_TRUE(d.ok());
     auto data = test::random_bytes(5000, 4);
@@ -20,9 +25,53 @@ TEST(Raw, ReadWriteAndBounds) {
     EXPECT_FALSE((*d)->read((1 << 20) - 8, buf).ok());
 }
 
+// FIEMAP: how many bytes of the file are allocated, and how many of those are unwritten
+// (reserved by fallocate, reading as zeroes without having been written).
+struct Allocation {
+    uint64_t allocated = 0, unwritten = 0;
+};
+
+Allocation allocation_of(const std::string& path) {
+    Allocation a;
+    int fd = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    EXPECT_GE(fd, 0);
+    constexpr unsigned kExtents = 256;
+    std::vector<uint8_t> buf(sizeof(fiemap) + kExtents * sizeof(fiemap_extent));
+    auto* map = reinterpret_cast<fiemap*>(buf.data());
+    map->fm_length = FIEMAP_MAX_OFFSET;
+    map->fm_flags = FIEMAP_FLAG_SYNC;
+    map->fm_extent_count = kExtents;
+    EXPECT_EQ(ioctl(fd, FS_IOC_FIEMAP, map), 0);
+    for (unsigned i = 0; i < map->fm_mapped_extents; ++i) {
+        a.allocated += map->fm_extents[i].fe_length;
+        if (map->fm_extents[i].fe_flags & FIEMAP_EXTENT_UNWRITTEN)
+            a.unwritten += map->fm_extents[i].fe_length;
+    }
+    ::close(fd);
+    return a;
+}
+
+TEST(Raw, PreallocationFallocReservesAndFullWrites) {
+    TempDir dir;
+    constexpr uint64_t kSize = 4 << 20;
+    ASSERT_TRUE(RawDriver::create(dir.file("off.raw"), kSize).ok());
+    ASSERT_TRUE(RawDriver::create(dir.file("falloc.raw"), kSize, ImageFile::Prealloc::Falloc).ok());
+    ASSERT_TRUE(RawDriver::create(dir.file("full.raw"), kSize, ImageFile::Prealloc::Full).ok());
+    EXPECT_EQ(allocation_of(dir.file("off.raw")).allocated, 0u);
+    Allocation falloc = allocation_of(dir.file("falloc.raw"));
+    Allocation full = allocation_of(dir.file("full.raw"));
+    EXPECT_GE(falloc.allocated, kSize);
+    EXPECT_GE(full.allocated, kSize);
+    if (falloc.unwritten == 0) GTEST_SKIP() << "this filesystem does not report unwritten extents";
+    EXPECT_EQ(full.unwritten, 0u) << "preallocation=full left blocks unwritten, like falloc";
+    auto d = open_image(dir.file("full.raw"), {.format = "raw", .read_only = true});
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(test::read_all(**d, 0, kSize), std::vector<uint8_t>(kSize, 0));
+}
+
 TEST(Raw, SparseFilesReportHoles) {
     TempDir dir;
-    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 4 << 20, false).ok());
+    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 4 << 20).ok());
     auto d = open_image(dir.file("a.raw"), {.format = "raw"});
     ASSERT_TRUE((*d)->write(1 << 20, std::vector<uint8_t>(65536, 1)).ok());
     auto hole = (*d)->block_status(0, 4 << 20);
@@ -53,7 +102,7 @@ TEST(Raw, SizeRoundsUpToSectors) {
 TEST(Probe, DetectsFormats) {
     TempDir dir;
     test::create_qcow2(dir.file("a.qcow2"), 1 << 20);
-    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20, false).ok());
+    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20).ok());
     EXPECT_EQ(*probe_format(dir.file("a.qcow2")), "qcow2");
     EXPECT_EQ(*probe_format(dir.file("a.raw")), "raw");
     EXPECT_FALSE(probe_format(dir.file("missing")).ok());
@@ -72,7 +121,7 @@ std::unique_ptr<BlockDriver> open_probed(const std::string& path) {
 
 TEST(ProbedRaw, RefusesWritesThatMakeBlock0ProbeAsQcow2) {
     TempDir dir;
-    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20, false).ok());
+    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20).ok());
     auto original = std::vector<uint8_t>(4096, 0xab);
     ASSERT_TRUE(open_probed(dir.file("a.raw"))->write(0, original).ok());
     auto d = open_probed(dir.file("a.raw"));
@@ -100,7 +149,7 @@ TEST(ProbedRaw, RefusesWritesThatMakeBlock0ProbeAsQcow2) {
 
 TEST(ProbedRaw, HarmlessBlock0WritesWork) {
     TempDir dir;
-    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20, false).ok());
+    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20).ok());
     auto d = open_probed(dir.file("a.raw"));
     auto boot = std::vector<uint8_t>(512, 0x55);
     ASSERT_TRUE(d->write(0, boot).ok());
@@ -117,7 +166,7 @@ TEST(ProbedRaw, HarmlessBlock0WritesWork) {
 
 TEST(ProbedRaw, WritesToBlock0BypassTheDirectPath) {
     TempDir dir;
-    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20, false).ok());
+    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20).ok());
     auto probed = open_probed(dir.file("a.raw"));
     EXPECT_FALSE(probed->map_direct(0, 4096, true).has_value());
     EXPECT_TRUE(probed->map_direct(0, 4096, false).has_value());
@@ -129,7 +178,7 @@ TEST(ProbedRaw, WritesToBlock0BypassTheDirectPath) {
 
 TEST(ProbedRaw, ExplicitRawFormatIsNotRestricted) {
     TempDir dir;
-    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20, false).ok());
+    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20).ok());
     auto d = open_image(dir.file("a.raw"), {.format = "raw"});
     ASSERT_TRUE(d.ok());
     EXPECT_TRUE((*d)->map_direct(0, 4096, true).has_value());
@@ -139,7 +188,7 @@ TEST(ProbedRaw, ExplicitRawFormatIsNotRestricted) {
 
 TEST(DirectIo, UnalignedAccessUsesBounceBuffers) {
     TempDir dir;
-    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20, false).ok());
+    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20).ok());
     auto d = open_image(dir.file("a.raw"), {.format = "raw", .direct = true});
     if (!d) GTEST_SKIP() << "O_DIRECT unsupported here: " << d.error().message();
     auto data = test::random_bytes(777, 8);

@@ -55,7 +55,7 @@ TEST(VmState, SnapshotsCaptureIt) {
 
 TEST(VmState, RawImagesHaveNone) {
     TempDir dir;
-    ASSERT_TRUE(RawDriver::create(dir.file("r.raw"), kMiB, false).ok());
+    ASSERT_TRUE(RawDriver::create(dir.file("r.raw"), kMiB).ok());
     auto r = open_image(dir.file("r.raw"), {.format = "raw"});
     ASSERT_TRUE(r.ok());
     std::vector<uint8_t> buf(16);
