@@ -39,6 +39,18 @@ block::BlockBackend::Callback as_step_result(Machine::BlockDone done,
     };
 }
 
+// A step running `op` with the drive to itself; an error reads "<prefix><drive id>': <why>".
+Step exclusive_step(block::BlockBackend& backend, const std::string& id,
+                    std::function<Result<void>(block::BlockDriver&)> op, std::string prefix) {
+    return [&backend, id, op = std::move(op),
+            prefix = std::move(prefix)](Machine::BlockDone step_done) {
+        backend.run_exclusive(op,
+                              as_step_result(std::move(step_done), [id, prefix](const Error& e) {
+                                  return prefix + id + "': " + e.message();
+                              }));
+    };
+}
+
 std::string default_snapshot_name() {
     time_t now = time(nullptr);
     struct tm tm {};
@@ -202,19 +214,13 @@ void Machine::save_snapshot(const std::string& requested, BlockDone done) {
     auto vm_clock = static_cast<uint64_t>(clock_.now_ns());
     std::vector<Step> steps;
     for (Drive* d : *drives) {
-        steps.push_back([d, name, sec, nsec, vm_clock](BlockDone step_done) {
-            d->backend->run_exclusive(
-                [name, sec, nsec, vm_clock](block::BlockDriver& driver) -> Result<void> {
-                    if (has_snapshot(driver, name)) KEMU_TRY_VOID(driver.snapshot_delete(name));
-                    return driver.snapshot_create({.name = name,
-                                                   .date_sec = sec,
-                                                   .date_nsec = nsec,
-                                                   .vm_clock_nsec = vm_clock});
-                },
-                as_step_result(std::move(step_done), [d](const Error& e) {
-                    return "Error while creating snapshot on '" + d->spec.id + "': " + e.message();
-                }));
-        });
+        auto create = [name, sec, nsec, vm_clock](block::BlockDriver& driver) -> Result<void> {
+            if (has_snapshot(driver, name)) KEMU_TRY_VOID(driver.snapshot_delete(name));
+            return driver.snapshot_create(
+                {.name = name, .date_sec = sec, .date_nsec = nsec, .vm_clock_nsec = vm_clock});
+        };
+        steps.push_back(
+            exclusive_step(*d->backend, d->spec.id, create, "Error while creating snapshot on '"));
     }
     run_stopped(std::move(steps), std::move(done));
 }
@@ -231,14 +237,10 @@ void Machine::load_snapshot(const std::string& name, BlockDone done) {
     }
     std::vector<Step> steps;
     for (Drive* d : *drives) {
-        steps.push_back([d, name](BlockDone step_done) {
-            d->backend->run_exclusive(
-                [name](block::BlockDriver& driver) { return driver.snapshot_apply(name); },
-                as_step_result(std::move(step_done), [d](const Error& e) {
-                    return "Error while reverting to snapshot on '" + d->spec.id +
-                           "': " + e.message();
-                }));
-        });
+        steps.push_back(exclusive_step(
+            *d->backend, d->spec.id,
+            [name](block::BlockDriver& driver) { return driver.snapshot_apply(name); },
+            "Error while reverting to snapshot on '"));
     }
     // Before the vCPUs resume, so the guest never runs on the reverted disks; directly, not
     // as a reset request, which -no-reboot would turn into an exit.
@@ -257,14 +259,10 @@ void Machine::delete_snapshot(const std::string& name, BlockDone done) {
     std::vector<Step> steps;
     for (Drive* d : *drives) {
         if (!has_snapshot(d->backend->driver(), name)) continue;
-        steps.push_back([d, name](BlockDone step_done) {
-            d->backend->run_exclusive(
-                [name](block::BlockDriver& driver) { return driver.snapshot_delete(name); },
-                as_step_result(std::move(step_done), [d](const Error& e) {
-                    return "Error while deleting snapshot on device '" + d->spec.id +
-                           "': " + e.message();
-                }));
-        });
+        steps.push_back(exclusive_step(
+            *d->backend, d->spec.id,
+            [name](block::BlockDriver& driver) { return driver.snapshot_delete(name); },
+            "Error while deleting snapshot on device '"));
     }
     run_in_sequence(std::move(steps), std::move(done));
 }

@@ -9,13 +9,12 @@ usage: monitor_block_test.py KEMU MULTIBOOT_IMAGE KEMU_IMG
 import os
 import re
 import shutil
-import socket
 import subprocess
 import sys
 import tempfile
 
-from harness import Console, check, excerpt, skip, stop, wait_exit
-from monitor_socket_test import PROMPT, command, connect
+from harness import Console, check, excerpt, skip, stop
+from monitor_socket_test import PROMPT, command, connect, quit_and_wait
 
 
 def expect_output(console, line, want, exact=False):
@@ -79,9 +78,7 @@ def main():
             expect_output(console, "commit scratch", "", True)
             expect_output(console, "commit all", "", True)
 
-            console.send("quit\n")
-            status = wait_exit(process, 10, "kemu after 'quit'")
-            check(status == 0, f"kemu exited with status {status} after 'quit', want 0")
+            quit_and_wait(console, process)
             sock.close()
         finally:
             stop(process)

@@ -45,6 +45,13 @@ def command(console, line, timeout=10):
     return match.group(1)
 
 
+def quit_and_wait(console, process):
+    """Sends 'quit' and checks kemu exits with status 0."""
+    console.send("quit\n")
+    status = wait_exit(process, 10, "kemu after 'quit'")
+    check(status == 0, f"kemu exited with status {status} after 'quit', want 0")
+
+
 def main():
     kemu = find_kemu(sys.argv)
     image = sys.argv[2] if len(sys.argv) > 2 else ""
@@ -73,9 +80,7 @@ def main():
                   f"info registers shows {eax.group(0) if eax else excerpt(registers)}, "
                   "want the Multiboot entry state EAX=2badb002")
 
-            console.send("quit\n")
-            status = wait_exit(process, 10, "kemu after 'quit'")
-            check(status == 0, f"kemu exited with status {status} after 'quit', want 0")
+            quit_and_wait(console, process)
             sock.close()
         finally:
             stop(process)

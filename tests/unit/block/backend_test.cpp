@@ -275,14 +275,20 @@ TEST(Backend, StatsCountAcceptedRequests) {
     EXPECT_EQ(s.flush_operations, 1u);
 }
 
+// A 1 MiB raw image a.raw, opened with snapshot=on (the overlay in `dir` too).
+Result<std::unique_ptr<BlockBackend>> open_snapshot_mode_drive(TempDir& dir, IoEngine& engine) {
+    auto created = RawDriver::create(dir.file("a.raw"), 1 << 20);
+    if (!created) return created.error();
+    DriveOptions o{.file = dir.file("a.raw"), .format = "raw", .snapshot = true};
+    o.temp_dir = dir.file("");
+    return BlockBackend::open(o, engine);
+}
+
 TEST(Backend, SnapshotModeLeavesImageUntouched) {
     TempDir dir;
     LoopFixture f;
     auto engine = make_default_engine(f.loop);
-    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20).ok());
-    DriveOptions o{.file = dir.file("a.raw"), .format = "raw", .snapshot = true};
-    o.temp_dir = dir.file("");
-    auto b = BlockBackend::open(o, *engine);
+    auto b = open_snapshot_mode_drive(dir, *engine);
     ASSERT_TRUE(b.ok()) << b.error().message();
     std::vector<uint8_t> buf(4096, 0x77), back(4096);
     int pending = 2;
@@ -318,10 +324,7 @@ TEST(Backend, SnapshotModeCommitWritesTheImage) {
     TempDir dir;
     LoopFixture f;
     auto engine = make_default_engine(f.loop);
-    ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20).ok());
-    DriveOptions o{.file = dir.file("a.raw"), .format = "raw", .snapshot = true};
-    o.temp_dir = dir.file("");
-    auto b = BlockBackend::open(o, *engine);
+    auto b = open_snapshot_mode_drive(dir, *engine);
     ASSERT_TRUE(b.ok()) << b.error().message();
     auto data = test::random_bytes(8192, 5), later = test::random_bytes(4096, 6);
     std::vector<uint8_t> back(8192);
