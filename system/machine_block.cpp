@@ -110,6 +110,11 @@ std::string Machine::block_info_text() const {
                (flags.writethrough ? "writethrough" : "writeback") +
                (flags.direct ? ", direct" : "") + (flags.ignore_flush ? ", ignore flushes" : "") +
                "\n";
+        if (d.spec.options.detect_zeroes != block::DetectZeroes::Off) {
+            out += std::string("    Detect zeroes:    ") +
+                   (d.spec.options.detect_zeroes == block::DetectZeroes::Unmap ? "unmap" : "on") +
+                   "\n";
+        }
         if (d.spec.options.snapshot)
             out += "    Backing file:     " + d.spec.options.file + " (snapshot overlay)\n";
     }

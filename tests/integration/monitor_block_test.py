@@ -41,7 +41,8 @@ def main():
         process = subprocess.Popen(
             [kemu, "-accel", "null", "-nodefaults", "-display", "none", "-S",
              "-monitor", f"unix:{path},server=on,wait=off", "-kernel", image,
-             "-drive", f"file={disk},format=qcow2,if=none,id=disk0",
+             "-drive", f"file={disk},format=qcow2,if=none,id=disk0,discard=unmap,"
+                       "detect-zeroes=unmap",
              "-drive", f"file={scratch},format=raw,if=none,id=scratch,snapshot=on"],
             stdin=subprocess.DEVNULL, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
         try:
@@ -50,6 +51,7 @@ def main():
             console.expect(PROMPT, 10, what="the first monitor prompt")
 
             expect_output(console, "info snapshots", "There is no snapshot available.\n", True)
+            expect_output(console, "info block", "    Detect zeroes:    unmap\n")
             expect_output(console, "savevm first", "", True)
             expect_output(console, "savevm", "", True)
             listing = expect_output(console, "info snapshots",
