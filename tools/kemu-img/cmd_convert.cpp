@@ -15,7 +15,6 @@ namespace {
 
 struct ConvertArgs {
     std::string in_format, out_format = "raw";
-    bool out_format_given = false;
     OptionMap options;
     std::string backing, backing_format;  // -B, -F
     // qemu-img's defaults: the target is written without syncs (a crash mid-convert leaves
@@ -43,7 +42,6 @@ Result<void> parse_args(int argc, char** argv, ConvertArgs& a) {
                 break;
             case 'O':
                 a.out_format = optarg;
-                a.out_format_given = true;
                 break;
             case 'o': {
                 auto p = parse_option_list(optarg, a.options);
@@ -152,11 +150,10 @@ Result<std::vector<OpenedImage>> open_sources(const ConvertArgs& a,
     return inputs;
 }
 
-// With -n and no -O the target's format is probed, as kemu-img has always done (qemu-img
-// assumes raw).
+// With -n the target is opened as -O says, raw without it: as qemu-img does, never probed.
 Result<OpenedImage> open_target(const ConvertArgs& a, const block::CacheFlags& cache) {
     block::OpenOptions o;
-    o.format = a.no_create && !a.out_format_given ? "" : a.out_format;
+    o.format = a.out_format;
     o.direct = cache.direct;
     o.no_flush = cache.ignore_flush;
     return open_for_tool(a.output, o);
@@ -200,7 +197,7 @@ Result<void> convert(ConvertArgs& a) {
         if (!target.compressed) return Error("Compression not supported for this file format");
     }
     if (a.no_create && (*out)->size() < total) {
-        return Error("Target image is too small for the source");  // qemu-img's condition
+        return Error("output file is smaller than input file");
     }
     Progress progress(a.progress && !a.quiet);
     progress.update(0);
