@@ -113,17 +113,41 @@ Result<CheckResult> Qcow2Driver::check(RepairMode mode) {
     if (header_.nb_snapshots) {
         w.add(header_.snapshots_offset, encode_snapshot_table(snapshots_).size(), "snapshot table");
     }
+    // What everything but the refcount structure references: a rebuilt structure starts
+    // from this.
+    const std::vector<uint32_t> refs_without_refcounts = w.refs;
     w.add(refcounts_->table_offset(), uint64_t{refcounts_->table_clusters()} * cs,
           "refcount table");
-    for (uint64_t e : refcounts_->table()) {
-        uint64_t block = e & kRefTableOffsetMask;
+    std::vector<bool> block_invalid(refcounts_->table().size(), false);
+    uint64_t invalid_blocks = 0;
+    for (size_t bi = 0; bi < block_invalid.size(); ++bi) {
+        uint64_t block = refcounts_->table()[bi] & kRefTableOffsetMask;
         if (!block) continue;
         if (block & (cs - 1) || block >= *file_size) {
-            res.messages.push_back("ERROR refcount block offset 0x" + hex(block) + " is invalid");
+            res.messages.push_back("ERROR refcount block " + std::to_string(bi) + " offset 0x" +
+                                   hex(block) + " is invalid; refcount table entry corrupted");
             res.corruptions++;
+            block_invalid[bi] = true;
+            invalid_blocks++;
+            continue;
+        }
+        // Repairing counts into a block that is also a table would destroy the table.
+        if (w.refs[block >> bits] != 0) {
+            res.messages.push_back("ERROR refcount block " + std::to_string(bi) + " at 0x" +
+                                   hex(block) + " overlaps other metadata");
+            res.corruptions++;
+            block_invalid[bi] = true;
+            invalid_blocks++;
             continue;
         }
         w.add(block, cs, "refcount block");
+    }
+    if (invalid_blocks && mode == RepairMode::All) {
+        KEMU_TRY_VOID(rebuild_refcounts(refs_without_refcounts, nb_clusters));
+        res.messages.push_back("Rebuilding refcount structure");
+        res.corruptions -= invalid_blocks;
+        res.corruptions_fixed += invalid_blocks;
+        return finish_repair(res);
     }
 
     // Compare with the stored refcounts: every cluster of the file, plus whatever existing
@@ -133,6 +157,7 @@ Result<CheckResult> Qcow2Driver::check(RepairMode mode) {
     uint64_t blocks = std::max<uint64_t>((nb_clusters + per_block - 1) / per_block, table.size());
     uint64_t highest_used = 0;
     for (uint64_t bi = 0; bi < blocks; ++bi) {
+        if (bi < block_invalid.size() && block_invalid[bi]) continue;  // unreadable
         bool exists = bi < table.size() && (table[bi] & kRefTableOffsetMask);
         uint64_t start = bi * per_block;
         uint64_t end = exists ? start + per_block : std::min(start + per_block, nb_clusters);
@@ -157,14 +182,38 @@ Result<CheckResult> Qcow2Driver::check(RepairMode mode) {
             }
         }
     }
-    if (mode == RepairMode::All) KEMU_TRY_VOID(update_copied_flags());
-    if (mode != RepairMode::None) {
-        KEMU_TRY_VOID(flush_metadata());
-        KEMU_TRY_VOID(file_.datasync());
-    }
     res.image_end_offset = highest_used * cs;
     res.total_clusters = (size() + cs - 1) / cs;
+    if (mode == RepairMode::None) return res;
+    return finish_repair(res);
+}
+
+Result<CheckResult> Qcow2Driver::finish_repair(CheckResult res) {
+    KEMU_TRY_VOID(update_copied_flags());
+    KEMU_TRY_VOID(flush_metadata());
+    // Consistent again: the corrupt mark that kept writers away can go, as qemu-img does.
+    if (res.corruptions == 0 && (header_.incompatible_features & kIncompatCorrupt)) {
+        header_.incompatible_features &= ~kIncompatCorrupt;
+        KEMU_TRY_VOID(write_header());
+    }
+    KEMU_TRY_VOID(file_.datasync());
     return res;
+}
+
+// The refcount structure goes past the end of the file, built from what the tables
+// reference; the header switches to it once it is on disk. The old one is abandoned.
+Result<void> Qcow2Driver::rebuild_refcounts(const std::vector<uint32_t>& refs,
+                                            uint64_t first_free_cluster) {
+    std::vector<uint64_t> counts(refs.begin(), refs.end());
+    KEMU_TRY_VOID(refcounts_->rebuild(std::move(counts), first_free_cluster));
+    const uint64_t cs = cluster_size();
+    header_.refcount_table_offset = refcounts_->table_offset();
+    header_.refcount_table_clusters = refcounts_->table_clusters();
+    KEMU_TRY_VOID(write_header());
+    KEMU_TRY_VOID(file_.datasync());
+    file_end_ = std::max(file_end_,
+                         refcounts_->table_offset() + uint64_t{refcounts_->table_clusters()} * cs);
+    return ok();
 }
 
 }  // namespace kemu::block::qcow2

@@ -55,7 +55,7 @@ Result<void> Qcow2Driver::load(const OpenOptions& options) {
     auto header = Header::parse(first, *file_size);
     if (!header) return header.error();
     header_ = std::move(*header);
-    if (!read_only() && (header_.incompatible_features & kIncompatCorrupt)) {
+    if (!read_only() && (header_.incompatible_features & kIncompatCorrupt) && !options.for_check) {
         return Error("qcow2: Image is corrupt; cannot be opened read/write");
     }
     auto l1 = read_l1(header_.l1_table_offset, header_.l1_size);
@@ -85,7 +85,7 @@ Result<void> Qcow2Driver::load(const OpenOptions& options) {
     lazy_refcounts_ = (header_.compatible_features & kCompatLazyRefcounts) && !read_only();
     if (read_only()) return ok();
 
-    if ((header_.incompatible_features & kIncompatDirty) && !options.skip_dirty_repair) {
+    if ((header_.incompatible_features & kIncompatDirty) && !options.for_check) {
         auto repaired = check(RepairMode::All);
         if (!repaired) return repaired.error();
         header_.incompatible_features &= ~kIncompatDirty;

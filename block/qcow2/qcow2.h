@@ -26,8 +26,9 @@ namespace kemu::block::qcow2 {
 struct OpenOptions {
     size_t l2_cache_tables = 32;
     size_t refcount_cache_blocks = 16;
-    // Open without repairing a dirty image (used by `check`, which does its own repair).
-    bool skip_dirty_repair = false;
+    // Opened by `check`, which does its own repair (QEMU's BDRV_O_CHECK): a dirty image is
+    // not repaired on open, and an image marked corrupt may be opened writable.
+    bool for_check = false;
 };
 
 enum class RepairMode { None, Leaks, All };
@@ -154,6 +155,9 @@ class Qcow2Driver final : public BlockDriver {
     Result<void> update_l1_refcounts(const std::vector<uint64_t>& l1, int64_t delta);
     Result<void> update_copied_flags();
     Result<void> grow_l1(uint64_t min_entries);
+    // check()'s repair steps.
+    Result<CheckResult> finish_repair(CheckResult res);
+    Result<void> rebuild_refcounts(const std::vector<uint32_t>& refs, uint64_t first_free_cluster);
     size_t find_snapshot(const std::string& id_or_name) const;
 
     ImageFile file_;

@@ -59,6 +59,44 @@ Result<void> RefcountManager::load(uint64_t table_offset, uint32_t table_cluster
     return ok();
 }
 
+Result<void> RefcountManager::rebuild(std::vector<uint64_t> refs, uint64_t at) {
+    const uint64_t cs = uint64_t{1} << cluster_bits_;
+    // The blocks must also cover themselves and the table: grow until the sizes settle.
+    uint64_t blocks = 0, table_clusters = 0;
+    for (;;) {
+        uint64_t end = std::max<uint64_t>(refs.size(), at + blocks + table_clusters);
+        uint64_t need_blocks = (end + entries_per_block_ - 1) / entries_per_block_;
+        uint64_t need_table = std::max<uint64_t>(1, (need_blocks * 8 + cs - 1) / cs);
+        if (need_blocks == blocks && need_table == table_clusters) break;
+        blocks = need_blocks;
+        table_clusters = need_table;
+    }
+    refs.resize(blocks * entries_per_block_, 0);
+    for (uint64_t c = at; c < at + blocks + table_clusters; ++c)
+        refs[c] = 1;
+    std::vector<uint64_t> table(table_clusters * cs / 8, 0);
+    for (uint64_t bi = 0; bi < blocks; ++bi) {
+        Block b{bi, std::vector<uint8_t>(cs, 0)};
+        for (uint64_t i = 0; i < entries_per_block_; ++i) {
+            uint64_t v = refs[bi * entries_per_block_ + i];
+            if (v > max_) {
+                return Error("qcow2: refcount overflow on cluster " +
+                             std::to_string(bi * entries_per_block_ + i));
+            }
+            write_entry(b, i, v);
+        }
+        table[bi] = (at + bi) * cs;
+        KEMU_TRY_VOID(file_.write(table[bi], b.data));
+    }
+    std::vector<uint8_t> raw(table.size() * 8);
+    for (size_t i = 0; i < table.size(); ++i)
+        put_be64(&raw[i * 8], table[i]);
+    uint64_t table_offset = (at + blocks) * cs;
+    KEMU_TRY_VOID(file_.write(table_offset, raw));
+    KEMU_TRY_VOID(file_.datasync());
+    return load(table_offset, static_cast<uint32_t>(table_clusters));
+}
+
 uint64_t RefcountManager::read_entry(const Block& b, uint64_t i) const {
     switch (refcount_bits_) {
         case 8:

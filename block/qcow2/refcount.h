@@ -44,6 +44,12 @@ class RefcountManager {
     uint64_t max_refcount() const { return max_; }
     uint64_t entries_per_block() const { return entries_per_block_; }
 
+    // Replaces the refcount structure with a new one, written from `refs` (one count per
+    // host cluster) at cluster `at` and after, past everything in use; the new blocks and
+    // table count themselves. The caller points the header at table_offset() and
+    // table_clusters() afterwards. The old structure is left as it is, unreferenced.
+    Result<void> rebuild(std::vector<uint64_t> refs, uint64_t at);
+
   private:
     struct Block {
         uint64_t index;  // refcount block number (refcount table slot)

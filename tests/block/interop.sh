@@ -244,6 +244,21 @@ else
     bad "extended L2 refused clearly"
 fi
 
+echo "== repairs qemu-img accepts"
+# A destroyed refcount table entry: kemu-img check -r all rebuilds the refcount structure.
+"$QEMU_IMG" convert -q -O qcow2 ref1.raw rc.qcow2
+rt=$(python3 -c 'import struct,sys; print(struct.unpack(">Q", open(sys.argv[1], "rb").read(56)[48:56])[0])' rc.qcow2)
+printf '\x00\x00\x00\x00\x00\x00\x12\x34' | dd of=rc.qcow2 bs=1 seek="$rt" conv=notrunc status=none
+if "$KEMU_IMG" check rc.qcow2 >/dev/null 2>&1; then bad "destroyed refcount table reported"; else ok "destroyed refcount table reported"; fi
+expect "check -r all rebuilds refcounts" "$KEMU_IMG" check -r all rc.qcow2
+qemu_clean "rebuilt refcounts" rc.qcow2
+same_raw "rebuilt refcounts" rc.qcow2 ref1.raw
+# The corrupt mark: check -r all may open the image and clears the mark.
+"$QEMU_IMG" create -q -f qcow2 cm.qcow2 64M
+printf '\x00\x00\x00\x00\x00\x00\x00\x02' | dd of=cm.qcow2 bs=1 seek=72 conv=notrunc status=none
+expect "check -r all on a corrupt-marked image" "$KEMU_IMG" check -r all cm.qcow2
+if "$QEMU_IMG" info cm.qcow2 | grep -q "corrupt: false"; then ok "corrupt mark cleared"; else bad "corrupt mark cleared"; fi
+
 echo "== measure agrees with qemu-img"
 for args in "--size 1G -O qcow2" "--size 100G -O qcow2" "--output=json -O qcow2 -o cluster_size=4k --size 10G" \
             "-O qcow2 q.qcow2" "-O raw q.qcow2" "-O qcow2 ref1.raw" "-O qcow2 -o refcount_bits=1 b3.qcow2"; do

@@ -148,8 +148,7 @@ int cmd_check(int argc, char** argv) {
     }
     auto file = block::ImageFile::open(path, {.read_only = !repair});
     if (!file) return fail(file.error());  // exit 1: check incomplete
-    auto driver =
-        block::qcow2::Qcow2Driver::open(std::move(*file), nullptr, {.skip_dirty_repair = true});
+    auto driver = block::qcow2::Qcow2Driver::open(std::move(*file), nullptr, {.for_check = true});
     if (!driver) {
         return fail("Could not open '" + path + "': " + driver.error().message());
     }

@@ -112,6 +112,62 @@ TEST(Qcow2BadInput, WritableOpenMarksCorruptImage) {
     EXPECT_TRUE(open_image(dir.file("a.qcow2"), {.format = "qcow2", .read_only = true}).ok());
 }
 
+// check -r all on an image marked corrupt: it may be opened for the check, and once the
+// repair leaves nothing wrong the mark goes, as with qemu-img.
+TEST(Qcow2BadInput, RepairClearsTheCorruptMark) {
+    TempDir dir;
+    test::create_qcow2(dir.file("a.qcow2"), 1 << 20);
+    patch_be64(dir.file("a.qcow2"), 72, qcow2::kIncompatCorrupt);
+    ASSERT_FALSE(open_image(dir.file("a.qcow2"), {.format = "qcow2"}).ok());
+    {
+        auto d = test::open_qcow2(dir.file("a.qcow2"), true, nullptr, {.for_check = true});
+        ASSERT_TRUE(d);
+        auto r = d->check(qcow2::RepairMode::All);
+        ASSERT_TRUE(r.ok()) << r.error().message();
+        ASSERT_TRUE(d->close().ok());
+    }
+    EXPECT_TRUE(open_image(dir.file("a.qcow2"), {.format = "qcow2"}).ok());
+}
+
+// A destroyed refcount table entry: check reports it without crashing; -r all builds a new
+// refcount structure from the tables, after which the image is clean, keeps its data and
+// takes writes.
+TEST(Qcow2BadInput, DestroyedRefcountStructureIsRebuilt) {
+    TempDir dir;
+    test::create_qcow2(dir.file("a.qcow2"), 4 << 20);
+    auto data = test::random_bytes(1 << 20, 77);
+    uint64_t table_offset = 0;
+    {
+        auto d = test::open_qcow2(dir.file("a.qcow2"), true);
+        ASSERT_TRUE(d->write(0, data).ok());
+        table_offset = d->header().refcount_table_offset;
+        ASSERT_TRUE(d->close().ok());
+    }
+    patch_be64(dir.file("a.qcow2"), table_offset, 0x1234);  // unaligned block offset
+    {
+        auto d = test::open_qcow2(dir.file("a.qcow2"), false, nullptr, {.for_check = true});
+        auto r = d->check(qcow2::RepairMode::None);
+        ASSERT_TRUE(r.ok()) << r.error().message();
+        EXPECT_EQ(r->corruptions, 1u);
+    }
+    {
+        auto d = test::open_qcow2(dir.file("a.qcow2"), true, nullptr, {.for_check = true});
+        auto r = d->check(qcow2::RepairMode::All);
+        ASSERT_TRUE(r.ok()) << r.error().message();
+        EXPECT_EQ(r->corruptions_fixed, 1u);
+        ASSERT_TRUE(d->close().ok());
+    }
+    auto d = test::open_qcow2(dir.file("a.qcow2"), true);
+    test::expect_clean(*d);
+    EXPECT_EQ(test::read_all(*d, 0, 1 << 20), data);
+    auto more = test::random_bytes(1 << 20, 78);
+    ASSERT_TRUE(d->write(2 << 20, more).ok());
+    ASSERT_TRUE(d->flush().ok());
+    test::expect_clean(*d);
+    EXPECT_EQ(test::read_all(*d, 2 << 20, 1 << 20), more);
+    EXPECT_EQ(test::read_all(*d, 0, 1 << 20), data);
+}
+
 TEST(Qcow2BadInput, CyclicBackingChain) {
     TempDir dir;
     test::create_qcow2(dir.file("a.qcow2"), 1 << 20,
