@@ -417,6 +417,16 @@ void BlockBackend::release_held() {
         request();
 }
 
+void BlockBackend::resize(uint64_t new_size, Callback done) {
+    if (read_only_) return done(Error("Device is read-only"));
+    run_exclusive([new_size](BlockDriver& d) { return d.truncate(new_size, true); },
+                  [this, done = std::move(done)](Result<void> r) {
+                      // Before the held requests are let go, so they meet the new size.
+                      size_ = driver_->size();
+                      done(std::move(r));
+                  });
+}
+
 void BlockBackend::commit(Callback done) {
     if (read_only_) return done(Error("Device is read-only"));
     run_exclusive([this](BlockDriver&) { return commit_locked(); }, std::move(done));

@@ -95,6 +95,9 @@ class BlockBackend {
     // as the monitor's `commit`. With snapshot=on this is how the temporary overlay's writes
     // reach the image. "Operation not supported" without a backing image.
     void commit(Callback done);
+    // Grows or shrinks the disk (the monitor's `block_resize`); requests made after the call
+    // see the new size.
+    void resize(uint64_t new_size, Callback done);
 
     // Writes back metadata; no request may be in flight.
     Result<void> close();

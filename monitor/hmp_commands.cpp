@@ -9,6 +9,7 @@
 #include "monitor/hmp_memory.h"
 #include "monitor/hmp_table.h"
 #include "monitor/monitor.h"
+#include "system/keyval.h"
 
 namespace kemu {
 
@@ -177,6 +178,15 @@ void run_block_operation(Monitor& mon,
 
 void hmp_commit(Monitor& mon, const HmpArgs& args) {
     run_block_operation(mon, &MonitorHost::block_commit, args.text("device"));
+}
+void hmp_block_resize(Monitor& mon, const HmpArgs& args) {
+    auto size = parse_size(args.text("size"), 1);
+    if (!size) return mon.print_error("block_resize: invalid size '" + args.text("size") + "'");
+    mon.suspend();
+    mon.host().block_resize(args.text("device"), *size, [&mon](Result<std::string> r) {
+        if (!r) mon.print_error(r.error().message());
+        mon.resume();
+    });
 }
 void hmp_savevm(Monitor& mon, const HmpArgs& args) {
     run_block_operation(mon, &MonitorHost::save_snapshot, args.text("name"));

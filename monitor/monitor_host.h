@@ -66,6 +66,8 @@ class MonitorHost {
     using Done = std::function<void(Result<std::string>)>;
     // `commit DEVICE|all`.
     virtual void block_commit(const std::string& device, Done done) = 0;
+    // `block_resize DEVICE SIZE`.
+    virtual void block_resize(const std::string& device, uint64_t size, Done done) = 0;
     // `savevm`/`loadvm`/`delvm`: internal snapshots on every drive that takes them.
     virtual void save_snapshot(const std::string& name, Done done) = 0;
     virtual void load_snapshot(const std::string& name, Done done) = 0;

@@ -62,6 +62,7 @@ class Machine final : public VcpuOwner {
     // The monitor's block operations; `done` runs on the main loop with the text to print.
     using BlockDone = std::function<void(Result<std::string>)>;
     void block_commit(const std::string& device, BlockDone done);
+    void block_resize(const std::string& device, uint64_t size, BlockDone done);
     void save_snapshot(const std::string& name, BlockDone done);
     void load_snapshot(const std::string& name, BlockDone done);
     void delete_snapshot(const std::string& name, BlockDone done);

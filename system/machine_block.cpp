@@ -182,6 +182,14 @@ void Machine::block_commit(const std::string& device, BlockDone done) {
     run_in_sequence(std::move(steps), std::move(done));
 }
 
+void Machine::block_resize(const std::string& device, uint64_t size, BlockDone done) {
+    Drive* d = find_drive(device);
+    if (!d) return done(Error("Device '" + device + "' not found"));
+    if (!d->backend) return done(Error("Device '" + device + "' has no medium"));
+    d->backend->resize(size,
+                       as_step_result(std::move(done), [](const Error& e) { return e.message(); }));
+}
+
 // Drives a VM snapshot covers: every writable one, all of which must support snapshots.
 Result<std::vector<Machine::Drive*>> Machine::snapshot_drives() {
     std::vector<Drive*> drives;

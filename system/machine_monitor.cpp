@@ -82,6 +82,10 @@ void MachineMonitorHost::block_commit(const std::string& device, Done done) {
     machine_.block_commit(device, std::move(done));
 }
 
+void MachineMonitorHost::block_resize(const std::string& device, uint64_t size, Done done) {
+    machine_.block_resize(device, size, std::move(done));
+}
+
 void MachineMonitorHost::save_snapshot(const std::string& name, Done done) {
     machine_.save_snapshot(name, std::move(done));
 }

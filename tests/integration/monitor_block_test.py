@@ -79,12 +79,17 @@ def main():
                           "'commit' error for 'disk0': Operation not supported\n", True)
             expect_output(console, "commit scratch", "", True)
             expect_output(console, "commit all", "", True)
+            expect_output(console, "block_resize disk0 16M", "", True)
+            expect_output(console, "block_resize nosuch 16M", "Device 'nosuch' not found\n", True)
 
             quit_and_wait(console, process)
             sock.close()
         finally:
             stop(process)
 
+        info = subprocess.run([kemu_img, "info", disk], capture_output=True, text=True,
+                              check=True).stdout
+        check("virtual size: 16 MiB" in info, f"block_resize did not reach the image: {excerpt(info)}")
         listed = subprocess.run([kemu_img, "snapshot", "-l", disk], capture_output=True,
                                 text=True, check=True).stdout
         check(generated.group(1) in listed and "first" not in listed,

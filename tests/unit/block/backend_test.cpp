@@ -384,6 +384,39 @@ TEST(Backend, CommitIntoQcow2BackingEmptiesTheOverlay) {
     test::expect_clean(*base);
 }
 
+TEST(Backend, ResizeTakesEffectForLaterRequests) {
+    TempDir dir;
+    LoopFixture f;
+    auto engine = make_default_engine(f.loop);
+    test::create_qcow2(dir.file("r.qcow2"), 1 << 20);
+    auto b = BlockBackend::open({.file = dir.file("r.qcow2")}, *engine);
+    ASSERT_TRUE(b.ok());
+    auto data = test::random_bytes(4096, 4);
+    std::vector<uint8_t> back(4096);
+    // Submitted right behind the resize: held until it is done, then within the new size.
+    int pending = 2;
+    std::vector<Result<void>> results;
+    auto done = [&](Result<void> r) {
+        results.push_back(std::move(r));
+        --pending;
+    };
+    (*b)->resize(4 << 20, done);
+    (*b)->write(3 << 20, data, done);
+    f.wait(pending);
+    for (auto& r : results)
+        EXPECT_TRUE(r.ok()) << (r ? "" : r.error().message());
+    EXPECT_EQ((*b)->size(), 4u << 20);
+    ASSERT_TRUE(complete(f, [&](auto cb) { (*b)->read(3 << 20, back, cb); }).ok());
+    EXPECT_EQ(back, data);
+    ASSERT_TRUE(complete(f, [&](auto cb) { (*b)->resize(2 << 20, cb); }).ok());
+    EXPECT_FALSE(complete(f, [&](auto cb) { (*b)->read(3 << 20, back, cb); }).ok());
+    ASSERT_TRUE((*b)->close().ok());
+    b->reset();
+    auto d = test::open_qcow2(dir.file("r.qcow2"), false);
+    EXPECT_EQ(d->size(), 2u << 20);
+    test::expect_clean(*d);
+}
+
 TEST(Backend, CommitWithoutBackingIsNotSupported) {
     TempDir dir;
     LoopFixture f;

@@ -85,6 +85,9 @@ class FakeHost : public MonitorHost {
     void block_commit(const std::string& device, Done done) override {
         block_ops.push_back({"commit", device, std::move(done)});
     }
+    void block_resize(const std::string& device, uint64_t size, Done done) override {
+        block_ops.push_back({"block_resize", device + " " + std::to_string(size), std::move(done)});
+    }
     void save_snapshot(const std::string& name, Done done) override {
         block_ops.push_back({"savevm", name, std::move(done)});
     }

@@ -167,6 +167,16 @@ TEST_F(MonitorTest, BlockOperationsHoldThePromptAndInputUntilDone) {
               "info status\r\nVM status: running\r\n(kemu) ");
 }
 
+TEST_F(MonitorTest, BlockResizeTakesSizeSuffixes) {
+    chardev.input("block_resize disk0 2G\r");
+    ASSERT_EQ(host.block_ops.size(), 1u);
+    EXPECT_EQ(host.block_ops[0].argument, "disk0 2147483648");
+    host.block_ops[0].done(Error("Device 'disk0' not found"));
+    EXPECT_EQ(chardev.take(), "block_resize disk0 2G\r\nDevice 'disk0' not found\r\n(kemu) ");
+    EXPECT_EQ(run("block_resize disk0 lots"), "block_resize: invalid size 'lots'\r\n");
+    EXPECT_EQ(host.block_ops.size(), 1u);
+}
+
 TEST_F(MonitorTest, SnapshotCommandsReachTheHost) {
     chardev.input("savevm\r");
     ASSERT_EQ(host.block_ops.size(), 1u);
