@@ -212,7 +212,8 @@ Result<void> BlockBackend::close() {
 bool BlockBackend::try_direct(IoRequest::Op op, uint64_t offset, void* buf, size_t len,
                               Callback& done) {
     bool write = op == IoRequest::Op::Write;
-    // A waiting flush stops new direct requests, or a busy drive could starve it.
+    // A flush or exclusive operation waiting for the direct requests in flight stops new
+    // ones, or a busy drive could starve it.
     if ((write && flags_.writethrough) || direct_blocked()) return false;
     if (!direct_aligned(offset, len, buf)) return false;
     std::optional<BlockDriver::HostRange> range;
