@@ -2,8 +2,11 @@
 
 #include <errno.h>
 #include <stdlib.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
+#include <climits>
 #include <cstring>
 
 #include "block/commit.h"
@@ -80,6 +83,13 @@ Result<T> lookup_name(const NamedValue<T> (&table)[N], std::string_view name, co
         if (name == row.name) return row.value;
     }
     return Error("invalid " + std::string(what) + " option '" + std::string(name) + "'");
+}
+
+bool same_file(const std::string& a, const std::string& b) {
+    struct stat sa {
+    }, sb{};
+    return stat(a.c_str(), &sa) == 0 && stat(b.c_str(), &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
 }
 
 bool all_zero(std::span<const uint8_t> buf) {
@@ -159,7 +169,11 @@ Result<std::unique_ptr<BlockBackend>> BlockBackend::open(const DriveOptions& o, 
     if (o.locking != LockMode::Off) {
         auto lock = ImageLock::acquire(o.file, !o.read_only && !o.snapshot, false);
         if (!lock) return lock.error();
-        b->lock_.emplace(std::move(*lock));
+        // With snapshot=on the image is a reader's, below the unlocked temporary overlay.
+        if (o.snapshot)
+            b->backing_locks_.push_back({o.file, std::move(*lock)});
+        else
+            b->lock_.emplace(std::move(*lock));
     }
     bool format_probed = o.format.empty();
     if (format_probed) {
@@ -170,6 +184,7 @@ Result<std::unique_ptr<BlockBackend>> BlockBackend::open(const DriveOptions& o, 
     auto driver = open_chain(b->options_, b->flags_, format_probed);
     if (!driver) return driver.error();
     b->driver_ = std::move(*driver);
+    b->top_path_ = o.file;
     b->size_ = b->driver_->size();
     return b;
 }
@@ -418,6 +433,57 @@ void BlockBackend::release_held() {
         request();
 }
 
+void BlockBackend::snapshot_to(const std::string& path, Callback done) {
+    if (read_only_) return done(Error("Device is read-only"));
+    if (options_.snapshot) return done(Error("not supported on a snapshot=on drive"));
+    run_exclusive([this, path](BlockDriver&) { return snapshot_to_locked(path); }, std::move(done));
+}
+
+Result<void> BlockBackend::snapshot_to_locked(const std::string& path) {
+    // Everything written so far must be in the image that stops being written.
+    KEMU_TRY_VOID(driver_->flush());
+    qcow2::CreateOptions c;
+    c.size = driver_->size();
+    // Absolute: a name relative to our working directory would be read relative to the
+    // overlay's directory.
+    char resolved[PATH_MAX];
+    c.backing_file = realpath(top_path_.c_str(), resolved) ? resolved : top_path_;
+    c.backing_format = driver_->format_name();
+    KEMU_TRY_VOID(qcow2::create(path, c));
+    std::optional<ImageLock> overlay_lock;
+    if (options_.locking != LockMode::Off) {
+        auto l = ImageLock::acquire(path, true, false);
+        if (!l) return l.error();
+        overlay_lock.emplace(std::move(*l));
+    }
+    auto file = ImageFile::open(path, {.direct = flags_.direct, .no_flush = flags_.ignore_flush});
+    if (!file) return file.error();
+    // Both opened before anything changes, so a failure leaves the drive as it was: the
+    // overlay, and the old image again, read-only now (its metadata was just flushed).
+    auto overlay = qcow2::Qcow2Driver::open(std::move(*file), nullptr);
+    if (!overlay) return Error("Could not open '" + path + "': " + overlay.error().message());
+    OpenOptions ro;
+    ro.format = driver_->format_name();
+    ro.read_only = true;
+    ro.direct = flags_.direct;
+    ro.warnings = nullptr;
+    auto base = open_image(top_path_, ro);
+    if (!base) return base.error();
+    KEMU_TRY_VOID(driver_->close());
+    (*overlay)->exchange_backing(std::move(*base));
+    driver_ = std::move(*overlay);
+    // The old image is only read from now on: a reader's lock, as QEMU's would be. Our own
+    // writer lock would conflict with it, so it goes first.
+    if (lock_) {
+        lock_.reset();
+        auto reader = ImageLock::acquire(top_path_, false, false);
+        if (reader) backing_locks_.push_back({top_path_, std::move(*reader)});
+    }
+    if (overlay_lock) lock_.emplace(std::move(*overlay_lock));
+    top_path_ = path;
+    return ok();
+}
+
 void BlockBackend::resize(uint64_t new_size, Callback done) {
     if (read_only_) return done(Error("Device is read-only"));
     run_exclusive([new_size](BlockDriver& d) { return d.truncate(new_size, true); },
@@ -437,15 +503,20 @@ Result<void> BlockBackend::commit_locked() {
     if (!driver_->backing()) return Error("Operation not supported");
     ImageInfo top = driver_->info();
     std::string base_path = resolve_backing_path(top.filename, top.backing_file);
-    // Our own reader lock on the image under a snapshot=on overlay would refuse the writer
+    // Our own reader lock on the base (snapshot=on, snapshot_to) would refuse the writer
     // lock below: OFD locks of one process conflict like anyone's.
-    bool base_is_locked_image = options_.snapshot && lock_;
-    if (base_is_locked_image) lock_.reset();
+    std::optional<std::string> relock;
+    auto own = std::find_if(backing_locks_.begin(), backing_locks_.end(),
+                            [&](const HeldLock& h) { return same_file(h.path, base_path); });
+    if (own != backing_locks_.end()) {
+        relock = own->path;
+        backing_locks_.erase(own);
+    }
     auto restore_lock = [&]() -> Result<void> {
-        if (!base_is_locked_image) return ok();
-        auto again = ImageLock::acquire(options_.file, false, false);
+        if (!relock) return ok();
+        auto again = ImageLock::acquire(*relock, false, false);
         if (!again) return again.error();
-        lock_.emplace(std::move(*again));
+        backing_locks_.push_back({*relock, std::move(*again)});
         return ok();
     };
     std::optional<ImageLock> base_lock;

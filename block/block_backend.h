@@ -95,6 +95,9 @@ class BlockBackend {
     // as the monitor's `commit`. With snapshot=on this is how the temporary overlay's writes
     // reach the image. "Operation not supported" without a backing image.
     void commit(Callback done);
+    // Puts a new qcow2 overlay at `path` on top of the drive's image, which becomes its
+    // read-only backing file (the monitor's `snapshot_blkdev`): an external snapshot.
+    void snapshot_to(const std::string& path, Callback done);
     // Grows or shrinks the disk (the monitor's `block_resize`); requests made after the call
     // see the new size.
     void resize(uint64_t new_size, Callback done);
@@ -124,6 +127,7 @@ class BlockBackend {
     // Runs `start` once no direct request is in flight.
     void after_direct_requests(std::function<void()> start);
     Result<void> commit_locked();
+    Result<void> snapshot_to_locked(const std::string& path);
     // Requests that arrive while an exclusive operation waits or runs start after it.
     void hold(std::function<void()> request);
     void release_held();
@@ -138,7 +142,14 @@ class BlockBackend {
 
     std::unique_ptr<BlockDriver> driver_;
     IoEngine* engine_ = nullptr;
-    std::optional<ImageLock> lock_;
+    std::optional<ImageLock> lock_;  // on the top image
+    // Reader locks on images below the top one (snapshot=on, snapshot_to).
+    struct HeldLock {
+        std::string path;
+        ImageLock lock;
+    };
+    std::vector<HeldLock> backing_locks_;
+    std::string top_path_;
     std::mutex driver_lock_;  // serialises non-concurrent drivers across engine threads
     // Direct requests in flight, and flushes waiting for them: a flush may let the driver
     // recycle clusters it unmapped, which must not happen under a request still using one.

@@ -179,6 +179,15 @@ void run_block_operation(Monitor& mon,
 void hmp_commit(Monitor& mon, const HmpArgs& args) {
     run_block_operation(mon, &MonitorHost::block_commit, args.text("device"));
 }
+void hmp_snapshot_blkdev(Monitor& mon, const HmpArgs& args) {
+    mon.suspend();
+    mon.host().snapshot_blkdev(args.text("device"), args.text("file"), args.text("format"),
+                               [&mon](Result<std::string> r) {
+                                   if (!r) mon.print_error(r.error().message());
+                                   mon.resume();
+                               });
+}
+
 void hmp_block_resize(Monitor& mon, const HmpArgs& args) {
     auto size = parse_size(args.text("size"), 1);
     if (!size) return mon.print_error("block_resize: invalid size '" + args.text("size") + "'");

@@ -66,6 +66,9 @@ class MonitorHost {
     using Done = std::function<void(Result<std::string>)>;
     // `commit DEVICE|all`.
     virtual void block_commit(const std::string& device, Done done) = 0;
+    // `snapshot_blkdev DEVICE FILE [FORMAT]`.
+    virtual void snapshot_blkdev(const std::string& device, const std::string& file,
+                                 const std::string& format, Done done) = 0;
     // `block_resize DEVICE SIZE`.
     virtual void block_resize(const std::string& device, uint64_t size, Done done) = 0;
     // `savevm`/`loadvm`/`delvm`: internal snapshots on every drive that takes them.

@@ -63,6 +63,8 @@ class Machine final : public VcpuOwner {
     using BlockDone = std::function<void(Result<std::string>)>;
     void block_commit(const std::string& device, BlockDone done);
     void block_resize(const std::string& device, uint64_t size, BlockDone done);
+    void snapshot_blkdev(const std::string& device, const std::string& file,
+                         const std::string& format, BlockDone done);
     void save_snapshot(const std::string& name, BlockDone done);
     void load_snapshot(const std::string& name, BlockDone done);
     void delete_snapshot(const std::string& name, BlockDone done);

@@ -182,6 +182,19 @@ void Machine::block_commit(const std::string& device, BlockDone done) {
     run_in_sequence(std::move(steps), std::move(done));
 }
 
+void Machine::snapshot_blkdev(const std::string& device, const std::string& file,
+                              const std::string& format, BlockDone done) {
+    Drive* d = find_drive(device);
+    if (!d) return done(Error("Device '" + device + "' not found"));
+    if (!d->backend) return done(Error("Device '" + device + "' has no medium"));
+    if (!format.empty() && format != "qcow2") {
+        return done(Error("Format '" + format + "' cannot hold an external snapshot; use qcow2"));
+    }
+    d->backend->snapshot_to(file, as_step_result(std::move(done), [file](const Error& e) {
+                                return "Could not create '" + file + "': " + e.message();
+                            }));
+}
+
 void Machine::block_resize(const std::string& device, uint64_t size, BlockDone done) {
     Drive* d = find_drive(device);
     if (!d) return done(Error("Device '" + device + "' not found"));

@@ -82,6 +82,11 @@ void MachineMonitorHost::block_commit(const std::string& device, Done done) {
     machine_.block_commit(device, std::move(done));
 }
 
+void MachineMonitorHost::snapshot_blkdev(const std::string& device, const std::string& file,
+                                         const std::string& format, Done done) {
+    machine_.snapshot_blkdev(device, file, format, std::move(done));
+}
+
 void MachineMonitorHost::block_resize(const std::string& device, uint64_t size, Done done) {
     machine_.block_resize(device, size, std::move(done));
 }

@@ -33,6 +33,8 @@ class MachineMonitorHost final : public MonitorHost {
     std::string snapshots_text() override;
     void block_commit(const std::string& device, Done done) override;
     void block_resize(const std::string& device, uint64_t size, Done done) override;
+    void snapshot_blkdev(const std::string& device, const std::string& file,
+                         const std::string& format, Done done) override;
     void save_snapshot(const std::string& name, Done done) override;
     void load_snapshot(const std::string& name, Done done) override;
     void delete_snapshot(const std::string& name, Done done) override;

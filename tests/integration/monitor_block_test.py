@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """The monitor's block commands on a machine that never runs (-accel null -S): savevm, loadvm,
-delvm, info snapshots and commit, with their errors worded as QEMU's; afterwards the image holds
-exactly the snapshots the monitor left, and passes a consistency check.
+delvm, info snapshots, commit, snapshot_blkdev and block_resize, with their errors worded as
+QEMU's; afterwards the images hold exactly what the monitor left, and pass consistency checks.
 
 usage: monitor_block_test.py KEMU MULTIBOOT_IMAGE KEMU_IMG
 """
@@ -79,6 +79,9 @@ def main():
                           "'commit' error for 'disk0': Operation not supported\n", True)
             expect_output(console, "commit scratch", "", True)
             expect_output(console, "commit all", "", True)
+            overlay = os.path.join(tmp, "overlay.qcow2")
+            expect_output(console, f"snapshot_blkdev disk0 {overlay}", "", True)
+            expect_output(console, "commit disk0", "", True)  # the overlay back into disk.qcow2
             expect_output(console, "block_resize disk0 16M", "", True)
             expect_output(console, "block_resize nosuch 16M", "Device 'nosuch' not found\n", True)
 
@@ -87,19 +90,22 @@ def main():
         finally:
             stop(process)
 
-        info = subprocess.run([kemu_img, "info", disk], capture_output=True, text=True,
+        info = subprocess.run([kemu_img, "info", overlay], capture_output=True, text=True,
                               check=True).stdout
-        check("virtual size: 16 MiB" in info, f"block_resize did not reach the image: {excerpt(info)}")
+        check("virtual size: 16 MiB" in info and f"backing file: {disk}" in info,
+              f"snapshot_blkdev then block_resize left: {excerpt(info)}")
         listed = subprocess.run([kemu_img, "snapshot", "-l", disk], capture_output=True,
                                 text=True, check=True).stdout
         check(generated.group(1) in listed and "first" not in listed,
               f"kemu-img snapshot -l after the run: {excerpt(listed)}")
         checkers = [kemu_img] + ([shutil.which("qemu-img")] if shutil.which("qemu-img") else [])
         for tool in checkers:
-            result = subprocess.run([tool, "check", disk], capture_output=True, text=True)
-            check(result.returncode == 0,
-                  f"{tool} check after the run: {excerpt(result.stdout + result.stderr)}")
-    print("PASS: savevm/loadvm/delvm/info snapshots/commit over the monitor, image consistent "
+            for image in (disk, overlay):
+                result = subprocess.run([tool, "check", image], capture_output=True, text=True)
+                check(result.returncode == 0, f"{tool} check {os.path.basename(image)} after the "
+                                              f"run: {excerpt(result.stdout + result.stderr)}")
+    print("PASS: savevm/loadvm/delvm/info snapshots/commit/snapshot_blkdev/block_resize over the "
+          "monitor, images consistent "
           f"({', '.join(os.path.basename(t) for t in checkers)} check)")
 
 

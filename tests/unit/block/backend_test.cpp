@@ -417,6 +417,38 @@ TEST(Backend, ResizeTakesEffectForLaterRequests) {
     test::expect_clean(*d);
 }
 
+TEST(Backend, SnapshotToPutsAnOverlayOnTop) {
+    TempDir dir;
+    LoopFixture f;
+    auto engine = make_default_engine(f.loop);
+    test::create_qcow2(dir.file("base.qcow2"), 2 << 20);
+    auto b = BlockBackend::open({.file = dir.file("base.qcow2")}, *engine);
+    ASSERT_TRUE(b.ok());
+    auto before = test::random_bytes(65536, 21), after = test::random_bytes(65536, 22);
+    std::vector<uint8_t> back(65536);
+    ASSERT_TRUE(complete(f, [&](auto cb) { (*b)->write(0, before, cb); }).ok());
+    ASSERT_TRUE(complete(f, [&](auto cb) { (*b)->snapshot_to(dir.file("over.qcow2"), cb); }).ok());
+    ASSERT_TRUE(complete(f, [&](auto cb) { (*b)->write(0, after, cb); }).ok());
+    ASSERT_TRUE(complete(f, [&](auto cb) { (*b)->read(0, back, cb); }).ok());
+    EXPECT_EQ(back, after);
+    // The old image is a reader's now: another reader may open it, a writer may not.
+    DriveOptions reader{.file = dir.file("base.qcow2"), .read_only = true};
+    EXPECT_TRUE(BlockBackend::open(reader, *engine).ok());
+    EXPECT_FALSE(BlockBackend::open({.file = dir.file("base.qcow2")}, *engine).ok());
+    EXPECT_FALSE(BlockBackend::open({.file = dir.file("over.qcow2")}, *engine).ok());
+    // Back into the base, as `commit` after `snapshot_blkdev` does in QEMU.
+    ASSERT_TRUE(complete(f, [&](auto cb) { (*b)->commit(cb); }).ok());
+    ASSERT_TRUE((*b)->close().ok());
+    b->reset();
+    auto base = test::open_qcow2(dir.file("base.qcow2"), false);
+    EXPECT_EQ(test::read_all(*base, 0, 65536), after);
+    test::expect_clean(*base);
+    auto over = test::open_qcow2(dir.file("over.qcow2"), false);
+    EXPECT_FALSE(over->block_status(0, 2 << 20)->allocated);
+    test::expect_clean(*over);
+    EXPECT_EQ(over->info().backing_file, dir.file("base.qcow2"));
+}
+
 TEST(Backend, CommitWithoutBackingIsNotSupported) {
     TempDir dir;
     LoopFixture f;

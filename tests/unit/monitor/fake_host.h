@@ -85,6 +85,11 @@ class FakeHost : public MonitorHost {
     void block_commit(const std::string& device, Done done) override {
         block_ops.push_back({"commit", device, std::move(done)});
     }
+    void snapshot_blkdev(const std::string& device, const std::string& file,
+                         const std::string& format, Done done) override {
+        block_ops.push_back(
+            {"snapshot_blkdev", device + " " + file + " " + format, std::move(done)});
+    }
     void block_resize(const std::string& device, uint64_t size, Done done) override {
         block_ops.push_back({"block_resize", device + " " + std::to_string(size), std::move(done)});
     }

@@ -177,6 +177,16 @@ TEST_F(MonitorTest, BlockResizeTakesSizeSuffixes) {
     EXPECT_EQ(host.block_ops.size(), 1u);
 }
 
+TEST_F(MonitorTest, SnapshotBlkdevArguments) {
+    chardev.input("snapshot_blkdev disk0 /tmp/over.qcow2 qcow2\r");
+    ASSERT_EQ(host.block_ops.size(), 1u);
+    EXPECT_EQ(host.block_ops[0].operation, "snapshot_blkdev");
+    EXPECT_EQ(host.block_ops[0].argument, "disk0 /tmp/over.qcow2 qcow2");
+    host.block_ops[0].done(std::string());
+    chardev.take();
+    EXPECT_EQ(run("snapshot_blkdev disk0"), "snapshot_blkdev: missing argument 'file'\r\n");
+}
+
 TEST_F(MonitorTest, SnapshotCommandsReachTheHost) {
     chardev.input("savevm\r");
     ASSERT_EQ(host.block_ops.size(), 1u);
