@@ -215,6 +215,21 @@ Result<std::unique_ptr<BlockDriver>> BlockBackend::open_chain(const DriveOptions
     return opened;
 }
 
+ImageInfo BlockBackend::info() {
+    std::lock_guard<std::mutex> g(driver_lock_);
+    return driver_->info();
+}
+
+bool BlockBackend::has_backing() {
+    std::lock_guard<std::mutex> g(driver_lock_);
+    return driver_->backing() != nullptr;
+}
+
+bool BlockBackend::supports_snapshots() {
+    std::lock_guard<std::mutex> g(driver_lock_);
+    return driver_->supports_snapshots();
+}
+
 BlockBackend::~BlockBackend() {
     if (driver_) (void)close();
 }

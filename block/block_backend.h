@@ -76,6 +76,12 @@ class BlockBackend {
     bool read_only() const { return read_only_; }
     CacheMode cache_mode() const { return cache_; }
     BlockDriver& driver() { return *driver_; }
+    // The driver's report, taken under the driver lock: from the main thread, while a driver
+    // call may be running on an I/O thread.
+    ImageInfo info();
+    // Whether the top image links to a backing image (commit has something to do).
+    bool has_backing();
+    bool supports_snapshots();
     // Requests that bypassed the driver (statistics and tests).
     uint64_t direct_requests() const { return direct_requests_; }
     const BlockStats& stats() const { return stats_; }

@@ -60,8 +60,8 @@ std::string default_snapshot_name() {
     return name;
 }
 
-bool has_snapshot(block::BlockDriver& d, const std::string& id_or_name) {
-    for (const block::SnapshotInfo& s : d.info().snapshots) {
+bool has_snapshot(const block::ImageInfo& info, const std::string& id_or_name) {
+    for (const block::SnapshotInfo& s : info.snapshots) {
         if (s.id == id_or_name || s.name == id_or_name) return true;
     }
     return false;
@@ -99,7 +99,7 @@ std::string Machine::block_info_text() const {
             out += d.spec.id + ": [not inserted]\n    Removable device: not locked, tray closed\n";
             continue;
         }
-        const block::ImageInfo info = d.backend->driver().info();
+        const block::ImageInfo info = d.backend->info();
         out += d.spec.id + ": " + d.spec.options.file + " (" + info.format +
                (d.backend->read_only() ? ", read-only" : "") + ")\n";
         if (d.spec.interface != DriveInterface::None)
@@ -163,7 +163,7 @@ void Machine::block_commit(const std::string& device, BlockDone done) {
     std::vector<Drive*> targets;
     if (device == "all") {
         for (Drive& d : drives_) {
-            if (d.backend && d.backend->driver().backing()) targets.push_back(&d);
+            if (d.backend && d.backend->has_backing()) targets.push_back(&d);
         }
     } else {
         Drive* d = find_drive(device);
@@ -208,7 +208,7 @@ Result<std::vector<Machine::Drive*>> Machine::snapshot_drives() {
     std::vector<Drive*> drives;
     for (Drive& d : drives_) {
         if (!d.backend || d.backend->read_only()) continue;
-        if (!d.backend->driver().supports_snapshots()) {
+        if (!d.backend->supports_snapshots()) {
             return Error("Device '" + d.spec.id + "' is writable but does not support snapshots");
         }
         drives.push_back(&d);
@@ -241,7 +241,7 @@ void Machine::save_snapshot(const std::string& requested, BlockDone done) {
     std::vector<Step> steps;
     for (Drive* d : *drives) {
         auto create = [name, sec, nsec, vm_clock](block::BlockDriver& driver) -> Result<void> {
-            if (has_snapshot(driver, name)) KEMU_TRY_VOID(driver.snapshot_delete(name));
+            if (has_snapshot(driver.info(), name)) KEMU_TRY_VOID(driver.snapshot_delete(name));
             return driver.snapshot_create(
                 {.name = name, .date_sec = sec, .date_nsec = nsec, .vm_clock_nsec = vm_clock});
         };
@@ -257,7 +257,7 @@ void Machine::load_snapshot(const std::string& name, BlockDone done) {
     auto drives = snapshot_drives();
     if (!drives) return done(drives.error());
     for (Drive* d : *drives) {
-        if (!has_snapshot(d->backend->driver(), name)) {
+        if (!has_snapshot(d->backend->info(), name)) {
             return done(Error("Snapshot '" + name + "' does not exist in one or more devices"));
         }
     }
@@ -284,7 +284,7 @@ void Machine::delete_snapshot(const std::string& name, BlockDone done) {
     if (!drives) return done(drives.error());
     std::vector<Step> steps;
     for (Drive* d : *drives) {
-        if (!has_snapshot(d->backend->driver(), name)) continue;
+        if (!has_snapshot(d->backend->info(), name)) continue;
         steps.push_back(exclusive_step(
             *d->backend, d->spec.id,
             [name](block::BlockDriver& driver) { return driver.snapshot_delete(name); },
@@ -298,19 +298,23 @@ void Machine::delete_snapshot(const std::string& name, BlockDone done) {
 std::string Machine::snapshots_text() {
     auto drives = snapshot_drives();
     if (!drives) return drives.error().message() + "\n";
+    std::vector<block::ImageInfo> infos;
+    for (Drive* d : *drives)
+        infos.push_back(d->backend->info());
     auto on_all = [&](const block::SnapshotInfo& s) {
-        for (Drive* d : *drives) {
-            if (!has_snapshot(d->backend->driver(), s.name)) return false;
+        for (const block::ImageInfo& info : infos) {
+            if (!has_snapshot(info, s.name)) return false;
         }
         return true;
     };
     std::string common, partial;
-    for (const block::SnapshotInfo& s : (*drives)[0]->backend->driver().info().snapshots) {
+    for (const block::SnapshotInfo& s : infos[0].snapshots) {
         if (on_all(s)) common += block::snapshot_table_row(s);
     }
-    for (Drive* d : *drives) {
+    for (size_t i = 0; i < drives->size(); ++i) {
+        Drive* d = (*drives)[i];
         std::string rows;
-        for (const block::SnapshotInfo& s : d->backend->driver().info().snapshots) {
+        for (const block::SnapshotInfo& s : infos[i].snapshots) {
             if (!on_all(s)) rows += block::snapshot_table_row(s);
         }
         if (!rows.empty()) {
