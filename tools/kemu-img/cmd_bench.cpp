@@ -105,6 +105,7 @@ struct BenchRun {
 int cmd_bench(int argc, char** argv) {
     BenchConfig cfg;
     std::string format, cache = "writeback";
+    block::AioMode aio = block::AioMode::Default;
     bool quiet = false, share = false;
     static const option longopts[] = {{"flush-interval", required_argument, nullptr, 'F'},
                                       {"no-drain", no_argument, nullptr, 'N'},
@@ -136,8 +137,12 @@ int cmd_bench(int argc, char** argv) {
             case 'n':
                 cache = "none";
                 break;
-            case 'i':
-                break;  // aio backend: the engine picks io_uring or threads itself
+            case 'i': {
+                auto mode = block::parse_aio_mode(optarg);
+                if (!mode) return fail("Invalid aio option: " + std::string(optarg));
+                aio = *mode;
+                break;
+            }
             case 'o':
                 if (!number(optarg, cfg.offset)) return fail("Invalid offset specified");
                 break;
@@ -192,14 +197,18 @@ int cmd_bench(int argc, char** argv) {
     std::unique_lock<std::mutex> held(machine_lock);
     auto init = loop.init();
     if (!init) return fail(init.error());
-    auto engine = block::make_default_engine(loop);
+    auto engine = block::make_engine(aio, loop);
+    if (!engine) return fail(engine.error());
     block::DriveOptions o;
     o.file = argv[optind];
     o.format = format;
     o.cache = *mode;
     o.read_only = !cfg.write;
     o.locking = share ? block::LockMode::Off : block::LockMode::Auto;
-    auto drive = block::BlockBackend::open(o, *engine);
+    o.aio = aio;
+    auto checked = block::check_drive_options(o);
+    if (!checked) return fail("Could not open '" + o.file + "': " + checked.error().message());
+    auto drive = block::BlockBackend::open(o, **engine);
     if (!drive) return fail("Could not open '" + o.file + "': " + drive.error().message());
 
     std::vector<std::unique_ptr<uint8_t, decltype(&free)>> owned;
