@@ -31,6 +31,10 @@ class RawDriver final : public BlockDriver {
     Result<void> flush() override { return file_.datasync(); }
     Result<Extent> block_status(uint64_t offset, uint64_t len) override;
     Result<void> truncate(uint64_t new_size, bool allow_shrink) override;
+    // resize --preallocation=falloc|full of the range a resize added.
+    Result<void> preallocate(uint64_t offset, uint64_t len, ImageFile::Prealloc mode) {
+        return file_.preallocate(offset, len, mode);
+    }
     ImageInfo info() override;
     bool concurrent_safe() const override { return true; }
     std::optional<HostRange> map_direct(uint64_t offset, uint64_t len, bool write) override {

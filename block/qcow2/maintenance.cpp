@@ -92,6 +92,36 @@ Result<void> Qcow2Driver::allocate_range(uint64_t offset, uint64_t len) {
     return ok();
 }
 
+Result<void> Qcow2Driver::preallocate_growth(uint64_t old_size,
+                                             std::optional<ImageFile::Prealloc> host) {
+    KEMU_TRY_VOID(begin_write());
+    const uint64_t cs = cluster_size();
+    const uint64_t per_table = header_.l2_entries();
+    uint64_t gc = (old_size + cs - 1) / cs;
+    const uint64_t end = (size() + cs - 1) / cs;
+    while (gc < end) {
+        uint64_t table_end = std::min(end, (gc / per_table + 1) * per_table);
+        uint64_t count = table_end - gc;
+        auto first = refcounts_->allocate(count);
+        if (!first) return first.error();
+        file_end_ = std::max(file_end_, *first + count * cs);
+        uint64_t flags = kOflagCopied;
+        if (header_.version >= 3) {
+            flags |= kOflagZero;
+        } else {
+            KEMU_TRY_VOID(file_.write_zeroes(*first, count * cs, false));  // data before L2
+        }
+        for (uint64_t i = 0; i < count; ++i)
+            KEMU_TRY_VOID(set_entry(gc + i, (*first + i * cs) | flags));
+        gc = table_end;
+    }
+    KEMU_TRY_VOID(flush());
+    auto file_size = file_.size();
+    if (!file_size) return file_size.error();
+    if (*file_size < file_end_) KEMU_TRY_VOID(file_.truncate(file_end_));
+    return host ? reserve_host_space(*host) : ok();
+}
+
 Result<void> Qcow2Driver::reserve_host_space(ImageFile::Prealloc mode) {
     auto size = file_.size();
     if (!size) return size.error();

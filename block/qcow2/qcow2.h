@@ -89,6 +89,10 @@ class Qcow2Driver final : public BlockDriver {
     Result<void> allocate_range(uint64_t offset, uint64_t len);
     // Reserves host blocks for the whole image file (preallocation=falloc/full).
     Result<void> reserve_host_space(ImageFile::Prealloc mode);
+    // resize --preallocation: gives every whole cluster from `old_size` to the end a host
+    // cluster that reads as zeroes, whatever the reused host cluster held (v3: the zero
+    // flag; v2: zeroes written first); then `host` reserves or fills the file.
+    Result<void> preallocate_growth(uint64_t old_size, std::optional<ImageFile::Prealloc> host);
 
     // Internal snapshots.
     const std::vector<SnapshotEntry>& snapshots() const { return snapshots_; }

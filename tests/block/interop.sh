@@ -259,6 +259,15 @@ printf '\x00\x00\x00\x00\x00\x00\x00\x02' | dd of=cm.qcow2 bs=1 seek=72 conv=not
 expect "check -r all on a corrupt-marked image" "$KEMU_IMG" check -r all cm.qcow2
 if "$QEMU_IMG" info cm.qcow2 | grep -q "corrupt: false"; then ok "corrupt mark cleared"; else bad "corrupt mark cleared"; fi
 
+echo "== resize --preallocation"
+for mode in metadata falloc full; do
+    "$KEMU_IMG" create -q -f qcow2 pre-$mode.qcow2 1M
+    expect "resize --preallocation=$mode" "$KEMU_IMG" resize --preallocation=$mode pre-$mode.qcow2 32M
+    qemu_clean "resize --preallocation=$mode" pre-$mode.qcow2
+    truncate -s 32M zero32.raw
+    same_raw "resize --preallocation=$mode" pre-$mode.qcow2 zero32.raw
+done
+
 echo "== measure agrees with qemu-img"
 for args in "--size 1G -O qcow2" "--size 100G -O qcow2" "--output=json -O qcow2 -o cluster_size=4k --size 10G" \
             "-O qcow2 q.qcow2" "-O raw q.qcow2" "-O qcow2 ref1.raw" "-O qcow2 -o refcount_bits=1 b3.qcow2"; do

@@ -3,10 +3,30 @@
 #include <cstdio>
 #include <cstring>
 
+#include "block/qcow2/qcow2.h"
+#include "block/raw.h"
 #include "tools/kemu-img/commands.h"
 #include "tools/kemu-img/common.h"
 
 namespace kemu::img {
+
+namespace {
+
+// --preallocation for the range a resize added, as qemu-img: raw takes falloc and full,
+// qcow2 also metadata.
+Result<void> preallocate_growth(block::BlockDriver& d, uint64_t old_size, const std::string& mode) {
+    std::optional<block::ImageFile::Prealloc> host;
+    if (mode == "falloc") host = block::ImageFile::Prealloc::Falloc;
+    if (mode == "full") host = block::ImageFile::Prealloc::Full;
+    if (auto* q = dynamic_cast<block::qcow2::Qcow2Driver*>(&d)) {
+        return q->preallocate_growth(old_size, host);
+    }
+    auto* raw = dynamic_cast<block::RawDriver*>(&d);
+    if (!raw || !host) return Error("Unsupported preallocation mode: " + mode);
+    return raw->preallocate(old_size, d.size() - old_size, *host);
+}
+
+}  // namespace
 
 int cmd_resize(int argc, char** argv) {
     // A negative size ("-1G") would read as an option, so take it off argv first.
@@ -15,7 +35,7 @@ int cmd_resize(int argc, char** argv) {
         argv[argc - 1][1] <= '9') {
         size_arg = argv[--argc];
     }
-    std::string format;
+    std::string format, preallocation = "off";
     bool shrink = false, quiet = false;
     static const option longopts[] = {{"shrink", no_argument, nullptr, 'S'},
                                       {"preallocation", required_argument, nullptr, 'P'},
@@ -33,8 +53,11 @@ int cmd_resize(int argc, char** argv) {
                 shrink = true;
                 break;
             case 'P':
-                if (std::strcmp(optarg, "off"))
-                    return fail("Unsupported preallocation mode for resize");
+                preallocation = optarg;
+                if (preallocation != "off" && preallocation != "metadata" &&
+                    preallocation != "falloc" && preallocation != "full") {
+                    return fail("Invalid preallocation mode '" + preallocation + "'");
+                }
                 break;
             default:
                 return fail("usage: kemu-img resize [-f fmt] [--shrink] filename [+ | -]size");
@@ -63,7 +86,11 @@ int cmd_resize(int argc, char** argv) {
         if (*amount > current) return fail("New image size must be positive");
         target = current - *amount;
     }
+    if (preallocation != "off" && target < current) {
+        return fail("Preallocation can only be used for growing images");
+    }
     auto r = (*driver)->truncate(target, shrink);
+    if (r && preallocation != "off") r = preallocate_growth(**driver, current, preallocation);
     if (!r) return fail(r.error());
     auto closed = (*driver)->close();
     if (!closed) return fail(closed.error());

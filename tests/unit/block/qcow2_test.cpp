@@ -279,6 +279,33 @@ TEST(Qcow2, ResizeGrowAndShrink) {
     test::expect_clean(*d);
 }
 
+// resize --preallocation: the grown range gets host clusters but must read as zeroes even
+// where those are recycled clusters still holding old data.
+TEST(Qcow2, PreallocatedGrowthReadsZeroes) {
+    for (uint32_t version : {2u, 3u}) {
+        TempDir dir;
+        test::create_qcow2(dir.file("g.qcow2"), 64 * 1024, {.version = version});
+        {
+            // Unreferenced garbage past the metadata, where new clusters will be placed.
+            auto f = ImageFile::open(dir.file("g.qcow2"), {});
+            ASSERT_TRUE(f.ok());
+            auto end = f->size();
+            ASSERT_TRUE(end.ok());
+            ASSERT_TRUE(f->write(*end, std::vector<uint8_t>(8 * kMiB, 0xee)).ok());
+        }
+        auto d = test::open_qcow2(dir.file("g.qcow2"), true);
+        ASSERT_TRUE(d->truncate(4 * kMiB, false).ok());
+        ASSERT_TRUE(d->preallocate_growth(64 * 1024, ImageFile::Prealloc::Falloc).ok());
+        EXPECT_EQ(test::read_all(*d, 64 * 1024, 4 * kMiB - 64 * 1024),
+                  std::vector<uint8_t>(4 * kMiB - 64 * 1024, 0))
+            << "version " << version;
+        auto e = d->block_status(kMiB, kMiB);
+        ASSERT_TRUE(e.ok());
+        EXPECT_TRUE(e->allocated) << "version " << version;
+        test::expect_clean(*d);
+    }
+}
+
 TEST(Qcow2, RefcountWidthsAndOverflow) {
     for (uint32_t bits : {1u, 2u, 4u, 8u, 16u, 32u, 64u}) {
         TempDir dir;
