@@ -75,7 +75,6 @@ class BlockBackend {
     uint64_t size() const { return size_; }
     bool read_only() const { return read_only_; }
     CacheMode cache_mode() const { return cache_; }
-    BlockDriver& driver() { return *driver_; }
     // The driver's report, taken under the driver lock: from the main thread, while a driver
     // call may be running on an I/O thread.
     ImageInfo info();
