@@ -67,6 +67,13 @@ void exercise_engine(IoEngine& engine, LoopFixture& f, const std::string& path) 
     EXPECT_LT(result, 0);  // reading past EOF is an error, not a silent short read
 }
 
+// A new qcow2 image `name` in `dir`, opened as a drive with default options.
+Result<std::unique_ptr<BlockBackend>> new_qcow2_drive(TempDir& dir, IoEngine& engine,
+                                                      const std::string& name, uint64_t size) {
+    test::create_qcow2(dir.file(name), size);
+    return BlockBackend::open({.file = dir.file(name)}, engine);
+}
+
 TEST(IoEngine, ThreadPool) {
     TempDir dir;
     LoopFixture f;
@@ -135,9 +142,8 @@ TEST(Backend, AllocatedQcow2ClustersBypassTheDriver) {
     TempDir dir;
     LoopFixture f;
     auto engine = make_default_engine(f.loop);
-    test::create_qcow2(dir.file("a.qcow2"), 4 << 20);
-    auto b = BlockBackend::open({.file = dir.file("a.qcow2")}, *engine);
-    ASSERT_TRUE(b.ok());
+    auto b = new_qcow2_drive(dir, *engine, "a.qcow2", 4 << 20);
+    ASSERT_TRUE(b.ok()) << b.error().message();
     auto first = test::random_bytes(65536, 41), second = test::random_bytes(65536, 42);
     std::vector<uint8_t> back(65536);
     int pending = 1;
@@ -388,9 +394,8 @@ TEST(Backend, ResizeTakesEffectForLaterRequests) {
     TempDir dir;
     LoopFixture f;
     auto engine = make_default_engine(f.loop);
-    test::create_qcow2(dir.file("r.qcow2"), 1 << 20);
-    auto b = BlockBackend::open({.file = dir.file("r.qcow2")}, *engine);
-    ASSERT_TRUE(b.ok());
+    auto b = new_qcow2_drive(dir, *engine, "r.qcow2", 1 << 20);
+    ASSERT_TRUE(b.ok()) << b.error().message();
     auto data = test::random_bytes(4096, 4);
     std::vector<uint8_t> back(4096);
     // Submitted right behind the resize: held until it is done, then within the new size.
@@ -421,9 +426,8 @@ TEST(Backend, SnapshotToPutsAnOverlayOnTop) {
     TempDir dir;
     LoopFixture f;
     auto engine = make_default_engine(f.loop);
-    test::create_qcow2(dir.file("base.qcow2"), 2 << 20);
-    auto b = BlockBackend::open({.file = dir.file("base.qcow2")}, *engine);
-    ASSERT_TRUE(b.ok());
+    auto b = new_qcow2_drive(dir, *engine, "base.qcow2", 2 << 20);
+    ASSERT_TRUE(b.ok()) << b.error().message();
     auto before = test::random_bytes(65536, 21), after = test::random_bytes(65536, 22);
     std::vector<uint8_t> back(65536);
     ASSERT_TRUE(complete(f, [&](auto cb) { (*b)->write(0, before, cb); }).ok());
@@ -453,9 +457,8 @@ TEST(Backend, CommitWithoutBackingIsNotSupported) {
     TempDir dir;
     LoopFixture f;
     auto engine = make_default_engine(f.loop);
-    test::create_qcow2(dir.file("a.qcow2"), 1 << 20);
-    auto b = BlockBackend::open({.file = dir.file("a.qcow2")}, *engine);
-    ASSERT_TRUE(b.ok());
+    auto b = new_qcow2_drive(dir, *engine, "a.qcow2", 1 << 20);
+    ASSERT_TRUE(b.ok()) << b.error().message();
     auto r = complete(f, [&](auto done) { (*b)->commit(done); });
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().message(), "Operation not supported");
@@ -465,9 +468,8 @@ TEST(Backend, ExclusiveOperationsWaitForDirectRequests) {
     TempDir dir;
     LoopFixture f;
     auto engine = make_default_engine(f.loop);
-    test::create_qcow2(dir.file("a.qcow2"), 1 << 20);
-    auto b = BlockBackend::open({.file = dir.file("a.qcow2")}, *engine);
-    ASSERT_TRUE(b.ok());
+    auto b = new_qcow2_drive(dir, *engine, "a.qcow2", 1 << 20);
+    ASSERT_TRUE(b.ok()) << b.error().message();
     auto first = test::random_bytes(65536, 11), second = test::random_bytes(65536, 12);
     ASSERT_TRUE(complete(f, [&](auto done) { (*b)->write(0, first, done); }).ok());
     // Submitted in one go: the in-place write is direct and in flight when the snapshot is
