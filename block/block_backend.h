@@ -1,6 +1,6 @@
 // A drive as the machine sees it: one image chain plus cache mode, read-only and snapshot
-// policy, image locking, and asynchronous requests whose callbacks run via the engine's
-// Deliver function (the main event loop).
+// policy, image locking, and asynchronous requests whose callbacks run on the main event
+// loop. Exclusive operations (commit, snapshot_to, resize) are in block/backend_jobs.cpp.
 #pragma once
 
 #include <memory>
@@ -12,51 +12,11 @@
 #include <vector>
 
 #include "block/block_driver.h"
+#include "block/drive_options.h"
 #include "block/image_lock.h"
 #include "block/io/io_engine.h"
 
 namespace kemu::block {
-
-// QEMU's cache modes as (O_DIRECT, write-through, ignore flushes).
-enum class CacheMode { None, Writeback, Writethrough, Unsafe, Directsync };
-struct CacheFlags {
-    bool direct;
-    bool writethrough;
-    bool ignore_flush;
-};
-Result<CacheMode> parse_cache_mode(std::string_view name);
-CacheFlags cache_flags(CacheMode mode);
-
-// -drive aio=: which engine runs the drive's requests. Default is io_uring when the kernel
-// allows it, else threads.
-enum class AioMode { Default, Threads, IoUring, Native };
-Result<AioMode> parse_aio_mode(std::string_view name);
-// -drive discard=: whether guest discards reach the image (QEMU's default: ignored).
-enum class DiscardMode { Ignore, Unmap };
-Result<DiscardMode> parse_discard_mode(std::string_view name);
-// -drive detect-zeroes=: all-zero writes become zero writes (and may unmap, with discard=unmap).
-enum class DetectZeroes { Off, On, Unmap };
-Result<DetectZeroes> parse_detect_zeroes(std::string_view name);
-
-struct DriveOptions {
-    std::string file;
-    std::string format;  // empty: probe
-    CacheMode cache = CacheMode::Writeback;
-    bool read_only = false;
-    bool snapshot = false;  // writes go to a temporary qcow2 overlay, deleted on close
-    LockMode locking = LockMode::Auto;
-    AioMode aio = AioMode::Default;
-    DiscardMode discard = DiscardMode::Ignore;
-    DetectZeroes detect_zeroes = DetectZeroes::Off;
-    std::string temp_dir = "/var/tmp";
-};
-
-// QEMU's rules between the options: aio=native needs O_DIRECT, detect-zeroes=unmap needs
-// discard=unmap.
-Result<void> check_drive_options(const DriveOptions& options);
-
-// The engine for aio=`mode`, completing on `loop`.
-Result<std::unique_ptr<IoEngine>> make_engine(AioMode mode, EventLoop& loop);
 
 // Requests accepted by a backend (`info blockstats`); counted on submission.
 struct BlockStats {
