@@ -45,6 +45,15 @@ Result<T> lookup_name(const NamedValue<T> (&table)[N], std::string_view name, co
     return Error("invalid " + std::string(what) + " option '" + std::string(name) + "'");
 }
 
+// Every drive engine: ring depth, and the worker threads for driver calls (or all I/O).
+constexpr unsigned kQueueDepth = 128;
+constexpr unsigned kEngineThreads = 4;
+
+std::unique_ptr<IoEngine> thread_pool_on(EventLoop& loop) {
+    return make_thread_pool_engine([&loop](std::function<void()> fn) { loop.post(std::move(fn)); },
+                                   kEngineThreads);
+}
+
 }  // namespace
 
 Result<AioMode> parse_aio_mode(std::string_view name) {
@@ -73,19 +82,23 @@ Result<void> check_drive_options(const DriveOptions& o) {
     return ok();
 }
 
+std::unique_ptr<IoEngine> make_default_engine(EventLoop& loop) {
+    auto uring = make_uring_engine(loop, kQueueDepth, kEngineThreads);
+    if (uring) return std::move(*uring);
+    return thread_pool_on(loop);
+}
+
 // kemu has no libaio: aio=native gets io_uring, the kernel's newer interface to the same
 // asynchronous direct I/O.
 Result<std::unique_ptr<IoEngine>> make_engine(AioMode mode, EventLoop& loop) {
-    constexpr unsigned kQueueDepth = 128, kThreads = 4;
     switch (mode) {
         case AioMode::Default:
             return make_default_engine(loop);
         case AioMode::Threads:
-            return make_thread_pool_engine(
-                [&loop](std::function<void()> fn) { loop.post(std::move(fn)); }, kThreads);
+            return thread_pool_on(loop);
         case AioMode::IoUring:
         case AioMode::Native: {
-            auto uring = make_uring_engine(loop, kQueueDepth, kThreads);
+            auto uring = make_uring_engine(loop, kQueueDepth, kEngineThreads);
             if (!uring) return Error("Unable to use io_uring: " + uring.error().message());
             return uring;
         }

@@ -163,13 +163,4 @@ Result<std::unique_ptr<IoEngine>> make_uring_engine(EventLoop& loop, unsigned qu
     return std::unique_ptr<IoEngine>(std::move(engine));
 }
 
-std::unique_ptr<IoEngine> make_default_engine(EventLoop& loop) {
-    constexpr unsigned kQueueDepth = 128;
-    constexpr unsigned kThreads = 4;
-    auto uring = make_uring_engine(loop, kQueueDepth, kThreads);
-    if (uring) return std::move(*uring);
-    return make_thread_pool_engine([&loop](std::function<void()> fn) { loop.post(std::move(fn)); },
-                                   kThreads);
-}
-
 }  // namespace kemu::block
