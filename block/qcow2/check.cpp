@@ -113,11 +113,12 @@ Result<CheckResult> Qcow2Driver::check(RepairMode mode) {
     if (header_.nb_snapshots) {
         w.add(header_.snapshots_offset, encode_snapshot_table(snapshots_).size(), "snapshot table");
     }
-    // What everything but the refcount structure references: a rebuilt structure starts
-    // from this.
-    const std::vector<uint32_t> refs_without_refcounts = w.refs;
+    // The refcount structure's own clusters, which a rebuilt structure leaves out.
+    std::vector<uint64_t> refcount_clusters;
     w.add(refcounts_->table_offset(), uint64_t{refcounts_->table_clusters()} * cs,
           "refcount table");
+    for (uint64_t i = 0; i < refcounts_->table_clusters(); ++i)
+        refcount_clusters.push_back((refcounts_->table_offset() >> bits) + i);
     std::vector<bool> block_invalid(refcounts_->table().size(), false);
     uint64_t invalid_blocks = 0;
     for (size_t bi = 0; bi < block_invalid.size(); ++bi) {
@@ -141,9 +142,13 @@ Result<CheckResult> Qcow2Driver::check(RepairMode mode) {
             continue;
         }
         w.add(block, cs, "refcount block");
+        refcount_clusters.push_back(block >> bits);
     }
     if (invalid_blocks && mode == RepairMode::All) {
-        KEMU_TRY_VOID(rebuild_refcounts(refs_without_refcounts, nb_clusters));
+        // Counted in place rather than from a copy: the array may be a large part of memory.
+        for (uint64_t c : refcount_clusters)
+            if (c < w.refs.size() && w.refs[c]) w.refs[c]--;
+        KEMU_TRY_VOID(rebuild_refcounts(std::move(w.refs), nb_clusters));
         res.messages.push_back("Rebuilding refcount structure");
         res.corruptions -= invalid_blocks;
         res.corruptions_fixed += invalid_blocks;
@@ -202,10 +207,9 @@ Result<CheckResult> Qcow2Driver::finish_repair(CheckResult res) {
 
 // The refcount structure goes past the end of the file, built from what the tables
 // reference; the header switches to it once it is on disk. The old one is abandoned.
-Result<void> Qcow2Driver::rebuild_refcounts(const std::vector<uint32_t>& refs,
+Result<void> Qcow2Driver::rebuild_refcounts(std::vector<uint32_t> refs,
                                             uint64_t first_free_cluster) {
-    std::vector<uint64_t> counts(refs.begin(), refs.end());
-    KEMU_TRY_VOID(refcounts_->rebuild(std::move(counts), first_free_cluster));
+    KEMU_TRY_VOID(refcounts_->rebuild(std::move(refs), first_free_cluster));
     const uint64_t cs = cluster_size();
     header_.refcount_table_offset = refcounts_->table_offset();
     header_.refcount_table_clusters = refcounts_->table_clusters();

@@ -161,7 +161,7 @@ class Qcow2Driver final : public BlockDriver {
     Result<void> grow_l1(uint64_t min_entries);
     // check()'s repair steps.
     Result<CheckResult> finish_repair(CheckResult res);
-    Result<void> rebuild_refcounts(const std::vector<uint32_t>& refs, uint64_t first_free_cluster);
+    Result<void> rebuild_refcounts(std::vector<uint32_t> refs, uint64_t first_free_cluster);
     size_t find_snapshot(const std::string& id_or_name) const;
 
     ImageFile file_;

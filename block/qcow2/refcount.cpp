@@ -59,7 +59,7 @@ Result<void> RefcountManager::load(uint64_t table_offset, uint32_t table_cluster
     return ok();
 }
 
-Result<void> RefcountManager::rebuild(std::vector<uint64_t> refs, uint64_t at) {
+Result<void> RefcountManager::rebuild(std::vector<uint32_t> refs, uint64_t at) {
     const uint64_t cs = uint64_t{1} << cluster_bits_;
     // The blocks must also cover themselves and the table: grow until the sizes settle.
     uint64_t blocks = 0, table_clusters = 0;

@@ -48,7 +48,7 @@ class RefcountManager {
     // host cluster) at cluster `at` and after, past everything in use; the new blocks and
     // table count themselves. The caller points the header at table_offset() and
     // table_clusters() afterwards. The old structure is left as it is, unreferenced.
-    Result<void> rebuild(std::vector<uint64_t> refs, uint64_t at);
+    Result<void> rebuild(std::vector<uint32_t> refs, uint64_t at);
 
   private:
     struct Block {
