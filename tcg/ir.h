@@ -1,0 +1,140 @@
+// The translator's intermediate representation: one Function per translation block,
+// a linear list of typed ops over temps. Target-independent: tcg/ knows nothing of
+// x86; the frontend gives it the globals (CPU-state fields) and helpers it uses.
+// The ops are declared once in ir_ops.def; see docs/ir.md.
+#pragma once
+
+#include <array>
+#include <cstdint>
+#include <initializer_list>
+#include <span>
+#include <string>
+#include <vector>
+
+namespace kemu::tcg {
+
+enum class Type : uint8_t { I32, I64 };
+
+enum OpFlags : uint8_t {
+    kSideEffects = 1 << 0,
+    kBlockEnd = 1 << 1,
+    kMayFault = 1 << 2,
+    kCall = 1 << 3,
+    kBranch = 1 << 4,
+};
+
+enum class Opc : uint8_t {
+#define IR_OP(name, o, i, c, flags, doc) name,
+#include "tcg/ir_ops.def"
+#undef IR_OP
+    Count
+};
+
+struct OpInfo {
+    const char* name;
+    uint8_t outputs, inputs, constants, flags;
+    const char* doc;
+};
+const OpInfo& op_info(Opc opc);
+
+enum class Cond : uint8_t { Eq, Ne, Lt, Ge, Le, Gt, Ltu, Geu, Leu, Gtu, Always, Never };
+Cond invert(Cond c);
+// The comparison on values of `type` (i32 compares the low 32 bits).
+bool eval_cond(Cond c, Type type, uint64_t a, uint64_t b);
+const char* cond_name(Cond c);
+
+// A guest memory access: log2 size, sign extension, MMU index.
+struct MemOp {
+    uint32_t bits;
+    static constexpr MemOp make(unsigned log2_size, bool sign, unsigned mmu_idx) {
+        return MemOp{log2_size | (sign ? 4u : 0u) | (mmu_idx << 4)};
+    }
+    unsigned log2_size() const { return bits & 3; }
+    unsigned size() const { return 1u << (bits & 3); }
+    bool sign() const { return bits & 4; }
+    unsigned mmu_idx() const { return bits >> 4; }
+};
+
+// Helper functions called from translated code. Every helper has this one signature,
+// so backends need one calling sequence; unused arguments are ignored.
+using HelperFn = uint64_t (*)(void* env, uint64_t, uint64_t, uint64_t, uint64_t);
+enum HelperFlags : uint8_t {
+    kHelperPure = 1 << 0,       // no side effects, reads no globals: may be removed if unused
+    kHelperNoGlobals = 1 << 1,  // neither reads nor writes globals (they may stay in host registers)
+    kHelperMayFault = 1 << 2,   // may raise a guest exception (unwinds to the exec loop)
+};
+struct HelperInfo {
+    const char* name;
+    HelperFn fn;
+    uint8_t flags;
+};
+
+// A CPU-state field the frontend names as a global temp (guest registers, lazy flags).
+struct GlobalInfo {
+    const char* name;
+    uint32_t env_offset;
+    Type type;
+};
+
+using TempId = uint32_t;
+using LabelId = uint32_t;
+
+enum class TempKind : uint8_t { Global, Local, Const };
+struct Temp {
+    TempKind kind;
+    Type type;
+    uint32_t env_offset = 0;  // Global
+    uint64_t value = 0;       // Const
+};
+
+struct Op {
+    static constexpr unsigned kMaxArgs = 8;
+    Opc opc;
+    Type type;
+    std::array<uint32_t, kMaxArgs> args{};
+
+    const OpInfo& info() const { return op_info(opc); }
+    uint32_t output(unsigned i) const { return args[i]; }
+    uint32_t input(unsigned i) const { return args[info().outputs + i]; }
+    uint32_t constant(unsigned i) const { return args[info().outputs + info().inputs + i]; }
+};
+
+// The target's fixed environment for every Function: its globals and helpers.
+struct TargetInfo {
+    std::span<const GlobalInfo> globals;
+    std::span<const HelperInfo> helpers;
+    uint32_t scratch_offset;  // env offset of per-vCPU scratch space for the interpreter
+    uint32_t scratch_slots;   // its size in 8-byte slots: the most locals one block may use
+    uint32_t insn_index_offset;  // env offset of a u32 that insn_start sets to its c0
+    // Guest memory accesses (the softmmu slow path; backends may inline a TLB probe first).
+    uint64_t (*guest_load)(void* env, uint64_t addr, uint32_t memop);
+    void (*guest_store)(void* env, uint64_t addr, uint64_t value, uint32_t memop);
+};
+
+class Function {
+  public:
+    explicit Function(const TargetInfo& target);
+
+    const TargetInfo& target() const { return *target_; }
+    const std::vector<Temp>& temps() const { return temps_; }
+    const Temp& temp(TempId t) const { return temps_[t]; }
+    std::vector<Op>& ops() { return ops_; }
+    const std::vector<Op>& ops() const { return ops_; }
+    uint32_t label_count() const { return labels_; }
+
+    TempId new_local(Type type);
+    TempId new_const(Type type, uint64_t value);
+    LabelId new_label() { return labels_++; }
+    void clear();
+
+  private:
+    const TargetInfo* target_;
+    std::vector<Temp> temps_;
+    std::vector<Op> ops_;
+    uint32_t labels_ = 0;
+};
+
+// Readable text of a function, one op per line (used by -d op and the tests).
+std::string format_function(const Function& f);
+
+}  // namespace kemu::tcg
