@@ -57,4 +57,14 @@ void hmp_info_blockstats(Monitor& mon) {
     mon.print(mon.host().blockstats_text());
 }
 
+void hmp_info_pic(Monitor& mon) {
+    mon.print(mon.host().pic_text());
+}
+void hmp_info_lapic(Monitor& mon) {
+    mon.print(mon.host().lapic_text(mon.cpu_index()));
+}
+void hmp_info_irq(Monitor& mon) {
+    mon.print(mon.host().irq_text());
+}
+
 }  // namespace kemu

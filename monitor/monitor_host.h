@@ -42,6 +42,11 @@ class MonitorHost {
     // `info snapshots`: the internal snapshots of the drives, QEMU's layout.
     virtual std::string snapshots_text() = 0;
     virtual const ChardevRegistry& chardevs() const = 0;
+    // `info pic`, `info lapic`, `info irq`: the userspace interrupt controllers' state. A
+    // host without such models (an in-kernel irqchip) says so.
+    virtual std::string pic_text() { return "PIC state is not available\n"; }
+    virtual std::string lapic_text(int /*cpu*/) { return "local APIC state is not available\n"; }
+    virtual std::string irq_text() { return "IRQ statistics are not available\n"; }
 
     // Debug reads: false if any byte of the span is not backed by RAM or ROM
     // (read_physical) or not mapped by `cpu`'s page tables (read_virtual).

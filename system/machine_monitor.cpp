@@ -66,6 +66,18 @@ std::string MachineMonitorHost::qtree_text() {
     return machine_.board().qtree_text();
 }
 
+std::string MachineMonitorHost::pic_text() {
+    return machine_.board().pic_text();
+}
+
+std::string MachineMonitorHost::lapic_text(int cpu) {
+    return machine_.board().lapic_text(unsigned(cpu));
+}
+
+std::string MachineMonitorHost::irq_text() {
+    return machine_.board().irq_text();
+}
+
 std::string MachineMonitorHost::block_info_text() {
     return machine_.block_info_text();
 }

@@ -17,6 +17,9 @@ class MachineMonitorHost final : public MonitorHost {
     std::string cpu_registers_text(int cpu) override;
     std::string mtree_text() override;
     std::string qtree_text() override;
+    std::string pic_text() override;
+    std::string lapic_text(int cpu) override;
+    std::string irq_text() override;
     std::string block_info_text() override;
     std::string blockstats_text() override;
     const ChardevRegistry& chardevs() const override;

@@ -47,6 +47,7 @@ inline constexpr uint16_t kPortAcpiPm = 0x600;  // PIIX4 PM block as on QEMU's p
 inline constexpr uint16_t kPortAcpiPmSize = 0x40;
 inline constexpr uint16_t kPortAcpiGpe0 = 0xafe0;     // GPE0 block as on QEMU's pc
 inline constexpr uint16_t kPortResetControl = 0xcf9;  // PIIX3 reset control register
+inline constexpr uint16_t kPortElcr = 0x4d0;          // PIIX edge/level control, one byte per PIC
 
 // --- ISA interrupts (GSI = IRQ on the IOAPIC, except IRQ0 -> GSI2 by MADT override) ---
 inline constexpr unsigned kIrqPit = 0;
@@ -56,5 +57,11 @@ inline constexpr unsigned kIrqRtc = 8;
 inline constexpr unsigned kIrqSci = 9;  // ACPI SCI, level, active high
 inline constexpr unsigned kIrqMouse = 12;
 inline constexpr unsigned kIoapicPins = 24;
+inline constexpr unsigned kIsaIrqs = 16;
+// Where ISA IRQ `irq` enters the IOAPIC: identity, except the PIT's IRQ0 on pin 2 (as the
+// MADT's interrupt source override tells the OS).
+constexpr unsigned isa_irq_to_gsi(unsigned irq) {
+    return irq == kIrqPit ? 2 : irq;
+}
 
 }  // namespace kemu::pc
