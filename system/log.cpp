@@ -3,6 +3,9 @@
 #include <atomic>
 #include <cstdarg>
 #include <cstdio>
+#include <optional>
+
+#include "system/keyval.h"
 
 namespace kemu {
 
@@ -21,6 +24,39 @@ constexpr LogItemInfo kLogItems[] = {
 
 std::atomic<uint64_t> g_mask{0};
 FILE* g_file = nullptr;
+std::vector<LogAddressRange> g_filter;
+
+// The first of "-", "+" or ".." in `range`, in QEMU's order of preference.
+struct RangeOperator {
+    size_t at;
+    std::string_view op;
+};
+std::optional<RangeOperator> find_range_operator(std::string_view range) {
+    for (std::string_view op : {"-", "+", ".."})
+        if (size_t at = range.find(op); at != std::string_view::npos) return RangeOperator{at, op};
+    return std::nullopt;
+}
+
+Result<LogAddressRange> parse_log_range(std::string_view range) {
+    auto op = find_range_operator(range);
+    if (!op) return Error("Bad range specifier '" + std::string(range) + "'");
+    auto left = parse_uint(range.substr(0, op->at));
+    if (!left) return Error("Invalid number to the left of " + std::string(op->op));
+    auto right = parse_uint(range.substr(op->at + op->op.size()));
+    if (!right) return Error("Invalid number to the right of " + std::string(op->op));
+    uint64_t first = *left, last = *right;
+    if (op->op == "+") {
+        if (*right == 0 || *right - 1 > UINT64_MAX - *left) return Error("Invalid range");
+        last = *left + (*right - 1);
+    } else if (op->op == "-") {
+        if (*right == 0 || *right - 1 > *left) return Error("Invalid range");
+        first = *left - (*right - 1);
+        last = *left;
+    } else if (last < first) {
+        return Error("Invalid range");
+    }
+    return LogAddressRange{first, last};
+}
 
 }  // namespace
 
@@ -47,14 +83,37 @@ std::string log_items_help() {
     std::string out = "Log items (comma separated):";
     for (const LogItemInfo& info : kLogItems) {
         char line[160];
-        std::snprintf(line, sizeof line, "\n%-14s %s", info.name, info.help);
+        std::snprintf(line, sizeof line, "\n%-15s %s", info.name, info.help);
         out += line;
     }
     return out;
 }
 
+Result<std::vector<LogAddressRange>> parse_log_filter(std::string_view spec) {
+    std::vector<LogAddressRange> ranges;
+    for (;;) {
+        size_t comma = spec.find(',');
+        auto range = parse_log_range(spec.substr(0, comma));
+        if (!range) return range.error();
+        ranges.push_back(*range);
+        if (comma == std::string_view::npos) return ranges;
+        spec.remove_prefix(comma + 1);
+    }
+}
+
 void log_set_mask(uint64_t mask) {
     g_mask = mask;
+}
+
+void log_set_filter(std::vector<LogAddressRange> ranges) {
+    g_filter = std::move(ranges);
+}
+
+bool log_filter_accepts(uint64_t addr) {
+    if (g_filter.empty()) return true;
+    for (const LogAddressRange& r : g_filter)
+        if (addr >= r.first && addr <= r.last) return true;
+    return false;
 }
 
 Result<void> log_set_file(const std::string& path) {

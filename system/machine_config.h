@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "system/drive.h"
+#include "system/log.h"
 #include "target-x86/cpuid.h"
 
 namespace kemu {
@@ -17,6 +18,12 @@ namespace kemu {
 struct DeviceSpec {
     std::string driver;
     std::map<std::string, std::string> props;
+};
+
+// -global DRIVER.PROPERTY=VALUE: a default for that property of every DRIVER device.
+struct GlobalProperty {
+    std::string driver, property, value;
+    bool operator==(const GlobalProperty&) const = default;
 };
 
 struct MachineConfig {
@@ -31,10 +38,11 @@ struct MachineConfig {
 
     bool nographic = false;
     std::string display = "default";
-    std::vector<std::string> serials;    // -serial specs, in order (serial0, serial1, ...)
-    std::optional<std::string> monitor;  // -monitor spec
-    std::vector<std::string> chardevs;   // -chardev specs
-    std::vector<DeviceSpec> devices;
+    std::vector<std::string> serials;     // -serial specs, in order (serial0, serial1, ...)
+    std::optional<std::string> monitor;   // -monitor spec
+    std::vector<std::string> chardevs;    // -chardev specs
+    std::vector<DeviceSpec> devices;      // with the -global defaults already filled in
+    std::vector<GlobalProperty> globals;  // as given, in order
     std::vector<DriveSpec> drives;
     bool snapshot = false;  // -snapshot: every drive gets snapshot=on
     bool nodefaults = false;
@@ -47,6 +55,10 @@ struct MachineConfig {
 
     uint64_t log_mask = 0;
     std::string log_file;
+    std::vector<LogAddressRange> log_filter;  // -dfilter; empty: log every address
+    // For perf: -perfmap writes /tmp/perf-PID.map, -jitdump jit-PID.dump (the TCG backend does).
+    bool perfmap = false;
+    bool jitdump = false;
 };
 
 }  // namespace kemu

@@ -24,8 +24,11 @@ int main(int argc, char** argv) {
         std::printf("%s\n", parsed->exit_text->c_str());
         return 0;
     }
+    for (const std::string& warning : parsed->warnings)
+        std::fprintf(stderr, "kemu-system-x86_64: warning: %s\n", warning.c_str());
     const kemu::MachineConfig& config = parsed->config;
     kemu::log_set_mask(config.log_mask);
+    kemu::log_set_filter(config.log_filter);
     if (auto r = kemu::log_set_file(config.log_file); !r)
         return fail("-D " + config.log_file + ": " + r.error().message());
 

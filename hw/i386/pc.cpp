@@ -1,12 +1,12 @@
 #include "hw/i386/pc.h"
 
 #include "hw/acpi/piix4_pm.h"
-#include "hw/char/debugcon.h"
 #include "hw/char/serial_16550.h"
 #include "hw/i386/acpi_build.h"
+#include "hw/i386/device_models.h"
 #include "hw/i386/pc_layout.h"
 #include "hw/input/i8042.h"
-#include "hw/misc/debug_exit.h"
+#include "hw/intc/ioapic.h"
 #include "hw/misc/port80.h"
 #include "hw/misc/reset_control.h"
 #include "hw/timer/mc146818_rtc.h"
@@ -43,16 +43,6 @@ void store_memory_sizes(Mc146818Rtc& rtc, const PcRamLayout& ram) {
         rtc.set_cmos(index, value);
 }
 
-Result<uint64_t> prop_uint(const DeviceSpec& spec, const char* key, uint64_t fallback) {
-    auto it = spec.props.find(key);
-    if (it == spec.props.end()) return fallback;
-    auto v = parse_uint(it->second);
-    if (!v)
-        return Error("Property '" + spec.driver + "." + key + "' doesn't take value '" +
-                     it->second + "'");
-    return *v;
-}
-
 }  // namespace
 
 PcBoard::~PcBoard() = default;
@@ -78,8 +68,10 @@ Result<std::unique_ptr<PcBoard>> PcBoard::create(const BoardConfig& config,
 }
 
 Result<void> PcBoard::build_isa_devices() {
-    auto irq = [this](unsigned gsi) {
-        return services_.irq_input ? services_.irq_input(gsi) : nullptr;
+    KEMU_TRY_VOID(build_irqchip());
+    auto irq = [this](unsigned irq_number) -> IrqLine::Sink {
+        if (pic_) return isa_irq_sink(irq_number);
+        return services_.irq_input ? services_.irq_input(irq_number) : nullptr;
     };
 
     for (size_t i = 0; i < config_.serials.size(); i++) {
@@ -120,37 +112,18 @@ Result<void> PcBoard::build_isa_devices() {
     return ok();
 }
 
-// -device: the ISA test devices QEMU has, with the same properties.
+// -device: each model's builder comes from the table in device_models.cpp.
 Result<void> PcBoard::build_user_devices() {
-    for (const DeviceSpec& spec : config_.devices) {
-        if (spec.driver == "isa-debug-exit") {
-            auto iobase = prop_uint(spec, "iobase", pc::kPortDebugExit);
-            auto iosize = prop_uint(spec, "iosize", 4);
-            if (!iobase) return iobase.error();
-            if (!iosize) return iosize.error();
-            KEMU_TRY_VOID(DebugExit::validate_iosize(unsigned(*iosize)));
-            if (*iobase > 0xffff)
-                return Error("isa-debug-exit: iobase 0x" + hex(*iobase) + " out of range");
-            auto& dev = add(std::make_unique<DebugExit>("isa-debug-exit", services_.request_exit,
-                                                        uint16_t(*iobase), unsigned(*iosize)));
-            KEMU_TRY_VOID(map_io(uint16_t(*iobase), dev.io()));
-        } else if (spec.driver == "isa-debugcon") {
-            auto iobase = prop_uint(spec, "iobase", pc::kPortDebugcon);
-            if (!iobase) return iobase.error();
-            if (*iobase > 0xffff) return Error("isa-debugcon: iobase out of range");
-            Chardev* chr = nullptr;
-            if (auto it = spec.props.find("chardev"); it != spec.props.end()) {
-                chr = services_.find_chardev(it->second);
-                if (!chr)
-                    return Error("Property 'isa-debugcon.chardev' can't find value '" + it->second +
-                                 "'");
-            }
-            auto& dev = add(std::make_unique<Debugcon>("isa-debugcon", chr, uint16_t(*iobase)));
-            KEMU_TRY_VOID(map_io(uint16_t(*iobase), dev.io()));
-        } else {
-            return Error("'" + spec.driver + "' is not a valid device model name");
-        }
-    }
+    auto irq_input = [this](unsigned line) -> IrqLine::Sink {
+        if (!pic_) return services_.irq_input ? services_.irq_input(line) : nullptr;
+        if (line < pc::kIsaIrqs) return isa_irq_sink(line);
+        return ioapic_->input(line);
+    };
+    DeviceBuildContext context{
+        services_, irq_input,
+        [this](std::unique_ptr<Device> device) -> Device& { return add(std::move(device)); }};
+    for (const DeviceSpec& spec : config_.devices)
+        KEMU_TRY_VOID(build_user_device(spec, context));
     return ok();
 }
 

@@ -29,6 +29,12 @@ def cases(not_a_kernel):
         ("unknown accelerator", ["-accel", "bogus", *QUIET], None),
         ("unknown CPU model", ["-accel", "null", *QUIET, "-cpu", "bogus"], None),
         ("option missing its argument", ["-accel", "null", *QUIET, "-m"], None),
+        ("device that needs PCI", ["-accel", "null", *QUIET, "-device", "pci-testdev"],
+         f"{PROGRAM}: -device pci-testdev: No 'PCI' bus found for device 'pci-testdev'"),
+        ("unknown device property", ["-accel", "null", *QUIET, "-device", "pc-testdev,x=1"],
+         f"{PROGRAM}: -device pc-testdev,x=1: Property 'pc-testdev.x' not found"),
+        ("-dfilter without a range operator", ["-accel", "null", *QUIET, "-dfilter", "0x1000"],
+         f"{PROGRAM}: -dfilter 0x1000: Bad range specifier '0x1000'"),
         ("TCG not built yet", ["-accel", "tcg", *QUIET],
          f"{PROGRAM}: -accel tcg: TCG is not available yet"),
     ]

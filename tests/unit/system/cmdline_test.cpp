@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include "hw/i386/device_models.h"
+
 namespace kemu {
 namespace {
 
@@ -104,15 +106,187 @@ TEST(Cmdline, ErrorsNameTheOption) {
     EXPECT_EQ(r.error().message(), "-m: requires an argument");
     EXPECT_FALSE(parse({"disk.img"}).ok());
     EXPECT_FALSE(parse({"-display", "sdl"}).ok());
+    EXPECT_TRUE(parse({"-vnc", "none"}).ok());
+    auto vnc = parse({"-vnc", ":0"});
+    ASSERT_FALSE(vnc.ok());
+    EXPECT_EQ(vnc.error().message(), "-vnc :0: VNC is not available yet");
     EXPECT_FALSE(parse({"-d", "bogus"}).ok());
 }
 
 TEST(Cmdline, HelpAndVersionExitEarly) {
     auto r = parse({"-version", "-bogus"});
     ASSERT_TRUE(r.ok());
-    EXPECT_NE(r->exit_text->find("KEMU emulator version"), std::string::npos);
+    EXPECT_EQ(r->exit_text->rfind("QEMU emulator version 7.2.0 (kemu " KEMU_VERSION ")\n", 0), 0u)
+        << *r->exit_text;
+    EXPECT_NE(r->exit_text->find("Copyright"), std::string::npos);
     r = parse({"-h"});
     EXPECT_NE(r->exit_text->find("-nographic"), std::string::npos);
+}
+
+std::string first_line(const std::string& text) {
+    return text.substr(0, text.find('\n'));
+}
+
+// kvm-unit-tests reads the version with IFS='[ .]' read _ _ _ MAJOR MINOR MICRO rest.
+TEST(Cmdline, HelpFirstLineParsesAsQemuVersion) {
+    for (const char* option : {"-h", "--help", "-help"}) {
+        auto r = parse({option});
+        ASSERT_TRUE(r.ok() && r->exit_text);
+        std::string line = first_line(*r->exit_text);
+        EXPECT_EQ(line.rfind("QEMU emulator version ", 0), 0u) << line;
+        EXPECT_EQ(line.substr(22, 6), std::string(kQemuCompatVersion) + " ");
+        EXPECT_NE(line.find("kemu"), std::string::npos);
+    }
+    // "-h" must list every option of options.def, the new ones included.
+    auto help = *parse({"-h"})->exit_text;
+    for (const char* option : {"-global ", "-dfilter ", "-perfmap ", "-jitdump ", "-D "})
+        EXPECT_NE(help.find(option), std::string::npos) << option;
+}
+
+TEST(CmdlineDevices, HelpListsModelsByCategoryInQemuFormat) {
+    for (const char* spelling : {"help", "?"}) {
+        auto r = parse({"-device", spelling});
+        ASSERT_TRUE(r.ok() && r->exit_text) << spelling;
+        const std::string& text = *r->exit_text;
+        size_t input = text.find("Input devices:\n"), misc = text.find("\n\nMisc devices:\n");
+        ASSERT_NE(input, std::string::npos) << text;
+        ASSERT_NE(misc, std::string::npos) << text;
+        EXPECT_LT(input, misc) << "categories come in QEMU's order";
+        size_t exit_dev = text.find("\nname \"isa-debug-exit\", bus ISA");
+        size_t testdev = text.find("\nname \"pc-testdev\", bus ISA");
+        EXPECT_GT(exit_dev, misc);
+        EXPECT_GT(testdev, exit_dev) << "names are sorted within a category";
+        EXPECT_NE(text.find("name \"isa-serial\", bus ISA, desc \"16550A UART (COM1-COM4 follow "
+                            "-serial)\", no-user"),
+                  std::string::npos);
+        // kvm-unit-tests adds -device pci-testdev whenever the list mentions it.
+        EXPECT_EQ(text.find("pci-testdev"), std::string::npos);
+        EXPECT_NE(text.back(), '\n') << "main() adds the final newline";
+    }
+}
+
+TEST(CmdlineDevices, ModelTableIsConsistent) {
+    std::string_view previous;
+    for (const DeviceModel& m : device_models()) {
+        EXPECT_LT(previous, std::string_view(m.name)) << "sorted and unique";
+        EXPECT_EQ(m.build != nullptr, m.availability == DeviceAvailability::UserCreatable)
+            << m.name;
+        EXPECT_EQ(find_device_model(m.name), &m);
+        previous = m.name;
+    }
+    EXPECT_EQ(find_device_model("nosuch"), nullptr);
+}
+
+TEST(CmdlineDevices, DevicePropertiesHelp) {
+    auto r = parse({"-device", "isa-debugcon,help"});
+    ASSERT_TRUE(r.ok() && r->exit_text);
+    EXPECT_EQ(*r->exit_text,
+              "isa-debugcon options:\n"
+              "  chardev=<str>          - ID of a chardev to use as a backend\n"
+              "  iobase=<uint32>        - I/O port (0xe9) (default: 233)\n"
+              "  readback=<uint32>      - value reads of the port return (default: 233)");
+    r = parse({"-device", "isa-debug-exit,?"});
+    ASSERT_TRUE(r.ok() && r->exit_text);
+    EXPECT_EQ(r->exit_text->rfind("isa-debug-exit options:\n  iobase=<uint32>", 0), 0u);
+    r = parse({"-device", "pc-testdev,help"});
+    ASSERT_TRUE(r.ok() && r->exit_text);
+    EXPECT_EQ(*r->exit_text, "There are no options for pc-testdev.");
+    auto bad = parse({"-device", "nosuch,help"});
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().message(),
+              "-device nosuch,help: 'nosuch' is not a valid device model name");
+}
+
+TEST(CmdlineDevices, ErrorsAreQemus) {
+    const std::pair<const char*, const char*> cases[] = {
+        {"pci-testdev", "-device pci-testdev: No 'PCI' bus found for device 'pci-testdev'"},
+        {"bogus", "-device bogus: 'bogus' is not a valid device model name"},
+        {"i8042", "-device i8042: Parameter 'driver' expects a pluggable device type"},
+        {"isa-debug-exit,foo=1",
+         "-device isa-debug-exit,foo=1: Property 'isa-debug-exit.foo' not found"},
+        {"pc-testdev,bus=pci.0", "-device pc-testdev,bus=pci.0: Bus 'pci.0' not found"},
+    };
+    for (const auto& [arg, message] : cases) {
+        auto r = parse({"-device", arg});
+        ASSERT_FALSE(r.ok()) << arg;
+        EXPECT_EQ(r.error().message(), message);
+    }
+    auto r = parse({"-device", "pc-testdev,id=t0,bus=isa.0"});
+    ASSERT_TRUE(r.ok()) << r.error().message();
+}
+
+TEST(CmdlineGlobals, BothSpellingsBecomeDefaultsOfThatDriver) {
+    auto r = parse({"-global", "isa-debug-exit.iobase=0x501", "-global",
+                    "driver=isa-debug-exit,property=iosize,value=2", "-device", "isa-debug-exit",
+                    "-device", "isa-debugcon"});
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    EXPECT_EQ(r->config.globals, (std::vector<GlobalProperty>{{"isa-debug-exit", "iobase", "0x501"},
+                                                              {"isa-debug-exit", "iosize", "2"}}));
+    ASSERT_EQ(r->config.devices.size(), 2u);
+    EXPECT_EQ(r->config.devices[0].props,
+              (std::map<std::string, std::string>{{"iobase", "0x501"}, {"iosize", "2"}}));
+    EXPECT_TRUE(r->config.devices[1].props.empty()) << "another driver's globals do not apply";
+    EXPECT_TRUE(r->warnings.empty());
+}
+
+TEST(CmdlineGlobals, DeviceOptionsAndLaterGlobalsWin) {
+    auto r = parse({"-global", "isa-debugcon.iobase=0x402", "-global", "isa-debugcon.iobase=0x403",
+                    "-device", "isa-debugcon,iobase=0x404", "-device", "isa-debugcon"});
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    EXPECT_EQ(r->config.devices[0].props.at("iobase"), "0x404");
+    EXPECT_EQ(r->config.devices[1].props.at("iobase"), "0x403");
+}
+
+TEST(CmdlineGlobals, UnknownDriverWarnsAndGoesOn) {
+    auto r = parse({"-global", "kvm-pit.lost_tick_policy=discard", "-m", "256"});
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    EXPECT_EQ(r->warnings,
+              std::vector<std::string>{"global kvm-pit.lost_tick_policy has invalid class name"});
+    EXPECT_EQ(r->config.ram_size, 256ull << 20) << "parsing went on";
+}
+
+TEST(CmdlineGlobals, Errors) {
+    auto r = parse({"-global", "isa-debugcon.nosuch=1"});
+    ASSERT_FALSE(r.ok());
+    EXPECT_EQ(r.error().message(),
+              "-global isa-debugcon.nosuch=1: can't apply global isa-debugcon.nosuch=1: "
+              "Property 'isa-debugcon.nosuch' not found");
+    r = parse({"-global", "i8042.kbd-throttle=on"});
+    ASSERT_FALSE(r.ok()) << "kemu's built-in devices take no properties yet";
+    for (const char* bad : {"driver=a,property=b", "isa-debugcon", "=1"}) {
+        r = parse({"-global", bad});
+        ASSERT_FALSE(r.ok()) << bad;
+    }
+    r = parse({"-global", "driver=a,property=b"});
+    EXPECT_EQ(r.error().message(),
+              "-global driver=a,property=b: options 'driver', 'property', and 'value' are "
+              "required");
+}
+
+TEST(CmdlineLogging, ItemsFilterAndPerfOptions) {
+    auto r = parse({"-d", "in_asm,exec", "-d", "nochain", "-D", "/tmp/log", "-dfilter",
+                    "0x1000+0x100,0xffff0000..0xffffffff", "-perfmap", "-jitdump"});
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    EXPECT_EQ(r->config.log_mask, (1ull << unsigned(LogItem::InAsm)) |
+                                      (1ull << unsigned(LogItem::Exec)) |
+                                      (1ull << unsigned(LogItem::Nochain)));
+    EXPECT_EQ(r->config.log_file, "/tmp/log");
+    EXPECT_EQ(r->config.log_filter,
+              (std::vector<LogAddressRange>{{0x1000, 0x10ff}, {0xffff0000, 0xffffffff}}));
+    EXPECT_TRUE(r->config.perfmap);
+    EXPECT_TRUE(r->config.jitdump);
+    EXPECT_FALSE(parse({})->config.perfmap);
+
+    auto bad = parse({"-dfilter", "0x1000"});
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().message().rfind("-dfilter 0x1000: Bad range specifier", 0), 0u);
+
+    auto help = parse({"-d", "help"});
+    ASSERT_TRUE(help.ok() && help->exit_text);
+    EXPECT_EQ(help->exit_text->rfind("Log items (comma separated):\n", 0), 0u);
+    EXPECT_NE(help->exit_text->find("\nin_asm          show target assembly code"),
+              std::string::npos)
+        << "QEMU's layout: name padded to 15 columns";
 }
 
 }  // namespace
