@@ -68,10 +68,13 @@ void EventLoop::notify() {
 }
 
 void EventLoop::run_once(int64_t max_wait_ns) {
+    // A negative max_wait_ns means no limit: only the next timer bounds the wait then.
     int64_t wait_ns = max_wait_ns;
     int64_t deadline = timers_.next_deadline();
-    if (deadline != INT64_MAX)
-        wait_ns = std::min(wait_ns, std::max<int64_t>(0, deadline - timers_.now_ns()));
+    if (deadline != INT64_MAX) {
+        int64_t until_timer = std::max<int64_t>(0, deadline - timers_.now_ns());
+        wait_ns = wait_ns < 0 ? until_timer : std::min(wait_ns, until_timer);
+    }
     // Round up so a timer 0.5 ms away does not spin.
     int timeout_ms =
         wait_ns < 0 ? -1 : int(std::min<int64_t>((wait_ns + 999999) / 1000000, INT_MAX));
@@ -79,7 +82,9 @@ void EventLoop::run_once(int64_t max_wait_ns) {
     epoll_event events[32];
     lock_.unlock();
     int n = epoll_wait(epoll_.get(), events, 32, timeout_ms);
+    if (lock_waiters_) lock_waiters_->fetch_add(1);
     lock_.lock();
+    if (lock_waiters_) lock_waiters_->fetch_sub(1);
 
     for (int i = 0; i < n; i++) {
         int fd = events[i].data.fd;
