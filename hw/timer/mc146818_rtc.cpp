@@ -218,7 +218,9 @@ void Mc146818Rtc::write_register_b(uint8_t value) {
 
 uint8_t Mc146818Rtc::read_register_c() {
     sync_periodic_flag();
+    // A flag the sync just set counts for IRQF too (without pulsing the line now).
     uint8_t value = cmos_[kRegC];
+    if (value & cmos_[kRegB] & kCFlags) value |= kCIrqf;
     cmos_[kRegC] = 0;
     update_irq();
     return value;
