@@ -1,9 +1,10 @@
-// The accelerator interface: what runs vCPUs. KVM runs them in hardware; TCG (to
-// come) translates; `null` never runs them (device and monitor tests). Devices never
+// The accelerator interface: what runs vCPUs. KVM runs them in hardware; TCG
+// translates; `null` never runs them (device and monitor tests). Devices never
 // see this interface: port and MMIO accesses reach them through the AddressSpaces
 // in VcpuContext, the same path whichever accelerator runs the CPU.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <mutex>
@@ -16,6 +17,8 @@
 #include "target-x86/cpuid.h"
 
 namespace kemu {
+
+class Lapic;
 
 // Why VcpuBackend::run() returned. PIO and MMIO are not here: the backend
 // dispatches them itself through VcpuContext and keeps running.
@@ -33,6 +36,9 @@ struct VcpuContext {
     AddressSpace& memory;
     AddressSpace& io;
     std::mutex& machine_lock;  // held while dispatching an exit to a device
+    Lapic* lapic = nullptr;    // this vCPU's userspace local APIC (null with an in-kernel irqchip)
+    // Non-zero while the main loop waits for machine_lock: frequent lockers step aside.
+    const std::atomic<int>* lock_waiters = nullptr;
 };
 
 class VcpuBackend {

@@ -2,6 +2,7 @@
 
 #include "accel/kvm/kvm_accelerator.h"
 #include "accel/null_accelerator.h"
+#include "accel/tcg/tcg_accelerator.h"
 
 namespace kemu {
 
@@ -15,7 +16,7 @@ struct AccelInfo {
 
 constexpr AccelInfo kAccelerators[] = {
     {"kvm", [] { return std::unique_ptr<Accelerator>(new KvmAccelerator); }, nullptr},
-    {"tcg", nullptr, "TCG is not available yet"},
+    {"tcg", [] { return std::unique_ptr<Accelerator>(new TcgAccelerator); }, nullptr},
     {"null", [] { return std::unique_ptr<Accelerator>(new NullAccelerator); }, nullptr},
 };
 

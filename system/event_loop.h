@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <atomic>
 #include <functional>
 #include <memory>
 #include <mutex>
@@ -21,6 +22,11 @@ class EventLoop {
     using FdHandler = std::function<void(uint32_t epoll_events)>;
 
     EventLoop(std::mutex& machine_lock, TimerQueue& timers);
+
+    // Counts the main loop in while it waits for the machine lock, so threads that take the
+    // lock in a tight loop (vCPUs doing port I/O) can step aside: a plain mutex would let
+    // them starve the timers.
+    void set_lock_waiters(std::atomic<int>* waiters) { lock_waiters_ = waiters; }
     ~EventLoop();
     EventLoop(const EventLoop&) = delete;
     EventLoop& operator=(const EventLoop&) = delete;
@@ -51,6 +57,7 @@ class EventLoop {
 
   private:
     std::mutex& lock_;
+    std::atomic<int>* lock_waiters_ = nullptr;
     TimerQueue& timers_;
     UniqueFd epoll_;
     UniqueFd wake_;  // eventfd

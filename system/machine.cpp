@@ -16,8 +16,8 @@ namespace kemu {
 
 namespace {
 
-// Until TCG lands, KVM is the default accelerator.
-constexpr const char* kDefaultAccel = "kvm";
+// TCG runs everywhere, so it is the default, as in QEMU.
+constexpr const char* kDefaultAccel = "tcg";
 
 Result<std::vector<uint8_t>> read_file(const std::string& path, const std::string& option) {
     std::ifstream in(path, std::ios::binary);
@@ -58,6 +58,7 @@ Result<void> Machine::init() {
     accel_->reset_platform();
 
     KEMU_TRY_VOID(loop_.init());
+    loop_.set_lock_waiters(&main_loop_waiting_);
     KEMU_TRY_VOID(init_ram());
     KEMU_TRY_VOID(init_chardevs_and_monitor());
     KEMU_TRY_VOID(open_drives());
@@ -196,8 +197,8 @@ Result<void> Machine::init_vcpus() {
     if (!spec) return spec.error().with_context("-cpu " + config_.cpu);
     auto cpuid = accel_->cpuid_for(*spec->model, config_.topology, spec->edits);
     if (!cpuid) return cpuid.error().with_context("-cpu " + config_.cpu);
-    VcpuContext context{memory_, io_, lock_};
     for (unsigned i = 0; i < config_.cpus; i++) {
+        VcpuContext context{memory_, io_, lock_, board_->lapic(i), &main_loop_waiting_};
         CpuidTable table = *cpuid;
         set_cpuid_apic_id(table, apic_id_for_cpu(config_.topology, i));
         auto backend = accel_->create_vcpu(i, table, context);

@@ -96,6 +96,7 @@ class Machine final : public VcpuOwner {
 
     MachineConfig config_;
     std::mutex lock_;  // the machine lock: devices, run state, address-space dispatch
+    std::atomic<int> main_loop_waiting_{0};  // see EventLoop::set_lock_waiters
     std::condition_variable state_changed_;
     VirtualClock clock_;
     TimerQueue timers_{clock_};

@@ -1,0 +1,33 @@
+#include "accel/tcg/tb_cache.h"
+
+namespace kemu::tcg_accel {
+
+TranslationBlock* TbCache::lookup(uint64_t phys_pc, uint64_t pc, uint64_t cs_base,
+                                  uint32_t flags) const {
+    auto it = index_.find(Key{phys_pc, pc, cs_base, flags});
+    return it == index_.end() ? nullptr : it->second;
+}
+
+TranslationBlock* TbCache::insert(std::unique_ptr<TranslationBlock> tb) {
+    TranslationBlock* raw = tb.get();
+    index_[Key{raw->phys_pc, raw->pc, raw->cs_base, raw->flags}] = raw;
+    for (uint64_t page : raw->phys_pages)
+        if (page != ~0ull) pages_[page].push_back(raw);
+    blocks_.push_back(std::move(tb));
+    return raw;
+}
+
+bool TbCache::invalidate_page(uint64_t page) {
+    auto it = pages_.find(page);
+    if (it == pages_.end()) return false;
+    for (TranslationBlock* tb : it->second) {
+        if (!tb->valid.exchange(false)) continue;
+        stats_.invalidations++;
+        auto k = index_.find(Key{tb->phys_pc, tb->pc, tb->cs_base, tb->flags});
+        if (k != index_.end() && k->second == tb) index_.erase(k);
+    }
+    pages_.erase(it);
+    return true;
+}
+
+}  // namespace kemu::tcg_accel

@@ -1,0 +1,26 @@
+// TCG: guest code runs through kemu's translator, on any host. Interrupt controllers
+// and timers are the userspace models the board creates (irqchip_input is null).
+#pragma once
+
+#include "accel/accelerator.h"
+#include "accel/tcg/tcg_vcpu.h"
+
+namespace kemu {
+
+class TcgAccelerator final : public Accelerator {
+  public:
+    const char* name() const override { return "tcg"; }
+    Result<void> init(const AcceleratorConfig& config) override;
+    IrqLine::Sink irqchip_input(unsigned) override { return nullptr; }
+    Result<CpuidTable> cpuid_for(const CpuModel& model, const CpuTopology& topology,
+                                 const CpuFeatureEdits& edits) override;
+    Result<std::unique_ptr<VcpuBackend>> create_vcpu(unsigned index, const CpuidTable& cpuid,
+                                                     const VcpuContext& context) override;
+    // `info jit` text.
+    std::string jit_info() const;
+
+  private:
+    mutable tcg_accel::TcgShared shared_;
+};
+
+}  // namespace kemu

@@ -1,0 +1,711 @@
+#include "accel/tcg/tcg_vcpu.h"
+
+#include <chrono>
+#include <cstring>
+#include <thread>
+
+#include "hw/intc/lapic.h"
+#include "system/log.h"
+#include "target-x86/disas.h"
+#include "target-x86/tcg/cc_op.h"
+#include "target-x86/tcg/cpu_mode.h"
+#include "target-x86/tcg/exceptions.h"
+#include "target-x86/tcg/page_walk.h"
+
+namespace kemu::tcg_accel {
+
+using namespace x86;
+
+namespace {
+
+constexpr uint64_t kNoPage = ~0ull;
+
+unsigned jump_hash(uint64_t pc, unsigned bits) {
+    return unsigned((pc ^ (pc >> bits)) & ((1u << bits) - 1));
+}
+
+}  // namespace
+
+// Reads instruction bytes for the translator without raising: an unmapped page just
+// ends the bytes available.
+class TcgVcpu::Code final : public CodeReader {
+  public:
+    Code(TcgVcpu& vcpu, unsigned mmu) : vcpu_(vcpu), mmu_(mmu) {}
+    size_t read(uint64_t linear, uint8_t* out, size_t n) override {
+        size_t done = 0;
+        while (done < n) {
+            uint64_t addr = linear + done;
+            uint64_t page = addr & kPageMask;
+            uint8_t* host = page == cached_page_ ? cached_host_ : probe(page);
+            if (!host) break;
+            size_t chunk = std::min<size_t>(n - done, kPageSize - (addr & (kPageSize - 1)));
+            std::memcpy(out + done, host + (addr - page), chunk);
+            done += chunk;
+        }
+        return done;
+    }
+    uint64_t pages[2] = {kNoPage, kNoPage};
+
+  private:
+    uint8_t* probe(uint64_t page) {
+        X86CpuState& s = vcpu_.env_->s;
+        uint64_t phys = page;
+        if (s.cr0 & cr0bit::PG) {
+            WalkResult r = page_walk(s, vcpu_, page, Access::Execute, mmu_ == kMmuUser);
+            if (!r.ok) return nullptr;
+            phys = r.paddr & kPageMask;
+        }
+        uint8_t* host = nullptr;
+        PageKind kind = vcpu_.classify(phys, &host);
+        if (kind != PageKind::Ram && kind != PageKind::Rom) return nullptr;
+        if (pages[0] == kNoPage) pages[0] = phys;
+        else if (pages[0] != phys) pages[1] = phys;
+        cached_page_ = page;
+        cached_host_ = host;
+        return host;
+    }
+
+    TcgVcpu& vcpu_;
+    unsigned mmu_;
+    uint64_t cached_page_ = kNoPage;
+    uint8_t* cached_host_ = nullptr;
+};
+
+TcgVcpu::TcgVcpu(unsigned index, const CpuidTable& cpuid, const VcpuContext& context,
+                 TcgShared& shared)
+    : index_(index),
+      cpuid_(cpuid),
+      context_(context),
+      lapic_(context.lapic),
+      shared_(shared),
+      env_(std::make_unique<CpuEnv>()),
+      ir_(x86_target_info()) {
+    env_->runtime = this;
+    flush_tlb();
+    if (lapic_) lapic_->attach_cpu(this);
+    std::lock_guard<std::mutex> g(shared_.vcpus_lock);
+    shared_.vcpus.push_back(this);
+}
+
+TcgVcpu::~TcgVcpu() {
+    if (lapic_) lapic_->attach_cpu(nullptr);
+    std::lock_guard<std::mutex> g(shared_.vcpus_lock);
+    std::erase(shared_.vcpus, this);
+}
+
+// ------------------------------------------------------------------ state
+
+Result<void> TcgVcpu::get_state(X86CpuState& out) {
+    out = env_->s;
+    out.rflags = full_rflags(*env_);
+    out.mp_state = wait_for_sipi_ ? MpState::WaitForSipi
+                   : halted_      ? MpState::Halted
+                                  : MpState::Runnable;
+    return ok();
+}
+
+Result<void> TcgVcpu::put_state(const X86CpuState& in) {
+    env_->s = in;
+    env_->cc_op = kCcEflags;
+    env_->cc_src = in.rflags & kArithFlags;
+    env_->interrupt_shadow = 0;
+    halted_ = in.mp_state == MpState::Halted;
+    wait_for_sipi_ = in.mp_state == MpState::WaitForSipi;
+    delivering_ = -1;
+    flush_tlb();
+    interrupt_pending_ = true;
+    return ok();
+}
+
+// ------------------------------------------------------------------ waking up
+
+std::unique_lock<std::mutex> TcgVcpu::lock_machine() {
+    if (context_.lock_waiters)
+        while (context_.lock_waiters->load(std::memory_order_relaxed))
+            std::this_thread::yield();
+    return std::unique_lock<std::mutex>(context_.machine_lock);
+}
+
+void TcgVcpu::kick() {
+    env_->exit_request.store(1);
+    std::lock_guard<std::mutex> g(wait_lock_);
+    wake_.notify_all();
+}
+
+void TcgVcpu::interrupt_pending_changed() {
+    interrupt_pending_.store(true);
+    std::lock_guard<std::mutex> g(wait_lock_);
+    wake_.notify_all();
+}
+
+void TcgVcpu::request_tlb_flush() {
+    tlb_flush_request_.store(true);
+}
+
+bool TcgVcpu::should_yield() {
+    return env_->exit_request.load(std::memory_order_relaxed) ||
+           (interrupt_pending_.load(std::memory_order_relaxed) && (env_->s.rflags & rflag::IF));
+}
+
+// ------------------------------------------------------------------ the exec loop
+
+VcpuExit TcgVcpu::run() {
+    for (;;) {
+        Jump why = Jump(sigsetjmp(jump_buf_, 0));
+        current_tb_ = nullptr;
+        switch (why) {
+            case Jump::None: break;
+            case Jump::TripleFault:
+                delivering_ = -1;
+                log_printf(LogItem::Int, "tcg: triple fault on CPU %u\n", index_);
+                return VcpuExit::TripleFault;
+            case Jump::RetranslateOne: one_insn_next_ = true; break;
+            case Jump::Event: deliver_pending_event(); break;
+        }
+        VcpuExit exit;
+        if (!exec_blocks(exit)) return exit;
+    }
+}
+
+[[noreturn]] void TcgVcpu::jump_to_loop(Jump why) {
+    siglongjmp(jump_buf_, int(why));
+}
+
+uint64_t TcgVcpu::current_rip() {
+    if (current_tb_ && env_->insn_index < current_tb_->insn_rip.size())
+        return current_tb_->insn_rip[env_->insn_index];
+    return env_->s.rip;
+}
+
+void TcgVcpu::raise(uint8_t vector, std::optional<uint32_t> error_code) {
+    env_->s.rip = current_rip();
+    if (log_enabled(LogItem::Int))
+        log_printf(LogItem::Int, "tcg: CPU %u exception %u error 0x%x at rip 0x%llx\n", index_,
+                   vector, error_code.value_or(0), (unsigned long long)env_->s.rip);
+    pending_event_ = {vector, EventKind::Exception, error_code, 0};
+    if (delivering_ >= 0) {
+        switch (combine_exceptions(uint8_t(delivering_), vector)) {
+            case Combined::DeliverSecond: break;
+            case Combined::DoubleFault: pending_event_ = {vec::DF, EventKind::Exception, 0, 0}; break;
+            case Combined::TripleFault: jump_to_loop(Jump::TripleFault);
+        }
+    }
+    jump_to_loop(Jump::Event);
+}
+
+void TcgVcpu::raise_event(const InterruptEvent& event) {
+    env_->s.rip = current_rip();
+    pending_event_ = event;
+    jump_to_loop(Jump::Event);
+}
+
+void TcgVcpu::deliver_pending_event() {
+    InterruptEvent ev = pending_event_;
+    deliver(ev);
+}
+
+// Delivery runs outside any block; a fault during it comes back through raise().
+void TcgVcpu::deliver(const InterruptEvent& ev) {
+    CpuEnv& e = *env_;
+    if (log_enabled(LogItem::Int) && ev.kind != EventKind::Exception)
+        log_printf(LogItem::Int, "tcg: CPU %u delivers %s vector 0x%x at rip 0x%llx\n", index_,
+                   ev.kind == EventKind::External ? "interrupt" : "event", ev.vector,
+                   (unsigned long long)e.s.rip);
+    e.s.rflags = full_rflags(e);
+    e.cc_op = kCcEflags;
+    e.cc_src = e.s.rflags & kArithFlags;
+    // Only exceptions escalate to #DF; for the rest any benign vector will do.
+    delivering_ = ev.kind == EventKind::Exception ? ev.vector : vec::NMI;
+    TaskSwitchResult r = deliver_interrupt(e.s, *this, ev);
+    delivering_ = -1;
+    adopt_rflags(e);
+    e.interrupt_shadow = 0;
+    if (r.cr3_loaded) flush_tlb();
+}
+
+bool TcgVcpu::exec_blocks(VcpuExit& exit) {
+    CpuEnv& e = *env_;
+    for (;;) {
+        if (e.exit_request.exchange(0)) {
+            exit = VcpuExit::Interrupted;
+            return false;
+        }
+        if (tlb_flush_request_.exchange(false)) flush_tlb();
+        if (!poll_interrupts(exit)) return false;
+        if (halted_ || wait_for_sipi_) continue;
+
+        TranslationBlock* tb;
+        if (one_insn_next_) {
+            one_insn_next_ = false;
+            uint64_t pc = e.s.seg[CS].base + e.s.rip;
+            if (!code64(e.s)) pc = uint32_t(pc);
+            tb = translate(pc, 0, tb_flags(e.s), 1, false);
+        } else {
+            tb = find_block();
+        }
+        current_tb_ = tb;
+        e.interrupt_shadow = 0;
+        tb->code.run(&e);
+        current_tb_ = nullptr;
+        if ((tb->flags & tbflag::kSingleStep) && !halted_) {
+            e.s.dr[6] |= 1u << 14;  // BS
+            deliver({vec::DB, EventKind::Exception, std::nullopt, 0});
+        }
+    }
+}
+
+// Between blocks: INIT/SIPI/NMI and maskable interrupts from the local APIC, and the
+// sleep of a halted vCPU (it costs no host CPU until an interrupt or a kick).
+bool TcgVcpu::poll_interrupts(VcpuExit& exit) {
+    CpuEnv& e = *env_;
+    if (!lapic_) return true;
+    for (;;) {
+        bool interruptible = (e.s.rflags & rflag::IF) && !e.interrupt_shadow;
+        bool check = interrupt_pending_.exchange(false) || (irq_line_ && interruptible);
+        if (check) {
+            std::optional<InterruptEvent> ev;
+            {
+                auto g = lock_machine();
+                if (lapic_->take_init()) {
+                    X86CpuState reset = reset_cpu_state(false);
+                    reset.apic_base = e.s.apic_base;
+                    (void)put_state(reset);
+                    wait_for_sipi_ = true;
+                }
+                if (auto sipi = lapic_->take_sipi(); sipi && wait_for_sipi_) {
+                    wait_for_sipi_ = false;
+                    halted_ = false;
+                    e.s.seg[CS].selector = uint16_t(*sipi << 8);
+                    e.s.seg[CS].base = uint64_t(*sipi) << 12;
+                    e.s.rip = 0;
+                }
+                if (!wait_for_sipi_ && lapic_->take_nmi())
+                    ev = InterruptEvent{vec::NMI, EventKind::Nmi, std::nullopt, 0};
+                irq_line_ = lapic_->has_interrupt();
+                if (!ev && irq_line_ && interruptible && !wait_for_sipi_) {
+                    int vector = lapic_->acknowledge_interrupt();
+                    irq_line_ = lapic_->has_interrupt();
+                    if (vector >= 0)
+                        ev = InterruptEvent{uint8_t(vector), EventKind::External, std::nullopt, 0};
+                }
+            }
+            if (ev) {
+                halted_ = false;
+                deliver(*ev);
+            }
+        }
+        if (!halted_ && !wait_for_sipi_) return true;
+        // Asleep: HLT or waiting for SIPI.
+        std::unique_lock<std::mutex> lk(wait_lock_);
+        wake_.wait_for(lk, std::chrono::milliseconds(100), [&] {
+            return interrupt_pending_.load() || e.exit_request.load();
+        });
+        if (e.exit_request.exchange(0)) {
+            exit = VcpuExit::Interrupted;
+            return false;
+        }
+    }
+}
+
+TranslationBlock* TcgVcpu::find_block() {
+    CpuEnv& e = *env_;
+    uint64_t cs_base = e.s.seg[CS].base;
+    uint64_t pc = cs_base + e.s.rip;
+    if (!code64(e.s)) pc = uint32_t(pc);
+    uint32_t flags = tb_flags(e.s);
+    TranslationBlock*& slot = jump_cache_[jump_hash(pc, kJumpCacheBits)];
+    TranslationBlock* tb = slot;
+    if (tb && tb->pc == pc && tb->cs_base == cs_base && tb->flags == flags &&
+        tb->valid.load(std::memory_order_relaxed))
+        return tb;
+    unsigned mmu = (flags & tbflag::kCplMask) == 3 ? kMmuUser : kMmuSupervisor;
+    const TlbEntry& ent = fill(pc, Access::Execute, mmu);
+    (void)ent;
+    uint64_t phys_pc = tlb_info_[mmu][(pc >> kPageBits) & (kTlbSize - 1)].phys_page |
+                       (pc & (kPageSize - 1));
+    {
+        std::lock_guard<std::mutex> g(shared_.cache.lock());
+        tb = shared_.cache.lookup(phys_pc, pc, cs_base, flags);
+    }
+    if (!tb) tb = translate(pc, phys_pc, flags, shared_.max_block_insns, true);
+    slot = tb;
+    return tb;
+}
+
+// -d in_asm and -d op: the guest code of a new block and its IR.
+void TcgVcpu::log_translation(CodeReader& code, const TranslationBlock& tb,
+                              const TranslatedBlock& out) {
+    bool in_asm = log_enabled(LogItem::InAsm), op = log_enabled(LogItem::Op);
+    if ((!in_asm && !op) || !log_filter_accepts(tb.pc)) return;
+    std::string text = "IN: \n";
+    if (in_asm) {
+        std::vector<uint8_t> bytes(out.last_byte + 1 - tb.pc);
+        bytes.resize(code.read(tb.pc, bytes.data(), bytes.size()));
+        unsigned bits = (tb.flags & tbflag::kCode64) ? 64 : (tb.flags & tbflag::kCode32) ? 32 : 16;
+        for (const DisasLine& l : disassemble(bytes, tb.pc, bits, bytes.size()))
+            text += "0x" + hex(l.address) + ":  " + l.text + "\n";
+    }
+    if (op) text += "OP:\n" + tcg::format_function(ir_);
+    log_printf(in_asm ? LogItem::InAsm : LogItem::Op, "%s\n", text.c_str());
+}
+
+TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t flags,
+                                     unsigned max_insns, bool cache_it) {
+    CpuEnv& e = *env_;
+    auto start = std::chrono::steady_clock::now();
+    auto tb = std::make_unique<TranslationBlock>();
+    tb->pc = pc;
+    tb->cs_base = e.s.seg[CS].base;
+    tb->flags = flags;
+    tb->phys_pc = phys_pc;
+    unsigned mmu = (flags & tbflag::kCplMask) == 3 ? kMmuUser : kMmuSupervisor;
+    Code code(*this, mmu);
+    TranslatedBlock out;
+    translate_block(ir_, {tb->cs_base, e.s.rip, flags, max_insns}, code, out);
+    if (out.fetch_fault) {
+        // The bytes straddle into a page that cannot be fetched: take the fault the CPU would.
+        fill((pc + 15) & kPageMask, Access::Execute, mmu);
+        raise(vec::PF, 0);
+    }
+    log_translation(code, *tb, out);
+    tb->insn_rip = std::move(out.insn_rip);
+    if (!tb->code.compile(ir_)) {
+        last_error_ = "translated block needs more temporaries than the interpreter has\n";
+        raise(vec::UD, std::nullopt);
+    }
+    tb->phys_pages[0] = code.pages[0];
+    tb->phys_pages[1] = code.pages[1];
+    uint64_t ns = uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                               std::chrono::steady_clock::now() - start)
+                               .count());
+    std::lock_guard<std::mutex> g(shared_.cache.lock());
+    TbStats& st = shared_.cache.stats();
+    st.translations++;
+    st.guest_insns += tb->insn_rip.size();
+    st.ir_ops += tb->code.op_count();
+    st.translate_ns += ns;
+    if (!cache_it) {
+        one_insn_tb_ = std::move(tb);
+        return one_insn_tb_.get();
+    }
+    if (TranslationBlock* raced = shared_.cache.lookup(phys_pc, pc, tb->cs_base, flags))
+        return raced;
+    for (uint64_t page : tb->phys_pages)
+        if (page != kNoPage && !shared_.cache.is_code_page(page)) mark_code_page(page);
+    return shared_.cache.insert(std::move(tb));
+}
+
+// A page now holds code: no vCPU may write it through a direct TLB mapping any more.
+void TcgVcpu::mark_code_page(uint64_t phys_page) {
+    for (auto& per_mmu : tlb_info_) {
+        for (unsigned i = 0; i < kTlbSize; i++) {
+            if (per_mmu[i].phys_page != phys_page) continue;
+            TlbEntry& ent = env_->tlb[&per_mmu - tlb_info_][i];
+            if (ent.addr_write != kTlbInvalid) ent.addr_write |= kTlbNotDirty;
+        }
+    }
+    std::lock_guard<std::mutex> g(shared_.vcpus_lock);
+    for (TcgVcpu* v : shared_.vcpus)
+        if (v != this) v->request_tlb_flush();
+}
+
+// A write reached a page with translated code: drop its blocks. If the block running
+// now is among them and the writing instruction is not its last, the instruction is
+// re-run alone from its start, so nothing after it executes stale code.
+void TcgVcpu::code_write(uint64_t phys_page) {
+    bool restart = false;
+    {
+        std::lock_guard<std::mutex> g(shared_.cache.lock());
+        if (!shared_.cache.is_code_page(phys_page)) return;
+        restart = current_tb_ && current_tb_ != one_insn_tb_.get() &&
+                  current_tb_->on_page(phys_page) &&
+                  env_->insn_index + 1 < current_tb_->insn_rip.size();
+        shared_.cache.invalidate_page(phys_page);
+    }
+    for (unsigned m = 0; m < kMmuCount; m++)
+        for (unsigned i = 0; i < kTlbSize; i++)
+            if (tlb_info_[m][i].phys_page == phys_page && env_->tlb[m][i].addr_write != kTlbInvalid)
+                env_->tlb[m][i].addr_write &= ~kTlbNotDirty;
+    if (restart) {
+        env_->s.rip = current_rip();
+        jump_to_loop(Jump::RetranslateOne);
+    }
+}
+
+// ------------------------------------------------------------------ softmmu
+
+void TcgVcpu::flush_tlb() {
+    for (auto& per_mmu : env_->tlb)
+        for (TlbEntry& ent : per_mmu)
+            ent = {kTlbInvalid, kTlbInvalid, kTlbInvalid, 0};
+    for (auto& per_mmu : tlb_info_)
+        for (TlbInfo& info : per_mmu)
+            info = {kNoPage, PageKind::Io};
+    std::fill(std::begin(jump_cache_), std::end(jump_cache_), nullptr);
+    large_pages_ = false;
+}
+
+void TcgVcpu::flush_tlb_page(uint64_t linear) {
+    if (large_pages_) {
+        flush_tlb();
+        return;
+    }
+    unsigned i = (linear >> kPageBits) & (kTlbSize - 1);
+    for (unsigned m = 0; m < kMmuCount; m++) {
+        env_->tlb[m][i] = {kTlbInvalid, kTlbInvalid, kTlbInvalid, 0};
+        tlb_info_[m][i] = {kNoPage, PageKind::Io};
+    }
+    std::fill(std::begin(jump_cache_), std::end(jump_cache_), nullptr);
+}
+
+void TcgVcpu::apply(const CrWriteEffect& effect) {
+    if (effect.flush_tlb || effect.flush_global) flush_tlb();
+}
+
+unsigned TcgVcpu::mmu_for(Priv priv) const {
+    switch (priv) {
+        case Priv::Supervisor: return kMmuSupervisor;
+        case Priv::User: return kMmuUser;
+        case Priv::Current: break;
+    }
+    return cpl(env_->s) == 3 ? kMmuUser : kMmuSupervisor;
+}
+
+TcgVcpu::PageKind TcgVcpu::classify(uint64_t phys_page, uint8_t** host) {
+    *host = nullptr;
+    if (lapic_ && lapic_->globally_enabled() && !lapic_->x2apic_mode() &&
+        phys_page == (lapic_->apic_base() & kPageMask & ((1ull << 52) - 1)))
+        return PageKind::Apic;
+    auto g = lock_machine();
+    const FlatRange* r = context_.memory.flat_view().lookup(phys_page);
+    if (!r || !r->region->is_ram_backed() || phys_page + kPageSize > r->end()) return PageKind::Io;
+    *host = r->region->host() + r->offset_in_region + (phys_page - r->start);
+    return r->region->kind() == MemoryRegion::Kind::Ram ? PageKind::Ram : PageKind::Rom;
+}
+
+uint64_t TcgVcpu::translate_address(uint64_t addr, Access access, unsigned mmu, PagePerms* perms,
+                                    bool* dirty, bool* large) {
+    X86CpuState& s = env_->s;
+    *perms = PagePerms{};
+    *dirty = true;
+    *large = false;
+    if (!(s.cr0 & cr0bit::PG)) return long_mode(s) ? addr : uint32_t(addr);
+    WalkResult r = page_walk(s, *this, addr, access, mmu == kMmuUser);
+    if (!r.ok) raise_page_fault(s, *this, addr, r.error_code);
+    *perms = r.perms;
+    *dirty = r.dirty || access == Access::Write;
+    *large = r.page_size > kPageSize;
+    return r.paddr;
+}
+
+const TlbEntry& TcgVcpu::fill(uint64_t addr, Access access, unsigned mmu) {
+    unsigned i = (addr >> kPageBits) & (kTlbSize - 1);
+    TlbEntry& ent = env_->tlb[mmu][i];
+    uint64_t page = addr & kPageMask;
+    uint64_t tag = access == Access::Read    ? ent.addr_read
+                   : access == Access::Write ? ent.addr_write
+                                             : ent.addr_code;
+    if ((tag & kPageMask) == page && tag != kTlbInvalid) return ent;
+
+    PagePerms perms;
+    bool dirty, large;
+    uint64_t paddr = translate_address(addr, access, mmu, &perms, &dirty, &large);
+    if (large) large_pages_ = true;
+    uint64_t phys_page = paddr & kPageMask;
+    uint8_t* host = nullptr;
+    PageKind kind = classify(phys_page, &host);
+    const X86CpuState& s = env_->s;
+    bool user = mmu == kMmuUser;
+    bool paging = s.cr0 & cr0bit::PG;
+    auto allowed = [&](Access a) {
+        return !paging || page_permission_fault(s, perms, a, user, false) == 0;
+    };
+    bool direct = kind == PageKind::Ram || kind == PageKind::Rom;
+    uint64_t slow = direct ? 0 : kTlbMmio;
+    bool code_page;
+    {
+        std::lock_guard<std::mutex> g(shared_.cache.lock());
+        code_page = shared_.cache.is_code_page(phys_page);
+    }
+    ent.addr_read = allowed(Access::Read) ? page | slow : kTlbInvalid;
+    ent.addr_code = allowed(Access::Execute) ? page | slow : kTlbInvalid;
+    ent.addr_write = allowed(Access::Write) && dirty
+                         ? page | (kind == PageKind::Ram ? 0 : kTlbMmio) | (code_page ? kTlbNotDirty : 0)
+                         : kTlbInvalid;
+    // The access that caused the fill is allowed (the walk checked it), even when the
+    // cached rights say otherwise for this mode (e.g. a write with a dirty bit just set).
+    if (access == Access::Write && ent.addr_write == kTlbInvalid)
+        ent.addr_write = page | kTlbMmio;
+    ent.addend = host ? uintptr_t(host) - uintptr_t(page) : 0;
+    tlb_info_[mmu][i] = {phys_page, kind};
+    return ent;
+}
+
+uint64_t TcgVcpu::mmio_read(uint64_t paddr, unsigned size, PageKind kind) {
+    auto g = lock_machine();
+    if (kind == PageKind::Apic) return lapic_->mmio_read(paddr & (kPageSize - 1), size);
+    uint64_t v = 0;
+    (void)context_.memory.read(paddr, size, &v);
+    return v;
+}
+
+void TcgVcpu::mmio_write(uint64_t paddr, uint64_t value, unsigned size, PageKind kind) {
+    auto g = lock_machine();
+    if (kind == PageKind::Apic) {
+        lapic_->mmio_write(paddr & (kPageSize - 1), value, size);
+        return;
+    }
+    (void)context_.memory.write(paddr, size, value);
+}
+
+uint64_t TcgVcpu::load_slow(uint64_t addr, uint32_t memop) {
+    tcg::MemOp mop{memop};
+    unsigned size = mop.size();
+    unsigned mmu = mop.mmu_idx();
+    if ((addr & (kPageSize - 1)) + size > kPageSize) {
+        uint64_t v = 0;
+        for (unsigned b = 0; b < size; b++)
+            v |= load_slow(addr + b, tcg::MemOp::make(0, false, mmu).bits) << (8 * b);
+        return v;
+    }
+    const TlbEntry& ent = fill(addr, Access::Read, mmu);
+    const TlbInfo& info = tlb_info_[mmu][(addr >> kPageBits) & (kTlbSize - 1)];
+    uint64_t v = 0;
+    if (!(ent.addr_read & kTlbMmio)) {
+        std::memcpy(&v, reinterpret_cast<const void*>(addr + ent.addend), size);
+        return v;
+    }
+    return mmio_read(info.phys_page | (addr & (kPageSize - 1)), size, info.kind);
+}
+
+void TcgVcpu::store_slow(uint64_t addr, uint64_t value, uint32_t memop) {
+    tcg::MemOp mop{memop};
+    unsigned size = mop.size();
+    unsigned mmu = mop.mmu_idx();
+    if ((addr & (kPageSize - 1)) + size > kPageSize) {
+        // Both pages must be writable before any byte lands.
+        fill(addr, Access::Write, mmu);
+        fill(addr + size - 1, Access::Write, mmu);
+        for (unsigned b = 0; b < size; b++)
+            store_slow(addr + b, (value >> (8 * b)) & 0xff, tcg::MemOp::make(0, false, mmu).bits);
+        return;
+    }
+    const TlbEntry& ent = fill(addr, Access::Write, mmu);
+    const TlbInfo info = tlb_info_[mmu][(addr >> kPageBits) & (kTlbSize - 1)];
+    if (ent.addr_write & kTlbNotDirty) code_write(info.phys_page);
+    if (info.kind == PageKind::Ram) {
+        std::memcpy(reinterpret_cast<void*>(addr + ent.addend), &value, size);
+        return;
+    }
+    if (info.kind == PageKind::Rom) return;  // writes to ROM are dropped, as on the bus
+    mmio_write(info.phys_page | (addr & (kPageSize - 1)), value, size, info.kind);
+}
+
+uint8_t* TcgVcpu::host_pointer(uint64_t linear, unsigned size, Access access, Priv priv) {
+    if ((linear & (kPageSize - 1)) + size > kPageSize) return nullptr;
+    unsigned mmu = mmu_for(priv);
+    const TlbEntry& ent = fill(linear, access, mmu);
+    const TlbInfo& info = tlb_info_[mmu][(linear >> kPageBits) & (kTlbSize - 1)];
+    if (info.kind != PageKind::Ram) return nullptr;
+    if (access == Access::Write && (ent.addr_write & kTlbNotDirty)) code_write(info.phys_page);
+    return reinterpret_cast<uint8_t*>(linear + fill(linear, access, mmu).addend);
+}
+
+uint64_t TcgVcpu::read(uint64_t linear, unsigned size, Priv priv) {
+    return load_slow(linear, tcg::MemOp::make(size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3,
+                                              false, mmu_for(priv))
+                                 .bits);
+}
+
+void TcgVcpu::write(uint64_t linear, unsigned size, uint64_t value, Priv priv) {
+    store_slow(linear, value,
+               tcg::MemOp::make(size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3, false,
+                                mmu_for(priv))
+                   .bits);
+}
+
+uint8_t* TcgVcpu::phys_host(uint64_t paddr, unsigned size) {
+    auto g = lock_machine();
+    return context_.memory.host_pointer(paddr, size);
+}
+
+uint64_t TcgVcpu::phys_read(uint64_t paddr, unsigned size) {
+    uint64_t v = 0;
+    if (uint8_t* p = phys_host(paddr, size)) {
+        std::memcpy(&v, p, size);
+        return v;
+    }
+    auto g = lock_machine();
+    (void)context_.memory.read(paddr, size, &v);
+    return v;
+}
+
+bool TcgVcpu::phys_cmpxchg(uint64_t paddr, unsigned size, uint64_t old, uint64_t value) {
+    uint8_t* p = phys_host(paddr, size);
+    if (!p) return true;  // page tables outside RAM: nothing to update
+    if (size == 4) {
+        uint32_t expected = uint32_t(old);
+        return __atomic_compare_exchange_n(reinterpret_cast<uint32_t*>(p), &expected,
+                                           uint32_t(value), false, __ATOMIC_SEQ_CST,
+                                           __ATOMIC_SEQ_CST);
+    }
+    return __atomic_compare_exchange_n(reinterpret_cast<uint64_t*>(p), &old, value, false,
+                                       __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+}
+
+// ------------------------------------------------------------------ devices
+
+uint64_t TcgVcpu::io_in(uint16_t port, unsigned size) {
+    uint64_t v = 0;
+    auto g = lock_machine();
+    (void)context_.io.read(port, size, &v);
+    return v;
+}
+
+void TcgVcpu::io_out(uint16_t port, uint64_t value, unsigned size) {
+    auto g = lock_machine();
+    (void)context_.io.write(port, size, value);
+}
+
+uint64_t TcgVcpu::read_tsc() {
+    auto g = lock_machine();
+    return (lapic_ ? lapic_->tsc_now() : 0) + uint64_t(tsc_offset_);
+}
+
+void TcgVcpu::write_tsc(uint64_t value) {
+    auto g = lock_machine();
+    tsc_offset_ = int64_t(value - (lapic_ ? lapic_->tsc_now() : 0));
+}
+
+std::optional<uint64_t> TcgVcpu::read_apic_msr(uint32_t msr) {
+    if (!lapic_) return std::nullopt;
+    auto g = lock_machine();
+    return lapic_->read_msr(msr);
+}
+
+bool TcgVcpu::write_apic_msr(uint32_t msr, uint64_t value) {
+    if (!lapic_) return false;
+    bool ok;
+    {
+        auto g = lock_machine();
+        ok = lapic_->write_msr(msr, value);
+        if (ok && msr == 0x1b) env_->s.apic_base = lapic_->apic_base();
+    }
+    flush_tlb();  // the APIC page may have moved or been switched off
+    return ok;
+}
+
+uint64_t TcgVcpu::read_tpr() {
+    if (!lapic_) return 0;
+    auto g = lock_machine();
+    return (lapic_->mmio_read(0x80, 4) >> 4) & 0xf;
+}
+
+void TcgVcpu::write_tpr(uint64_t cr8) {
+    if (!lapic_) return;
+    auto g = lock_machine();
+    lapic_->mmio_write(0x80, (cr8 & 0xf) << 4, 4);
+    interrupt_pending_ = true;
+}
+
+}  // namespace kemu::tcg_accel

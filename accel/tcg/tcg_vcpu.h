@@ -1,0 +1,148 @@
+// A vCPU under TCG: the exec loop (find or translate a block, run it, deliver
+// exceptions and interrupts between blocks), the softmmu slow paths, and the
+// SysContext/CpuRuntime services the x86 helpers use. Guest exceptions unwind from
+// helpers to the loop with siglongjmp; no C++ exception ever crosses guest code.
+#pragma once
+
+#include <atomic>
+#include <condition_variable>
+#include <csetjmp>
+#include <memory>
+#include <mutex>
+
+#include "accel/accelerator.h"
+#include "accel/tcg/tb_cache.h"
+#include "hw/intc/cpu_interrupt.h"
+#include "target-x86/tcg/cpu_runtime.h"
+#include "target-x86/tcg/page_walk.h"
+#include "target-x86/tcg/translate.h"
+
+namespace kemu {
+class Lapic;
+}
+
+namespace kemu::tcg_accel {
+
+// What every vCPU of one machine shares.
+struct TcgShared {
+    TbCache cache;
+    std::mutex vcpus_lock;
+    std::vector<class TcgVcpu*> vcpus;
+    unsigned max_block_insns = 64;
+};
+
+class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInterruptSink {
+  public:
+    TcgVcpu(unsigned index, const CpuidTable& cpuid, const VcpuContext& context, TcgShared& shared);
+    ~TcgVcpu() override;
+
+    // VcpuBackend
+    VcpuExit run() override;
+    void kick() override;
+    Result<void> get_state(X86CpuState& out) override;
+    Result<void> put_state(const X86CpuState& in) override;
+    std::string last_error() const override { return last_error_; }
+
+    // CpuInterruptSink
+    void interrupt_pending_changed() override;
+
+    // SysContext
+    uint64_t read(uint64_t linear, unsigned size, x86::Priv priv) override;
+    void write(uint64_t linear, unsigned size, uint64_t value, x86::Priv priv) override;
+    uint64_t phys_read(uint64_t paddr, unsigned size) override;
+    bool phys_cmpxchg(uint64_t paddr, unsigned size, uint64_t old, uint64_t value) override;
+    [[noreturn]] void raise(uint8_t vector, std::optional<uint32_t> error_code) override;
+    uint64_t read_tsc() override;
+    void write_tsc(uint64_t value) override;
+    std::optional<uint64_t> read_apic_msr(uint32_t msr) override;
+    bool write_apic_msr(uint32_t msr, uint64_t value) override;
+
+    // CpuRuntime
+    x86::CpuEnv& env() override { return *env_; }
+    uint64_t current_rip() override;
+    uint64_t io_in(uint16_t port, unsigned size) override;
+    void io_out(uint16_t port, uint64_t value, unsigned size) override;
+    void halt() override { halted_ = true; }
+    void apply(const x86::CrWriteEffect& effect) override;
+    void flush_tlb_page(uint64_t linear) override;
+    const CpuidTable& cpuid_table() override { return cpuid_; }
+    uint64_t read_tpr() override;
+    void write_tpr(uint64_t cr8) override;
+    [[noreturn]] void raise_event(const x86::InterruptEvent& event) override;
+    uint8_t* host_pointer(uint64_t linear, unsigned size, x86::Access access,
+                          x86::Priv priv) override;
+    bool should_yield() override;
+    uint64_t load_slow(uint64_t addr, uint32_t memop) override;
+    void store_slow(uint64_t addr, uint64_t value, uint32_t memop) override;
+
+    // Another vCPU made a page hold code: drop this vCPU's direct write mappings.
+    void request_tlb_flush();
+
+  private:
+    enum class Jump : int { None = 0, Event = 1, TripleFault = 2, RetranslateOne = 3 };
+    enum class PageKind : uint8_t { Ram, Rom, Io, Apic };
+    struct TlbInfo {
+        uint64_t phys_page;
+        PageKind kind;
+    };
+    class Code;
+
+    // The machine lock, after letting a waiting main loop go first.
+    std::unique_lock<std::mutex> lock_machine();
+    bool exec_blocks(VcpuExit& exit);
+    bool poll_interrupts(VcpuExit& exit);
+    void deliver_pending_event();
+    void deliver(const x86::InterruptEvent& ev);
+    TranslationBlock* find_block();
+    TranslationBlock* translate(uint64_t pc, uint64_t phys_pc, uint32_t flags, unsigned max_insns,
+                                bool cache_it);
+    [[noreturn]] void jump_to_loop(Jump why);
+    void log_translation(x86::CodeReader& code, const TranslationBlock& tb,
+                         const x86::TranslatedBlock& out);
+
+    // softmmu
+    unsigned mmu_for(x86::Priv priv) const;
+    const x86::TlbEntry& fill(uint64_t addr, x86::Access access, unsigned mmu);
+    uint64_t translate_address(uint64_t addr, x86::Access access, unsigned mmu,
+                               x86::PagePerms* perms, bool* dirty, bool* large);
+    PageKind classify(uint64_t phys_page, uint8_t** host);
+    uint64_t mmio_read(uint64_t paddr, unsigned size, PageKind kind);
+    void mmio_write(uint64_t paddr, uint64_t value, unsigned size, PageKind kind);
+    void code_write(uint64_t phys_page);
+    void mark_code_page(uint64_t phys_page);
+    void flush_tlb();
+    uint8_t* phys_host(uint64_t paddr, unsigned size);
+
+    unsigned index_;
+    CpuidTable cpuid_;
+    VcpuContext context_;
+    Lapic* lapic_;
+    TcgShared& shared_;
+    std::unique_ptr<x86::CpuEnv> env_;
+    x86::TlbEntry* tlb_base_ = nullptr;
+    TlbInfo tlb_info_[x86::kMmuCount][x86::kTlbSize];
+    bool large_pages_ = false;
+
+    static constexpr unsigned kJumpCacheBits = 12;
+    TranslationBlock* jump_cache_[1u << kJumpCacheBits] = {};
+    TranslationBlock* current_tb_ = nullptr;
+    std::unique_ptr<TranslationBlock> one_insn_tb_;
+    bool one_insn_next_ = false;
+    tcg::Function ir_;
+
+    sigjmp_buf jump_buf_;
+    x86::InterruptEvent pending_event_;
+    int delivering_ = -1;  // vector being delivered, for #DF / triple-fault escalation
+
+    bool halted_ = false;
+    bool wait_for_sipi_ = false;
+    bool irq_line_ = false;  // the LAPIC had an interrupt at the last poll
+    std::atomic<bool> interrupt_pending_{true};
+    std::atomic<bool> tlb_flush_request_{false};
+    std::mutex wait_lock_;
+    std::condition_variable wake_;
+    std::string last_error_;
+    int64_t tsc_offset_ = 0;  // guest TSC minus the platform TSC (WRMSR to IA32_TSC)
+};
+
+}  // namespace kemu::tcg_accel

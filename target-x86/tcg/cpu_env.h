@@ -1,0 +1,60 @@
+// The state translated code runs on: the architectural X86CpuState plus what the
+// translator adds — lazy condition codes, the softmmu TLB, the exit request, and
+// scratch space for the IR interpreter. Field offsets are baked into generated
+// code, so everything here is plain data at fixed offsets.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+
+#include "target-x86/cpu_state.h"
+#include "target-x86/tcg/cc_op.h"
+
+namespace kemu::x86 {
+
+// MMU indices: which permission view of the page tables an access uses.
+enum MmuIdx : unsigned { kMmuSupervisor = 0, kMmuUser = 1, kMmuCount = 2 };
+
+// One softmmu TLB entry. A tag is the page's linear address when the access may
+// take the fast path, or carries a flag bit (or is kTlbInvalid) to force the slow one.
+struct TlbEntry {
+    uint64_t addr_read;
+    uint64_t addr_write;
+    uint64_t addr_code;
+    uintptr_t addend;  // host address - guest linear address, for RAM pages
+};
+constexpr uint64_t kTlbInvalid = ~0ull;
+constexpr uint64_t kTlbMmio = 1;      // not RAM: every access dispatches through the bus
+constexpr uint64_t kTlbNotDirty = 2;  // write tag only: the page holds translated code
+constexpr unsigned kTlbBits = 8;
+constexpr unsigned kTlbSize = 1u << kTlbBits;
+constexpr unsigned kPageBits = 12;
+constexpr uint64_t kPageSize = 1ull << kPageBits;
+constexpr uint64_t kPageMask = ~(kPageSize - 1);
+
+constexpr unsigned kScratchSlots = 4096;
+
+class CpuRuntime;
+
+struct CpuEnv {
+    X86CpuState s;  // rflags' arithmetic bits are stale unless cc_op == kCcEflags
+    // Lazy condition codes (see cc_op.h): the last flag-setting operation and its operands.
+    uint64_t cc_dst = 0;
+    uint64_t cc_src = 0;
+    uint64_t cc_src2 = 0;
+    uint64_t cc_op = kCcEflags;
+    // Guest-instruction index within the running block, set by insn_start.
+    uint32_t insn_index = 0;
+    // STI or MOV SS/POP SS just executed: no interrupt before the next instruction completes.
+    uint32_t interrupt_shadow = 0;
+    // Set by other threads to make the vCPU leave translated code at the next block entry.
+    std::atomic<uint32_t> exit_request{0};
+    TlbEntry tlb[kMmuCount][kTlbSize];
+    CpuRuntime* runtime = nullptr;
+    alignas(16) uint64_t scratch[kScratchSlots];
+};
+
+#define KEMU_ENV_OFFSET(field) uint32_t(offsetof(::kemu::x86::CpuEnv, field))
+
+}  // namespace kemu::x86

@@ -1,0 +1,55 @@
+// What the x86 helpers need from the vCPU that runs them, beyond SysContext's memory
+// and exception services: port I/O, HLT, TLB maintenance, CPUID, the local APIC's
+// TPR, and the instruction being executed. The TCG vCPU (accel/tcg) implements it.
+#pragma once
+
+#include <cstdint>
+
+#include "target-x86/cpuid.h"
+#include "target-x86/tcg/control_regs.h"
+#include "target-x86/tcg/cpu_env.h"
+#include "target-x86/tcg/interrupt_delivery.h"
+#include "target-x86/tcg/sys_context.h"
+
+namespace kemu::x86 {
+
+class CpuRuntime : public SysContext {
+  public:
+    virtual CpuEnv& env() = 0;
+    // RIP of the guest instruction being executed (from the block's insn_start table).
+    virtual uint64_t current_rip() = 0;
+    // Port I/O through the machine's I/O address space (permission checks are the caller's).
+    virtual uint64_t io_in(uint16_t port, unsigned size) = 0;
+    virtual void io_out(uint16_t port, uint64_t value, unsigned size) = 0;
+    // HLT: the vCPU sleeps after the current block until an interrupt or a kick.
+    virtual void halt() = 0;
+    virtual void apply(const CrWriteEffect& effect) = 0;
+    virtual void flush_tlb_page(uint64_t linear) = 0;
+    virtual const CpuidTable& cpuid_table() = 0;
+    // CR8 is the local APIC's TPR[7:4].
+    virtual uint64_t read_tpr() = 0;
+    virtual void write_tpr(uint64_t cr8) = 0;
+    // Delivers a software interrupt (INT n and friends) at the exec loop; never returns.
+    [[noreturn]] virtual void raise_event(const InterruptEvent& event) = 0;
+    // A host pointer for `size` bytes at `linear` when they lie in one RAM page that the
+    // access may touch directly (faults raised as usual), else null (MMIO, ROM writes, code pages).
+    virtual uint8_t* host_pointer(uint64_t linear, unsigned size, Access access, Priv priv) = 0;
+    // A pending interrupt or exit request: long-running helpers stop early and retry.
+    virtual bool should_yield() = 0;
+    // The softmmu slow paths: TLB misses, MMIO, page-crossing and code-page accesses.
+    virtual uint64_t load_slow(uint64_t addr, uint32_t memop) = 0;
+    virtual void store_slow(uint64_t addr, uint64_t value, uint32_t memop) = 0;
+};
+
+inline CpuRuntime& runtime(void* env) {
+    return *static_cast<CpuEnv*>(env)->runtime;
+}
+
+// RFLAGS with the lazy arithmetic flags folded in; also leaves the lazy record as EFLAGS
+// and writes RIP, so system helpers see complete architectural state.
+void sync_state_for_helper(CpuEnv& env);
+// After a system helper changed RFLAGS: take its arithmetic bits back as the lazy record.
+void adopt_rflags(CpuEnv& env);
+uint64_t full_rflags(const CpuEnv& env);
+
+}  // namespace kemu::x86

@@ -1,0 +1,306 @@
+// Helpers for string instructions and locked read-modify-write operations.
+#include <mutex>
+
+#include "target-x86/tcg/cc_op.h"
+#include "target-x86/tcg/cpu_mode.h"
+#include "target-x86/tcg/cpu_runtime.h"
+#include "target-x86/tcg/exceptions.h"
+#include "target-x86/tcg/helper_ids.h"
+#include "tcg/ir.h"
+
+namespace kemu::x86 {
+
+namespace {
+
+CpuEnv& E(void* env) {
+    return *static_cast<CpuEnv*>(env);
+}
+
+uint64_t mask_of(unsigned bytes) {
+    return bytes >= 8 ? ~0ull : (1ull << (8 * bytes)) - 1;
+}
+
+// A segment's linear address for an offset, wrapped as the mode wraps it.
+uint64_t seg_linear(const CpuEnv& e, unsigned seg, uint64_t offset) {
+    if (code64(e.s)) return (seg == FS || seg == GS) ? e.s.seg[seg].base + offset : offset;
+    return uint32_t(e.s.seg[seg].base + offset);
+}
+
+void set_sub_flags(CpuEnv& e, unsigned log2, uint64_t a, uint64_t b) {
+    e.cc_op = cc_op(CcKind::Sub, log2);
+    e.cc_dst = a - b;
+    e.cc_src = b;
+}
+
+}  // namespace
+
+uint64_t helper_check_io(void* env, uint64_t port, uint64_t size, uint64_t, uint64_t);
+
+namespace {
+
+void check_io(void* env, uint16_t port, unsigned size) {
+    helper_check_io(env, port, size, 0, 0);
+}
+
+}  // namespace
+
+// One helper runs every string instruction. After each element rSI/rDI/rCX are
+// architectural, so a fault mid-string restarts exactly there; a pending interrupt
+// stops the loop between elements (the instruction then runs again).
+uint64_t helper_string_op(void* env, uint64_t bits, uint64_t next_rip, uint64_t, uint64_t) {
+    CpuEnv& e = E(env);
+    CpuRuntime& rt = runtime(env);
+    const auto kind = StringKind(bits & 0xf);
+    const unsigned log2 = (bits >> 4) & 3;
+    const unsigned size = 1u << log2;
+    const auto rep = RepKind((bits >> 8) & 0xf);
+    const unsigned addr_size = (bits >> 12) & 0xf;
+    const unsigned src_seg = (bits >> 16) & 7;
+    const uint64_t amask = mask_of(addr_size);
+    auto& r = e.s.regs;
+    const int64_t step = (e.s.rflags & rflag::DF) ? -int64_t(size) : int64_t(size);
+    auto advance = [&](unsigned reg) {
+        r[reg] = (r[reg] & ~amask) | ((r[reg] + step) & amask);
+        if (addr_size == 4) r[reg] = uint32_t(r[reg]);
+    };
+    auto put_acc = [&](uint64_t v) {
+        if (size == 8)
+            r[RAX] = v;
+        else if (size == 4)
+            r[RAX] = uint32_t(v);
+        else
+            r[RAX] = (r[RAX] & ~mask_of(size)) | (v & mask_of(size));
+    };
+    const uint16_t port = uint16_t(r[RDX]);
+    if (kind == StringKind::Ins || kind == StringKind::Outs) check_io(env, port, size);
+
+    const uint64_t current = rt.current_rip();
+    for (uint64_t n = 0;; n++) {
+        if (rep != RepKind::None) {
+            if ((r[RCX] & amask) == 0) return next_rip;
+            // Let interrupts in every so often; the instruction resumes where it stopped.
+            if (n && (n & 1023) == 0 && rt.should_yield()) return current;
+        }
+        uint64_t si = seg_linear(e, src_seg, r[RSI] & amask);
+        uint64_t di = seg_linear(e, ES, r[RDI] & amask);
+        bool stop = false;
+        switch (kind) {
+            case StringKind::Movs: {
+                uint64_t v = rt.read(si, size, Priv::Current);
+                rt.write(di, size, v, Priv::Current);
+                advance(RSI);
+                advance(RDI);
+                break;
+            }
+            case StringKind::Stos:
+                rt.write(di, size, r[RAX] & mask_of(size), Priv::Current);
+                advance(RDI);
+                break;
+            case StringKind::Lods:
+                put_acc(rt.read(si, size, Priv::Current));
+                advance(RSI);
+                break;
+            case StringKind::Cmps: {
+                uint64_t a = rt.read(si, size, Priv::Current);
+                uint64_t b = rt.read(di, size, Priv::Current);
+                advance(RSI);
+                advance(RDI);
+                set_sub_flags(e, log2, a, b);
+                stop = true;
+                break;
+            }
+            case StringKind::Scas: {
+                uint64_t b = rt.read(di, size, Priv::Current);
+                advance(RDI);
+                set_sub_flags(e, log2, r[RAX] & mask_of(size), b);
+                stop = true;
+                break;
+            }
+            case StringKind::Ins: {
+                // Probe the destination first: a fault must not lose the port read.
+                rt.write(di, size, rt.read(di, size, Priv::Current), Priv::Current);
+                rt.write(di, size, rt.io_in(port, size), Priv::Current);
+                advance(RDI);
+                break;
+            }
+            case StringKind::Outs:
+                rt.io_out(port, rt.read(si, size, Priv::Current), size);
+                advance(RSI);
+                break;
+        }
+        if (rep == RepKind::None) return next_rip;
+        // A 32-bit count register is zero-extended; a 16-bit one keeps CX's upper bits.
+        uint64_t count = (r[RCX] - 1) & amask;
+        r[RCX] = addr_size == 2 ? (r[RCX] & ~amask) | count : count;
+        if (stop) {
+            bool zf = (e.cc_dst & mask_of(size)) == 0;
+            if ((rep == RepKind::Repe && !zf) || (rep == RepKind::Repne && zf)) return next_rip;
+        }
+    }
+}
+
+namespace {
+
+// Accesses that cannot be done atomically on host memory (MMIO, page-crossing) are
+// serialised against each other here; they are rare and never on hot paths.
+std::mutex& fallback_lock() {
+    static std::mutex m;
+    return m;
+}
+
+uint64_t rmw_value(AtomicKind kind, uint64_t old, uint64_t operand, uint64_t carry) {
+    switch (kind) {
+        case AtomicKind::Add:
+            return old + operand;
+        case AtomicKind::Or:
+            return old | operand;
+        case AtomicKind::Adc:
+            return old + operand + carry;
+        case AtomicKind::Sbb:
+            return old - operand - carry;
+        case AtomicKind::And:
+            return old & operand;
+        case AtomicKind::Sub:
+            return old - operand;
+        case AtomicKind::Xor:
+            return old ^ operand;
+        case AtomicKind::Xchg:
+            return operand;
+        case AtomicKind::Neg:
+            return 0 - old;
+        case AtomicKind::Not:
+            return ~old;
+    }
+    return old;
+}
+
+template <typename T>
+uint64_t host_rmw(uint8_t* p, AtomicKind kind, uint64_t operand, uint64_t carry) {
+    T* t = reinterpret_cast<T*>(p);
+    T old = __atomic_load_n(t, __ATOMIC_RELAXED);
+    for (;;) {
+        T next = T(rmw_value(kind, old, operand, carry));
+        if (__atomic_compare_exchange_n(t, &old, next, false, __ATOMIC_SEQ_CST, __ATOMIC_RELAXED))
+            return old;
+    }
+}
+
+template <typename T>
+uint64_t host_cmpxchg(uint8_t* p, uint64_t expected, uint64_t desired) {
+    T* t = reinterpret_cast<T*>(p);
+    T e = T(expected);
+    __atomic_compare_exchange_n(t, &e, T(desired), false, __ATOMIC_SEQ_CST, __ATOMIC_SEQ_CST);
+    return e;
+}
+
+#if defined(__x86_64__)
+// CMPXCHG16B on host memory; libatomic's 16-byte compare-exchange is not lock-free.
+unsigned __int128 cmpxchg16(uint8_t* p, unsigned __int128 expected, unsigned __int128 desired,
+                            bool* equal) {
+    uint64_t lo = uint64_t(expected), hi = uint64_t(expected >> 64);
+    bool ok;
+    __asm__ volatile("lock cmpxchg16b %1"
+                     : "=@ccz"(ok), "+m"(*reinterpret_cast<unsigned __int128*>(p)), "+a"(lo),
+                       "+d"(hi)
+                     : "b"(uint64_t(desired)), "c"(uint64_t(desired >> 64))
+                     : "memory");
+    *equal = ok;
+    return (unsigned __int128)hi << 64 | lo;
+}
+#endif
+
+}  // namespace
+
+uint64_t helper_atomic_rmw(void* env, uint64_t addr, uint64_t operand, uint64_t bits,
+                           uint64_t carry) {
+    CpuRuntime& rt = runtime(env);
+    const auto kind = AtomicKind(bits >> 8);
+    const unsigned size = 1u << (bits & 3);
+    if (uint8_t* p = rt.host_pointer(addr, size, Access::Write, Priv::Current)) {
+        switch (size) {
+            case 1:
+                return host_rmw<uint8_t>(p, kind, operand, carry);
+            case 2:
+                return host_rmw<uint16_t>(p, kind, operand, carry);
+            case 4:
+                return host_rmw<uint32_t>(p, kind, operand, carry);
+            default:
+                return host_rmw<uint64_t>(p, kind, operand, carry);
+        }
+    }
+    std::lock_guard<std::mutex> guard(fallback_lock());
+    uint64_t old = rt.read(addr, size, Priv::Current);
+    rt.write(addr, size, rmw_value(kind, old, operand, carry) & mask_of(size), Priv::Current);
+    return old;
+}
+
+uint64_t helper_cmpxchg(void* env, uint64_t addr, uint64_t expected, uint64_t desired,
+                        uint64_t memop) {
+    CpuRuntime& rt = runtime(env);
+    const unsigned size = tcg::MemOp{uint32_t(memop)}.size();
+    if (uint8_t* p = rt.host_pointer(addr, size, Access::Write, Priv::Current)) {
+        switch (size) {
+            case 1:
+                return host_cmpxchg<uint8_t>(p, expected, desired);
+            case 2:
+                return host_cmpxchg<uint16_t>(p, expected, desired);
+            case 4:
+                return host_cmpxchg<uint32_t>(p, expected, desired);
+            default:
+                return host_cmpxchg<uint64_t>(p, expected, desired);
+        }
+    }
+    std::lock_guard<std::mutex> guard(fallback_lock());
+    uint64_t old = rt.read(addr, size, Priv::Current);
+    // A locked CMPXCHG always writes: the old value back when the comparison fails.
+    rt.write(addr, size, old == (expected & mask_of(size)) ? desired : old, Priv::Current);
+    return old;
+}
+
+// CMPXCHG8B m64 / CMPXCHG16B m128: EDX:EAX (RDX:RAX) against memory, ECX:EBX (RCX:RBX) in.
+uint64_t helper_cmpxchg8b(void* env, uint64_t addr, uint64_t wide, uint64_t, uint64_t) {
+    CpuEnv& e = E(env);
+    CpuRuntime& rt = runtime(env);
+    auto& r = e.s.regs;
+    bool equal;
+    if (wide) {
+        if (addr & 15) rt.raise(vec::GP, 0);
+        unsigned __int128 expected = (unsigned __int128)r[RDX] << 64 | r[RAX];
+        unsigned __int128 desired = (unsigned __int128)r[RCX] << 64 | r[RBX];
+        unsigned __int128 old;
+#if defined(__x86_64__)
+        if (uint8_t* p = rt.host_pointer(addr, 16, Access::Write, Priv::Current)) {
+            old = cmpxchg16(p, expected, desired, &equal);
+        } else
+#endif
+        {
+            std::lock_guard<std::mutex> guard(fallback_lock());
+            old = rt.read(addr, 8, Priv::Current) |
+                  (unsigned __int128)rt.read(addr + 8, 8, Priv::Current) << 64;
+            equal = old == expected;
+            unsigned __int128 next = equal ? desired : old;
+            rt.write(addr, 8, uint64_t(next), Priv::Current);
+            rt.write(addr + 8, 8, uint64_t(next >> 64), Priv::Current);
+        }
+        if (!equal) {
+            r[RAX] = uint64_t(old);
+            r[RDX] = uint64_t(old >> 64);
+        }
+    } else {
+        uint64_t expected = uint32_t(r[RDX]) * (1ull << 32) | uint32_t(r[RAX]);
+        uint64_t desired = uint32_t(r[RCX]) * (1ull << 32) | uint32_t(r[RBX]);
+        uint64_t old = helper_cmpxchg(env, addr, expected, desired,
+                                      tcg::MemOp::make(3, false, cpl(e.s) == 3).bits);
+        equal = old == expected;
+        if (!equal) {
+            r[RAX] = uint32_t(old);
+            r[RDX] = uint32_t(old >> 32);
+        }
+    }
+    uint64_t flags = (full_rflags(e) & kArithFlags & ~rflag::ZF) | (equal ? rflag::ZF : 0);
+    e.cc_op = kCcEflags;
+    e.cc_src = flags;
+    return 0;
+}
+
+}  // namespace kemu::x86

@@ -1,0 +1,52 @@
+// The softmmu fast path: a guest access whose page is in the TLB with a plain tag
+// goes straight to host memory; everything else takes the vCPU's slow path.
+#include <cstring>
+
+#include "target-x86/tcg/cpu_runtime.h"
+#include "tcg/ir.h"
+
+namespace kemu::x86 {
+
+namespace {
+
+inline const TlbEntry& tlb_entry(const CpuEnv& env, unsigned mmu, uint64_t addr) {
+    return env.tlb[mmu][(addr >> kPageBits) & (kTlbSize - 1)];
+}
+
+inline bool within_page(uint64_t addr, unsigned size) {
+    return (addr & (kPageSize - 1)) + size <= kPageSize;
+}
+
+}  // namespace
+
+uint64_t guest_load(void* envp, uint64_t addr, uint32_t memop_bits) {
+    const CpuEnv& env = *static_cast<CpuEnv*>(envp);
+    tcg::MemOp mop{memop_bits};
+    unsigned size = mop.size();
+    const TlbEntry& e = tlb_entry(env, mop.mmu_idx(), addr);
+    uint64_t v = 0;
+    if (e.addr_read == (addr & kPageMask) && within_page(addr, size)) {
+        std::memcpy(&v, reinterpret_cast<const void*>(addr + e.addend), size);
+    } else {
+        v = env.runtime->load_slow(addr, memop_bits);
+    }
+    if (mop.sign() && size < 8) {
+        unsigned shift = 64 - 8 * size;
+        v = uint64_t(int64_t(v << shift) >> shift);
+    }
+    return v;
+}
+
+void guest_store(void* envp, uint64_t addr, uint64_t value, uint32_t memop_bits) {
+    CpuEnv& env = *static_cast<CpuEnv*>(envp);
+    tcg::MemOp mop{memop_bits};
+    unsigned size = mop.size();
+    const TlbEntry& e = tlb_entry(env, mop.mmu_idx(), addr);
+    if (e.addr_write == (addr & kPageMask) && within_page(addr, size)) {
+        std::memcpy(reinterpret_cast<void*>(addr + e.addend), &value, size);
+        return;
+    }
+    env.runtime->store_slow(addr, value, memop_bits);
+}
+
+}  // namespace kemu::x86

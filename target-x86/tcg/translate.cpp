@@ -1,0 +1,476 @@
+#include "target-x86/tcg/translate.h"
+
+#include <cstring>
+
+#include "system/log.h"
+#include "target-x86/tcg/cpu_mode.h"
+#include "target-x86/tcg/translate_context.h"
+
+namespace kemu::x86 {
+
+namespace {
+
+constexpr tcg::GlobalInfo kGlobals[] = {
+    {"rax", KEMU_ENV_OFFSET(s.regs) + 0, tcg::Type::I64},
+    {"rcx", KEMU_ENV_OFFSET(s.regs) + 8, tcg::Type::I64},
+    {"rdx", KEMU_ENV_OFFSET(s.regs) + 16, tcg::Type::I64},
+    {"rbx", KEMU_ENV_OFFSET(s.regs) + 24, tcg::Type::I64},
+    {"rsp", KEMU_ENV_OFFSET(s.regs) + 32, tcg::Type::I64},
+    {"rbp", KEMU_ENV_OFFSET(s.regs) + 40, tcg::Type::I64},
+    {"rsi", KEMU_ENV_OFFSET(s.regs) + 48, tcg::Type::I64},
+    {"rdi", KEMU_ENV_OFFSET(s.regs) + 56, tcg::Type::I64},
+    {"r8", KEMU_ENV_OFFSET(s.regs) + 64, tcg::Type::I64},
+    {"r9", KEMU_ENV_OFFSET(s.regs) + 72, tcg::Type::I64},
+    {"r10", KEMU_ENV_OFFSET(s.regs) + 80, tcg::Type::I64},
+    {"r11", KEMU_ENV_OFFSET(s.regs) + 88, tcg::Type::I64},
+    {"r12", KEMU_ENV_OFFSET(s.regs) + 96, tcg::Type::I64},
+    {"r13", KEMU_ENV_OFFSET(s.regs) + 104, tcg::Type::I64},
+    {"r14", KEMU_ENV_OFFSET(s.regs) + 112, tcg::Type::I64},
+    {"r15", KEMU_ENV_OFFSET(s.regs) + 120, tcg::Type::I64},
+    {"cc_dst", KEMU_ENV_OFFSET(cc_dst), tcg::Type::I64},
+    {"cc_src", KEMU_ENV_OFFSET(cc_src), tcg::Type::I64},
+    {"cc_src2", KEMU_ENV_OFFSET(cc_src2), tcg::Type::I64},
+    {"cc_op", KEMU_ENV_OFFSET(cc_op), tcg::Type::I64},
+};
+static_assert(std::size(kGlobals) == kGlobalCcOp + 1);
+
+uint64_t softmmu_load(void* env, uint64_t addr, uint32_t memop);
+void softmmu_store(void* env, uint64_t addr, uint64_t value, uint32_t memop);
+
+}  // namespace
+
+// The softmmu entry points live with the vCPU (accel/tcg); the IR only needs their addresses.
+uint64_t guest_load(void* env, uint64_t addr, uint32_t memop);
+void guest_store(void* env, uint64_t addr, uint64_t value, uint32_t memop);
+
+namespace {
+uint64_t softmmu_load(void* env, uint64_t addr, uint32_t memop) {
+    return guest_load(env, addr, memop);
+}
+void softmmu_store(void* env, uint64_t addr, uint64_t value, uint32_t memop) {
+    guest_store(env, addr, value, memop);
+}
+}  // namespace
+
+const tcg::TargetInfo& x86_target_info() {
+    static const tcg::TargetInfo info{
+        kGlobals,
+        x86_helpers(),
+        KEMU_ENV_OFFSET(scratch),
+        kScratchSlots,
+        KEMU_ENV_OFFSET(insn_index),
+        softmmu_load,
+        softmmu_store,
+    };
+    return info;
+}
+
+uint32_t tb_flags(const X86CpuState& s) {
+    uint32_t f = cpl(s);
+    if (code64(s))
+        f |= tbflag::kCode64;
+    else if (protected_mode(s) && !vm86_mode(s) && s.seg[CS].db)
+        f |= tbflag::kCode32;
+    if (protected_mode(s) && !vm86_mode(s) && s.seg[SS].db) f |= tbflag::kStack32;
+    if (protected_mode(s)) f |= tbflag::kProtected;
+    if (vm86_mode(s)) f |= tbflag::kVm86;
+    if (long_mode(s)) f |= tbflag::kLongMode;
+    if (s.rflags & rflag::TF) f |= tbflag::kSingleStep;
+    if (s.seg[DS].base == 0 && s.seg[ES].base == 0 && s.seg[SS].base == 0) f |= tbflag::kFlatSegs;
+    return f;
+}
+
+// ---------------------------------------------------------------- values
+
+TempId zero_extend(Ctx& c, TempId v, unsigned size) {
+    static constexpr Opc kExt[] = {Opc::ext8u, Opc::ext16u, Opc::ext32u, Opc::mov};
+    return c.b.unop(kExt[log2_size(size)], v);
+}
+
+TempId sign_extend(Ctx& c, TempId v, unsigned size) {
+    static constexpr Opc kExt[] = {Opc::ext8s, Opc::ext16s, Opc::ext32s, Opc::mov};
+    return c.b.unop(kExt[log2_size(size)], v);
+}
+
+// ---------------------------------------------------------------- registers
+
+// AH, CH, DH and BH are encoded as registers 4..7 and live in bits 15:8 of registers 0..3.
+TempId read_gpr(Ctx& c, unsigned reg, unsigned size, bool high8) {
+    TempId g = kGlobalRegs + (high8 ? reg & 3 : reg);
+    if (high8) {
+        TempId d = c.b.temp();
+        c.b.emit(Opc::extract, tcg::Type::I64, {d, g, 8, 8});
+        return d;
+    }
+    return zero_extend(c, g, size);
+}
+
+void write_gpr(Ctx& c, unsigned reg, unsigned size, TempId v, bool high8) {
+    TempId g = kGlobalRegs + (high8 ? reg & 3 : reg);
+    switch (size) {
+        case 8:
+            c.b.mov(g, v);
+            break;
+        case 4:
+            c.b.emit(Opc::ext32u, tcg::Type::I64, {g, v});
+            break;  // writes clear bits 63:32
+        case 2:
+            c.b.emit(Opc::deposit, tcg::Type::I64, {g, g, v, 0, 16});
+            break;
+        case 1:
+            c.b.emit(Opc::deposit, tcg::Type::I64, {g, g, v, high8 ? 8u : 0u, 8});
+            break;
+    }
+}
+
+// ---------------------------------------------------------------- memory
+
+TempId effective_offset(Ctx& c) {
+    const MemOperand& m = c.in->mem;
+    TempId ea = c.b.cst(uint64_t(m.disp));
+    if (m.base == MemOperand::kRip) {
+        ea = c.b.cst(c.next_rip + uint64_t(m.disp));
+    } else if (m.base != MemOperand::kNone) {
+        ea = c.b.add(ea, kGlobalRegs + unsigned(m.base));
+    }
+    if (m.index != MemOperand::kNone) {
+        TempId idx = kGlobalRegs + unsigned(m.index);
+        if (m.scale) idx = c.b.shli(idx, m.scale);
+        ea = c.b.add(ea, idx);
+    }
+    if (m.addr_size < 8) ea = zero_extend(c, ea, m.addr_size);
+    return ea;
+}
+
+TempId linear(Ctx& c, unsigned seg, TempId offset) {
+    if (c.code64()) {
+        if (seg != FS && seg != GS) return offset;
+        return c.b.add(offset, c.b.ld(Opc::ld, seg_base_offset(seg)));
+    }
+    bool flat = (c.flags & tbflag::kFlatSegs) && (seg == DS || seg == ES || seg == SS);
+    if (flat) return offset;
+    TempId sum = c.b.add(offset, c.b.ld(Opc::ld, seg_base_offset(seg)));
+    return zero_extend(c, sum, 4);
+}
+
+TempId operand_address(Ctx& c) {
+    if (!c.cached_addr) c.cached_addr = linear(c, unsigned(c.in->mem.seg), effective_offset(c));
+    return *c.cached_addr;
+}
+
+TempId load(Ctx& c, TempId addr, unsigned size, bool sign) {
+    return c.b.guest_ld(addr, tcg::MemOp::make(log2_size(size), sign, c.mmu_idx()));
+}
+
+void store(Ctx& c, TempId addr, TempId v, unsigned size) {
+    c.b.guest_st(v, addr, tcg::MemOp::make(log2_size(size), false, c.mmu_idx()));
+}
+
+// ---------------------------------------------------------------- operands
+
+unsigned operand_size(const Ctx& c, unsigned i) {
+    unsigned s = c.in->operands[i].size;
+    return s ? s : c.in->opsize;
+}
+
+TempId read_operand(Ctx& c, unsigned i) {
+    const Operand& o = c.in->operands[i];
+    unsigned size = operand_size(c, i);
+    switch (o.kind) {
+        case OperandKind::Gpr:
+            return read_gpr(c, o.reg, size, o.high8);
+        case OperandKind::Mem:
+            return load(c, operand_address(c), size);
+        case OperandKind::Imm:
+        case OperandKind::Rel:
+            return c.b.cst(c.in->imm & size_mask(size));
+        case OperandKind::Seg:
+            return c.b.ld(Opc::ld16u, seg_selector_offset(o.reg));
+        default:
+            break;
+    }
+    log_unimp("tcg: operand kind %d read by %s\n", int(o.kind), op_name(c.in->op));
+    return c.b.cst(0);
+}
+
+void write_operand(Ctx& c, unsigned i, TempId v) {
+    const Operand& o = c.in->operands[i];
+    unsigned size = operand_size(c, i);
+    switch (o.kind) {
+        case OperandKind::Gpr:
+            write_gpr(c, o.reg, size, v, o.high8);
+            return;
+        case OperandKind::Mem:
+            store(c, operand_address(c), v, size);
+            return;
+        default:
+            break;
+    }
+    log_unimp("tcg: operand kind %d written by %s\n", int(o.kind), op_name(c.in->op));
+}
+
+// ---------------------------------------------------------------- stack
+
+TempId stack_address(Ctx& c, TempId sp) {
+    return linear(c, SS, zero_extend(c, sp, c.stack_size()));
+}
+
+void push(Ctx& c, TempId v, unsigned size) {
+    TempId sp = c.b.sub(kGlobalRegs + RSP, c.b.cst(size));
+    store(c, stack_address(c, sp), v, size);
+    write_gpr(c, RSP, c.stack_size(), sp);
+}
+
+TempId pop_value(Ctx& c, unsigned size) {
+    return load(c, stack_address(c, kGlobalRegs + RSP), size);
+}
+
+void release_stack(Ctx& c, unsigned bytes) {
+    write_gpr(c, RSP, c.stack_size(), c.b.addi(kGlobalRegs + RSP, bytes));
+}
+
+// ---------------------------------------------------------------- flags
+
+void set_cc(Ctx& c, CcKind kind, unsigned size, TempId dst, TempId src, TempId src2) {
+    CcOp op = cc_op(kind, log2_size(size));
+    c.b.mov(kGlobalCcDst, dst);
+    c.b.mov(kGlobalCcSrc, src == ~0u ? c.b.cst(0) : src);
+    if (src2 != ~0u) c.b.mov(kGlobalCcSrc2, src2);
+    c.b.mov(kGlobalCcOp, c.b.cst(op));
+    c.cc_static = op;
+}
+
+void set_cc_dynamic(Ctx& c) {
+    c.cc_static.reset();
+}
+
+TempId eflags(Ctx& c) {
+    return c.b.call(kHelper_compute_eflags, {});
+}
+
+TempId carry(Ctx& c) {
+    return c.b.andi(eflags(c), 1);
+}
+
+namespace {
+
+// Conditions whose flags come straight from the operands of a SUB/CMP or a logic op.
+std::optional<TempId> fast_condition(Ctx& c, unsigned cc) {
+    if (!c.cc_static) return std::nullopt;
+    CcKind kind = cc_kind(*c.cc_static);
+    unsigned size = 1u << cc_log2_size(*c.cc_static);
+    unsigned base = cc & ~1u;
+    std::optional<TempId> r;
+    if (kind == CcKind::Sub) {
+        TempId dst = zero_extend(c, kGlobalCcDst, size);
+        TempId b = zero_extend(c, kGlobalCcSrc, size);
+        TempId a = zero_extend(c, c.b.add(dst, b), size);
+        switch (base) {
+            case 2:
+                r = c.b.setcond(Cond::Ltu, a, b);
+                break;
+            case 4:
+                r = c.b.setcond(Cond::Eq, dst, c.b.cst(0));
+                break;
+            case 6:
+                r = c.b.setcond(Cond::Leu, a, b);
+                break;
+            case 8:
+                r = c.b.setcond(Cond::Lt, sign_extend(c, dst, size), c.b.cst(0));
+                break;
+            case 12:
+                r = c.b.setcond(Cond::Lt, sign_extend(c, a, size), sign_extend(c, b, size));
+                break;
+            case 14:
+                r = c.b.setcond(Cond::Le, sign_extend(c, a, size), sign_extend(c, b, size));
+                break;
+            default:
+                return std::nullopt;
+        }
+    } else if (kind == CcKind::Logic) {
+        TempId dst = sign_extend(c, kGlobalCcDst, size);
+        switch (base) {
+            case 0:
+                r = c.b.cst(0);
+                break;  // OF = 0
+            case 2:
+                r = c.b.cst(0);
+                break;  // CF = 0
+            case 4:
+            case 6:
+                r = c.b.setcond(Cond::Eq, dst, c.b.cst(0));
+                break;  // ZF (CF = 0)
+            case 8:
+            case 12:
+                r = c.b.setcond(Cond::Lt, dst, c.b.cst(0));
+                break;  // SF (OF = 0)
+            case 14:
+                r = c.b.setcond(Cond::Le, dst, c.b.cst(0));
+                break;  // ZF | SF
+            default:
+                return std::nullopt;
+        }
+    } else {
+        return std::nullopt;
+    }
+    if (cc & 1) r = c.b.xor_(*r, c.b.cst(1));
+    return r;
+}
+
+}  // namespace
+
+TempId condition(Ctx& c, unsigned cc) {
+    if (auto fast = fast_condition(c, cc)) return *fast;
+    TempId f = eflags(c);
+    constexpr uint64_t CF = 1, PF = 4, ZF = 0x40;
+    constexpr unsigned OF_SHIFT = 11, SF_SHIFT = 7;
+    TempId r;
+    switch (cc & ~1u) {
+        case 0:
+            r = c.b.andi(c.b.shri(f, OF_SHIFT), 1);
+            break;
+        case 2:
+            r = c.b.andi(f, CF);
+            break;
+        case 4:
+            r = c.b.setcond(Cond::Ne, c.b.andi(f, ZF), c.b.cst(0));
+            break;
+        case 6:
+            r = c.b.setcond(Cond::Ne, c.b.andi(f, ZF | CF), c.b.cst(0));
+            break;
+        case 8:
+            r = c.b.andi(c.b.shri(f, SF_SHIFT), 1);
+            break;
+        case 10:
+            r = c.b.setcond(Cond::Ne, c.b.andi(f, PF), c.b.cst(0));
+            break;
+        case 12:
+            r = c.b.andi(c.b.xor_(c.b.shri(f, OF_SHIFT), c.b.shri(f, SF_SHIFT)), 1);
+            break;
+        default: {
+            TempId lt = c.b.andi(c.b.xor_(c.b.shri(f, OF_SHIFT), c.b.shri(f, SF_SHIFT)), 1);
+            TempId z = c.b.setcond(Cond::Ne, c.b.andi(f, ZF), c.b.cst(0));
+            r = c.b.or_(lt, z);
+            break;
+        }
+    }
+    if (cc & 1) r = c.b.xor_(r, c.b.cst(1));
+    return r;
+}
+
+// ---------------------------------------------------------------- control
+
+void store_rip(Ctx& c, TempId rip) {
+    c.b.st(Opc::st, rip, KEMU_ENV_OFFSET(s.rip));
+}
+
+void jump_const(Ctx& c, uint64_t target, unsigned slot) {
+    store_rip(c, c.b.cst(target));
+    c.b.emit(Opc::goto_tb, tcg::Type::I64, {slot});
+    c.end = BlockEnd::Emitted;
+}
+
+void jump_indirect(Ctx& c, TempId target) {
+    store_rip(c, target);
+    c.b.emit(Opc::goto_ptr, tcg::Type::I64, {});
+    c.end = BlockEnd::Emitted;
+}
+
+void exit_to_loop(Ctx& c, uint64_t rip) {
+    store_rip(c, c.b.cst(rip));
+    c.b.emit(Opc::exit_tb, tcg::Type::I64, {});
+    c.end = BlockEnd::Emitted;
+}
+
+void raise_exception(Ctx& c, uint8_t vector, std::optional<uint32_t> error_code) {
+    uint64_t code = error_code ? (uint64_t(*error_code) | 1ull << 32) : 0;
+    c.b.call(kHelper_raise_exception, {c.b.cst(vector), c.b.cst(code)});
+    c.b.emit(Opc::exit_tb, tcg::Type::I64, {});
+    c.end = BlockEnd::Emitted;
+}
+
+// ---------------------------------------------------------------- the block loop
+
+namespace {
+
+CodeSize code_size(uint32_t flags) {
+    return (flags & tbflag::kCode64)   ? CodeSize::Bits64
+           : (flags & tbflag::kCode32) ? CodeSize::Bits32
+                                       : CodeSize::Bits16;
+}
+
+// Checks that apply before any emitter: mode validity, LOCK, privilege.
+bool rejected_by_attributes(Ctx& c) {
+    const DecodedInsn& in = *c.in;
+    if ((in.attrs & kAttrInvalid64) && c.code64()) return true;
+    if ((in.attrs & kAttrOnly64) && !c.code64()) return true;
+    return false;
+}
+
+}  // namespace
+
+void translate_block(tcg::Function& f, const BlockStart& start, CodeReader& code,
+                     TranslatedBlock& out) {
+    f.clear();
+    Ctx c{Builder(f)};
+    c.cs_base = start.cs_base;
+    c.flags = start.flags;
+    uint64_t rip = start.rip;
+    const uint64_t rip_mask = c.code64() ? ~0ull : 0xffffffffull;
+    const uint64_t first_page = (start.cs_base + start.rip) & kPageMask;
+    out.insn_rip.clear();
+    out.fetch_fault = false;
+
+    for (unsigned n = 0;; n++) {
+        uint64_t lin = start.cs_base + rip;
+        uint8_t bytes[15];
+        size_t got = code.read(lin, bytes, sizeof bytes);
+        DecodeResult r = decode({bytes, got}, code_size(c.flags), rip);
+        if (r.status == DecodeStatus::NeedBytes) {
+            if (n == 0) {
+                out.fetch_fault = true;
+                return;
+            }
+            exit_to_loop(c, rip);  // the next block starts here and takes the fault
+            break;
+        }
+        DecodedInsn insn = r.insn;
+        c.in = &insn;
+        c.rip = rip;
+        c.next_rip = (rip + insn.length) & rip_mask;
+        if (r.status == DecodeStatus::Ok && !c.code64() && !(c.flags & tbflag::kCode32))
+            c.next_rip &= 0xffff;
+        c.cached_addr.reset();
+        c.b.emit(Opc::insn_start, tcg::Type::I64, {uint32_t(out.insn_rip.size()), 0});
+        out.insn_rip.push_back(rip);
+        out.last_byte = lin + (r.status == DecodeStatus::Ok ? insn.length : 1) - 1;
+
+        if (r.status == DecodeStatus::TooLong) {
+            raise_exception(c, 13, 0);
+        } else if (r.status == DecodeStatus::Invalid || rejected_by_attributes(c)) {
+            raise_exception(c, 6);
+        } else if ((insn.attrs & kAttrPrivileged) && c.cpl() != 0) {
+            raise_exception(c, 13, 0);
+        } else if (Emitter e = emitter_for(insn.op)) {
+            e(c);
+        } else {
+            log_unimp("tcg: no translation for %s at 0x%llx\n", op_name(insn.op),
+                      (unsigned long long)lin);
+            raise_exception(c, 6);
+        }
+
+        if (c.end == BlockEnd::Emitted) break;
+        rip = c.next_rip;
+        bool page_end = ((start.cs_base + rip) & kPageMask) != first_page;
+        if (c.end == BlockEnd::Next || n + 1 >= start.max_insns || page_end ||
+            (c.flags & tbflag::kSingleStep)) {
+            if (c.end == BlockEnd::Next || page_end || (c.flags & tbflag::kSingleStep))
+                exit_to_loop(c, rip);
+            else
+                jump_const(c, rip, 0);
+            break;
+        }
+    }
+}
+
+}  // namespace kemu::x86

@@ -1,0 +1,55 @@
+// The x86 frontend: decodes guest instructions from a block start until a branch,
+// a mode change, a page end or the instruction budget, and emits IR for them.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "target-x86/cpu_state.h"
+#include "tcg/ir.h"
+
+namespace kemu::x86 {
+
+// The processor-mode facts a block is translated for; part of its lookup key.
+namespace tbflag {
+constexpr uint32_t kCplMask = 3;
+constexpr uint32_t kCode32 = 1u << 2;
+constexpr uint32_t kCode64 = 1u << 3;
+constexpr uint32_t kStack32 = 1u << 4;
+constexpr uint32_t kProtected = 1u << 5;
+constexpr uint32_t kVm86 = 1u << 6;
+constexpr uint32_t kLongMode = 1u << 7;
+constexpr uint32_t kSingleStep = 1u << 8;  // EFLAGS.TF: one instruction per block, then #DB
+constexpr uint32_t kFlatSegs = 1u << 9;    // DS, ES, SS have base 0: no base to add for them
+}  // namespace tbflag
+
+uint32_t tb_flags(const X86CpuState& s);
+
+// Where the translator gets instruction bytes: copies up to n bytes at `linear`
+// and returns how many it could (fewer at an unmapped page).
+class CodeReader {
+  public:
+    virtual ~CodeReader() = default;
+    virtual size_t read(uint64_t linear, uint8_t* out, size_t n) = 0;
+};
+
+struct TranslatedBlock {
+    std::vector<uint64_t> insn_rip;  // RIP of each guest instruction, by insn_start index
+    uint64_t last_byte = 0;          // linear address of the block's last byte
+    bool fetch_fault = false;        // the first instruction could not be fetched
+};
+
+struct BlockStart {
+    uint64_t cs_base;
+    uint64_t rip;
+    uint32_t flags;
+    unsigned max_insns;
+};
+
+// Globals every x86 IR function has, in this order (see translate.cpp).
+const tcg::TargetInfo& x86_target_info();
+
+void translate_block(tcg::Function& f, const BlockStart& start, CodeReader& code,
+                     TranslatedBlock& out);
+
+}  // namespace kemu::x86
