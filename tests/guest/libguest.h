@@ -4,42 +4,16 @@
  * A test defines main(); boot.S and guest_start() get it there in 64-bit mode with
  * an IDT installed, the 8259s masked and COM1 initialised. Results go out on COM1
  * (the runner reads them from -serial stdio) and through isa-debug-exit at 0xf4.
+ * The mode-independent part (ports, console, exit, command line) is guest_common.h,
+ * shared with the 32-bit runtime (libguest32.h).
  */
 #pragma once
 
-#include <stdarg.h>
-#include <stdbool.h>
-#include <stddef.h>
-#include <stdint.h>
+#include "guest_common.h"
 
 #define MAX_CPUS 64
 
-/* --- Port and memory-mapped I/O ------------------------------------------ */
-
-static inline void outb(uint16_t port, uint8_t v) {
-    __asm__ volatile("outb %0, %1" ::"a"(v), "Nd"(port));
-}
-static inline void outw(uint16_t port, uint16_t v) {
-    __asm__ volatile("outw %0, %1" ::"a"(v), "Nd"(port));
-}
-static inline void outl(uint16_t port, uint32_t v) {
-    __asm__ volatile("outl %0, %1" ::"a"(v), "Nd"(port));
-}
-static inline uint8_t inb(uint16_t port) {
-    uint8_t v;
-    __asm__ volatile("inb %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-static inline uint16_t inw(uint16_t port) {
-    uint16_t v;
-    __asm__ volatile("inw %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
-static inline uint32_t inl(uint16_t port) {
-    uint32_t v;
-    __asm__ volatile("inl %1, %0" : "=a"(v) : "Nd"(port));
-    return v;
-}
+/* --- Memory-mapped I/O ----------------------------------------------------- */
 
 static inline uint8_t mmio_read8(uint64_t a) {
     return *(volatile uint8_t*)a;
@@ -66,34 +40,6 @@ static inline void mmio_write64(uint64_t a, uint64_t v) {
     *(volatile uint64_t*)a = v;
 }
 
-/* --- CPU ------------------------------------------------------------------ */
-
-static inline uint64_t rdtsc(void) {
-    uint32_t lo, hi;
-    __asm__ volatile("rdtsc" : "=a"(lo), "=d"(hi));
-    return ((uint64_t)hi << 32) | lo;
-}
-static inline uint64_t rdmsr(uint32_t msr) {
-    uint32_t lo, hi;
-    __asm__ volatile("rdmsr" : "=a"(lo), "=d"(hi) : "c"(msr));
-    return ((uint64_t)hi << 32) | lo;
-}
-static inline void wrmsr(uint32_t msr, uint64_t v) {
-    __asm__ volatile("wrmsr" ::"c"(msr), "a"((uint32_t)v), "d"((uint32_t)(v >> 32)));
-}
-static inline void cpu_relax(void) {
-    __asm__ volatile("pause" ::: "memory");
-}
-static inline void irq_enable(void) {
-    __asm__ volatile("sti" ::: "memory");
-}
-static inline void irq_disable(void) {
-    __asm__ volatile("cli" ::: "memory");
-}
-static inline void barrier(void) {
-    __asm__ volatile("" ::: "memory");
-}
-
 /* Register frame built by the isr_stubs in boot.S; order matches its pushes. */
 struct interrupt_frame {
     uint64_t r15, r14, r13, r12, r11, r10, r9, r8;
@@ -106,57 +52,6 @@ typedef void (*interrupt_handler)(struct interrupt_frame* frame);
 
 /* Vectors without a handler end the test with "unexpected exception". */
 void set_interrupt_handler(uint8_t vector, interrupt_handler handler);
-
-/* --- Console and result --------------------------------------------------- */
-
-#define COM1 0x3f8
-
-void serial_putc(char c);
-void serial_puts(const char* s);
-/* Supports %c %s %d %u %x %p with optional '0' padding, width and l/ll/z. */
-int printf(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-int vprintf(const char* fmt, va_list ap);
-
-/* Writes code to isa-debug-exit: the emulator exits with status (code << 1) | 1. */
-_Noreturn void exit(int code);
-/* Prints "FAIL: <message>" (a failure pattern for the runner) and exits with 1. */
-_Noreturn void fail(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
-
-#define CHECK(cond)                                                \
-    do {                                                           \
-        if (!(cond)) fail("%s:%d: %s", __FILE__, __LINE__, #cond); \
-    } while (0)
-#define CHECK_EQ(actual, expected)                                                    \
-    do {                                                                              \
-        uint64_t check_a_ = (uint64_t)(actual), check_e_ = (uint64_t)(expected);      \
-        if (check_a_ != check_e_)                                                     \
-            fail("%s:%d: %s is 0x%llx, expected 0x%llx", __FILE__, __LINE__, #actual, \
-                 (unsigned long long)check_a_, (unsigned long long)check_e_);         \
-    } while (0)
-
-/* --- Multiboot ------------------------------------------------------------ */
-
-struct multiboot_info {
-    uint32_t flags;
-    uint32_t mem_lower; /* KiB below 1 MiB, valid if flags bit 0 */
-    uint32_t mem_upper; /* KiB from 1 MiB to the first hole, valid if flags bit 0 */
-    uint32_t boot_device;
-    uint32_t cmdline; /* valid if flags bit 2 */
-    uint32_t mods_count;
-    uint32_t mods_addr;
-    uint32_t syms[4];
-    uint32_t mmap_length;
-    uint32_t mmap_addr;
-} __attribute__((packed));
-
-#define MULTIBOOT_INFO_MEMORY (1u << 0)
-#define MULTIBOOT_INFO_CMDLINE (1u << 2)
-
-const struct multiboot_info* multiboot_info(void);
-/* Value of "key=<decimal>" on the Multiboot command line, or fallback. */
-unsigned cmdline_uint(const char* key, unsigned fallback);
-/* Whether the Multiboot command line holds word (e.g. "emulator=kemu") on its own. */
-bool cmdline_has(const char* word);
 
 /* --- Time (ACPI PM timer, 3.579545 MHz) ----------------------------------- */
 

@@ -57,6 +57,10 @@ class JudgeTest(unittest.TestCase):
         self.assertTrue(run_guest_test.judge(spec(), 1, "FAIL: x\nPASS\n"))
         self.assertTrue(run_guest_test.judge(spec(), 1, "unexpected exception: vector 13\nPASS\n"))
 
+    def test_known_reference_deviation_is_not_a_failure(self):
+        self.assertFalse(run_guest_test.judge(spec(), 1, "XFAIL-QEMU lock mov\nPASS\n"))
+        self.assertTrue(run_guest_test.judge(spec(), 1, "XFAIL-QEMU x\nFAIL: y\nPASS\n"))
+
 
 FAKE_EMULATOR = """\
 import sys, time
