@@ -58,8 +58,10 @@ class TcgVcpu::Code final : public CodeReader {
         uint8_t* host = nullptr;
         PageKind kind = vcpu_.classify(phys, &host);
         if (kind != PageKind::Ram && kind != PageKind::Rom) return nullptr;
-        if (pages[0] == kNoPage) pages[0] = phys;
-        else if (pages[0] != phys) pages[1] = phys;
+        if (pages[0] == kNoPage)
+            pages[0] = phys;
+        else if (pages[0] != phys)
+            pages[1] = phys;
         cached_page_ = page;
         cached_host_ = host;
         return host;
@@ -154,13 +156,18 @@ VcpuExit TcgVcpu::run() {
         Jump why = Jump(sigsetjmp(jump_buf_, 0));
         current_tb_ = nullptr;
         switch (why) {
-            case Jump::None: break;
+            case Jump::None:
+                break;
             case Jump::TripleFault:
                 delivering_ = -1;
                 log_printf(LogItem::Int, "tcg: triple fault on CPU %u\n", index_);
                 return VcpuExit::TripleFault;
-            case Jump::RetranslateOne: one_insn_next_ = true; break;
-            case Jump::Event: deliver_pending_event(); break;
+            case Jump::RetranslateOne:
+                one_insn_next_ = true;
+                break;
+            case Jump::Event:
+                deliver_pending_event();
+                break;
         }
         VcpuExit exit;
         if (!exec_blocks(exit)) return exit;
@@ -180,14 +187,21 @@ uint64_t TcgVcpu::current_rip() {
 void TcgVcpu::raise(uint8_t vector, std::optional<uint32_t> error_code) {
     env_->s.rip = current_rip();
     if (log_enabled(LogItem::Int))
-        log_printf(LogItem::Int, "tcg: CPU %u exception %u error 0x%x at rip 0x%llx\n", index_,
-                   vector, error_code.value_or(0), (unsigned long long)env_->s.rip);
+        log_printf(LogItem::Int,
+                   "tcg: CPU %u exception %u error 0x%x at %04x:%llx ss %04x cpl %u cr0 %llx\n",
+                   index_, vector, error_code.value_or(0), env_->s.seg[CS].selector,
+                   (unsigned long long)env_->s.rip, env_->s.seg[SS].selector, cpl(env_->s),
+                   (unsigned long long)env_->s.cr0);
     pending_event_ = {vector, EventKind::Exception, error_code, 0};
     if (delivering_ >= 0) {
         switch (combine_exceptions(uint8_t(delivering_), vector)) {
-            case Combined::DeliverSecond: break;
-            case Combined::DoubleFault: pending_event_ = {vec::DF, EventKind::Exception, 0, 0}; break;
-            case Combined::TripleFault: jump_to_loop(Jump::TripleFault);
+            case Combined::DeliverSecond:
+                break;
+            case Combined::DoubleFault:
+                pending_event_ = {vec::DF, EventKind::Exception, 0, 0};
+                break;
+            case Combined::TripleFault:
+                jump_to_loop(Jump::TripleFault);
         }
     }
     jump_to_loop(Jump::Event);
@@ -239,19 +253,75 @@ bool TcgVcpu::exec_blocks(VcpuExit& exit) {
             one_insn_next_ = false;
             uint64_t pc = e.s.seg[CS].base + e.s.rip;
             if (!code64(e.s)) pc = uint32_t(pc);
-            tb = translate(pc, 0, tb_flags(e.s), 1, false);
+            tb = translate(pc, 0, block_flags(), 1, false);
         } else {
             tb = find_block();
         }
+        if ((tb->flags & tbflag::kDebugRegs) && instruction_breakpoint(tb->pc)) continue;
+        bool resume_flag = e.s.rflags & rflag::RF;
         current_tb_ = tb;
         e.interrupt_shadow = 0;
+        data_breakpoints_hit_ = 0;
         tb->code.run(&e);
         current_tb_ = nullptr;
-        if ((tb->flags & tbflag::kSingleStep) && !halted_) {
-            e.s.dr[6] |= 1u << 14;  // BS
-            deliver({vec::DB, EventKind::Exception, std::nullopt, 0});
-        }
+        if (tb->flags & tbflag::kOneInsn) after_debug_step(tb, resume_flag);
     }
+}
+
+uint32_t TcgVcpu::block_flags() const {
+    return tb_flags(env_->s) | (env_->interrupt_shadow ? tbflag::kShadow : 0);
+}
+
+// DR0-3 execute breakpoints (R/W = 00): a fault before the instruction, unless RF is set.
+bool TcgVcpu::instruction_breakpoint(uint64_t pc) {
+    CpuEnv& e = *env_;
+    if (e.s.rflags & rflag::RF) return false;
+    uint64_t dr7 = e.s.dr[7];
+    uint64_t hits = 0;
+    for (unsigned i = 0; i < 4; i++) {
+        bool enabled = (dr7 >> (2 * i)) & 3;
+        unsigned rw = (dr7 >> (16 + 4 * i)) & 3;
+        if (enabled && rw == 0 && e.s.dr[i] == pc) hits |= 1u << i;
+    }
+    if (!hits) return false;
+    e.s.dr[6] = (e.s.dr[6] & ~0xfull) | hits;
+    deliver({vec::DB, EventKind::Exception, std::nullopt, 0});
+    return true;
+}
+
+// After a one-instruction block: the single-step and data-breakpoint traps, and RF, which
+// lasts for one completed instruction.
+void TcgVcpu::after_debug_step(const TranslationBlock* tb, bool resume_flag) {
+    CpuEnv& e = *env_;
+    if (halted_) return;
+    if (resume_flag && tb->insn_rip.size() == 1) e.s.rflags &= ~rflag::RF;
+    bool shadowed = e.interrupt_shadow == kShadowMovSs;
+    uint64_t dr6 = 0;
+    if ((tb->flags & tbflag::kSingleStep) && !shadowed) dr6 |= 1u << 14;  // BS
+    if (data_breakpoints_hit_ && !shadowed) dr6 |= data_breakpoints_hit_;
+    if (!dr6) return;
+    e.s.dr[6] = (e.s.dr[6] & ~0xfull) | dr6;
+    deliver({vec::DB, EventKind::Exception, std::nullopt, 0});
+}
+
+// DR0-3 data breakpoints (R/W = 01 write, 11 read or write) that an access overlaps.
+uint64_t TcgVcpu::watched(uint64_t addr, unsigned size, bool write) const {
+    const X86CpuState& s = env_->s;
+    uint64_t dr7 = s.dr[7], hits = 0;
+    static constexpr unsigned kLen[] = {1, 2, 8, 4};
+    for (unsigned i = 0; i < 4; i++) {
+        bool enabled = (dr7 >> (2 * i)) & 3;
+        unsigned rw = (dr7 >> (16 + 4 * i)) & 3;
+        if (!enabled || !(rw == 1 || rw == 3) || (rw == 1 && !write)) continue;
+        unsigned len = kLen[(dr7 >> (18 + 4 * i)) & 3];
+        uint64_t start = s.dr[i] & ~uint64_t(len - 1);
+        if (addr < start + len && start < addr + size) hits |= 1u << i;
+    }
+    return hits;
+}
+
+bool TcgVcpu::page_watched(uint64_t page) const {
+    return (env_->s.dr[7] & 0xff) && watched(page, unsigned(kPageSize), true);
 }
 
 // Between blocks: INIT/SIPI/NMI and maskable interrupts from the local APIC, and the
@@ -297,9 +367,8 @@ bool TcgVcpu::poll_interrupts(VcpuExit& exit) {
         if (!halted_ && !wait_for_sipi_) return true;
         // Asleep: HLT or waiting for SIPI.
         std::unique_lock<std::mutex> lk(wait_lock_);
-        wake_.wait_for(lk, std::chrono::milliseconds(100), [&] {
-            return interrupt_pending_.load() || e.exit_request.load();
-        });
+        wake_.wait_for(lk, std::chrono::milliseconds(100),
+                       [&] { return interrupt_pending_.load() || e.exit_request.load(); });
         if (e.exit_request.exchange(0)) {
             exit = VcpuExit::Interrupted;
             return false;
@@ -312,7 +381,7 @@ TranslationBlock* TcgVcpu::find_block() {
     uint64_t cs_base = e.s.seg[CS].base;
     uint64_t pc = cs_base + e.s.rip;
     if (!code64(e.s)) pc = uint32_t(pc);
-    uint32_t flags = tb_flags(e.s);
+    uint32_t flags = block_flags();
     TranslationBlock*& slot = jump_cache_[jump_hash(pc, kJumpCacheBits)];
     TranslationBlock* tb = slot;
     if (tb && tb->pc == pc && tb->cs_base == cs_base && tb->flags == flags &&
@@ -321,8 +390,8 @@ TranslationBlock* TcgVcpu::find_block() {
     unsigned mmu = (flags & tbflag::kCplMask) == 3 ? kMmuUser : kMmuSupervisor;
     const TlbEntry& ent = fill(pc, Access::Execute, mmu);
     (void)ent;
-    uint64_t phys_pc = tlb_info_[mmu][(pc >> kPageBits) & (kTlbSize - 1)].phys_page |
-                       (pc & (kPageSize - 1));
+    uint64_t phys_pc =
+        tlb_info_[mmu][(pc >> kPageBits) & (kTlbSize - 1)].phys_page | (pc & (kPageSize - 1));
     {
         std::lock_guard<std::mutex> g(shared_.cache.lock());
         tb = shared_.cache.lookup(phys_pc, pc, cs_base, flags);
@@ -464,9 +533,12 @@ void TcgVcpu::apply(const CrWriteEffect& effect) {
 
 unsigned TcgVcpu::mmu_for(Priv priv) const {
     switch (priv) {
-        case Priv::Supervisor: return kMmuSupervisor;
-        case Priv::User: return kMmuUser;
-        case Priv::Current: break;
+        case Priv::Supervisor:
+            return kMmuSupervisor;
+        case Priv::User:
+            return kMmuUser;
+        case Priv::Current:
+            break;
     }
     return cpl(env_->s) == 3 ? kMmuUser : kMmuSupervisor;
 }
@@ -527,15 +599,14 @@ const TlbEntry& TcgVcpu::fill(uint64_t addr, Access access, unsigned mmu) {
         std::lock_guard<std::mutex> g(shared_.cache.lock());
         code_page = shared_.cache.is_code_page(phys_page);
     }
+    if (page_watched(page)) slow |= kTlbWatch;
     ent.addr_read = allowed(Access::Read) ? page | slow : kTlbInvalid;
     ent.addr_code = allowed(Access::Execute) ? page | slow : kTlbInvalid;
-    ent.addr_write = allowed(Access::Write) && dirty
-                         ? page | (kind == PageKind::Ram ? 0 : kTlbMmio) | (code_page ? kTlbNotDirty : 0)
-                         : kTlbInvalid;
-    // The access that caused the fill is allowed (the walk checked it), even when the
-    // cached rights say otherwise for this mode (e.g. a write with a dirty bit just set).
-    if (access == Access::Write && ent.addr_write == kTlbInvalid)
-        ent.addr_write = page | kTlbMmio;
+    ent.addr_write =
+        allowed(Access::Write) && dirty
+            ? page | (kind == PageKind::Ram ? 0 : kTlbMmio) | (slow & kTlbWatch) |
+                  (code_page ? kTlbNotDirty : 0)
+            : kTlbInvalid;
     ent.addend = host ? uintptr_t(host) - uintptr_t(page) : 0;
     tlb_info_[mmu][i] = {phys_page, kind};
     return ent;
@@ -570,6 +641,7 @@ uint64_t TcgVcpu::load_slow(uint64_t addr, uint32_t memop) {
     }
     const TlbEntry& ent = fill(addr, Access::Read, mmu);
     const TlbInfo& info = tlb_info_[mmu][(addr >> kPageBits) & (kTlbSize - 1)];
+    if (ent.addr_read & kTlbWatch) data_breakpoints_hit_ |= watched(addr, size, false);
     uint64_t v = 0;
     if (!(ent.addr_read & kTlbMmio)) {
         std::memcpy(&v, reinterpret_cast<const void*>(addr + ent.addend), size);
@@ -592,6 +664,7 @@ void TcgVcpu::store_slow(uint64_t addr, uint64_t value, uint32_t memop) {
     }
     const TlbEntry& ent = fill(addr, Access::Write, mmu);
     const TlbInfo info = tlb_info_[mmu][(addr >> kPageBits) & (kTlbSize - 1)];
+    if (ent.addr_write & kTlbWatch) data_breakpoints_hit_ |= watched(addr, size, true);
     if (ent.addr_write & kTlbNotDirty) code_write(info.phys_page);
     if (info.kind == PageKind::Ram) {
         std::memcpy(reinterpret_cast<void*>(addr + ent.addend), &value, size);
@@ -612,15 +685,21 @@ uint8_t* TcgVcpu::host_pointer(uint64_t linear, unsigned size, Access access, Pr
 }
 
 uint64_t TcgVcpu::read(uint64_t linear, unsigned size, Priv priv) {
-    return load_slow(linear, tcg::MemOp::make(size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3,
+    return load_slow(linear, tcg::MemOp::make(size == 1   ? 0
+                                              : size == 2 ? 1
+                                              : size == 4 ? 2
+                                                          : 3,
                                               false, mmu_for(priv))
                                  .bits);
 }
 
 void TcgVcpu::write(uint64_t linear, unsigned size, uint64_t value, Priv priv) {
     store_slow(linear, value,
-               tcg::MemOp::make(size == 1 ? 0 : size == 2 ? 1 : size == 4 ? 2 : 3, false,
-                                mmu_for(priv))
+               tcg::MemOp::make(size == 1   ? 0
+                                : size == 2 ? 1
+                                : size == 4 ? 2
+                                            : 3,
+                                false, mmu_for(priv))
                    .bits);
 }
 

@@ -90,6 +90,11 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     // The machine lock, after letting a waiting main loop go first.
     std::unique_lock<std::mutex> lock_machine();
     bool exec_blocks(VcpuExit& exit);
+    uint32_t block_flags() const;
+    bool instruction_breakpoint(uint64_t pc);
+    void after_debug_step(const TranslationBlock* tb, bool resume_flag);
+    uint64_t watched(uint64_t addr, unsigned size, bool write) const;
+    bool page_watched(uint64_t page) const;
     bool poll_interrupts(VcpuExit& exit);
     void deliver_pending_event();
     void deliver(const x86::InterruptEvent& ev);
@@ -122,6 +127,7 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     x86::TlbEntry* tlb_base_ = nullptr;
     TlbInfo tlb_info_[x86::kMmuCount][x86::kTlbSize];
     bool large_pages_ = false;
+    uint64_t data_breakpoints_hit_ = 0;  // DR6 B0-B3 bits of the running instruction
 
     static constexpr unsigned kJumpCacheBits = 12;
     TranslationBlock* jump_cache_[1u << kJumpCacheBits] = {};

@@ -27,6 +27,7 @@ struct TlbEntry {
 constexpr uint64_t kTlbInvalid = ~0ull;
 constexpr uint64_t kTlbMmio = 1;      // not RAM: every access dispatches through the bus
 constexpr uint64_t kTlbNotDirty = 2;  // write tag only: the page holds translated code
+constexpr uint64_t kTlbWatch = 4;     // a DR0-3 data breakpoint lies in the page
 constexpr unsigned kTlbBits = 8;
 constexpr unsigned kTlbSize = 1u << kTlbBits;
 constexpr unsigned kPageBits = 12;
@@ -36,6 +37,11 @@ constexpr uint64_t kPageMask = ~(kPageSize - 1);
 constexpr unsigned kScratchSlots = 4096;
 
 class CpuRuntime;
+
+// STI holds off interrupts for one instruction; MOV SS and POP SS also hold off debug
+// exceptions and the single-step trap (SDM vol. 3 6.8.3).
+constexpr uint32_t kShadowSti = 1;
+constexpr uint32_t kShadowMovSs = 2;
 
 struct CpuEnv {
     X86CpuState s;  // rflags' arithmetic bits are stale unless cc_op == kCcEflags
@@ -47,7 +53,7 @@ struct CpuEnv {
     // Guest-instruction index within the running block, set by insn_start.
     uint32_t insn_index = 0;
     // STI or MOV SS/POP SS just executed: no interrupt before the next instruction completes.
-    uint32_t interrupt_shadow = 0;
+    uint32_t interrupt_shadow = 0;  // 0, kShadowSti or kShadowMovSs
     // Set by other threads to make the vCPU leave translated code at the next block entry.
     std::atomic<uint32_t> exit_request{0};
     TlbEntry tlb[kMmuCount][kTlbSize];

@@ -139,6 +139,29 @@ uint64_t helper_string_op(void* env, uint64_t bits, uint64_t next_rip, uint64_t,
     }
 }
 
+// Limit and rights of a protected-mode data access: #SS(0) through SS, #GP(0) otherwise.
+uint64_t helper_check_segment(void* env, uint64_t seg, uint64_t offset, uint64_t bits, uint64_t) {
+    const Segment& s = E(env).s.seg[seg];
+    const unsigned size = unsigned(bits & 0xff);
+    const bool write = bits & 0x100;
+    const uint8_t vector = seg == SS ? vec::SS : vec::GP;
+    bool code = s.type & 8;
+    bool ok = s.present && !s.unusable && s.s;
+    if (write)
+        ok = ok && !code && (s.type & 2);
+    else if (code)
+        ok = ok && (s.type & 2);
+    uint64_t last = offset + size - 1;
+    if (!code && (s.type & 4)) {  // expand-down: valid offsets lie above the limit
+        uint64_t top = s.db ? 0xffffffffull : 0xffffull;
+        ok = ok && offset > s.limit && last <= top;
+    } else {
+        ok = ok && last <= s.limit;
+    }
+    if (!ok) runtime(env).raise(vector, 0);
+    return 0;
+}
+
 namespace {
 
 // Accesses that cannot be done atomically on host memory (MMIO, page-crossing) are

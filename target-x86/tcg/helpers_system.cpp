@@ -211,6 +211,8 @@ uint64_t helper_write_dr(void* env, uint64_t n, uint64_t value, uint64_t, uint64
     if (n > 7) runtime(env).raise(vec::UD, std::nullopt);
     if (n >= 6 && (value >> 32)) gp0(env);
     s.dr[n] = value;
+    // Breakpoint addresses and enables decide which pages the TLB must watch.
+    runtime(env).apply({true, true, true});
     return 0;
 }
 
@@ -265,6 +267,7 @@ uint64_t helper_load_seg(void* env, uint64_t seg, uint64_t selector, uint64_t, u
     with_state(env, [&](X86CpuState& s, SysContext& ctx) {
         load_segment(s, ctx, SegReg(seg), uint16_t(selector));
     });
+    if (seg == SS) E(env).interrupt_shadow = kShadowMovSs;
     return 0;
 }
 
@@ -361,7 +364,7 @@ uint64_t helper_cli(void* env, uint64_t, uint64_t, uint64_t, uint64_t) {
 uint64_t helper_sti(void* env, uint64_t, uint64_t, uint64_t, uint64_t) {
     CpuEnv& e = E(env);
     if (protected_mode(e.s) && iopl(e.s) < cpl(e.s)) gp0(env);
-    if (!(e.s.rflags & rflag::IF)) e.interrupt_shadow = 1;
+    if (!(e.s.rflags & rflag::IF)) e.interrupt_shadow = kShadowSti;
     e.s.rflags |= rflag::IF;
     return 0;
 }

@@ -65,6 +65,12 @@ const tcg::TargetInfo& x86_target_info() {
     return info;
 }
 
+bool flat_segment(const Segment& seg) {
+    bool writable_data = seg.s && !(seg.type & 8) && (seg.type & 2) && !(seg.type & 4);
+    return seg.base == 0 && seg.limit == 0xffffffff && seg.present && !seg.unusable &&
+           writable_data;
+}
+
 uint32_t tb_flags(const X86CpuState& s) {
     uint32_t f = cpl(s);
     if (code64(s))
@@ -76,7 +82,10 @@ uint32_t tb_flags(const X86CpuState& s) {
     if (vm86_mode(s)) f |= tbflag::kVm86;
     if (long_mode(s)) f |= tbflag::kLongMode;
     if (s.rflags & rflag::TF) f |= tbflag::kSingleStep;
-    if (s.seg[DS].base == 0 && s.seg[ES].base == 0 && s.seg[SS].base == 0) f |= tbflag::kFlatSegs;
+    if (s.dr[7] & 0xff) f |= tbflag::kDebugRegs;
+    if ((s.cr0 & cr0bit::AM) && (s.rflags & rflag::AC) && cpl(s) == 3) f |= tbflag::kAlignCheck;
+    for (unsigned seg : {ES, SS, DS, FS, GS})
+        if (flat_segment(s.seg[seg])) f |= tbflag::kFlatSeg0 << seg;
     return f;
 }
 
@@ -147,10 +156,17 @@ TempId linear(Ctx& c, unsigned seg, TempId offset) {
         if (seg != FS && seg != GS) return offset;
         return c.b.add(offset, c.b.ld(Opc::ld, seg_base_offset(seg)));
     }
-    bool flat = (c.flags & tbflag::kFlatSegs) && (seg == DS || seg == ES || seg == SS);
-    if (flat) return offset;
+    if (c.flags & (tbflag::kFlatSeg0 << seg)) return offset;
     TempId sum = c.b.add(offset, c.b.ld(Opc::ld, seg_base_offset(seg)));
     return zero_extend(c, sum, 4);
+}
+
+// Protected-mode limit and rights checks for a data access (SDM vol. 3 5.3, 5.4). Real and
+// virtual-8086 mode wrap offsets at 64 KiB instead; 64-bit mode has no limits.
+void check_segment(Ctx& c, unsigned seg, TempId offset, unsigned size, bool write) {
+    bool legacy = (c.flags & tbflag::kProtected) && !(c.flags & tbflag::kVm86) && !c.code64();
+    if (!legacy || (c.flags & (tbflag::kFlatSeg0 << seg))) return;
+    c.b.call(kHelper_check_segment, {c.b.cst(seg), offset, c.b.cst(size | (write ? 0x100 : 0))});
 }
 
 TempId operand_address(Ctx& c) {
@@ -158,11 +174,22 @@ TempId operand_address(Ctx& c) {
     return *c.cached_addr;
 }
 
+// #AC(0) for a misaligned data access while alignment checking is on (SDM vol. 3 6.15).
+void check_alignment(Ctx& c, TempId addr, unsigned size) {
+    if (!(c.flags & tbflag::kAlignCheck) || size == 1) return;
+    tcg::LabelId aligned = c.b.label();
+    c.b.brcond(Cond::Eq, c.b.andi(addr, size - 1), c.b.cst(0), aligned);
+    c.b.call(kHelper_raise_exception, {c.b.cst(17), c.b.cst(1ull << 32)});
+    c.b.set_label(aligned);
+}
+
 TempId load(Ctx& c, TempId addr, unsigned size, bool sign) {
+    check_alignment(c, addr, size);
     return c.b.guest_ld(addr, tcg::MemOp::make(log2_size(size), sign, c.mmu_idx()));
 }
 
 void store(Ctx& c, TempId addr, TempId v, unsigned size) {
+    check_alignment(c, addr, size);
     c.b.guest_st(v, addr, tcg::MemOp::make(log2_size(size), false, c.mmu_idx()));
 }
 
@@ -180,6 +207,7 @@ TempId read_operand(Ctx& c, unsigned i) {
         case OperandKind::Gpr:
             return read_gpr(c, o.reg, size, o.high8);
         case OperandKind::Mem:
+            check_segment(c, unsigned(c.in->mem.seg), effective_offset(c), size, false);
             return load(c, operand_address(c), size);
         case OperandKind::Imm:
         case OperandKind::Rel:
@@ -201,6 +229,7 @@ void write_operand(Ctx& c, unsigned i, TempId v) {
             write_gpr(c, o.reg, size, v, o.high8);
             return;
         case OperandKind::Mem:
+            check_segment(c, unsigned(c.in->mem.seg), effective_offset(c), size, true);
             store(c, operand_address(c), v, size);
             return;
         default:
@@ -217,11 +246,13 @@ TempId stack_address(Ctx& c, TempId sp) {
 
 void push(Ctx& c, TempId v, unsigned size) {
     TempId sp = c.b.sub(kGlobalRegs + RSP, c.b.cst(size));
+    check_segment(c, SS, zero_extend(c, sp, c.stack_size()), size, true);
     store(c, stack_address(c, sp), v, size);
     write_gpr(c, RSP, c.stack_size(), sp);
 }
 
 TempId pop_value(Ctx& c, unsigned size) {
+    check_segment(c, SS, zero_extend(c, kGlobalRegs + RSP, c.stack_size()), size, false);
     return load(c, stack_address(c, kGlobalRegs + RSP), size);
 }
 
@@ -463,8 +494,8 @@ void translate_block(tcg::Function& f, const BlockStart& start, CodeReader& code
         rip = c.next_rip;
         bool page_end = ((start.cs_base + rip) & kPageMask) != first_page;
         if (c.end == BlockEnd::Next || n + 1 >= start.max_insns || page_end ||
-            (c.flags & tbflag::kSingleStep)) {
-            if (c.end == BlockEnd::Next || page_end || (c.flags & tbflag::kSingleStep))
+            (c.flags & tbflag::kOneInsn)) {
+            if (c.end == BlockEnd::Next || page_end || (c.flags & tbflag::kOneInsn))
                 exit_to_loop(c, rip);
             else
                 jump_const(c, rip, 0);

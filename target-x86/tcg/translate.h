@@ -20,10 +20,22 @@ constexpr uint32_t kProtected = 1u << 5;
 constexpr uint32_t kVm86 = 1u << 6;
 constexpr uint32_t kLongMode = 1u << 7;
 constexpr uint32_t kSingleStep = 1u << 8;  // EFLAGS.TF: one instruction per block, then #DB
-constexpr uint32_t kFlatSegs = 1u << 9;    // DS, ES, SS have base 0: no base to add for them
+constexpr uint32_t kAlignCheck = 1u << 15;
+// DR7 enables a breakpoint: one instruction per block, checked by the exec loop.
+constexpr uint32_t kDebugRegs = 1u << 16;
+// The previous instruction opened an interrupt shadow: translate just the next one, so
+// an interrupt held off by STI or MOV SS is taken right after it.
+constexpr uint32_t kShadow = 1u << 17;  // CR0.AM, EFLAGS.AC and CPL 3: misaligned data is #AC
+// One-instruction blocks: single step or active debug registers.
+constexpr uint32_t kOneInsn = kSingleStep | kDebugRegs | kShadow;
+// Per data segment register (bit kFlatSeg0 << SegReg): base 0, 4 GiB limit, present,
+// writable, expand-up. Accesses through a flat segment need neither a base nor checks.
+constexpr uint32_t kFlatSeg0 = 1u << 9;  // bits 9..14
 }  // namespace tbflag
 
 uint32_t tb_flags(const X86CpuState& s);
+// Whether an access through `seg` goes without a base and limit/rights checks.
+bool flat_segment(const Segment& seg);
 
 // Where the translator gets instruction bytes: copies up to n bytes at `linear`
 // and returns how many it could (fewer at an unmapped page).

@@ -75,6 +75,7 @@ TempId effective_offset(Ctx& c);                     // the memory operand's off
 TempId linear(Ctx& c, unsigned seg, TempId offset);  // segment base added, wrapped per mode
 TempId operand_address(Ctx& c);                      // the memory operand's linear address (cached)
 TempId load(Ctx& c, TempId addr, unsigned size, bool sign = false);
+void check_segment(Ctx& c, unsigned seg, TempId offset, unsigned size, bool write);
 void store(Ctx& c, TempId addr, TempId v, unsigned size);
 
 // --- operands of the decoded instruction

@@ -14,7 +14,7 @@ cd "$SRC" || exit 1
 # shellcheck disable=SC2046 # the block layer's sources, as the fuzz target links them
 if ! clang++ -std=c++20 -O1 -g -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
         -DKEMU_LIBFUZZER -I. tests/block/fuzz_qcow2.cpp $(ls block/*.cpp block/io/*.cpp block/qcow2/*.cpp) \
-        system/log.cpp system/event_loop.cpp system/clock.cpp -luring -lz -lzstd -pthread \
+        system/log.cpp system/keyval.cpp system/event_loop.cpp system/clock.cpp -luring -lz -lzstd -pthread \
         -o "$WORK/fuzz_qcow2" 2>"$WORK/build.log"; then
     if grep -q "fuzzer" "$WORK/build.log" && grep -qi "cannot find\|no such file" "$WORK/build.log"; then
         echo "SKIP: clang has no libFuzzer runtime (libclang-rt-14-dev)"

@@ -1,6 +1,7 @@
 // The machine core with the null accelerator: construction, RAM layout, kernel
 // loading and the errors a user sees.
 #include "system/machine.h"
+#include "system/cmdline.h"
 
 #include <gtest/gtest.h>
 #include <unistd.h>
@@ -84,11 +85,11 @@ TEST(Machine, UserErrors) {
     ASSERT_FALSE(dev.ok());
     EXPECT_NE(dev.error().message().find("no-such-device"), std::string::npos);
 
-    MachineConfig tcg = null_config(kernel);
-    tcg.accel = "tcg";
-    auto t = Machine::create(tcg);
+    MachineConfig unknown = null_config(kernel);
+    unknown.accel = "hax";
+    auto t = Machine::create(unknown);
     ASSERT_FALSE(t.ok());
-    EXPECT_EQ(t.error().message(), "-accel tcg: TCG is not available yet");
+    EXPECT_EQ(t.error().message(), "-accel hax: invalid accelerator hax");
     unlink(kernel.c_str());
 }
 
@@ -102,6 +103,36 @@ TEST(Machine, DebugExitDevicePortIsMapped) {
     ASSERT_NE(r, nullptr);
     EXPECT_EQ(r->start, 0x501u);
     EXPECT_EQ(r->size, 2u);
+    unlink(kernel.c_str());
+}
+
+TEST(Machine, PcTestdevFromTheCommandLineIsWired) {
+    std::string kernel = write_multiboot_image();
+    auto parsed =
+        parse_cmdline({"-accel", "null", "-nodefaults", "-kernel", kernel, "-device", "pc-testdev",
+                       "-global", "isa-debug-exit.iobase=0x501", "-device", "isa-debug-exit"});
+    ASSERT_TRUE(parsed.ok()) << parsed.error().message();
+    auto m = Machine::create(parsed->config);
+    ASSERT_TRUE(m.ok()) << m.error().message();
+    AddressSpace& io = (*m)->io();
+    ASSERT_EQ(io.write(0xe0, 4, 0xdeadbeef), MemTxResult::Ok);
+    uint64_t v = 0;
+    ASSERT_EQ(io.read(0xea, 2, &v), MemTxResult::Ok);
+    EXPECT_EQ(v, 0xdeadu);
+    ASSERT_EQ((*m)->memory().write(0xff000008, 4, 0x600dcafe), MemTxResult::Ok);
+    ASSERT_EQ((*m)->memory().read(0xff000008, 4, &v), MemTxResult::Ok);
+    EXPECT_EQ(v, 0x600dcafeu);
+    // Flushing a RAM page leaves its contents and the guest's view alone.
+    uint8_t* page = (*m)->memory().host_pointer(0x200000, 4096);
+    ASSERT_NE(page, nullptr);
+    page[0x10] = 0x77;
+    ASSERT_EQ(io.write(0xe4, 4, 0x200010), MemTxResult::Ok);
+    EXPECT_EQ(page[0x10], 0x77);
+    ASSERT_NE(io.flat_view().lookup(0x2000 + 23), nullptr);
+    const FlatRange* exit_port = io.flat_view().lookup(0x501);
+    ASSERT_NE(exit_port, nullptr) << "the -global iobase reached isa-debug-exit";
+    EXPECT_EQ(exit_port->start, 0x501u);
+    EXPECT_NE((*m)->board().qtree_text().find("dev: pc-testdev"), std::string::npos);
     unlink(kernel.c_str());
 }
 
