@@ -91,6 +91,8 @@ class Accelerator {
 
     // Lines for `info kvm` and the like; "kvm support: enabled" comes from here.
     virtual bool is_kvm() const { return false; }
+    // `info jit`: the translator's statistics; empty for accelerators that translate nothing.
+    virtual std::string jit_text() const { return {}; }
 };
 
 }  // namespace kemu

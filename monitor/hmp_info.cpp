@@ -66,5 +66,8 @@ void hmp_info_lapic(Monitor& mon) {
 void hmp_info_irq(Monitor& mon) {
     mon.print(mon.host().irq_text());
 }
+void hmp_info_jit(Monitor& mon) {
+    mon.print(mon.host().jit_text());
+}
 
 }  // namespace kemu

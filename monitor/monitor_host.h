@@ -47,6 +47,7 @@ class MonitorHost {
     virtual std::string pic_text() { return "PIC state is not available\n"; }
     virtual std::string lapic_text(int /*cpu*/) { return "local APIC state is not available\n"; }
     virtual std::string irq_text() { return "IRQ statistics are not available\n"; }
+    virtual std::string jit_text() { return "JIT information is not available\n"; }
 
     // Debug reads: false if any byte of the span is not backed by RAM or ROM
     // (read_physical) or not mapped by `cpu`'s page tables (read_virtual).

@@ -66,6 +66,11 @@ std::string MachineMonitorHost::qtree_text() {
     return machine_.board().qtree_text();
 }
 
+std::string MachineMonitorHost::jit_text() {
+    std::string text = machine_.accelerator().jit_text();
+    return text.empty() ? "JIT information is only available with TCG\n" : text;
+}
+
 std::string MachineMonitorHost::pic_text() {
     return machine_.board().pic_text();
 }

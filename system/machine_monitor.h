@@ -20,6 +20,7 @@ class MachineMonitorHost final : public MonitorHost {
     std::string pic_text() override;
     std::string lapic_text(int cpu) override;
     std::string irq_text() override;
+    std::string jit_text() override;
     std::string block_info_text() override;
     std::string blockstats_text() override;
     const ChardevRegistry& chardevs() const override;

@@ -19,7 +19,7 @@ Result<std::unique_ptr<VcpuBackend>> TcgAccelerator::create_vcpu(unsigned index,
         std::make_unique<tcg_accel::TcgVcpu>(index, cpuid, context, shared_));
 }
 
-std::string TcgAccelerator::jit_info() const {
+std::string TcgAccelerator::jit_text() const {
     std::lock_guard<std::mutex> g(shared_.cache.lock());
     const tcg_accel::TbStats& st = shared_.cache.stats();
     std::string out = "Translation buffer state:\n";

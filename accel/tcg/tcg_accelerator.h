@@ -16,8 +16,7 @@ class TcgAccelerator final : public Accelerator {
                                  const CpuFeatureEdits& edits) override;
     Result<std::unique_ptr<VcpuBackend>> create_vcpu(unsigned index, const CpuidTable& cpuid,
                                                      const VcpuContext& context) override;
-    // `info jit` text.
-    std::string jit_info() const;
+    std::string jit_text() const override;
 
   private:
     mutable tcg_accel::TcgShared shared_;
