@@ -11,6 +11,7 @@
 #include "target-x86/tcg/cpu_mode.h"
 #include "target-x86/tcg/exceptions.h"
 #include "target-x86/tcg/page_walk.h"
+#include "tcg/optimize.h"
 
 namespace kemu::tcg_accel {
 
@@ -437,6 +438,10 @@ TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t fla
         raise(vec::PF, 0);
     }
     log_translation(code, *tb, out);
+    tcg::optimize(ir_);
+    if (log_enabled(LogItem::OpOpt) && log_filter_accepts(tb->pc))
+        log_printf(LogItem::OpOpt, "OP after optimization:\n%s\n",
+                   tcg::format_function(ir_).c_str());
     tb->insn_rip = std::move(out.insn_rip);
     if (!tb->code.compile(ir_)) {
         last_error_ = "translated block needs more temporaries than the interpreter has\n";
@@ -602,11 +607,10 @@ const TlbEntry& TcgVcpu::fill(uint64_t addr, Access access, unsigned mmu) {
     if (page_watched(page)) slow |= kTlbWatch;
     ent.addr_read = allowed(Access::Read) ? page | slow : kTlbInvalid;
     ent.addr_code = allowed(Access::Execute) ? page | slow : kTlbInvalid;
-    ent.addr_write =
-        allowed(Access::Write) && dirty
-            ? page | (kind == PageKind::Ram ? 0 : kTlbMmio) | (slow & kTlbWatch) |
-                  (code_page ? kTlbNotDirty : 0)
-            : kTlbInvalid;
+    ent.addr_write = allowed(Access::Write) && dirty
+                         ? page | (kind == PageKind::Ram ? 0 : kTlbMmio) | (slow & kTlbWatch) |
+                               (code_page ? kTlbNotDirty : 0)
+                         : kTlbInvalid;
     ent.addend = host ? uintptr_t(host) - uintptr_t(page) : 0;
     tlb_info_[mmu][i] = {phys_page, kind};
     return ent;

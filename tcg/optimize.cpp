@@ -1,0 +1,249 @@
+#include "tcg/optimize.h"
+
+#include <optional>
+#include <vector>
+
+namespace kemu::tcg {
+
+namespace {
+
+uint64_t mask(Type t) {
+    return t == Type::I32 ? 0xffffffffull : ~0ull;
+}
+
+// The value of a pure op with constant inputs, where folding is simple; nullopt otherwise.
+std::optional<uint64_t> fold(const Op& op, const uint64_t* in) {
+    const uint64_t m = mask(op.type);
+    const unsigned w = op.type == Type::I32 ? 32 : 64;
+    const uint64_t a = in[0], b = in[1];
+    switch (op.opc) {
+        case Opc::mov:
+            return a & m;
+        case Opc::add:
+            return (a + b) & m;
+        case Opc::sub:
+            return (a - b) & m;
+        case Opc::mul:
+            return (a * b) & m;
+        case Opc::and_:
+            return a & b & m;
+        case Opc::or_:
+            return (a | b) & m;
+        case Opc::xor_:
+            return (a ^ b) & m;
+        case Opc::andc:
+            return a & ~b & m;
+        case Opc::shl:
+            return (a << (b & (w - 1))) & m;
+        case Opc::shr:
+            return ((a & m) >> (b & (w - 1))) & m;
+        case Opc::neg:
+            return (0 - a) & m;
+        case Opc::not_:
+            return ~a & m;
+        case Opc::ext8u:
+            return uint8_t(a);
+        case Opc::ext16u:
+            return uint16_t(a);
+        case Opc::ext32u:
+            return uint32_t(a);
+        case Opc::ext8s:
+            return uint64_t(int64_t(int8_t(a))) & m;
+        case Opc::ext16s:
+            return uint64_t(int64_t(int16_t(a))) & m;
+        case Opc::ext32s:
+            return uint64_t(int64_t(int32_t(a))) & m;
+        case Opc::setcond:
+            return eval_cond(Cond(op.constant(0)), op.type, a, b) ? 1 : 0;
+        default:
+            return std::nullopt;
+    }
+}
+
+bool is_call(const Op& op) {
+    return op.info().flags & kCall;
+}
+
+const HelperInfo& helper_of(const Function& f, const Op& op) {
+    return f.target().helpers[op.constant(0)];
+}
+
+// May the op observe the values of globals (read them from the CPU state, or let the
+// exec loop or an exception handler see them)?
+bool observes_globals(const Function& f, const Op& op) {
+    const OpInfo& info = op.info();
+    if (info.flags & (kBlockEnd | kMayFault)) return true;
+    if (is_call(op)) return !(helper_of(f, op).flags & kHelperNoGlobals);
+    return op.opc == Opc::ld || op.opc == Opc::ld8u || op.opc == Opc::ld16u ||
+           op.opc == Opc::ld32u || op.opc == Opc::ld32s;
+}
+
+// May the op change globals behind the IR's back (through the CPU state)?
+bool clobbers_globals(const Function& f, const Op& op) {
+    if (is_call(op)) return !(helper_of(f, op).flags & (kHelperNoGlobals | kHelperPure));
+    return op.opc == Opc::st || op.opc == Opc::st8 || op.opc == Opc::st16 || op.opc == Opc::st32;
+}
+
+bool removable(const Function& f, const Op& op) {
+    const OpInfo& info = op.info();
+    if (is_call(op)) return helper_of(f, op).flags & kHelperPure;
+    return !(info.flags & kSideEffects);
+}
+
+class Propagation {
+  public:
+    explicit Propagation(Function& f) : f_(f), value_(f.temps().size()), copy_(f.temps().size()) {}
+
+    unsigned run() {
+        unsigned folded = 0;
+        for (Op& op : f_.ops()) {
+            const OpInfo& info = op.info();
+            if (op.opc == Opc::set_label) forget_all();  // another path joins here
+            for (unsigned i = 0; i < info.inputs; i++) {
+                uint32_t& arg = op.args[info.outputs + i];
+                arg = canonical(arg);
+            }
+            if (clobbers_globals(f_, op)) forget_globals();
+            if (!info.outputs) continue;
+            for (unsigned i = 0; i < info.outputs; i++)
+                forget(op.args[i]);
+            if (info.outputs != 1 || !removable(f_, op) || is_call(op)) continue;
+            TempId d = op.args[0];
+            if (op.opc == Opc::mov) {
+                TempId src = op.args[1];
+                if (f_.temp(src).kind == TempKind::Const)
+                    value_[d] = f_.temp(src).value & mask(op.type);
+                else if (op.type == Type::I64 && f_.temp(d).type == f_.temp(src).type)
+                    copy_[d] = src;
+                continue;
+            }
+            uint64_t in[2] = {0, 0};
+            bool all_const = info.inputs <= 2;
+            for (unsigned i = 0; i < info.inputs && all_const; i++) {
+                const Temp& t = f_.temp(op.args[1 + i]);
+                if (t.kind != TempKind::Const)
+                    all_const = false;
+                else
+                    in[i] = t.value;
+            }
+            if (!all_const) continue;
+            if (auto v = fold(op, in)) {
+                Type type = op.type;
+                op = Op{Opc::mov, type, {}};
+                op.args[0] = d;
+                op.args[1] = f_.new_const(type, *v);
+                value_.resize(f_.temps().size());
+                copy_.resize(f_.temps().size());
+                value_[d] = *v;
+                folded++;
+            }
+        }
+        return folded;
+    }
+
+  private:
+    TempId canonical(TempId t) {
+        if (t < value_.size() && value_[t]) {
+            TempId c = f_.new_const(f_.temp(t).type, *value_[t]);
+            value_.resize(f_.temps().size());
+            copy_.resize(f_.temps().size());
+            return c;
+        }
+        if (t < copy_.size() && copy_[t]) return *copy_[t];
+        return t;
+    }
+    void forget(TempId t) {
+        value_[t].reset();
+        copy_[t].reset();
+        for (auto& c : copy_)
+            if (c == t) c.reset();
+    }
+    void forget_globals() {
+        for (TempId t = 0; t < f_.temps().size(); t++)
+            if (f_.temp(t).kind == TempKind::Global) forget(t);
+    }
+    void forget_all() {
+        for (auto& v : value_)
+            v.reset();
+        for (auto& c : copy_)
+            c.reset();
+    }
+
+    Function& f_;
+    std::vector<std::optional<uint64_t>> value_;
+    std::vector<std::optional<TempId>> copy_;
+};
+
+// Backward liveness. Branches are forward only (the frontend never jumps back inside a
+// block), so the live set at each label is known by the time a branch to it is seen.
+unsigned eliminate_dead_code(Function& f) {
+    const size_t n = f.temps().size();
+    std::vector<char> live(n, 0);
+    std::vector<std::vector<char>> at_label(f.label_count());
+    std::vector<char> label_seen(f.label_count(), 0);
+    auto globals_live = [&] {
+        for (TempId t = 0; t < n; t++)
+            if (f.temp(t).kind == TempKind::Global) live[t] = 1;
+    };
+    auto all_live = [&] { std::fill(live.begin(), live.end(), 1); };
+    auto join_label = [&](uint32_t label) {
+        if (!label_seen[label]) {
+            all_live();
+            return;
+        }
+        for (size_t t = 0; t < n; t++)
+            live[t] |= at_label[label][t];
+    };
+
+    std::vector<Op>& ops = f.ops();
+    std::vector<char> keep(ops.size(), 1);
+    unsigned removed = 0;
+    globals_live();
+    for (size_t i = ops.size(); i-- > 0;) {
+        const Op& op = ops[i];
+        const OpInfo& info = op.info();
+        if (op.opc == Opc::set_label) {
+            at_label[op.constant(0)] = live;
+            label_seen[op.constant(0)] = 1;
+            continue;
+        }
+        if (info.flags & kBlockEnd) {
+            std::fill(live.begin(), live.end(), 0);
+            globals_live();
+        }
+        if (op.opc == Opc::br) {
+            std::fill(live.begin(), live.end(), 0);
+            join_label(op.constant(0));
+        }
+        if (op.opc == Opc::brcond) join_label(op.constant(1));
+        bool any_output_live = false;
+        for (unsigned o = 0; o < info.outputs; o++)
+            any_output_live |= live[op.args[o]] != 0;
+        if (info.outputs && !any_output_live && removable(f, op)) {
+            keep[i] = 0;
+            removed++;
+            continue;
+        }
+        for (unsigned o = 0; o < info.outputs; o++)
+            live[op.args[o]] = 0;
+        if (observes_globals(f, op)) globals_live();
+        for (unsigned in = 0; in < info.inputs; in++)
+            live[op.args[info.outputs + in]] = 1;
+    }
+    size_t out = 0;
+    for (size_t i = 0; i < ops.size(); i++)
+        if (keep[i]) ops[out++] = ops[i];
+    ops.resize(out);
+    return removed;
+}
+
+}  // namespace
+
+OptimizeStats optimize(Function& f) {
+    OptimizeStats stats;
+    stats.folded = Propagation(f).run();
+    stats.removed = eliminate_dead_code(f);
+    return stats;
+}
+
+}  // namespace kemu::tcg
