@@ -11,7 +11,7 @@ namespace kemu {
 namespace {
 
 constexpr CpuFeature kFeatures[] = {
-#define CPUID_FEATURE(name, leaf, subleaf, reg, bit) {name, leaf, subleaf, reg, bit},
+#define CPUID_FEATURE(name, leaf, subleaf, reg, bit, tcg) {name, leaf, subleaf, reg, bit, tcg},
 #include "target-x86/cpuid_features.def"
 #undef CPUID_FEATURE
 };
@@ -185,6 +185,18 @@ uint32_t apic_id_for_cpu(const CpuTopology& topo, unsigned index) {
     unsigned core = index / topo.threads % topo.cores;
     unsigned socket = index / (topo.threads * topo.cores);
     return socket << (core_bits + thread_bits) | core << thread_bits | thread;
+}
+
+std::vector<const CpuFeature*> restrict_to_tcg(CpuidTable& table) {
+    std::vector<const CpuFeature*> cleared;
+    for (const CpuFeature& f : cpu_features()) {
+        if (f.tcg) continue;
+        const CpuidEntry* e = table.find(f.leaf, f.subleaf);
+        if (!e || !(e->regs[f.reg] & (1u << f.bit))) continue;
+        set_feature(table, f, false);
+        cleared.push_back(&f);
+    }
+    return cleared;
 }
 
 CpuidTable build_model_cpuid(const CpuModel& model, const CpuFeatureEdits& edits,

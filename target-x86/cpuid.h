@@ -36,6 +36,7 @@ struct CpuFeature {
     uint32_t subleaf;
     CpuidReg reg;
     unsigned bit;
+    bool tcg;  // implemented by kemu's translator
 };
 std::span<const CpuFeature> cpu_features();
 const CpuFeature* find_cpu_feature(std::string_view name);
@@ -74,6 +75,10 @@ struct CpuTopology {
 // what a passthrough-free accelerator offers; KVM intersects it with what it supports.
 CpuidTable build_model_cpuid(const CpuModel& model, const CpuFeatureEdits& edits,
                              const CpuTopology& topology);
+
+// Clears every feature kemu's translator does not implement (the `tcg` column of
+// cpuid_features.def) and returns the ones that were set.
+std::vector<const CpuFeature*> restrict_to_tcg(CpuidTable& table);
 
 // Patches the per-vCPU fields (initial APIC ID in leaf 1 and 0xb/0x1f x2APIC IDs).
 void set_cpuid_apic_id(CpuidTable& table, uint32_t apic_id);

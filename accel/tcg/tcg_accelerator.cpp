@@ -1,14 +1,25 @@
 #include "accel/tcg/tcg_accelerator.h"
 
+#include <algorithm>
+#include <cstdio>
+
 namespace kemu {
 
 Result<void> TcgAccelerator::init(const AcceleratorConfig&) {
     return ok();
 }
 
+// The model's table without what the translator cannot do; a feature the user asked for
+// with +name gets QEMU's warning.
 Result<CpuidTable> TcgAccelerator::cpuid_for(const CpuModel& model, const CpuTopology& topology,
                                              const CpuFeatureEdits& edits) {
-    return build_model_cpuid(model, edits, topology);
+    CpuidTable table = build_model_cpuid(model, edits, topology);
+    for (const CpuFeature* f : restrict_to_tcg(table))
+        if (std::find(edits.add.begin(), edits.add.end(), f) != edits.add.end())
+            std::fprintf(stderr,
+                         "kemu-system-x86_64: warning: TCG doesn't support requested feature: %s\n",
+                         f->name);
+    return table;
 }
 
 Result<std::unique_ptr<VcpuBackend>> TcgAccelerator::create_vcpu(unsigned index,

@@ -1,3 +1,4 @@
+#include <algorithm>
 #include "target-x86/cpuid.h"
 
 #include <gtest/gtest.h>
@@ -43,6 +44,29 @@ TEST(Cpuid, FeatureEditsApply) {
     EXPECT_FALSE(parse_cpu_spec("qemu64,avx=maybe").ok());
     EXPECT_FALSE(parse_cpu_spec("qemu64,+bogus").ok());
     EXPECT_TRUE(parse_cpu_spec("qemu64,+lahf_lm").ok());
+}
+
+// TCG advertises only what the translator implements: the tcg column of cpuid_features.def.
+TEST(Cpuid, RestrictToTcgClearsWhatTheTranslatorLacks) {
+    auto spec = parse_cpu_spec("qemu64,+avx");
+    ASSERT_TRUE(spec.ok());
+    CpuidTable t = build_model_cpuid(*spec->model, spec->edits, {1, 1, 1});
+    ASSERT_TRUE(has(t, "sse2"));
+    auto cleared = restrict_to_tcg(t);
+    EXPECT_FALSE(has(t, "sse2"));
+    EXPECT_FALSE(has(t, "avx"));
+    EXPECT_TRUE(has(t, "lm"));
+    EXPECT_TRUE(has(t, "cx8"));
+    for (const CpuFeature* f : cleared)
+        EXPECT_FALSE(f->tcg) << f->name;
+    EXPECT_NE(std::find_if(cleared.begin(), cleared.end(),
+                           [](const CpuFeature* f) { return std::string(f->name) == "avx"; }),
+              cleared.end());
+    for (const CpuFeature& f : cpu_features()) {
+        if (!f.tcg) {
+            EXPECT_FALSE(has(t, f.name)) << f.name;
+        }
+    }
 }
 
 TEST(Cpuid, TopologyLeaves) {
