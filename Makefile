@@ -5,7 +5,7 @@
 BUILD := build
 GUEST := $(BUILD)/guest
 KEMU := $(BUILD)/kemu-system-x86_64
-# KVM is the default only until TCG lands: it is the one accelerator that runs a guest today.
+# KVM until TCG can boot Linux (it has no x87/SSE yet); the emulator's own default is TCG.
 ACCEL ?= kvm
 # Extra ninja options, e.g. NINJAFLAGS=-j1 on a shared machine.
 NINJAFLAGS ?=
