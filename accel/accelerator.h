@@ -61,6 +61,7 @@ class VcpuBackend {
 struct AcceleratorConfig {
     unsigned cpus = 1;
     bool kernel_irqchip = true;
+    bool single_thread = false;  // TCG: vCPUs take turns instead of running in parallel
 };
 
 class Accelerator {

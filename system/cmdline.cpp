@@ -100,6 +100,10 @@ Result<void> on_accel(ParseState& s, const std::string& arg) {
             auto on = parse_bool(value);
             if (!on) return Error("kernel-irqchip: " + on.error().message());
             s.config().kernel_irqchip = *on;
+        } else if (key == "thread") {
+            if (value != "single" && value != "multi")
+                return Error("Invalid 'thread' setting " + value);
+            s.config().tcg_single_thread = value == "single";
         } else {
             return Error("Invalid parameter '" + key + "'");
         }

@@ -33,6 +33,7 @@ struct MachineConfig {
     std::string cpu = "qemu64";
     std::string accel;  // empty: the default accelerator
     bool kernel_irqchip = true;
+    bool tcg_single_thread = false;  // -accel tcg,thread=single: one vCPU executes at a time
 
     std::string kernel, initrd, append;
 

@@ -2,12 +2,11 @@
 // (PIC, IOAPIC, LAPICs) and PIT are used; everything else is our devices.
 #pragma once
 
-#include <linux/kvm.h>
-
 #include <memory>
 #include <vector>
 
 #include "accel/accelerator.h"
+#include "accel/kvm/kvm_abi.h"
 #include "accel/kvm/memslot_plan.h"
 #include "system/unique_fd.h"
 

@@ -1,8 +1,7 @@
 // Conversions between X86CpuState and KVM's register structures.
 #pragma once
 
-#include <linux/kvm.h>
-
+#include "accel/kvm/kvm_abi.h"
 #include "target-x86/cpu_state.h"
 
 namespace kemu {

@@ -1,7 +1,6 @@
 // One KVM vCPU: the KVM_RUN loop, exit dispatch and X86CpuState transfer.
 #pragma once
 
-#include <linux/kvm.h>
 #include <pthread.h>
 
 #include <atomic>
@@ -9,6 +8,7 @@
 #include <string>
 
 #include "accel/accelerator.h"
+#include "accel/kvm/kvm_abi.h"
 #include "system/mapped_region.h"
 #include "system/unique_fd.h"
 

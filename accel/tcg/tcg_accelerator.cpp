@@ -5,7 +5,8 @@
 
 namespace kemu {
 
-Result<void> TcgAccelerator::init(const AcceleratorConfig&) {
+Result<void> TcgAccelerator::init(const AcceleratorConfig& config) {
+    shared_.single_thread = config.single_thread;
     return ok();
 }
 

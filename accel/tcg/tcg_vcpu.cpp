@@ -156,6 +156,7 @@ VcpuExit TcgVcpu::run() {
     for (;;) {
         Jump why = Jump(sigsetjmp(jump_buf_, 0));
         current_tb_ = nullptr;
+        take_turn(false);  // a guest exception may have left a block that held the turn
         switch (why) {
             case Jump::None:
                 break;
@@ -263,10 +264,23 @@ bool TcgVcpu::exec_blocks(VcpuExit& exit) {
         current_tb_ = tb;
         e.interrupt_shadow = 0;
         data_breakpoints_hit_ = 0;
+        take_turn(true);
         tb->code.run(&e);
+        take_turn(false);
         current_tb_ = nullptr;
         if (tb->flags & tbflag::kOneInsn) after_debug_step(tb, resume_flag);
     }
+}
+
+// thread=single: the turn to run guest code. Taken and dropped by hand, not by a guard,
+// because a guest exception leaves the block by siglongjmp.
+void TcgVcpu::take_turn(bool take) {
+    if (!shared_.single_thread || take == has_turn_) return;
+    if (take)
+        shared_.exec_lock.lock();
+    else
+        shared_.exec_lock.unlock();
+    has_turn_ = take;
 }
 
 uint32_t TcgVcpu::block_flags() const {

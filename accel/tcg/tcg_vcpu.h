@@ -29,6 +29,9 @@ struct TcgShared {
     std::mutex vcpus_lock;
     std::vector<class TcgVcpu*> vcpus;
     unsigned max_block_insns = 64;
+    // thread=single: vCPUs still have their threads, but only one runs guest code at a time.
+    bool single_thread = false;
+    std::mutex exec_lock;
 };
 
 class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInterruptSink {
@@ -91,6 +94,7 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     std::unique_lock<std::mutex> lock_machine();
     bool exec_blocks(VcpuExit& exit);
     uint32_t block_flags() const;
+    void take_turn(bool take);
     bool instruction_breakpoint(uint64_t pc);
     void after_debug_step(const TranslationBlock* tb, bool resume_flag);
     uint64_t watched(uint64_t addr, unsigned size, bool write) const;
@@ -140,6 +144,7 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     x86::InterruptEvent pending_event_;
     int delivering_ = -1;  // vector being delivered, for #DF / triple-fault escalation
 
+    bool has_turn_ = false;
     bool halted_ = false;
     bool wait_for_sipi_ = false;
     bool irq_line_ = false;  // the LAPIC had an interrupt at the last poll

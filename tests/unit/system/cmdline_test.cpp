@@ -58,6 +58,11 @@ TEST(Cmdline, Accelerators) {
     EXPECT_EQ(parse({"-accel", "tcg"})->config.accel, "tcg");
     EXPECT_EQ(parse({"-M", "pc,accel=kvm,kernel_irqchip=off"})->config.accel, "kvm");
     EXPECT_FALSE(parse({"-M", "pc,accel=kvm,kernel_irqchip=off"})->config.kernel_irqchip);
+    EXPECT_TRUE(parse({"-accel", "tcg,thread=single"})->config.tcg_single_thread);
+    EXPECT_FALSE(parse({"-accel", "tcg,thread=multi"})->config.tcg_single_thread);
+    auto bad = parse({"-accel", "tcg,thread=many"});
+    ASSERT_FALSE(bad.ok());
+    EXPECT_EQ(bad.error().message(), "-accel tcg,thread=many: Invalid 'thread' setting many");
     EXPECT_FALSE(parse({"-accel", "bogus"}).ok());
     EXPECT_FALSE(parse({"-M", "q35"}).ok());
     EXPECT_TRUE(parse({"-accel", "help"})->exit_text.has_value());
