@@ -22,7 +22,9 @@ bool InterpCode::compile(const Function& f) {
     for (TempId t = 0; t < f.temps().size(); t++) {
         const Temp& temp = f.temp(t);
         switch (temp.kind) {
-            case TempKind::Global: ref[t] = int32_t(temp.env_offset); break;
+            case TempKind::Global:
+                ref[t] = int32_t(temp.env_offset);
+                break;
             case TempKind::Const:
                 consts_.push_back(temp.value);
                 ref[t] = ~int32_t(consts_.size() - 1);
@@ -83,16 +85,35 @@ BlockExit InterpCode::run(void* env) const {
         const uint64_t m = width_mask(o.type);
         const unsigned w = width(o.type);
         switch (o.opc) {
-            case Opc::mov: out(o.ref[0], in(o.ref[1]) & m); break;
-            case Opc::discard: break;
-            case Opc::add: out(o.ref[0], (in(o.ref[1]) + in(o.ref[2])) & m); break;
-            case Opc::sub: out(o.ref[0], (in(o.ref[1]) - in(o.ref[2])) & m); break;
-            case Opc::mul: out(o.ref[0], (in(o.ref[1]) * in(o.ref[2])) & m); break;
-            case Opc::and_: out(o.ref[0], in(o.ref[1]) & in(o.ref[2]) & m); break;
-            case Opc::or_: out(o.ref[0], (in(o.ref[1]) | in(o.ref[2])) & m); break;
-            case Opc::xor_: out(o.ref[0], (in(o.ref[1]) ^ in(o.ref[2])) & m); break;
-            case Opc::andc: out(o.ref[0], in(o.ref[1]) & ~in(o.ref[2]) & m); break;
-            case Opc::shl: out(o.ref[0], (in(o.ref[1]) << (in(o.ref[2]) & (w - 1))) & m); break;
+            case Opc::mov:
+                out(o.ref[0], in(o.ref[1]) & m);
+                break;
+            case Opc::discard:
+                break;
+            case Opc::add:
+                out(o.ref[0], (in(o.ref[1]) + in(o.ref[2])) & m);
+                break;
+            case Opc::sub:
+                out(o.ref[0], (in(o.ref[1]) - in(o.ref[2])) & m);
+                break;
+            case Opc::mul:
+                out(o.ref[0], (in(o.ref[1]) * in(o.ref[2])) & m);
+                break;
+            case Opc::and_:
+                out(o.ref[0], in(o.ref[1]) & in(o.ref[2]) & m);
+                break;
+            case Opc::or_:
+                out(o.ref[0], (in(o.ref[1]) | in(o.ref[2])) & m);
+                break;
+            case Opc::xor_:
+                out(o.ref[0], (in(o.ref[1]) ^ in(o.ref[2])) & m);
+                break;
+            case Opc::andc:
+                out(o.ref[0], in(o.ref[1]) & ~in(o.ref[2]) & m);
+                break;
+            case Opc::shl:
+                out(o.ref[0], (in(o.ref[1]) << (in(o.ref[2]) & (w - 1))) & m);
+                break;
             case Opc::shr:
                 out(o.ref[0], ((in(o.ref[1]) & m) >> (in(o.ref[2]) & (w - 1))) & m);
                 break;
@@ -111,8 +132,12 @@ BlockExit InterpCode::run(void* env) const {
                 out(o.ref[0], r & m);
                 break;
             }
-            case Opc::neg: out(o.ref[0], (0 - in(o.ref[1])) & m); break;
-            case Opc::not_: out(o.ref[0], ~in(o.ref[1]) & m); break;
+            case Opc::neg:
+                out(o.ref[0], (0 - in(o.ref[1])) & m);
+                break;
+            case Opc::not_:
+                out(o.ref[0], ~in(o.ref[1]) & m);
+                break;
             case Opc::mulu2:
             case Opc::muls2: {
                 uint64_t a = in(o.ref[2]), b = in(o.ref[3]);
@@ -146,7 +171,9 @@ BlockExit InterpCode::run(void* env) const {
                 out(o.ref[0], a ? uint64_t(std::countr_zero(a)) : in(o.ref[2]));
                 break;
             }
-            case Opc::ctpop: out(o.ref[0], uint64_t(std::popcount(in(o.ref[1]) & m))); break;
+            case Opc::ctpop:
+                out(o.ref[0], uint64_t(std::popcount(in(o.ref[1]) & m)));
+                break;
             case Opc::bswap: {
                 uint64_t a = in(o.ref[1]);
                 uint64_t r = o.c[0] == 2   ? __builtin_bswap16(uint16_t(a))
@@ -155,12 +182,24 @@ BlockExit InterpCode::run(void* env) const {
                 out(o.ref[0], r & m);
                 break;
             }
-            case Opc::ext8s: out(o.ref[0], uint64_t(int64_t(int8_t(in(o.ref[1])))) & m); break;
-            case Opc::ext8u: out(o.ref[0], uint8_t(in(o.ref[1]))); break;
-            case Opc::ext16s: out(o.ref[0], uint64_t(int64_t(int16_t(in(o.ref[1])))) & m); break;
-            case Opc::ext16u: out(o.ref[0], uint16_t(in(o.ref[1]))); break;
-            case Opc::ext32s: out(o.ref[0], uint64_t(int64_t(int32_t(in(o.ref[1])))) & m); break;
-            case Opc::ext32u: out(o.ref[0], uint32_t(in(o.ref[1]))); break;
+            case Opc::ext8s:
+                out(o.ref[0], uint64_t(int64_t(int8_t(in(o.ref[1])))) & m);
+                break;
+            case Opc::ext8u:
+                out(o.ref[0], uint8_t(in(o.ref[1])));
+                break;
+            case Opc::ext16s:
+                out(o.ref[0], uint64_t(int64_t(int16_t(in(o.ref[1])))) & m);
+                break;
+            case Opc::ext16u:
+                out(o.ref[0], uint16_t(in(o.ref[1])));
+                break;
+            case Opc::ext32s:
+                out(o.ref[0], uint64_t(int64_t(int32_t(in(o.ref[1])))) & m);
+                break;
+            case Opc::ext32u:
+                out(o.ref[0], uint32_t(in(o.ref[1])));
+                break;
             case Opc::deposit: {
                 unsigned pos = o.c[0], len = o.c[1];
                 uint64_t field = len >= 64 ? ~0ull : ((1ull << len) - 1) << pos;
@@ -181,12 +220,17 @@ BlockExit InterpCode::run(void* env) const {
                                   ? in(o.ref[3])
                                   : in(o.ref[4]));
                 break;
-            case Opc::set_label: break;
-            case Opc::br: pc = o.c[0]; break;
+            case Opc::set_label:
+                break;
+            case Opc::br:
+                pc = o.c[0];
+                break;
             case Opc::brcond:
                 if (eval_cond(Cond(o.c[0]), o.type, in(o.ref[0]), in(o.ref[1]))) pc = o.c[1];
                 break;
-            case Opc::ld8u: out(o.ref[0], base[o.c[0]]); break;
+            case Opc::ld8u:
+                out(o.ref[0], base[o.c[0]]);
+                break;
             case Opc::ld16u: {
                 uint16_t v;
                 std::memcpy(&v, base + o.c[0], 2);
@@ -206,7 +250,9 @@ BlockExit InterpCode::run(void* env) const {
                 out(o.ref[0], v);
                 break;
             }
-            case Opc::st8: base[o.c[0]] = uint8_t(in(o.ref[0])); break;
+            case Opc::st8:
+                base[o.c[0]] = uint8_t(in(o.ref[0]));
+                break;
             case Opc::st16: {
                 uint16_t v = uint16_t(in(o.ref[0]));
                 std::memcpy(base + o.c[0], &v, 2);
@@ -222,27 +268,42 @@ BlockExit InterpCode::run(void* env) const {
                 std::memcpy(base + o.c[0], &v, o.type == Type::I32 ? 4 : 8);
                 break;
             }
-            case Opc::guest_ld: out(o.ref[0], guest_load_(env, in(o.ref[1]), o.c[0])); break;
-            case Opc::guest_st: guest_store_(env, in(o.ref[1]), in(o.ref[0]), o.c[0]); break;
-            case Opc::mb: __atomic_thread_fence(__ATOMIC_SEQ_CST); break;
-            case Opc::call0: out(o.ref[0], helpers_[o.c[0]](env, 0, 0, 0, 0)); break;
-            case Opc::call1: out(o.ref[0], helpers_[o.c[0]](env, in(o.ref[1]), 0, 0, 0)); break;
+            case Opc::guest_ld:
+                out(o.ref[0], guest_load_(env, in(o.ref[1]), o.c[0]));
+                break;
+            case Opc::guest_st:
+                guest_store_(env, in(o.ref[1]), in(o.ref[0]), o.c[0]);
+                break;
+            case Opc::mb:
+                __atomic_thread_fence(__ATOMIC_SEQ_CST);
+                break;
+            case Opc::call0:
+                out(o.ref[0], helpers_[o.c[0]](env, 0, 0, 0, 0));
+                break;
+            case Opc::call1:
+                out(o.ref[0], helpers_[o.c[0]](env, in(o.ref[1]), 0, 0, 0));
+                break;
             case Opc::call2:
                 out(o.ref[0], helpers_[o.c[0]](env, in(o.ref[1]), in(o.ref[2]), 0, 0));
                 break;
             case Opc::call3:
-                out(o.ref[0],
-                    helpers_[o.c[0]](env, in(o.ref[1]), in(o.ref[2]), in(o.ref[3]), 0));
+                out(o.ref[0], helpers_[o.c[0]](env, in(o.ref[1]), in(o.ref[2]), in(o.ref[3]), 0));
                 break;
             case Opc::call4:
-                out(o.ref[0], helpers_[o.c[0]](env, in(o.ref[1]), in(o.ref[2]), in(o.ref[3]),
-                                               in(o.ref[4])));
+                out(o.ref[0],
+                    helpers_[o.c[0]](env, in(o.ref[1]), in(o.ref[2]), in(o.ref[3]), in(o.ref[4])));
                 break;
-            case Opc::insn_start: std::memcpy(base + insn_index_offset_, &o.c[0], 4); break;
-            case Opc::goto_tb: return o.c[0] == 0 ? BlockExit::Goto0 : BlockExit::Goto1;
-            case Opc::exit_tb: return BlockExit::Exit;
-            case Opc::goto_ptr: return BlockExit::GotoPtr;
-            case Opc::Count: return BlockExit::Exit;
+            case Opc::insn_start:
+                std::memcpy(base + insn_index_offset_, &o.c[0], 4);
+                break;
+            case Opc::goto_tb:
+                return o.c[0] == 0 ? BlockExit::Goto0 : BlockExit::Goto1;
+            case Opc::exit_tb:
+                return BlockExit::Exit;
+            case Opc::goto_ptr:
+                return BlockExit::GotoPtr;
+            case Opc::Count:
+                return BlockExit::Exit;
         }
     }
 }

@@ -19,7 +19,7 @@ static_assert([] {
     return true;
 }());
 
-constexpr const char* kCondNames[] = {"eq", "ne",  "lt",  "ge",  "le",    "gt",
+constexpr const char* kCondNames[] = {"eq",  "ne",  "lt",  "ge",  "le",     "gt",
                                       "ltu", "geu", "leu", "gtu", "always", "never"};
 
 }  // namespace
@@ -29,8 +29,9 @@ const OpInfo& op_info(Opc opc) {
 }
 
 Cond invert(Cond c) {
-    constexpr Cond kInverse[] = {Cond::Ne,  Cond::Eq,  Cond::Ge,  Cond::Lt,    Cond::Gt,   Cond::Le,
-                                 Cond::Geu, Cond::Ltu, Cond::Gtu, Cond::Leu, Cond::Never, Cond::Always};
+    constexpr Cond kInverse[] = {Cond::Ne,  Cond::Eq,  Cond::Ge,    Cond::Lt,
+                                 Cond::Gt,  Cond::Le,  Cond::Geu,   Cond::Ltu,
+                                 Cond::Gtu, Cond::Leu, Cond::Never, Cond::Always};
     return kInverse[size_t(c)];
 }
 
@@ -43,18 +44,30 @@ bool eval_cond(Cond c, Type type, uint64_t a, uint64_t b) {
         sb = int32_t(b);
     }
     switch (c) {
-        case Cond::Eq: return a == b;
-        case Cond::Ne: return a != b;
-        case Cond::Lt: return sa < sb;
-        case Cond::Ge: return sa >= sb;
-        case Cond::Le: return sa <= sb;
-        case Cond::Gt: return sa > sb;
-        case Cond::Ltu: return a < b;
-        case Cond::Geu: return a >= b;
-        case Cond::Leu: return a <= b;
-        case Cond::Gtu: return a > b;
-        case Cond::Always: return true;
-        case Cond::Never: return false;
+        case Cond::Eq:
+            return a == b;
+        case Cond::Ne:
+            return a != b;
+        case Cond::Lt:
+            return sa < sb;
+        case Cond::Ge:
+            return sa >= sb;
+        case Cond::Le:
+            return sa <= sb;
+        case Cond::Gt:
+            return sa > sb;
+        case Cond::Ltu:
+            return a < b;
+        case Cond::Geu:
+            return a >= b;
+        case Cond::Leu:
+            return a <= b;
+        case Cond::Gtu:
+            return a > b;
+        case Cond::Always:
+            return true;
+        case Cond::Never:
+            return false;
     }
     return false;
 }
@@ -92,9 +105,14 @@ std::string temp_text(const Function& f, TempId t) {
     const Temp& temp = f.temp(t);
     char buf[48];
     switch (temp.kind) {
-        case TempKind::Global: return f.target().globals[t].name;
-        case TempKind::Const: std::snprintf(buf, sizeof buf, "$0x%" PRIx64, temp.value); return buf;
-        case TempKind::Local: std::snprintf(buf, sizeof buf, "t%u", t); return buf;
+        case TempKind::Global:
+            return f.target().globals[t].name;
+        case TempKind::Const:
+            std::snprintf(buf, sizeof buf, "$0x%" PRIx64, temp.value);
+            return buf;
+        case TempKind::Local:
+            std::snprintf(buf, sizeof buf, "t%u", t);
+            return buf;
     }
     return "?";
 }
@@ -121,9 +139,9 @@ std::string format_function(const Function& f) {
         for (unsigned i = 0; i < info.constants; i++) {
             sep();
             uint32_t c = op.constant(i);
-            bool is_cond = (op.opc == Opc::setcond || op.opc == Opc::movcond ||
-                            op.opc == Opc::brcond) &&
-                           i == 0;
+            bool is_cond =
+                (op.opc == Opc::setcond || op.opc == Opc::movcond || op.opc == Opc::brcond) &&
+                i == 0;
             bool is_helper = info.flags & kCall;
             if (is_cond)
                 out += cond_name(Cond(c));

@@ -59,9 +59,10 @@ struct MemOp {
 // so backends need one calling sequence; unused arguments are ignored.
 using HelperFn = uint64_t (*)(void* env, uint64_t, uint64_t, uint64_t, uint64_t);
 enum HelperFlags : uint8_t {
-    kHelperPure = 1 << 0,       // no side effects, reads no globals: may be removed if unused
-    kHelperNoGlobals = 1 << 1,  // neither reads nor writes globals (they may stay in host registers)
-    kHelperMayFault = 1 << 2,   // may raise a guest exception (unwinds to the exec loop)
+    kHelperPure = 1 << 0,  // no side effects, reads no globals: may be removed if unused
+    kHelperNoGlobals =
+        1 << 1,                // neither reads nor writes globals (they may stay in host registers)
+    kHelperMayFault = 1 << 2,  // may raise a guest exception (unwinds to the exec loop)
 };
 struct HelperInfo {
     const char* name;
@@ -103,8 +104,8 @@ struct Op {
 struct TargetInfo {
     std::span<const GlobalInfo> globals;
     std::span<const HelperInfo> helpers;
-    uint32_t scratch_offset;  // env offset of per-vCPU scratch space for the interpreter
-    uint32_t scratch_slots;   // its size in 8-byte slots: the most locals one block may use
+    uint32_t scratch_offset;     // env offset of per-vCPU scratch space for the interpreter
+    uint32_t scratch_slots;      // its size in 8-byte slots: the most locals one block may use
     uint32_t insn_index_offset;  // env offset of a u32 that insn_start sets to its c0
     // Guest memory accesses (the softmmu slow path; backends may inline a TLB probe first).
     uint64_t (*guest_load)(void* env, uint64_t addr, uint32_t memop);

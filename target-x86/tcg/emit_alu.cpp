@@ -162,6 +162,8 @@ void emit_shift(Ctx& c) {
     const Op op = c.in->op;
     TempId a = read_operand(c, 0);
     TempId count = c.b.andi(read_operand(c, 1), size == 8 ? 0x3f : 0x1f);
+    // Even a zero count writes a 32-bit register, clearing its upper half.
+    if (size == 4 && c.in->operands[0].kind == OperandKind::Gpr) write_operand(c, 0, a);
     tcg::LabelId skip = c.b.label();
     c.b.brcond(Cond::Eq, count, c.b.cst(0), skip);
     TempId count1 = c.b.sub(count, c.b.cst(1));
@@ -281,7 +283,7 @@ void emit_bit_test(Ctx& c) {
         TempId base = operand_address(c);
         if (c.in->operands[1].kind == OperandKind::Gpr) {
             // A register bit offset is signed and may select any operand-sized word around it.
-            TempId word = c.b.sar(sign_extend(c, offset, size), c.b.cst(log2_size(bits)));
+            TempId word = c.b.sar(sign_extend(c, offset, size), c.b.cst(__builtin_ctz(bits)));
             base = c.b.add(base, c.b.shli(word, log2_size(size)));
             if (!c.code64()) base = zero_extend(c, base, 4);
         }
@@ -395,12 +397,20 @@ void emit_xadd(Ctx& c) {
             kHelper_atomic_rmw,
             {operand_address(c), b,
              c.b.cst(atomic_op_bits(AtomicKind::Add, log2_size(size), c.mmu_idx())), c.b.cst(0)});
+        write_operand(c, 1, old);
     } else {
+        // Memory is written first (it may fault); with two registers the destination is
+        // written last, so XADD r, r leaves the sum.
         old = read_operand(c, 0);
-        write_operand(c, 0, c.b.add(old, b));
+        if (c.in->operands[0].kind == OperandKind::Mem) {
+            write_operand(c, 0, c.b.add(old, b));
+            write_operand(c, 1, old);
+        } else {
+            write_operand(c, 1, old);
+            write_operand(c, 0, c.b.add(old, b));
+        }
     }
     TempId r = c.b.add(old, b);
-    write_operand(c, 1, old);
     set_cc(c, CcKind::Add, size, r, b);
 }
 
@@ -414,9 +424,13 @@ void emit_cmpxchg(Ctx& c) {
                        {operand_address(c), acc, src,
                         c.b.cst(tcg::MemOp::make(log2_size(size), false, c.mmu_idx()).bits)});
     } else {
+        // A register destination is written only on success (a 32-bit one is then
+        // zero-extended; on failure it keeps all 64 bits).
         old = read_operand(c, 0);
-        TempId next = c.b.movcond(Cond::Eq, old, acc, src, old);
-        write_operand(c, 0, next);
+        tcg::LabelId differ = c.b.label();
+        c.b.brcond(Cond::Ne, old, acc, differ);
+        write_operand(c, 0, src);
+        c.b.set_label(differ);
     }
     // On failure the accumulator takes the old value; on success it is not written.
     tcg::LabelId done = c.b.label();

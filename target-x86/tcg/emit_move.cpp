@@ -65,6 +65,9 @@ void emit_pop(Ctx& c) {
     unsigned size = c.in->opsize;
     TempId v = pop_value(c, size);
     if (c.in->operands[0].kind == OperandKind::Mem) {
+        // The address is computed with RSP already incremented (SDM POP), but RSP itself
+        // changes only after the store, which may fault.
+        c.rsp_in_address = c.b.addi(kGlobalRegs + RSP, size);
         write_operand(c, 0, v);
         release_stack(c, size);
         return;

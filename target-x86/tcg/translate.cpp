@@ -136,14 +136,17 @@ void write_gpr(Ctx& c, unsigned reg, unsigned size, TempId v, bool high8) {
 
 TempId effective_offset(Ctx& c) {
     const MemOperand& m = c.in->mem;
+    auto reg = [&](int8_t r) {
+        return r == RSP && c.rsp_in_address ? *c.rsp_in_address : kGlobalRegs + unsigned(r);
+    };
     TempId ea = c.b.cst(uint64_t(m.disp));
     if (m.base == MemOperand::kRip) {
         ea = c.b.cst(c.next_rip + uint64_t(m.disp));
     } else if (m.base != MemOperand::kNone) {
-        ea = c.b.add(ea, kGlobalRegs + unsigned(m.base));
+        ea = c.b.add(ea, reg(m.base));
     }
     if (m.index != MemOperand::kNone) {
-        TempId idx = kGlobalRegs + unsigned(m.index);
+        TempId idx = reg(m.index);
         if (m.scale) idx = c.b.shli(idx, m.scale);
         ea = c.b.add(ea, idx);
     }
@@ -472,6 +475,7 @@ void translate_block(tcg::Function& f, const BlockStart& start, CodeReader& code
         if (r.status == DecodeStatus::Ok && !c.code64() && !(c.flags & tbflag::kCode32))
             c.next_rip &= 0xffff;
         c.cached_addr.reset();
+        c.rsp_in_address.reset();
         c.b.emit(Opc::insn_start, tcg::Type::I64, {uint32_t(out.insn_rip.size()), 0});
         out.insn_rip.push_back(rip);
         out.last_byte = lin + (r.status == DecodeStatus::Ok ? insn.length : 1) - 1;

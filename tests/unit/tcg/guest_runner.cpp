@@ -1,0 +1,124 @@
+#include "tests/unit/tcg/guest_runner.h"
+
+#include <cstring>
+
+#include "target-x86/tcg/cpu_mode.h"
+#include "target-x86/tcg/exceptions.h"
+#include "tests/unit/tcg/arena.h"
+
+namespace kemu::x86::difftest {
+
+namespace {
+
+class ArenaCode final : public CodeReader {
+  public:
+    size_t read(uint64_t linear, uint8_t* out, size_t n) override {
+        if (!Arena::contains(linear, 1, Arena::kCodeAddr, Arena::kCodeSize)) return 0;
+        size_t avail = Arena::kCodeAddr + Arena::kCodeSize - linear;
+        size_t got = n < avail ? n : avail;
+        std::memcpy(out, reinterpret_cast<const void*>(linear), got);
+        return got;
+    }
+};
+
+// Flat 64-bit long mode at CPL 0.
+void enter_long_mode(X86CpuState& s) {
+    s.cr0 = cr0bit::PE | cr0bit::ET | cr0bit::NE | cr0bit::PG;
+    s.cr4 = cr4bit::PAE;
+    s.efer = eferbit::LME | eferbit::LMA;
+    for (Segment& seg : s.seg) {
+        seg = Segment{};
+        seg.limit = 0xffffffff;
+        seg.type = 3;
+        seg.db = true;
+        seg.g = true;
+    }
+    s.seg[CS].type = 0xb;
+    s.seg[CS].l = true;
+    s.seg[CS].db = false;
+}
+
+// Flat 32-bit protected mode at CPL 0.
+void enter_protected32(X86CpuState& s) {
+    s.cr0 = cr0bit::PE | cr0bit::ET | cr0bit::NE;
+    for (Segment& seg : s.seg) {
+        seg = Segment{};
+        seg.limit = 0xffffffff;
+        seg.type = 3;
+        seg.db = true;
+        seg.g = true;
+    }
+    s.seg[CS].type = 0xb;
+}
+
+Fault fault_of(uint8_t vector) {
+    switch (vector) {
+        case vec::DE:
+            return Fault::DivideError;
+        case vec::UD:
+            return Fault::InvalidOpcode;
+        case vec::SS:
+        case vec::GP:
+        case vec::PF:
+        case vec::AC:
+            return Fault::MemoryFault;
+        default:
+            return Fault::Other;
+    }
+}
+
+constexpr unsigned kMaxBlocks = 64;
+
+}  // namespace
+
+GuestRunner::GuestRunner() : ir_(x86_target_info()) {}
+
+void GuestRunner::run_blocks(uint64_t stop_rip) {
+    CpuEnv& env = rt_.env();
+    ArenaCode reader;
+    for (unsigned n = 0; n < kMaxBlocks && env.s.rip != stop_rip; n++) {
+        if (!Arena::contains(env.s.rip, 1, Arena::kCodeAddr, Arena::kCodeSize)) break;
+        translate_block(ir_, {0, env.s.rip, tb_flags(env.s), 512}, reader, block_);
+        ir_log_ += tcg::format_function(ir_);
+        if (block_.fetch_fault || !code_.compile(ir_)) break;
+        rt_.block = &block_;
+        env.interrupt_shadow = 0;
+        code_.run(&env);
+        rt_.block = nullptr;
+    }
+    wandered_ = env.s.rip != stop_rip;
+}
+
+RunResult GuestRunner::run(const MachineState& in, uint64_t entry, uint64_t stop_rip, bool mode64) {
+    CpuEnv& env = rt_.env();
+    env.s = X86CpuState{};
+    if (mode64)
+        enter_long_mode(env.s);
+    else
+        enter_protected32(env.s);
+    for (unsigned i = 0; i < 16; i++)
+        env.s.regs[i] = in.gpr[i];
+    env.s.rflags = in.rflags;
+    env.s.rip = entry;
+    env.cc_op = kCcEflags;
+    env.cc_src = in.rflags & kArithFlags;
+    env.cc_dst = env.cc_src2 = 0;
+    rt_.raised.reset();
+    rt_.block = nullptr;
+    ir_log_.clear();
+    wandered_ = false;
+    if (sigsetjmp(rt_.jump, 0) == 0) run_blocks(stop_rip);
+
+    RunResult r;
+    for (unsigned i = 0; i < 16; i++)
+        r.state.gpr[i] = env.s.regs[i];
+    r.state.rflags = full_rflags(env);
+    r.rip = env.s.rip;
+    if (rt_.raised)
+        r.fault = fault_of(*rt_.raised);
+    else if (wandered_)
+        r.fault = Fault::Other;
+    return r;
+}
+
+}  // namespace kemu::x86::difftest
