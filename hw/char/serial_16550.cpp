@@ -346,9 +346,11 @@ uint8_t Serial16550::interrupt_id() const {
 }
 
 void Serial16550::update_irq() {
-    // On a PC, OUT2 enables the buffer between the INTR pin and the ISA IRQ.
-    // In loopback the OUT2 pin is forced inactive, so the line stays low.
-    bool gate_open = (mcr_ & kMcrOut2) && !loopback();
+    // On a PC the OUT2 bit enables the UART's interrupt onto the ISA IRQ. Loopback forces
+    // the OUT2 *pin* inactive, but the PC's UARTs (Super I/O) gate the interrupt with the
+    // register bit, and the 16550 keeps its receiver and transmitter interrupts "fully
+    // operational" in loopback: interrupt-driven loopback self-tests rely on both.
+    bool gate_open = mcr_ & kMcrOut2;
     irq_.set(gate_open && interrupt_id() != kIirNone);
 }
 

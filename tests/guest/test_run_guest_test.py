@@ -7,10 +7,12 @@ handling is exercised without booting anything.
 
 import os
 import stat
+import struct
 import subprocess
 import sys
 import tempfile
 import textwrap
+import time
 import unittest
 from pathlib import Path
 
@@ -62,6 +64,61 @@ class JudgeTest(unittest.TestCase):
         self.assertTrue(run_guest_test.judge(spec(), 1, "XFAIL-QEMU x\nFAIL: y\nPASS\n"))
 
 
+def tiny_elf32(vaddr, code):
+    """An ELF32 header and one PT_LOAD segment holding `code` at `vaddr`."""
+    phoff, offset = 52, 52 + 32
+    header = b"\x7fELF\x01\x01\x01" + bytes(9) + struct.pack(
+        "<HHIIIIIHHHHHH", 2, 3, 1, vaddr, phoff, 0, 0, 52, 32, 1, 0, 0, 0)
+    segment = struct.pack("<IIIIIIII", 1, offset, vaddr, vaddr, len(code), len(code), 5, 0x1000)
+    return header + segment + code
+
+
+class KvmPvmLimitTest(unittest.TestCase):
+    """The skip rule for tests that kvm-pvm cannot run: only the recorded way of stopping."""
+
+    KEMU_STOP = ("kemu-system-x86_64: vCPU 0: KVM internal error. Suberror: 1 (emulation failure)\n"
+                 "Code={} 9c 5a 89\nEAX=00000000\n")
+
+    def setUp(self):
+        self.dir = tempfile.TemporaryDirectory()
+        self.elf = Path(self.dir.name) / "t.elf"
+        # 0x100000: mov %eax,%cr0 ; 0x100003: mov %eax,%cr3
+        self.elf.write_bytes(tiny_elf32(0x100000, b"\x0f\x22\xc0\x0f\x22\xd8"))
+
+    def tearDown(self):
+        self.dir.cleanup()
+
+    def limit(self, test, serial="", stderr=""):
+        return run_guest_test.kvm_pvm_limit(test, str(self.elf), serial, stderr)
+
+    def test_emulation_failure_at_the_recorded_opcode(self):
+        self.assertIn("DAA", self.limit("alu_flags", stderr=self.KEMU_STOP.format("27")))
+        self.assertIn("IRET", self.limit("vm86", stderr=self.KEMU_STOP.format("cf")))
+
+    def test_emulation_failure_elsewhere_is_not_skipped(self):
+        self.assertIsNone(self.limit("alu_flags", stderr=self.KEMU_STOP.format("0f")))
+        self.assertIsNone(self.limit("hello", stderr=self.KEMU_STOP.format("cf")))
+        self.assertIsNone(self.limit("vm86", stderr="KVM internal error. Suberror: 3\nCode=cf\n"))
+
+    def test_gp_only_on_mov_to_cr0(self):
+        gp = "unexpected exception: vector 13 error 0x0 eip 0x{:x} cs 0x8 eflags 0x10086\n"
+        self.assertIn("CR0.PG", self.limit("paging", serial=gp.format(0x100000)))
+        self.assertIsNone(self.limit("paging", serial=gp.format(0x100003)), "MOV to CR3")
+        self.assertIsNone(self.limit("paging", serial=gp.format(0x200000)), "outside the ELF")
+        self.assertIsNone(self.limit("paging", serial=gp.format(0x100000).replace("13", "14")))
+        self.assertIsNone(self.limit("alu_flags", serial=gp.format(0x100000)))
+
+    def test_elf_bytes_at(self):
+        self.assertEqual(run_guest_test.elf_bytes_at(self.elf, 0x100003, 3), b"\x0f\x22\xd8")
+        self.assertIsNone(run_guest_test.elf_bytes_at(self.elf, 0x100004, 3))
+        self.assertIsNone(run_guest_test.elf_bytes_at(Path(self.dir.name) / "none", 0, 1))
+
+    def test_every_listed_test_exists(self):
+        specs = run_guest_test.load_specs(run_guest_test.CFG_PATH)
+        for name in run_guest_test.KVM_PVM_LIMITS:
+            self.assertIn("ia32", specs[name].groups, name)
+
+
 FAKE_EMULATOR = """\
 import sys, time
 args = sys.argv[1:]
@@ -70,6 +127,10 @@ if mode == "tcg-missing":
     print("kemu-system-x86_64: -accel tcg: TCG is not available yet", file=sys.stderr)
     sys.exit(1)
 if mode == "hang":
+    time.sleep(60)
+if mode == "internal-error":
+    print("kemu-system-x86_64: vCPU 0: KVM internal error. Suberror: 1 (emulation failure)",
+          file=sys.stderr, flush=True)
     time.sleep(60)
 append = args[args.index("-append") + 1]
 print("Hello from kemu guest" if "ncpus=1" in append else "bad cmdline " + append)
@@ -107,6 +168,14 @@ class ProcessTest(unittest.TestCase):
         r = self.run_runner("hang", "--timeout", "1")
         self.assertEqual(r.returncode, 1, r.stdout)
         self.assertIn("timed out after 1 s", r.stdout)
+
+    def test_internal_error_ends_the_run_early(self):
+        start = time.monotonic()
+        r = self.run_runner("internal-error", "--timeout", "20")
+        self.assertLess(time.monotonic() - start, 10)
+        self.assertEqual(r.returncode, 1, r.stdout)
+        self.assertNotIn("timed out", r.stdout)
+        self.assertIn("KVM internal error", r.stdout)
 
     def test_kvm_skips_without_dev_kvm(self):
         if os.path.exists("/dev/kvm"):

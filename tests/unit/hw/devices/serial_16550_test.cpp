@@ -224,7 +224,9 @@ TEST_F(SerialTest, Out2GatesTheIrqLine) {
     h.outb(kMcr, 0x08);
     EXPECT_TRUE(irq.level());
     h.outb(kMcr, 0x18);
-    EXPECT_FALSE(irq.level()) << "loopback forces the OUT2 pin inactive";
+    EXPECT_TRUE(irq.level()) << "loopback forces the OUT2 pin inactive, not the OUT2 gate";
+    h.outb(kMcr, 0x10);
+    EXPECT_FALSE(irq.level()) << "loopback without OUT2: the gate is closed";
     h.outb(kMcr, 0x00);
     EXPECT_FALSE(irq.level());
 }
