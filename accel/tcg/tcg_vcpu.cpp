@@ -6,6 +6,7 @@
 
 #include "hw/intc/lapic.h"
 #include "system/log.h"
+#include "target-x86/cpu_dump.h"
 #include "target-x86/disas.h"
 #include "target-x86/tcg/cc_op.h"
 #include "target-x86/tcg/cpu_mode.h"
@@ -261,6 +262,7 @@ bool TcgVcpu::exec_blocks(VcpuExit& exit) {
         }
         if ((tb->flags & tbflag::kDebugRegs) && instruction_breakpoint(tb->pc)) continue;
         bool resume_flag = e.s.rflags & rflag::RF;
+        log_block_entry(*tb);
         current_tb_ = tb;
         e.interrupt_shadow = 0;
         data_breakpoints_hit_ = 0;
@@ -281,6 +283,21 @@ void TcgVcpu::take_turn(bool take) {
     else
         shared_.exec_lock.unlock();
     has_turn_ = take;
+}
+
+// -d exec and -d cpu: a line per executed block, and the registers before it.
+void TcgVcpu::log_block_entry(const TranslationBlock& tb) {
+    bool exec = log_enabled(LogItem::Exec), cpu = log_enabled(LogItem::Cpu);
+    if ((!exec && !cpu) || !log_filter_accepts(tb.pc)) return;
+    if (exec)
+        log_printf(LogItem::Exec, "Trace %u: %p [%016llx/%016llx/%08x]\n", index_,
+                   static_cast<const void*>(&tb), (unsigned long long)tb.cs_base,
+                   (unsigned long long)tb.pc, tb.flags);
+    if (cpu) {
+        X86CpuState s = env_->s;
+        s.rflags = full_rflags(*env_);
+        log_printf(LogItem::Cpu, "%s", format_cpu_state(s).c_str());
+    }
 }
 
 uint32_t TcgVcpu::block_flags() const {

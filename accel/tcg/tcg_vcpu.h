@@ -94,6 +94,7 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     std::unique_lock<std::mutex> lock_machine();
     bool exec_blocks(VcpuExit& exit);
     uint32_t block_flags() const;
+    void log_block_entry(const TranslationBlock& tb);
     void take_turn(bool take);
     bool instruction_breakpoint(uint64_t pc);
     void after_debug_step(const TranslationBlock* tb, bool resume_flag);
