@@ -9,6 +9,7 @@ packages=(
     # libraries
     libgtest-dev      # unit tests
     libcapstone-dev   # disassembly for -d in_asm, x/i and the backend's golden tests
+    libzydis-dev      # the decoder test's second oracle
     liburing-dev      # asynchronous block I/O
     libzstd-dev       # qcow2 zstd compression
     zlib1g-dev        # qcow2 deflate compression
