@@ -62,6 +62,8 @@ struct AcceleratorConfig {
     unsigned cpus = 1;
     bool kernel_irqchip = true;
     bool single_thread = false;  // TCG: vCPUs take turns instead of running in parallel
+    unsigned tb_size_mib = 256;  // TCG: translated blocks kept before a flush
+    std::string tcg_backend = "x86";  // TCG: x86 (the JIT) or interp
 };
 
 class Accelerator {

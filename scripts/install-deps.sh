@@ -10,6 +10,7 @@ packages=(
     libgtest-dev      # unit tests
     libcapstone-dev   # disassembly for -d in_asm, x/i and the backend's golden tests
     libzydis-dev      # the decoder test's second oracle
+    libxbyak-dev      # encodes the TCG JIT's host instructions
     liburing-dev      # asynchronous block I/O
     libzstd-dev       # qcow2 zstd compression
     zlib1g-dev        # qcow2 deflate compression

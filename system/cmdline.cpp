@@ -104,6 +104,15 @@ Result<void> on_accel(ParseState& s, const std::string& arg) {
             if (value != "single" && value != "multi")
                 return Error("Invalid 'thread' setting " + value);
             s.config().tcg_single_thread = value == "single";
+        } else if (key == "backend") {
+            if (value != "x86" && value != "interp")
+                return Error("Invalid 'backend' setting " + value + " (x86 or interp)");
+            s.config().tcg_backend = value;
+        } else if (key == "tb-size") {
+            auto mib = parse_uint(value);
+            if (!mib || *mib == 0 || *mib > 65536)
+                return Error("tb-size: '" + value + "' is not a size in MiB (1-65536)");
+            s.config().tcg_tb_size_mib = unsigned(*mib);
         } else {
             return Error("Invalid parameter '" + key + "'");
         }

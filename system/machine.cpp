@@ -52,7 +52,9 @@ Result<void> Machine::init() {
     auto accel = create_accelerator(accel_name);
     if (!accel) return accel.error().with_context("-accel " + accel_name);
     accel_ = std::move(*accel);
-    auto r = accel_->init({config_.cpus, config_.kernel_irqchip, config_.tcg_single_thread});
+    auto r = accel_->init(
+        {config_.cpus, config_.kernel_irqchip, config_.tcg_single_thread, config_.tcg_tb_size_mib,
+         config_.tcg_backend});
     if (!r) return r.error().with_context("-accel " + accel_name);
     if (MemoryListener* l = accel_->memory_listener()) memory_.add_listener(l);
     accel_->reset_platform();

@@ -26,6 +26,10 @@ class InterpCode {
     bool compile(const Function& f);
     BlockExit run(void* env) const;
     size_t op_count() const { return ops_.size(); }
+    size_t memory_bytes() const {
+        return ops_.capacity() * sizeof(InterpOp) + consts_.capacity() * sizeof(uint64_t) +
+               helpers_.capacity() * sizeof(HelperFn);
+    }
 
   private:
     std::vector<InterpOp> ops_;

@@ -59,7 +59,7 @@ struct MemOp {
 // so backends need one calling sequence; unused arguments are ignored.
 using HelperFn = uint64_t (*)(void* env, uint64_t, uint64_t, uint64_t, uint64_t);
 enum HelperFlags : uint8_t {
-    kHelperPure = 1 << 0,  // no side effects, reads no globals: may be removed if unused
+    kHelperPure = 1 << 0,  // no side effects (may read globals): removed when its result is unused
     kHelperNoGlobals =
         1 << 1,                // neither reads nor writes globals (they may stay in host registers)
     kHelperMayFault = 1 << 2,  // may raise a guest exception (unwinds to the exec loop)

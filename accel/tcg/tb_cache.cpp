@@ -8,8 +8,13 @@ TranslationBlock* TbCache::lookup(uint64_t phys_pc, uint64_t pc, uint64_t cs_bas
     return it == index_.end() ? nullptr : it->second;
 }
 
+size_t block_bytes(const TranslationBlock& tb) {
+    return sizeof(tb) + tb.insn_rip.size() * sizeof(uint64_t) + tb.code.memory_bytes();
+}
+
 TranslationBlock* TbCache::insert(std::unique_ptr<TranslationBlock> tb) {
     TranslationBlock* raw = tb.get();
+    bytes_ += block_bytes(*raw);
     index_[Key{raw->phys_pc, raw->pc, raw->cs_base, raw->flags}] = raw;
     for (uint64_t page : raw->phys_pages)
         if (page != ~0ull) pages_[page].push_back(raw);
@@ -28,6 +33,22 @@ bool TbCache::invalidate_page(uint64_t page) {
     }
     pages_.erase(it);
     return true;
+}
+
+uint64_t TbCache::flush() {
+    for (auto& tb : blocks_)
+        tb->valid.store(false);
+    retired_.push_back({generation(), std::move(blocks_)});
+    blocks_.clear();
+    index_.clear();
+    pages_.clear();
+    bytes_ = 0;
+    stats_.flushes++;
+    return generation_.fetch_add(1, std::memory_order_acq_rel) + 1;
+}
+
+void TbCache::reclaim(uint64_t oldest_seen) {
+    std::erase_if(retired_, [&](const Retired& r) { return r.generation < oldest_seen; });
 }
 
 }  // namespace kemu::tcg_accel

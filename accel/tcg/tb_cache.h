@@ -1,7 +1,9 @@
 // Translated blocks and the cache that finds them by (physical pc, pc, cs_base, flags),
 // with a per-physical-page index so writes to guest code invalidate the blocks made
-// from it. Blocks are never freed while the machine runs: an invalidated block only
-// stops being found, so a vCPU still inside one is safe.
+// from it. An invalidated block only stops being found, so a vCPU still inside one is
+// safe. When the blocks outgrow the size limit (-accel tcg,tb-size=) the cache is
+// flushed: every block retires at once, and retired blocks are freed only after every
+// vCPU has passed its loop top since (the generation each vCPU has seen).
 #pragma once
 
 #include <atomic>
@@ -12,6 +14,7 @@
 #include <unordered_set>
 #include <vector>
 
+#include "tcg/backend_x86_64.h"
 #include "tcg/interpreter.h"
 
 namespace kemu::tcg_accel {
@@ -23,8 +26,13 @@ struct TranslationBlock {
     uint64_t phys_pc = 0;
     uint64_t phys_pages[2] = {~0ull, ~0ull};  // the pages its code bytes came from
     std::vector<uint64_t> insn_rip;
-    tcg::InterpCode code;
+    tcg::InterpCode code;    // always compiled: the fallback and the reference
+    tcg::CompiledBlock jit;  // host code, when the JIT backend compiled the block
+    // The block each goto_tb exit led to last time (a hint, checked before use).
+    std::atomic<TranslationBlock*> next[2] = {nullptr, nullptr};
     std::atomic<bool> valid{true};
+
+    tcg::BlockExit run(void* env) const { return jit.entry ? jit.run(env) : code.run(env); }
 
     bool on_page(uint64_t page) const { return phys_pages[0] == page || phys_pages[1] == page; }
 };
@@ -35,6 +43,7 @@ struct TbStats {
     uint64_t ir_ops = 0;
     uint64_t invalidations = 0;
     uint64_t translate_ns = 0;
+    uint64_t flushes = 0;
 };
 
 class TbCache {
@@ -47,7 +56,19 @@ class TbCache {
     // Invalidates every block with code on `page`; true if there were any.
     bool invalidate_page(uint64_t page);
     size_t block_count() const { return blocks_.size(); }
+    size_t bytes() const { return bytes_; }
     TbStats& stats() { return stats_; }
+
+    void set_limit(size_t bytes) { limit_ = bytes; }
+    bool over_limit() const { return bytes_ > limit_; }
+    // Retires every block; returns the new generation.
+    uint64_t flush();
+    // Frees retired blocks that no vCPU can still be running: those retired before the
+    // oldest generation any vCPU has seen.
+    void reclaim(uint64_t oldest_seen);
+    bool has_retired() const { return !retired_.empty(); }
+    // Readable without the lock.
+    uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
   private:
     struct Key {
@@ -65,7 +86,18 @@ class TbCache {
     std::vector<std::unique_ptr<TranslationBlock>> blocks_;
     std::unordered_map<Key, TranslationBlock*, KeyHash> index_;
     std::unordered_map<uint64_t, std::vector<TranslationBlock*>> pages_;
+    struct Retired {
+        uint64_t generation;
+        std::vector<std::unique_ptr<TranslationBlock>> blocks;
+    };
+    std::vector<Retired> retired_;
+    std::atomic<uint64_t> generation_{0};
+    size_t bytes_ = 0;
+    size_t limit_ = SIZE_MAX;
     TbStats stats_;
 };
+
+// Approximate host memory a block holds.
+size_t block_bytes(const TranslationBlock& tb);
 
 }  // namespace kemu::tcg_accel

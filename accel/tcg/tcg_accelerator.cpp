@@ -7,6 +7,12 @@ namespace kemu {
 
 Result<void> TcgAccelerator::init(const AcceleratorConfig& config) {
     shared_.single_thread = config.single_thread;
+    shared_.cache.set_limit(size_t(config.tb_size_mib) << 20);
+    if (config.tcg_backend == "interp") return ok();
+    // The JIT's code memory is sized like the block cache; without it blocks interpret.
+    auto code = tcg::CodeBuffer::create(size_t(config.tb_size_mib) << 20);
+    if (!code) return code.error().with_context("backend=x86");
+    shared_.code = std::make_unique<tcg::CodeBuffer>(std::move(*code));
     return ok();
 }
 
@@ -40,8 +46,14 @@ std::string TcgAccelerator::jit_text() const {
     out += "guest instructions  " + std::to_string(st.guest_insns) + "\n";
     out += "IR ops              " + std::to_string(st.ir_ops) + "\n";
     out += "TB invalidations    " + std::to_string(st.invalidations) + "\n";
+    out += "TB flushes          " + std::to_string(st.flushes) + "\n";
+    out += "cache size          " + std::to_string(shared_.cache.bytes() >> 10) + " KiB\n";
     out += "translation time    " + std::to_string(st.translate_ns / 1000) + " us\n";
-    out += "backend             interpreter\n";
+    out +=
+        std::string("backend             ") + (shared_.code ? "x86-64 JIT" : "interpreter") + "\n";
+    if (shared_.code)
+        out += "host code           " + std::to_string(shared_.code->used() >> 10) + " KiB of " +
+               std::to_string(shared_.code->capacity() >> 20) + " MiB\n";
     return out;
 }
 

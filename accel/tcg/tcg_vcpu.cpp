@@ -157,6 +157,7 @@ VcpuExit TcgVcpu::run() {
     for (;;) {
         Jump why = Jump(sigsetjmp(jump_buf_, 0));
         current_tb_ = nullptr;
+        chain_from_ = nullptr;
         take_turn(false);  // a guest exception may have left a block that held the turn
         switch (why) {
             case Jump::None:
@@ -233,6 +234,7 @@ void TcgVcpu::deliver(const InterruptEvent& ev) {
     e.cc_src = e.s.rflags & kArithFlags;
     // Only exceptions escalate to #DF; for the rest any benign vector will do.
     delivering_ = ev.kind == EventKind::Exception ? ev.vector : vec::NMI;
+    chain_from_ = nullptr;
     TaskSwitchResult r = deliver_interrupt(e.s, *this, ev);
     delivering_ = -1;
     adopt_rflags(e);
@@ -243,11 +245,20 @@ void TcgVcpu::deliver(const InterruptEvent& ev) {
 bool TcgVcpu::exec_blocks(VcpuExit& exit) {
     CpuEnv& e = *env_;
     for (;;) {
-        if (e.exit_request.exchange(0)) {
+        if (e.exit_request.load(std::memory_order_relaxed) && e.exit_request.exchange(0)) {
             exit = VcpuExit::Interrupted;
             return false;
         }
-        if (tlb_flush_request_.exchange(false)) flush_tlb();
+        if (tlb_flush_request_.load(std::memory_order_relaxed) &&
+            tlb_flush_request_.exchange(false))
+            flush_tlb();
+        // Out of every block: blocks retired by a flush may be freed once all vCPUs got here.
+        uint64_t generation = shared_.cache.generation();
+        if (generation != seen_generation_.load(std::memory_order_relaxed)) {
+            std::fill(std::begin(jump_cache_), std::end(jump_cache_), nullptr);
+            chain_from_ = nullptr;
+            seen_generation_.store(generation, std::memory_order_release);
+        }
         if (!poll_interrupts(exit)) return false;
         if (halted_ || wait_for_sipi_) continue;
 
@@ -257,9 +268,11 @@ bool TcgVcpu::exec_blocks(VcpuExit& exit) {
             uint64_t pc = e.s.seg[CS].base + e.s.rip;
             if (!code64(e.s)) pc = uint32_t(pc);
             tb = translate(pc, 0, block_flags(), 1, false);
-        } else {
+        } else if (!(tb = chained_successor())) {
             tb = find_block();
+            if (chain_from_) chain_from_->next[chain_slot_].store(tb, std::memory_order_relaxed);
         }
+        chain_from_ = nullptr;
         if ((tb->flags & tbflag::kDebugRegs) && instruction_breakpoint(tb->pc)) continue;
         bool resume_flag = e.s.rflags & rflag::RF;
         log_block_entry(*tb);
@@ -267,9 +280,14 @@ bool TcgVcpu::exec_blocks(VcpuExit& exit) {
         e.interrupt_shadow = 0;
         data_breakpoints_hit_ = 0;
         take_turn(true);
-        tb->code.run(&e);
+        tcg::BlockExit how = tb->run(&e);
         take_turn(false);
         current_tb_ = nullptr;
+        if ((how == tcg::BlockExit::Goto0 || how == tcg::BlockExit::Goto1) &&
+            tb != one_insn_tb_.get()) {
+            chain_from_ = tb;
+            chain_slot_ = how == tcg::BlockExit::Goto0 ? 0 : 1;
+        }
         if (tb->flags & tbflag::kOneInsn) after_debug_step(tb, resume_flag);
     }
 }
@@ -298,6 +316,20 @@ void TcgVcpu::log_block_entry(const TranslationBlock& tb) {
         s.rflags = full_rflags(*env_);
         log_printf(LogItem::Cpu, "%s", format_cpu_state(s).c_str());
     }
+}
+
+// After a direct jump (goto_tb) the mode is unchanged, so the successor found last time
+// from the same exit is right if it is still valid and starts where RIP points.
+TranslationBlock* TcgVcpu::chained_successor() {
+    if (!chain_from_) return nullptr;
+    TranslationBlock* next = chain_from_->next[chain_slot_].load(std::memory_order_relaxed);
+    if (!next || !next->valid.load(std::memory_order_relaxed)) return nullptr;
+    uint64_t pc = env_->s.seg[CS].base + env_->s.rip;
+    if (!(chain_from_->flags & tbflag::kCode64)) pc = uint32_t(pc);
+    if (next->pc != pc || next->flags != chain_from_->flags ||
+        next->cs_base != env_->s.seg[CS].base)
+        return nullptr;
+    return next;
 }
 
 uint32_t TcgVcpu::block_flags() const {
@@ -363,7 +395,9 @@ bool TcgVcpu::poll_interrupts(VcpuExit& exit) {
     if (!lapic_) return true;
     for (;;) {
         bool interruptible = (e.s.rflags & rflag::IF) && !e.interrupt_shadow;
-        bool check = interrupt_pending_.exchange(false) || (irq_line_ && interruptible);
+        bool check = (interrupt_pending_.load(std::memory_order_relaxed) &&
+                      interrupt_pending_.exchange(false)) ||
+                     (irq_line_ && interruptible);
         if (check) {
             std::optional<InterruptEvent> ev;
             {
@@ -495,9 +529,43 @@ TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t fla
     }
     if (TranslationBlock* raced = shared_.cache.lookup(phys_pc, pc, tb->cs_base, flags))
         return raced;
+    if (shared_.cache.over_limit() || (shared_.code && shared_.code->full())) flush_blocks();
+    compile_host_code(*tb);
     for (uint64_t page : tb->phys_pages)
         if (page != kNoPage && !shared_.cache.is_code_page(page)) mark_code_page(page);
     return shared_.cache.insert(std::move(tb));
+}
+
+// The cache lock is held. Retires every block and frees what no vCPU can be running.
+void TcgVcpu::flush_blocks() {
+    shared_.cache.flush();
+    if (shared_.code) shared_.code_reset_pending = true;
+    reclaim_blocks();
+}
+
+// The cache lock is held. Frees retired blocks no vCPU can be in; once none is left, the
+// JIT's code memory can start over.
+void TcgVcpu::reclaim_blocks() {
+    uint64_t oldest = UINT64_MAX;
+    {
+        std::lock_guard<std::mutex> g(shared_.vcpus_lock);
+        for (TcgVcpu* v : shared_.vcpus)
+            oldest = std::min(oldest, v->seen_generation_.load(std::memory_order_acquire));
+    }
+    shared_.cache.reclaim(oldest);
+    if (shared_.code_reset_pending && !shared_.cache.has_retired()) {
+        shared_.code->reset();
+        shared_.code_reset_pending = false;
+    }
+}
+
+// The cache lock is held. Blocks translated while old code may still run (a reset is
+// pending) stay on the interpreter.
+void TcgVcpu::compile_host_code(TranslationBlock& tb) {
+    if (!shared_.code) return;
+    if (shared_.code_reset_pending) reclaim_blocks();
+    if (shared_.code_reset_pending || shared_.code->full()) return;
+    if (!shared_.backend.compile(ir_, *shared_.code, tb.jit)) tb.jit = {};
 }
 
 // A page now holds code: no vCPU may write it through a direct TLB mapping any more.
@@ -547,6 +615,7 @@ void TcgVcpu::flush_tlb() {
         for (TlbInfo& info : per_mmu)
             info = {kNoPage, PageKind::Io};
     std::fill(std::begin(jump_cache_), std::end(jump_cache_), nullptr);
+    chain_from_ = nullptr;
     large_pages_ = false;
 }
 

@@ -29,6 +29,11 @@ struct TcgShared {
     std::mutex vcpus_lock;
     std::vector<class TcgVcpu*> vcpus;
     unsigned max_block_insns = 64;
+    // The JIT backend and its code memory (null: every block runs on the interpreter).
+    // A full buffer is reset only once no retired block can still be running.
+    std::unique_ptr<tcg::CodeBuffer> code;
+    tcg::X86Backend backend;
+    bool code_reset_pending = false;
     // thread=single: vCPUs still have their threads, but only one runs guest code at a time.
     bool single_thread = false;
     std::mutex exec_lock;
@@ -94,6 +99,7 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     std::unique_lock<std::mutex> lock_machine();
     bool exec_blocks(VcpuExit& exit);
     uint32_t block_flags() const;
+    TranslationBlock* chained_successor();
     void log_block_entry(const TranslationBlock& tb);
     void take_turn(bool take);
     bool instruction_breakpoint(uint64_t pc);
@@ -120,6 +126,9 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     void mmio_write(uint64_t paddr, uint64_t value, unsigned size, PageKind kind);
     void code_write(uint64_t phys_page);
     void mark_code_page(uint64_t phys_page);
+    void flush_blocks();
+    void reclaim_blocks();
+    void compile_host_code(TranslationBlock& tb);
     void flush_tlb();
     uint8_t* phys_host(uint64_t paddr, unsigned size);
 
@@ -137,6 +146,9 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     static constexpr unsigned kJumpCacheBits = 12;
     TranslationBlock* jump_cache_[1u << kJumpCacheBits] = {};
     TranslationBlock* current_tb_ = nullptr;
+    TranslationBlock* chain_from_ = nullptr;  // the block that just left through goto_tb
+    unsigned chain_slot_ = 0;
+    std::atomic<uint64_t> seen_generation_{0};  // the block-cache generation at the loop top
     std::unique_ptr<TranslationBlock> one_insn_tb_;
     bool one_insn_next_ = false;
     tcg::Function ir_;

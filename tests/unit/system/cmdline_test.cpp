@@ -60,6 +60,11 @@ TEST(Cmdline, Accelerators) {
     EXPECT_FALSE(parse({"-M", "pc,accel=kvm,kernel_irqchip=off"})->config.kernel_irqchip);
     EXPECT_TRUE(parse({"-accel", "tcg,thread=single"})->config.tcg_single_thread);
     EXPECT_FALSE(parse({"-accel", "tcg,thread=multi"})->config.tcg_single_thread);
+    EXPECT_EQ(parse({"-accel", "tcg,tb-size=64"})->config.tcg_tb_size_mib, 64u);
+    EXPECT_FALSE(parse({"-accel", "tcg,tb-size=0"}).ok());
+    EXPECT_EQ(parse({"-accel", "tcg"})->config.tcg_backend, "x86");
+    EXPECT_EQ(parse({"-accel", "tcg,backend=interp"})->config.tcg_backend, "interp");
+    EXPECT_FALSE(parse({"-accel", "tcg,backend=llvm"}).ok());
     auto bad = parse({"-accel", "tcg,thread=many"});
     ASSERT_FALSE(bad.ok());
     EXPECT_EQ(bad.error().message(), "-accel tcg,thread=many: Invalid 'thread' setting many");

@@ -1,0 +1,691 @@
+#include "tcg/backend_x86_64.h"
+
+#include <cstdint>
+#include <optional>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "tcg/backend_x86_64_regs.h"
+
+namespace kemu::tcg {
+
+namespace {
+
+using Xbyak::CodeGenerator;
+using Xbyak::Label;
+using Xbyak::Operand;
+using Xbyak::Reg;
+using Xbyak::Reg64;
+using namespace Xbyak::util;
+using x64::RegCache;
+
+// Callee-saved registers the block uses (allocatable ones and env's r14), pushed in order.
+const Reg64 kSaved[] = {rbx, rbp, r12, r13, r14, r15};
+// SysV argument registers after env (rdi).
+const Reg64 kArgs[] = {rsi, rdx, rcx, r8};
+
+// A register at the op's width: 32-bit forms zero-extend, which is the IR's i32 rule.
+Reg sized(const Reg64& r, Type t) {
+    if (t == Type::I32) return r.cvt32();
+    return r;
+}
+
+unsigned width(Type t) {
+    return t == Type::I32 ? 32 : 64;
+}
+
+uint64_t width_mask(Type t) {
+    return t == Type::I32 ? 0xffffffffull : ~0ull;
+}
+
+// x86 condition codes per IR condition (Always and Never are handled before these are used).
+struct CondCode {
+    void (CodeGenerator::*jcc)(const Label&, CodeGenerator::LabelType);
+    void (CodeGenerator::*setcc)(const Operand&);
+    void (CodeGenerator::*cmovcc)(const Reg&, const Operand&);
+};
+const CondCode kCondCodes[] = {
+    {&CodeGenerator::je, &CodeGenerator::sete, &CodeGenerator::cmove},     // Eq
+    {&CodeGenerator::jne, &CodeGenerator::setne, &CodeGenerator::cmovne},  // Ne
+    {&CodeGenerator::jl, &CodeGenerator::setl, &CodeGenerator::cmovl},     // Lt
+    {&CodeGenerator::jge, &CodeGenerator::setge, &CodeGenerator::cmovge},  // Ge
+    {&CodeGenerator::jle, &CodeGenerator::setle, &CodeGenerator::cmovle},  // Le
+    {&CodeGenerator::jg, &CodeGenerator::setg, &CodeGenerator::cmovg},     // Gt
+    {&CodeGenerator::jb, &CodeGenerator::setb, &CodeGenerator::cmovb},     // Ltu
+    {&CodeGenerator::jae, &CodeGenerator::setae, &CodeGenerator::cmovae},  // Geu
+    {&CodeGenerator::jbe, &CodeGenerator::setbe, &CodeGenerator::cmovbe},  // Leu
+    {&CodeGenerator::ja, &CodeGenerator::seta, &CodeGenerator::cmova},     // Gtu
+};
+static_assert(std::size(kCondCodes) == size_t(Cond::Always));
+
+// Two-operand ALU instructions with register and immediate forms.
+struct AluForms {
+    void (CodeGenerator::*rr)(const Operand&, const Operand&);
+    void (CodeGenerator::*ri)(const Operand&, uint32_t);
+};
+AluForms alu_forms(Opc opc) {
+    switch (opc) {
+        case Opc::add:
+            return {&CodeGenerator::add, &CodeGenerator::add};
+        case Opc::sub:
+            return {&CodeGenerator::sub, &CodeGenerator::sub};
+        case Opc::and_:
+            return {&CodeGenerator::and_, &CodeGenerator::and_};
+        case Opc::or_:
+            return {&CodeGenerator::or_, &CodeGenerator::or_};
+        default:
+            return {&CodeGenerator::xor_, &CodeGenerator::xor_};
+    }
+}
+
+// Shift and rotate instructions by cl and by an immediate.
+struct ShiftForms {
+    void (CodeGenerator::*by_cl)(const Operand&, const Xbyak::Reg8&);
+    void (CodeGenerator::*by_imm)(const Operand&, int);
+};
+ShiftForms shift_forms(Opc opc) {
+    switch (opc) {
+        case Opc::shl:
+            return {&CodeGenerator::shl, &CodeGenerator::shl};
+        case Opc::shr:
+            return {&CodeGenerator::shr, &CodeGenerator::shr};
+        case Opc::sar:
+            return {&CodeGenerator::sar, &CodeGenerator::sar};
+        case Opc::rotl:
+            return {&CodeGenerator::rol, &CodeGenerator::rol};
+        default:
+            return {&CodeGenerator::ror, &CodeGenerator::ror};
+    }
+}
+
+// The deposit op's field mask, computed exactly as the interpreter does.
+uint64_t deposit_field(unsigned pos, unsigned len) {
+    return len >= 64 ? ~0ull : ((1ull << len) - 1) << (pos & 63);
+}
+
+class BlockCompiler {
+  public:
+    BlockCompiler(CodeGenerator& code, const Function& f, std::vector<uint32_t> home,
+                  std::vector<uint32_t> last_use)
+        : c_(code),
+          f_(f),
+          regs_(code, f, std::move(home), std::move(last_use)),
+          labels_(f.label_count()) {}
+
+    void emit() {
+        for (const Reg64& r : kSaved)
+            c_.push(r);
+        c_.sub(rsp, 8);  // 6 pushes after the return address: realign to 16 for calls
+        c_.mov(r14, rdi);
+        const std::vector<Op>& ops = f_.ops();
+        for (uint32_t i = 0; i < ops.size(); i++) {
+            regs_.begin_op(i);
+            emit_op(ops[i]);
+        }
+        // A block that runs off its end leaves like exit_tb.
+        regs_.begin_op(uint32_t(ops.size()));
+        leave(BlockExit::Exit);
+        c_.L(epilogue_);
+        c_.add(rsp, 8);
+        for (int i = int(std::size(kSaved)) - 1; i >= 0; i--)
+            c_.pop(kSaved[i]);
+        c_.ret();
+    }
+
+  private:
+    const Temp& temp(TempId t) const { return f_.temp(t); }
+
+    // Temp t as a 32-bit immediate for an op of `type`, when the instruction's immediate
+    // form computes the same thing (i32 ops see only the low half; i64 sign-extends).
+    bool as_imm(TempId t, Type type, uint32_t& imm) const {
+        if (temp(t).kind != TempKind::Const) return false;
+        const uint64_t v = temp(t).value;
+        if (type == Type::I64 && int64_t(v) != int64_t(int32_t(uint32_t(v)))) return false;
+        imm = uint32_t(v);
+        return true;
+    }
+
+    // d = a before an instruction that updates d in place (and so sets its upper half).
+    void copy_for_update(const Reg& d, const Reg& a) {
+        if (d.getIdx() != a.getIdx()) c_.mov(d, a);
+    }
+
+    // `cmp a, b` at the op's width.
+    void compare(Type type, TempId a, TempId b) {
+        const Reg ra = sized(regs_.use(a), type);
+        uint32_t imm;
+        if (as_imm(b, type, imm))
+            c_.cmp(ra, imm);
+        else
+            c_.cmp(ra, sized(regs_.use(b), type));
+    }
+
+    void leave(BlockExit exit) {
+        regs_.write_back(0, true);
+        c_.mov(eax, uint32_t(exit));
+        c_.jmp(epilogue_);
+    }
+
+    // Calls fn(env, args..., imm) at op `index`; `imm` follows the temps when given, and
+    // arguments up to `zeroed` are zero (as the interpreter passes them). Globals are
+    // written home first when the callee may see them, and re-read afterwards when it may
+    // change them; values in caller-saved registers are saved home if still needed.
+    void call(uint32_t index, const void* fn, std::span<const uint32_t> args,
+              std::optional<uint32_t> imm, unsigned zeroed, bool sees_globals,
+              bool writes_globals) {
+        regs_.begin_op(index + 1);  // arguments used for the last time need not be saved
+        regs_.write_back(x64::kCallerSaved, sees_globals);
+        // Argument registers are filled from registers, env or constants without clobbering
+        // a source: rdx and rcx never are one, so they go first; r8 goes through rax so that
+        // rsi and r8 may trade values.
+        const unsigned n = unsigned(args.size());
+        for (unsigned i = 1; i < n && i < 3; i++)
+            regs_.load_into(kArgs[i], args[i]);
+        if (n > 3) regs_.load_into(rax, args[3]);
+        if (n > 0) regs_.load_into(rsi, args[0]);
+        if (n > 3) c_.mov(r8, rax);
+        unsigned next = n;
+        if (imm) c_.mov(kArgs[next++].cvt32(), *imm);
+        for (; next < zeroed; next++)
+            c_.mov(kArgs[next].cvt32(), 0u);
+        regs_.forget(x64::kCallerSaved, false);
+        c_.mov(rdi, r14);
+        c_.mov(rax, reinterpret_cast<uint64_t>(fn));
+        c_.call(rax);
+        regs_.forget(0, writes_globals);
+    }
+
+    void call_helper(const Op& op, uint32_t index) {
+        const HelperInfo& h = f_.target().helpers[op.constant(0)];
+        const bool globals = !(h.flags & kHelperNoGlobals);
+        const std::span<const uint32_t> inputs(op.args.data() + 1, op.info().inputs);
+        call(index, reinterpret_cast<const void*>(h.fn), inputs, {}, 4, globals, globals);
+        c_.mov(regs_.def(op.output(0)), rax);
+    }
+
+    void binary_alu(const Op& op) {
+        const Type t = op.type;
+        const Reg64 a = regs_.use(op.input(0));
+        uint32_t imm;
+        const bool is_imm = op.opc != Opc::mul && as_imm(op.input(1), t, imm);
+        const Reg64 b = is_imm ? rax : regs_.use(op.input(1));
+        const Reg d = sized(regs_.def_over(op.output(0), op.input(0)), t);
+        copy_for_update(d, sized(a, t));
+        if (op.opc == Opc::mul)
+            c_.imul(d, sized(b, t));
+        else if (is_imm)
+            (c_.*alu_forms(op.opc).ri)(d, imm);
+        else
+            (c_.*alu_forms(op.opc).rr)(d, sized(b, t));
+    }
+
+    void shift(const Op& op) {
+        const Type t = op.type;
+        const Reg64 a = regs_.use(op.input(0));
+        const ShiftForms forms = shift_forms(op.opc);
+        if (temp(op.input(1)).kind == TempKind::Const) {
+            const int n = int(temp(op.input(1)).value & (width(t) - 1));
+            const Reg d = sized(regs_.def_over(op.output(0), op.input(0)), t);
+            c_.mov(d, sized(a, t));
+            if (n) (c_.*forms.by_imm)(d, n);
+            return;
+        }
+        const Reg64 b = regs_.use(op.input(1));
+        const Reg d = sized(regs_.def_over(op.output(0), op.input(0)), t);
+        c_.mov(ecx, b.cvt32());
+        copy_for_update(d, sized(a, t));
+        (c_.*forms.by_cl)(d, cl);
+    }
+
+    void mul2(const Op& op) {
+        const Type t = op.type;
+        const Reg64 a = regs_.use(op.input(0));
+        const Reg64 b = regs_.use(op.input(1));
+        c_.mov(sized(rax, t), sized(a, t));
+        if (op.opc == Opc::mulu2)
+            c_.mul(sized(b, t));
+        else
+            c_.imul(sized(b, t));
+        c_.mov(regs_.def(op.output(0)), rax);
+        c_.mov(regs_.def(op.output(1)), rdx);
+    }
+
+    // clz/ctz: bsr/bsf leave ZF set for a zero input, which takes the fallback b instead.
+    void count_zeros(const Op& op) {
+        const Type t = op.type;
+        const Reg64 a = regs_.use(op.input(0));
+        const Reg64 b = regs_.use(op.input(1));
+        const Reg64 d = regs_.def(op.output(0));
+        c_.mov(d, b);
+        if (op.opc == Opc::ctz) {
+            c_.bsf(sized(rax, t), sized(a, t));
+            c_.cmovnz(d, rax);
+            return;
+        }
+        Label zero;
+        c_.bsr(sized(rcx, t), sized(a, t));
+        c_.jz(zero);
+        c_.mov(eax, width(t) - 1);
+        c_.sub(eax, ecx);
+        c_.mov(d, rax);
+        c_.L(zero);
+    }
+
+    void bswap(const Op& op) {
+        const Reg64 a = regs_.use(op.input(0));
+        const Reg64 d = regs_.def(op.output(0));
+        switch (op.constant(0)) {
+            case 2:
+                c_.movzx(eax, a.cvt16());
+                c_.rol(ax, 8);
+                c_.movzx(d.cvt32(), ax);
+                return;
+            case 4:
+                c_.mov(eax, a.cvt32());
+                c_.bswap(eax);
+                c_.mov(d.cvt32(), eax);
+                return;
+            default:
+                c_.mov(rax, a);
+                c_.bswap(rax);
+                c_.mov(sized(d, op.type), sized(rax, op.type));
+                return;
+        }
+    }
+
+    void extend(const Op& op) {
+        const Reg64 a = regs_.use(op.input(0));
+        const Reg64 d = regs_.def_over(op.output(0), op.input(0));
+        const bool i64 = op.type == Type::I64;
+        switch (op.opc) {
+            case Opc::ext8s:
+                c_.movsx(sized(d, op.type), a.cvt8());
+                return;
+            case Opc::ext8u:
+                c_.movzx(d.cvt32(), a.cvt8());
+                return;
+            case Opc::ext16s:
+                c_.movsx(sized(d, op.type), a.cvt16());
+                return;
+            case Opc::ext16u:
+                c_.movzx(d.cvt32(), a.cvt16());
+                return;
+            case Opc::ext32s:
+                if (i64)
+                    c_.movsxd(d, a.cvt32());
+                else
+                    c_.mov(d.cvt32(), a.cvt32());
+                return;
+            default:  // ext32u
+                c_.mov(d.cvt32(), a.cvt32());
+                return;
+        }
+    }
+
+    void deposit(const Op& op) {
+        const unsigned pos = op.constant(0), len = op.constant(1);
+        const uint64_t field = deposit_field(pos, len) & width_mask(op.type);
+        const Reg64 a = regs_.use(op.input(0));
+        const Reg64 b = regs_.use(op.input(1));
+        const Reg64 d = regs_.def(op.output(0));
+        c_.mov(rdx, b);
+        if (pos & 63) c_.shl(rdx, int(pos & 63));
+        c_.mov(rcx, field);
+        c_.and_(rdx, rcx);
+        c_.mov(rcx, ~deposit_field(pos, len) & width_mask(op.type));
+        c_.and_(rcx, a);
+        c_.or_(rcx, rdx);
+        c_.mov(d, rcx);
+    }
+
+    void extract(const Op& op) {
+        const unsigned pos = op.constant(0), len = op.constant(1);
+        const Reg64 a = regs_.use(op.input(0));
+        const Reg64 d = regs_.def_over(op.output(0), op.input(0));
+        copy_for_update(d, a);
+        if (pos & 63) c_.shr(d, int(pos & 63));
+        if (len >= 64) return;
+        if (len == 32) {
+            c_.mov(d.cvt32(), d.cvt32());
+        } else if (len < 32) {
+            c_.and_(d, uint32_t((1ull << len) - 1));
+        } else {
+            c_.mov(rax, (1ull << len) - 1);
+            c_.and_(d, rax);
+        }
+    }
+
+    void setcond(const Op& op) {
+        const Cond cond = Cond(op.constant(0));
+        if (cond == Cond::Always || cond == Cond::Never) {
+            c_.mov(regs_.def(op.output(0)).cvt32(), cond == Cond::Always ? 1u : 0u);
+            return;
+        }
+        compare(op.type, op.input(0), op.input(1));
+        (c_.*kCondCodes[size_t(cond)].setcc)(al);
+        c_.movzx(regs_.def(op.output(0)).cvt32(), al);
+    }
+
+    void movcond(const Op& op) {
+        const Cond cond = Cond(op.constant(0));
+        if (cond == Cond::Always || cond == Cond::Never) {
+            const Reg64 v = regs_.use(op.input(cond == Cond::Always ? 2 : 3));
+            c_.mov(regs_.def(op.output(0)), v);
+            return;
+        }
+        const Reg64 a = regs_.use(op.input(0));
+        const Reg64 b = regs_.use(op.input(1));
+        const Reg64 v1 = regs_.use(op.input(2));
+        const Reg64 v2 = regs_.use(op.input(3));
+        const Reg64 d = regs_.def(op.output(0));
+        c_.mov(d, v2);
+        c_.cmp(sized(a, op.type), sized(b, op.type));
+        (c_.*kCondCodes[size_t(cond)].cmovcc)(d, v1);
+    }
+
+    void brcond(const Op& op, uint32_t index) {
+        const Cond cond = Cond(op.constant(0));
+        if (cond == Cond::Never) return;
+        Label& target = labels_[op.constant(1)];
+        if (cond == Cond::Always) {
+            regs_.write_back(x64::kAllocatable, true);
+            c_.jmp(target);
+            return;
+        }
+        const Reg64 a = regs_.use(op.input(0));
+        uint32_t imm;
+        const bool is_imm = as_imm(op.input(1), op.type, imm);
+        const Reg64 b = is_imm ? rax : regs_.use(op.input(1));
+        // Values live at the target go home (mov leaves the flags alone, but compare after).
+        regs_.begin_op(index + 1);
+        regs_.write_back(x64::kAllocatable, true);
+        if (is_imm)
+            c_.cmp(sized(a, op.type), imm);
+        else
+            c_.cmp(sized(a, op.type), sized(b, op.type));
+        (c_.*kCondCodes[size_t(cond)].jcc)(target, CodeGenerator::T_NEAR);
+    }
+
+    // Env loads and stores of `size` bytes at `offset`; globals there are kept coherent.
+    void env_load(const Op& op, unsigned size, bool sign) {
+        const uint32_t offset = op.constant(0);
+        regs_.alias_env(offset, size, false);
+        const Reg64 d = regs_.def(op.output(0));
+        const Reg64 env = r14;
+        switch (size) {
+            case 1:
+                c_.movzx(d.cvt32(), c_.byte[env + offset]);
+                return;
+            case 2:
+                c_.movzx(d.cvt32(), c_.word[env + offset]);
+                return;
+            case 4:
+                if (sign && op.type == Type::I64)
+                    c_.movsxd(d, c_.dword[env + offset]);
+                else
+                    c_.mov(d.cvt32(), c_.dword[env + offset]);
+                return;
+            default:
+                c_.mov(d, c_.qword[env + offset]);
+                return;
+        }
+    }
+
+    void env_store(const Op& op, unsigned size) {
+        const uint32_t offset = op.constant(0);
+        const Reg64 v = regs_.use(op.input(0));
+        regs_.alias_env(offset, size, true);
+        const Reg64 env = r14;
+        switch (size) {
+            case 1:
+                c_.mov(c_.byte[env + offset], v.cvt8());
+                return;
+            case 2:
+                c_.mov(c_.word[env + offset], v.cvt16());
+                return;
+            case 4:
+                c_.mov(c_.dword[env + offset], v.cvt32());
+                return;
+            default:
+                c_.mov(c_.qword[env + offset], v);
+                return;
+        }
+    }
+
+    void emit_op(const Op& op) {
+        const uint32_t index = &op - f_.ops().data();
+        const Type t = op.type;
+        switch (op.opc) {
+            case Opc::mov: {
+                const Reg64 a = regs_.use(op.input(0));
+                const Reg d = sized(regs_.def_over(op.output(0), op.input(0)), t);
+                if (t == Type::I32 || d.getIdx() != a.getIdx()) c_.mov(d, sized(a, t));
+                return;
+            }
+            case Opc::discard:
+                regs_.drop(op.constant(0));
+                return;
+            case Opc::add:
+            case Opc::sub:
+            case Opc::mul:
+            case Opc::and_:
+            case Opc::or_:
+            case Opc::xor_:
+                binary_alu(op);
+                return;
+            case Opc::andc: {
+                const Reg64 a = regs_.use(op.input(0));
+                const Reg64 b = regs_.use(op.input(1));
+                const Reg d = sized(regs_.def(op.output(0)), t);
+                c_.mov(d, sized(b, t));
+                c_.not_(d);
+                c_.and_(d, sized(a, t));
+                return;
+            }
+            case Opc::shl:
+            case Opc::shr:
+            case Opc::sar:
+            case Opc::rotl:
+            case Opc::rotr:
+                shift(op);
+                return;
+            case Opc::neg:
+            case Opc::not_: {
+                const Reg64 a = regs_.use(op.input(0));
+                const Reg d = sized(regs_.def_over(op.output(0), op.input(0)), t);
+                copy_for_update(d, sized(a, t));
+                if (op.opc == Opc::neg)
+                    c_.neg(d);
+                else
+                    c_.not_(d);
+                return;
+            }
+            case Opc::mulu2:
+            case Opc::muls2:
+                mul2(op);
+                return;
+            case Opc::clz:
+            case Opc::ctz:
+                count_zeros(op);
+                return;
+            case Opc::ctpop: {
+                const Reg64 a = regs_.use(op.input(0));
+                c_.popcnt(sized(regs_.def(op.output(0)), t), sized(a, t));
+                return;
+            }
+            case Opc::bswap:
+                bswap(op);
+                return;
+            case Opc::ext8s:
+            case Opc::ext8u:
+            case Opc::ext16s:
+            case Opc::ext16u:
+            case Opc::ext32s:
+            case Opc::ext32u:
+                extend(op);
+                return;
+            case Opc::deposit:
+                deposit(op);
+                return;
+            case Opc::extract:
+                extract(op);
+                return;
+            case Opc::setcond:
+                setcond(op);
+                return;
+            case Opc::movcond:
+                movcond(op);
+                return;
+            case Opc::set_label:
+                regs_.write_back(x64::kAllocatable, true);
+                regs_.forget(x64::kAllocatable, true);
+                c_.L(labels_[op.constant(0)]);
+                return;
+            case Opc::br:
+                regs_.begin_op(index + 1);
+                regs_.write_back(x64::kAllocatable, true);
+                c_.jmp(labels_[op.constant(0)], CodeGenerator::T_NEAR);
+                return;
+            case Opc::brcond:
+                brcond(op, index);
+                return;
+            case Opc::ld8u:
+                env_load(op, 1, false);
+                return;
+            case Opc::ld16u:
+                env_load(op, 2, false);
+                return;
+            case Opc::ld32u:
+                env_load(op, 4, false);
+                return;
+            case Opc::ld32s:
+                env_load(op, 4, true);
+                return;
+            case Opc::ld:
+                env_load(op, t == Type::I32 ? 4 : 8, false);
+                return;
+            case Opc::st8:
+                env_store(op, 1);
+                return;
+            case Opc::st16:
+                env_store(op, 2);
+                return;
+            case Opc::st32:
+                env_store(op, 4);
+                return;
+            case Opc::st:
+                env_store(op, t == Type::I32 ? 4 : 8);
+                return;
+            case Opc::guest_ld: {
+                const uint32_t args[] = {op.input(0)};
+                call(index, reinterpret_cast<const void*>(f_.target().guest_load), args,
+                     op.constant(0), 0, true, false);
+                c_.mov(regs_.def(op.output(0)), rax);
+                return;
+            }
+            case Opc::guest_st: {
+                const uint32_t args[] = {op.input(1), op.input(0)};  // address, value
+                call(index, reinterpret_cast<const void*>(f_.target().guest_store), args,
+                     op.constant(0), 0, true, false);
+                return;
+            }
+            case Opc::mb:
+                c_.mfence();
+                return;
+            case Opc::call0:
+            case Opc::call1:
+            case Opc::call2:
+            case Opc::call3:
+            case Opc::call4:
+                call_helper(op, index);
+                return;
+            case Opc::insn_start:
+                c_.mov(c_.dword[r14 + f_.target().insn_index_offset], uint64_t(op.constant(0)));
+                return;
+            case Opc::goto_tb:
+                leave(op.constant(0) == 0 ? BlockExit::Goto0 : BlockExit::Goto1);
+                return;
+            case Opc::exit_tb:
+                leave(BlockExit::Exit);
+                return;
+            case Opc::goto_ptr:
+                leave(BlockExit::GotoPtr);
+                return;
+            case Opc::Count:
+                return;
+        }
+    }
+
+    CodeGenerator& c_;
+    const Function& f_;
+    RegCache regs_;
+    std::vector<Label> labels_;
+    Label epilogue_;
+};
+
+// Where each temp lives in env, as the interpreter lays it out: globals in their fields,
+// locals in scratch slots in order. False when the scratch area is too small.
+bool assign_homes(const Function& f, std::vector<uint32_t>& home) {
+    const TargetInfo& target = f.target();
+    home.assign(f.temps().size(), RegCache::kNoHome);
+    uint32_t next_slot = 0;
+    for (TempId t = 0; t < f.temps().size(); t++) {
+        const Temp& temp = f.temp(t);
+        if (temp.kind == TempKind::Global) home[t] = temp.env_offset;
+        if (temp.kind != TempKind::Local) continue;
+        if (next_slot == target.scratch_slots) return false;
+        home[t] = target.scratch_offset + 8 * next_slot++;
+    }
+    return true;
+}
+
+// The last op that mentions each local. Control only moves forward unless some branch goes
+// back to an earlier label; then no local may be considered dead before the block ends.
+std::vector<uint32_t> last_uses(const Function& f) {
+    const std::vector<Op>& ops = f.ops();
+    std::vector<uint32_t> last(f.temps().size(), 0);
+    std::vector<bool> label_seen(f.label_count(), false);
+    bool backward = false;
+    for (uint32_t i = 0; i < ops.size(); i++) {
+        const Op& op = ops[i];
+        const OpInfo& info = op.info();
+        for (unsigned k = 0; k < unsigned(info.outputs + info.inputs); k++)
+            last[op.args[k]] = i;
+        if (op.opc == Opc::set_label) label_seen[op.constant(0)] = true;
+        if (op.opc == Opc::br && label_seen[op.constant(0)]) backward = true;
+        if (op.opc == Opc::brcond && label_seen[op.constant(1)]) backward = true;
+    }
+    if (backward) last.assign(last.size(), RegCache::kLiveForever);
+    return last;
+}
+
+bool uses(const Function& f, Opc opc) {
+    for (const Op& op : f.ops())
+        if (op.opc == opc) return true;
+    return false;
+}
+
+}  // namespace
+
+X86Backend::X86Backend() : has_popcnt_(Xbyak::util::Cpu().has(Xbyak::util::Cpu::tPOPCNT)) {}
+
+bool X86Backend::compile(const Function& f, CodeBuffer& buf, CompiledBlock& out) {
+    std::vector<uint32_t> home;
+    if (!assign_homes(f, home)) return false;
+    if (!has_popcnt_ && uses(f, Opc::ctpop)) return false;
+
+    Xbyak::ClearError();
+    CodeGenerator code(buf.remaining(), buf.write_cursor());
+    code.setDefaultJmpNEAR(true);
+    BlockCompiler(code, f, std::move(home), last_uses(f)).emit();
+    if (Xbyak::GetError() != Xbyak::ERR_NONE) {
+        Xbyak::ClearError();
+        return false;
+    }
+    out.code_size = code.getSize();
+    out.entry = reinterpret_cast<CompiledBlock::Entry>(buf.commit(out.code_size));
+    return true;
+}
+
+}  // namespace kemu::tcg

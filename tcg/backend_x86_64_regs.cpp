@@ -1,0 +1,130 @@
+#include "tcg/backend_x86_64_regs.h"
+
+#include <utility>
+
+namespace kemu::tcg::x64 {
+
+using Xbyak::Reg64;
+
+RegCache::RegCache(Xbyak::CodeGenerator& code, const Function& f, std::vector<uint32_t> home,
+                   std::vector<uint32_t> last_use)
+    : code_(code),
+      f_(f),
+      home_(std::move(home)),
+      last_use_(std::move(last_use)),
+      reg_of_(f.temps().size(), -1) {}
+
+void RegCache::begin_op(uint32_t index) {
+    op_index_ = index;
+    locked_ = 0;
+}
+
+bool RegCache::needed(TempId t) const {
+    const Temp& temp = f_.temp(t);
+    if (temp.kind == TempKind::Global) return true;
+    return temp.kind == TempKind::Local && last_use_[t] >= op_index_;
+}
+
+void RegCache::store_home(int reg) {
+    Slot& s = slots_[reg];
+    if (s.dirty && needed(s.temp))
+        code_.mov(code_.qword[Reg64(kEnvReg) + home_[s.temp]], Reg64(reg));
+    s.dirty = false;
+}
+
+void RegCache::unbind(int reg) {
+    Slot& s = slots_[reg];
+    if (s.temp != kNone) reg_of_[s.temp] = -1;
+    s.temp = kNone;
+    s.dirty = false;
+}
+
+void RegCache::bind(int reg, TempId t, bool dirty) {
+    if (reg_of_[t] >= 0) unbind(reg_of_[t]);
+    slots_[reg] = {t, dirty, ++clock_};
+    reg_of_[t] = int8_t(reg);
+    locked_ |= 1u << reg;
+}
+
+int RegCache::allocate() {
+    int best = -1;
+    for (int r : kAllocationOrder) {
+        if (locked_ >> r & 1) continue;
+        if (slots_[r].temp == kNone) return r;
+        if (best < 0 || slots_[r].stamp < slots_[best].stamp) best = r;
+    }
+    store_home(best);
+    unbind(best);
+    return best;
+}
+
+Reg64 RegCache::use(TempId t) {
+    if (int r = reg_of_[t]; r >= 0) {
+        slots_[r].stamp = ++clock_;
+        locked_ |= 1u << r;
+        return Reg64(r);
+    }
+    int r = allocate();
+    load_into(Reg64(r), t);
+    bind(r, t, false);
+    return Reg64(r);
+}
+
+Reg64 RegCache::def(TempId t) {
+    if (int old = reg_of_[t]; old >= 0) unbind(old);
+    int r = allocate();
+    bind(r, t, true);
+    return Reg64(r);
+}
+
+Reg64 RegCache::def_over(TempId t, TempId from) {
+    const int r = reg_of_[from];
+    const bool dies_here = f_.temp(from).kind == TempKind::Local && last_use_[from] == op_index_;
+    if (r < 0 || (from != t && !dies_here)) return def(t);
+    unbind(r);
+    bind(r, t, true);
+    return Reg64(r);
+}
+
+void RegCache::load_into(const Reg64& dst, TempId t) {
+    const Temp& temp = f_.temp(t);
+    if (int r = reg_of_[t]; r >= 0)
+        code_.mov(dst, Reg64(r));
+    else if (temp.kind == TempKind::Const)
+        code_.mov(dst, temp.value);
+    else
+        code_.mov(dst, code_.qword[Reg64(kEnvReg) + home_[t]]);
+}
+
+void RegCache::drop(TempId t) {
+    if (int r = reg_of_[t]; r >= 0 && f_.temp(t).kind == TempKind::Local) unbind(r);
+}
+
+void RegCache::write_back(RegSet regs, bool globals) {
+    for (int r = 0; r < 16; r++) {
+        const Slot& s = slots_[r];
+        if (s.temp == kNone || !s.dirty) continue;
+        if ((regs >> r & 1) || (globals && f_.temp(s.temp).kind == TempKind::Global)) store_home(r);
+    }
+}
+
+void RegCache::forget(RegSet regs, bool globals) {
+    for (int r = 0; r < 16; r++) {
+        const Slot& s = slots_[r];
+        if (s.temp == kNone) continue;
+        if ((regs >> r & 1) || (globals && f_.temp(s.temp).kind == TempKind::Global)) unbind(r);
+    }
+}
+
+void RegCache::alias_env(uint32_t offset, uint32_t size, bool write) {
+    for (int r = 0; r < 16; r++) {
+        const Slot& s = slots_[r];
+        if (s.temp == kNone || f_.temp(s.temp).kind != TempKind::Global) continue;
+        const uint32_t home = home_[s.temp];
+        if (home >= offset + size || offset >= home + 8) continue;
+        store_home(r);
+        if (write) unbind(r);
+    }
+}
+
+}  // namespace kemu::tcg::x64

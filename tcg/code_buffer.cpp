@@ -1,0 +1,48 @@
+#include "tcg/code_buffer.h"
+
+#include <sys/mman.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <cerrno>
+#include <cstring>
+#include <string>
+#include <utility>
+
+#include "system/unique_fd.h"
+
+namespace kemu::tcg {
+
+namespace {
+
+// Blocks start on a cache-line-friendly boundary.
+constexpr size_t kBlockAlign = 16;
+
+Error os_error(const char* what) {
+    return Error(std::string("code buffer: ") + what + ": " + std::strerror(errno));
+}
+
+}  // namespace
+
+Result<CodeBuffer> CodeBuffer::create(size_t capacity) {
+    const size_t page = size_t(sysconf(_SC_PAGESIZE));
+    capacity = (capacity + page - 1) / page * page;
+    if (capacity == 0) return Error("code buffer: empty");
+    UniqueFd fd(memfd_create("kemu-jit", MFD_CLOEXEC));
+    if (!fd.valid()) return os_error("memfd_create");
+    if (ftruncate(fd.get(), off_t(capacity)) != 0) return os_error("ftruncate");
+    void* rw = mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
+    if (rw == MAP_FAILED) return os_error("mmap (write view)");
+    MappedRegion writable(rw, capacity);
+    void* rx = mmap(nullptr, capacity, PROT_READ | PROT_EXEC, MAP_SHARED, fd.get(), 0);
+    if (rx == MAP_FAILED) return os_error("mmap (exec view)");
+    return CodeBuffer(std::move(writable), MappedRegion(rx, capacity));
+}
+
+const void* CodeBuffer::commit(size_t size) {
+    const void* entry = executable_.data() + used_;
+    used_ = std::min(used_ + (size + kBlockAlign - 1) / kBlockAlign * kBlockAlign, capacity());
+    return entry;
+}
+
+}  // namespace kemu::tcg

@@ -1,0 +1,513 @@
+// The x86-64 backend held to the interpreter op by op: every row of tcg/ir_ops.def (the
+// switch in cases_for has no default, so a new op does not compile until it is covered) on
+// edge values, in i32 and i64, with inputs in globals, locals and constants (the backend
+// has immediate forms for some). Also the code buffer's W^X and full answers.
+#include <gtest/gtest.h>
+
+#include <cstdio>
+#include <fstream>
+#include <functional>
+#include <string>
+#include <vector>
+
+#include "tcg/backend_x86_64.h"
+#include "tcg/builder.h"
+#include "tcg/code_buffer.h"
+#include "tests/unit/tcg/backend_harness.h"
+
+namespace kemu::tcg::backend_test {
+namespace {
+
+constexpr uint64_t kEdges[] = {0,
+                               1,
+                               2,
+                               31,
+                               32,
+                               33,
+                               63,
+                               64,
+                               0x7f,
+                               0x80,
+                               0xff,
+                               0x7fff,
+                               0x8000,
+                               0xffff,
+                               0x7fffffff,
+                               0x80000000,
+                               0xffffffff,
+                               0x100000000,
+                               0x7fffffffffffffff,
+                               0x8000000000000000,
+                               ~0ull,
+                               0x123456789abcdef0,
+                               0xfedcba9876543210};
+// A smaller set for ops with constant operands to loop over as well.
+constexpr uint64_t kFewEdges[] = {
+    0, 1, 0x80, 0xffffffff, 0x8000000000000000, ~0ull, 0x123456789abcdef0};
+
+constexpr Type kTypes[] = {Type::I32, Type::I64};
+constexpr Cond kConds[] = {Cond::Eq,  Cond::Ne,  Cond::Lt,  Cond::Ge,  Cond::Le,     Cond::Gt,
+                           Cond::Ltu, Cond::Geu, Cond::Leu, Cond::Gtu, Cond::Always, Cond::Never};
+
+// Where an op's inputs come from.
+enum class Source { Global, Local, Const };
+constexpr Source kSources[] = {Source::Global, Source::Local, Source::Const};
+
+// Distinct recognizable values everywhere, so a missed or extra write shows.
+Machine initial_machine() {
+    Machine m;
+    for (unsigned i = 0; i < kGlobals; i++)
+        m.env.g[i] = 0xa5a5a5a500000000ull + 0x1111 * i;
+    for (unsigned i = 0; i < 4; i++)
+        m.env.field[i] = 0x8081828384858687ull * (i + 1);
+    m.env.trace = 17;
+    m.env.insn_index = 0xdead;
+    for (unsigned i = 0; i < kGuestBytes; i++)
+        m.guest[i] = uint8_t(0x9d * i + 0x31);
+    return m;
+}
+
+unsigned g_checks = 0;
+
+// One op with inputs `values` (taken from `src`), outputs to globals g6 and g7 (through a
+// local first when src is Local), constants `consts`, then exit_tb.
+void check_op(Opc opc, Type t, std::vector<uint64_t> values, std::vector<uint32_t> consts,
+              Source src) {
+    Function f(test_target());
+    Builder b(f);
+    Machine m = initial_machine();
+    const OpInfo& info = op_info(opc);
+    Op op{opc, t, {}};
+    unsigned k = 0;
+    std::vector<TempId> outs;
+    for (unsigned i = 0; i < info.outputs; i++) {
+        const TempId g = 6 + i;
+        outs.push_back(src == Source::Local ? b.temp(t) : g);
+        op.args[k++] = outs.back();
+    }
+    for (unsigned i = 0; i < info.inputs; i++) {
+        const uint64_t v = values[i];
+        TempId in = TempId(i);
+        if (src == Source::Const) {
+            in = b.cst(v, t);
+        } else {
+            m.env.g[i] = v;
+            if (src == Source::Local) in = b.unop(Opc::mov, TempId(i), Type::I64);
+        }
+        op.args[k++] = in;
+    }
+    for (uint32_t c : consts)
+        op.args[k++] = c;
+    f.ops().push_back(op);
+    if (src == Source::Local)
+        for (unsigned i = 0; i < info.outputs; i++)
+            b.mov(6 + i, outs[i]);
+    b.emit(Opc::exit_tb, Type::I64, {});
+    g_checks++;
+    const std::string diff = compare_runs(f, m);
+    ASSERT_EQ(diff, "") << op_info(opc).name;
+}
+
+void for_sources(const std::function<void(Source)>& fn) {
+    for (Source s : kSources)
+        fn(s);
+}
+
+void unary(Opc opc, std::vector<uint32_t> consts = {}) {
+    for (Type t : kTypes)
+        for (uint64_t a : kEdges)
+            for_sources([&](Source s) { check_op(opc, t, {a}, consts, s); });
+}
+
+void binary(Opc opc, std::vector<uint32_t> consts = {}) {
+    for (Type t : kTypes)
+        for (uint64_t a : kEdges)
+            for (uint64_t b : kEdges)
+                for_sources([&](Source s) { check_op(opc, t, {a, b}, consts, s); });
+}
+
+// A small program around the control-flow and state ops.
+void check_program(const std::function<void(Builder&)>& build, const Machine& m) {
+    Function f(test_target());
+    Builder b(f);
+    build(b);
+    g_checks++;
+    const std::string diff = compare_runs(f, m);
+    ASSERT_EQ(diff, "");
+}
+
+void brcond_cases() {
+    for (Type t : kTypes)
+        for (Cond c : kConds)
+            for (uint64_t a : kEdges)
+                for (uint64_t v : kFewEdges)
+                    for (bool imm : {false, true}) {
+                        Machine m = initial_machine();
+                        m.env.g[0] = a;
+                        m.env.g[1] = v;
+                        check_program(
+                            [&](Builder& b) {
+                                LabelId taken = b.label(), done = b.label();
+                                TempId x = b.temp();
+                                b.mov(x, 2);  // a local live across the branch
+                                b.brcond(c, 0, imm ? b.cst(v, t) : 1, taken, t);
+                                b.emit(Opc::add, Type::I64, {x, x, 3});
+                                b.mov(6, x);
+                                b.br(done);
+                                b.set_label(taken);
+                                b.mov(7, x);
+                                b.set_label(done);
+                                b.emit(Opc::exit_tb, Type::I64, {});
+                            },
+                            m);
+                    }
+}
+
+// Labels reached by falling through and by jumps, forward and backward, with locals and
+// globals live across them.
+void label_cases() {
+    for (uint64_t n : {1, 2, 5})
+        for (bool skip : {false, true}) {
+            Machine m = initial_machine();
+            m.env.g[0] = n;
+            check_program(
+                [&](Builder& b) {
+                    LabelId top = b.label(), out = b.label();
+                    TempId acc = b.temp(), count = b.temp();
+                    b.mov(acc, 1);
+                    b.mov(count, 0);
+                    b.set_label(top);
+                    b.emit(Opc::add, Type::I64, {acc, acc, 2});
+                    b.emit(Opc::add, Type::I64, {3, 3, acc});
+                    if (skip) b.br(out);
+                    b.emit(Opc::sub, Type::I64, {count, count, b.cst(1)});
+                    b.brcond(Cond::Ne, count, b.cst(~0ull - n + 1), top);
+                    b.set_label(out);
+                    b.emit(Opc::mul, Type::I64, {6, acc, count});
+                    b.emit(Opc::exit_tb, Type::I64, {});
+                },
+                m);
+        }
+}
+
+void env_access_cases(Opc opc) {
+    const bool store = op_info(opc).inputs == 1;
+    const unsigned size = opc == Opc::ld8u || opc == Opc::st8     ? 1
+                          : opc == Opc::ld16u || opc == Opc::st16 ? 2
+                          : opc == Opc::ld || opc == Opc::st      ? 8
+                                                                  : 4;
+    for (Type t : kTypes)
+        for (uint32_t off = 0; off + size <= 16; off++)
+            for (uint64_t v : kFewEdges) {
+                // Plain fields, and the bytes of global g2 while its newest value is in a
+                // register (the backend must keep the two views coherent).
+                for (uint32_t base : {kFieldOffset, kGlobalOffset + 16}) {
+                    Machine m = initial_machine();
+                    m.env.g[0] = v;
+                    check_program(
+                        [&](Builder& b) {
+                            b.emit(Opc::add, Type::I64, {2, 2, 0});
+                            if (store)
+                                b.emit(opc, t, {0, base + off});
+                            else
+                                b.emit(opc, t, {6, base + off});
+                            b.emit(Opc::add, Type::I64, {7, 2, 1});
+                            b.emit(Opc::exit_tb, Type::I64, {});
+                        },
+                        m);
+                }
+            }
+}
+
+void guest_access_cases(Opc opc) {
+    // g5 (which the fake load reads) and the operands newest in registers at the access.
+    check_program(
+        [&](Builder& b) {
+            b.emit(Opc::add, Type::I64, {5, 5, 1});
+            b.emit(Opc::add, Type::I64, {0, 0, 2});
+            if (opc == Opc::guest_ld)
+                b.emit(opc, Type::I64, {6, 0, MemOp::make(3, false, 0).bits});
+            else
+                b.emit(opc, Type::I64, {5, 0, MemOp::make(2, false, 1).bits});
+            b.emit(Opc::add, Type::I64, {7, 6, 5});
+            b.emit(Opc::exit_tb, Type::I64, {});
+        },
+        initial_machine());
+    for (unsigned log2 = 0; log2 < 4; log2++)
+        for (bool sign : {false, true})
+            for (uint64_t addr : kFewEdges)
+                for_sources([&](Source s) {
+                    const uint32_t mop = MemOp::make(log2, sign, log2 % 3).bits;
+                    if (opc == Opc::guest_ld)
+                        check_op(opc, Type::I64, {addr}, {mop}, s);
+                    else
+                        check_op(opc, Type::I64, {0x0123456789abcdefull ^ addr, addr}, {mop}, s);
+                });
+}
+
+void call_cases(Opc opc) {
+    const unsigned n = op_info(opc).inputs;
+    for (uint32_t h = 0; h < kHelperCount; h++)
+        for (uint64_t v : kFewEdges)
+            for_sources([&](Source s) {
+                std::vector<uint64_t> args;
+                for (unsigned i = 0; i < n; i++)
+                    args.push_back(v * (i + 1) + i);
+                check_op(opc, Type::I64, args, {h}, s);
+            });
+    // Globals held in registers across the call: written home before, re-read after.
+    for (uint32_t h = 0; h < kHelperCount; h++)
+        check_program(
+            [&](Builder& b) {
+                for (TempId g = 0; g < 6; g++)
+                    b.emit(Opc::add, Type::I64, {g, g, b.cst(g + 1)});
+                TempId r = b.temp();
+                Op op{opc, Type::I64, {}};
+                op.args[0] = r;
+                for (unsigned i = 0; i < n; i++)
+                    op.args[1 + i] = i;
+                op.args[1 + n] = h;
+                b.function().ops().push_back(op);
+                for (TempId g = 0; g < 6; g++)
+                    b.emit(Opc::add, Type::I64, {g, g, r});
+                b.emit(Opc::exit_tb, Type::I64, {});
+            },
+            initial_machine());
+}
+
+void exit_cases(Opc opc, std::vector<uint32_t> consts) {
+    Machine m = initial_machine();
+    check_program(
+        [&](Builder& b) {
+            b.emit(Opc::add, Type::I64, {0, 0, 1});
+            Op op{opc, Type::I64, {}};
+            for (unsigned i = 0; i < consts.size(); i++)
+                op.args[i] = consts[i];
+            b.function().ops().push_back(op);
+            b.emit(Opc::add, Type::I64, {2, 2, 1});  // unreachable
+            b.emit(Opc::exit_tb, Type::I64, {});
+        },
+        m);
+}
+
+// Every op's cases. No default: an op added to ir_ops.def must be given cases here.
+void cases_for(Opc opc) {
+    switch (opc) {
+        case Opc::mov:
+        case Opc::neg:
+        case Opc::not_:
+        case Opc::ctpop:
+        case Opc::ext8s:
+        case Opc::ext8u:
+        case Opc::ext16s:
+        case Opc::ext16u:
+        case Opc::ext32s:
+        case Opc::ext32u:
+            unary(opc);
+            return;
+        case Opc::bswap:
+            for (uint32_t n : {2, 4, 8})
+                unary(opc, {n});
+            return;
+        case Opc::extract:
+            for (uint32_t pos : {0, 1, 7, 8, 16, 31, 32, 33, 63})
+                for (uint32_t len : {0, 1, 7, 8, 16, 31, 32, 33, 63, 64})
+                    if (pos + len <= 64)
+                        for (Type t : kTypes)
+                            for (uint64_t a : kFewEdges)
+                                for_sources([&](Source s) {
+                                    check_op(opc, t, {a}, {pos, len}, s);
+                                });
+            return;
+        case Opc::add:
+        case Opc::sub:
+        case Opc::mul:
+        case Opc::and_:
+        case Opc::or_:
+        case Opc::xor_:
+        case Opc::andc:
+        case Opc::shl:
+        case Opc::shr:
+        case Opc::sar:
+        case Opc::rotl:
+        case Opc::rotr:
+        case Opc::clz:
+        case Opc::ctz:
+        case Opc::mulu2:
+        case Opc::muls2:
+            binary(opc);
+            return;
+        case Opc::deposit:
+            for (uint32_t pos : {0, 1, 7, 8, 16, 31, 32, 33, 63})
+                for (uint32_t len : {1, 7, 8, 16, 31, 32, 33, 63, 64})
+                    if (pos + len <= 64)
+                        for (Type t : kTypes)
+                            for (uint64_t a : kFewEdges)
+                                for (uint64_t v : kFewEdges)
+                                    for_sources([&](Source s) {
+                                        check_op(opc, t, {a, v}, {pos, len}, s);
+                                    });
+            return;
+        case Opc::setcond:
+            for (Cond c : kConds)
+                binary(opc, {uint32_t(c)});
+            return;
+        case Opc::movcond:
+            for (Cond c : kConds)
+                for (Type t : kTypes)
+                    for (uint64_t a : kEdges)
+                        for (uint64_t b : kFewEdges)
+                            for_sources([&](Source s) {
+                                check_op(opc, t, {a, b, 0x1111222233334444, 0x5555666677778888},
+                                         {uint32_t(c)}, s);
+                            });
+            return;
+        case Opc::set_label:
+        case Opc::br:
+            label_cases();
+            return;
+        case Opc::brcond:
+            brcond_cases();
+            return;
+        case Opc::ld8u:
+        case Opc::ld16u:
+        case Opc::ld32u:
+        case Opc::ld32s:
+        case Opc::ld:
+        case Opc::st8:
+        case Opc::st16:
+        case Opc::st32:
+        case Opc::st:
+            env_access_cases(opc);
+            return;
+        case Opc::guest_ld:
+        case Opc::guest_st:
+            guest_access_cases(opc);
+            return;
+        case Opc::call0:
+        case Opc::call1:
+        case Opc::call2:
+        case Opc::call3:
+        case Opc::call4:
+            call_cases(opc);
+            return;
+        case Opc::discard:
+            check_program(
+                [](Builder& b) {
+                    TempId x = b.add(0, 1);
+                    b.mov(6, x);
+                    b.emit(Opc::discard, Type::I64, {x});
+                    b.emit(Opc::discard, Type::I64, {2});  // a global: only a hint, kept
+                    b.emit(Opc::exit_tb, Type::I64, {});
+                },
+                initial_machine());
+            return;
+        case Opc::mb:
+            check_program(
+                [](Builder& b) {
+                    b.emit(Opc::add, Type::I64, {0, 0, 1});
+                    b.emit(Opc::mb, Type::I64, {0});
+                    b.emit(Opc::exit_tb, Type::I64, {});
+                },
+                initial_machine());
+            return;
+        case Opc::insn_start:
+            check_program(
+                [](Builder& b) {
+                    b.emit(Opc::insn_start, Type::I64, {0, 0});
+                    b.emit(Opc::add, Type::I64, {0, 0, 1});
+                    b.emit(Opc::insn_start, Type::I64, {0xfffffffe, 5});
+                    b.emit(Opc::exit_tb, Type::I64, {});
+                },
+                initial_machine());
+            return;
+        case Opc::goto_tb:
+            exit_cases(opc, {0});
+            exit_cases(opc, {1});
+            return;
+        case Opc::exit_tb:
+        case Opc::goto_ptr:
+            exit_cases(opc, {});
+            return;
+        case Opc::Count:
+            return;
+    }
+}
+
+class EveryOp : public ::testing::TestWithParam<unsigned> {};
+
+TEST_P(EveryOp, MatchesTheInterpreter) {
+    g_checks = 0;
+    cases_for(Opc(GetParam()));
+    EXPECT_GT(g_checks, 0u);
+    RecordProperty("checks", int(g_checks));
+}
+
+INSTANTIATE_TEST_SUITE_P(AllOps, EveryOp, ::testing::Range(0u, unsigned(Opc::Count)),
+                         [](const ::testing::TestParamInfo<unsigned>& info) {
+                             return std::string(op_info(Opc(info.param)).name);
+                         });
+
+TEST(CodeBuffer, NoMappingIsWritableAndExecutable) {
+    Result<CodeBuffer> buf = CodeBuffer::create(1 << 16);
+    ASSERT_TRUE(buf.ok()) << buf.error().message();
+    std::ifstream maps("/proc/self/maps");
+    std::string line;
+    unsigned views = 0;
+    while (std::getline(maps, line)) {
+        if (line.find("kemu-jit") == std::string::npos) continue;
+        views++;
+        const std::string perms = line.substr(line.find(' ') + 1, 4);
+        EXPECT_FALSE(perms[1] == 'w' && perms[2] == 'x') << line;
+    }
+    EXPECT_GE(views, 2u);
+}
+
+TEST(CodeBuffer, FillsUpAndResets) {
+    Result<CodeBuffer> made = CodeBuffer::create(CodeBuffer::kMinFree + 4096);
+    ASSERT_TRUE(made.ok());
+    CodeBuffer& buf = *made;
+    EXPECT_FALSE(buf.full());
+    Function f(test_target());
+    Builder b(f);
+    for (int i = 0; i < 200; i++)
+        b.emit(Opc::add, Type::I64, {TempId(i % 8), TempId((i + 1) % 8), b.cst(uint64_t(i) << 40)});
+    b.emit(Opc::exit_tb, Type::I64, {});
+    X86Backend backend;
+    CompiledBlock block;
+    unsigned blocks = 0;
+    while (backend.compile(f, buf, block))
+        blocks++;
+    EXPECT_GT(blocks, 0u);
+    EXPECT_TRUE(buf.full());
+    const size_t used = buf.used();
+    EXPECT_FALSE(backend.compile(f, buf, block));
+    EXPECT_EQ(buf.used(), used);  // a failed compile leaves the buffer as it was
+    buf.reset();
+    ASSERT_TRUE(backend.compile(f, buf, block));
+    Machine m = initial_machine();
+    EXPECT_EQ(compare_runs(f, m), "");
+}
+
+TEST(X86Backend, RefusesMoreLocalsThanScratchSlots) {
+    Function f(test_target());
+    Builder b(f);
+    TempId sum = b.add(0, 0);
+    for (unsigned i = 0; i < kScratchSlots; i++)
+        sum = b.add(sum, 1);
+    b.mov(2, sum);
+    b.emit(Opc::exit_tb, Type::I64, {});
+    Result<CodeBuffer> buf = CodeBuffer::create(1 << 16);
+    ASSERT_TRUE(buf.ok());
+    X86Backend backend;
+    CompiledBlock block;
+    EXPECT_FALSE(backend.compile(f, *buf, block));
+    f.clear();
+    b.emit(Opc::exit_tb, Type::I64, {});
+    EXPECT_TRUE(backend.compile(f, *buf, block));
+    Machine m = initial_machine();
+    EXPECT_EQ(block.run(&m.env), BlockExit::Exit);
+}
+
+}  // namespace
+}  // namespace kemu::tcg::backend_test
