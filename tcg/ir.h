@@ -101,6 +101,23 @@ struct Op {
 };
 
 // The target's fixed environment for every Function: its globals and helpers.
+// Where the target keeps its softmmu TLB in env, so a backend can probe it inline. An
+// access of `size` bytes at `addr` with MMU index `mmu` may go straight to host memory at
+// addr + addend when the entry's read (or write) tag equals addr's page and the access
+// does not cross the page; anything else goes to guest_load/guest_store.
+//   entry  = env + offset + mmu * mmu_stride + ((addr >> page_bits) & (entries - 1)) * entry_size
+struct TlbLayout {
+    uint32_t offset = 0;
+    uint32_t mmu_stride = 0;
+    uint32_t entry_size = 0;
+    uint32_t entries = 0;  // a power of two
+    uint32_t page_bits = 12;
+    uint32_t read_tag = 0;  // offsets within an entry of the 64-bit tags and the addend
+    uint32_t write_tag = 0;
+    uint32_t addend = 0;
+    bool present = false;  // false: always call out
+};
+
 struct TargetInfo {
     std::span<const GlobalInfo> globals;
     std::span<const HelperInfo> helpers;
@@ -110,6 +127,7 @@ struct TargetInfo {
     // Guest memory accesses (the softmmu slow path; backends may inline a TLB probe first).
     uint64_t (*guest_load)(void* env, uint64_t addr, uint32_t memop);
     void (*guest_store)(void* env, uint64_t addr, uint64_t value, uint32_t memop);
+    TlbLayout tlb;
 };
 
 class Function {

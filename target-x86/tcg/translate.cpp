@@ -52,6 +52,24 @@ void softmmu_store(void* env, uint64_t addr, uint64_t value, uint32_t memop) {
 }
 }  // namespace
 
+namespace {
+
+tcg::TlbLayout tlb_layout() {
+    tcg::TlbLayout t;
+    t.offset = KEMU_ENV_OFFSET(tlb);
+    t.mmu_stride = uint32_t(sizeof(CpuEnv::tlb[0]));
+    t.entry_size = uint32_t(sizeof(TlbEntry));
+    t.entries = kTlbSize;
+    t.page_bits = kPageBits;
+    t.read_tag = uint32_t(offsetof(TlbEntry, addr_read));
+    t.write_tag = uint32_t(offsetof(TlbEntry, addr_write));
+    t.addend = uint32_t(offsetof(TlbEntry, addend));
+    t.present = true;
+    return t;
+}
+
+}  // namespace
+
 const tcg::TargetInfo& x86_target_info() {
     static const tcg::TargetInfo info{
         kGlobals,
@@ -61,6 +79,7 @@ const tcg::TargetInfo& x86_target_info() {
         KEMU_ENV_OFFSET(insn_index),
         softmmu_load,
         softmmu_store,
+        tlb_layout(),
     };
     return info;
 }
