@@ -54,7 +54,7 @@ Result<void> Machine::init() {
     accel_ = std::move(*accel);
     auto r = accel_->init(
         {config_.cpus, config_.kernel_irqchip, config_.tcg_single_thread, config_.tcg_tb_size_mib,
-         config_.tcg_backend});
+         config_.tcg_backend, config_.perfmap, config_.jitdump});
     if (!r) return r.error().with_context("-accel " + accel_name);
     if (MemoryListener* l = accel_->memory_listener()) memory_.add_listener(l);
     accel_->reset_platform();

@@ -3,16 +3,27 @@
 #include <algorithm>
 #include <cstdio>
 
+#include <unistd.h>
+
 namespace kemu {
 
 Result<void> TcgAccelerator::init(const AcceleratorConfig& config) {
     shared_.single_thread = config.single_thread;
     shared_.cache.set_limit(size_t(config.tb_size_mib) << 20);
-    if (config.tcg_backend == "interp") return ok();
+    if (config.jitdump) return Error("-jitdump is not supported yet (-perfmap is)");
+    if (config.tcg_backend == "interp") {
+        if (config.perfmap) return Error("-perfmap needs the JIT (backend=x86)");
+        return ok();
+    }
     // The JIT's code memory is sized like the block cache; without it blocks interpret.
     auto code = tcg::CodeBuffer::create(size_t(config.tb_size_mib) << 20);
     if (!code) return code.error().with_context("backend=x86");
     shared_.code = std::make_unique<tcg::CodeBuffer>(std::move(*code));
+    if (config.perfmap) {
+        std::string path = "/tmp/perf-" + std::to_string(getpid()) + ".map";
+        shared_.perfmap.reset(std::fopen(path.c_str(), "w"));
+        if (!shared_.perfmap) return Error("-perfmap: cannot create " + path);
+    }
     return ok();
 }
 

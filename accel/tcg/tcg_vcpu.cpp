@@ -270,7 +270,8 @@ bool TcgVcpu::exec_blocks(VcpuExit& exit) {
             tb = translate(pc, 0, block_flags(), 1, false);
         } else if (!(tb = chained_successor())) {
             tb = find_block();
-            if (chain_from_) chain_from_->next[chain_slot_].store(tb, std::memory_order_relaxed);
+            if (chain_from_ && chain_slot_ < 2)
+                chain_from_->next[chain_slot_].store(tb, std::memory_order_relaxed);
         }
         chain_from_ = nullptr;
         if ((tb->flags & tbflag::kDebugRegs) && instruction_breakpoint(tb->pc)) continue;
@@ -283,10 +284,9 @@ bool TcgVcpu::exec_blocks(VcpuExit& exit) {
         tcg::BlockExit how = tb->run(&e);
         take_turn(false);
         current_tb_ = nullptr;
-        if ((how == tcg::BlockExit::Goto0 || how == tcg::BlockExit::Goto1) &&
-            tb != one_insn_tb_.get()) {
+        if (how != tcg::BlockExit::Exit && tb != one_insn_tb_.get()) {
             chain_from_ = tb;
-            chain_slot_ = how == tcg::BlockExit::Goto0 ? 0 : 1;
+            chain_slot_ = how == tcg::BlockExit::Goto0 ? 0 : how == tcg::BlockExit::Goto1 ? 1 : 2;
         }
         if (tb->flags & tbflag::kOneInsn) after_debug_step(tb, resume_flag);
     }
@@ -318,14 +318,17 @@ void TcgVcpu::log_block_entry(const TranslationBlock& tb) {
     }
 }
 
-// After a direct jump (goto_tb) the mode is unchanged, so the successor found last time
-// from the same exit is right if it is still valid and starts where RIP points.
+// After a direct jump (goto_tb) or an indirect one (goto_ptr) the mode is unchanged: a
+// direct exit's successor found last time is right if it is still valid and starts where
+// RIP points; an indirect one is looked up in the jump cache with the same flags.
 TranslationBlock* TcgVcpu::chained_successor() {
     if (!chain_from_) return nullptr;
-    TranslationBlock* next = chain_from_->next[chain_slot_].load(std::memory_order_relaxed);
-    if (!next || !next->valid.load(std::memory_order_relaxed)) return nullptr;
     uint64_t pc = env_->s.seg[CS].base + env_->s.rip;
     if (!(chain_from_->flags & tbflag::kCode64)) pc = uint32_t(pc);
+    TranslationBlock* next = chain_slot_ == 2
+                                 ? jump_cache_[jump_hash(pc, kJumpCacheBits)]
+                                 : chain_from_->next[chain_slot_].load(std::memory_order_relaxed);
+    if (!next || !next->valid.load(std::memory_order_relaxed)) return nullptr;
     if (next->pc != pc || next->flags != chain_from_->flags ||
         next->cs_base != env_->s.seg[CS].base)
         return nullptr;
@@ -565,7 +568,25 @@ void TcgVcpu::compile_host_code(TranslationBlock& tb) {
     if (!shared_.code) return;
     if (shared_.code_reset_pending) reclaim_blocks();
     if (shared_.code_reset_pending || shared_.code->full()) return;
-    if (!shared_.backend.compile(ir_, *shared_.code, tb.jit)) tb.jit = {};
+    if (!shared_.backend.compile(ir_, *shared_.code, tb.jit)) {
+        tb.jit = {};
+        return;
+    }
+    if (shared_.perfmap) {
+        std::fprintf(shared_.perfmap.get(), "%llx %zx guest_%llx\n",
+                     (unsigned long long)reinterpret_cast<uintptr_t>(tb.jit.entry),
+                     tb.jit.code_size, (unsigned long long)tb.pc);
+        std::fflush(shared_.perfmap.get());
+    }
+    if (log_enabled(LogItem::OutAsm) && log_filter_accepts(tb.pc)) {
+        std::span<const uint8_t> host(reinterpret_cast<const uint8_t*>(tb.jit.entry),
+                                      tb.jit.code_size);
+        std::string text = "OUT: [size=" + std::to_string(tb.jit.code_size) + "]\n";
+        for (const DisasLine& l :
+             disassemble(host, reinterpret_cast<uintptr_t>(tb.jit.entry), 64, host.size()))
+            text += "  0x" + hex(l.address) + ":  " + l.text + "\n";
+        log_printf(LogItem::OutAsm, "%s\n", text.c_str());
+    }
 }
 
 // A page now holds code: no vCPU may write it through a direct TLB mapping any more.

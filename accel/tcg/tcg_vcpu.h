@@ -7,6 +7,7 @@
 #include <atomic>
 #include <condition_variable>
 #include <csetjmp>
+#include <cstdio>
 #include <memory>
 #include <mutex>
 
@@ -34,6 +35,11 @@ struct TcgShared {
     std::unique_ptr<tcg::CodeBuffer> code;
     tcg::X86Backend backend;
     bool code_reset_pending = false;
+    // -perfmap: "start size name" per JIT block, for perf report.
+    struct FileCloser {
+        void operator()(std::FILE* f) const { std::fclose(f); }
+    };
+    std::unique_ptr<std::FILE, FileCloser> perfmap;
     // thread=single: vCPUs still have their threads, but only one runs guest code at a time.
     bool single_thread = false;
     std::mutex exec_lock;
