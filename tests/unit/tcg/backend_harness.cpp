@@ -16,8 +16,11 @@ namespace kemu::tcg::backend_test {
 
 namespace {
 
-// The guest memory the fake guest_load/guest_store see (the run's copy).
+// What the fake guest_load/guest_store see and count: the run's guest memory, the
+// target's TLB layout and the run's outcome.
 std::array<uint8_t, kGuestBytes>* g_guest = nullptr;
+const TlbLayout* g_tlb = nullptr;
+Outcome* g_outcome = nullptr;
 
 TestEnv& as_env(void* env) {
     return *static_cast<TestEnv*>(env);
@@ -27,27 +30,92 @@ void trace(void* env, uint64_t v) {
     as_env(env).trace = as_env(env).trace * 0x100000001b3ull + v;
 }
 
-// Guest accesses wrap in a small array; a load also reads global g5 from env, so a backend
-// that has not written g5 home before the call is caught.
+uint64_t read_u64(const uint8_t* p) {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+}
+
+void write_u64(uint8_t* p, uint64_t v) {
+    std::memcpy(p, &v, 8);
+}
+
+uint8_t* tlb_entry(void* env, const TlbLayout& t, unsigned mmu, unsigned index) {
+    return static_cast<uint8_t*>(env) + t.offset + mmu * t.mmu_stride + index * t.entry_size;
+}
+
+// The softmmu fast path as target-x86/tcg/softmmu.cpp has it: the host address of an
+// access whose page's tag is plain and which stays within the page, else null.
+uint8_t* tlb_hit(void* env, uint64_t addr, MemOp mop, bool write) {
+    const TlbLayout& t = *g_tlb;
+    if (!t.present) return nullptr;
+    const uint64_t page = 1ull << t.page_bits;
+    const unsigned index = unsigned(addr >> t.page_bits) & (t.entries - 1);
+    const uint8_t* e = tlb_entry(env, t, mop.mmu_idx(), index);
+    const uint64_t tag = read_u64(e + (write ? t.write_tag : t.read_tag));
+    if (tag != (addr & ~(page - 1)) || (addr & (page - 1)) + mop.size() > page) return nullptr;
+    return reinterpret_cast<uint8_t*>(addr + read_u64(e + t.addend));
+}
+
+uint64_t extend(uint64_t v, MemOp mop) {
+    if (!mop.sign() || mop.size() == 8) return v;
+    const unsigned shift = 64 - 8 * mop.size();
+    return uint64_t(int64_t(v << shift) >> shift);
+}
+
+// A TLB hit reads host memory; a miss wraps in the guest array, and also reads global g5
+// from env, so a backend that has not written g5 home before the call is caught.
 uint64_t fake_load(void* env, uint64_t addr, uint32_t memop) {
     const MemOp mop{memop};
+    g_outcome->calls++;
     uint64_t v = 0;
+    if (const uint8_t* host = tlb_hit(env, addr, mop, false)) {
+        std::memcpy(&v, host, mop.size());
+        return extend(v, mop);
+    }
+    g_outcome->misses++;
     for (unsigned i = 0; i < mop.size(); i++)
         v |= uint64_t((*g_guest)[(addr + i) % kGuestBytes]) << (8 * i);
-    if (mop.sign() && mop.size() < 8) {
-        const unsigned shift = 64 - 8 * mop.size();
-        v = uint64_t(int64_t(v << shift) >> shift);
-    }
     trace(env, addr ^ memop);
-    return v + as_env(env).g[5];
+    return extend(v, mop) + as_env(env).g[5];
 }
 
 void fake_store(void* env, uint64_t addr, uint64_t value, uint32_t memop) {
     const MemOp mop{memop};
+    g_outcome->calls++;
+    if (uint8_t* host = tlb_hit(env, addr, mop, true)) {
+        std::memcpy(host, &value, mop.size());
+        return;
+    }
+    g_outcome->misses++;
     for (unsigned i = 0; i < mop.size(); i++)
         (*g_guest)[(addr + i) % kGuestBytes] = uint8_t(value >> (8 * i));
     trace(env, addr + 3 * value + memop);
 }
+
+// Writes the machine's TLB into env in the target's layout, each entry's addend pointing
+// its page at the bytes of this run's guest memory the slow path wraps it to.
+void install_tlb(Outcome& o, const TlbLayout& t) {
+    g_tlb = &t;
+    if (!t.present) return;
+    for (unsigned mmu = 0; mmu < kMmuCount; mmu++)
+        for (unsigned i = 0; i < kTlbEntries; i++) {
+            const FakeTlbEntry& entry = o.machine.tlb[mmu][i];
+            uint8_t* e = tlb_entry(&o.machine.env, t, mmu, i);
+            const auto host =
+                reinterpret_cast<uintptr_t>(&o.machine.guest[entry.page % kGuestBytes]);
+            write_u64(e + t.read_tag, entry.read_tag);
+            write_u64(e + t.write_tag, entry.write_tag);
+            write_u64(e + t.addend, uint64_t(host) - entry.page);
+        }
+}
+
+// The TLB layouts of the fake target (fields in a different order from x86's, and MMU
+// tables not back to back in the power-of-two one).
+constexpr TlbLayout kPowerOfTwoTlb{
+    offsetof(TestEnv, tlb), (kTlbEntries + 1) * 32, 32, kTlbEntries, kPageBits, 16, 8, 0, true};
+constexpr TlbLayout kOddTlb{
+    offsetof(TestEnv, tlb), kTlbEntries * 24, 24, kTlbEntries, kPageBits, 0, 8, 16, true};
 
 uint64_t helper_mix(void* env, uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
     TestEnv& e = as_env(env);
@@ -101,15 +169,29 @@ std::string hex(uint64_t v) {
 
 }  // namespace
 
-const TargetInfo& test_target() {
-    static const TargetInfo t{kGlobalInfo,
-                              kHelperInfo,
-                              offsetof(TestEnv, scratch),
-                              kScratchSlots,
-                              offsetof(TestEnv, insn_index),
-                              fake_load,
-                              fake_store};
-    return t;
+const TargetInfo& test_target(TlbShape shape) {
+    static const auto make = [](TlbLayout tlb) {
+        return TargetInfo{kGlobalInfo,
+                          kHelperInfo,
+                          offsetof(TestEnv, scratch),
+                          kScratchSlots,
+                          offsetof(TestEnv, insn_index),
+                          fake_load,
+                          fake_store,
+                          tlb};
+    };
+    static const TargetInfo absent = make(TlbLayout{});
+    static const TargetInfo power_of_two = make(kPowerOfTwoTlb);
+    static const TargetInfo odd = make(kOddTlb);
+    switch (shape) {
+        case TlbShape::Absent:
+            return absent;
+        case TlbShape::PowerOfTwo:
+            return power_of_two;
+        case TlbShape::Odd:
+            return odd;
+    }
+    return absent;
 }
 
 Outcome run_interpreter(const Function& f, const Machine& init) {
@@ -117,6 +199,8 @@ Outcome run_interpreter(const Function& f, const Machine& init) {
     InterpCode code;
     EXPECT_TRUE(code.compile(f));
     g_guest = &o.machine.guest;
+    g_outcome = &o;
+    install_tlb(o, f.target().tlb);
     o.exit = code.run(&o.machine.env);
     return o;
 }
@@ -132,11 +216,13 @@ Outcome run_backend(const Function& f, const Machine& init) {
         return o;
     }
     g_guest = &o.machine.guest;
+    g_outcome = &o;
+    install_tlb(o, f.target().tlb);
     o.exit = block.run(&o.machine.env);
     return o;
 }
 
-std::string compare_runs(const Function& f, const Machine& init) {
+std::string compare_runs(const Function& f, const Machine& init, Outcome* reference) {
     const Outcome ref = run_interpreter(f, init);
     const Outcome jit = run_backend(f, init);
     std::string diff;
@@ -154,7 +240,15 @@ std::string compare_runs(const Function& f, const Machine& init) {
                     hex(vb) + "\n";
     }
     if (ref.machine.guest != jit.machine.guest) diff += "guest memory differs\n";
+    if (jit.misses != ref.misses)
+        diff += "TLB misses: interpreter " + std::to_string(ref.misses) + ", backend " +
+                std::to_string(jit.misses) + "\n";
+    const unsigned calls = f.target().tlb.present ? ref.misses : ref.calls;
+    if (jit.calls != calls)
+        diff += "backend called guest_load/guest_store " + std::to_string(jit.calls) +
+                " times, expected " + std::to_string(calls) + "\n";
     if (!diff.empty()) diff += format_function(f);
+    if (reference) *reference = ref;
     return diff;
 }
 

@@ -1,8 +1,9 @@
 // The x86-64 backend held to the interpreter on randomized IR programs (seeded, so a
 // failure names its seed): every op kind in both types, forward branches around nested
 // regions, counted backward loops, early exits, helper calls of every kind, guest memory
-// accesses and env loads/stores that alias globals. Locals are only read where they hold
-// a value on every path, as a frontend guarantees.
+// accesses (mostly near pages a random TLB maps, for each TLB layout of the fake target)
+// and env loads/stores that alias globals. Locals are only read where they hold a value on
+// every path, as a frontend guarantees.
 #include <gtest/gtest.h>
 
 #include <random>
@@ -22,6 +23,12 @@ constexpr uint64_t kInteresting[] = {0,           1,
                                      0x80000000,  0xffffffff,
                                      0x100000000, 0x8000000000000000,
                                      ~0ull,       0x123456789abcdef0};
+
+// Where the random TLB maps pages: entry i of an MMU index maps base + i pages.
+constexpr uint64_t kPageBases[] = {0, 0x1000, 0x80000000, 0xffffffffffffff00};
+// Offsets into a page: both ends, the last that fit each size, and (with size) crossing.
+constexpr uint64_t kPageOffsets[] = {
+    0, 1, 6, kPageSize - 8, kPageSize - 4, kPageSize - 2, kPageSize - 1};
 
 class ProgramGenerator {
   public:
@@ -56,6 +63,19 @@ class ProgramGenerator {
         if (r < 4 || (r < 8 && defined_.empty())) return TempId(pick(kGlobals));
         if (r < 8) return defined_[pick(unsigned(defined_.size()))];
         return b_.cst(value(), t);
+    }
+
+    // A guest address: any input, or mostly one in or next to a page the TLB may map, as a
+    // constant or in a local.
+    TempId guest_address() {
+        if (chance(30)) return input(Type::I64);
+        uint64_t addr = kPageBases[pick(std::size(kPageBases))] + pick(kTlbEntries) * kPageSize;
+        addr += chance(70) ? kPageOffsets[pick(std::size(kPageOffsets))] : pick(kPageSize);
+        if (chance(50)) return b_.cst(addr);
+        TempId t = b_.temp();
+        b_.mov(t, b_.cst(addr));
+        defined_.push_back(t);
+        return t;
     }
 
     // Where a result goes: a global, an existing local, or a new one (defined from here).
@@ -203,8 +223,8 @@ class ProgramGenerator {
         }
         if (r < 70) {
             const uint32_t mop = MemOp::make(pick(4), chance(50), pick(3)).bits;
-            TempId addr = input(Type::I64);
-            if (chance(50)) return emit(Opc::guest_ld, Type::I64, {output(), addr, mop});
+            TempId addr = guest_address();
+            if (chance(50)) return emit(Opc::guest_ld, type(), {output(), addr, mop});
             TempId v = input(Type::I64);
             return emit(Opc::guest_st, Type::I64, {v, addr, mop});
         }
@@ -260,23 +280,46 @@ Machine random_machine(std::mt19937_64& rng) {
     m.env.insn_index = uint32_t(rng());
     for (uint8_t& byte : m.guest)
         byte = uint8_t(rng());
+    // Tags that hit, carry a flag, are invalid, or name the next page (which a probe that
+    // tested only an access's last byte would take for a hit).
+    const auto tag = [&](uint64_t page) {
+        const unsigned r = unsigned(rng() % 20);
+        if (r < 10) return page;
+        if (r < 14) return page | kTlbFlag;
+        if (r < 17) return kTlbInvalid;
+        return page + kPageSize;
+    };
+    for (auto& table : m.tlb)
+        for (unsigned i = 0; i < kTlbEntries; i++) {
+            const uint64_t page = kPageBases[rng() % std::size(kPageBases)] + i * kPageSize;
+            table[i] = {page, tag(page), tag(page)};
+        }
     return m;
 }
 
 TEST(RandomPrograms, MatchTheInterpreter) {
     constexpr unsigned kPrograms = 20000;
-    unsigned ops = 0;
+    unsigned ops = 0, probed = 0, hits = 0;
     for (uint64_t seed = 1; seed <= kPrograms; seed++) {
-        Function f(test_target());
+        const TlbShape shape = kTlbShapes[seed % std::size(kTlbShapes)];
+        Function f(test_target(shape));
         ProgramGenerator(f, seed).generate();
         ops += unsigned(f.ops().size());
         std::mt19937_64 rng(seed * 0x9e3779b97f4a7c15ull);
         const Machine m = random_machine(rng);
-        const std::string diff = compare_runs(f, m);
+        Outcome ref;
+        const std::string diff = compare_runs(f, m, &ref);
         ASSERT_EQ(diff, "") << "seed " << seed;
+        if (shape == TlbShape::Absent) continue;
+        probed += ref.calls;
+        hits += ref.calls - ref.misses;
     }
     RecordProperty("ops", int(ops));
-    std::printf("%u random programs, %u ops, all equivalent\n", kPrograms, ops);
+    std::printf("%u random programs, %u ops, all equivalent; %u of %u accesses hit the TLB\n",
+                kPrograms, ops, hits, probed);
+    // Both paths of the probe get a fair share of the accesses.
+    EXPECT_GT(hits, probed / 5);
+    EXPECT_GT(probed - hits, probed / 5);
 }
 
 }  // namespace

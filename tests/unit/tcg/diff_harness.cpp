@@ -63,10 +63,19 @@ std::string DiffHarness::compare(const DiffInput& in, const Program& p) {
     std::memcpy(arena->data(), in.data.data(), Arena::kDataSize);
     RunResult native = run_native(in.state, p.address, p.mode64);
     std::vector<uint8_t> native_data(arena->data(), arena->data() + Arena::kDataSize);
+    // Both backends run the same translated and optimized IR; each must match the CPU.
+    return compare_with(interp_, "interpreter", in, p, native, native_data) +
+           compare_with(jit_, "x86-64 JIT", in, p, native, native_data);
+}
+
+std::string DiffHarness::compare_with(GuestRunner& runner, const char* label, const DiffInput& in,
+                                      const Program& p, const RunResult& native,
+                                      const std::vector<uint8_t>& native_data) {
+    Arena* arena = Arena::get();
     std::memcpy(arena->data(), in.data.data(), Arena::kDataSize);
     // A 32-bit guest has no 64-bit segment to far-jump to: it stops at the far jump.
     uint64_t guest_stop = p.mode64 ? native_exit_address() : kFarStub;
-    RunResult guest = guest_.run(in.state, p.address, guest_stop, p.mode64);
+    RunResult guest = runner.run(in.state, p.address, guest_stop, p.mode64);
     if (guest.fault == Fault::None && guest.rip == guest_stop) guest.rip = native_exit_address();
     // 32-bit code sees only the low halves of the first eight registers.
     const unsigned regs = p.mode64 ? 16 : 8;
@@ -95,6 +104,7 @@ std::string DiffHarness::compare(const DiffInput& in, const Program& p) {
             break;
         }
     }
+    if (!out.empty()) out = std::string("  with the ") + label + ":\n" + out;
     return out;
 }
 

@@ -23,10 +23,16 @@ class DiffHarness {
     // Greedily drops pieces while the program still fails, for a minimal reproducer.
     std::vector<Piece> shrink(const DiffInput& in, std::vector<Piece> pieces, bool mode64);
     Program layout(const std::vector<Piece>& pieces, bool mode64);
-    const std::string& last_ir() const { return guest_.ir_log(); }
+    const std::string& last_ir() const { return interp_.ir_log(); }
+    unsigned jit_blocks() const { return jit_.jit_blocks(); }
 
   private:
-    GuestRunner guest_;
+    std::string compare_with(GuestRunner& guest, const char* label, const DiffInput& in,
+                             const Program& p, const RunResult& native,
+                             const std::vector<uint8_t>& native_data);
+
+    GuestRunner interp_{Backend::Interp};
+    GuestRunner jit_{Backend::Jit};
 };
 
 std::string describe_state(const MachineState& s);

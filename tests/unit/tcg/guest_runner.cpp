@@ -1,5 +1,7 @@
 #include "tests/unit/tcg/guest_runner.h"
 
+#include "tcg/optimize.h"
+
 #include <cstring>
 
 #include "target-x86/tcg/cpu_mode.h"
@@ -71,7 +73,12 @@ constexpr unsigned kMaxBlocks = 64;
 
 }  // namespace
 
-GuestRunner::GuestRunner() : ir_(x86_target_info()) {}
+GuestRunner::GuestRunner(Backend backend) : ir_(x86_target_info()), backend_(backend) {
+    if (backend_ == Backend::Jit) {
+        auto buffer = tcg::CodeBuffer::create(64 << 20);
+        if (buffer) buffer_.emplace(std::move(*buffer));
+    }
+}
 
 void GuestRunner::run_blocks(uint64_t stop_rip) {
     CpuEnv& env = rt_.env();
@@ -79,11 +86,21 @@ void GuestRunner::run_blocks(uint64_t stop_rip) {
     for (unsigned n = 0; n < kMaxBlocks && env.s.rip != stop_rip; n++) {
         if (!Arena::contains(env.s.rip, 1, Arena::kCodeAddr, Arena::kCodeSize)) break;
         translate_block(ir_, {0, env.s.rip, tb_flags(env.s), 512}, reader, block_);
+        tcg::optimize(ir_);
         ir_log_ += tcg::format_function(ir_);
         if (block_.fetch_fault || !code_.compile(ir_)) break;
+        bool jit = false;
+        if (backend_ == Backend::Jit && buffer_) {
+            if (buffer_->full()) buffer_->reset();  // no block of an earlier run is kept
+            jit = jit_.compile(ir_, *buffer_, compiled_);
+            jit_blocks_ += jit;
+        }
         rt_.block = &block_;
         env.interrupt_shadow = 0;
-        code_.run(&env);
+        if (jit)
+            compiled_.run(&env);
+        else
+            code_.run(&env);
         rt_.block = nullptr;
     }
     wandered_ = env.s.rip != stop_rip;

@@ -117,6 +117,7 @@ TEST_F(X86Diff, HarnessAgreesOnAKnownProgram) {
     Program p = harness_.layout({add}, true);
     ASSERT_TRUE(p.valid);
     EXPECT_EQ(harness_.compare(in, p), "");  // also leaves the program in the code arena
+    EXPECT_GT(harness_.jit_blocks(), 0u);    // the JIT ran it, not only the interpreter
     RunResult native = run_native(in.state, p.address);
     EXPECT_EQ(native.fault, Fault::None);
     EXPECT_EQ(native.state.gpr[0], 42u);
