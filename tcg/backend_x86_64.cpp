@@ -1,6 +1,9 @@
 #include "tcg/backend_x86_64.h"
 
+#include <algorithm>
+#include <bit>
 #include <cstdint>
+#include <deque>
 #include <optional>
 #include <span>
 #include <utility>
@@ -19,6 +22,7 @@ using Xbyak::Reg;
 using Xbyak::Reg64;
 using namespace Xbyak::util;
 using x64::RegCache;
+using x64::RegSet;
 
 // Callee-saved registers the block uses (allocatable ones and env's r14), pushed in order.
 const Reg64 kSaved[] = {rbx, rbp, r12, r13, r14, r15};
@@ -104,6 +108,24 @@ uint64_t deposit_field(unsigned pos, unsigned len) {
     return len >= 64 ? ~0ull : ((1ull << len) - 1) << (pos & 63);
 }
 
+// Whether guest accesses probe the target's TLB inline: the page mask must fit a
+// sign-extended 32-bit immediate, and a page must hold the widest access.
+bool probe_supported(const TlbLayout& t) {
+    return t.present && t.page_bits >= 3 && t.page_bits <= 31 && std::has_single_bit(t.entries);
+}
+
+// A guest access's out-of-line slow path: taken on a TLB miss, it calls guest_load or
+// guest_store with the main path's registers preserved and returns after the access.
+struct SlowPath {
+    Label entry, resume;
+    const void* fn;
+    uint32_t memop;
+    int addr, value;  // registers; value only for a store
+    int out;          // a load's destination register, -1 for a store
+    RegSet saved;     // caller-saved registers holding values across the call
+    std::vector<RegCache::HomeStore> globals;  // dirty globals the callee may read
+};
+
 class BlockCompiler {
   public:
     BlockCompiler(CodeGenerator& code, const Function& f, std::vector<uint32_t> home,
@@ -111,7 +133,8 @@ class BlockCompiler {
         : c_(code),
           f_(f),
           regs_(code, f, std::move(home), std::move(last_use)),
-          labels_(f.label_count()) {}
+          labels_(f.label_count()),
+          probe_(probe_supported(f.target().tlb)) {}
 
     void emit() {
         for (const Reg64& r : kSaved)
@@ -131,6 +154,8 @@ class BlockCompiler {
         for (int i = int(std::size(kSaved)) - 1; i >= 0; i--)
             c_.pop(kSaved[i]);
         c_.ret();
+        for (SlowPath& slow : slow_paths_)
+            emit_slow_path(slow);
     }
 
   private:
@@ -194,6 +219,155 @@ class BlockCompiler {
         c_.mov(rax, reinterpret_cast<uint64_t>(fn));
         c_.call(rax);
         regs_.forget(0, writes_globals);
+    }
+
+    // The displacement from env to the tags and addend of MMU index `mmu`'s entry 0, when
+    // it fits an instruction's 32-bit displacement.
+    std::optional<int32_t> tlb_displacement(unsigned mmu) const {
+        const TlbLayout& t = f_.target().tlb;
+        const uint64_t last = std::max({t.read_tag, t.write_tag, t.addend});
+        const uint64_t base = t.offset + uint64_t(mmu) * t.mmu_stride;
+        if (base + last > uint64_t(INT32_MAX)) return std::nullopt;
+        return int32_t(base);
+    }
+
+    // The softmmu fast path's test (target-x86/tcg/softmmu.cpp): the entry's tag equals
+    // addr's page and the access stays within the page. Leaves the host address's addend
+    // in rax on a hit; jumps to `miss` otherwise. Uses rax and rcx.
+    void probe_tlb(const Reg64& addr, MemOp mop, bool write, int32_t base, Label& miss) {
+        const TlbLayout& t = f_.target().tlb;
+        const uint32_t page = 1u << t.page_bits;
+        // rax = the entry's byte offset within its MMU's table.
+        c_.mov(rax, addr);
+        const unsigned scale = std::countr_zero(t.entry_size);
+        const uint64_t index_mask = uint64_t(t.entries - 1) << scale;
+        if (std::has_single_bit(t.entry_size) && scale <= t.page_bits && index_mask <= UINT32_MAX) {
+            if (t.page_bits > scale) c_.shr(rax, int(t.page_bits - scale));
+            c_.and_(eax, uint32_t(index_mask));
+        } else {
+            c_.shr(rax, int(t.page_bits));
+            c_.and_(eax, t.entries - 1);
+            c_.imul(rax, rax, int(t.entry_size));
+        }
+        const Xbyak::RegExp entry = r14 + rax + base;
+        c_.mov(rcx, addr);
+        c_.and_(rcx, uint32_t(~(page - 1)));  // sign-extends: all bits above the page offset
+        c_.cmp(rcx, c_.qword[entry + (write ? t.write_tag : t.read_tag)]);
+        c_.jne(miss);
+        if (mop.size() > 1) {
+            c_.mov(ecx, addr.cvt32());
+            c_.and_(ecx, page - 1);
+            c_.cmp(ecx, page - mop.size());
+            c_.ja(miss);
+        }
+        c_.mov(rax, c_.qword[entry + t.addend]);
+    }
+
+    // guest_ld/guest_st with an inline TLB probe. Only the miss calls out, from a slow path
+    // after the block's code that stores dirty globals home (the callee may read them, and
+    // a fault unwinds to an exception handler that reads them from env) and keeps the
+    // caller-saved registers, so both paths leave the register cache in the same state.
+    void guest_access(const Op& op, const void* fn, bool store) {
+        const MemOp mop{op.constant(0)};
+        const int32_t base = *tlb_displacement(mop.mmu_idx());
+        SlowPath& slow = slow_paths_.emplace_back();
+        slow.fn = fn;
+        slow.memop = mop.bits;
+        const Reg64 addr = regs_.use(op.input(store ? 1 : 0));
+        const Reg64 value = store ? regs_.use(op.input(0)) : addr;
+        // Before the destination is defined: a global's old value is what the callee sees.
+        slow.globals = regs_.dirty_globals();
+        const Reg64 out = store ? rax : regs_.def(op.output(0));
+        slow.addr = addr.getIdx();
+        slow.value = value.getIdx();
+        slow.out = store ? -1 : out.getIdx();
+        slow.saved = regs_.bound(x64::kCallerSaved) & ~(store ? 0u : 1u << out.getIdx());
+        probe_tlb(addr, mop, store, base, slow.entry);
+        const Xbyak::RegExp host = addr + rax;
+        if (store)
+            store_host(host, value, mop.size());
+        else
+            load_host(out, host, mop);
+        c_.L(slow.resume);
+    }
+
+    // A guest load's value as guest_load returns it: zero- or sign-extended to 64 bits.
+    void load_host(const Reg64& d, const Xbyak::RegExp& host, MemOp mop) {
+        const bool sign = mop.sign();
+        switch (mop.size()) {
+            case 1:
+                if (sign)
+                    c_.movsx(d, c_.byte[host]);
+                else
+                    c_.movzx(d.cvt32(), c_.byte[host]);
+                return;
+            case 2:
+                if (sign)
+                    c_.movsx(d, c_.word[host]);
+                else
+                    c_.movzx(d.cvt32(), c_.word[host]);
+                return;
+            case 4:
+                if (sign)
+                    c_.movsxd(d, c_.dword[host]);
+                else
+                    c_.mov(d.cvt32(), c_.dword[host]);
+                return;
+            default:
+                c_.mov(d, c_.qword[host]);
+                return;
+        }
+    }
+
+    void store_host(const Xbyak::RegExp& host, const Reg64& v, unsigned size) {
+        switch (size) {
+            case 1:
+                c_.mov(c_.byte[host], v.cvt8());
+                return;
+            case 2:
+                c_.mov(c_.word[host], v.cvt16());
+                return;
+            case 4:
+                c_.mov(c_.dword[host], v.cvt32());
+                return;
+            default:
+                c_.mov(c_.qword[host], v);
+                return;
+        }
+    }
+
+    void emit_slow_path(SlowPath& slow) {
+        c_.L(slow.entry);
+        for (const RegCache::HomeStore& g : slow.globals)
+            c_.mov(c_.qword[r14 + g.home], Reg64(g.reg));
+        std::vector<Reg64> saved;
+        for (int r = 0; r < 16; r++)
+            if (slow.saved >> r & 1) saved.emplace_back(r);
+        for (const Reg64& r : saved)
+            c_.push(r);
+        const bool pad = saved.size() % 2 != 0;  // keep rsp 16-byte aligned at the call
+        if (pad) c_.sub(rsp, 8);
+        // rdx and rcx are never allocated, so filling them first clobbers no source.
+        if (slow.out < 0) {
+            c_.mov(rdx, Reg64(slow.value));
+            c_.mov(ecx, slow.memop);
+        } else {
+            c_.mov(edx, slow.memop);
+        }
+        if (slow.addr != rsi.getIdx()) c_.mov(rsi, Reg64(slow.addr));
+        c_.mov(rdi, r14);
+        c_.mov(rax, reinterpret_cast<uint64_t>(slow.fn));
+        c_.call(rax);
+        if (pad) c_.add(rsp, 8);
+        for (auto r = saved.rbegin(); r != saved.rend(); ++r)
+            c_.pop(*r);
+        if (slow.out >= 0) c_.mov(Reg64(slow.out), rax);
+        c_.jmp(slow.resume);
+    }
+
+    // Whether a guest access gets the inline TLB probe rather than a plain call.
+    bool probes(const Op& op) const {
+        return probe_ && tlb_displacement(MemOp{op.constant(0)}.mmu_idx()).has_value();
     }
 
     void call_helper(const Op& op, uint32_t index) {
@@ -578,16 +752,24 @@ class BlockCompiler {
                 env_store(op, t == Type::I32 ? 4 : 8);
                 return;
             case Opc::guest_ld: {
+                const auto* fn = reinterpret_cast<const void*>(f_.target().guest_load);
+                if (probes(op)) {
+                    guest_access(op, fn, false);
+                    return;
+                }
                 const uint32_t args[] = {op.input(0)};
-                call(index, reinterpret_cast<const void*>(f_.target().guest_load), args,
-                     op.constant(0), 0, true, false);
+                call(index, fn, args, op.constant(0), 0, true, false);
                 c_.mov(regs_.def(op.output(0)), rax);
                 return;
             }
             case Opc::guest_st: {
+                const auto* fn = reinterpret_cast<const void*>(f_.target().guest_store);
+                if (probes(op)) {
+                    guest_access(op, fn, true);
+                    return;
+                }
                 const uint32_t args[] = {op.input(1), op.input(0)};  // address, value
-                call(index, reinterpret_cast<const void*>(f_.target().guest_store), args,
-                     op.constant(0), 0, true, false);
+                call(index, fn, args, op.constant(0), 0, true, false);
                 return;
             }
             case Opc::mb:
@@ -622,6 +804,8 @@ class BlockCompiler {
     RegCache regs_;
     std::vector<Label> labels_;
     Label epilogue_;
+    const bool probe_;
+    std::deque<SlowPath> slow_paths_;  // a deque: Labels must not move once used
 };
 
 // Where each temp lives in env, as the interpreter lays it out: globals in their fields,

@@ -116,6 +116,23 @@ void RegCache::forget(RegSet regs, bool globals) {
     }
 }
 
+std::vector<RegCache::HomeStore> RegCache::dirty_globals() const {
+    std::vector<HomeStore> stores;
+    for (int r = 0; r < 16; r++) {
+        const Slot& s = slots_[r];
+        if (s.temp != kNone && s.dirty && f_.temp(s.temp).kind == TempKind::Global)
+            stores.push_back({r, home_[s.temp]});
+    }
+    return stores;
+}
+
+RegSet RegCache::bound(RegSet regs) const {
+    RegSet held = 0;
+    for (int r = 0; r < 16; r++)
+        if ((regs >> r & 1) && slots_[r].temp != kNone) held |= 1u << r;
+    return held;
+}
+
 void RegCache::alias_env(uint32_t offset, uint32_t size, bool write) {
     for (int r = 0; r < 16; r++) {
         const Slot& s = slots_[r];

@@ -69,6 +69,16 @@ class RegCache {
     // globals overlapping them current in memory, and for a write forgets them.
     void alias_env(uint32_t offset, uint32_t size, bool write);
 
+    // A dirty global's register and home, for code off the main path that must make globals
+    // current in memory without changing what the cache believes.
+    struct HomeStore {
+        int reg;
+        uint32_t home;
+    };
+    std::vector<HomeStore> dirty_globals() const;
+    // The registers in `regs` that hold a temp's value.
+    RegSet bound(RegSet regs) const;
+
   private:
     static constexpr uint32_t kNone = UINT32_MAX;
     struct Slot {
