@@ -25,6 +25,7 @@ EXIT_DEVICE = ["-device", "isa-debug-exit,iobase=0xf4,iosize=0x04"]
 TEST_MACHINE = ["-nodefaults", "-no-reboot", "-display", "none", "-serial", "stdio", *EXIT_DEVICE]
 PROMPT = b"/ # "
 RUN_TIMEOUT = 120
+PROBE_TIMEOUT = 10
 
 
 class BenchFailure(Exception):
@@ -38,25 +39,36 @@ def accel_args(emulator, accel):
     return ["-accel", accel]
 
 
-def read_until(process, want, timeout):
-    """Reads the process's stdout until `want` (bytes regex) matches; returns (text, seconds to
-    first byte)."""
+def read_until(process, want, timeout, partial_line=False):
+    """Reads the process's stdout until `want` (bytes regex) matches; returns (match, text,
+    seconds to first byte).
+
+    Only complete lines are searched, so a figure is never taken while its digits are still
+    arriving (`pio-exit cycles: 22` of a line that ends `22018`); the end of the stream
+    completes the last line. `partial_line` also searches the line being written, for a shell
+    prompt, which never ends its line."""
     deadline = time.monotonic() + timeout
     start = time.monotonic()
     first_byte = None
     text = b""
     fd = process.stdout.fileno()
-    while not re.search(want, text):
+    while True:
+        searchable = text if partial_line else text[:text.rfind(b"\n") + 1]
+        match = re.search(want, searchable)
+        if match:
+            return match, text, first_byte
         remaining = deadline - time.monotonic()
         ready = select.select([fd], [], [], max(remaining, 0))[0] if remaining > 0 else []
         chunk = os.read(fd, 65536) if ready else b""
         if not chunk:
+            match = re.search(want, text) if ready else None  # the end completes the line
+            if match:
+                return match, text, first_byte
             last = text.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
             raise BenchFailure(f"no {want!r} within {timeout} s; last line: {last[0]}")
         if first_byte is None:
             first_byte = time.monotonic() - start
         text += chunk
-    return text, first_byte
 
 
 def spawn(argv):
@@ -75,7 +87,7 @@ def startup(argv):
     start = time.monotonic()
     process = spawn(argv)
     try:
-        _, first_byte = read_until(process, rb".", RUN_TIMEOUT)
+        _, _, first_byte = read_until(process, rb".", RUN_TIMEOUT)
         process.stdout.read()
         process.wait(timeout=RUN_TIMEOUT)
         return first_byte, time.monotonic() - start
@@ -96,8 +108,8 @@ def startup_with_hyperfine(argv, runs):
 def pio_exit_cycles(argv):
     process = spawn(argv)
     try:
-        text, _ = read_until(process, rb"pio-exit cycles: \d+", RUN_TIMEOUT)
-        return float(re.search(rb"pio-exit cycles: (\d+)", text).group(1))
+        match, _, _ = read_until(process, rb"pio-exit cycles: (\d+)", RUN_TIMEOUT)
+        return float(match.group(1))
     finally:
         finish(process)
 
@@ -106,7 +118,7 @@ def idle_rss_mib(argv, idle_seconds):
     """Resident memory of a guest idling at its shell prompt (smaps_rollup, else VmRSS)."""
     process = spawn(argv)
     try:
-        read_until(process, PROMPT, RUN_TIMEOUT)
+        read_until(process, PROMPT, RUN_TIMEOUT, partial_line=True)
         time.sleep(idle_seconds)
         for path, key in ((f"/proc/{process.pid}/smaps_rollup", "Rss:"),
                           (f"/proc/{process.pid}/status", "VmRSS:")):
@@ -174,20 +186,28 @@ class Bench:
         ]
 
     def kemu_accel_problem(self, accel):
-        """None when kemu can run `accel` here, else why not (kemu's own one-line error)."""
+        """None when kemu can run `accel` here, else why not (kemu's own one-line error).
+
+        The probe boots the hello guest: kemu refuses to start without a kernel, and only a
+        guest that prints shows the accelerator really runs."""
         if accel == "kvm" and not os.path.exists("/dev/kvm"):
             return "no /dev/kvm"
-        # An accelerator that cannot start fails at once; one that can runs until stopped.
+        hello = self.image("hello.elf")
+        if not os.path.exists(hello):
+            return f"{hello} missing (the accelerator probe boots it)"
         try:
-            result = subprocess.run([self.kemu, "-accel", accel, "-nodefaults", "-display",
-                                     "none"], stdin=subprocess.DEVNULL, capture_output=True,
-                                    text=True, timeout=5)
-        except subprocess.TimeoutExpired:
-            return None
+            result = subprocess.run([self.kemu, *accel_args("kemu", accel), *TEST_MACHINE,
+                                     "-kernel", hello], stdin=subprocess.DEVNULL,
+                                    capture_output=True, text=True, errors="replace",
+                                    timeout=PROBE_TIMEOUT)
+        except subprocess.TimeoutExpired as e:
+            if e.stdout:
+                return None  # the guest printed; it is the rows' business if it is slow
+            return f"the hello guest printed nothing within {PROBE_TIMEOUT} s"
+        if result.stdout.strip():
+            return None  # isa-debug-exit makes the exit status non-zero even on success
         lines = result.stderr.strip().splitlines()
-        if result.returncode != 0 and lines:
-            return lines[0]
-        return None
+        return lines[0] if lines else f"the hello guest printed nothing (exit {result.returncode})"
 
     def measure(self, measure, emulator, accel):
         try:

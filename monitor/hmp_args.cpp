@@ -30,23 +30,51 @@ std::string_view next_word(std::string_view& line) {
     return word;
 }
 
-// Recursive descent over: expr = term {(+|-) term}; term = unary {(*|/|%) unary};
-// unary = - unary | + unary | primary; primary = number | ( expr ).
+// Recursive descent over QEMU's HMP grammar, whose bitwise operators bind looser than
+// multiplication but tighter than addition (QEMU 7.2 prints 6 for `p 2*3|4`, 4 for
+// `p 2|1+1`): sum = logic {(+|-) logic}; logic = product {(&|'|'|^) product};
+// product = unary {(*|/|%) unary}; unary = (-|+|~) unary | primary;
+// primary = number | 'c' | $register | ( sum ). Numbers are C's: 0x hex, 0 octal, decimal.
 class ExpressionParser {
   public:
-    explicit ExpressionParser(std::string_view text) : text_(text) {}
+    ExpressionParser(std::string_view text, const RegisterReader& registers)
+        : text_(text), registers_(registers) {}
 
     Result<uint64_t> parse() {
-        auto value = expr();
+        auto value = sum();
         if (!value) return value;
         skip_space();
-        if (pos_ != text_.size())
-            return Error("invalid char in expression: '" + std::string(1, text_[pos_]) + "'");
+        if (pos_ != text_.size()) return invalid_char();
         return value;
     }
 
   private:
     static constexpr int kMaxDepth = 64;  // parentheses nest no deeper than this
+
+    using Operator = uint64_t (*)(uint64_t, uint64_t);
+    struct BinaryOperator {
+        char symbol;
+        Operator apply;
+        bool divides;  // a zero right operand is an error
+    };
+    static constexpr BinaryOperator kSumOperators[] = {
+        {'+', [](uint64_t a, uint64_t b) { return a + b; }, false},
+        {'-', [](uint64_t a, uint64_t b) { return a - b; }, false},
+    };
+    static constexpr BinaryOperator kProductOperators[] = {
+        {'*', [](uint64_t a, uint64_t b) { return a * b; }, false},
+        {'/', [](uint64_t a, uint64_t b) { return a / b; }, true},
+        {'%', [](uint64_t a, uint64_t b) { return a % b; }, true},
+    };
+    static constexpr BinaryOperator kLogicOperators[] = {
+        {'&', [](uint64_t a, uint64_t b) { return a & b; }, false},
+        {'|', [](uint64_t a, uint64_t b) { return a | b; }, false},
+        {'^', [](uint64_t a, uint64_t b) { return a ^ b; }, false},
+    };
+
+    Error invalid_char() const {
+        return Error("invalid char in expression: '" + std::string(1, text_[pos_]) + "'");
+    }
 
     void skip_space() {
         while (pos_ < text_.size() && std::isspace(static_cast<unsigned char>(text_[pos_])))
@@ -61,58 +89,90 @@ class ExpressionParser {
         return false;
     }
 
-    Result<uint64_t> expr() {
-        auto left = term();
+    // One precedence level: operands from `operand`, operators from `ops`, left to right.
+    template <size_t N>
+    Result<uint64_t> binary(const BinaryOperator (&ops)[N],
+                            Result<uint64_t> (ExpressionParser::*operand)()) {
+        auto left = (this->*operand)();
         if (!left) return left;
         uint64_t value = *left;
         for (;;) {
-            bool add = take('+');
-            if (!add && !take('-')) return value;
-            auto right = term();
+            const BinaryOperator* op = nullptr;
+            for (const BinaryOperator& candidate : ops)
+                if (!op && take(candidate.symbol)) op = &candidate;
+            if (!op) return value;
+            auto right = (this->*operand)();
             if (!right) return right;
-            value = add ? value + *right : value - *right;
+            if (op->divides && *right == 0) return Error("division by zero");
+            value = op->apply(value, *right);
         }
     }
 
-    Result<uint64_t> term() {
-        auto left = unary();
-        if (!left) return left;
-        uint64_t value = *left;
-        for (;;) {
-            char op = take('*') ? '*' : take('/') ? '/' : take('%') ? '%' : 0;
-            if (!op) return value;
-            auto right = unary();
-            if (!right) return right;
-            if (op != '*' && *right == 0) return Error("division by zero");
-            value = op == '*' ? value * *right : op == '/' ? value / *right : value % *right;
-        }
-    }
+    Result<uint64_t> sum() { return binary(kSumOperators, &ExpressionParser::logic); }
+    Result<uint64_t> logic() { return binary(kLogicOperators, &ExpressionParser::product); }
+    Result<uint64_t> product() { return binary(kProductOperators, &ExpressionParser::unary); }
 
     Result<uint64_t> unary() {
         if (++depth_ > kMaxDepth) return Error("expression too deeply nested");
-        Result<uint64_t> value = take('-') ? negate(unary()) : take('+') ? unary() : primary();
+        Result<uint64_t> value = take('-')   ? apply(unary(), [](uint64_t v) { return 0 - v; })
+                                 : take('~') ? apply(unary(), [](uint64_t v) { return ~v; })
+                                 : take('+') ? unary()
+                                             : primary();
         depth_--;
         return value;
     }
 
-    static Result<uint64_t> negate(Result<uint64_t> v) {
+    static Result<uint64_t> apply(Result<uint64_t> v, uint64_t (*op)(uint64_t)) {
         if (!v) return v;
-        return uint64_t(0) - *v;
+        return op(*v);
     }
 
     Result<uint64_t> primary() {
         if (take('(')) {
-            auto value = expr();
+            auto value = sum();
             if (!value) return value;
             if (!take(')')) return Error("')' expected");
             return value;
         }
+        if (take('\'')) return character();
+        if (take('$')) return cpu_register();
+        return number();
+    }
+
+    // 'c': the character's code.
+    Result<uint64_t> character() {
+        if (pos_ >= text_.size()) return Error("character constant expected");
+        uint64_t value = static_cast<unsigned char>(text_[pos_++]);
+        if (pos_ >= text_.size() || text_[pos_] != '\'')
+            return Error("missing terminating ' character");
+        pos_++;
+        return value;
+    }
+
+    // $name: letters, digits, '_' and '.' ($cs.base), looked up in the selected CPU.
+    Result<uint64_t> cpu_register() {
+        size_t start = pos_;
+        while (pos_ < text_.size() && (std::isalnum(static_cast<unsigned char>(text_[pos_])) ||
+                                       text_[pos_] == '_' || text_[pos_] == '.'))
+            pos_++;
+        std::string_view name = text_.substr(start, pos_ - start);
+        if (name.empty()) return Error("register name expected after '$'");
+        if (!registers_) return Error("unknown register '$" + std::string(name) + "'");
+        return registers_(name);
+    }
+
+    Result<uint64_t> number() {
         skip_space();
         if (pos_ >= text_.size()) return Error("number expected");
         int base = 10;
-        if (text_.substr(pos_).starts_with("0x") || text_.substr(pos_).starts_with("0X")) {
+        std::string_view rest = text_.substr(pos_);
+        if (rest.starts_with("0x") || rest.starts_with("0X")) {
             base = 16;
             pos_ += 2;
+        } else if (rest.size() > 1 && rest[0] == '0' &&
+                   std::isdigit(static_cast<unsigned char>(rest[1]))) {
+            base = 8;
+            pos_ += 1;
         }
         size_t start = pos_;
         uint64_t value = 0;
@@ -125,14 +185,14 @@ class ExpressionParser {
             pos_++;
         }
         if (pos_ == start) {
-            if (pos_ < text_.size())
-                return Error("invalid char in expression: '" + std::string(1, text_[pos_]) + "'");
+            if (pos_ < text_.size()) return invalid_char();
             return Error("number expected");
         }
         return value;
     }
 
     std::string_view text_;
+    const RegisterReader& registers_;
     size_t pos_ = 0;
     int depth_ = 0;
 };
@@ -165,8 +225,8 @@ Result<std::vector<HmpArgSpec>> parse_arg_spec(std::string_view spec) {
     return out;
 }
 
-Result<uint64_t> evaluate_expression(std::string_view text) {
-    return ExpressionParser(text).parse();
+Result<uint64_t> evaluate_expression(std::string_view text, const RegisterReader& registers) {
+    return ExpressionParser(text, registers).parse();
 }
 
 Result<MemoryFormat> parse_memory_format(std::string_view token, MemoryFormat& sticky) {
@@ -224,7 +284,7 @@ const MemoryFormat& HmpArgs::format(const std::string& name) const {
 }
 
 Result<HmpArgs> parse_hmp_args(std::string_view spec, std::string_view line,
-                               MemoryFormat& sticky_format) {
+                               MemoryFormat& sticky_format, const RegisterReader& registers) {
     auto specs = parse_arg_spec(spec);
     if (!specs) return specs.error();
     HmpArgs args;
@@ -256,7 +316,7 @@ Result<HmpArgs> parse_hmp_args(std::string_view spec, std::string_view line,
             value.text = std::string(next_word(line));
         }
         if (arg.kind == 'i' || arg.kind == 'l') {
-            auto number = evaluate_expression(value.text);
+            auto number = evaluate_expression(value.text, registers);
             if (!number) return number.error();
             value.number = *number;
         }

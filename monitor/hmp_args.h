@@ -4,6 +4,7 @@
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <string>
 #include <string_view>
@@ -30,9 +31,14 @@ struct HmpArgSpec {
 // table test catches, reported here as an Error rather than an assertion.
 Result<std::vector<HmpArgSpec>> parse_arg_spec(std::string_view spec);
 
-// "+", "-", "*", "/", "%", parentheses and unary minus over hex (0x) and decimal
-// numbers, with 64-bit wrap-around.
-Result<uint64_t> evaluate_expression(std::string_view text);
+// The value of a `$name` in an expression, or why there is none.
+using RegisterReader = std::function<Result<uint64_t>(std::string_view name)>;
+
+// QEMU's HMP expressions: "+ - * / %", "& | ^", unary "- + ~", parentheses, numbers in C
+// notation (0x hex, leading-0 octal, decimal), character constants ('a') and `$name`
+// registers read through `registers` (none without one), with 64-bit wrap-around.
+Result<uint64_t> evaluate_expression(std::string_view text,
+                                     const RegisterReader& registers = nullptr);
 
 // Parses "/Nfu" (the leading '/' included). Missing parts come from `sticky`,
 // which then remembers what was used, as QEMU's monitor does.
@@ -47,7 +53,8 @@ class HmpArgs {
     const MemoryFormat& format(const std::string& name) const;
 
   private:
-    friend Result<HmpArgs> parse_hmp_args(std::string_view, std::string_view, MemoryFormat&);
+    friend Result<HmpArgs> parse_hmp_args(std::string_view, std::string_view, MemoryFormat&,
+                                          const RegisterReader&);
     struct Value {
         std::string text;
         uint64_t number = 0;
@@ -56,8 +63,10 @@ class HmpArgs {
     std::map<std::string, Value> values_;
 };
 
-// Parses the text after the command name against `spec`.
+// Parses the text after the command name against `spec`; expressions read `$name`s
+// through `registers`.
 Result<HmpArgs> parse_hmp_args(std::string_view spec, std::string_view line,
-                               MemoryFormat& sticky_format);
+                               MemoryFormat& sticky_format,
+                               const RegisterReader& registers = nullptr);
 
 }  // namespace kemu

@@ -128,6 +128,10 @@ void hmp_xp(Monitor& mon, const HmpArgs& args) {
     });
 }
 
+void hmp_print(Monitor& mon, const HmpArgs& args) {
+    mon.print(format_print_value(args.format("fmt").format, args.number("val")) + "\n");
+}
+
 // QEMU's layout: "portb[0x0080] = 0x55".
 void hmp_ioport_read(Monitor& mon, const HmpArgs& args) {
     const MemoryFormat& format = args.format("fmt");

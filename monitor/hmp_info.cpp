@@ -1,8 +1,12 @@
 // Handlers of hmp_info_commands.def. Wording follows QEMU's so scripts that
 // scrape `info status` or `info cpus` work unchanged.
+#include <optional>
+#include <span>
+
 #include "chardev/registry.h"
 #include "monitor/hmp_handlers.h"
 #include "monitor/monitor.h"
+#include "target-x86/page_table_dump.h"
 
 namespace kemu {
 
@@ -35,6 +39,25 @@ void hmp_info_cpus(Monitor& mon) {
 void hmp_info_registers(Monitor& mon) {
     mon.print(mon.host().cpu_registers_text(mon.cpu_index()));
 }
+
+// QEMU's `info tlb`: the selected CPU's page tables, walked from its CR3 through the same
+// guest-physical debug reads as `xp`.
+void hmp_info_tlb(Monitor& mon) {
+    MonitorHost& host = mon.host();
+    auto state = host.cpu_state(mon.cpu_index());
+    if (!state) return mon.print_error(state.error().message());
+    PhysRead read_entry = [&host](uint64_t paddr, unsigned size) -> std::optional<uint64_t> {
+        uint8_t bytes[8] = {};
+        if (size > sizeof bytes || !host.read_physical(paddr, std::span<uint8_t>(bytes, size)))
+            return std::nullopt;
+        uint64_t value = 0;
+        for (unsigned i = 0; i < size; i++)
+            value |= uint64_t(bytes[i]) << (8 * i);
+        return value;
+    };
+    dump_page_tables(*state, read_entry, [&mon](std::string_view line) { mon.print(line); });
+}
+
 void hmp_info_mtree(Monitor& mon) {
     mon.print(mon.host().mtree_text());
 }

@@ -87,6 +87,26 @@ std::string format_memory_value(char format, unsigned unit, uint64_t value) {
     return format_hex(unit, value);
 }
 
+std::string format_print_value(char format, uint64_t value) {
+    char buf[32];
+    switch (format) {
+        case 'x':
+            std::snprintf(buf, sizeof buf, "%#" PRIx64, value);
+            return buf;
+        case 'o':
+            std::snprintf(buf, sizeof buf, "%#" PRIo64, value);
+            return buf;
+        case 'u':
+            std::snprintf(buf, sizeof buf, "%" PRIu64, value);
+            return buf;
+        case 'c':
+            return format_char(1, value & 0xff);
+        default:
+            std::snprintf(buf, sizeof buf, "%" PRId64, int64_t(value));
+            return buf;
+    }
+}
+
 void dump_memory(const MemoryFormat& format, uint64_t addr, const MemoryReader& read,
                  const std::function<void(std::string_view)>& out) {
     unsigned unit = format.unit;

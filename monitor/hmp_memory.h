@@ -26,4 +26,9 @@ void dump_memory(const MemoryFormat& format, uint64_t addr, const MemoryReader& 
 // One value as the dump shows it (without the separating space).
 std::string format_memory_value(char format, unsigned unit, uint64_t value);
 
+// One value as `print /f` shows it (QEMU's layout): `x` and `o` with C's prefix (0x1f,
+// 017; zero is 0), `u` unsigned, `c` the low byte as a character, and `d` (also for any
+// other format) signed at 64 bits.
+std::string format_print_value(char format, uint64_t value);
+
 }  // namespace kemu

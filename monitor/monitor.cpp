@@ -1,5 +1,8 @@
 #include "monitor/monitor.h"
 
+#include <optional>
+
+#include "monitor/hmp_registers.h"
 #include "monitor/hmp_table.h"
 
 namespace kemu {
@@ -92,7 +95,8 @@ void Monitor::execute(std::string_view line) {
     size_t start = line.find_first_not_of(" \t");
     if (start == std::string_view::npos) return;
     line.remove_prefix(start);
-    size_t end = line.find_first_of(" \t");
+    // As QEMU, the name ends at a '/' too, so `x/4i $pc` is `x /4i $pc`.
+    size_t end = line.find_first_of(" \t/");
     std::string_view name = line.substr(0, end);
     std::string_view rest = end == std::string_view::npos ? std::string_view{} : line.substr(end);
     const HmpCommand* command = find_hmp_command(name);
@@ -100,7 +104,14 @@ void Monitor::execute(std::string_view line) {
         print_error("unknown command: '" + std::string(name) + "'");
         return;
     }
-    auto args = parse_hmp_args(command->args, rest, sticky_format_);
+    // The selected CPU's registers are read once, and only if the line names one.
+    std::optional<Result<X86CpuState>> cpu;
+    auto registers = [&](std::string_view reg) -> Result<uint64_t> {
+        if (!cpu) cpu = host_.cpu_state(cpu_index_);
+        if (!*cpu) return cpu->error();
+        return cpu_register_value(**cpu, reg);
+    };
+    auto args = parse_hmp_args(command->args, rest, sticky_format_, registers);
     if (!args) {
         print_error(std::string(command->name) + ": " + args.error().message());
         return;

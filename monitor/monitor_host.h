@@ -11,6 +11,7 @@
 
 #include "system/error.h"
 #include "system/runstate.h"
+#include "target-x86/cpu_state.h"
 
 namespace kemu {
 
@@ -33,6 +34,9 @@ class MonitorHost {
     // Preformatted reports (`info registers`, `info mtree`, `info qtree`), each
     // ending in a newline.
     virtual std::string cpu_registers_text(int cpu) = 0;
+    // The registers of `cpu` as last saved (`$eax` in expressions, `info tlb`); an error
+    // when they cannot be read.
+    virtual Result<X86CpuState> cpu_state(int cpu) = 0;
     virtual std::string mtree_text() = 0;
     virtual std::string qtree_text() = 0;
     // `info block`: one entry per drive, empty when there are none.

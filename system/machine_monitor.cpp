@@ -58,6 +58,10 @@ std::string MachineMonitorHost::cpu_registers_text(int cpu) {
     return format_cpu_state(*state);
 }
 
+Result<X86CpuState> MachineMonitorHost::cpu_state(int cpu) {
+    return machine_.cpu_state(unsigned(cpu));
+}
+
 std::string MachineMonitorHost::mtree_text() {
     return flat_view_text(machine_.memory()) + "\n" + flat_view_text(machine_.io());
 }

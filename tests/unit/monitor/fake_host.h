@@ -1,6 +1,6 @@
 // A MonitorHost with 4 KiB of physical memory (byte i holds i & 0xff, with a few
 // characters planted at 0x200), virtual addresses mapped at +0x10000 per CPU
-// index, and counters for every action.
+// index, CPU states the test sets, and counters for every action.
 #pragma once
 
 #include <cstring>
@@ -33,6 +33,10 @@ class FakeHost : public MonitorHost {
     std::vector<MonitorCpuInfo> cpus() const override { return cpu_list; }
     std::string cpu_registers_text(int cpu) override {
         return "RAX=" + std::to_string(cpu) + " RIP=fff0\n";
+    }
+    Result<X86CpuState> cpu_state(int cpu) override {
+        if (cpu < 0 || size_t(cpu) >= cpu_states.size()) return Error("CPU state not available");
+        return cpu_states[size_t(cpu)];
     }
     std::string mtree_text() override { return "address-space: memory\n  ram\n"; }
     std::string qtree_text() override { return "bus: main-system-bus\n"; }
@@ -112,6 +116,8 @@ class FakeHost : public MonitorHost {
     bool kvm = true;
     bool refuse_cont = false;
     std::vector<MonitorCpuInfo> cpu_list{{0, 1234}, {1, 1235}};
+    // CPU 0 and 1 as `$reg` and `info tlb` see them (only CPU 0 by default).
+    std::vector<X86CpuState> cpu_states{reset_cpu_state(true)};
     std::vector<uint8_t> memory;
     int stops = 0, conts = 0, resets = 0, powerdowns = 0, quits = 0;
     unsigned code_bits = 32;

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <vector>
 
 #include "monitor/hmp_table.h"
 
@@ -38,12 +39,68 @@ TEST(Expression, NumbersAndOperators) {
     EXPECT_EQ(eval("18446744073709551615"), ~uint64_t(0));
 }
 
+// QEMU's grammar: * / % bind tighter than & | ^, which bind tighter than + -. The
+// expected values are what QEMU 7.2's `p` printed for the same expressions.
+TEST(Expression, BitwiseOperatorsAndTheirPrecedence) {
+    EXPECT_EQ(eval("0xf0 | 0x0f"), 0xffu);
+    EXPECT_EQ(eval("0xff & 0x3c"), 0x3cu);
+    EXPECT_EQ(eval("0xff ^ 0x0f"), 0xf0u);
+    EXPECT_EQ(eval("~0"), ~uint64_t(0));
+    EXPECT_EQ(eval("~0&0xff"), 0xffu);
+    EXPECT_EQ(eval("~0xfff & 0x12345"), 0x12000u);
+    EXPECT_EQ(eval("2*3|4"), 6u);  // (2 * 3) | 4
+    EXPECT_EQ(eval("6&3*2"), 6u);  // 6 & (3 * 2)
+    EXPECT_EQ(eval("2+6&3"), 4u);  // 2 + (6 & 3)
+    EXPECT_EQ(eval("2|1+1"), 4u);  // (2 | 1) + 1
+    EXPECT_EQ(eval("(2+6)&3"), 0u);
+}
+
+TEST(Expression, OctalAndCharacterConstants) {
+    EXPECT_EQ(eval("010"), 8u);
+    EXPECT_EQ(eval("0"), 0u);
+    EXPECT_EQ(eval("0777"), 511u);
+    EXPECT_EQ(eval("'A'"), 65u);
+    EXPECT_EQ(eval("' ' + 1"), 33u);
+    EXPECT_EQ(eval("'a' - 'A'"), 32u);
+}
+
+TEST(Expression, RegistersComeFromTheReader) {
+    std::vector<std::string> asked;
+    RegisterReader registers = [&](std::string_view name) -> Result<uint64_t> {
+        asked.emplace_back(name);
+        if (name == "pc") return uint64_t(0x1000);
+        if (name == "cs.base") return uint64_t(0xf0000);
+        return Error("unknown register '$" + std::string(name) + "'");
+    };
+    auto a = evaluate_expression("$pc + 4*2", registers);
+    ASSERT_TRUE(a.ok());
+    EXPECT_EQ(*a, 0x1008u);
+    auto b = evaluate_expression("($cs.base|$pc)-1", registers);
+    ASSERT_TRUE(b.ok());
+    EXPECT_EQ(*b, 0xf0fffu);
+    EXPECT_EQ(asked, (std::vector<std::string>{"pc", "cs.base", "pc"}));
+    auto c = evaluate_expression("$pc+$bogus", registers);
+    ASSERT_FALSE(c.ok());
+    EXPECT_EQ(c.error().message(), "unknown register '$bogus'");
+    MemoryFormat sticky;
+    auto d = parse_hmp_args("fmt:/,addr:l", "/2i $pc + 0x10", sticky, registers);
+    ASSERT_TRUE(d.ok());
+    EXPECT_EQ(d->number("addr"), 0x1010u);
+    EXPECT_EQ(d->format("fmt").count, 2u);
+    EXPECT_EQ(d->format("fmt").format, 'i');
+}
+
 TEST(Expression, Errors) {
     EXPECT_EQ(eval_error(""), "number expected");
     EXPECT_EQ(eval_error("0x"), "number expected");
     EXPECT_EQ(eval_error("12ab"), "invalid char in expression: 'a'");
     EXPECT_EQ(eval_error("1 2"), "invalid char in expression: '2'");
-    EXPECT_EQ(eval_error("$eax"), "invalid char in expression: '$'");
+    EXPECT_EQ(eval_error("$eax"), "unknown register '$eax'");  // no CPU to read from
+    EXPECT_EQ(eval_error("$"), "register name expected after '$'");
+    EXPECT_EQ(eval_error("'a"), "missing terminating ' character");
+    EXPECT_EQ(eval_error("'"), "character constant expected");
+    EXPECT_EQ(eval_error("09"), "invalid char in expression: '9'");  // octal
+    EXPECT_EQ(eval_error("1 & "), "number expected");
     EXPECT_EQ(eval_error("4/0"), "division by zero");
     EXPECT_EQ(eval_error("4%(1-1)"), "division by zero");
     EXPECT_EQ(eval_error("(1+2"), "')' expected");
@@ -124,10 +181,10 @@ TEST(CommandTable, EveryRowIsWellFormedAndNamesAreUnique) {
         EXPECT_EQ(find_hmp_info_command(c.name), &c);
     }
     for (const char* required : {"help", "info", "stop", "cont", "system_reset", "system_powerdown",
-                                 "quit", "x", "xp", "cpu"})
+                                 "quit", "x", "xp", "cpu", "print", "p"})
         EXPECT_TRUE(names.count(required)) << required;
     for (const char* required :
-         {"version", "status", "kvm", "cpus", "registers", "mtree", "chardev", "qtree"})
+         {"version", "status", "kvm", "cpus", "registers", "mtree", "chardev", "qtree", "tlb"})
         EXPECT_TRUE(infos.count(required)) << required;
 }
 

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "chardev/mux_chardev.h"
@@ -344,6 +345,98 @@ TEST_F(MonitorTest, DisassemblesWithTheCpusCodeSize) {
               "0x0000000000000300:  mov eax, 1\r\n0x0000000000000305:  hlt\r\n");
     host.code_bits = 16;
     EXPECT_EQ(run("xp /1i 0x300"), "0x0000000000000300:  mov ax, 1\r\n");
+}
+
+TEST_F(MonitorTest, FormatMayBeGluedToTheCommandName) {
+    EXPECT_EQ(run("xp/4xb 0x10"), "0000000000000010: 0x10 0x11 0x12 0x13\r\n");
+    EXPECT_EQ(run("x/2xb 0x10004"), "0000000000010004: 0x04 0x05\r\n");
+    EXPECT_EQ(run("xp/2ub"), "xp: missing argument 'addr'\r\n");
+    EXPECT_EQ(run("xp/4z 0"), "xp: invalid char in format: 'z'\r\n");
+    EXPECT_EQ(run("p/x 255"), "0xff\r\n");
+    EXPECT_EQ(run("help/x"), "unknown command: '/x'\r\n");
+}
+
+// The two spellings: `x/4i $pc` and `x /8i $pc`.
+TEST_F(MonitorTest, DisassemblesAtTheProgramCounter) {
+    const uint8_t code[] = {0xb8, 0x01, 0x00, 0x00, 0x00, 0xf4, 0x90};
+    std::memcpy(&host.memory[0x300], code, sizeof code);
+    host.cpu_states[0].rip = 0x300;
+    host.cpu_states[0].seg[CS].base = FakeHost::kVirtualBase;  // x reads CPU 0's view at +64 KiB
+    EXPECT_EQ(run("x/2i $pc"), "0x0000000000010300:  mov eax, 1\r\n0x0000000000010305:  hlt\r\n");
+    EXPECT_EQ(run("x /3i $pc"),
+              "0x0000000000010300:  mov eax, 1\r\n0x0000000000010305:  hlt\r\n"
+              "0x0000000000010306:  nop\r\n");
+    EXPECT_EQ(run("xp /1i $eip + 5"), "0x0000000000000305:  hlt\r\n");
+}
+
+TEST_F(MonitorTest, RegistersInAddressExpressions) {
+    host.cpu_states[0].regs[RSI] = 0x10;
+    host.cpu_states[0].regs[RSP] = 0x10020;
+    EXPECT_EQ(run("xp /2xb $esi"), "0000000000000010: 0x10 0x11\r\n");
+    EXPECT_EQ(run("xp /1xb $rsi * 2 + 1"), "0000000000000021: 0x21\r\n");
+    EXPECT_EQ(run("x /1xw $rsp"), "0000000000010020: 0x23222120\r\n");
+    EXPECT_EQ(run("x /1xw ($esp + 4)"), "0000000000010024: 0x27262524\r\n");
+    EXPECT_EQ(run("xp /1xb $foo"), "xp: unknown register '$foo'\r\n");
+}
+
+TEST_F(MonitorTest, RegistersOfTheSelectedCpu) {
+    host.cpu_states.push_back(reset_cpu_state(false));
+    host.cpu_states[0].regs[RAX] = 1;
+    host.cpu_states[1].regs[RAX] = 2;
+    EXPECT_EQ(run("p $eax"), "0x1\r\n");
+    EXPECT_EQ(run("cpu 1"), "");
+    EXPECT_EQ(run("p $eax"), "0x2\r\n");
+    host.cpu_states.pop_back();
+    EXPECT_EQ(run("p $eax"), "print: CPU state not available\r\n");
+    EXPECT_EQ(run("p 7"), "0x7\r\n");  // no register named: the state is not needed
+}
+
+TEST_F(MonitorTest, PrintFormats) {
+    // Without a format, the remembered one (first x), as QEMU.
+    EXPECT_EQ(run("print 10"), "0xa\r\n");
+    EXPECT_EQ(run("p 0"), "0\r\n");
+    EXPECT_EQ(run("p/d -1"), "-1\r\n");
+    EXPECT_EQ(run("p 0x10 * 2"), "32\r\n");
+    EXPECT_EQ(run("p/u -1"), "18446744073709551615\r\n");
+    EXPECT_EQ(run("p/o 8"), "010\r\n");
+    EXPECT_EQ(run("p/c 65"), "'A'\r\n");
+    EXPECT_EQ(run("p/c 10"), "'\\n'\r\n");
+    EXPECT_EQ(run("p/x 'a'"), "0x61\r\n");
+    EXPECT_EQ(run("p/i 9"), "9\r\n");  // QEMU prints other formats in decimal
+    host.cpu_states[0].rip = 0xfff0;
+    host.cpu_states[0].seg[CS].base = 0xffff0000;
+    EXPECT_EQ(run("p/x $pc"), "0xfffffff0\r\n");
+    EXPECT_EQ(run("p/x $cs.base | $eip"), "0xfffffff0\r\n");
+    EXPECT_EQ(run("p"), "print: missing argument 'val'\r\n");
+    // A format given to print is remembered for the next dump, as in QEMU.
+    EXPECT_EQ(run("p/u 1"), "1\r\n");
+    EXPECT_EQ(run("xp /1b 0x10"), "0000000000000010:  16\r\n");
+}
+
+TEST_F(MonitorTest, InfoTlbWithoutPaging) {
+    EXPECT_EQ(run("info tlb"), "PG disabled\r\n");
+    host.cpu_states.clear();
+    EXPECT_EQ(run("info tlb"), "CPU state not available\r\n");
+}
+
+// 32-bit paging with 4 MiB pages: the page directory is the fake's whole memory.
+TEST_F(MonitorTest, InfoTlbWalksTheSelectedCpusTables) {
+    std::fill(host.memory.begin(), host.memory.end(), 0);
+    auto set_pde = [&](unsigned index, uint32_t pde) {
+        std::memcpy(&host.memory[index * 4], &pde, 4);
+    };
+    set_pde(0, 0x00000000 | 0x83);               // 0 -> 0, present, writable, large
+    set_pde(3, 0x01c00000 | 0x1e7);              // global, dirty, accessed, user, writable
+    set_pde(0x300, 0x00400000 | 0x80);           // not present
+    set_pde(0x3ff, 0x00800000 | 0x2000 | 0x99);  // PSE-36: physical bit 32 set; PCD, PWT
+    X86CpuState& s = host.cpu_states[0];
+    s.cr0 |= 0x80000001;
+    s.cr4 = 1u << 4;
+    s.cr3 = 0;
+    EXPECT_EQ(run("info tlb"),
+              "0000000000000000: 0000000000000000 --P-----W\r\n"
+              "0000000000c00000: 0000000001c00000 -GPDA--UW\r\n"
+              "00000000ffc00000: 0000000100800000 --P--CT--\r\n");
 }
 
 TEST_F(MonitorTest, PortReadAndWrite) {
