@@ -54,7 +54,7 @@ enum SegReg : unsigned { ES, CS, SS, DS, FS, GS, SEG_COUNT };
 struct FpuState {
     uint16_t fcw = 0x37f;
     uint16_t fsw = 0;
-    uint8_t ftw = 0;  // abridged tag word: bit i set = ST(i) valid
+    uint8_t ftw = 0;  // abridged tag word, as FXSAVE: bit i set = physical register Ri valid
     uint16_t fop = 0;
     uint64_t fip = 0;
     uint64_t fdp = 0;

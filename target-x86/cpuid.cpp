@@ -187,14 +187,17 @@ uint32_t apic_id_for_cpu(const CpuTopology& topo, unsigned index) {
     return socket << (core_bits + thread_bits) | core << thread_bits | thread;
 }
 
+bool remove_feature(CpuidTable& table, const CpuFeature& feature) {
+    const CpuidEntry* e = table.find(feature.leaf, feature.subleaf);
+    if (!e || !(e->regs[feature.reg] & (1u << feature.bit))) return false;
+    set_feature(table, feature, false);
+    return true;
+}
+
 std::vector<const CpuFeature*> restrict_to_tcg(CpuidTable& table) {
     std::vector<const CpuFeature*> cleared;
     for (const CpuFeature& f : cpu_features()) {
-        if (f.tcg) continue;
-        const CpuidEntry* e = table.find(f.leaf, f.subleaf);
-        if (!e || !(e->regs[f.reg] & (1u << f.bit))) continue;
-        set_feature(table, f, false);
-        cleared.push_back(&f);
+        if (!f.tcg && remove_feature(table, f)) cleared.push_back(&f);
     }
     return cleared;
 }

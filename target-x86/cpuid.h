@@ -79,6 +79,8 @@ CpuidTable build_model_cpuid(const CpuModel& model, const CpuFeatureEdits& edits
 // Clears every feature kemu's translator does not implement (the `tcg` column of
 // cpuid_features.def) and returns the ones that were set.
 std::vector<const CpuFeature*> restrict_to_tcg(CpuidTable& table);
+// Clears one feature; true if it was set.
+bool remove_feature(CpuidTable& table, const CpuFeature& feature);
 
 // Patches the per-vCPU fields (initial APIC ID in leaf 1 and 0xb/0x1f x2APIC IDs).
 void set_cpuid_apic_id(CpuidTable& table, uint32_t apic_id);

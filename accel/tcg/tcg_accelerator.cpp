@@ -1,5 +1,7 @@
 #include "accel/tcg/tcg_accelerator.h"
 
+#include "target-x86/tcg/x87_host.h"
+
 #include <algorithm>
 #include <cstdio>
 
@@ -32,7 +34,13 @@ Result<void> TcgAccelerator::init(const AcceleratorConfig& config) {
 Result<CpuidTable> TcgAccelerator::cpuid_for(const CpuModel& model, const CpuTopology& topology,
                                              const CpuFeatureEdits& edits) {
     CpuidTable table = build_model_cpuid(model, edits, topology);
-    for (const CpuFeature* f : restrict_to_tcg(table))
+    std::vector<const CpuFeature*> cleared = restrict_to_tcg(table);
+    // x87 instructions run on the host's x87: without one they are #UD, so no FPU either.
+    if (!x86::x87::host_x87_available()) {
+        const CpuFeature* fpu = find_cpu_feature("fpu");
+        if (remove_feature(table, *fpu)) cleared.push_back(fpu);
+    }
+    for (const CpuFeature* f : cleared)
         if (std::find(edits.add.begin(), edits.add.end(), f) != edits.add.end())
             std::fprintf(stderr,
                          "kemu-system-x86_64: warning: TCG doesn't support requested feature: %s\n",

@@ -11,6 +11,7 @@ EmitterTable build_table() {
     register_control_emitters(t);
     register_string_emitters(t);
     register_system_emitters(t);
+    register_x87_emitters(t);
     return t;
 }
 

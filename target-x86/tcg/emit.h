@@ -21,5 +21,6 @@ void register_move_emitters(EmitterTable& t);
 void register_control_emitters(EmitterTable& t);
 void register_string_emitters(EmitterTable& t);
 void register_system_emitters(EmitterTable& t);
+void register_x87_emitters(EmitterTable& t);
 
 }  // namespace kemu::x86
