@@ -46,6 +46,7 @@ KVM_PVM_LIMITS = {
     "string_ops": (GP_ON_MOV_CR0, [], "kvm-pvm refuses CR0.PG with 32-bit paging (#GP)"),
     "paging": (GP_ON_MOV_CR0, [], "kvm-pvm refuses CR0.PG with 32-bit paging (#GP)"),
     "smc": (GP_ON_MOV_CR0, [], "kvm-pvm refuses CR0.PG with 32-bit paging (#GP)"),
+    "x87": (EMULATION_FAILURE, ["d9"], "kvm-pvm's emulator lacks x87 instructions (FLD1)"),
 }
 KVM_PVM_MODULE = Path("/sys/module/kvm_pvm")
 KVM_INTERNAL_ERROR = re.compile(
