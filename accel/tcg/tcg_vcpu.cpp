@@ -83,7 +83,9 @@ TcgVcpu::TcgVcpu(unsigned index, const CpuidTable& cpuid, const VcpuContext& con
       lapic_(context.lapic),
       shared_(shared),
       env_(std::make_unique<CpuEnv>()),
-      ir_(x86_target_info()) {
+      ir_(x86_target_info()),
+      trace_blocks_(log_enabled(LogItem::Exec) || log_enabled(LogItem::Cpu)),
+      single_thread_(shared.single_thread) {
     env_->runtime = this;
     flush_tlb();
     if (lapic_) lapic_->attach_cpu(this);
@@ -259,7 +261,10 @@ bool TcgVcpu::exec_blocks(VcpuExit& exit) {
             chain_from_ = nullptr;
             seen_generation_.store(generation, std::memory_order_release);
         }
-        if (!poll_interrupts(exit)) return false;
+        // Most blocks follow one another with nothing to deliver: only look when there may be.
+        bool may_deliver = interrupt_pending_.load(std::memory_order_relaxed) || irq_line_ ||
+                           halted_ || wait_for_sipi_;
+        if (may_deliver && !poll_interrupts(exit)) return false;
         if (halted_ || wait_for_sipi_) continue;
 
         TranslationBlock* tb;
@@ -276,13 +281,13 @@ bool TcgVcpu::exec_blocks(VcpuExit& exit) {
         chain_from_ = nullptr;
         if ((tb->flags & tbflag::kDebugRegs) && instruction_breakpoint(tb->pc)) continue;
         bool resume_flag = e.s.rflags & rflag::RF;
-        log_block_entry(*tb);
+        if (trace_blocks_) log_block_entry(*tb);
         current_tb_ = tb;
         e.interrupt_shadow = 0;
         data_breakpoints_hit_ = 0;
-        take_turn(true);
+        if (single_thread_) take_turn(true);
         tcg::BlockExit how = tb->run(&e);
-        take_turn(false);
+        if (single_thread_) take_turn(false);
         current_tb_ = nullptr;
         if (how != tcg::BlockExit::Exit && tb != one_insn_tb_.get()) {
             chain_from_ = tb;

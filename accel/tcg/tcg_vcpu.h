@@ -158,6 +158,8 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     std::unique_ptr<TranslationBlock> one_insn_tb_;
     bool one_insn_next_ = false;
     tcg::Function ir_;
+    bool trace_blocks_;   // -d exec or -d cpu (set before any vCPU exists)
+    bool single_thread_;  // a copy of shared_.single_thread, read on every block
 
     sigjmp_buf jump_buf_;
     x86::InterruptEvent pending_event_;
