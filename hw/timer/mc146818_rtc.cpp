@@ -337,8 +337,9 @@ void Mc146818Rtc::schedule_timers() {
 }
 
 void Mc146818Rtc::periodic_tick() {
-    cmos_[kRegC] |= kCPf;
-    pf_checked_until_ns_ = timers_.now_ns();
+    // The timer may run late, after a read of register C already counted this edge:
+    // the sync sets PF only for edges nothing has seen yet.
+    sync_periodic_flag();
     update_irq();
     schedule_timers();
 }

@@ -170,6 +170,21 @@ TEST_F(RtcTest, PeriodicInterruptRate) {
     EXPECT_EQ(interrupts, 1024);
 }
 
+// A periodic timer that runs late, after the guest's read of C already counted its edge,
+// must not raise PF a second time (TCG guests read C in a tight loop).
+TEST_F(RtcTest, LatePeriodicTimerDoesNotCountAnEdgeTwice) {
+    write(0x0a, 0x2f);  // 2 Hz
+    write(0x0b, 0x42);
+    read(0x0c);
+    h.clock.step(kSecond / 2 + kSecond / 100);  // past the edge; the timer has not run yet
+    EXPECT_EQ(read(0x0c), 0xc0);
+    h.timers.run_expired();  // the late timer for the same edge
+    EXPECT_EQ(read(0x0c), 0x00);
+    EXPECT_FALSE(irq.level());
+    h.step(kSecond / 2);  // the next edge still comes
+    EXPECT_EQ(read(0x0c), 0xc0);
+}
+
 TEST_F(RtcTest, RateZeroStopsPeriodicInterrupt) {
     write(0x0a, 0x20);
     write(0x0b, 0x42);
