@@ -141,6 +141,19 @@ class BlockCompiler {
             c_.push(r);
         c_.sub(rsp, 8);  // 6 pushes after the return address: realign to 16 for calls
         c_.mov(r14, rdi);
+        // Chained blocks enter here, with the same frame and env in r14.
+        chain_entry_ = uint32_t(c_.getSize());
+        const TargetInfo& t = f_.target();
+        if (t.chaining) {
+            Label go;
+            c_.cmp(dword[r14 + t.chain_break_offset], 0);
+            c_.je(go);
+            c_.mov(eax, uint32_t(BlockExit::Exit));
+            c_.jmp(epilogue_);
+            c_.L(go);
+            c_.mov(rax, tag_);
+            c_.mov(qword[r14 + t.block_tag_offset], rax);
+        }
         const std::vector<Op>& ops = f_.ops();
         for (uint32_t i = 0; i < ops.size(); i++) {
             regs_.begin_op(i);
@@ -186,6 +199,25 @@ class BlockCompiler {
             c_.cmp(ra, sized(regs_.use(b), type));
     }
 
+    // A jump another block's entry can be patched into; until then it goes to the next
+    // instruction (the exit). Padding puts its rel32 on a 4-byte boundary so a patch is
+    // one atomic store.
+    void chain_jump(uint32_t slot) {
+        if (!f_.target().chaining || slot > 1) return;
+        regs_.write_back(0, true);
+        while ((c_.getSize() + 1) % 4)
+            c_.nop();
+        c_.db(0xe9);
+        jump_rel32_[slot] = uint32_t(c_.getSize());
+        c_.dd(0);
+    }
+
+  public:
+    void set_tag(uint64_t tag) { tag_ = tag; }
+    uint32_t chain_entry() const { return chain_entry_; }
+    uint32_t jump_rel32(unsigned slot) const { return jump_rel32_[slot]; }
+
+  private:
     void leave(BlockExit exit) {
         regs_.write_back(0, true);
         c_.mov(eax, uint32_t(exit));
@@ -786,6 +818,7 @@ class BlockCompiler {
                 c_.mov(c_.dword[r14 + f_.target().insn_index_offset], uint64_t(op.constant(0)));
                 return;
             case Opc::goto_tb:
+                chain_jump(op.constant(0));
                 leave(op.constant(0) == 0 ? BlockExit::Goto0 : BlockExit::Goto1);
                 return;
             case Opc::exit_tb:
@@ -804,6 +837,9 @@ class BlockCompiler {
     RegCache regs_;
     std::vector<Label> labels_;
     Label epilogue_;
+    uint64_t tag_ = 0;
+    uint32_t chain_entry_ = 0;
+    uint32_t jump_rel32_[2] = {CompiledBlock::kNoJump, CompiledBlock::kNoJump};
     const bool probe_;
     std::deque<SlowPath> slow_paths_;  // a deque: Labels must not move once used
 };
@@ -854,7 +890,20 @@ bool uses(const Function& f, Opc opc) {
 
 X86Backend::X86Backend() : has_popcnt_(Xbyak::util::Cpu().has(Xbyak::util::Cpu::tPOPCNT)) {}
 
-bool X86Backend::compile(const Function& f, CodeBuffer& buf, CompiledBlock& out) {
+void patch_chain(CodeBuffer& buf, const CompiledBlock& from, unsigned slot,
+                 const CompiledBlock* to) {
+    uint32_t site = from.jump_rel32[slot];
+    if (site == CompiledBlock::kNoJump) return;
+    const auto* code = reinterpret_cast<const uint8_t*>(from.entry);
+    const uint8_t* next = code + site + 4;  // rel32 counts from the end of the jump
+    const uint8_t* target =
+        to ? reinterpret_cast<const uint8_t*>(to->entry) + to->chain_entry : next;
+    int32_t rel = int32_t(target - next);
+    __atomic_store_n(reinterpret_cast<int32_t*>(buf.writable_alias(code + site)), rel,
+                     __ATOMIC_RELEASE);
+}
+
+bool X86Backend::compile(const Function& f, CodeBuffer& buf, CompiledBlock& out, uint64_t tag) {
     std::vector<uint32_t> home;
     if (!assign_homes(f, home)) return false;
     if (!has_popcnt_ && uses(f, Opc::ctpop)) return false;
@@ -862,11 +911,16 @@ bool X86Backend::compile(const Function& f, CodeBuffer& buf, CompiledBlock& out)
     Xbyak::ClearError();
     CodeGenerator code(buf.remaining(), buf.write_cursor());
     code.setDefaultJmpNEAR(true);
-    BlockCompiler(code, f, std::move(home), last_uses(f)).emit();
+    BlockCompiler block(code, f, std::move(home), last_uses(f));
+    block.set_tag(tag);
+    block.emit();
     if (Xbyak::GetError() != Xbyak::ERR_NONE) {
         Xbyak::ClearError();
         return false;
     }
+    out.chain_entry = block.chain_entry();
+    out.jump_rel32[0] = block.jump_rel32(0);
+    out.jump_rel32[1] = block.jump_rel32(1);
     out.code_size = code.getSize();
     out.entry = reinterpret_cast<CompiledBlock::Entry>(buf.commit(out.code_size));
     return true;

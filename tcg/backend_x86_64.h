@@ -14,11 +14,23 @@ namespace kemu::tcg {
 // A translated block's host code.
 struct CompiledBlock {
     using Entry = BlockExit (*)(void* env);
+    static constexpr uint32_t kNoJump = 0;
     Entry entry = nullptr;
     size_t code_size = 0;
+    // Chaining: where another block's goto_tb may jump in (past the prologue, which every
+    // block shares), and the offsets of the 4-byte-aligned rel32 of this block's goto_tb 0
+    // and 1 jumps (kNoJump when it has none). An unpatched jump falls through to the exit.
+    uint32_t chain_entry = 0;
+    uint32_t jump_rel32[2] = {kNoJump, kNoJump};
 
     BlockExit run(void* env) const { return entry(env); }
 };
+
+// Points goto_tb `slot` of `from` at `to`'s chain entry, or back at its own exit when `to`
+// is null. The rel32 is one aligned 4-byte store through the buffer's writable alias, so a
+// vCPU running the jump sees the old or the new target, never a mix.
+void patch_chain(CodeBuffer& buf, const CompiledBlock& from, unsigned slot,
+                 const CompiledBlock* to);
 
 class X86Backend {
   public:
@@ -27,7 +39,8 @@ class X86Backend {
     // Appends f's host code to buf. Fails (returns false, buf unchanged) when the code does
     // not fit in buf (reset it and retry), when f needs more locals than the scratch area
     // holds, or when the host lacks an instruction f needs (popcnt): run it interpreted.
-    bool compile(const Function& f, CodeBuffer& buf, CompiledBlock& out);
+    // With target chaining, `tag` is what the block stores at the target's block-tag slot.
+    bool compile(const Function& f, CodeBuffer& buf, CompiledBlock& out, uint64_t tag = 0);
 
   private:
     bool has_popcnt_;

@@ -27,6 +27,10 @@ class CodeBuffer {
 
     // Where the next block's bytes are written, and how many fit.
     uint8_t* write_cursor() const { return writable_.data() + used_; }
+    // The writable alias of an address in committed code (for patching jumps).
+    uint8_t* writable_alias(const void* code) const {
+        return writable_.data() + (static_cast<const uint8_t*>(code) - executable_.data());
+    }
     size_t remaining() const { return writable_.size() - used_; }
 
     // Ends the block of `size` bytes written at write_cursor(): returns its executable address.

@@ -128,6 +128,12 @@ struct TargetInfo {
     uint64_t (*guest_load)(void* env, uint64_t addr, uint32_t memop);
     void (*guest_store)(void* env, uint64_t addr, uint64_t value, uint32_t memop);
     TlbLayout tlb;
+    // Direct chaining (JIT): a chained block starts by storing its tag (CompiledBlock's
+    // caller picks it) at env+block_tag_offset and leaves at once, as exit_tb, while the
+    // u32 at env+chain_break_offset is non-zero. Without them blocks are never chained.
+    bool chaining = false;
+    uint32_t block_tag_offset = 0;
+    uint32_t chain_break_offset = 0;
 };
 
 class Function {

@@ -22,12 +22,26 @@ TranslationBlock* TbCache::insert(std::unique_ptr<TranslationBlock> tb) {
     return raw;
 }
 
+void TbCache::chain(TranslationBlock& from, unsigned slot, TranslationBlock& to) {
+    if (!code_ || from.chained[slot] || !from.valid.load() || !to.valid.load()) return;
+    tcg::patch_chain(*code_, from.jit, slot, &to.jit);
+    from.chained[slot] = &to;
+    to.incoming.emplace_back(&from, slot);
+}
+
 bool TbCache::invalidate_page(uint64_t page) {
     auto it = pages_.find(page);
     if (it == pages_.end()) return false;
     for (TranslationBlock* tb : it->second) {
         if (!tb->valid.exchange(false)) continue;
         stats_.invalidations++;
+        // Nothing may jump into stale code: chained jumps to it go back to their exits.
+        for (auto [from, slot] : tb->incoming) {
+            if (from->chained[slot] != tb) continue;
+            tcg::patch_chain(*code_, from->jit, slot, nullptr);
+            from->chained[slot] = nullptr;
+        }
+        tb->incoming.clear();
         auto k = index_.find(Key{tb->phys_pc, tb->pc, tb->cs_base, tb->flags});
         if (k != index_.end() && k->second == tb) index_.erase(k);
     }

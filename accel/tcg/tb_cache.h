@@ -30,6 +30,10 @@ struct TranslationBlock {
     tcg::CompiledBlock jit;  // host code, when the JIT backend compiled the block
     // The block each goto_tb exit led to last time (a hint, checked before use).
     std::atomic<TranslationBlock*> next[2] = {nullptr, nullptr};
+    // Direct chaining (JIT code; cache lock held): where each goto_tb jump is patched to,
+    // and the jumps patched to this block, undone when it is invalidated.
+    TranslationBlock* chained[2] = {nullptr, nullptr};
+    std::vector<std::pair<TranslationBlock*, unsigned>> incoming;
     std::atomic<bool> valid{true};
 
     tcg::BlockExit run(void* env) const { return jit.entry ? jit.run(env) : code.run(env); }
@@ -60,6 +64,10 @@ class TbCache {
     TbStats& stats() { return stats_; }
 
     void set_limit(size_t bytes) { limit_ = bytes; }
+    // The JIT's code, where chained jumps are patched (null: nothing is ever chained).
+    void set_code(tcg::CodeBuffer* code) { code_ = code; }
+    // Patches `from`'s goto_tb `slot` to enter `to` directly.
+    void chain(TranslationBlock& from, unsigned slot, TranslationBlock& to);
     bool over_limit() const { return bytes_ > limit_; }
     // Retires every block; returns the new generation.
     uint64_t flush();
@@ -94,6 +102,7 @@ class TbCache {
     std::atomic<uint64_t> generation_{0};
     size_t bytes_ = 0;
     size_t limit_ = SIZE_MAX;
+    tcg::CodeBuffer* code_ = nullptr;
     TbStats stats_;
 };
 

@@ -21,6 +21,7 @@ Result<void> TcgAccelerator::init(const AcceleratorConfig& config) {
     auto code = tcg::CodeBuffer::create(size_t(config.tb_size_mib) << 20);
     if (!code) return code.error().with_context("backend=x86");
     shared_.code = std::make_unique<tcg::CodeBuffer>(std::move(*code));
+    shared_.cache.set_code(shared_.code.get());
     if (config.perfmap) {
         std::string path = "/tmp/perf-" + std::to_string(getpid()) + ".map";
         shared_.perfmap.reset(std::fopen(path.c_str(), "w"));

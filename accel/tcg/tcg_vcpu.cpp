@@ -85,7 +85,8 @@ TcgVcpu::TcgVcpu(unsigned index, const CpuidTable& cpuid, const VcpuContext& con
       env_(std::make_unique<CpuEnv>()),
       ir_(x86_target_info()),
       trace_blocks_(log_enabled(LogItem::Exec) || log_enabled(LogItem::Cpu)),
-      single_thread_(shared.single_thread) {
+      single_thread_(shared.single_thread),
+      chaining_(!log_enabled(LogItem::Nochain)) {
     env_->runtime = this;
     flush_tlb();
     if (lapic_) lapic_->attach_cpu(this);
@@ -134,18 +135,21 @@ std::unique_lock<std::mutex> TcgVcpu::lock_machine() {
 
 void TcgVcpu::kick() {
     env_->exit_request.store(1);
+    env_->chain_break.store(1);
     std::lock_guard<std::mutex> g(wait_lock_);
     wake_.notify_all();
 }
 
 void TcgVcpu::interrupt_pending_changed() {
     interrupt_pending_.store(true);
+    env_->chain_break.store(1);
     std::lock_guard<std::mutex> g(wait_lock_);
     wake_.notify_all();
 }
 
 void TcgVcpu::request_tlb_flush() {
     tlb_flush_request_.store(true);
+    env_->chain_break.store(1);
 }
 
 bool TcgVcpu::should_yield() {
@@ -184,9 +188,14 @@ VcpuExit TcgVcpu::run() {
     siglongjmp(jump_buf_, int(why));
 }
 
+// While blocks run, the one running now (chained blocks store their own tag as they start).
+TranslationBlock* TcgVcpu::running_block() const {
+    return current_tb_ ? reinterpret_cast<TranslationBlock*>(env_->block_tag) : nullptr;
+}
+
 uint64_t TcgVcpu::current_rip() {
-    if (current_tb_ && env_->insn_index < current_tb_->insn_rip.size())
-        return current_tb_->insn_rip[env_->insn_index];
+    TranslationBlock* tb = running_block();
+    if (tb && env_->insn_index < tb->insn_rip.size()) return tb->insn_rip[env_->insn_index];
     return env_->s.rip;
 }
 
@@ -247,6 +256,8 @@ void TcgVcpu::deliver(const InterruptEvent& ev) {
 bool TcgVcpu::exec_blocks(VcpuExit& exit) {
     CpuEnv& e = *env_;
     for (;;) {
+        // Every reason to break a chain is looked at below, so the flag can go first.
+        if (e.chain_break.load(std::memory_order_relaxed)) e.chain_break.store(0);
         if (e.exit_request.load(std::memory_order_relaxed) && e.exit_request.exchange(0)) {
             exit = VcpuExit::Interrupted;
             return false;
@@ -278,19 +289,23 @@ bool TcgVcpu::exec_blocks(VcpuExit& exit) {
             if (chain_from_ && chain_slot_ < 2)
                 chain_from_->next[chain_slot_].store(tb, std::memory_order_relaxed);
         }
+        if (chain_from_ && chain_slot_ < 2) chain(*chain_from_, chain_slot_, *tb);
         chain_from_ = nullptr;
         if ((tb->flags & tbflag::kDebugRegs) && instruction_breakpoint(tb->pc)) continue;
         bool resume_flag = e.s.rflags & rflag::RF;
         if (trace_blocks_) log_block_entry(*tb);
         current_tb_ = tb;
+        e.block_tag = reinterpret_cast<uintptr_t>(tb);
         e.interrupt_shadow = 0;
         data_breakpoints_hit_ = 0;
         if (single_thread_) take_turn(true);
         tcg::BlockExit how = tb->run(&e);
         if (single_thread_) take_turn(false);
         current_tb_ = nullptr;
-        if (how != tcg::BlockExit::Exit && tb != one_insn_tb_.get()) {
-            chain_from_ = tb;
+        // The block that left is the last of the chain that ran, not necessarily `tb`.
+        TranslationBlock* last = reinterpret_cast<TranslationBlock*>(e.block_tag);
+        if (how != tcg::BlockExit::Exit && last != one_insn_tb_.get()) {
+            chain_from_ = last;
             chain_slot_ = how == tcg::BlockExit::Goto0 ? 0 : how == tcg::BlockExit::Goto1 ? 1 : 2;
         }
         if (tb->flags & tbflag::kOneInsn) after_debug_step(tb, resume_flag);
@@ -321,6 +336,16 @@ void TcgVcpu::log_block_entry(const TranslationBlock& tb) {
         s.rflags = full_rflags(*env_);
         log_printf(LogItem::Cpu, "%s", format_cpu_state(s).c_str());
     }
+}
+
+// Patches the goto_tb exit `slot` of `from` to jump straight into `to`, when both are JIT
+// code of the same mode on the same guest page (another page may be remapped without any
+// block being invalidated), and -d nochain is off.
+void TcgVcpu::chain(TranslationBlock& from, unsigned slot, TranslationBlock& to) {
+    if (!chaining_ || !from.jit.entry || !to.jit.entry || from.chained[slot]) return;
+    if ((from.pc & kPageMask) != (to.pc & kPageMask) || from.flags != to.flags) return;
+    std::lock_guard<std::mutex> g(shared_.cache.lock());
+    shared_.cache.chain(from, slot, to);
 }
 
 // After a direct jump (goto_tb) or an indirect one (goto_ptr) the mode is unchanged: a
@@ -547,6 +572,12 @@ TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t fla
 // The cache lock is held. Retires every block and frees what no vCPU can be running.
 void TcgVcpu::flush_blocks() {
     shared_.cache.flush();
+    {
+        // vCPUs looping in chained (now retired) blocks must come out to see the new generation.
+        std::lock_guard<std::mutex> g(shared_.vcpus_lock);
+        for (TcgVcpu* v : shared_.vcpus)
+            v->env_->chain_break.store(1);
+    }
     if (shared_.code) shared_.code_reset_pending = true;
     reclaim_blocks();
 }
@@ -573,7 +604,7 @@ void TcgVcpu::compile_host_code(TranslationBlock& tb) {
     if (!shared_.code) return;
     if (shared_.code_reset_pending) reclaim_blocks();
     if (shared_.code_reset_pending || shared_.code->full()) return;
-    if (!shared_.backend.compile(ir_, *shared_.code, tb.jit)) {
+    if (!shared_.backend.compile(ir_, *shared_.code, tb.jit, reinterpret_cast<uintptr_t>(&tb))) {
         tb.jit = {};
         return;
     }
@@ -616,9 +647,9 @@ void TcgVcpu::code_write(uint64_t phys_page) {
     {
         std::lock_guard<std::mutex> g(shared_.cache.lock());
         if (!shared_.cache.is_code_page(phys_page)) return;
-        restart = current_tb_ && current_tb_ != one_insn_tb_.get() &&
-                  current_tb_->on_page(phys_page) &&
-                  env_->insn_index + 1 < current_tb_->insn_rip.size();
+        TranslationBlock* running = running_block();
+        restart = running && running != one_insn_tb_.get() && running->on_page(phys_page) &&
+                  env_->insn_index + 1 < running->insn_rip.size();
         shared_.cache.invalidate_page(phys_page);
     }
     for (unsigned m = 0; m < kMmuCount; m++)

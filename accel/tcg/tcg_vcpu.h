@@ -106,6 +106,8 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     bool exec_blocks(VcpuExit& exit);
     uint32_t block_flags() const;
     TranslationBlock* chained_successor();
+    TranslationBlock* running_block() const;
+    void chain(TranslationBlock& from, unsigned slot, TranslationBlock& to);
     void log_block_entry(const TranslationBlock& tb);
     void take_turn(bool take);
     bool instruction_breakpoint(uint64_t pc);
@@ -160,6 +162,7 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     tcg::Function ir_;
     bool trace_blocks_;   // -d exec or -d cpu (set before any vCPU exists)
     bool single_thread_;  // a copy of shared_.single_thread, read on every block
+    bool chaining_;       // JIT blocks jump to each other directly (off with -d nochain)
 
     sigjmp_buf jump_buf_;
     x86::InterruptEvent pending_event_;

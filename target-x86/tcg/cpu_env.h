@@ -56,6 +56,11 @@ struct CpuEnv {
     uint32_t interrupt_shadow = 0;  // 0, kShadowSti or kShadowMovSs
     // Set by other threads to make the vCPU leave translated code at the next block entry.
     std::atomic<uint32_t> exit_request{0};
+    // Non-zero: chained blocks leave at their next start, back to the exec loop (an
+    // interrupt, a kick, a TLB flush request, a cache flush).
+    std::atomic<uint32_t> chain_break{0};
+    // The running block (its TranslationBlock), stored by each block as it starts.
+    uint64_t block_tag = 0;
     TlbEntry tlb[kMmuCount][kTlbSize];
     CpuRuntime* runtime = nullptr;
     alignas(16) uint64_t scratch[kScratchSlots];

@@ -80,6 +80,9 @@ const tcg::TargetInfo& x86_target_info() {
         softmmu_load,
         softmmu_store,
         tlb_layout(),
+        true,
+        KEMU_ENV_OFFSET(block_tag),
+        KEMU_ENV_OFFSET(chain_break),
     };
     return info;
 }

@@ -1,0 +1,125 @@
+// Direct chaining in the x86-64 backend: a goto_tb jump patched into another block's chain
+// entry runs that block without returning to the caller; unpatched it exits again; a set
+// chain-break word makes a chained block leave at its start; every block stores its tag.
+#include <gtest/gtest.h>
+
+#include <cstddef>
+#include <optional>
+
+#include "tcg/backend_x86_64.h"
+#include "tcg/builder.h"
+
+namespace kemu::tcg {
+namespace {
+
+struct ChainEnv {
+    uint64_t g[2] = {};
+    uint64_t tag = 0;
+    uint32_t chain_break = 0;
+    uint32_t insn = 0;
+    uint64_t scratch[16] = {};
+};
+
+constexpr GlobalInfo kGlobals[] = {
+    {"g0", uint32_t(offsetof(ChainEnv, g[0])), Type::I64},
+    {"g1", uint32_t(offsetof(ChainEnv, g[1])), Type::I64},
+};
+
+uint64_t no_load(void*, uint64_t, uint32_t) {
+    return 0;
+}
+void no_store(void*, uint64_t, uint64_t, uint32_t) {}
+
+TargetInfo chaining_target() {
+    TargetInfo t{kGlobals,
+                 {},
+                 uint32_t(offsetof(ChainEnv, scratch)),
+                 16,
+                 uint32_t(offsetof(ChainEnv, insn)),
+                 no_load,
+                 no_store};
+    t.chaining = true;
+    t.block_tag_offset = uint32_t(offsetof(ChainEnv, tag));
+    t.chain_break_offset = uint32_t(offsetof(ChainEnv, chain_break));
+    return t;
+}
+
+class BackendChain : public ::testing::Test {
+  protected:
+    BackendChain() : target_(chaining_target()) {
+        auto buf = CodeBuffer::create(1 << 20);
+        EXPECT_TRUE(buf.ok());
+        buf_.emplace(std::move(*buf));
+    }
+
+    // g[which] += add, then goto_tb 0 (or exit_tb when `exit` is set).
+    CompiledBlock block(unsigned which, uint64_t add, bool exit, uint64_t tag) {
+        Function f(target_);
+        Builder b(f);
+        b.mov(which, b.add(which, b.cst(add)));
+        b.emit(exit ? Opc::exit_tb : Opc::goto_tb, Type::I64,
+               exit ? std::initializer_list<uint32_t>{} : std::initializer_list<uint32_t>{0});
+        CompiledBlock out;
+        EXPECT_TRUE(backend_.compile(f, *buf_, out, tag));
+        return out;
+    }
+
+    TargetInfo target_;
+    X86Backend backend_;
+    std::optional<CodeBuffer> buf_;
+    ChainEnv env_;
+};
+
+TEST_F(BackendChain, PatchedJumpRunsTheNextBlockAndUnpatchingUndoesIt) {
+    CompiledBlock a = block(0, 1, false, 0xa);
+    CompiledBlock b = block(1, 10, true, 0xb);
+    ASSERT_NE(a.jump_rel32[0], CompiledBlock::kNoJump);
+    EXPECT_EQ(b.jump_rel32[0], CompiledBlock::kNoJump);
+    EXPECT_EQ((reinterpret_cast<uintptr_t>(a.entry) + a.jump_rel32[0]) % 4, 0u);
+
+    EXPECT_EQ(a.run(&env_), BlockExit::Goto0);
+    EXPECT_EQ(env_.g[0], 1u);
+    EXPECT_EQ(env_.g[1], 0u);
+    EXPECT_EQ(env_.tag, 0xau);
+
+    patch_chain(*buf_, a, 0, &b);
+    EXPECT_EQ(a.run(&env_), BlockExit::Exit);
+    EXPECT_EQ(env_.g[0], 2u);
+    EXPECT_EQ(env_.g[1], 10u);
+    EXPECT_EQ(env_.tag, 0xbu);
+
+    patch_chain(*buf_, a, 0, nullptr);
+    EXPECT_EQ(a.run(&env_), BlockExit::Goto0);
+    EXPECT_EQ(env_.g[0], 3u);
+    EXPECT_EQ(env_.g[1], 10u);
+}
+
+TEST_F(BackendChain, ChainBreakStopsAChainedBlockAtItsStart) {
+    CompiledBlock a = block(0, 1, false, 0xa);
+    CompiledBlock b = block(1, 10, true, 0xb);
+    patch_chain(*buf_, a, 0, &b);
+    env_.chain_break = 1;
+    EXPECT_EQ(a.run(&env_), BlockExit::Exit);  // even the first block leaves at once
+    EXPECT_EQ(env_.g[0], 0u);
+    EXPECT_EQ(env_.g[1], 0u);
+}
+
+// A block chained to itself loops inside host code until its own condition exits.
+TEST_F(BackendChain, SelfChainedLoopRunsToItsExit) {
+    Function f(target_);
+    Builder b(f);
+    LabelId again = b.label();
+    b.mov(0, b.add(0, b.cst(1)));
+    b.brcond(Cond::Ltu, 0, b.cst(100), again);
+    b.emit(Opc::exit_tb, Type::I64, {});
+    b.set_label(again);
+    b.emit(Opc::goto_tb, Type::I64, {0});
+    CompiledBlock loop;
+    ASSERT_TRUE(backend_.compile(f, *buf_, loop, 0xc));
+    patch_chain(*buf_, loop, 0, &loop);
+    EXPECT_EQ(loop.run(&env_), BlockExit::Exit);
+    EXPECT_EQ(env_.g[0], 100u);
+}
+
+}  // namespace
+}  // namespace kemu::tcg
