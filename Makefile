@@ -5,7 +5,7 @@
 BUILD := build
 GUEST := $(BUILD)/guest
 KEMU := $(BUILD)/kemu-system-x86_64
-# KVM until TCG can boot Linux (it has no x87/SSE yet); the emulator's own default is TCG.
+# KVM until TCG can boot Linux (it has no SSE yet); the emulator's own default is TCG.
 ACCEL ?= kvm
 # Extra ninja options, e.g. NINJAFLAGS=-j1 on a shared machine.
 NINJAFLAGS ?=
