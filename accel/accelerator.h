@@ -96,6 +96,8 @@ class Accelerator {
 
     // Lines for `info kvm` and the like; "kvm support: enabled" comes from here.
     virtual bool is_kvm() const { return false; }
+    // Returns from the hardware run loop so far, all vCPUs (the slow-guest hint's exit rate).
+    virtual uint64_t exit_count() const { return 0; }
     // `info jit`: the translator's statistics; empty for accelerators that translate nothing.
     virtual std::string jit_text() const { return {}; }
 };

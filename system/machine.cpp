@@ -4,6 +4,7 @@
 #include <fstream>
 #include <iterator>
 
+#include "accel/kvm/guest_silence_hint.h"
 #include "accel/registry.h"
 #include "hw/i386/linux_boot.h"
 #include "hw/i386/multiboot.h"
@@ -92,6 +93,8 @@ Result<void> Machine::init() {
 
     KEMU_TRY_VOID(load_boot_state());
     KEMU_TRY_VOID(init_vcpus());
+    silence_watch_ = std::make_unique<GuestSilenceWatch>(
+        timers_, *accel_, [this] { return board_->guest_output_bytes(); });
     return ok();
 }
 
@@ -358,6 +361,7 @@ int Machine::run() {
     main_lock_ = &lock;
     run_state_ = config_.start_paused ? RunState::Prelaunch : RunState::Running;
     if (run_state_ == RunState::Running) clock_.resume();
+    silence_watch_->start();
     for (auto& v : vcpus_)
         v->start();
     while (!loop_.quit_requested()) {

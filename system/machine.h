@@ -25,6 +25,7 @@
 
 namespace kemu {
 
+class GuestSilenceWatch;
 class Monitor;
 class MachineMonitorHost;
 
@@ -125,6 +126,8 @@ class Machine final : public VcpuOwner {
     std::vector<std::unique_ptr<Monitor>> monitors_;
     std::vector<std::unique_ptr<VcpuThread>> vcpus_;
     std::optional<X86CpuState> boot_state_;  // BSP entry state from the kernel loader
+    // Warns when a KVM guest prints nothing for a minute (kvm-pvm hosts boot Linux slowly).
+    std::unique_ptr<GuestSilenceWatch> silence_watch_;
 
     RunState run_state_ = RunState::Prelaunch;
     // Requests raised by devices and vCPU threads, handled by the main loop.

@@ -182,7 +182,7 @@ Result<CpuidTable> KvmAccelerator::cpuid_for(const CpuModel& model, const CpuTop
 Result<std::unique_ptr<VcpuBackend>> KvmAccelerator::create_vcpu(unsigned index,
                                                                  const CpuidTable& cpuid,
                                                                  const VcpuContext& context) {
-    return KvmVcpu::create(vm_.get(), index, vcpu_mmap_size_, cpuid, context);
+    return KvmVcpu::create(vm_.get(), index, vcpu_mmap_size_, cpuid, context, exits_);
 }
 
 void KvmAccelerator::set_slot(uint32_t id, const Memslot* slot) {

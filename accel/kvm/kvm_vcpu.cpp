@@ -58,7 +58,8 @@ constexpr const char* kEmulationSuberrors[] = {
 
 Result<std::unique_ptr<VcpuBackend>> KvmVcpu::create(int vm_fd, unsigned index, size_t mmap_size,
                                                      const CpuidTable& cpuid,
-                                                     const VcpuContext& context) {
+                                                     const VcpuContext& context,
+                                                     std::atomic<uint64_t>& exit_counter) {
     install_kick_handler();
     const CpuidEntry* leaf1 = cpuid.find(1);
     uint32_t apic_id = leaf1 ? leaf1->regs[EBX] >> 24 : index;
@@ -87,7 +88,7 @@ Result<std::unique_ptr<VcpuBackend>> KvmVcpu::create(int vm_fd, unsigned index, 
     if (ioctl(fd.get(), KVM_SET_CPUID2, k) < 0)
         return Error("KVM_SET_CPUID2 failed: " + errno_text());
     return std::unique_ptr<VcpuBackend>(
-        new KvmVcpu(std::move(fd), std::move(run_map), apic_id, context));
+        new KvmVcpu(std::move(fd), std::move(run_map), apic_id, context, exit_counter));
 }
 
 void KvmVcpu::kick() {
@@ -108,7 +109,9 @@ VcpuExit KvmVcpu::run() {
     for (;;) {
         run->immediate_exit = 0;
         if (kick_pending_.exchange(false)) return VcpuExit::Interrupted;
-        if (ioctl(fd_.get(), KVM_RUN, 0) < 0) {
+        int ret = ioctl(fd_.get(), KVM_RUN, 0);
+        exit_counter_.fetch_add(1, std::memory_order_relaxed);
+        if (ret < 0) {
             if (errno == EINTR || errno == EAGAIN) return VcpuExit::Interrupted;
             last_error_ = describe_failure("KVM_RUN failed: " + errno_text());
             return VcpuExit::InternalError;

@@ -18,7 +18,8 @@ class KvmVcpu final : public VcpuBackend {
   public:
     static Result<std::unique_ptr<VcpuBackend>> create(int vm_fd, unsigned index, size_t mmap_size,
                                                        const CpuidTable& cpuid,
-                                                       const VcpuContext& context);
+                                                       const VcpuContext& context,
+                                                       std::atomic<uint64_t>& exit_counter);
 
     VcpuExit run() override;
     void kick() override;
@@ -27,8 +28,13 @@ class KvmVcpu final : public VcpuBackend {
     std::string last_error() const override { return last_error_; }
 
   private:
-    KvmVcpu(UniqueFd fd, MappedRegion run, uint32_t apic_id, const VcpuContext& context)
-        : fd_(std::move(fd)), run_map_(std::move(run)), apic_id_(apic_id), context_(context) {}
+    KvmVcpu(UniqueFd fd, MappedRegion run, uint32_t apic_id, const VcpuContext& context,
+            std::atomic<uint64_t>& exit_counter)
+        : fd_(std::move(fd)),
+          run_map_(std::move(run)),
+          apic_id_(apic_id),
+          context_(context),
+          exit_counter_(exit_counter) {}
 
     kvm_run* run_struct() const { return reinterpret_cast<kvm_run*>(run_map_.data()); }
     void handle_io();
@@ -39,6 +45,7 @@ class KvmVcpu final : public VcpuBackend {
     MappedRegion run_map_;
     uint32_t apic_id_;
     VcpuContext context_;
+    std::atomic<uint64_t>& exit_counter_;  // the accelerator's, counts every KVM_RUN return
     std::atomic<bool> kick_pending_{false};
     std::atomic<bool> thread_known_{false};
     pthread_t thread_{};

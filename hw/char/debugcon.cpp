@@ -15,6 +15,7 @@ Debugcon::Debugcon(std::string name, Chardev* chardev, uint16_t iobase, uint8_t 
                                .write =
                                    [this](uint64_t, uint64_t value, unsigned) {
                                        uint8_t byte = uint8_t(value);
+                                       bytes_transmitted_++;
                                        if (chardev_) chardev_->write({&byte, 1});
                                    },
                                // Wider accesses reach the port as their low byte.

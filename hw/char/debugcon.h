@@ -21,6 +21,8 @@ class Debugcon final : public Device {
              uint8_t readback = kDefaultReadback);
 
     MemoryRegion& io() { return io_; }
+    // Bytes the guest wrote since power-on, with or without a chardev; not guest state.
+    uint64_t bytes_transmitted() const { return bytes_transmitted_; }
 
     const char* type_name() const override { return "isa-debugcon"; }
     // Stateless apart from its configuration.
@@ -33,6 +35,7 @@ class Debugcon final : public Device {
     Chardev* chardev_;
     uint16_t iobase_;
     uint8_t readback_;
+    uint64_t bytes_transmitted_ = 0;
     MemoryRegion io_;
 };
 

@@ -216,10 +216,12 @@ uint8_t Serial16550::read_msr() {
 void Serial16550::write_thr(uint8_t value) {
     thre_pending_ = false;
     update_irq();
-    if (loopback())
+    if (loopback()) {
         receive_byte(value);
-    else if (chardev_)
-        chardev_->write({&value, 1});
+    } else {
+        bytes_transmitted_++;
+        if (chardev_) chardev_->write({&value, 1});
+    }
     // The byte left the holding register at once: THR is empty again, which
     // re-arms the THRE interrupt (the line drops and rises, an edge for the PIC).
     thre_pending_ = true;

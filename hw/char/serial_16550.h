@@ -45,6 +45,9 @@ class Serial16550 final : public Device, public CharFrontend {
 
     // Duration of one character frame at the programmed divisor and line format.
     int64_t char_time_ns() const;
+    // Bytes the guest sent out of the port since power-on (loopback excluded), with or
+    // without a backend. Not guest state: survives reset, not saved.
+    uint64_t bytes_transmitted() const { return bytes_transmitted_; }
 
   private:
     uint8_t read_register(unsigned offset);
@@ -90,6 +93,7 @@ class Serial16550 final : public Device, public CharFrontend {
     bool thre_pending_ = false;
     bool timeout_pending_ = false;
     std::deque<uint8_t> rx_;  // never longer than kFifoSize
+    uint64_t bytes_transmitted_ = 0;
 };
 
 }  // namespace kemu

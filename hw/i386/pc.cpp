@@ -1,6 +1,7 @@
 #include "hw/i386/pc.h"
 
 #include "hw/acpi/piix4_pm.h"
+#include "hw/char/debugcon.h"
 #include "hw/char/serial_16550.h"
 #include "hw/i386/acpi_build.h"
 #include "hw/i386/device_models.h"
@@ -146,6 +147,16 @@ Result<void> PcBoard::reset() {
     if (rtc_) store_memory_sizes(*rtc_, config_.ram);
     if (config_.acpi) KEMU_TRY_VOID(write_acpi_tables());
     return ok();
+}
+
+uint64_t PcBoard::guest_output_bytes() const {
+    uint64_t total = 0;
+    for (const auto& d : devices_) {
+        if (auto* uart = dynamic_cast<const Serial16550*>(d.get()))
+            total += uart->bytes_transmitted();
+        if (auto* con = dynamic_cast<const Debugcon*>(d.get())) total += con->bytes_transmitted();
+    }
+    return total;
 }
 
 void PcBoard::power_button() {

@@ -62,6 +62,8 @@ class PcBoard {
     // `info qtree` text.
     std::string qtree_text() const;
     const std::vector<std::unique_ptr<Device>>& devices() const { return devices_; }
+    // Bytes the guest has sent out of every UART and isa-debugcon: has it printed anything?
+    uint64_t guest_output_bytes() const;
 
     // The userspace interrupt controllers, built when the accelerator has no in-kernel
     // irqchip (services.irq_input returns null): the LAPIC of a CPU, null otherwise.

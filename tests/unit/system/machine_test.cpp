@@ -93,6 +93,28 @@ TEST(Machine, UserErrors) {
     unlink(kernel.c_str());
 }
 
+// The slow-KVM-guest hint asks the board whether the guest has printed: bytes out of any
+// UART (not its loopback) or isa-debugcon, with or without a backend.
+TEST(Machine, GuestOutputCountsUartAndDebugconBytes) {
+    std::string kernel = write_multiboot_image();
+    MachineConfig config = null_config(kernel);
+    config.nodefaults = false;  // COM1 without a backend
+    config.devices.push_back({"isa-debugcon", {}});
+    auto m = Machine::create(config);
+    ASSERT_TRUE(m.ok()) << m.error().message();
+    const PcBoard& board = (*m)->board();
+    AddressSpace& io = (*m)->io();
+    EXPECT_EQ(board.guest_output_bytes(), 0u);
+    io.write(0x3f8, 1, 'a');
+    EXPECT_EQ(board.guest_output_bytes(), 1u);
+    io.write(0xe9, 1, 'b');
+    EXPECT_EQ(board.guest_output_bytes(), 2u);
+    io.write(0x3fc, 1, 0x10);  // MCR loopback: the byte stays inside the UART
+    io.write(0x3f8, 1, 'c');
+    EXPECT_EQ(board.guest_output_bytes(), 2u);
+    unlink(kernel.c_str());
+}
+
 TEST(Machine, DebugExitDevicePortIsMapped) {
     std::string kernel = write_multiboot_image();
     MachineConfig config = null_config(kernel);
