@@ -219,6 +219,8 @@ MemTxResult AddressSpace::write_bytes(uint64_t addr, std::span<const uint8_t> in
             size_t n = std::min<uint64_t>(in.size() - done, r->end() - a);
             std::memcpy(r->region->host() + (a - r->start + r->offset_in_region), in.data() + done,
                         n);
+            for (MemoryListener* l : listeners_)
+                l->ram_written(a, n);
             done += n;
             continue;
         }

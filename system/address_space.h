@@ -32,11 +32,13 @@ struct FlatView {
     const FlatRange* lookup(uint64_t addr) const;
 };
 
-// Told about every new FlatView (KVM keeps its memslots in step with RAM ranges).
+// Told about every new FlatView (KVM keeps its memslots in step with RAM ranges), and about
+// bulk writes into RAM that no CPU made (loaders, DMA), which may overwrite translated code.
 class MemoryListener {
   public:
     virtual ~MemoryListener() = default;
     virtual void commit(const FlatView& old_view, const FlatView& new_view) = 0;
+    virtual void ram_written(uint64_t /*addr*/, uint64_t /*size*/) {}
 };
 
 enum class MemTxResult { Ok, Unassigned, Invalid };

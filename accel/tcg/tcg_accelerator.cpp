@@ -57,6 +57,20 @@ Result<std::unique_ptr<VcpuBackend>> TcgAccelerator::create_vcpu(unsigned index,
         std::make_unique<tcg_accel::TcgVcpu>(index, cpuid, context, shared_));
 }
 
+void TcgAccelerator::Listener::commit(const FlatView&, const FlatView&) {
+    std::lock_guard<std::mutex> g(shared_.vcpus_lock);
+    for (tcg_accel::TcgVcpu* v : shared_.vcpus)
+        v->request_tlb_flush();
+}
+
+void TcgAccelerator::Listener::ram_written(uint64_t addr, uint64_t size) {
+    if (!size) return;
+    constexpr uint64_t kPage = 4096;
+    std::lock_guard<std::mutex> g(shared_.cache.lock());
+    for (uint64_t page = addr & ~(kPage - 1); page < addr + size; page += kPage)
+        if (shared_.cache.is_code_page(page)) shared_.cache.invalidate_page(page);
+}
+
 std::string TcgAccelerator::jit_text() const {
     std::lock_guard<std::mutex> g(shared_.cache.lock());
     const tcg_accel::TbStats& st = shared_.cache.stats();

@@ -18,8 +18,23 @@ class TcgAccelerator final : public Accelerator {
                                                      const VcpuContext& context) override;
     std::string jit_text() const override;
 
+    MemoryListener* memory_listener() override { return &listener_; }
+
   private:
+    // A new memory map drops every vCPU's TLB (host pointers may be stale); RAM written by
+    // a loader or DMA invalidates the translated code on the pages it touched.
+    class Listener final : public MemoryListener {
+      public:
+        explicit Listener(tcg_accel::TcgShared& shared) : shared_(shared) {}
+        void commit(const FlatView&, const FlatView&) override;
+        void ram_written(uint64_t addr, uint64_t size) override;
+
+      private:
+        tcg_accel::TcgShared& shared_;
+    };
+
     mutable tcg_accel::TcgShared shared_;
+    Listener listener_{shared_};
 };
 
 }  // namespace kemu

@@ -131,11 +131,33 @@ TEST(AddressSpace, BulkCopyAcrossRamAndHostPointer) {
 
 struct CountingListener : MemoryListener {
     size_t commits = 0, last_ranges = 0;
+    std::vector<std::pair<uint64_t, uint64_t>> written;
     void commit(const FlatView&, const FlatView& v) override {
         commits++;
         last_ranges = v.ranges.size();
     }
+    void ram_written(uint64_t addr, uint64_t size) override { written.emplace_back(addr, size); }
 };
+
+// Bulk writes (loaders, DMA) tell listeners which RAM they changed, region by region, so
+// TCG can drop code translated from it; CPU-path writes do not (the softmmu sees those).
+TEST(AddressSpace, BulkWritesReportTheRamTheyChanged) {
+    std::vector<uint8_t> a(0x1000), b(0x1000);
+    auto ra = MemoryRegion::ram("a", a.data(), a.size());
+    auto rb = MemoryRegion::ram("b", b.data(), b.size());
+    AddressSpace as("memory", 1ull << 32);
+    ASSERT_TRUE(as.map(0, &ra).ok());
+    ASSERT_TRUE(as.map(0x1000, &rb).ok());
+    CountingListener l;
+    as.add_listener(&l);
+    std::vector<uint8_t> data(16, 0x5a);
+    EXPECT_EQ(as.write_bytes(0xff8, data), MemTxResult::Ok);
+    ASSERT_EQ(l.written.size(), 2u);
+    EXPECT_EQ(l.written[0], std::make_pair(uint64_t(0xff8), uint64_t(8)));
+    EXPECT_EQ(l.written[1], std::make_pair(uint64_t(0x1000), uint64_t(8)));
+    EXPECT_EQ(as.write(0x10, 4, 1), MemTxResult::Ok);
+    EXPECT_EQ(l.written.size(), 2u);
+}
 
 TEST(AddressSpace, ListenersSeeEveryNewView) {
     std::vector<uint8_t> a(0x1000);
