@@ -61,8 +61,8 @@ class VcpuBackend {
 struct AcceleratorConfig {
     unsigned cpus = 1;
     bool kernel_irqchip = true;
-    bool single_thread = false;  // TCG: vCPUs take turns instead of running in parallel
-    unsigned tb_size_mib = 256;  // TCG: translated blocks kept before a flush
+    bool single_thread = false;       // TCG: vCPUs take turns instead of running in parallel
+    unsigned tb_size_mib = 256;       // TCG: translated blocks kept before a flush
     std::string tcg_backend = "x86";  // TCG: x86 (the JIT) or interp
     bool perfmap = false;             // TCG: name each JIT block in /tmp/perf-PID.map
     bool jitdump = false;

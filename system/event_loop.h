@@ -3,8 +3,8 @@
 // held; the loop drops it only while it sleeps in epoll_wait (like QEMU's BQL).
 #pragma once
 
-#include <cstdint>
 #include <atomic>
+#include <cstdint>
 #include <functional>
 #include <memory>
 #include <mutex>

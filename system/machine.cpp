@@ -53,9 +53,9 @@ Result<void> Machine::init() {
     auto accel = create_accelerator(accel_name);
     if (!accel) return accel.error().with_context("-accel " + accel_name);
     accel_ = std::move(*accel);
-    auto r = accel_->init(
-        {config_.cpus, config_.kernel_irqchip, config_.tcg_single_thread, config_.tcg_tb_size_mib,
-         config_.tcg_backend, config_.perfmap, config_.jitdump});
+    auto r = accel_->init({config_.cpus, config_.kernel_irqchip, config_.tcg_single_thread,
+                           config_.tcg_tb_size_mib, config_.tcg_backend, config_.perfmap,
+                           config_.jitdump});
     if (!r) return r.error().with_context("-accel " + accel_name);
     if (MemoryListener* l = accel_->memory_listener()) memory_.add_listener(l);
     accel_->reset_platform();
@@ -140,8 +140,6 @@ Result<void> Machine::init_chardevs_and_monitor() {
         serial_ids_.push_back(legacy->chardev ? legacy->chardev->id() : "");
         if (legacy->with_monitor && !monitor) KEMU_TRY_VOID(add_monitor(legacy->chardev));
     }
-    // Without a console the first serial port still exists; its output goes nowhere.
-    if (serial_ids_.empty() && !config_.nodefaults) serial_ids_.push_back("");
     // Without a console the first serial port still exists; its output goes nowhere.
     if (serial_ids_.empty() && !config_.nodefaults) serial_ids_.push_back("");
     if (monitor) {

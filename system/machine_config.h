@@ -33,8 +33,8 @@ struct MachineConfig {
     std::string cpu = "qemu64";
     std::string accel;  // empty: the default accelerator
     bool kernel_irqchip = true;
-    bool tcg_single_thread = false;  // -accel tcg,thread=single: one vCPU executes at a time
-    unsigned tcg_tb_size_mib = 256;  // -accel tcg,tb-size=N: translation cache size in MiB
+    bool tcg_single_thread = false;   // -accel tcg,thread=single: one vCPU executes at a time
+    unsigned tcg_tb_size_mib = 256;   // -accel tcg,tb-size=N: translation cache size in MiB
     std::string tcg_backend = "x86";  // -accel tcg,backend=x86|interp
 
     std::string kernel, initrd, append;

@@ -93,6 +93,7 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     void request_tlb_flush();
 
   private:
+    static constexpr uint64_t kNoPage = ~0ull;  // no physical page (TLB info, block pages)
     enum class Jump : int { None = 0, Event = 1, TripleFault = 2, RetranslateOne = 3 };
     enum class PageKind : uint8_t { Ram, Rom, Io, Apic };
     struct TlbInfo {

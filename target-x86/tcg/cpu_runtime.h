@@ -51,5 +51,7 @@ void sync_state_for_helper(CpuEnv& env);
 // After a system helper changed RFLAGS: take its arithmetic bits back as the lazy record.
 void adopt_rflags(CpuEnv& env);
 uint64_t full_rflags(const CpuEnv& env);
+// IN/OUT/INS/OUTS: CPL <= IOPL, or the TSS I/O bitmap allows every port; #GP(0) otherwise.
+void check_io_permission(void* env, uint16_t port, unsigned size);
 
 }  // namespace kemu::x86

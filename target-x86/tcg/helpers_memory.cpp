@@ -34,16 +34,6 @@ void set_sub_flags(CpuEnv& e, unsigned log2, uint64_t a, uint64_t b) {
 
 }  // namespace
 
-uint64_t helper_check_io(void* env, uint64_t port, uint64_t size, uint64_t, uint64_t);
-
-namespace {
-
-void check_io(void* env, uint16_t port, unsigned size) {
-    helper_check_io(env, port, size, 0, 0);
-}
-
-}  // namespace
-
 // One helper runs every string instruction. After each element rSI/rDI/rCX are
 // architectural, so a fault mid-string restarts exactly there; a pending interrupt
 // stops the loop between elements (the instruction then runs again).
@@ -72,7 +62,7 @@ uint64_t helper_string_op(void* env, uint64_t bits, uint64_t next_rip, uint64_t,
             r[RAX] = (r[RAX] & ~mask_of(size)) | (v & mask_of(size));
     };
     const uint16_t port = uint16_t(r[RDX]);
-    if (kind == StringKind::Ins || kind == StringKind::Outs) check_io(env, port, size);
+    if (kind == StringKind::Ins || kind == StringKind::Outs) check_io_permission(env, port, size);
 
     const uint64_t current = rt.current_rip();
     for (uint64_t n = 0;; n++) {

@@ -52,6 +52,8 @@ void require_cpl0(void* env) {
     if (cpl(E(env).s) != 0) gp0(env);
 }
 
+}  // namespace
+
 // I/O permission: CPL <= IOPL, or the TSS I/O bitmap allows every port of the access.
 void check_io_permission(void* env, uint16_t port, unsigned size) {
     CpuEnv& e = E(env);
@@ -67,13 +69,6 @@ void check_io_permission(void* env, uint16_t port, unsigned size) {
     uint32_t bits = uint32_t(rt.read(tr.base + byte, 2, Priv::Supervisor));
     uint32_t mask = ((1u << size) - 1) << (port & 7);
     if (bits & mask) gp0(env);
-}
-
-}  // namespace
-
-uint64_t helper_check_io(void* env, uint64_t port, uint64_t size, uint64_t, uint64_t) {
-    check_io_permission(env, uint16_t(port), unsigned(size));
-    return 0;
 }
 
 uint64_t helper_in(void* env, uint64_t port, uint64_t size, uint64_t, uint64_t) {

@@ -2,6 +2,8 @@
 // goes straight to host memory; everything else takes the vCPU's slow path.
 #include <cstring>
 
+#include "target-x86/tcg/softmmu.h"
+
 #include "target-x86/tcg/cpu_runtime.h"
 #include "tcg/ir.h"
 

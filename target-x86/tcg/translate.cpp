@@ -4,6 +4,7 @@
 
 #include "system/log.h"
 #include "target-x86/tcg/cpu_mode.h"
+#include "target-x86/tcg/softmmu.h"
 #include "target-x86/tcg/translate_context.h"
 
 namespace kemu::x86 {
@@ -34,22 +35,6 @@ constexpr tcg::GlobalInfo kGlobals[] = {
 };
 static_assert(std::size(kGlobals) == kGlobalCcOp + 1);
 
-uint64_t softmmu_load(void* env, uint64_t addr, uint32_t memop);
-void softmmu_store(void* env, uint64_t addr, uint64_t value, uint32_t memop);
-
-}  // namespace
-
-// The softmmu entry points live with the vCPU (accel/tcg); the IR only needs their addresses.
-uint64_t guest_load(void* env, uint64_t addr, uint32_t memop);
-void guest_store(void* env, uint64_t addr, uint64_t value, uint32_t memop);
-
-namespace {
-uint64_t softmmu_load(void* env, uint64_t addr, uint32_t memop) {
-    return guest_load(env, addr, memop);
-}
-void softmmu_store(void* env, uint64_t addr, uint64_t value, uint32_t memop) {
-    guest_store(env, addr, value, memop);
-}
 }  // namespace
 
 namespace {
@@ -77,8 +62,8 @@ const tcg::TargetInfo& x86_target_info() {
         KEMU_ENV_OFFSET(scratch),
         kScratchSlots,
         KEMU_ENV_OFFSET(insn_index),
-        softmmu_load,
-        softmmu_store,
+        guest_load,
+        guest_store,
         tlb_layout(),
         true,
         KEMU_ENV_OFFSET(block_tag),

@@ -40,9 +40,9 @@ struct Ctx {
     uint64_t next_rip = 0;  // of the one after it
     uint32_t flags = 0;
     BlockEnd end = BlockEnd::None;
-    std::optional<TempId> cached_addr;  // linear address of the memory operand
+    std::optional<TempId> cached_addr;     // linear address of the memory operand
     std::optional<TempId> rsp_in_address;  // POP m: RSP as an address register is the popped one
-    std::optional<CcOp> cc_static;      // cc_op as this block last set it (unknown at entry)
+    std::optional<CcOp> cc_static;         // cc_op as this block last set it (unknown at entry)
 
     bool code64() const { return flags & tbflag::kCode64; }
     unsigned cpl() const { return flags & tbflag::kCplMask; }

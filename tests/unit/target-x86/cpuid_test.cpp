@@ -1,5 +1,5 @@
-#include <algorithm>
 #include "target-x86/cpuid.h"
+#include <algorithm>
 
 #include <gtest/gtest.h>
 
