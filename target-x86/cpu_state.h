@@ -50,7 +50,7 @@ struct DescriptorTable {
 
 enum SegReg : unsigned { ES, CS, SS, DS, FS, GS, SEG_COUNT };
 
-// x87/SSE/AVX state in FXSAVE terms plus the upper YMM halves.
+// x87/SSE/AVX state in FXSAVE terms; each YMM register whole (XMM is its low 16 bytes).
 struct FpuState {
     uint16_t fcw = 0x37f;
     uint16_t fsw = 0;
@@ -60,8 +60,7 @@ struct FpuState {
     uint64_t fdp = 0;
     std::array<std::array<uint8_t, 16>, 8> st{};  // 80-bit values in the low 10 bytes
     uint32_t mxcsr = 0x1f80;
-    std::array<std::array<uint8_t, 16>, 16> xmm{};
-    std::array<std::array<uint8_t, 16>, 16> ymmh{};
+    alignas(32) std::array<std::array<uint8_t, 32>, 16> ymm{};
     uint64_t xcr0 = 1;
 };
 
@@ -70,8 +69,14 @@ struct MsrState {
     uint64_t sysenter_cs = 0, sysenter_esp = 0, sysenter_eip = 0;
     uint64_t star = 0, lstar = 0, cstar = 0, fmask = 0, kernel_gs_base = 0;
     uint64_t tsc_aux = 0;
+    uint64_t tsc_adjust = 0;  // IA32_TSC_ADJUST: the sum of every change software made to the TSC
     uint64_t pat = 0x0007040600070406ull;
     uint64_t misc_enable = 1;  // fast strings
+    // Machine-check architecture (SDM vol. 3 chapter 16): IA32_MCG_STATUS, IA32_MCG_CTL and
+    // each error-reporting bank's CTL, STATUS, ADDR and MISC, in MSR order.
+    static constexpr unsigned kMcBanks = 10;
+    uint64_t mcg_status = 0, mcg_ctl = 0;
+    std::array<std::array<uint64_t, 4>, kMcBanks> mc_bank{};
 };
 
 enum class MpState : uint8_t { Runnable, Halted, WaitForSipi };

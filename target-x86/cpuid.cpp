@@ -4,6 +4,7 @@
 
 #include <algorithm>
 #include <bit>
+#include <cstdio>
 #include <cstring>
 
 namespace kemu {
@@ -17,9 +18,9 @@ constexpr CpuFeature kFeatures[] = {
 };
 
 constexpr CpuModel kModels[] = {
-#define CPU_MODEL(name, vendor, family, model, stepping, level, xlevel, passthrough, desc, \
-                  features)                                                                \
-    {name, vendor, family, model, stepping, level, xlevel, passthrough, desc, features},
+#define CPU_MODEL(name, vendor, family, model, stepping, level, xlevel, passthrough, host_only, \
+                  desc, features)                                                               \
+    {name, vendor, family, model, stepping, level, xlevel, passthrough, host_only, desc, features},
 #include "target-x86/cpu_models.def"
 #undef CPU_MODEL
 };
@@ -38,6 +39,17 @@ void set_feature(CpuidTable& t, const CpuFeature& f, bool on) {
         e->regs[f.reg] |= 1u << f.bit;
     else
         e->regs[f.reg] &= ~(1u << f.bit);
+}
+
+// Calls fn for each feature named in the model's space-separated list.
+template <typename Fn>
+void for_each_model_feature(const CpuModel& model, Fn&& fn) {
+    std::string_view names(model.features);
+    while (!names.empty()) {
+        size_t sp = names.find(' ');
+        if (const CpuFeature* f = find_cpu_feature(names.substr(0, sp))) fn(*f);
+        names = sp == std::string_view::npos ? std::string_view{} : names.substr(sp + 1);
+    }
 }
 
 void put_string(uint32_t* regs, const char* s, size_t len) {
@@ -118,6 +130,25 @@ const CpuFeature* find_cpu_feature(std::string_view name) {
         if (canonical == f.name) return &f;
     }
     return nullptr;
+}
+
+std::string describe_cpu_feature(const CpuFeature& f) {
+    static constexpr const char* kRegNames[] = {"EAX", "EBX", "ECX", "EDX"};
+    char text[96];
+    std::snprintf(text, sizeof text, "CPUID.%02XH:%s.%s [bit %u]", f.leaf, kRegNames[f.reg], f.name,
+                  f.bit);
+    return text;
+}
+
+bool cpu_feature_requested(const CpuModel& model, const CpuFeatureEdits& edits,
+                           const CpuFeature& feature) {
+    auto in = [&](const std::vector<const CpuFeature*>& list) {
+        return std::find(list.begin(), list.end(), &feature) != list.end();
+    };
+    if (in(edits.remove)) return false;
+    bool in_model = false;
+    for_each_model_feature(model, [&](const CpuFeature& f) { in_model |= &f == &feature; });
+    return in_model || in(edits.add);
 }
 
 std::span<const CpuModel> cpu_models() {
@@ -235,14 +266,10 @@ CpuidTable build_model_cpuid(const CpuModel& model, const CpuFeatureEdits& edits
             if (off < len) put_string(b.regs, kBrandString + off, len - off);
             t.entries.push_back(b);
         }
+        // Advanced power management: only the invariant-TSC bit, set by the feature list.
+        if (max_ext >= 0x80000007) t.entries.push_back({0x80000007, 0, false, {}});
         if (max_ext >= 0x80000008) t.entries.push_back({0x80000008, 0, false, {0x3028, 0, 0, 0}});
-        std::string_view names(model.features);
-        while (!names.empty()) {
-            size_t sp = names.find(' ');
-            std::string_view name = names.substr(0, sp);
-            if (const CpuFeature* f = find_cpu_feature(name)) set_feature(t, *f, true);
-            names = sp == std::string_view::npos ? std::string_view{} : names.substr(sp + 1);
-        }
+        for_each_model_feature(model, [&](const CpuFeature& f) { set_feature(t, f, true); });
     }
     for (const CpuFeature* f : edits.add)
         set_feature(t, *f, true);

@@ -40,6 +40,8 @@ struct CpuFeature {
 };
 std::span<const CpuFeature> cpu_features();
 const CpuFeature* find_cpu_feature(std::string_view name);
+// "CPUID.01H:ECX.fma [bit 12]": how QEMU names a feature in its warnings.
+std::string describe_cpu_feature(const CpuFeature& feature);
 
 struct CpuModel {
     const char* name;
@@ -47,6 +49,7 @@ struct CpuModel {
     unsigned family, model, stepping;
     uint32_t max_leaf, max_ext_leaf;
     bool passthrough;
+    bool host_cpuid_required;  // the host CPU itself: only KVM can offer it
     const char* description;
     const char* features;  // space separated names from cpuid_features.def
 };
@@ -58,6 +61,11 @@ std::string cpu_models_help();
 struct CpuFeatureEdits {
     std::vector<const CpuFeature*> add, remove;
 };
+
+// Whether the model's feature list or a +feat edit asks for `feature` (and no -feat undoes
+// it): QEMU warns about each requested feature the accelerator cannot offer.
+bool cpu_feature_requested(const CpuModel& model, const CpuFeatureEdits& edits,
+                           const CpuFeature& feature);
 
 // Parses "-cpu qemu64,+avx,-nx" (also "avx=on"/"avx=off" and "check"/"enforce").
 struct CpuSpec {

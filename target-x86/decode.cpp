@@ -192,6 +192,7 @@ bool Decoder::read_vex(uint8_t first) {
         map = b1 & 0x1f;
         if (!take8(b2)) return false;
         vex_w_ = b2 & 0x80;
+        d_.vex_w = vex_w_;
     } else {
         b2 = b1;
     }
@@ -356,6 +357,14 @@ uint8_t Decoder::size_of(Size s) const {
             return v == 8 ? 8 : 4;
         case Size::x:
             return d_.vex_l ? 32 : 16;
+        case Size::xh:
+            return d_.vex_l ? 16 : 8;
+        case Size::xq:
+            return d_.vex_l ? 8 : 4;
+        case Size::xo:
+            return d_.vex_l ? 4 : 2;
+        case Size::dup:
+            return d_.vex_l ? 32 : 8;
         case Size::p:
             return v + 2;
         case Size::a:

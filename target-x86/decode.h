@@ -100,6 +100,7 @@ struct DecodedInsn {
     // VEX: vvvv (inverted back to a register number), L, and the implied prefix/map
     uint8_t vex_vvvv = 0;
     bool vex_l = false;
+    bool vex_w = false;  // VEX.W in every mode (rex carries it only in 64-bit mode)
     uint8_t operand_count = 0;
     std::array<Operand, 4> operands{};  // destination first, as the SDM lists them
     MemOperand mem;

@@ -52,7 +52,10 @@ enum class Method : uint8_t {
 };
 
 // SDM Appendix A.2.2 operand-size codes; `bs` is kemu's: an imm8 sign-extended to
-// the operand size (the SDM writes Ib and says so in the instruction text).
+// the operand size (the SDM writes Ib and says so in the instruction text). So are the
+// fractions of `x` that widening and narrowing vector instructions read or write, which the
+// SDM spells out per instruction (PMOVSXBW xmm, m64 / ymm, m128): `xh` half, `xq` a quarter,
+// `xo` an eighth of the vector length; and `dup`, MOVDDUP's m64 that is m256 under VEX.256.
 enum class Size : uint8_t {
     None,
     b,
@@ -72,6 +75,10 @@ enum class Size : uint8_t {
     s,
     ss,
     sd,
+    xh,
+    xq,
+    xo,
+    dup,
 };
 
 struct OperandSpec {
@@ -184,7 +191,8 @@ consteval Size parse_size(const char* s, int n) {
         {"q", Size::q},   {"dq", Size::dq}, {"qq", Size::qq}, {"t", Size::t},  {"v", Size::v},
         {"z", Size::z},   {"y", Size::y},   {"x", Size::x},   {"p", Size::p},  {"a", Size::a},
         {"s", Size::s},   {"ss", Size::ss}, {"sd", Size::sd}, {"ps", Size::x}, {"pd", Size::x},
-        {"pi", Size::q},  {"si", Size::d},
+        {"pi", Size::q},  {"si", Size::d},  {"xh", Size::xh}, {"xq", Size::xq}, {"xo", Size::xo},
+        {"dup", Size::dup},
     };
     for (const auto& e : kSizes)
         if (same(s, n, e.name)) return e.size;

@@ -129,7 +129,7 @@ void fpu_from_kvm(const kvm_fpu& k, X86CpuState& s) {
     s.fpu.fip = k.last_ip;
     s.fpu.fdp = k.last_dp;
     for (unsigned i = 0; i < 16; i++)
-        std::memcpy(s.fpu.xmm[i].data(), k.xmm[i], 16);
+        std::memcpy(s.fpu.ymm[i].data(), k.xmm[i], 16);
     s.fpu.mxcsr = k.mxcsr;
 }
 
@@ -144,7 +144,7 @@ kvm_fpu fpu_to_kvm(const X86CpuState& s) {
     k.last_ip = s.fpu.fip;
     k.last_dp = s.fpu.fdp;
     for (unsigned i = 0; i < 16; i++)
-        std::memcpy(k.xmm[i], s.fpu.xmm[i].data(), 16);
+        std::memcpy(k.xmm[i], s.fpu.ymm[i].data(), 16);
     k.mxcsr = s.fpu.mxcsr;
     return k;
 }

@@ -1,8 +1,8 @@
 #include "accel/tcg/tcg_accelerator.h"
 
+#include "target-x86/cpuid_tcg.h"
 #include "target-x86/tcg/x87_host.h"
 
-#include <algorithm>
 #include <cstdio>
 
 #include <unistd.h>
@@ -30,23 +30,17 @@ Result<void> TcgAccelerator::init(const AcceleratorConfig& config) {
     return ok();
 }
 
-// The model's table without what the translator cannot do; a feature the user asked for
-// with +name gets QEMU's warning.
+// What the translator implements of the model (target-x86/cpuid_tcg.h); like QEMU (whose
+// "check" is on by default), each requested feature TCG drops gets a warning.
 Result<CpuidTable> TcgAccelerator::cpuid_for(const CpuModel& model, const CpuTopology& topology,
                                              const CpuFeatureEdits& edits) {
-    CpuidTable table = build_model_cpuid(model, edits, topology);
-    std::vector<const CpuFeature*> cleared = restrict_to_tcg(table);
-    // x87 instructions run on the host's x87: without one they are #UD, so no FPU either.
-    if (!x86::x87::host_x87_available()) {
-        const CpuFeature* fpu = find_cpu_feature("fpu");
-        if (remove_feature(table, *fpu)) cleared.push_back(fpu);
-    }
-    for (const CpuFeature* f : cleared)
-        if (std::find(edits.add.begin(), edits.add.end(), f) != edits.add.end())
-            std::fprintf(stderr,
-                         "kemu-system-x86_64: warning: TCG doesn't support requested feature: %s\n",
-                         f->name);
-    return table;
+    auto cpuid = build_tcg_cpuid(model, edits, topology, x86::x87::host_x87_available());
+    if (!cpuid) return cpuid.error();
+    for (const CpuFeature* f : cpuid->unsupported)
+        std::fprintf(stderr,
+                     "kemu-system-x86_64: warning: TCG doesn't support requested feature: %s\n",
+                     describe_cpu_feature(*f).c_str());
+    return std::move(cpuid->table);
 }
 
 Result<std::unique_ptr<VcpuBackend>> TcgAccelerator::create_vcpu(unsigned index,

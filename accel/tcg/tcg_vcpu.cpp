@@ -11,6 +11,7 @@
 #include "target-x86/tcg/cc_op.h"
 #include "target-x86/tcg/cpu_mode.h"
 #include "target-x86/tcg/exceptions.h"
+#include "target-x86/tcg/io_breakpoint.h"
 #include "target-x86/tcg/page_walk.h"
 #include "tcg/optimize.h"
 
@@ -642,7 +643,10 @@ void TcgVcpu::code_write(uint64_t phys_page) {
 
 // ------------------------------------------------------------------ devices
 
+// An I/O breakpoint traps after the instruction, as a data breakpoint does: DR7 enables
+// make every block one instruction long and after_debug_step() raises the #DB.
 uint64_t TcgVcpu::io_in(uint16_t port, unsigned size) {
+    data_breakpoints_hit_ |= io_breakpoint_hits(env_->s, port, size);
     uint64_t v = 0;
     auto g = lock_machine();
     (void)context_.io.read(port, size, &v);
@@ -650,17 +654,18 @@ uint64_t TcgVcpu::io_in(uint16_t port, unsigned size) {
 }
 
 void TcgVcpu::io_out(uint16_t port, uint64_t value, unsigned size) {
+    data_breakpoints_hit_ |= io_breakpoint_hits(env_->s, port, size);
     auto g = lock_machine();
     (void)context_.io.write(port, size, value);
 }
 
+// The TSC needs no machine lock: the clock changes only while every vCPU is stopped, and
+// the offset belongs to this vCPU. Linux reads it constantly once it is the clocksource.
 uint64_t TcgVcpu::read_tsc() {
-    auto g = lock_machine();
     return (lapic_ ? lapic_->tsc_now() : 0) + uint64_t(tsc_offset_);
 }
 
 void TcgVcpu::write_tsc(uint64_t value) {
-    auto g = lock_machine();
     tsc_offset_ = int64_t(value - (lapic_ ? lapic_->tsc_now() : 0));
 }
 

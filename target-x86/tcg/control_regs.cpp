@@ -79,11 +79,11 @@ CrWriteEffect write_cr3(X86CpuState& s, SysContext& ctx, uint64_t value) {
     CrWriteEffect e;
     e.flush_tlb = true;
     if (long_mode(s)) {
-        // With CR4.PCIDE, bit 63 asks to keep the PCID's cached translations.
-        bool no_flush = (s.cr4 & cr4bit::PCIDE) && (value >> 63);
+        // With CR4.PCIDE, bit 63 lets the CPU keep the new PCID's cached translations. kemu's
+        // TLB is not tagged by PCID: what it holds belongs to the old CR3, so it flushes anyway
+        // (flushing more than the SDM requires is always allowed).
         value &= ~(1ull << 63);
         if (value >> kPhysAddrBits) gp0(ctx);
-        if (no_flush) e.flush_tlb = false;
     } else {
         value &= 0xffffffff;
         check_pae_pdptes(s, ctx, value);

@@ -63,6 +63,8 @@ struct CpuEnv {
     uint64_t block_tag = 0;
     TlbEntry tlb[kMmuCount][kTlbSize];
     CpuRuntime* runtime = nullptr;
+    // A vector instruction's memory operand, staged between guest memory and its handler.
+    alignas(32) uint8_t simd_mem[32];
     alignas(16) uint64_t scratch[kScratchSlots];
 };
 

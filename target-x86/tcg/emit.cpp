@@ -12,6 +12,8 @@ EmitterTable build_table() {
     register_string_emitters(t);
     register_system_emitters(t);
     register_x87_emitters(t);
+    register_sse_emitters(t);
+    register_bitmanip_emitters(t);
     return t;
 }
 

@@ -22,5 +22,7 @@ void register_control_emitters(EmitterTable& t);
 void register_string_emitters(EmitterTable& t);
 void register_system_emitters(EmitterTable& t);
 void register_x87_emitters(EmitterTable& t);
+void register_sse_emitters(EmitterTable& t);
+void register_bitmanip_emitters(EmitterTable& t);
 
 }  // namespace kemu::x86

@@ -10,6 +10,7 @@ namespace kemu::x86 {
 namespace {
 
 using tcg::kHelperMayFault;
+using tcg::kHelperNoGlobals;
 using tcg::kHelperPure;
 
 constexpr tcg::HelperInfo kHelpers[] = {

@@ -1,5 +1,7 @@
 // Helpers for flags and the arithmetic that is too rich to inline: division,
-// rotates through carry, double-precision shifts, BCD adjusts, BOUND.
+// rotates through carry, double-precision shifts, BCD adjusts, BOUND, CRC-32C, PDEP/PEXT.
+#include <array>
+
 #include "target-x86/decode.h"
 #include "target-x86/tcg/cc_op.h"
 #include "target-x86/tcg/cpu_mode.h"
@@ -303,6 +305,51 @@ uint64_t helper_bound(void* env, uint64_t index, uint64_t addr, uint64_t size, u
     }
     if (i < lower || i > upper) rt.raise(vec::BR, std::nullopt);
     return 0;
+}
+
+namespace {
+
+// CRC-32C (Castagnoli) in its bit-reflected form: the polynomial 0x1EDC6F41 reversed.
+constexpr uint32_t kCrc32cReflected = 0x82f63b78;
+
+constexpr std::array<uint32_t, 256> crc32c_table() {
+    std::array<uint32_t, 256> t{};
+    for (uint32_t i = 0; i < 256; i++) {
+        uint32_t r = i;
+        for (int bit = 0; bit < 8; bit++)
+            r = (r >> 1) ^ (kCrc32cReflected & (0u - (r & 1)));
+        t[i] = r;
+    }
+    return t;
+}
+constexpr std::array<uint32_t, 256> kCrc32cTable = crc32c_table();
+
+}  // namespace
+
+// CRC32 (SDM vol. 2): the low `bytes` bytes of `data`, lowest first, folded into the low 32
+// bits of `crc`, with no inversion before or after. The result is zero-extended.
+uint64_t helper_crc32c(void*, uint64_t crc, uint64_t data, uint64_t bytes, uint64_t) {
+    uint32_t r = uint32_t(crc);
+    for (unsigned i = 0; i < bytes; i++)
+        r = (r >> 8) ^ kCrc32cTable[uint8_t(r ^ (data >> (8 * i)))];
+    return r;
+}
+
+// PDEP: the low bits of `source`, in order, into the set bits of `mask`.
+uint64_t helper_pdep(void*, uint64_t source, uint64_t mask, uint64_t, uint64_t) {
+    uint64_t r = 0;
+    for (uint64_t m = mask; m; m &= m - 1, source >>= 1)
+        if (source & 1) r |= m & -m;
+    return r;
+}
+
+// PEXT: the bits of `source` that `mask` selects, packed into the low bits in order.
+uint64_t helper_pext(void*, uint64_t source, uint64_t mask, uint64_t, uint64_t) {
+    uint64_t r = 0;
+    unsigned out = 0;
+    for (uint64_t m = mask; m; m &= m - 1, out++)
+        if (source & m & -m) r |= 1ull << out;
+    return r;
 }
 
 }  // namespace kemu::x86

@@ -6,6 +6,7 @@
 #include "target-x86/tcg/cpu_runtime.h"
 #include "target-x86/tcg/exceptions.h"
 #include "target-x86/tcg/helper_ids.h"
+#include "target-x86/tcg/io_breakpoint.h"
 #include "tcg/ir.h"
 
 namespace kemu::x86 {
@@ -63,6 +64,10 @@ uint64_t helper_string_op(void* env, uint64_t bits, uint64_t next_rip, uint64_t,
     };
     const uint16_t port = uint16_t(r[RDX]);
     if (kind == StringKind::Ins || kind == StringKind::Outs) check_io_permission(env, port, size);
+    // REP INS/OUTS on a port an I/O breakpoint watches trap after every iteration (SDM vol. 3
+    // 17.3.1.2): the vCPU raises the #DB when the helper returns, then the instruction resumes.
+    const bool io_trap = (kind == StringKind::Ins || kind == StringKind::Outs) &&
+                         io_breakpoint_hits(e.s, port, size);
 
     const uint64_t current = rt.current_rip();
     for (uint64_t n = 0;; n++) {
@@ -122,6 +127,7 @@ uint64_t helper_string_op(void* env, uint64_t bits, uint64_t next_rip, uint64_t,
         // A 32-bit count register is zero-extended; a 16-bit one keeps CX's upper bits.
         uint64_t count = (r[RCX] - 1) & amask;
         r[RCX] = addr_size == 2 ? (r[RCX] & ~amask) | count : count;
+        if (io_trap) return count ? current : next_rip;
         if (stop) {
             bool zf = (e.cc_dst & mask_of(size)) == 0;
             if ((rep == RepKind::Repe && !zf) || (rep == RepKind::Repne && zf)) return next_rip;

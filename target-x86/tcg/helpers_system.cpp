@@ -1,8 +1,11 @@
 // Helpers for system instructions: they bring the lazy state up to date, call the
 // SDM-following functions of the system layer (segments, far transfers, control
 // registers, MSRs) and tell the vCPU what to flush.
+#include <sys/random.h>
+
 #include <cstring>
 
+#include "target-x86/cpuid_tcg.h"
 #include "target-x86/tcg/cc_op.h"
 #include "target-x86/tcg/control_regs.h"
 #include "target-x86/tcg/cpu_mode.h"
@@ -100,6 +103,7 @@ uint64_t helper_cpuid(void* env, uint64_t, uint64_t, uint64_t, uint64_t) {
         if (ent.function == leaf && (!ent.indexed || ent.index == sub)) hit = &ent;
     uint32_t out[4] = {};
     if (hit) std::memcpy(out, hit->regs, sizeof out);
+    apply_cpuid_guest_state(leaf, sub, out, {(e.s.cr4 & cr4bit::OSXSAVE) != 0, e.s.fpu.xcr0});
     r[RAX] = out[0];
     r[RBX] = out[1];
     r[RCX] = out[2];
@@ -408,6 +412,49 @@ uint64_t helper_xsetbv(void* env, uint64_t, uint64_t, uint64_t, uint64_t) {
     with_state(env, [&](X86CpuState& s, SysContext& ctx) {
         write_xcr(s, ctx, uint32_t(s.regs[RCX]), uint32_t(s.regs[RAX]) | s.regs[RDX] << 32);
     });
+    return 0;
+}
+
+// RDRAND and RDSEED: `bytes` random bytes from the host with CF set or, when the host has
+// none to give yet, zero with CF clear (the SDM's "retry" outcome). OF SF ZF AF PF are clear.
+uint64_t helper_rdrand(void* env, uint64_t bytes, uint64_t, uint64_t, uint64_t) {
+    CpuEnv& e = E(env);
+    uint64_t v = 0;
+    bool ok = getrandom(&v, bytes, GRND_NONBLOCK) == ssize_t(bytes);
+    if (!ok) v = 0;
+    e.s.rflags = (full_rflags(e) & ~kArithFlags) | (ok ? rflag::CF : 0);
+    adopt_rflags(e);
+    return v;
+}
+
+namespace {
+
+// RDFSBASE/RDGSBASE/WRFSBASE/WRGSBASE (64-bit mode only: the decoder checks that).
+void require_fsgsbase(void* env) {
+    if (!(E(env).s.cr4 & cr4bit::FSGSBASE)) runtime(env).raise(vec::UD, std::nullopt);
+}
+
+}  // namespace
+
+uint64_t helper_rdfsbase(void* env, uint64_t seg, uint64_t, uint64_t, uint64_t) {
+    require_fsgsbase(env);
+    return E(env).s.seg[seg].base;
+}
+
+uint64_t helper_wrfsbase(void* env, uint64_t seg, uint64_t base, uint64_t, uint64_t) {
+    require_fsgsbase(env);
+    if (!is_canonical(base, E(env).s.cr4 & cr4bit::LA57)) gp0(env);
+    E(env).s.seg[seg].base = base;
+    return 0;
+}
+
+// CLAC/STAC (the translator has checked CPL 0): #UD unless the CPU model offers SMAP.
+uint64_t helper_set_ac(void* env, uint64_t set, uint64_t, uint64_t, uint64_t) {
+    constexpr uint32_t kCpuidSmap = 1u << 20;  // CPUID.(EAX=7,ECX=0):EBX
+    const CpuidEntry* leaf7 = runtime(env).cpuid_table().find(7, 0);
+    if (!leaf7 || !(leaf7->regs[EBX] & kCpuidSmap)) runtime(env).raise(vec::UD, std::nullopt);
+    CpuEnv& e = E(env);
+    e.s.rflags = set ? e.s.rflags | rflag::AC : e.s.rflags & ~rflag::AC;
     return 0;
 }
 

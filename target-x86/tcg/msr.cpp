@@ -6,6 +6,7 @@
 #include "system/log.h"
 #include "target-x86/tcg/cpu_mode.h"
 #include "target-x86/tcg/exceptions.h"
+#include "target-x86/tcg/machine_check.h"
 
 namespace kemu::x86 {
 namespace {
@@ -56,10 +57,19 @@ bool valid_pat(uint64_t v) {
     return true;
 }
 
+// A write to the TSC adds its change to IA32_TSC_ADJUST, and a write to IA32_TSC_ADJUST
+// moves the TSC by its change (SDM vol. 3 18.17.3).
 const std::array kMsrs = {
     MsrRow{msr::TSC, [](X86CpuState&, SysContext& ctx) { return ctx.read_tsc(); },
-           [](X86CpuState&, SysContext& ctx, uint64_t v, CrWriteEffect&) {
+           [](X86CpuState& s, SysContext& ctx, uint64_t v, CrWriteEffect&) {
+               s.msr.tsc_adjust += v - ctx.read_tsc();
                ctx.write_tsc(v);
+               return true;
+           }},
+    MsrRow{msr::TSC_ADJUST, [](X86CpuState& s, SysContext&) { return s.msr.tsc_adjust; },
+           [](X86CpuState& s, SysContext& ctx, uint64_t v, CrWriteEffect&) {
+               ctx.write_tsc(ctx.read_tsc() + (v - s.msr.tsc_adjust));
+               s.msr.tsc_adjust = v;
                return true;
            }},
     ignored_row(msr::BIOS_SIGN_ID),
@@ -79,6 +89,9 @@ const std::array kMsrs = {
                return true;
            }},
     ignored_row(msr::MTRR_DEF_TYPE),
+    // AMD family 0Fh/10h "interrupt pending message" register: zero means C1E is off, which
+    // is what Linux's AMD idle code checks on the family qemu64 reports.
+    ignored_row(msr::K8_INT_PENDING_MSG),
     MsrRow{msr::EFER, [](X86CpuState& s, SysContext&) { return s.efer; },
            [](X86CpuState& s, SysContext& ctx, uint64_t v, CrWriteEffect& e) {
                e |= write_efer(s, ctx, v);
@@ -110,8 +123,10 @@ bool is_mtrr_range(uint32_t index) {
            (index >= msr::MTRR_FIX4K_FIRST && index <= msr::MTRR_FIX4K_LAST);
 }
 
+// The local APIC's MSRs, IA32_TSC_DEADLINE included: the timer it arms is the APIC's.
 bool is_apic_msr(uint32_t index) {
-    return index == msr::APIC_BASE || (index >= msr::X2APIC_FIRST && index <= msr::X2APIC_LAST);
+    return index == msr::APIC_BASE || index == msr::TSC_DEADLINE ||
+           (index >= msr::X2APIC_FIRST && index <= msr::X2APIC_LAST);
 }
 
 [[noreturn]] void unknown_msr(SysContext& ctx, const char* op, uint32_t index) {
@@ -128,6 +143,7 @@ uint64_t read_msr(X86CpuState& s, SysContext& ctx, uint32_t index) {
         unknown_msr(ctx, "rdmsr", index);
     }
     if (is_mtrr_range(index)) return 0;
+    if (is_machine_check_msr(index)) return read_machine_check_msr(s, index);
     if (const MsrRow* row = find_msr(index)) return row->read(s, ctx);
     unknown_msr(ctx, "rdmsr", index);
 }
@@ -141,6 +157,10 @@ CrWriteEffect write_msr(X86CpuState& s, SysContext& ctx, uint32_t index, uint64_
         return e;
     }
     if (is_mtrr_range(index)) return e;
+    if (is_machine_check_msr(index)) {
+        if (!write_machine_check_msr(s, index, value)) unknown_msr(ctx, "wrmsr", index);
+        return e;
+    }
     const MsrRow* row = find_msr(index);
     if (!row || !row->write(s, ctx, value, e)) unknown_msr(ctx, "wrmsr", index);
     return e;

@@ -93,6 +93,11 @@ uint32_t tb_flags(const X86CpuState& s) {
     if ((s.cr0 & cr0bit::AM) && (s.rflags & rflag::AC) && cpl(s) == 3) f |= tbflag::kAlignCheck;
     for (unsigned seg : {ES, SS, DS, FS, GS})
         if (flat_segment(s.seg[seg])) f |= tbflag::kFlatSeg0 << seg;
+    if ((s.cr0 & cr0bit::EM) || !(s.cr4 & cr4bit::OSFXSR)) f |= tbflag::kSseUd;
+    if (s.cr0 & cr0bit::EM) f |= tbflag::kMmxUd;
+    if (!(s.cr4 & cr4bit::OSXSAVE) || (s.fpu.xcr0 & 6) != 6) f |= tbflag::kAvxUd;
+    if (s.cr0 & cr0bit::TS) f |= tbflag::kSimdNm;
+    if (!(s.cr4 & cr4bit::OSXSAVE)) f |= tbflag::kXsaveUd;
     return f;
 }
 

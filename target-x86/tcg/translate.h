@@ -31,6 +31,12 @@ constexpr uint32_t kOneInsn = kSingleStep | kDebugRegs | kShadow;
 // Per data segment register (bit kFlatSeg0 << SegReg): base 0, 4 GiB limit, present,
 // writable, expand-up. Accesses through a flat segment need neither a base nor checks.
 constexpr uint32_t kFlatSeg0 = 1u << 9;  // bits 9..14
+// Whether SIMD instructions may run, from CR0, CR4 and XCR0 (SDM vol. 3 table 2-2):
+constexpr uint32_t kSseUd = 1u << 18;  // CR0.EM or !CR4.OSFXSR: SSE is #UD
+constexpr uint32_t kMmxUd = 1u << 19;  // CR0.EM: MMX is #UD
+constexpr uint32_t kAvxUd = 1u << 20;  // !CR4.OSXSAVE or XCR0 lacks SSE|AVX: VEX is #UD
+constexpr uint32_t kSimdNm = 1u << 21;  // CR0.TS: SIMD is #NM (after the #UD checks)
+constexpr uint32_t kXsaveUd = 1u << 22;  // !CR4.OSXSAVE: XSAVE/XRSTOR are #UD
 }  // namespace tbflag
 
 uint32_t tb_flags(const X86CpuState& s);

@@ -8,6 +8,7 @@
 #include "target-x86/tcg/cpu_mode.h"
 #include "target-x86/tcg/cpu_runtime.h"
 #include "target-x86/tcg/exceptions.h"
+#include "target-x86/tcg/guest_bytes.h"
 #include "target-x86/tcg/x87.h"
 
 namespace kemu::x86 {
@@ -36,27 +37,6 @@ void check_entry(void* env, bool waiting, bool is_wait = false) {
     // does not wire; the exception is delivered as #MF instead.
     if (!(e.s.cr0 & cr0bit::NE)) log_unimp("x87: CR0.NE=0 FERR#/IRQ 13 reporting, #MF instead\n");
     raise(env, vec::MF);
-}
-
-void read_bytes(void* env, uint64_t linear, uint8_t* out, unsigned n) {
-    CpuRuntime& rt = runtime(env);
-    for (unsigned done = 0; done < n;) {
-        unsigned chunk = n - done >= 8 ? 8 : n - done >= 4 ? 4 : n - done >= 2 ? 2 : 1;
-        uint64_t v = rt.read(linear + done, chunk, Priv::Current);
-        std::memcpy(out + done, &v, chunk);
-        done += chunk;
-    }
-}
-
-void write_bytes(void* env, uint64_t linear, const uint8_t* in, unsigned n) {
-    CpuRuntime& rt = runtime(env);
-    for (unsigned done = 0; done < n;) {
-        unsigned chunk = n - done >= 8 ? 8 : n - done >= 4 ? 4 : n - done >= 2 ? 2 : 1;
-        uint64_t v = 0;
-        std::memcpy(&v, in + done, chunk);
-        rt.write(linear + done, chunk, v, Priv::Current);
-        done += chunk;
-    }
 }
 
 bool real_or_vm86(const X86CpuState& s) {
@@ -94,7 +74,7 @@ uint64_t helper_x87_exec(void* env, uint64_t insn, uint64_t linear, uint64_t off
     Form form = x87::form_of(escape, modrm);
 
     alignas(16) uint8_t mem[16] = {};
-    if (form.access == MemAccess::Read) read_bytes(env, linear, mem, form.size);
+    if (form.access == MemAccess::Read) read_guest_bytes(env, linear, mem, form.size);
     x87::HostImage image = x87::to_host_image(e.s.fpu);
     uint8_t flags = uint8_t(full_rflags(e));
     uint8_t host_modrm = modrm >= 0xc0 ? modrm : uint8_t((modrm & 0x38) | 7);
@@ -105,7 +85,7 @@ uint64_t helper_x87_exec(void* env, uint64_t insn, uint64_t linear, uint64_t off
     uint16_t raised = uint16_t(image[4] & x87::fsw::kExceptions);
     // Guest memory first: a fault there leaves the FPU as it was before the instruction.
     if (form.access == MemAccess::Write && store_happened(raised, next.fcw))
-        write_bytes(env, linear, mem, form.size);
+        write_guest_bytes(env, linear, mem, form.size);
     record_pointers(env, next, uint16_t(insn), form, linear, offset);
     e.s.fpu = next;
 
@@ -128,7 +108,7 @@ uint64_t helper_x87_control(void* env, uint64_t insn, uint64_t linear, uint64_t 
     uint8_t buf[28 + 80];
     auto store16 = [&](uint16_t v) {
         uint8_t bytes[2] = {uint8_t(v), uint8_t(v >> 8)};
-        write_bytes(env, linear, bytes, 2);
+        write_guest_bytes(env, linear, bytes, 2);
     };
     switch (form.kind) {
         case Kind::Fnstsw:
@@ -149,22 +129,22 @@ uint64_t helper_x87_control(void* env, uint64_t insn, uint64_t linear, uint64_t 
             return 0;
         case Kind::Fnstenv:
             x87::store_env(f, fmt, buf);
-            write_bytes(env, linear, buf, fmt.bytes());
+            write_guest_bytes(env, linear, buf, fmt.bytes());
             f.fcw |= x87::fsw::kExceptions;  // FSTENV masks every exception afterwards
             x87::update_summary(f);
             return 0;
         case Kind::Fnsave:
             x87::store_env(f, fmt, buf);
             x87::store_registers(f, std::span(buf + fmt.bytes(), 80));
-            write_bytes(env, linear, buf, fmt.bytes() + 80);
+            write_guest_bytes(env, linear, buf, fmt.bytes() + 80);
             x87::finit(f);
             return 0;
         case Kind::Fldenv:
-            read_bytes(env, linear, buf, fmt.bytes());
+            read_guest_bytes(env, linear, buf, fmt.bytes());
             x87::load_env(f, fmt, buf);
             return 0;
         case Kind::Frstor:
-            read_bytes(env, linear, buf, fmt.bytes() + 80);
+            read_guest_bytes(env, linear, buf, fmt.bytes() + 80);
             x87::load_env(f, fmt, buf);
             x87::load_registers(f, std::span(buf + fmt.bytes(), 80));
             return 0;

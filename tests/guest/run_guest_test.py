@@ -43,6 +43,7 @@ KVM_PVM_LIMITS = {
     "exceptions": (EMULATION_FAILURE, ["cf"], "kvm-pvm's emulator lacks 32-bit IRET"),
     "pit_pic": (EMULATION_FAILURE, ["cf"], "kvm-pvm's emulator lacks 32-bit IRET"),
     "lapic_timer": (EMULATION_FAILURE, ["cf"], "kvm-pvm's emulator lacks 32-bit IRET"),
+    "debug_extensions": (EMULATION_FAILURE, ["cf"], "kvm-pvm's emulator lacks 32-bit IRET"),
     "string_ops": (GP_ON_MOV_CR0, [], "kvm-pvm refuses CR0.PG with 32-bit paging (#GP)"),
     "paging": (GP_ON_MOV_CR0, [], "kvm-pvm refuses CR0.PG with 32-bit paging (#GP)"),
     "smc": (GP_ON_MOV_CR0, [], "kvm-pvm refuses CR0.PG with 32-bit paging (#GP)"),

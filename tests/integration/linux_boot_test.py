@@ -1,30 +1,50 @@
 #!/usr/bin/env python3
-"""Boot the default guest (Debian's cloud kernel + busybox initramfs, `make guest`) under KVM with
-two CPUs and 512 MiB, drive its shell over the serial console, and power it off and reboot it.
+"""Boot the default guest (Debian's cloud kernel + busybox initramfs, `make guest`) with two CPUs
+and 512 MiB, drive its shell over the serial console, and power it off and reboot it.
 
-Skips when the host cannot run it: no /dev/kvm, or a host whose KVM cannot boot Linux at all
-(checked first with Debian's QEMU, so a kemu failure here is kemu's).
+--accel tcg (runs everywhere): with -cpu max, userspace must compute what the host computes
+(sha256sum, gzip, bc, and tests/linux/fpcheck's x87/SSE/AVX2/FMA results, bit for bit), and
+dmesg must show none of the complaints a missing or wrong CPU feature causes. A second boot
+with the default CPU model checks its dmesg too and reboots under -no-reboot.
 
-usage: linux_boot_test.py KEMU GUEST_DIR        ($KEMU_GUEST_DIR overrides GUEST_DIR)
+--accel kvm: skips without /dev/kvm, or on a host whose KVM cannot boot Linux at all (checked
+first with Debian's QEMU, so a kemu failure here is kemu's).
+
+usage: linux_boot_test.py --accel tcg|kvm KEMU GUEST_DIR [FPCHECK]   ($KEMU_GUEST_DIR overrides)
 """
 
+import argparse
+import hashlib
 import os
 import re
 import shutil
+import subprocess
 import sys
+import tempfile
 
-from harness import check, find_kemu, last_line, skip, spawn_with_console, stop, wait_exit
+from harness import check, last_line, skip, spawn_with_console, stop, wait_exit
 
 BOOT_TIMEOUT = 120
 MARKER = r"kemu-guest: init started"
 PROMPT = r"/ # "
 PANIC = r"Kernel panic - not syncing"
+SCRIPTS = os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "..", "scripts")
+
+# dmesg lines that mean the virtual CPU or platform let the kernel down.
+DMESG_COMPLAINTS = re.compile(
+    r"WARNING|unchecked MSR|clocksource.*unstable|TSC.*unstable|unstable.*TSC|"
+    r"RETBleed: WARNING|Spectre.*WARNING|BUG:|Oops",
+    re.IGNORECASE)
+
+# Deterministic inputs both sides can make: busybox's seq prints what coreutils' does.
+SEQ_COUNT = 20000
+PI_50 = "3.14159265358979323846264338327950288419716939937508"
 
 
-def machine_args(guest_dir, *extra):
+def machine_args(guest_dir, initrd=None, *extra):
     return ["-m", "512", "-smp", "2", "-nographic", *extra,
             "-kernel", os.path.join(guest_dir, "vmlinuz"),
-            "-initrd", os.path.join(guest_dir, "initramfs.cpio.gz"),
+            "-initrd", initrd or os.path.join(guest_dir, "initramfs.cpio.gz"),
             "-append", "console=ttyS0 panic=-1"]
 
 
@@ -44,6 +64,85 @@ def shell(console, line, timeout=20):
     return console.expect(rf"(?s)(.*?){PROMPT}", timeout, what=f"the output of '{line}'").group(1)
 
 
+def lines_of(text):
+    return [line.rstrip("\r") for line in text.strip().splitlines()]
+
+
+def check_basics(console):
+    out = shell(console, "echo hello-$((6 * 7))")
+    check(out.strip() == "hello-42", f"echo printed {out!r}")
+    out = shell(console, "nproc")
+    check(out.strip() == "2", f"nproc printed {out!r}, want 2")
+    out = shell(console, "grep MemTotal /proc/meminfo")
+    total = re.search(r"MemTotal:\s+(\d+) kB", out)
+    check(total is not None, f"no MemTotal line: {out!r}")
+    # The kernel keeps its own image and reserved areas out of MemTotal.
+    check(400 * 1024 <= int(total.group(1)) <= 512 * 1024,
+          f"MemTotal {total.group(1)} kB is not about 512 MiB")
+
+
+def check_dmesg(console, what):
+    out = shell(console, "dmesg")
+    bad = [line for line in lines_of(out) if DMESG_COMPLAINTS.search(line)]
+    check(not bad, f"{what}: dmesg complains: {bad[:3]}")
+
+
+def check_userspace_computes(console, fpcheck_expected):
+    seq = "".join(f"{i}\n" for i in range(1, SEQ_COUNT + 1)).encode()
+    want = hashlib.sha256(seq).hexdigest()
+    out = shell(console, f"seq 1 {SEQ_COUNT} | sha256sum", 60)
+    check(out.split()[:1] == [want], f"sha256sum printed {out!r}, the host computes {want}")
+    out = shell(console, f"seq 1 {SEQ_COUNT} | gzip -9 | gunzip | sha256sum", 60)
+    check(out.split()[:1] == [want], f"gzip -9 | gunzip changed the data: {out!r}")
+    out = shell(console, "echo 'scale=50; 4*a(1)' | bc -l", 60)
+    check(out.replace("\\\r\n", "").strip() == PI_50, f"bc printed {out!r}, want {PI_50}")
+    if fpcheck_expected is not None:
+        got = lines_of(shell(console, "/bin/fpcheck", 120))
+        diff = [f"guest {g!r} host {h!r}" for g, h in zip(got, fpcheck_expected) if g != h]
+        check(len(got) == len(fpcheck_expected) and not diff,
+              f"fpcheck differs from the host: {diff[:3] or got}")
+
+
+def check_ctrl_c(console):
+    # The shell owns the console as its controlling terminal, so Ctrl-C reaches `sleep`. A
+    # Ctrl-C that arrives before the shell has started `sleep` is the shell's, so it is
+    # repeated once a second until the prompt is back.
+    console.send("sleep 100\n")
+    console.expect(r"sleep 100\r?\n", 20, what="the echo of 'sleep 100'")
+    for _ in range(10):
+        console.send("\x03")
+        if console.wait_for(PROMPT, 1):
+            return
+    check(False, "no prompt after 10 Ctrl-Cs to 'sleep 100'")
+
+
+def power_off(process, console, name):
+    console.send("poweroff -f\n")
+    status = wait_exit(process, 30, f"{name} after 'poweroff -f'")
+    check(status == 0, f"{name} exited with status {status} after poweroff, want 0")
+
+
+def reboot_exits(process, console, name):
+    console.send("reboot -f\n")
+    status = wait_exit(process, 30, f"{name} after 'reboot -f'")
+    check(status == 0, f"{name} exited with status {status} on reboot, want 0")
+
+
+def initrd_with(guest_dir, fpcheck, workdir):
+    """The default initramfs followed by a second archive holding /bin/fpcheck; the kernel
+    unpacks concatenated archives in order."""
+    listing = os.path.join(workdir, "extra.list")
+    with open(listing, "w") as f:
+        f.write(f"file /bin/fpcheck {fpcheck} 0755 0 0\n")
+    extra = subprocess.run([sys.executable, os.path.join(SCRIPTS, "cpio_newc.py"), listing],
+                           check=True, capture_output=True).stdout
+    path = os.path.join(workdir, "initramfs-fpcheck.cpio")
+    with open(path, "wb") as out, open(os.path.join(guest_dir, "initramfs.cpio.gz"), "rb") as base:
+        out.write(base.read())
+        out.write(extra)
+    return path
+
+
 def host_kvm_boots_linux(guest_dir):
     """Returns None when Debian's QEMU boots the guest to /init with -enable-kvm, else what it
     printed last. No QEMU at all counts as a yes: there is nothing to blame then."""
@@ -59,50 +158,88 @@ def host_kvm_boots_linux(guest_dir):
     return None if match and match.group(0) == MARKER else last_line(console.text)
 
 
-def main():
-    kemu = find_kemu(sys.argv)
-    guest_dir = os.environ.get("KEMU_GUEST_DIR") or (sys.argv[2] if len(sys.argv) > 2 else "")
+def run_tcg(kemu, guest_dir, fpcheck):
+    expected = None
+    if fpcheck:
+        expected = lines_of(subprocess.run([fpcheck], check=True, capture_output=True,
+                                           text=True).stdout)
+        print(f"host fpcheck: {len(expected)} lines, host CPU {host_cpu_flags_summary()}")
+    with tempfile.TemporaryDirectory() as workdir:
+        initrd = initrd_with(guest_dir, fpcheck, workdir) if fpcheck else None
+        name = "kemu -accel tcg -cpu max"
+        process, console = boot([kemu, "-accel", "tcg", "-cpu", "max",
+                                 *machine_args(guest_dir, initrd)], name)
+        try:
+            check_basics(console)
+            check_dmesg(console, name)
+            check_userspace_computes(console, expected)
+            check_ctrl_c(console)
+            power_off(process, console, name)
+        finally:
+            stop(process)
+
+    name = "kemu -accel tcg -no-reboot (default CPU)"
+    process, console = boot([kemu, "-accel", "tcg", *machine_args(guest_dir, None, "-no-reboot")],
+                            name)
+    try:
+        check_basics(console)
+        check_dmesg(console, name)
+        reboot_exits(process, console, name)
+    finally:
+        stop(process)
+    print("PASS: TCG: shell, nproc=2, dmesg clean, sha256sum/gzip/bc"
+          + (", fpcheck bit-exact" if fpcheck else " (no fpcheck built)")
+          + ", Ctrl-C, poweroff, -no-reboot reboot")
+
+
+def host_cpu_flags_summary():
+    try:
+        with open("/proc/cpuinfo") as f:
+            flags = re.search(r"^flags\s*:\s*(.*)$", f.read(), re.MULTILINE).group(1).split()
+    except (OSError, AttributeError):
+        return "unknown"
+    return " ".join(f for f in ("sse4_2", "avx", "avx2", "fma", "f16c") if f in flags)
+
+
+def run_kvm(kemu, guest_dir):
     if not os.path.exists("/dev/kvm"):
-        skip("no /dev/kvm: booting Linux needs KVM until kemu has TCG")
-    for name in ("vmlinuz", "initramfs.cpio.gz"):
-        if not os.path.isfile(os.path.join(guest_dir, name)):
-            skip(f"default guest missing ({os.path.join(guest_dir, name)}): run 'make guest'")
+        skip("no /dev/kvm")
     qemu_failure = host_kvm_boots_linux(guest_dir)
     if qemu_failure is not None:
         skip(f"host KVM cannot boot Linux: QEMU -enable-kvm fails too ({qemu_failure})")
-
-    process, console = boot([kemu, "-enable-kvm", *machine_args(guest_dir)], "kemu")
+    name = "kemu -enable-kvm"
+    process, console = boot([kemu, "-enable-kvm", *machine_args(guest_dir)], name)
     try:
-        out = shell(console, "echo hello-$((6 * 7))")
-        check(out.strip() == "hello-42", f"echo printed {out!r}")
-        out = shell(console, "nproc")
-        check(out.strip() == "2", f"nproc printed {out!r}, want 2")
-        out = shell(console, "grep MemTotal /proc/meminfo")
-        total = re.search(r"MemTotal:\s+(\d+) kB", out)
-        check(total is not None, f"no MemTotal line: {out!r}")
-        # The kernel keeps its own image and reserved areas out of MemTotal.
-        check(400 * 1024 <= int(total.group(1)) <= 512 * 1024,
-              f"MemTotal {total.group(1)} kB is not about 512 MiB")
-        # The shell owns the console as its controlling terminal, so Ctrl-C reaches `sleep`.
-        console.send("sleep 100\n")
-        console.expect(r"sleep 100\r?\n", 20, what="the echo of 'sleep 100'")
-        console.send("\x03")
-        console.expect(PROMPT, 10, what="the prompt after Ctrl-C interrupts 'sleep 100'")
-        console.send("poweroff -f\n")
-        status = wait_exit(process, 30, "kemu after 'poweroff -f'")
-        check(status == 0, f"kemu exited with status {status} after poweroff, want 0")
+        check_basics(console)
+        check_ctrl_c(console)
+        power_off(process, console, name)
     finally:
         stop(process)
-
-    process, console = boot([kemu, "-enable-kvm", *machine_args(guest_dir, "-no-reboot")],
-                            "kemu -no-reboot")
+    name = "kemu -enable-kvm -no-reboot"
+    process, console = boot([kemu, "-enable-kvm", *machine_args(guest_dir, None, "-no-reboot")],
+                            name)
     try:
-        console.send("reboot -f\n")
-        status = wait_exit(process, 30, "kemu -no-reboot after 'reboot -f'")
-        check(status == 0, f"kemu -no-reboot exited with status {status} on reboot, want 0")
+        reboot_exits(process, console, name)
     finally:
         stop(process)
-    print("PASS: shell, Ctrl-C, nproc=2, MemTotal≈512 MiB, poweroff and -no-reboot reboot")
+    print("PASS: KVM: shell, Ctrl-C, nproc=2, MemTotal≈512 MiB, poweroff and -no-reboot reboot")
+
+
+def main():
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--accel", choices=["tcg", "kvm"], required=True)
+    parser.add_argument("kemu")
+    parser.add_argument("guest_dir")
+    parser.add_argument("fpcheck", nargs="?", default="")
+    args = parser.parse_args()
+    guest_dir = os.environ.get("KEMU_GUEST_DIR") or args.guest_dir
+    for name in ("vmlinuz", "initramfs.cpio.gz"):
+        if not os.path.isfile(os.path.join(guest_dir, name)):
+            skip(f"default guest missing ({os.path.join(guest_dir, name)}): run 'make guest'")
+    if args.accel == "tcg":
+        run_tcg(args.kemu, guest_dir, args.fpcheck)
+    else:
+        run_kvm(args.kemu, guest_dir)
 
 
 if __name__ == "__main__":

@@ -25,7 +25,7 @@ X86CpuState sample_state() {
     s.efer = 0xd01;
     s.fpu.fcw = 0x27f;
     s.fpu.mxcsr = 0x1fa0;
-    s.fpu.xmm[3][0] = 0xab;
+    s.fpu.ymm[3][0] = 0xab;
     s.fpu.st[7][9] = 0x40;
     return s;
 }
@@ -73,7 +73,7 @@ TEST(KvmState, FpuRoundTrip) {
     fpu_from_kvm(k, back);
     EXPECT_EQ(back.fpu.mxcsr, 0x1fa0u);
     EXPECT_EQ(back.fpu.st[7][9], 0x40);
-    EXPECT_EQ(back.fpu.xmm, s.fpu.xmm);
+    EXPECT_EQ(back.fpu.ymm, s.fpu.ymm);
 }
 
 TEST(KvmState, ResetLapicPageFollowsTheSdm) {

@@ -56,12 +56,13 @@ TEST(TcgControlRegs, Cr3) {
     m.store(0x2000 + 8, 8, 0x5000 | 1);
     write_cr3(s, m, 0x2000);
     EXPECT_EQ(s.cr3, 0x2000u);
-    // IA-32e: bits above MAXPHYADDR fault; with PCIDE bit 63 suppresses the flush.
+    // IA-32e: bits above MAXPHYADDR fault. With PCIDE, bit 63 is not part of CR3, and the
+    // untagged TLB is flushed even though the SDM would let a CPU keep the PCID's entries.
     s.efer |= eferbit::LME | eferbit::LMA;
     EXPECT_FAULT(write_cr3(s, m, 1ull << 45), vec::GP, 0);
     s.cr4 |= cr4bit::PCIDE;
     e = write_cr3(s, m, (1ull << 63) | 0x3000);
-    EXPECT_FALSE(e.flush_tlb);
+    EXPECT_TRUE(e.flush_tlb);
     EXPECT_EQ(s.cr3, 0x3000u);
 }
 
@@ -99,6 +100,11 @@ TEST(TcgMsr, ArchitecturalMsrs) {
     EXPECT_EQ(read_msr(s, m, msr::TSC), 1000u);
     write_msr(s, m, msr::TSC, 5);
     EXPECT_EQ(m.tsc, 5u);
+    // IA32_TSC_ADJUST follows TSC writes and moves the TSC when written itself.
+    EXPECT_EQ(read_msr(s, m, msr::TSC_ADJUST), uint64_t(5 - 1000));
+    write_msr(s, m, msr::TSC_ADJUST, 0);
+    EXPECT_EQ(m.tsc, 1000u);
+    EXPECT_EQ(read_msr(s, m, msr::TSC_ADJUST), 0u);
     write_msr(s, m, msr::LSTAR, 0xffff'8000'0000'1000ull);
     EXPECT_EQ(read_msr(s, m, msr::LSTAR), 0xffff'8000'0000'1000ull);
     EXPECT_FAULT(write_msr(s, m, msr::LSTAR, 0x8000'0000'0000ull), vec::GP, 0);

@@ -42,6 +42,35 @@ void load_program(const Program& p) {
                             reinterpret_cast<char*>(code + Arena::kCodeSize));
 }
 
+// A YMM register as four quadwords, most significant first (as debuggers show it).
+std::string ymm_text(const std::array<uint8_t, 32>& v) {
+    std::string out;
+    for (int q = 3; q >= 0; q--) {
+        uint64_t x;
+        std::memcpy(&x, v.data() + 8 * q, 8);
+        char b[20];
+        std::snprintf(b, sizeof b, "%016" PRIx64, x);
+        out += std::string(q == 3 ? "" : "_") + b;
+    }
+    return out;
+}
+
+// The vector state's differences, one line each.
+std::string vector_differences(const MachineState& native, const MachineState& guest) {
+    std::string out;
+    for (unsigned i = 0; i < 16; i++)
+        if (native.ymm[i] != guest.ymm[i])
+            out += "  ymm" + std::to_string(i) + ": native " + ymm_text(native.ymm[i]) + ", kemu " +
+                   ymm_text(guest.ymm[i]) + "\n";
+    for (unsigned i = 0; i < 8; i++)
+        if (native.mm[i] != guest.mm[i])
+            out += "  mm" + std::to_string(i) + ": native " + hex(native.mm[i]) + ", kemu " +
+                   hex(guest.mm[i]) + "\n";
+    if (native.mxcsr != guest.mxcsr)
+        out += "  mxcsr: native " + hex(native.mxcsr) + ", kemu " + hex(guest.mxcsr) + "\n";
+    return out;
+}
+
 }  // namespace
 
 std::string describe_state(const MachineState& s) {
@@ -49,7 +78,10 @@ std::string describe_state(const MachineState& s) {
     for (unsigned i = 0; i < 16; i++)
         out += std::string(i % 4 ? "  " : "    ") + kRegNames[i] + "=" + hex(s.gpr[i]) +
                (i % 4 == 3 ? "\n" : "");
-    out += "    rflags=" + hex(s.rflags) + "\n";
+    out += "    rflags=" + hex(s.rflags) + "  mxcsr=" + hex(s.mxcsr) + "\n";
+    for (unsigned i = 0; i < 16; i++)
+        out += "    ymm" + std::to_string(i) + (i < 10 ? " " : "") + "=" + ymm_text(s.ymm[i]) +
+               (i < 8 ? "  mm" + std::to_string(i) + "=" + hex(s.mm[i]) : "") + "\n";
     return out;
 }
 
@@ -97,6 +129,7 @@ std::string DiffHarness::compare_with(GuestRunner& runner, const char* label, co
     if ((native.state.rflags & mask) != (guest.state.rflags & mask))
         out += "  rflags (defined bits " + hex(mask) + "): native " +
                hex(native.state.rflags & mask) + ", kemu " + hex(guest.state.rflags & mask) + "\n";
+    out += vector_differences(native.state, guest.state);
     for (size_t i = 0; i < Arena::kDataSize; i++) {
         if (native_data[i] != arena->data()[i]) {
             out += "  memory at " + hex(Arena::kDataAddr + i) + ": native " + hex(native_data[i]) +

@@ -6,6 +6,7 @@
 
 #include <csetjmp>
 #include <optional>
+#include <utility>
 
 #include "target-x86/tcg/cpu_runtime.h"
 #include "target-x86/tcg/translate.h"
@@ -31,6 +32,7 @@ class FlatRuntime final : public CpuRuntime {
     void apply(const CrWriteEffect&) override {}
     void flush_tlb_page(uint64_t) override {}
     const CpuidTable& cpuid_table() override { return cpuid_; }
+    void set_cpuid_table(CpuidTable table) { cpuid_ = std::move(table); }
     uint64_t read_tpr() override { return 0; }
     void write_tpr(uint64_t) override {}
     [[noreturn]] void raise_event(const InterruptEvent& event) override;

@@ -69,6 +69,31 @@ Fault fault_of(uint8_t vector) {
     }
 }
 
+// SSE and AVX usable, as under an OS that saves them (Linux: CR4.OSFXSR|OSXMMEXCPT|OSXSAVE,
+// XCR0 = x87|SSE|AVX), and the vector registers as the native run loads them: MMX writes
+// TOP = 0 and every tag valid, so MMi is R(i) = ST(i).
+void load_vector_state(X86CpuState& s, const MachineState& in) {
+    s.cr4 |= cr4bit::OSFXSR | cr4bit::OSXMMEXCPT | cr4bit::OSXSAVE;
+    s.fpu.xcr0 = 7;
+    s.fpu.mxcsr = in.mxcsr;
+    s.fpu.ymm = in.ymm;
+    s.fpu.fsw = 0;
+    s.fpu.ftw = 0xff;
+    for (unsigned i = 0; i < 8; i++) {
+        std::memcpy(s.fpu.st[i].data(), &in.mm[i], 8);
+        s.fpu.st[i][8] = s.fpu.st[i][9] = 0xff;
+    }
+}
+
+// MMi after the run: R(i), which is ST((i - TOP) mod 8).
+void store_vector_state(const X86CpuState& s, MachineState& out) {
+    out.mxcsr = s.fpu.mxcsr;
+    out.ymm = s.fpu.ymm;
+    const unsigned top = (s.fpu.fsw >> 11) & 7;
+    for (unsigned i = 0; i < 8; i++)
+        std::memcpy(&out.mm[i], s.fpu.st[(i - top) & 7].data(), 8);
+}
+
 constexpr unsigned kMaxBlocks = 64;
 
 }  // namespace
@@ -117,6 +142,8 @@ RunResult GuestRunner::run(const MachineState& in, uint64_t entry, uint64_t stop
         env.s.regs[i] = in.gpr[i];
     env.s.rflags = in.rflags;
     env.s.rip = entry;
+    load_vector_state(env.s, in);
+    if (prepare) prepare(env.s);
     env.cc_op = kCcEflags;
     env.cc_src = in.rflags & kArithFlags;
     env.cc_dst = env.cc_src2 = 0;
@@ -130,6 +157,7 @@ RunResult GuestRunner::run(const MachineState& in, uint64_t entry, uint64_t stop
     for (unsigned i = 0; i < 16; i++)
         r.state.gpr[i] = env.s.regs[i];
     r.state.rflags = full_rflags(env);
+    store_vector_state(env.s, r.state);
     r.rip = env.s.rip;
     if (rt_.raised)
         r.fault = fault_of(*rt_.raised);

@@ -3,6 +3,7 @@
 // compile, run) until RIP reaches the stop address, an exception unwinds, or RIP wanders off.
 #pragma once
 
+#include <functional>
 #include <optional>
 
 #include <string>
@@ -22,6 +23,10 @@ class GuestRunner {
   public:
     explicit GuestRunner(Backend backend);
     RunResult run(const MachineState& in, uint64_t entry, uint64_t stop_rip, bool mode64 = true);
+    // Runs after run() has set up the mode and registers, before the code starts: tests of
+    // system-level instructions set control registers, segment bases or MSRs here.
+    std::function<void(X86CpuState&)> prepare;
+    FlatRuntime& runtime() { return rt_; }
     // The IR of every block the last run translated, for failure reports.
     const std::string& ir_log() const { return ir_log_; }
     // Blocks the JIT compiled (the rest ran on the interpreter), over this runner's life.

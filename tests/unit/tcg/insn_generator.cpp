@@ -19,7 +19,7 @@ constexpr unsigned kRax = 0, kRcx = 1, kRdx = 2, kRbx = 3, kRsp = 4, kRsi = 6, k
 constexpr unsigned kBaseCandidates[] = {3, 5, 8, 9, 10, 11, 12, 13, 14, 15};
 constexpr unsigned kBaseCandidates32 = 2;
 
-constexpr uint64_t kBaseValue = Arena::kDataAddr + 0x800;
+constexpr uint64_t kBaseValue = InsnGenerator::kBaseValue;
 constexpr uint64_t kStackTop = Arena::kDataAddr + 0xc00;
 constexpr unsigned kIndexLimit = 32;
 
@@ -35,10 +35,29 @@ uint64_t mask_of(unsigned size) {
 HostFeatures host_features() {
     HostFeatures f;
     unsigned a, b, c, d;
-    if (__get_cpuid(1, &a, &b, &c, &d)) f.popcnt = c & (1u << 23);
+    if (__get_cpuid(1, &a, &b, &c, &d)) {
+        f.popcnt = c & (1u << 23);
+        f.movbe = c & (1u << 22);
+        f.crc32 = c & (1u << 20);
+    }
     if (__get_cpuid(0x80000001, &a, &b, &c, &d)) f.lzcnt = c & (1u << 5);
-    if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) f.tzcnt = b & (1u << 3);
+    if (__get_cpuid_count(7, 0, &a, &b, &c, &d)) {
+        f.tzcnt = f.bmi1 = b & (1u << 3);
+        f.bmi2 = b & (1u << 8);
+        f.adx = b & (1u << 19);
+    }
     return f;
+}
+
+std::string describe(const HostFeatures& f) {
+    const std::pair<const char*, bool> kNamed[] = {
+        {"popcnt", f.popcnt}, {"lzcnt", f.lzcnt}, {"tzcnt", f.tzcnt}, {"movbe", f.movbe},
+        {"crc32", f.crc32},   {"adx", f.adx},     {"bmi1", f.bmi1},   {"bmi2", f.bmi2},
+    };
+    std::string out;
+    for (const auto& [name, present] : kNamed)
+        if (present) out += std::string(out.empty() ? "" : " ") + name;
+    return out.empty() ? "none" : out;
 }
 
 InsnGenerator::InsnGenerator(uint64_t seed, HostFeatures features, bool mode64)
@@ -88,6 +107,16 @@ MachineState InsnGenerator::initial_state() {
     s.gpr[base_reg_] = kBaseValue;
     s.gpr[index_reg_] = pick(kIndexLimit);
     s.rflags = 0x202 | (rng_() & kArith) | (coin(15) ? 0x400 : 0);
+    for (auto& reg : s.ymm)
+        for (unsigned at = 0; at < 32; at += 8) {
+            uint64_t v = vector_chunk(rng_);
+            std::memcpy(reg.data() + at, &v, 8);
+        }
+    for (uint64_t& reg : s.mm)
+        reg = vector_chunk(rng_);
+    // Every exception masked; any rounding mode, DAZ and FTZ; some sticky flags already set.
+    s.mxcsr = 0x1f80 | uint32_t(pick(4)) << 13 | (coin(25) ? 0x8000 : 0) | (coin(25) ? 0x40 : 0) |
+              (coin(20) ? uint32_t(rng_() & 0x3f) : 0);
     undefined_ = 0;
     return s;
 }
@@ -95,7 +124,7 @@ MachineState InsnGenerator::initial_state() {
 std::vector<uint8_t> InsnGenerator::initial_data(size_t size) {
     std::vector<uint8_t> d(size);
     for (size_t i = 0; i < size; i += 8) {
-        uint64_t v = coin(25) ? edge_value(8) : rng_();
+        uint64_t v = coin(25) ? edge_value(8) : coin(50) ? vector_chunk(rng_) : rng_();
         std::memcpy(&d[i], &v, std::min<size_t>(8, size - i));
     }
     return d;
@@ -516,6 +545,135 @@ struct Forms {
         return make("popcnt/lzcnt/tzcnt", s, fx);
     }
 
+    // MOVBE: a byte-reversed load (0F 38 F0) or store (0F 38 F1).
+    Piece movbe() {
+        if (!g.features_.movbe) return mov();
+        unsigned size = wide_size();
+        bool store = coin(50);
+        InsnSpec s = modrm({0x0f, 0x38, uint8_t(store ? 0xf1 : 0xf0)}, size, RmRef{true, {}, mem()},
+                           store ? rreg(size) : wreg(size));
+        return make("movbe", s, kNoFlags);
+    }
+
+    // CRC32 r32/r64 with r/m8 (F2 0F 38 F0) or r/m16/32/64 (F2 0F 38 F1).
+    Piece crc32() {
+        if (!g.features_.crc32) return mov();
+        InsnSpec s;
+        if (coin(30)) {
+            unsigned dst = m64() && coin(50) ? 8 : 4;
+            s = modrm({0x0f, 0x38, 0xf0}, dst, rm(1, false), wreg(dst));
+            s.byte_rm = true;
+        } else {
+            unsigned src = wide_size();
+            s = modrm({0x0f, 0x38, 0xf1}, src, rm(src, false), wreg(src == 8 ? 8 : 4));
+        }
+        s.prefixes.push_back(0xf2);  // after 66: F2 selects CRC32
+        return make("crc32", s, kNoFlags);
+    }
+
+    // ADCX (66 0F 38 F6) and ADOX (F3 0F 38 F6), often behind more of them, so that carry
+    // chains through CF and through OF interleave.
+    GenInsn adx_insn() {
+        unsigned size = m64() && coin(50) ? 8 : 4;
+        bool adox = coin(50);
+        InsnSpec s = modrm({0x0f, 0x38, 0xf6}, size, rm(size, false), wreg(size));
+        s.prefixes.push_back(adox ? 0xf3 : 0x66);
+        uint16_t f = adox ? OF : CF;
+        return {s, {f, f, 0}};
+    }
+    Piece adx() {
+        if (!g.features_.adx) return alu();
+        std::vector<GenInsn> setup;
+        for (unsigned n = pick(3); n; n--)
+            setup.push_back(adx_insn());
+        GenInsn main = adx_insn();
+        return make("adcx/adox", main.spec, main.flags, std::move(setup));
+    }
+
+    // A VEX-encoded GPR instruction (BMI1/BMI2): map 2 is 0F38, 3 is 0F3A; pp 0 none, 1 66,
+    // 2 F3, 3 F2; `vvvv` is the register VEX.vvvv names.
+    static InsnSpec vex(unsigned map, unsigned pp, uint8_t opcode, unsigned size, RmRef rm,
+                        RegRef reg, unsigned vvvv) {
+        InsnSpec s;
+        s.vex_map = map;
+        s.vex_pp = pp;
+        s.vex_vvvv = vvvv;
+        s.rex_w = size == 8;
+        s.opcode = {opcode};
+        s.has_modrm = true;
+        s.reg_is_reg = true;
+        s.reg = reg;
+        s.rm = rm;
+        return s;
+    }
+    // A register for BEXTR's start | length << 8, or BZHI's index, or a SHLX count: mostly
+    // loaded with values near the operand's edges, else left as it was.
+    unsigned control_reg(std::vector<GenInsn>& setup, bool two_fields) {
+        RegRef r = wreg(gpr_size());
+        if (coin(70)) {
+            uint32_t v = count_value(8);
+            if (two_fields) v |= uint32_t(count_value(8)) << 8;
+            if (coin(20)) v |= uint32_t(rng8()) << 16;  // bits above the fields are ignored
+            setup.push_back(mov_imm64(r.phys, int32_t(v)));
+        }
+        return r.phys;
+    }
+
+    Piece bmi1() {  // ANDN BEXTR BLSI BLSMSK BLSR (TZCNT is in count_bits)
+        if (!g.features_.bmi1) return alu();
+        unsigned size = m64() && coin(50) ? 8 : 4;
+        std::vector<GenInsn> setup;
+        switch (pick(3)) {
+            case 0: {
+                InsnSpec s = vex(2, 0, 0xf2, size, rm(size, false), wreg(size), rreg(size).phys);
+                return make("andn", s, {0, SF | ZF | OF | CF, AF | PF});
+            }
+            case 1: {
+                unsigned control = control_reg(setup, true);
+                InsnSpec s = vex(2, 0, 0xf7, size, rm(size, false), wreg(size), control);
+                return make("bextr", s, {0, ZF | CF | OF, SF | AF | PF}, std::move(setup));
+            }
+            default: {
+                InsnSpec s =
+                    vex(2, 0, 0xf3, size, rm(size, false), digit(1 + pick(3)), wreg(size).phys);
+                s.reg_is_reg = false;
+                return make("blsi/blsmsk/blsr", s, {0, SF | ZF | OF | CF, AF | PF});
+            }
+        }
+    }
+
+    Piece bmi2() {  // BZHI MULX PDEP PEXT RORX SARX SHLX SHRX
+        if (!g.features_.bmi2) return alu();
+        unsigned size = m64() && coin(50) ? 8 : 4;
+        std::vector<GenInsn> setup;
+        switch (pick(5)) {
+            case 0: {
+                unsigned index = control_reg(setup, false);
+                InsnSpec s = vex(2, 0, 0xf5, size, rm(size, false), wreg(size), index);
+                return make("bzhi", s, {0, SF | ZF | OF | CF, AF | PF}, std::move(setup));
+            }
+            case 1: {  // the two destinations may be one register: it gets the high half
+                InsnSpec s = vex(2, 3, 0xf6, size, rm(size, false), wreg(size), wreg(size).phys);
+                return make("mulx", s, kNoFlags);
+            }
+            case 2: {  // PEXT (F3) PDEP (F2)
+                InsnSpec s =
+                    vex(2, 2 + pick(2), 0xf5, size, rm(size, false), wreg(size), rreg(size).phys);
+                return make("pdep/pext", s, kNoFlags);
+            }
+            case 3: {
+                InsnSpec s = vex(3, 3, 0xf0, size, rm(size, false), wreg(size), 0);
+                imm(s, 1, count_value(size));
+                return make("rorx", s, kNoFlags);
+            }
+            default: {  // SHLX (66) SARX (F3) SHRX (F2)
+                unsigned count = control_reg(setup, false);
+                InsnSpec s = vex(2, 1 + pick(3), 0xf7, size, rm(size, false), wreg(size), count);
+                return make("shlx/sarx/shrx", s, kNoFlags, std::move(setup));
+            }
+        }
+    }
+
     Piece bswap() {
         unsigned size = m64() && coin(50) ? 8 : 4;
         InsnSpec s;
@@ -822,6 +980,9 @@ struct Forms {
         return make("string", s, fx, std::move(setup));
     }
 
+    Piece simd() { return g.random_simd_piece(); }
+    Piece string_scan() { return g.string_scan_loop(); }
+
     Piece flag_ops() {  // CLC STC CMC
         switch (pick(3)) {
             case 0:
@@ -866,6 +1027,13 @@ constexpr FormRow kForms[] = {
     {"push_pop", &Forms::push_pop, 4},
     {"string", &Forms::string_op, 4},
     {"flag_ops", &Forms::flag_ops, 2},
+    {"movbe", &Forms::movbe, 2},
+    {"crc32", &Forms::crc32, 2},
+    {"adx", &Forms::adx, 3},
+    {"bmi1", &Forms::bmi1, 4},
+    {"bmi2", &Forms::bmi2, 4},
+    {"simd", &Forms::simd, 30},
+    {"string_scan", &Forms::string_scan, 2},
 };
 
 }  // namespace

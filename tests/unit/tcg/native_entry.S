@@ -8,8 +8,13 @@
 // returns to the caller. Only plain MOVs run between the flag load/store and the test
 // code, so the code sees exactly the state the test chose.
 //
+// The vector state is loaded before the flags and stored after the code ends: YMM0-15,
+// MM0-7 (MOVQ leaves TOP = 0, as the translator's side assumes) and MXCSR; the exit puts
+// back the host's MXCSR and an empty x87 stack (EMMS) for the C++ code.
+//
 // kemu_diff_ctx layout (see native_runner.cpp): gpr[16] at 0, rflags at 128,
-// host_rsp at 136, entry (offset u32, selector u16) at 144, saved DS/ES at 152/154.
+// host_rsp at 136, entry (offset u32, selector u16) at 144, saved DS/ES at 152/154,
+// mxcsr at 160, the host's MXCSR at 164, ymm[16][32] at 192, mm[8] at 704.
 
         .text
         .globl  kemu_diff_native_enter
@@ -28,6 +33,32 @@ kemu_diff_native_enter:
         mov     $0x2b, %eax
         mov     %eax, %ds
         mov     %eax, %es
+        stmxcsr kemu_diff_ctx+164(%rip)
+        ldmxcsr kemu_diff_ctx+160(%rip)
+        vmovdqu kemu_diff_ctx+192(%rip), %ymm0
+        vmovdqu kemu_diff_ctx+224(%rip), %ymm1
+        vmovdqu kemu_diff_ctx+256(%rip), %ymm2
+        vmovdqu kemu_diff_ctx+288(%rip), %ymm3
+        vmovdqu kemu_diff_ctx+320(%rip), %ymm4
+        vmovdqu kemu_diff_ctx+352(%rip), %ymm5
+        vmovdqu kemu_diff_ctx+384(%rip), %ymm6
+        vmovdqu kemu_diff_ctx+416(%rip), %ymm7
+        vmovdqu kemu_diff_ctx+448(%rip), %ymm8
+        vmovdqu kemu_diff_ctx+480(%rip), %ymm9
+        vmovdqu kemu_diff_ctx+512(%rip), %ymm10
+        vmovdqu kemu_diff_ctx+544(%rip), %ymm11
+        vmovdqu kemu_diff_ctx+576(%rip), %ymm12
+        vmovdqu kemu_diff_ctx+608(%rip), %ymm13
+        vmovdqu kemu_diff_ctx+640(%rip), %ymm14
+        vmovdqu kemu_diff_ctx+672(%rip), %ymm15
+        movq    kemu_diff_ctx+704(%rip), %mm0
+        movq    kemu_diff_ctx+712(%rip), %mm1
+        movq    kemu_diff_ctx+720(%rip), %mm2
+        movq    kemu_diff_ctx+728(%rip), %mm3
+        movq    kemu_diff_ctx+736(%rip), %mm4
+        movq    kemu_diff_ctx+744(%rip), %mm5
+        movq    kemu_diff_ctx+752(%rip), %mm6
+        movq    kemu_diff_ctx+760(%rip), %mm7
         pushq   kemu_diff_ctx+128(%rip)
         popfq
         mov     kemu_diff_ctx+0(%rip), %rax
@@ -69,9 +100,37 @@ kemu_diff_native_exit:
         mov     %r13, kemu_diff_ctx+104(%rip)
         mov     %r14, kemu_diff_ctx+112(%rip)
         mov     %r15, kemu_diff_ctx+120(%rip)
+        vmovdqu %ymm0, kemu_diff_ctx+192(%rip)
+        vmovdqu %ymm1, kemu_diff_ctx+224(%rip)
+        vmovdqu %ymm2, kemu_diff_ctx+256(%rip)
+        vmovdqu %ymm3, kemu_diff_ctx+288(%rip)
+        vmovdqu %ymm4, kemu_diff_ctx+320(%rip)
+        vmovdqu %ymm5, kemu_diff_ctx+352(%rip)
+        vmovdqu %ymm6, kemu_diff_ctx+384(%rip)
+        vmovdqu %ymm7, kemu_diff_ctx+416(%rip)
+        vmovdqu %ymm8, kemu_diff_ctx+448(%rip)
+        vmovdqu %ymm9, kemu_diff_ctx+480(%rip)
+        vmovdqu %ymm10, kemu_diff_ctx+512(%rip)
+        vmovdqu %ymm11, kemu_diff_ctx+544(%rip)
+        vmovdqu %ymm12, kemu_diff_ctx+576(%rip)
+        vmovdqu %ymm13, kemu_diff_ctx+608(%rip)
+        vmovdqu %ymm14, kemu_diff_ctx+640(%rip)
+        vmovdqu %ymm15, kemu_diff_ctx+672(%rip)
+        movq    %mm0, kemu_diff_ctx+704(%rip)
+        movq    %mm1, kemu_diff_ctx+712(%rip)
+        movq    %mm2, kemu_diff_ctx+720(%rip)
+        movq    %mm3, kemu_diff_ctx+728(%rip)
+        movq    %mm4, kemu_diff_ctx+736(%rip)
+        movq    %mm5, kemu_diff_ctx+744(%rip)
+        movq    %mm6, kemu_diff_ctx+752(%rip)
+        movq    %mm7, kemu_diff_ctx+760(%rip)
+        stmxcsr kemu_diff_ctx+160(%rip)
         mov     kemu_diff_ctx+136(%rip), %rsp
         pushfq
         popq    kemu_diff_ctx+128(%rip)
+        emms
+        vzeroupper
+        ldmxcsr kemu_diff_ctx+164(%rip)
         mov     kemu_diff_ctx+152(%rip), %ds
         mov     kemu_diff_ctx+154(%rip), %es
         cld
@@ -87,9 +146,9 @@ kemu_diff_native_exit:
         .bss
         .globl  kemu_diff_ctx
         .hidden kemu_diff_ctx
-        .balign 16
+        .balign 32
 kemu_diff_ctx:
-        .zero   160
-        .size   kemu_diff_ctx, 160
+        .zero   768
+        .size   kemu_diff_ctx, 768
 
         .section .note.GNU-stack,"",@progbits

@@ -4,7 +4,9 @@
 #include <ucontext.h>
 
 #include <csetjmp>
+#include <cstddef>
 #include <cstdlib>
+#include <cstring>
 
 namespace kemu::x86::difftest {
 
@@ -20,8 +22,14 @@ struct NativeCtx {
     uint16_t pad0;
     uint16_t saved_ds, saved_es;
     uint32_t pad1;
+    uint32_t mxcsr;
+    uint32_t host_mxcsr;
+    uint8_t pad2[24];
+    uint8_t ymm[16][32];
+    uint64_t mm[8];
 };
-static_assert(sizeof(NativeCtx) == 160);
+static_assert(sizeof(NativeCtx) == 768);
+static_assert(offsetof(NativeCtx, ymm) == 192 && offsetof(NativeCtx, mm) == 704);
 
 }  // namespace
 
@@ -45,6 +53,31 @@ RunResult g_fault;
 constexpr int kGregOf[16] = {REG_RAX, REG_RCX, REG_RDX, REG_RBX, REG_RSP, REG_RBP,
                              REG_RSI, REG_RDI, REG_R8,  REG_R9,  REG_R10, REG_R11,
                              REG_R12, REG_R13, REG_R14, REG_R15};
+
+// The signal frame's XSAVE image (standard format, when the kernel marks it so): XMM and
+// MM from the legacy area, the upper YMM halves from the AVX component at byte 576.
+void vector_state_of(const ucontext_t* uc, MachineState& out) {
+    const auto* fx = reinterpret_cast<const uint8_t*>(uc->uc_mcontext.fpregs);
+    if (!fx) return;
+    const auto* fp = uc->uc_mcontext.fpregs;
+    out.mxcsr = fp->mxcsr;
+    for (unsigned i = 0; i < 8; i++)
+        std::memcpy(&out.mm[i], fp->_st[i].significand, 8);
+    for (unsigned i = 0; i < 16; i++)
+        std::memcpy(out.ymm[i].data(), fp->_xmm[i].element, 16);
+    constexpr uint32_t kXstateMagic = 0x46505853;  // "FPXS" in the software-reserved bytes
+    constexpr size_t kSwReserved = 464, kXstateBv = 512, kYmmHigh = 576;
+    uint32_t magic;
+    std::memcpy(&magic, fx + kSwReserved, 4);
+    uint64_t present = 0;
+    if (magic == kXstateMagic) std::memcpy(&present, fx + kXstateBv, 8);
+    for (unsigned i = 0; i < 16; i++) {
+        if (present & 4)
+            std::memcpy(out.ymm[i].data() + 16, fx + kYmmHigh + 16 * i, 16);
+        else
+            std::memset(out.ymm[i].data() + 16, 0, 16);  // the AVX state is in its init state
+    }
+}
 
 Fault fault_of(int sig) {
     switch (sig) {
@@ -72,6 +105,7 @@ void on_signal(int sig, siginfo_t*, void* uc_void) {
         g_fault.state.gpr[i] = uint64_t(uc->uc_mcontext.gregs[kGregOf[i]]);
     g_fault.state.rflags = uint64_t(uc->uc_mcontext.gregs[REG_EFL]);
     g_fault.rip = uint64_t(uc->uc_mcontext.gregs[REG_RIP]);
+    vector_state_of(uc, g_fault.state);
     g_fault.fault = fault_of(sig);
     siglongjmp(g_jump, 1);
 }
@@ -106,6 +140,9 @@ RunResult run_native(const MachineState& in, uint64_t entry, bool mode64) {
     for (unsigned i = 0; i < 16; i++)
         kemu_diff_ctx.gpr[i] = in.gpr[i];
     kemu_diff_ctx.rflags = in.rflags;
+    kemu_diff_ctx.mxcsr = in.mxcsr;
+    std::memcpy(kemu_diff_ctx.ymm, in.ymm.data(), sizeof kemu_diff_ctx.ymm);
+    std::memcpy(kemu_diff_ctx.mm, in.mm.data(), sizeof kemu_diff_ctx.mm);
     kemu_diff_ctx.entry_offset = uint32_t(entry);
     kemu_diff_ctx.entry_selector = mode64 ? kUserCode64 : kUserCode32;
     if (sigsetjmp(g_jump, 1)) return g_fault;
@@ -116,6 +153,9 @@ RunResult run_native(const MachineState& in, uint64_t entry, bool mode64) {
     for (unsigned i = 0; i < 16; i++)
         r.state.gpr[i] = kemu_diff_ctx.gpr[i];
     r.state.rflags = kemu_diff_ctx.rflags;
+    r.state.mxcsr = kemu_diff_ctx.mxcsr;
+    std::memcpy(r.state.ymm.data(), kemu_diff_ctx.ymm, sizeof kemu_diff_ctx.ymm);
+    std::memcpy(r.state.mm.data(), kemu_diff_ctx.mm, sizeof kemu_diff_ctx.mm);
     r.rip = native_exit_address();
     return r;
 }

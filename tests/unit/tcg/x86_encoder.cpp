@@ -28,6 +28,7 @@ bool has_high8(const InsnSpec& s) {
 }
 
 bool needs_rex(const InsnSpec& s) {
+    if (s.vex_map) return false;  // VEX carries W, R, X and B itself
     if (s.rex_w) return true;
     if (s.has_modrm) {
         if (s.reg_is_reg && (s.reg.phys >= 8 || (s.byte_reg && byte_reg_needs_rex(s.reg))))
@@ -59,7 +60,15 @@ std::vector<uint8_t> encode(const InsnSpec& s, uint64_t address, bool mode64) {
         }
     }
     if (s.opcode_reg != kNoReg && (s.opcode_reg & 8)) rex |= 1;
-    if (needs_rex(s)) out.push_back(rex);
+    if (s.vex_map) {
+        // C4, then inverted R X B with the map, then W, inverted vvvv, L and pp.
+        out.push_back(0xc4);
+        out.push_back(uint8_t((~rex & 7) << 5 | s.vex_map));
+        out.push_back(
+            uint8_t((s.rex_w ? 0x80 : 0) | (~s.vex_vvvv & 15) << 3 | (s.vex_l ? 4 : 0) | s.vex_pp));
+    } else if (needs_rex(s)) {
+        out.push_back(rex);
+    }
 
     out.insert(out.end(), s.opcode.begin(), s.opcode.end());
     if (s.opcode_reg != kNoReg) out.back() = uint8_t(out.back() + (s.opcode_reg & 7));

@@ -1,6 +1,7 @@
 // A small x86-64 encoder for the differential tests: enough of the instruction format
 // (legacy prefixes, REX, one- and two-byte opcodes, ModRM/SIB/displacement, immediates)
-// to write every integer form the generator picks, with every addressing form.
+// to write every integer form the generator picks, with every addressing form, and the
+// VEX prefix of the BMI1/BMI2 and AVX instructions.
 #pragma once
 
 #include <cstdint>
@@ -51,6 +52,13 @@ struct InsnSpec {
     int opcode_reg = kNoReg;
     unsigned imm_size = 0;
     uint64_t imm = 0;
+    // VEX (the three-byte C4 form) in place of REX: vex_map 1 (0F), 2 (0F38) or 3 (0F3A),
+    // 0 for none; vex_pp 0 none, 1 66, 2 F3, 3 F2; vex_vvvv the extra register; vex_l
+    // VEX.L (256-bit). VEX.W is rex_w; `opcode` is the opcode byte.
+    unsigned vex_map = 0;
+    unsigned vex_pp = 0;
+    unsigned vex_vvvv = 0;
+    bool vex_l = false;
 };
 
 // Encodes `s` as it would sit at `address` (needed for RIP-relative operands). In 32-bit
