@@ -28,7 +28,7 @@ const FlatRange* FlatView::lookup(uint64_t addr) const {
 }
 
 AddressSpace::AddressSpace(std::string name, uint64_t size)
-    : name_(std::move(name)), size_(size), view_(std::make_shared<FlatView>()) {}
+    : name_(std::move(name)), size_(size), view_(std::make_shared<FlatView>()), published_(view_) {}
 
 Result<void> AddressSpace::map(uint64_t base, MemoryRegion* region, int priority) {
     if (region->size() == 0 || base + region->size() > size_ || base + region->size() < base)
@@ -88,6 +88,7 @@ void AddressSpace::rebuild() {
     }
     std::shared_ptr<const FlatView> old = std::move(view_);
     view_ = std::move(view);
+    published_.store(view_);
     for (MemoryListener* l : listeners_)
         l->commit(*old, *view_);
 }

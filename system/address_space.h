@@ -4,6 +4,7 @@
 // Callers hold the machine lock for map/unmap and for I/O dispatch.
 #pragma once
 
+#include <atomic>
 #include <cstdint>
 #include <memory>
 #include <span>
@@ -70,6 +71,9 @@ class AddressSpace {
     uint8_t* host_pointer(uint64_t addr, uint64_t len) const;
 
     const FlatView& flat_view() const { return *view_; }
+    // The current map for a thread that does not hold the machine lock (a TCG vCPU filling
+    // its TLB): it stays valid as long as the pointer is held, whatever is remapped meanwhile.
+    std::shared_ptr<const FlatView> flat_view_snapshot() const { return published_.load(); }
     void add_listener(MemoryListener* listener);
     void remove_listener(MemoryListener* listener);
 
@@ -90,6 +94,7 @@ class AddressSpace {
     uint64_t next_order_ = 0;
     std::vector<Mapping> mappings_;
     std::shared_ptr<const FlatView> view_;
+    std::atomic<std::shared_ptr<const FlatView>> published_;
     std::vector<MemoryListener*> listeners_;
 };
 

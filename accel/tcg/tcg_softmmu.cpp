@@ -41,11 +41,13 @@ void TcgVcpu::flush_tlb() {
             info = {kNoPage, PageKind::Io};
     std::fill(std::begin(jump_cache_), std::end(jump_cache_), nullptr);
     chain_from_ = nullptr;
-    large_pages_ = false;
+    large_lo_ = ~0ull;
+    large_hi_ = 0;
+    memory_map_.reset();  // a new map comes with a TLB flush: take it at the next fill
 }
 
 void TcgVcpu::flush_tlb_page(uint64_t linear) {
-    if (large_pages_) {
+    if (linear >= large_lo_ && linear < large_hi_) {
         flush_tlb();
         return;
     }
@@ -54,7 +56,10 @@ void TcgVcpu::flush_tlb_page(uint64_t linear) {
         env_->tlb[m][i] = {kTlbInvalid, kTlbInvalid, kTlbInvalid, 0};
         tlb_info_[m][i] = {kNoPage, PageKind::Io};
     }
-    std::fill(std::begin(jump_cache_), std::end(jump_cache_), nullptr);
+    // A block may start on the previous page and run into this one.
+    for (uint64_t page : {linear, linear - kPageSize})
+        forget_jumps_into(page);
+    chain_from_ = nullptr;
 }
 
 void TcgVcpu::apply(const CrWriteEffect& effect) {
@@ -73,30 +78,34 @@ unsigned TcgVcpu::mmu_for(Priv priv) const {
     return cpl(env_->s) == 3 ? kMmuUser : kMmuSupervisor;
 }
 
+const FlatView& TcgVcpu::memory_map() {
+    if (!memory_map_) memory_map_ = context_.memory.flat_view_snapshot();
+    return *memory_map_;
+}
+
 TcgVcpu::PageKind TcgVcpu::classify(uint64_t phys_page, uint8_t** host) {
     *host = nullptr;
     if (lapic_ && lapic_->globally_enabled() && !lapic_->x2apic_mode() &&
         phys_page == (lapic_->apic_base() & kPageMask & ((1ull << 52) - 1)))
         return PageKind::Apic;
-    auto g = lock_machine();
-    const FlatRange* r = context_.memory.flat_view().lookup(phys_page);
+    const FlatRange* r = memory_map().lookup(phys_page);
     if (!r || !r->region->is_ram_backed() || phys_page + kPageSize > r->end()) return PageKind::Io;
     *host = r->region->host() + r->offset_in_region + (phys_page - r->start);
     return r->region->kind() == MemoryRegion::Kind::Ram ? PageKind::Ram : PageKind::Rom;
 }
 
 uint64_t TcgVcpu::translate_address(uint64_t addr, Access access, unsigned mmu, PagePerms* perms,
-                                    bool* dirty, bool* large) {
+                                    bool* dirty, uint64_t* page_size) {
     X86CpuState& s = env_->s;
     *perms = PagePerms{};
     *dirty = true;
-    *large = false;
+    *page_size = kPageSize;
     if (!(s.cr0 & cr0bit::PG)) return long_mode(s) ? addr : uint32_t(addr);
     WalkResult r = page_walk(s, *this, addr, access, mmu == kMmuUser);
     if (!r.ok) raise_page_fault(s, *this, addr, r.error_code);
     *perms = r.perms;
     *dirty = r.dirty || access == Access::Write;
-    *large = r.page_size > kPageSize;
+    *page_size = r.page_size;
     return r.paddr;
 }
 
@@ -110,9 +119,14 @@ const TlbEntry& TcgVcpu::fill(uint64_t addr, Access access, unsigned mmu) {
     if ((tag & kPageMask) == page && tag != kTlbInvalid) return ent;
 
     PagePerms perms;
-    bool dirty, large;
-    uint64_t paddr = translate_address(addr, access, mmu, &perms, &dirty, &large);
-    if (large) large_pages_ = true;
+    bool dirty;
+    uint64_t page_size;
+    uint64_t paddr = translate_address(addr, access, mmu, &perms, &dirty, &page_size);
+    if (page_size > kPageSize) {
+        uint64_t base = addr & ~(page_size - 1);
+        large_lo_ = std::min(large_lo_, base);
+        large_hi_ = std::max(large_hi_, base + page_size);
+    }
     uint64_t phys_page = paddr & kPageMask;
     uint8_t* host = nullptr;
     PageKind kind = classify(phys_page, &host);
@@ -232,9 +246,12 @@ void TcgVcpu::write(uint64_t linear, unsigned size, uint64_t value, Priv priv) {
                    .bits);
 }
 
+// Page-table reads and A/D updates: RAM through the lock-free map snapshot.
 uint8_t* TcgVcpu::phys_host(uint64_t paddr, unsigned size) {
-    auto g = lock_machine();
-    return context_.memory.host_pointer(paddr, size);
+    const FlatRange* r = memory_map().lookup(paddr);
+    if (!r || !r->region->is_ram_backed() || paddr + size > r->end() || paddr + size < paddr)
+        return nullptr;
+    return r->region->host() + (paddr - r->start + r->offset_in_region);
 }
 
 uint64_t TcgVcpu::phys_read(uint64_t paddr, unsigned size) {

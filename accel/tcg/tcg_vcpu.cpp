@@ -19,13 +19,20 @@ namespace kemu::tcg_accel {
 
 using namespace x86;
 
-namespace {
-
-unsigned jump_hash(uint64_t pc, unsigned bits) {
-    return unsigned((pc ^ (pc >> bits)) & ((1u << bits) - 1));
+// The page picks a group, the offset within the page an entry of it.
+unsigned TcgVcpu::jump_hash(uint64_t pc) {
+    constexpr unsigned kGroups = kJumpCacheBits - kJumpGroupBits;
+    uint64_t page = pc >> kPageBits;
+    unsigned group = unsigned((page ^ (page >> kGroups)) & ((1u << kGroups) - 1));
+    unsigned entry = unsigned((pc ^ (pc >> kJumpGroupBits)) & ((1u << kJumpGroupBits) - 1));
+    return group << kJumpGroupBits | entry;
 }
 
-}  // namespace
+void TcgVcpu::forget_jumps_into(uint64_t page) {
+    TranslationBlock** group =
+        &jump_cache_[jump_hash(page & kPageMask) & ~((1u << kJumpGroupBits) - 1)];
+    std::fill(group, group + (1u << kJumpGroupBits), nullptr);
+}
 
 // Reads instruction bytes for the translator without raising: an unmapped page just
 // ends the bytes available.
@@ -355,7 +362,7 @@ TranslationBlock* TcgVcpu::chained_successor() {
     uint64_t pc = env_->s.seg[CS].base + env_->s.rip;
     if (!(chain_from_->flags & tbflag::kCode64)) pc = uint32_t(pc);
     TranslationBlock* next = chain_slot_ == 2
-                                 ? jump_cache_[jump_hash(pc, kJumpCacheBits)]
+                                 ? jump_cache_[jump_hash(pc)]
                                  : chain_from_->next[chain_slot_].load(std::memory_order_relaxed);
     if (!next || !next->valid.load(std::memory_order_relaxed)) return nullptr;
     if (next->pc != pc || next->flags != chain_from_->flags ||
@@ -460,7 +467,7 @@ TranslationBlock* TcgVcpu::find_block() {
     uint64_t pc = cs_base + e.s.rip;
     if (!code64(e.s)) pc = uint32_t(pc);
     uint32_t flags = block_flags();
-    TranslationBlock*& slot = jump_cache_[jump_hash(pc, kJumpCacheBits)];
+    TranslationBlock*& slot = jump_cache_[jump_hash(pc)];
     TranslationBlock* tb = slot;
     if (tb && tb->pc == pc && tb->cs_base == cs_base && tb->flags == flags &&
         tb->valid.load(std::memory_order_relaxed))

@@ -129,7 +129,7 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     unsigned mmu_for(x86::Priv priv) const;
     const x86::TlbEntry& fill(uint64_t addr, x86::Access access, unsigned mmu);
     uint64_t translate_address(uint64_t addr, x86::Access access, unsigned mmu,
-                               x86::PagePerms* perms, bool* dirty, bool* large);
+                               x86::PagePerms* perms, bool* dirty, uint64_t* page_size);
     PageKind classify(uint64_t phys_page, uint8_t** host);
     uint64_t mmio_read(uint64_t paddr, unsigned size, PageKind kind);
     void mmio_write(uint64_t paddr, uint64_t value, unsigned size, PageKind kind);
@@ -147,12 +147,22 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     Lapic* lapic_;
     TcgShared& shared_;
     std::unique_ptr<x86::CpuEnv> env_;
+    static unsigned jump_hash(uint64_t pc);
+    void forget_jumps_into(uint64_t page);
     x86::TlbEntry* tlb_base_ = nullptr;
     TlbInfo tlb_info_[x86::kMmuCount][x86::kTlbSize];
-    bool large_pages_ = false;
+    // The linear range that 2M/4M/1G pages in the TLB cover: INVLPG inside it flushes all
+    // (the TLB holds 4K pieces of them anywhere), outside it just the one page.
+    uint64_t large_lo_ = ~0ull, large_hi_ = 0;
+    // The memory map the TLB was filled from, read without the machine lock.
+    std::shared_ptr<const FlatView> memory_map_;
+    const FlatView& memory_map();
     uint64_t data_breakpoints_hit_ = 0;  // DR6 B0-B3 bits of the running instruction
 
+    // Guest PC -> block, hashed so that each page's PCs share one group of entries, which
+    // INVLPG clears without touching the rest.
     static constexpr unsigned kJumpCacheBits = 12;
+    static constexpr unsigned kJumpGroupBits = 6;
     TranslationBlock* jump_cache_[1u << kJumpCacheBits] = {};
     TranslationBlock* current_tb_ = nullptr;
     TranslationBlock* chain_from_ = nullptr;  // the block that just left through goto_tb
