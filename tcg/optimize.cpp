@@ -90,9 +90,21 @@ bool removable(const Function& f, const Op& op) {
     return !(info.flags & kSideEffects);
 }
 
+std::vector<TempId> global_temps(const Function& f) {
+    std::vector<TempId> globals;
+    for (TempId t = 0; t < f.temps().size(); t++)
+        if (f.temp(t).kind == TempKind::Global) globals.push_back(t);
+    return globals;
+}
+
 class Propagation {
   public:
-    explicit Propagation(Function& f) : f_(f), value_(f.temps().size()), copy_(f.temps().size()) {}
+    explicit Propagation(Function& f)
+        : f_(f),
+          globals_(global_temps(f)),
+          value_(f.temps().size()),
+          copy_(f.temps().size()),
+          version_(f.temps().size()) {}
 
     unsigned run() {
         unsigned folded = 0;
@@ -114,7 +126,7 @@ class Propagation {
                 if (f_.temp(src).kind == TempKind::Const)
                     value_[d] = f_.temp(src).value & mask(op.type);
                 else if (op.type == Type::I64 && f_.temp(d).type == f_.temp(src).type)
-                    copy_[d] = src;
+                    copy_[d] = Copy{src, version_[src]};
                 continue;
             }
             uint64_t in[2] = {0, 0};
@@ -132,8 +144,7 @@ class Propagation {
                 op = Op{Opc::mov, type, {}};
                 op.args[0] = d;
                 op.args[1] = f_.new_const(type, *v);
-                value_.resize(f_.temps().size());
-                copy_.resize(f_.temps().size());
+                grow();
                 value_[d] = *v;
                 folded++;
             }
@@ -145,22 +156,28 @@ class Propagation {
     TempId canonical(TempId t) {
         if (t < value_.size() && value_[t]) {
             TempId c = f_.new_const(f_.temp(t).type, *value_[t]);
-            value_.resize(f_.temps().size());
-            copy_.resize(f_.temps().size());
+            grow();
             return c;
         }
-        if (t < copy_.size() && copy_[t]) return *copy_[t];
+        if (t < copy_.size() && copy_[t] && version_[copy_[t]->src] == copy_[t]->version)
+            return copy_[t]->src;
         return t;
     }
+    void grow() {
+        value_.resize(f_.temps().size());
+        copy_.resize(f_.temps().size());
+        version_.resize(f_.temps().size());
+    }
+    // Redefining t ends what is known of it, and every copy made of it: those carry the
+    // version of t they copied, so this needs no search.
     void forget(TempId t) {
         value_[t].reset();
         copy_[t].reset();
-        for (auto& c : copy_)
-            if (c == t) c.reset();
+        version_[t]++;
     }
     void forget_globals() {
-        for (TempId t = 0; t < f_.temps().size(); t++)
-            if (f_.temp(t).kind == TempKind::Global) forget(t);
+        for (TempId t : globals_)
+            forget(t);
     }
     void forget_all() {
         for (auto& v : value_)
@@ -169,9 +186,16 @@ class Propagation {
             c.reset();
     }
 
+    struct Copy {
+        TempId src;
+        uint32_t version;
+    };
+
     Function& f_;
+    const std::vector<TempId> globals_;
     std::vector<std::optional<uint64_t>> value_;
-    std::vector<std::optional<TempId>> copy_;
+    std::vector<std::optional<Copy>> copy_;
+    std::vector<uint32_t> version_;
 };
 
 // Backward liveness. Branches are forward only (the frontend never jumps back inside a
@@ -181,9 +205,10 @@ unsigned eliminate_dead_code(Function& f) {
     std::vector<char> live(n, 0);
     std::vector<std::vector<char>> at_label(f.label_count());
     std::vector<char> label_seen(f.label_count(), 0);
+    const std::vector<TempId> globals = global_temps(f);
     auto globals_live = [&] {
-        for (TempId t = 0; t < n; t++)
-            if (f.temp(t).kind == TempKind::Global) live[t] = 1;
+        for (TempId t : globals)
+            live[t] = 1;
     };
     auto all_live = [&] { std::fill(live.begin(), live.end(), 1); };
     auto join_label = [&](uint32_t label) {
