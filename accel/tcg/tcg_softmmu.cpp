@@ -32,15 +32,18 @@ bool TcgVcpu::page_watched(uint64_t page) const {
     return (env_->s.dr[7] & 0xff) && watched(page, unsigned(kPageSize), true);
 }
 
-void TcgVcpu::flush_tlb() {
-    for (auto& per_mmu : env_->tlb)
-        for (TlbEntry& ent : per_mmu)
-            ent = {kTlbInvalid, kTlbInvalid, kTlbInvalid, 0};
-    for (auto& per_mmu : tlb_info_)
-        for (TlbInfo& info : per_mmu)
-            info = {kNoPage, PageKind::Io};
-    std::fill(std::begin(jump_cache_), std::end(jump_cache_), nullptr);
+void TcgVcpu::flush_tlb(bool keep_global) {
+    for (unsigned m = 0; m < kMmuCount; m++) {
+        for (unsigned i = 0; i < kTlbSize; i++) {
+            if (keep_global && tlb_info_[m][i].global) continue;
+            env_->tlb[m][i] = {kTlbInvalid, kTlbInvalid, kTlbInvalid, 0};
+            tlb_info_[m][i] = {kNoPage, PageKind::Io};
+        }
+    }
+    for (JumpEntry& j : jump_cache_)
+        if (!keep_global || !j.global) j = {};
     chain_from_ = nullptr;
+    if (keep_global) return;
     large_lo_ = ~0ull;
     large_hi_ = 0;
     memory_map_.reset();  // a new map comes with a TLB flush: take it at the next fill
@@ -63,7 +66,10 @@ void TcgVcpu::flush_tlb_page(uint64_t linear) {
 }
 
 void TcgVcpu::apply(const CrWriteEffect& effect) {
-    if (effect.flush_tlb || effect.flush_global) flush_tlb();
+    if (effect.flush_global)
+        flush_tlb();
+    else if (effect.flush_tlb)
+        flush_tlb(true);
 }
 
 unsigned TcgVcpu::mmu_for(Priv priv) const {
@@ -95,17 +101,19 @@ TcgVcpu::PageKind TcgVcpu::classify(uint64_t phys_page, uint8_t** host) {
 }
 
 uint64_t TcgVcpu::translate_address(uint64_t addr, Access access, unsigned mmu, PagePerms* perms,
-                                    bool* dirty, uint64_t* page_size) {
+                                    bool* dirty, uint64_t* page_size, bool* global) {
     X86CpuState& s = env_->s;
     *perms = PagePerms{};
     *dirty = true;
     *page_size = kPageSize;
+    *global = false;
     if (!(s.cr0 & cr0bit::PG)) return long_mode(s) ? addr : uint32_t(addr);
     WalkResult r = page_walk(s, *this, addr, access, mmu == kMmuUser);
     if (!r.ok) raise_page_fault(s, *this, addr, r.error_code);
     *perms = r.perms;
     *dirty = r.dirty || access == Access::Write;
     *page_size = r.page_size;
+    *global = r.global;
     return r.paddr;
 }
 
@@ -121,7 +129,8 @@ const TlbEntry& TcgVcpu::fill(uint64_t addr, Access access, unsigned mmu) {
     PagePerms perms;
     bool dirty;
     uint64_t page_size;
-    uint64_t paddr = translate_address(addr, access, mmu, &perms, &dirty, &page_size);
+    bool global;
+    uint64_t paddr = translate_address(addr, access, mmu, &perms, &dirty, &page_size, &global);
     if (page_size > kPageSize) {
         uint64_t base = addr & ~(page_size - 1);
         large_lo_ = std::min(large_lo_, base);
@@ -151,7 +160,7 @@ const TlbEntry& TcgVcpu::fill(uint64_t addr, Access access, unsigned mmu) {
                                (code_page ? kTlbNotDirty : 0)
                          : kTlbInvalid;
     ent.addend = host ? uintptr_t(host) - uintptr_t(page) : 0;
-    tlb_info_[mmu][i] = {phys_page, kind};
+    tlb_info_[mmu][i] = {phys_page, kind, global};
     return ent;
 }
 

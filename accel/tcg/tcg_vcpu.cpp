@@ -29,9 +29,8 @@ unsigned TcgVcpu::jump_hash(uint64_t pc) {
 }
 
 void TcgVcpu::forget_jumps_into(uint64_t page) {
-    TranslationBlock** group =
-        &jump_cache_[jump_hash(page & kPageMask) & ~((1u << kJumpGroupBits) - 1)];
-    std::fill(group, group + (1u << kJumpGroupBits), nullptr);
+    JumpEntry* group = &jump_cache_[jump_hash(page & kPageMask) & ~((1u << kJumpGroupBits) - 1)];
+    std::fill(group, group + (1u << kJumpGroupBits), JumpEntry{});
 }
 
 // Reads instruction bytes for the translator without raising: an unmapped page just
@@ -274,7 +273,7 @@ bool TcgVcpu::exec_blocks(VcpuExit& exit) {
         // Out of every block: blocks retired by a flush may be freed once all vCPUs got here.
         uint64_t generation = shared_.cache.generation();
         if (generation != seen_generation_.load(std::memory_order_relaxed)) {
-            std::fill(std::begin(jump_cache_), std::end(jump_cache_), nullptr);
+            std::fill(std::begin(jump_cache_), std::end(jump_cache_), JumpEntry{});
             chain_from_ = nullptr;
             seen_generation_.store(generation, std::memory_order_release);
         }
@@ -362,7 +361,7 @@ TranslationBlock* TcgVcpu::chained_successor() {
     uint64_t pc = env_->s.seg[CS].base + env_->s.rip;
     if (!(chain_from_->flags & tbflag::kCode64)) pc = uint32_t(pc);
     TranslationBlock* next = chain_slot_ == 2
-                                 ? jump_cache_[jump_hash(pc)]
+                                 ? jump_cache_[jump_hash(pc)].tb
                                  : chain_from_->next[chain_slot_].load(std::memory_order_relaxed);
     if (!next || !next->valid.load(std::memory_order_relaxed)) return nullptr;
     if (next->pc != pc || next->flags != chain_from_->flags ||
@@ -467,22 +466,23 @@ TranslationBlock* TcgVcpu::find_block() {
     uint64_t pc = cs_base + e.s.rip;
     if (!code64(e.s)) pc = uint32_t(pc);
     uint32_t flags = block_flags();
-    TranslationBlock*& slot = jump_cache_[jump_hash(pc)];
-    TranslationBlock* tb = slot;
+    JumpEntry& slot = jump_cache_[jump_hash(pc)];
+    TranslationBlock* tb = slot.tb;
     if (tb && tb->pc == pc && tb->cs_base == cs_base && tb->flags == flags &&
         tb->valid.load(std::memory_order_relaxed))
         return tb;
     unsigned mmu = (flags & tbflag::kCplMask) == 3 ? kMmuUser : kMmuSupervisor;
-    const TlbEntry& ent = fill(pc, Access::Execute, mmu);
-    (void)ent;
-    uint64_t phys_pc =
-        tlb_info_[mmu][(pc >> kPageBits) & (kTlbSize - 1)].phys_page | (pc & (kPageSize - 1));
+    fill(pc, Access::Execute, mmu);
+    const TlbInfo& page = tlb_info_[mmu][(pc >> kPageBits) & (kTlbSize - 1)];
+    uint64_t phys_pc = page.phys_page | (pc & (kPageSize - 1));
+    const bool global = page.global;
     {
         std::lock_guard<std::mutex> g(shared_.cache.lock());
         tb = shared_.cache.lookup(phys_pc, pc, cs_base, flags);
     }
     if (!tb) tb = translate(pc, phys_pc, flags, shared_.max_block_insns, true);
-    slot = tb;
+    // A block that runs into a second page depends on that page's mapping too.
+    slot = {tb, global && tb->phys_pages[1] == kNoPage};
     return tb;
 }
 

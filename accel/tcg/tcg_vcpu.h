@@ -99,6 +99,13 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     struct TlbInfo {
         uint64_t phys_page;
         PageKind kind;
+        bool global = false;  // a global page (G with CR4.PGE): kept across CR3 loads
+    };
+    // A jump-cache entry remembers whether the block's code lies in one global page, so a
+    // CR3 load (an address-space switch) can keep it.
+    struct JumpEntry {
+        TranslationBlock* tb = nullptr;
+        bool global = false;
     };
     class Code;
 
@@ -129,7 +136,8 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     unsigned mmu_for(x86::Priv priv) const;
     const x86::TlbEntry& fill(uint64_t addr, x86::Access access, unsigned mmu);
     uint64_t translate_address(uint64_t addr, x86::Access access, unsigned mmu,
-                               x86::PagePerms* perms, bool* dirty, uint64_t* page_size);
+                               x86::PagePerms* perms, bool* dirty, uint64_t* page_size,
+                               bool* global);
     PageKind classify(uint64_t phys_page, uint8_t** host);
     uint64_t mmio_read(uint64_t paddr, unsigned size, PageKind kind);
     void mmio_write(uint64_t paddr, uint64_t value, unsigned size, PageKind kind);
@@ -138,7 +146,8 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     void flush_blocks();
     void reclaim_blocks();
     void compile_host_code(TranslationBlock& tb);
-    void flush_tlb();
+    // Everything, or (keep_global) all but global pages, as a CR3 load does.
+    void flush_tlb(bool keep_global = false);
     uint8_t* phys_host(uint64_t paddr, unsigned size);
 
     unsigned index_;
@@ -163,7 +172,7 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     // INVLPG clears without touching the rest.
     static constexpr unsigned kJumpCacheBits = 12;
     static constexpr unsigned kJumpGroupBits = 6;
-    TranslationBlock* jump_cache_[1u << kJumpCacheBits] = {};
+    JumpEntry jump_cache_[1u << kJumpCacheBits] = {};
     TranslationBlock* current_tb_ = nullptr;
     TranslationBlock* chain_from_ = nullptr;  // the block that just left through goto_tb
     unsigned chain_slot_ = 0;
