@@ -26,7 +26,7 @@ struct TranslationBlock {
     uint64_t phys_pc = 0;
     uint64_t phys_pages[2] = {~0ull, ~0ull};  // the pages its code bytes came from
     std::vector<uint64_t> insn_rip;
-    tcg::InterpCode code;    // always compiled: the fallback and the reference
+    tcg::InterpCode code;    // the interpreter's form; released once the JIT has compiled the block
     tcg::CompiledBlock jit;  // host code, when the JIT backend compiled the block
     // The block each goto_tb exit led to last time (a hint, checked before use).
     std::atomic<TranslationBlock*> next[2] = {nullptr, nullptr};

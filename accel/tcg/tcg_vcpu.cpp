@@ -594,6 +594,7 @@ void TcgVcpu::compile_host_code(TranslationBlock& tb) {
         tb.jit = {};
         return;
     }
+    tb.code.release();  // nothing runs it any more: it was most of a block's memory
     if (shared_.perfmap) {
         std::fprintf(shared_.perfmap.get(), "%llx %zx guest_%llx\n",
                      (unsigned long long)reinterpret_cast<uintptr_t>(tb.jit.entry),
