@@ -218,6 +218,23 @@ class BlockCompiler {
     uint32_t jump_rel32(unsigned slot) const { return jump_rel32_[slot]; }
 
   private:
+    // An indirect branch asks the target for the next block and jumps straight into it
+    // (same frame, env in r14); without an answer it leaves to the exec loop.
+    void jump_through_cache() {
+        const TargetInfo& t = f_.target();
+        if (!t.chaining || !t.goto_ptr_target) return;
+        regs_.write_back(x64::kCallerSaved, true);
+        regs_.forget(x64::kCallerSaved, false);
+        c_.mov(rdi, r14);
+        c_.mov(rax, reinterpret_cast<uint64_t>(t.goto_ptr_target));
+        c_.call(rax);
+        Label miss;
+        c_.test(rax, rax);
+        c_.jz(miss);
+        c_.jmp(rax);
+        c_.L(miss);
+    }
+
     void leave(BlockExit exit) {
         regs_.write_back(0, true);
         c_.mov(eax, uint32_t(exit));
@@ -825,6 +842,7 @@ class BlockCompiler {
                 leave(BlockExit::Exit);
                 return;
             case Opc::goto_ptr:
+                jump_through_cache();
                 leave(BlockExit::GotoPtr);
                 return;
             case Opc::Count:

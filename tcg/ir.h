@@ -134,6 +134,9 @@ struct TargetInfo {
     bool chaining = false;
     uint32_t block_tag_offset = 0;
     uint32_t chain_break_offset = 0;
+    // Indirect branches (goto_ptr) in JIT code ask this for the next block's chain entry and
+    // jump there; null (or no function) leaves to the exec loop as before.
+    const void* (*goto_ptr_target)(void* env) = nullptr;
 };
 
 class Function {

@@ -370,6 +370,25 @@ TranslationBlock* TcgVcpu::chained_successor() {
     return next;
 }
 
+// JIT code after goto_ptr: the jump cache's block for the new RIP, entered directly when it
+// runs in the same mode and nothing needs the exec loop (an exit request, chain_break, the
+// per-block logs, one-instruction blocks). The block it jumps into stores its own tag.
+const void* TcgVcpu::goto_ptr_target() {
+    CpuEnv& e = *env_;
+    const TranslationBlock* from = reinterpret_cast<const TranslationBlock*>(e.block_tag);
+    if (!chaining_ || trace_blocks_ || e.chain_break.load(std::memory_order_relaxed) ||
+        e.interrupt_shadow || (from->flags & tbflag::kOneInsn))
+        return nullptr;
+    uint64_t cs_base = e.s.seg[CS].base;
+    uint64_t pc = cs_base + e.s.rip;
+    if (!(from->flags & tbflag::kCode64)) pc = uint32_t(pc);
+    const TranslationBlock* next = jump_cache_[jump_hash(pc)].tb;
+    if (!next || next->pc != pc || next->flags != from->flags || next->cs_base != cs_base ||
+        !next->jit.entry || !next->valid.load(std::memory_order_relaxed))
+        return nullptr;
+    return reinterpret_cast<const uint8_t*>(next->jit.entry) + next->jit.chain_entry;
+}
+
 uint32_t TcgVcpu::block_flags() const {
     return tb_flags(env_->s) | (env_->interrupt_shadow ? tbflag::kShadow : 0);
 }

@@ -86,6 +86,7 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     uint8_t* host_pointer(uint64_t linear, unsigned size, x86::Access access,
                           x86::Priv priv) override;
     bool should_yield() override;
+    const void* goto_ptr_target() override;
     uint64_t load_slow(uint64_t addr, uint32_t memop) override;
     void store_slow(uint64_t addr, uint64_t value, uint32_t memop) override;
 

@@ -36,6 +36,9 @@ class CpuRuntime : public SysContext {
     virtual uint8_t* host_pointer(uint64_t linear, unsigned size, Access access, Priv priv) = 0;
     // A pending interrupt or exit request: long-running helpers stop early and retry.
     virtual bool should_yield() = 0;
+    // After an indirect branch: the host address to continue at in the next block's JIT code,
+    // or null to leave to the exec loop.
+    virtual const void* goto_ptr_target() = 0;
     // The softmmu slow paths: TLB misses, MMIO, page-crossing and code-page accesses.
     virtual uint64_t load_slow(uint64_t addr, uint32_t memop) = 0;
     virtual void store_slow(uint64_t addr, uint64_t value, uint32_t memop) = 0;

@@ -51,4 +51,8 @@ void guest_store(void* envp, uint64_t addr, uint64_t value, uint32_t memop_bits)
     env.runtime->store_slow(addr, value, memop_bits);
 }
 
+const void* goto_ptr_target(void* env) {
+    return runtime(env).goto_ptr_target();
+}
+
 }  // namespace kemu::x86

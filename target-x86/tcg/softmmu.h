@@ -8,5 +8,7 @@ namespace kemu::x86 {
 
 uint64_t guest_load(void* env, uint64_t addr, uint32_t memop);
 void guest_store(void* env, uint64_t addr, uint64_t value, uint32_t memop);
+// TargetInfo::goto_ptr_target: the vCPU's answer for an indirect branch's next block.
+const void* goto_ptr_target(void* env);
 
 }  // namespace kemu::x86

@@ -68,6 +68,7 @@ const tcg::TargetInfo& x86_target_info() {
         true,
         KEMU_ENV_OFFSET(block_tag),
         KEMU_ENV_OFFSET(chain_break),
+        goto_ptr_target,
     };
     return info;
 }

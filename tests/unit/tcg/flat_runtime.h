@@ -38,6 +38,7 @@ class FlatRuntime final : public CpuRuntime {
     [[noreturn]] void raise_event(const InterruptEvent& event) override;
     uint8_t* host_pointer(uint64_t linear, unsigned size, Access access, Priv priv) override;
     bool should_yield() override { return false; }
+    const void* goto_ptr_target() override { return nullptr; }
     uint64_t load_slow(uint64_t addr, uint32_t memop) override;
     void store_slow(uint64_t addr, uint64_t value, uint32_t memop) override;
 
