@@ -19,18 +19,17 @@ namespace kemu::tcg_accel {
 
 using namespace x86;
 
-// The page picks a group, the offset within the page an entry of it.
+// PCs less than 2^kJumpCacheBits apart never share an entry: a hot page's blocks (the
+// kernel's retpoline and return thunks share one) cannot evict each other.
 unsigned TcgVcpu::jump_hash(uint64_t pc) {
-    constexpr unsigned kGroups = kJumpCacheBits - kJumpGroupBits;
-    uint64_t page = pc >> kPageBits;
-    unsigned group = unsigned((page ^ (page >> kGroups)) & ((1u << kGroups) - 1));
-    unsigned entry = unsigned((pc ^ (pc >> kJumpGroupBits)) & ((1u << kJumpGroupBits) - 1));
-    return group << kJumpGroupBits | entry;
+    return unsigned((pc ^ (pc >> kJumpCacheBits)) & ((1u << kJumpCacheBits) - 1));
 }
 
+// A page's blocks are spread over the whole cache, so INVLPG scans it.
 void TcgVcpu::forget_jumps_into(uint64_t page) {
-    JumpEntry* group = &jump_cache_[jump_hash(page & kPageMask) & ~((1u << kJumpGroupBits) - 1)];
-    std::fill(group, group + (1u << kJumpGroupBits), JumpEntry{});
+    page &= kPageMask;
+    for (JumpEntry& j : jump_cache_)
+        if (j.tb && (j.tb->pc & kPageMask) == page) j = {};
 }
 
 // Reads instruction bytes for the translator without raising: an unmapped page just

@@ -169,10 +169,8 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     const FlatView& memory_map();
     uint64_t data_breakpoints_hit_ = 0;  // DR6 B0-B3 bits of the running instruction
 
-    // Guest PC -> block, hashed so that each page's PCs share one group of entries, which
-    // INVLPG clears without touching the rest.
-    static constexpr unsigned kJumpCacheBits = 12;
-    static constexpr unsigned kJumpGroupBits = 6;
+    // Guest PC -> block: what the exec loop and indirect branches look up first.
+    static constexpr unsigned kJumpCacheBits = 14;
     JumpEntry jump_cache_[1u << kJumpCacheBits] = {};
     TranslationBlock* current_tb_ = nullptr;
     TranslationBlock* chain_from_ = nullptr;  // the block that just left through goto_tb
