@@ -32,12 +32,8 @@ bool has_kind(const DecodedInsn& in, OperandKind k) {
     return false;
 }
 
-// SDM vol. 3 table 2-2 and vol. 2 2.8: #UD first (CR0.EM, CR4.OSFXSR, XCR0), then #NM (CR0.TS).
-bool simd_faults(Ctx& c) {
-    const bool mmx = has_kind(*c.in, OperandKind::Mmx) || mnemonic(*c.in) == "EMMS";
-    uint32_t ud = is_vex(c) ? tbflag::kAvxUd : 0;
-    if (!is_vex(c) && mmx) ud |= tbflag::kMmxUd;
-    if (!is_vex(c) && (has_kind(*c.in, OperandKind::Xmm) || !mmx)) ud |= tbflag::kSseUd;
+// #UD when the block flags carry any of `ud`, else #NM with CR0.TS; true when it raised.
+bool undefined_or_unavailable(Ctx& c, uint32_t ud) {
     if (c.flags & ud) {
         raise_exception(c, 6);
         return true;
@@ -47,6 +43,15 @@ bool simd_faults(Ctx& c) {
         return true;
     }
     return false;
+}
+
+// SDM vol. 3 table 2-2 and vol. 2 2.8: #UD first (CR0.EM, CR4.OSFXSR, XCR0), then #NM (CR0.TS).
+bool simd_faults(Ctx& c) {
+    const bool mmx = has_kind(*c.in, OperandKind::Mmx) || mnemonic(*c.in) == "EMMS";
+    uint32_t ud = is_vex(c) ? tbflag::kAvxUd : 0;
+    if (!is_vex(c) && mmx) ud |= tbflag::kMmxUd;
+    if (!is_vex(c) && (has_kind(*c.in, OperandKind::Xmm) || !mmx)) ud |= tbflag::kSseUd;
+    return undefined_or_unavailable(c, ud);
 }
 
 uint32_t xmm_offset(unsigned reg) {
@@ -569,15 +574,7 @@ void emit_fxsave(Ctx& c) {
 
 // XSAVE needs CR4.OSXSAVE (#UD) and then CR0.TS clear (#NM).
 bool xsave_faults(Ctx& c) {
-    if (c.flags & tbflag::kXsaveUd) {
-        raise_exception(c, 6);
-        return true;
-    }
-    if (c.flags & tbflag::kSimdNm) {
-        raise_exception(c, 7);
-        return true;
-    }
-    return false;
+    return undefined_or_unavailable(c, tbflag::kXsaveUd);
 }
 
 TempId edx_eax(Ctx& c) {
