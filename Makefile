@@ -40,6 +40,7 @@ guest:
 
 bench: all guest
 	bench/run.py --kemu $(KEMU) --guest-dir $(GUEST)
+	bench/linux.py --kemu $(KEMU) --guest-dir $(GUEST) --generic-kernel $(GUEST)/vmlinuz-generic
 
 clean:
 	rm -rf $(BUILD)

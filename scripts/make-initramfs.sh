@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Build the default guest: build/guest/vmlinuz and build/guest/initramfs.cpio.gz, from the Debian
-# packages that fetch-guest.sh unpacks. Needs no root: cpio_newc.py writes /dev/console into the
+# Build the default guest: build/guest/vmlinuz (the cloud kernel), build/guest/vmlinuz-generic
+# (the generic one, which the Linux boot test boots too) and build/guest/initramfs.cpio.gz, from
+# the Debian packages that fetch-guest.sh unpacks. Needs no root: cpio_newc.py writes /dev/console into the
 # archive without mknod (the kernel opens it before /init runs, so it must be in the archive).
 #
 # Usage: scripts/make-initramfs.sh [OUT_DIR]        (default: build/guest)
@@ -13,7 +14,9 @@ out=${1:-$repo_root/build/guest}
 cache=$(dirname "$out")/guest-cache
 
 "$scripts/fetch-guest.sh" "$cache"
+"$scripts/fetch-guest.sh" "$cache" generic
 vmlinuz=$(find "$cache/kernel/boot" -maxdepth 1 -name 'vmlinuz-*' | head -n1)
+vmlinuz_generic=$(find "$cache/kernel-generic/boot" -maxdepth 1 -name 'vmlinuz-*' | head -n1)
 busybox=$cache/busybox/bin/busybox
 
 mkdir -p "$out"
@@ -42,5 +45,7 @@ LIST
 python3 "$scripts/cpio_newc.py" "$listing" | gzip -9 -n >"$out/initramfs.cpio.gz.tmp"
 mv "$out/initramfs.cpio.gz.tmp" "$out/initramfs.cpio.gz"
 cp "$vmlinuz" "$out/vmlinuz"
+cp "$vmlinuz_generic" "$out/vmlinuz-generic"
 echo "make-initramfs: $out/vmlinuz ($(basename "$vmlinuz"))"
+echo "make-initramfs: $out/vmlinuz-generic ($(basename "$vmlinuz_generic"))"
 echo "make-initramfs: $out/initramfs.cpio.gz"

@@ -2,21 +2,14 @@
  * in 64-bit mode, timed in the guest with the ACPI PM timer. `scale=N` on the command line
  * multiplies the work; every part prints a checksum so two emulators can be compared for
  * correctness as well as speed. */
+#include "../cpu_kernels.h"
 #include "libguest.h"
-
-static uint64_t mix(uint64_t x) {
-    x ^= x >> 33;
-    x *= 0xff51afd7ed558ccdull;
-    x ^= x >> 33;
-    x *= 0xc4ceb9fe1a85ec53ull;
-    return x ^ (x >> 33);
-}
 
 /* Integer: multiply, shift, xor, divide. */
 static uint64_t part_integer(unsigned n) {
     uint64_t acc = 1;
     for (unsigned i = 0; i < n * 200000u; i++) {
-        acc = mix(acc + i);
+        acc = bench_mix(acc + i);
         acc += (acc >> 7) / ((i & 15) + 1);
     }
     return acc;
@@ -44,20 +37,7 @@ static uint32_t keys[4096];
 static uint64_t part_branch(unsigned n) {
     uint64_t sum = 0;
     for (unsigned round = 0; round < n; round++) {
-        uint64_t seed = round + 1;
-        for (unsigned i = 0; i < 1024; i++) {
-            seed = mix(seed);
-            keys[i] = (uint32_t)seed;
-        }
-        for (unsigned i = 1; i < 1024; i++) {
-            uint32_t k = keys[i];
-            unsigned j = i;
-            while (j > 0 && keys[j - 1] > k) {
-                keys[j] = keys[j - 1];
-                j--;
-            }
-            keys[j] = k;
-        }
+        bench_sort_keys(keys, 1024, round + 1);
         sum += keys[0] ^ keys[1023] ^ keys[512];
     }
     return sum;
@@ -65,16 +45,24 @@ static uint64_t part_branch(unsigned n) {
 
 /* Indirect calls: a tiny bytecode interpreter dispatching through a table. */
 typedef uint64_t (*opfn)(uint64_t acc, uint64_t arg);
-static uint64_t op_add(uint64_t a, uint64_t b) { return a + b; }
-static uint64_t op_xor(uint64_t a, uint64_t b) { return a ^ (b << 3); }
-static uint64_t op_mul(uint64_t a, uint64_t b) { return a * (b | 1); }
-static uint64_t op_rot(uint64_t a, uint64_t b) { return (a << (b & 31)) | (a >> (64 - (b & 31) - 1)); }
+static uint64_t op_add(uint64_t a, uint64_t b) {
+    return a + b;
+}
+static uint64_t op_xor(uint64_t a, uint64_t b) {
+    return a ^ (b << 3);
+}
+static uint64_t op_mul(uint64_t a, uint64_t b) {
+    return a * (b | 1);
+}
+static uint64_t op_rot(uint64_t a, uint64_t b) {
+    return (a << (b & 31)) | (a >> (64 - (b & 31) - 1));
+}
 static const opfn ops[4] = {op_add, op_xor, op_mul, op_rot};
 static uint64_t part_indirect(unsigned n) {
     uint8_t program[256];
     uint64_t seed = 7;
     for (unsigned i = 0; i < sizeof(program); i++) {
-        seed = mix(seed);
+        seed = bench_mix(seed);
         program[i] = (uint8_t)seed;
     }
     uint64_t acc = 0;
