@@ -170,7 +170,7 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     uint64_t data_breakpoints_hit_ = 0;  // DR6 B0-B3 bits of the running instruction
 
     // Guest PC -> block: what the exec loop and indirect branches look up first.
-    static constexpr unsigned kJumpCacheBits = 14;
+    static constexpr unsigned kJumpCacheBits = 12;
     JumpEntry jump_cache_[1u << kJumpCacheBits] = {};
     TranslationBlock* current_tb_ = nullptr;
     TranslationBlock* chain_from_ = nullptr;  // the block that just left through goto_tb

@@ -80,14 +80,13 @@ uint64_t helper_x87_exec(void* env, uint64_t insn, uint64_t linear, uint64_t off
     uint8_t host_modrm = modrm >= 0xc0 ? modrm : uint8_t((modrm & 0x38) | 7);
     x87::run_on_host(uint8_t(0xd8 + escape), host_modrm, image, mem, flags);
 
-    FpuState next = e.s.fpu;
-    x87::from_host_image(next, image);
     uint16_t raised = uint16_t(image[4] & x87::fsw::kExceptions);
     // Guest memory first: a fault there leaves the FPU as it was before the instruction.
-    if (form.access == MemAccess::Write && store_happened(raised, next.fcw))
+    // (Instructions run on the host never change FCW, so the current one decides.)
+    if (form.access == MemAccess::Write && store_happened(raised, e.s.fpu.fcw))
         write_guest_bytes(env, linear, mem, form.size);
-    record_pointers(env, next, uint16_t(insn), form, linear, offset);
-    e.s.fpu = next;
+    x87::from_host_image(e.s.fpu, image);
+    record_pointers(env, e.s.fpu, uint16_t(insn), form, linear, offset);
 
     if (form.sets_eflags) {
         constexpr uint64_t kCompareFlags = rflag::ZF | rflag::PF | rflag::CF;

@@ -21,22 +21,25 @@ constexpr uint8_t modrm_of_slot(unsigned slot) {
     return uint8_t(slot < 8 ? (slot << 3 | 7) : 0xc0 + (slot - 8));
 }
 
+// The host's own x87 state needs no saving: at a call the ABI has its register stack empty
+// and its status word dead, and FNSAVE leaves the FPU initialized (empty, FCW 0x37F), so only
+// the control word, which the ABI preserves, is put back.
 template <uint8_t Escape, uint8_t Modrm>
 void thunk(uint8_t* image, uint8_t* mem, uint8_t& flags) {
-    alignas(16) uint8_t host_state[kImageSize];
+    uint16_t host_cw;
     uint16_t ax = uint16_t(flags << 8);
     // SAHF/LAHF carry the arithmetic flags in and out without touching the stack (no
     // push/pop under a possible red zone). FNSAVE is non-waiting, so an unmasked exception
     // the guest instruction raised stays pending in the image instead of trapping here.
     asm volatile(
-        "fnsave %[host]\n\t"
+        "fnstcw %[host]\n\t"
         "frstor (%[img])\n\t"
         "sahf\n\t"
         ".byte %c[esc], %c[modrm]\n\t"
         "lahf\n\t"
         "fnsave (%[img])\n\t"
-        "frstor %[host]\n\t"
-        : "+a"(ax), [host] "+m"(host_state)
+        "fldcw %[host]\n\t"
+        : "+a"(ax), [host] "=m"(host_cw)
         : [img] "r"(image), "D"(mem), [esc] "i"(Escape), [modrm] "i"(Modrm)
         : "memory", "cc", "st", "st(1)", "st(2)", "st(3)", "st(4)", "st(5)", "st(6)", "st(7)");
     flags = uint8_t(ax >> 8);

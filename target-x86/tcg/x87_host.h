@@ -4,7 +4,7 @@
 // FSAVE image), the instruction runs as its own opcode bytes, and the state comes back
 // out (FNSAVE): results, rounding, precision control, C0-C3, tags, stack faults and the
 // masked and unmasked responses are the host's, so they are bit-exact by construction.
-// The host's own FPU state is saved around it and restored afterwards.
+// The host's x87 needs no saving around it beyond its control word (see x87_host.cpp).
 #pragma once
 
 #include <array>
