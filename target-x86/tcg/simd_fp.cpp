@@ -88,21 +88,40 @@ constexpr unsigned kMaskShift = 7;  // IM..PM are the flags shifted left by 7
 constexpr uint32_t kAllMasks = kFlags << kMaskShift;
 }  // namespace mxcsr
 
-// Runs the enclosed host instructions with the guest's rounding, DAZ and FTZ, every
-// exception masked (an unmasked one would trap in the host) and the flags clear, then
-// puts the host's own MXCSR back.
+// Runs the enclosed host instructions with the guest's rounding, DAZ and FTZ and every
+// exception masked (an unmasked one would trap in the host), and reports the flags they raise.
+//
+// LDMXCSR stalls the pipeline, so the common case avoids it: when the guest masks every
+// exception and the host already runs with the same controls (both the defaults, usually),
+// the instructions run on the host's MXCSR as it is. Between scopes its flags are kept a
+// subset of the guest's: any other flag is cleared on the way in and on the way out (a flag
+// the guest is about to receive costs one clear, once; a discarded one, as CMPPS's unused
+// compares raise, every time). Otherwise the scope loads a run value with clear flags and puts
+// the host's MXCSR back at the end.
 class GuestMxcsrScope {
   public:
-    explicit GuestMxcsrScope(uint32_t guest) {
+    explicit GuestMxcsrScope(const uint32_t& guest) : guest_(guest) {
         asm volatile("stmxcsr %0" : "=m"(host_));
-        uint32_t run = (guest & (mxcsr::kRc | mxcsr::kDaz | mxcsr::kFtz)) | mxcsr::kAllMasks;
-        asm volatile("ldmxcsr %0" : : "m"(run));
+        run_ = (guest & (mxcsr::kRc | mxcsr::kDaz | mxcsr::kFtz)) | mxcsr::kAllMasks;
+        const bool all_masked = (guest & mxcsr::kAllMasks) == mxcsr::kAllMasks;
+        if (all_masked && (host_ & ~mxcsr::kFlags) == run_) {
+            restore_ = false;
+            if (host_ & mxcsr::kFlags & ~guest) asm volatile("ldmxcsr %0" : : "m"(run_));
+            return;
+        }
+        asm volatile("ldmxcsr %0" : : "m"(run_));
     }
-    ~GuestMxcsrScope() { asm volatile("ldmxcsr %0" : : "m"(host_)); }
+    ~GuestMxcsrScope() {
+        if (restore_)
+            asm volatile("ldmxcsr %0" : : "m"(host_));
+        else if (flags() & ~guest_)
+            asm volatile("ldmxcsr %0" : : "m"(run_));
+    }
     GuestMxcsrScope(const GuestMxcsrScope&) = delete;
     GuestMxcsrScope& operator=(const GuestMxcsrScope&) = delete;
 
-    // The exception flags raised since the scope began.
+    // The exception flags raised since the scope began (on the fast path, possibly with
+    // flags the guest's MXCSR already has).
     uint32_t flags() const {
         uint32_t csr;
         asm volatile("stmxcsr %0" : "=m"(csr));
@@ -110,7 +129,10 @@ class GuestMxcsrScope {
     }
 
   private:
+    const uint32_t& guest_;
     uint32_t host_;
+    uint32_t run_;
+    bool restore_ = true;
 };
 
 // Folds the flags into the guest's MXCSR. An unmasked exception faults: the destination is
