@@ -44,8 +44,13 @@ const Registry& registry() {
 
 }  // namespace
 
+// The handlers by index for the helpers, set by the first lookup: a helper call always
+// comes from a translated lookup, and this spares it a static-initialization check.
+static const OpInfo* handlers_by_index = nullptr;
+
 const OpInfo* find_op(std::string_view mnemonic) {
     const Registry& r = registry();
+    handlers_by_index = r.ops.data();
     auto it = r.by_mnemonic.find(mnemonic);
     return it == r.by_mnemonic.end() ? nullptr : &r.ops[it->second];
 }
@@ -65,7 +70,6 @@ using simd::Slot;
 struct Operands {
     simd::Vec mmx[4];
     simd::Vec scratch;
-    simd::Vec* slot[4] = {};
 };
 
 simd::Vec* resolve(CpuEnv& e, Operands& o, uint64_t codes, Slot s) {
@@ -94,14 +98,19 @@ bool uses_mmx(uint64_t codes) {
 
 uint64_t run(void* env, uint64_t index, uint64_t codes, uint64_t gpr, uint64_t extras) {
     CpuEnv& e = *static_cast<CpuEnv*>(env);
-    const simd::OpInfo& op = simd::registry().ops[index];
+    const simd::OpInfo& op = simd::handlers_by_index[index];
     if (uses_mmx(codes)) mmx_enter(e.s.fpu);
     Operands o;
-    for (Slot s : {simd::kDst, simd::kA, simd::kB, simd::kC})
-        o.slot[s] = resolve(e, o, codes, s);
-    simd::Args args{
-        o.slot[simd::kDst], o.slot[simd::kA], o.slot[simd::kB],     o.slot[simd::kC],      gpr,
-        &e.s.fpu.mxcsr,     uint8_t(extras),  uint8_t(extras >> 8), uint8_t(extras >> 16), false};
+    simd::Args args{resolve(e, o, codes, simd::kDst),
+                    resolve(e, o, codes, simd::kA),
+                    resolve(e, o, codes, simd::kB),
+                    resolve(e, o, codes, simd::kC),
+                    gpr,
+                    &e.s.fpu.mxcsr,
+                    uint8_t(extras),
+                    uint8_t(extras >> 8),
+                    uint8_t(extras >> 16),
+                    false};
     uint64_t result = op.fn(args);
     if (args.unmasked_fault) {
         uint8_t vector = (e.s.cr4 & cr4bit::OSXMMEXCPT) ? x86::vec::XM : x86::vec::UD;
