@@ -1,6 +1,7 @@
 #include "accel/tcg/tcg_accelerator.h"
 
 #include "target-x86/cpuid_tcg.h"
+#include "target-x86/tcg/simd_fp.h"
 #include "target-x86/tcg/x87_host.h"
 
 #include <cstdio>
@@ -36,6 +37,12 @@ Result<CpuidTable> TcgAccelerator::cpuid_for(const CpuModel& model, const CpuTop
                                              const CpuFeatureEdits& edits) {
     auto cpuid = build_tcg_cpuid(model, edits, topology, x86::x87::host_x87_available());
     if (!cpuid) return cpuid.error();
+    // SIMD floating point runs as the host's own instructions: what it lacks, TCG lacks.
+    for (std::string_view name : x86::simd::fp_features_host_lacks()) {
+        const CpuFeature* f = find_cpu_feature(name);
+        if (f && remove_feature(cpuid->table, *f) && cpu_feature_requested(model, edits, *f))
+            cpuid->unsupported.push_back(f);
+    }
     for (const CpuFeature* f : cpuid->unsupported)
         std::fprintf(stderr,
                      "kemu-system-x86_64: warning: TCG doesn't support requested feature: %s\n",

@@ -713,6 +713,7 @@ bool host_f16c() {
 struct Group {
     std::span<const OpInfo> ops;
     bool (*available)();
+    const char* feature;  // the CPUID feature (cpuid_features.def) these instructions belong to
 };
 
 template <size_t... N>
@@ -731,11 +732,11 @@ constexpr size_t kSse3Start = std::size(kSse2Ops), kSse41Start = kSse3Start + st
                  kFmaStart = kSse41Start + std::size(kSse41Ops), kF16cStart = kFmaStart + kFmaOps;
 constexpr std::span<const OpInfo> kAll(kOps);
 const Group kGroups[] = {
-    {kAll.subspan(0, kSse3Start), host_always},
-    {kAll.subspan(kSse3Start, std::size(kSse3Ops)), host_sse3},
-    {kAll.subspan(kSse41Start, std::size(kSse41Ops)), host_sse41},
-    {kAll.subspan(kFmaStart, kFmaOps), host_fma},
-    {kAll.subspan(kF16cStart), host_f16c},
+    {kAll.subspan(0, kSse3Start), host_always, "sse2"},
+    {kAll.subspan(kSse3Start, std::size(kSse3Ops)), host_sse3, "pni"},
+    {kAll.subspan(kSse41Start, std::size(kSse41Ops)), host_sse41, "sse4.1"},
+    {kAll.subspan(kFmaStart, kFmaOps), host_fma, "fma"},
+    {kAll.subspan(kF16cStart), host_f16c, "f16c"},
 };
 
 }  // namespace
@@ -752,6 +753,13 @@ bool fp_op_available(const OpInfo& op) {
     return true;
 }
 
+std::vector<std::string_view> fp_features_host_lacks() {
+    std::vector<std::string_view> missing;
+    for (const Group& g : kGroups)
+        if (!g.available()) missing.push_back(g.feature);
+    return missing;
+}
+
 #else
 
 // Non-x86-64 hosts: the handlers need the host's SSE instructions, so there are none, and
@@ -762,6 +770,10 @@ std::span<const OpInfo> fp_ops() {
 
 bool fp_op_available(const OpInfo&) {
     return true;
+}
+
+std::vector<std::string_view> fp_features_host_lacks() {
+    return {"sse", "sse2", "pni", "sse4.1", "avx", "fma", "f16c"};
 }
 
 #endif

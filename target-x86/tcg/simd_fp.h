@@ -23,6 +23,7 @@
 
 #include <cstdint>
 #include <string_view>
+#include <vector>
 
 #include "target-x86/tcg/simd.h"
 
@@ -37,5 +38,9 @@ bool fp_op_available(const OpInfo& op);
 // 0F38 96-9F, and the 213 and 231 runs at A6-AF and B6-BF); this is the SDM mnemonic of
 // one opcode of those runs with its VEX.W ("VFMADD231SD" for B9 W1), or "" outside them.
 std::string_view fma_mnemonic(uint8_t opcode, bool vex_w);
+
+// The CPUID features (cpuid_features.def names) whose floating-point instructions this host
+// cannot run, so TCG must not advertise them.
+std::vector<std::string_view> fp_features_host_lacks();
 
 }  // namespace kemu::x86::simd

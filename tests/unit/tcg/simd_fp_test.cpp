@@ -4,6 +4,7 @@
 // check rounding, DAZ, FTZ, flag accumulation, unmasked faults and the host's MXCSR.
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <array>
 #include <cstring>
 #include <random>
@@ -11,6 +12,7 @@
 #include <utility>
 #include <vector>
 
+#include "target-x86/cpuid.h"
 #include "target-x86/tcg/simd.h"
 #include "target-x86/tcg/simd_fp.h"
 
@@ -978,6 +980,21 @@ TEST(VecFp, EveryOpIsFloatingPointAndAvailableHere) {
             EXPECT_TRUE(fp_op_available(copy)) << op.mnemonic;
         }
     }
+}
+
+// TCG offers a SIMD feature only where the host runs its floating-point instructions.
+TEST(VecFp, FeaturesTheHostLacksAreTheOnesItLacks) {
+    std::vector<std::string_view> missing = fp_features_host_lacks();
+    auto lacks = [&](std::string_view name) {
+        return std::find(missing.begin(), missing.end(), name) != missing.end();
+    };
+    for (std::string_view name : missing)
+        EXPECT_NE(find_cpu_feature(name), nullptr) << name << " is not a CPUID feature";
+    __builtin_cpu_init();
+    EXPECT_EQ(lacks("pni"), !__builtin_cpu_supports("sse3"));
+    EXPECT_EQ(lacks("sse4.1"), !__builtin_cpu_supports("sse4.1"));
+    EXPECT_EQ(lacks("fma"), !__builtin_cpu_supports("fma"));
+    EXPECT_FALSE(lacks("sse2"));
 }
 
 }  // namespace
