@@ -187,11 +187,11 @@ consteval Size parse_size(const char* s, int n) {
         const char* name;
         Size size;
     } kSizes[] = {
-        {"", Size::None}, {"b", Size::b},   {"bs", Size::bs}, {"w", Size::w},  {"d", Size::d},
-        {"q", Size::q},   {"dq", Size::dq}, {"qq", Size::qq}, {"t", Size::t},  {"v", Size::v},
-        {"z", Size::z},   {"y", Size::y},   {"x", Size::x},   {"p", Size::p},  {"a", Size::a},
-        {"s", Size::s},   {"ss", Size::ss}, {"sd", Size::sd}, {"ps", Size::x}, {"pd", Size::x},
-        {"pi", Size::q},  {"si", Size::d},  {"xh", Size::xh}, {"xq", Size::xq}, {"xo", Size::xo},
+        {"", Size::None},   {"b", Size::b},   {"bs", Size::bs}, {"w", Size::w},   {"d", Size::d},
+        {"q", Size::q},     {"dq", Size::dq}, {"qq", Size::qq}, {"t", Size::t},   {"v", Size::v},
+        {"z", Size::z},     {"y", Size::y},   {"x", Size::x},   {"p", Size::p},   {"a", Size::a},
+        {"s", Size::s},     {"ss", Size::ss}, {"sd", Size::sd}, {"ps", Size::x},  {"pd", Size::x},
+        {"pi", Size::q},    {"si", Size::d},  {"xh", Size::xh}, {"xq", Size::xq}, {"xo", Size::xo},
         {"dup", Size::dup},
     };
     for (const auto& e : kSizes)

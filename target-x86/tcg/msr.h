@@ -13,7 +13,8 @@
 namespace kemu::x86 {
 
 namespace msr {
-constexpr uint32_t TSC = 0x10, APIC_BASE = 0x1b, TSC_ADJUST = 0x3b, BIOS_SIGN_ID = 0x8b, MTRRCAP = 0xfe;
+constexpr uint32_t TSC = 0x10, APIC_BASE = 0x1b, TSC_ADJUST = 0x3b, BIOS_SIGN_ID = 0x8b,
+                   MTRRCAP = 0xfe;
 constexpr uint32_t SYSENTER_CS = 0x174, SYSENTER_ESP = 0x175, SYSENTER_EIP = 0x176;
 constexpr uint32_t MISC_ENABLE = 0x1a0, MTRR_PHYS_FIRST = 0x200, MTRR_PHYS_LAST = 0x20f;
 constexpr uint32_t MTRR_FIX64K = 0x250, MTRR_FIX16K_80000 = 0x258, MTRR_FIX16K_A0000 = 0x259;

@@ -19,23 +19,23 @@ constexpr uint32_t kStack32 = 1u << 4;
 constexpr uint32_t kProtected = 1u << 5;
 constexpr uint32_t kVm86 = 1u << 6;
 constexpr uint32_t kLongMode = 1u << 7;
-constexpr uint32_t kSingleStep = 1u << 8;  // EFLAGS.TF: one instruction per block, then #DB
-constexpr uint32_t kAlignCheck = 1u << 15;
+constexpr uint32_t kSingleStep = 1u << 8;   // EFLAGS.TF: one instruction per block, then #DB
+constexpr uint32_t kAlignCheck = 1u << 15;  // CR0.AM, EFLAGS.AC and CPL 3: misaligned data is #AC
 // DR7 enables a breakpoint: one instruction per block, checked by the exec loop.
 constexpr uint32_t kDebugRegs = 1u << 16;
 // The previous instruction opened an interrupt shadow: translate just the next one, so
 // an interrupt held off by STI or MOV SS is taken right after it.
-constexpr uint32_t kShadow = 1u << 17;  // CR0.AM, EFLAGS.AC and CPL 3: misaligned data is #AC
+constexpr uint32_t kShadow = 1u << 17;
 // One-instruction blocks: single step or active debug registers.
 constexpr uint32_t kOneInsn = kSingleStep | kDebugRegs | kShadow;
 // Per data segment register (bit kFlatSeg0 << SegReg): base 0, 4 GiB limit, present,
 // writable, expand-up. Accesses through a flat segment need neither a base nor checks.
 constexpr uint32_t kFlatSeg0 = 1u << 9;  // bits 9..14
 // Whether SIMD instructions may run, from CR0, CR4 and XCR0 (SDM vol. 3 table 2-2):
-constexpr uint32_t kSseUd = 1u << 18;  // CR0.EM or !CR4.OSFXSR: SSE is #UD
-constexpr uint32_t kMmxUd = 1u << 19;  // CR0.EM: MMX is #UD
-constexpr uint32_t kAvxUd = 1u << 20;  // !CR4.OSXSAVE or XCR0 lacks SSE|AVX: VEX is #UD
-constexpr uint32_t kSimdNm = 1u << 21;  // CR0.TS: SIMD is #NM (after the #UD checks)
+constexpr uint32_t kSseUd = 1u << 18;    // CR0.EM or !CR4.OSFXSR: SSE is #UD
+constexpr uint32_t kMmxUd = 1u << 19;    // CR0.EM: MMX is #UD
+constexpr uint32_t kAvxUd = 1u << 20;    // !CR4.OSXSAVE or XCR0 lacks SSE|AVX: VEX is #UD
+constexpr uint32_t kSimdNm = 1u << 21;   // CR0.TS: SIMD is #NM (after the #UD checks)
 constexpr uint32_t kXsaveUd = 1u << 22;  // !CR4.OSXSAVE: XSAVE/XRSTOR are #UD
 }  // namespace tbflag
 

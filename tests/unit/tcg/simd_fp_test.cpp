@@ -994,6 +994,7 @@ TEST(VecFp, FeaturesTheHostLacksAreTheOnesItLacks) {
     EXPECT_EQ(lacks("pni"), !__builtin_cpu_supports("sse3"));
     EXPECT_EQ(lacks("sse4.1"), !__builtin_cpu_supports("sse4.1"));
     EXPECT_EQ(lacks("fma"), !__builtin_cpu_supports("fma"));
+    EXPECT_EQ(lacks("f16c"), !__builtin_cpu_supports("f16c"));
     EXPECT_FALSE(lacks("sse2"));
 }
 
