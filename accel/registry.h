@@ -9,7 +9,7 @@
 
 namespace kemu {
 
-// Null when `name` is unknown or not built in; `error` then says which.
+// Fails when `name` is unknown or not built into this binary; the error says which.
 Result<std::unique_ptr<Accelerator>> create_accelerator(std::string_view name);
 // "Accelerators supported in KEMU binary:\nkvm\n..." for -accel help.
 std::string accelerators_help();

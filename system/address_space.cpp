@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cstring>
 
+#include "system/hex.h"
 #include "system/log.h"
 
 namespace kemu {

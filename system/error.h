@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cassert>
+#include <memory>
 #include <optional>
 #include <string>
 #include <utility>
@@ -10,20 +11,27 @@
 
 namespace kemu {
 
-// A short message, optionally prefixed with context ("-m foo: invalid size").
+// A short message, optionally prefixed with context ("-m foo: invalid size"). An error
+// raised because of another keeps that one as its cause, so code can still ask what
+// went wrong underneath while the message reads as one line.
 class Error {
   public:
     explicit Error(std::string message) : message_(std::move(message)) {}
+    // message() reads "<message>: <cause's message>".
+    Error(const std::string& message, Error cause)
+        : message_(message + ": " + cause.message_),
+          cause_(std::make_shared<const Error>(std::move(cause))) {}
 
     const std::string& message() const { return message_; }
+    // The error this one wraps, or null.
+    const Error* cause() const { return cause_.get(); }
 
-    // Returns a copy whose message reads "<context>: <message>".
-    Error with_context(const std::string& context) const {
-        return Error(context + ": " + message_);
-    }
+    // Returns an error whose message reads "<context>: <message>" and whose cause is this one.
+    Error with_context(const std::string& context) const { return Error(context, *this); }
 
   private:
     std::string message_;
+    std::shared_ptr<const Error> cause_;
 };
 
 // std::expected-shaped result; replace with std::expected when we move to C++23.
@@ -70,7 +78,14 @@ inline Result<void> ok() {
 
 }  // namespace kemu
 
-// Early return on failure: KEMU_TRY(x, expr) binds x to the value or returns the error.
+// Early return on failure: KEMU_TRY(x, expr) declares `x` as the value of the Result `expr`
+// or returns its error from the enclosing function. It declares variables, so it stands as a
+// statement of its own (not as the body of an unbraced if).
+#define KEMU_TRY(x, expr)                                \
+    auto kemu_try_##x = (expr);                          \
+    if (!kemu_try_##x.ok()) return kemu_try_##x.error(); \
+    auto x = std::move(kemu_try_##x).value()
+
 #define KEMU_TRY_VOID(expr)                                          \
     do {                                                             \
         auto kemu_try_result_ = (expr);                              \

@@ -1,6 +1,7 @@
 #include "system/log.h"
 
 #include <atomic>
+#include <cerrno>
 #include <cstdarg>
 #include <cstdio>
 #include <optional>
@@ -58,6 +59,24 @@ Result<LogAddressRange> parse_log_range(std::string_view range) {
     return LogAddressRange{first, last};
 }
 
+// One line on stderr: the program's name (kemu-system-x86_64, kemu-img), `kind`, the text.
+// Formatted first and written with one call, so lines from several threads never interleave.
+void print_host_message(const char* kind, const char* fmt, va_list ap) {
+    std::string line = std::string(program_invocation_short_name) + ": " + kind;
+    va_list measure;
+    va_copy(measure, ap);
+    int length = std::vsnprintf(nullptr, 0, fmt, measure);
+    va_end(measure);
+    if (length > 0) {
+        size_t prefix = line.size();
+        line.resize(prefix + size_t(length) + 1);
+        std::vsnprintf(line.data() + prefix, size_t(length) + 1, fmt, ap);
+        line.resize(prefix + size_t(length));
+    }
+    line += '\n';
+    std::fputs(line.c_str(), stderr);
+}
+
 }  // namespace
 
 Result<uint64_t> parse_log_items(std::string_view spec) {
@@ -93,9 +112,8 @@ Result<std::vector<LogAddressRange>> parse_log_filter(std::string_view spec) {
     std::vector<LogAddressRange> ranges;
     for (;;) {
         size_t comma = spec.find(',');
-        auto range = parse_log_range(spec.substr(0, comma));
-        if (!range) return range.error();
-        ranges.push_back(*range);
+        KEMU_TRY(range, parse_log_range(spec.substr(0, comma)));
+        ranges.push_back(range);
         if (comma == std::string_view::npos) return ranges;
         spec.remove_prefix(comma + 1);
     }
@@ -139,10 +157,18 @@ void log_printf(LogItem item, const char* fmt, ...) {
     std::fputc('\n', out);
 }
 
-std::string hex(uint64_t value) {
-    char buf[20];
-    std::snprintf(buf, sizeof buf, "%llx", (unsigned long long)value);
-    return buf;
+void log_host_error(const char* fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    print_host_message("", fmt, ap);
+    va_end(ap);
+}
+
+void log_host_warning(const char* fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    print_host_message("warning: ", fmt, ap);
+    va_end(ap);
 }
 
 }  // namespace kemu

@@ -48,7 +48,11 @@ void log_printf(LogItem item, const char* fmt, ...) __attribute__((format(printf
 #define log_guest_error(...) ::kemu::log_printf(::kemu::LogItem::GuestErrors, __VA_ARGS__)
 #define log_unimp(...) ::kemu::log_printf(::kemu::LogItem::Unimp, __VA_ARGS__)
 
-// "1f" style lower-case hex, no prefix.
-std::string hex(uint64_t value);
+// Host runtime failures (an ioctl the kernel refused, a corrupt image): always shown, on
+// stderr, with the program's name as main's reporter prints it ("kemu-system-x86_64: warning:
+// ..."). Guest mistakes go to log_guest_error; user and configuration errors travel as a
+// Result up to main.
+void log_host_error(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
+void log_host_warning(const char* fmt, ...) __attribute__((format(printf, 1, 2)));
 
 }  // namespace kemu

@@ -29,6 +29,10 @@ class GuestSilenceWatch;
 class Monitor;
 class MachineMonitorHost;
 
+namespace ide {
+class AtapiCdrom;
+}
+
 class Machine final : public VcpuOwner {
   public:
     static Result<std::unique_ptr<Machine>> create(const MachineConfig& config);
@@ -70,15 +74,21 @@ class Machine final : public VcpuOwner {
     void load_snapshot(const std::string& name, BlockDone done);
     void delete_snapshot(const std::string& name, BlockDone done);
     std::string snapshots_text();
+    // `screendump`, `eject`, `change`.
+    Result<void> screendump(const std::string& path, const std::string& format);
+    Result<void> eject(const std::string& device, bool force);
+    Result<void> change_medium(const std::string& device, const std::string& file,
+                               const std::string& format);
 
   private:
     explicit Machine(const MachineConfig& config);
     Result<void> init();
     Result<void> init_ram();
+    Result<std::vector<uint8_t>> load_firmware();
     Result<void> init_chardevs_and_monitor();
     Result<void> init_vcpus();
     Result<void> open_drives();
-    Result<void> add_monitor(Chardev* chardev);
+    void add_monitor(Chardev* chardev);
     Result<void> load_boot_state();
 
     // A pending request parks the vCPUs at once, so a vCPU that hit a triple fault or an
@@ -115,11 +125,15 @@ class Machine final : public VcpuOwner {
         std::unique_ptr<block::BlockBackend> backend;
     };
     Drive* find_drive(const std::string& id);
+    Result<ide::AtapiCdrom*> removable_drive(const std::string& device);
     Result<std::vector<Drive*>> snapshot_drives();
     void run_stopped(std::vector<std::function<void(BlockDone)>> steps, BlockDone done);
     Result<block::IoEngine*> engine_for(block::AioMode mode);
     std::map<block::AioMode, std::unique_ptr<block::IoEngine>> io_engines_;
     std::vector<Drive> drives_;
+    // Media `change` replaced; kept open until the machine ends, as a request the guest
+    // started on one may still be in flight.
+    std::vector<std::unique_ptr<block::BlockBackend>> retired_media_;
     std::unique_ptr<PcBoard> board_;
     std::unique_ptr<MachineMonitorHost> monitor_host_;
     std::vector<Chardev*> monitor_chardevs_;

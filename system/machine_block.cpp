@@ -7,6 +7,8 @@
 #include <memory>
 
 #include "block/text_format.h"
+#include "hw/ide/atapi_cdrom.h"
+#include "system/log.h"
 #include "system/machine.h"
 
 namespace kemu {
@@ -70,7 +72,7 @@ bool has_snapshot(const block::ImageInfo& info, const std::string& id_or_name) {
 }  // namespace
 
 // Images are opened (and locked) now, so a bad file or a second writer is a start-up
-// error. No disk controller exists yet: the drives wait for IDE and virtio-blk.
+// error. IDE drives go to the PIIX3's channels; virtio-blk does not exist yet.
 Result<void> Machine::open_drives() {
     for (const DriveSpec& spec : config_.drives) {
         if (spec.options.file.empty()) {
@@ -81,11 +83,11 @@ Result<void> Machine::open_drives() {
         if (!engine) return engine.error().with_context("-drive " + spec.id);
         auto backend = block::BlockBackend::open(spec.options, **engine);
         if (!backend) return backend.error().with_context("-drive " + spec.id);
-        if (spec.interface != DriveInterface::None)
-            std::fprintf(stderr,
-                         "kemu-system-x86_64: warning: drive %s: kemu has no %s controller yet; "
-                         "the image is open but no guest device uses it\n",
-                         spec.id.c_str(), drive_interface_name(spec.interface));
+        if (spec.interface == DriveInterface::Virtio)
+            log_host_warning(
+                "drive %s: kemu has no %s controller yet; the image is open but "
+                "no guest device uses it",
+                spec.id.c_str(), drive_interface_name(spec.interface));
         drives_.push_back({spec, std::move(*backend)});
     }
     return ok();
@@ -326,6 +328,44 @@ std::string Machine::snapshots_text() {
     std::string out = "List of snapshots present on all disks:\n";
     out += common.empty() ? "None\n" : block::snapshot_table_header() + common;
     return out + partial;
+}
+
+Result<ide::AtapiCdrom*> Machine::removable_drive(const std::string& device) {
+    Drive* drive = find_drive(device);
+    if (!drive) return Error("Device '" + device + "' not found");
+    ide::AtapiCdrom* cd = board_->cdrom(drive->spec.id);
+    if (!cd) return Error("Device '" + device + "' is not removable");
+    return cd;
+}
+
+Result<void> Machine::eject(const std::string& device, bool force) {
+    KEMU_TRY(cd, removable_drive(device));
+    return cd->eject(force);
+}
+
+// The old medium leaves the drive first, so a guest that locked the tray keeps it unless
+// the user forces it with `eject -f`, as in QEMU.
+Result<void> Machine::change_medium(const std::string& device, const std::string& file,
+                                    const std::string& format) {
+    KEMU_TRY(cd, removable_drive(device));
+    Drive* drive = find_drive(device);
+    DriveOptions options = drive->spec.options;
+    options.file = file;
+    options.format = format;
+    options.read_only = true;
+    KEMU_TRY(engine, engine_for(options.aio));
+    auto backend = block::BlockBackend::open(options, *engine);
+    if (!backend) return backend.error().with_context("Could not open '" + file + "'");
+    if (cd->medium()) KEMU_TRY_VOID(cd->eject(false));
+    if (drive->backend) retired_media_.push_back(std::move(drive->backend));
+    drive->backend = std::move(*backend);
+    drive->spec.options = options;
+    cd->insert(drive->backend.get());
+    return ok();
+}
+
+Result<void> Machine::screendump(const std::string& path, const std::string& format) {
+    return board_->screendump(path, format);
 }
 
 }  // namespace kemu

@@ -6,6 +6,7 @@
 #include <bit>
 #include <cstdio>
 #include <cstring>
+#include <string_view>
 
 namespace kemu {
 
@@ -24,6 +25,31 @@ constexpr CpuModel kModels[] = {
 #include "target-x86/cpu_models.def"
 #undef CPU_MODEL
 };
+
+constexpr bool is_feature_name(std::string_view name) {
+    return std::ranges::any_of(kFeatures, [&](const CpuFeature& f) { return name == f.name; });
+}
+
+// Calls fn for each word of a space-separated list.
+template <typename Fn>
+constexpr void for_each_word(std::string_view list, Fn&& fn) {
+    while (!list.empty()) {
+        size_t sp = list.find(' ');
+        fn(list.substr(0, sp));
+        list = sp == std::string_view::npos ? std::string_view{} : list.substr(sp + 1);
+    }
+}
+
+constexpr bool names_only_known_features(const CpuModel& model) {
+    bool known = true;
+    for_each_word(model.features, [&](std::string_view name) { known &= is_feature_name(name); });
+    return known;
+}
+
+// A model's feature list is a string so the .def rows stay readable; the build checks every
+// name in it, so a misspelt one never reaches a guest as a silently missing feature.
+static_assert(std::ranges::all_of(kModels, names_only_known_features),
+              "cpu_models.def names a feature that cpuid_features.def does not define");
 
 constexpr const char* kBrandString = "kemu Virtual CPU";
 
@@ -44,12 +70,7 @@ void set_feature(CpuidTable& t, const CpuFeature& f, bool on) {
 // Calls fn for each feature named in the model's space-separated list.
 template <typename Fn>
 void for_each_model_feature(const CpuModel& model, Fn&& fn) {
-    std::string_view names(model.features);
-    while (!names.empty()) {
-        size_t sp = names.find(' ');
-        if (const CpuFeature* f = find_cpu_feature(names.substr(0, sp))) fn(*f);
-        names = sp == std::string_view::npos ? std::string_view{} : names.substr(sp + 1);
-    }
+    for_each_word(model.features, [&](std::string_view name) { fn(*find_cpu_feature(name)); });
 }
 
 void put_string(uint32_t* regs, const char* s, size_t len) {

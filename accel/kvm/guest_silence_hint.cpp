@@ -1,7 +1,8 @@
 #include "accel/kvm/guest_silence_hint.h"
 
-#include <cstdio>
 #include <filesystem>
+
+#include "system/log.h"
 
 namespace kemu {
 
@@ -19,9 +20,8 @@ std::optional<std::string> guest_silence_hint(const GuestSilenceSample& sample) 
         sample.window_ns > 0
             ? uint64_t(double(sample.window_exits) * kNsPerSecond / double(sample.window_ns))
             : 0;
-    std::string line = "kemu-system-x86_64: warning: no guest output after " +
-                       std::to_string(sample.silent_ns / kNsPerSecond) + " s; KVM is doing " +
-                       std::to_string(per_second) + " exits/s";
+    std::string line = "no guest output after " + std::to_string(sample.silent_ns / kNsPerSecond) +
+                       " s; KVM is doing " + std::to_string(per_second) + " exits/s";
     if (sample.is_kvm_pvm)
         line +=
             " (this host's KVM is kvm-pvm, which emulates guest kernel code in software: expect "
@@ -60,7 +60,7 @@ void GuestSilenceWatch::decide() {
     auto line = guest_silence_hint({now - start_ns_, output_bytes_(),
                                     accel_.exit_count() - window_start_exits_,
                                     now - window_start_ns_, accel_.is_kvm(), host_kvm_is_pvm()});
-    if (line) std::fprintf(stderr, "%s\n", line->c_str());
+    if (line) log_host_warning("%s", line->c_str());
 }
 
 }  // namespace kemu

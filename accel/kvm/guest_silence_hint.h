@@ -29,7 +29,7 @@ struct GuestSilenceSample {
     bool is_kvm_pvm = false;
 };
 
-// The warning line (no newline), or nothing when no hint is due.
+// The warning text (no program name, no newline), or nothing when no hint is due.
 std::optional<std::string> guest_silence_hint(const GuestSilenceSample& sample);
 
 // Whether this host's KVM is kvm-pvm (its module is loaded).

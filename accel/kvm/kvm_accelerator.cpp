@@ -6,7 +6,6 @@
 
 #include <algorithm>
 #include <cerrno>
-#include <cstdio>
 #include <cstring>
 
 #include "accel/kvm/kvm_vcpu.h"
@@ -122,7 +121,7 @@ IrqLine::Sink KvmAccelerator::irqchip_input(unsigned gsi) {
         irq.irq = gsi;
         irq.level = level ? 1 : 0;
         if (ioctl(vm, KVM_IRQ_LINE, &irq) < 0)
-            log_guest_error("KVM_IRQ_LINE %u failed: %s", gsi, std::strerror(errno));
+            log_host_error("KVM_IRQ_LINE %u failed: %s", gsi, std::strerror(errno));
     };
 }
 
@@ -169,10 +168,7 @@ Result<CpuidTable> KvmAccelerator::cpuid_for(const CpuModel& model, const CpuTop
         for (const CpuFeature& f : cpu_features())
             if (f.leaf == w.function && f.subleaf == w.index && f.reg == w.reg &&
                 (dropped >> f.bit & 1))
-                std::fprintf(
-                    stderr,
-                    "kemu-system-x86_64: warning: host doesn't support requested feature: %s\n",
-                    f.name);
+                log_host_warning("host doesn't support requested feature: %s", f.name);
         e->regs[w.reg] &= allowed;
     }
     if (CpuidEntry* l1 = table.find(1)) l1->regs[ECX] |= 1u << 31;
@@ -195,8 +191,7 @@ void KvmAccelerator::set_slot(uint32_t id, const Memslot* slot) {
         r.flags = slot->readonly ? KVM_MEM_READONLY : 0;
     }
     if (ioctl(vm_.get(), KVM_SET_USER_MEMORY_REGION, &r) < 0)
-        std::fprintf(stderr, "kemu-system-x86_64: KVM_SET_USER_MEMORY_REGION slot %u failed: %s\n",
-                     id, std::strerror(errno));
+        log_host_error("KVM_SET_USER_MEMORY_REGION slot %u failed: %s", id, std::strerror(errno));
 }
 
 // Memslots follow the RAM and ROM ranges of the flat view. Unchanged ranges keep
@@ -207,7 +202,7 @@ void KvmAccelerator::commit(const FlatView&, const FlatView& new_view) {
         set_slot(s.id, nullptr);
     for (const Memslot& s : plan.add)
         set_slot(s.id, &s);
-    if (plan.out_of_slots) std::fprintf(stderr, "kemu-system-x86_64: out of KVM memory slots\n");
+    if (plan.out_of_slots) log_host_error("out of KVM memory slots");
     slots_ = std::move(plan.slots);
 }
 
@@ -225,11 +220,11 @@ void KvmAccelerator::reset_platform() {
             chip.chip.pic.imr = 0xff;
         }
         if (ioctl(vm_.get(), KVM_SET_IRQCHIP, &chip) < 0)
-            log_guest_error("KVM_SET_IRQCHIP reset failed: %s", std::strerror(errno));
+            log_host_error("KVM_SET_IRQCHIP reset failed: %s", std::strerror(errno));
     }
     kvm_pit_state2 pit{};
     if (ioctl(vm_.get(), KVM_SET_PIT2, &pit) < 0)
-        log_guest_error("KVM_SET_PIT2 reset failed: %s", std::strerror(errno));
+        log_host_error("KVM_SET_PIT2 reset failed: %s", std::strerror(errno));
 }
 
 }  // namespace kemu

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "accel/kvm/kvm_state.h"
+#include "system/hex.h"
 #include "system/log.h"
 #include "target-x86/cpu_dump.h"
 #include "target-x86/mmu.h"

@@ -1,5 +1,6 @@
 #include "accel/tcg/tcg_accelerator.h"
 
+#include "system/log.h"
 #include "target-x86/cpuid_tcg.h"
 #include "target-x86/tcg/simd_fp.h"
 #include "target-x86/tcg/x87_host.h"
@@ -44,9 +45,8 @@ Result<CpuidTable> TcgAccelerator::cpuid_for(const CpuModel& model, const CpuTop
             cpuid->unsupported.push_back(f);
     }
     for (const CpuFeature* f : cpuid->unsupported)
-        std::fprintf(stderr,
-                     "kemu-system-x86_64: warning: TCG doesn't support requested feature: %s\n",
-                     describe_cpu_feature(*f).c_str());
+        log_host_warning("TCG doesn't support requested feature: %s",
+                         describe_cpu_feature(*f).c_str());
     return std::move(cpuid->table);
 }
 

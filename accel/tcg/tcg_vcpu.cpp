@@ -5,6 +5,7 @@
 #include <thread>
 
 #include "hw/intc/lapic.h"
+#include "system/hex.h"
 #include "system/log.h"
 #include "target-x86/cpu_dump.h"
 #include "target-x86/disas.h"

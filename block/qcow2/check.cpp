@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "block/qcow2/qcow2.h"
+#include "system/hex.h"
 #include "system/log.h"
 
 namespace kemu::block::qcow2 {

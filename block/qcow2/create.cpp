@@ -13,17 +13,15 @@ uint64_t div_up(uint64_t a, uint64_t b) {
 }
 
 Result<void> preallocate(const std::string& path, const CreateOptions& o) {
-    auto file = ImageFile::open(path, {});
-    if (!file) return file.error();
-    auto driver = Qcow2Driver::open(std::move(*file), nullptr);
-    if (!driver) return driver.error();
-    KEMU_TRY_VOID((*driver)->allocate_range(0, o.size));
+    KEMU_TRY(file, ImageFile::open(path, {}));
+    KEMU_TRY(driver, Qcow2Driver::open(std::move(file), nullptr));
+    KEMU_TRY_VOID(driver->allocate_range(0, o.size));
     if (o.preallocation != CreateOptions::Prealloc::Metadata) {
-        KEMU_TRY_VOID((*driver)->reserve_host_space(o.preallocation == CreateOptions::Prealloc::Full
-                                                        ? ImageFile::Prealloc::Full
-                                                        : ImageFile::Prealloc::Falloc));
+        KEMU_TRY_VOID(driver->reserve_host_space(o.preallocation == CreateOptions::Prealloc::Full
+                                                     ? ImageFile::Prealloc::Full
+                                                     : ImageFile::Prealloc::Falloc));
     }
-    return (*driver)->close();
+    return driver->close();
 }
 
 }  // namespace
@@ -84,10 +82,9 @@ Result<void> create(const std::string& path, const CreateOptions& o) {
     h.l1_table_offset = l1_entries ? blocks_offset + blocks * cs : 0;
     h.l1_size = static_cast<uint32_t>(l1_entries);
 
-    auto header = h.serialize();
-    if (!header) return header.error();
+    KEMU_TRY(header, h.serialize());
     std::vector<uint8_t> image(total * cs, 0);
-    std::copy(header->begin(), header->end(), image.begin());
+    std::copy(header.begin(), header.end(), image.begin());
     for (uint64_t b = 0; b < blocks; ++b) {
         put_be64(&image[cs + b * 8], blocks_offset + b * cs);
     }
@@ -100,10 +97,9 @@ Result<void> create(const std::string& path, const CreateOptions& o) {
         else
             p[o.refcount_bits / 8 - 1] = 1;
     }
-    auto file = ImageFile::open(path, {.create = true});
-    if (!file) return file.error();
-    KEMU_TRY_VOID(file->write(0, image));
-    KEMU_TRY_VOID(file->datasync());
+    KEMU_TRY(file, ImageFile::open(path, {.create = true}));
+    KEMU_TRY_VOID(file.write(0, image));
+    KEMU_TRY_VOID(file.datasync());
     if (o.preallocation == CreateOptions::Prealloc::Off) return ok();
     return preallocate(path, o);
 }

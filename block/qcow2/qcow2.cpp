@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include "block/qcow2/compress.h"
+#include "system/hex.h"
 #include "system/log.h"
 
 namespace kemu::block::qcow2 {
@@ -40,27 +41,24 @@ Result<std::vector<uint64_t>> Qcow2Driver::read_l1(uint64_t offset, uint32_t ent
 }
 
 Result<void> Qcow2Driver::load(const OpenOptions& options) {
-    auto file_size = file_.size();
-    if (!file_size) return file_size.error();
-    file_end_ = *file_size;
-    std::vector<uint8_t> first(std::min<uint64_t>(*file_size, 4096));
+    KEMU_TRY(file_size, file_.size());
+    file_end_ = file_size;
+    std::vector<uint8_t> first(std::min<uint64_t>(file_size, 4096));
     KEMU_TRY_VOID(file_.read(0, first));
     if (first.size() >= 24 && be32(&first[0]) == kMagic) {
         uint32_t bits = be32(&first[20]);
         if (bits >= kMinClusterBits && bits <= kMaxClusterBits) {
-            first.resize(std::min<uint64_t>(*file_size, 1ull << bits));
+            first.resize(std::min<uint64_t>(file_size, 1ull << bits));
             KEMU_TRY_VOID(file_.read(0, first));
         }
     }
-    auto header = Header::parse(first, *file_size);
-    if (!header) return header.error();
-    header_ = std::move(*header);
+    KEMU_TRY(header, Header::parse(first, file_size));
+    header_ = std::move(header);
     if (!read_only() && (header_.incompatible_features & kIncompatCorrupt) && !options.for_check) {
         return Error("qcow2: Image is corrupt; cannot be opened read/write");
     }
-    auto l1 = read_l1(header_.l1_table_offset, header_.l1_size);
-    if (!l1) return l1.error();
-    l1_ = std::move(*l1);
+    KEMU_TRY(l1, read_l1(header_.l1_table_offset, header_.l1_size));
+    l1_ = std::move(l1);
     refcounts_ = std::make_unique<RefcountManager>(
         file_, header_.cluster_bits, header_.refcount_order,
         [this](uint64_t offset, uint32_t clusters) -> Result<void> {
@@ -79,15 +77,13 @@ Result<void> Qcow2Driver::load(const OpenOptions& options) {
                                               KEMU_TRY_VOID(refcounts_->flush());
                                               return file_.datasync();
                                           });
-    auto snaps = read_snapshot_table(file_, header_, file_end_);
-    if (!snaps) return snaps.error();
-    snapshots_ = std::move(*snaps);
+    KEMU_TRY(snaps, read_snapshot_table(file_, header_, file_end_));
+    snapshots_ = std::move(snaps);
     lazy_refcounts_ = (header_.compatible_features & kCompatLazyRefcounts) && !read_only();
     if (read_only()) return ok();
 
     if ((header_.incompatible_features & kIncompatDirty) && !options.for_check) {
-        auto repaired = check(RepairMode::All);
-        if (!repaired) return repaired.error();
+        KEMU_TRY_VOID(check(RepairMode::All));
         header_.incompatible_features &= ~kIncompatDirty;
         KEMU_TRY_VOID(write_header());
         KEMU_TRY_VOID(file_.datasync());
@@ -101,13 +97,12 @@ Result<void> Qcow2Driver::load(const OpenOptions& options) {
 }
 
 Result<void> Qcow2Driver::write_header() {
-    auto raw = header_.serialize();
-    if (!raw) return raw.error();
-    return file_.write(0, *raw);
+    KEMU_TRY(raw, header_.serialize());
+    return file_.write(0, raw);
 }
 
 Error Qcow2Driver::mark_corrupt(const std::string& why) {
-    log_guest_error("qcow2 %s: marking image as corrupt: %s\n", file_.path().c_str(), why.c_str());
+    log_host_error("qcow2 %s: marking image as corrupt: %s", file_.path().c_str(), why.c_str());
     Error err("qcow2: Marking image as corrupt: " + why +
               "; further corruption events will be suppressed");
     if (read_only() || (header_.incompatible_features & kIncompatCorrupt)) return err;

@@ -2,6 +2,8 @@
 
 #include <algorithm>
 
+#include "hw/core/device_state.h"
+#include "system/hex.h"
 #include "system/log.h"
 
 namespace kemu {
@@ -195,29 +197,20 @@ void AcpiPm::gpe_write(uint64_t offset, uint64_t value, unsigned size) {
 }
 
 void AcpiPm::save(StateWriter& out) const {
-    out.u16(pm1_sts_);
-    out.u16(pm1_en_);
-    out.u16(pm1_cnt_);
-    out.u16(gpe_sts_);
-    out.u16(gpe_en_);
-    out.u64(uint64_t(timers_.now_ns() - timer_base_ns_));
-    out.u64(ticks_checked_);
+    uint64_t elapsed_ns = uint64_t(timers_.now_ns() - timer_base_ns_);
+    state_fields(*this, out, elapsed_ns);
 }
 
 Result<void> AcpiPm::load(StateReader& in, uint32_t version) {
-    if (version > state_version()) return Error(name() + ": unsupported state version");
-    uint16_t sts = in.u16(), en = in.u16(), cnt = in.u16(), gsts = in.u16(), gen = in.u16();
-    uint64_t elapsed_ns = in.u64(), checked = in.u64();
-    KEMU_TRY_VOID(in.finish(name()));
-    pm1_sts_ = sts;
-    pm1_en_ = en & kPm1EnableMask;
-    pm1_cnt_ = (cnt & kPm1ControlStored) | kSciEn;
-    gpe_sts_ = gsts;
-    gpe_en_ = gen;
+    KEMU_TRY_VOID(check_state_version(*this, version));
+    uint64_t elapsed_ns = 0;
+    state_fields(*this, in, elapsed_ns);
+    pm1_en_ &= kPm1EnableMask;
+    pm1_cnt_ = (pm1_cnt_ & kPm1ControlStored) | kSciEn;
+    KEMU_TRY_VOID(finish_load(*this, in));
     // The counter keeps running from where it was, whatever the new clock reads. The
     // clamp keeps a corrupt stream from overflowing the base (2^62 ns is 146 years).
     timer_base_ns_ = timers_.now_ns() - int64_t(std::min<uint64_t>(elapsed_ns, 1ull << 62));
-    ticks_checked_ = checked;
     arm_overflow_timer();
     update_sci();
     return ok();

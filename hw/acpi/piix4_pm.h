@@ -68,6 +68,13 @@ class AcpiPm final : public Device {
     std::function<void()> on_poweroff;
 
   private:
+    // The saved state; the PM timer travels as the time it has run, not the clock's reading.
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io, uint64_t& timer_elapsed_ns) {
+        io(self.pm1_sts_, self.pm1_en_, self.pm1_cnt_, self.gpe_sts_, self.gpe_en_,
+           timer_elapsed_ns, self.ticks_checked_);
+    }
+
     uint64_t elapsed_ticks() const;  // since timer_base_ns_, not wrapped to 24 bits
     void update_timer_status();
     void arm_overflow_timer();

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "hw/core/device_state.h"
+
 namespace kemu {
 
 Debugcon::Debugcon(std::string name, Chardev* chardev, uint16_t iobase, uint8_t readback)
@@ -24,8 +26,8 @@ Debugcon::Debugcon(std::string name, Chardev* chardev, uint16_t iobase, uint8_t 
                            })) {}
 
 Result<void> Debugcon::load(StateReader& in, uint32_t version) {
-    if (version > state_version()) return Error(name() + ": unsupported state version");
-    return in.finish(name());
+    KEMU_TRY_VOID(check_state_version(*this, version));
+    return finish_load(*this, in);
 }
 
 std::string Debugcon::describe() const {

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "hw/core/device_state.h"
 #include "system/log.h"
 
 namespace kemu {
@@ -357,47 +358,21 @@ void Serial16550::update_irq() {
 }
 
 void Serial16550::save(StateWriter& out) const {
-    out.u16(divisor_);
-    out.u8(ier_);
-    out.u8(lcr_);
-    out.u8(mcr_);
-    out.u8(fcr_);
-    out.u8(lsr_errors_);
-    out.u8(msr_);
-    out.u8(scr_);
-    out.boolean(thre_pending_);
-    out.boolean(timeout_pending_);
-    out.boolean(char_timeout_.pending());
-    out.u64(uint64_t(char_timeout_.deadline()));
-    out.u8(uint8_t(rx_.size()));
-    for (uint8_t byte : rx_)
-        out.u8(byte);
+    bool timer_armed = char_timeout_.pending();
+    int64_t deadline = char_timeout_.deadline();
+    state_fields(*this, out, timer_armed, deadline);
 }
 
 Result<void> Serial16550::load(StateReader& in, uint32_t version) {
-    if (version > state_version()) return Error(name() + ": unsupported state version");
-    divisor_ = in.u16();
-    ier_ = in.u8() & kIerImplemented;
-    lcr_ = in.u8();
-    mcr_ = in.u8() & kMcrImplemented;
-    fcr_ = in.u8() & kFcrKept;
-    lsr_errors_ = in.u8() & kLsrErrors;
-    msr_ = in.u8();
-    scr_ = in.u8();
-    thre_pending_ = in.boolean();
-    timeout_pending_ = in.boolean();
-    bool timer_armed = in.boolean();
-    int64_t deadline = int64_t(in.u64());
-    unsigned count = in.u8();
-    rx_.clear();
-    for (unsigned i = 0; i < count && i < rx_capacity(); i++)
-        rx_.push_back(in.u8());
-    Result<void> finished = in.finish(name());
-    if (count > rx_capacity() || !finished.ok()) {
-        // A rejected stream leaves the UART as after reset, never half loaded.
-        reset();
-        return Error(name() + ": malformed device state");
-    }
+    KEMU_TRY_VOID(check_state_version(*this, version));
+    bool timer_armed = false;
+    int64_t deadline = 0;
+    state_fields(*this, in, timer_armed, deadline);
+    ier_ &= kIerImplemented;
+    mcr_ &= kMcrImplemented;
+    fcr_ &= kFcrKept;
+    lsr_errors_ &= kLsrErrors;
+    KEMU_TRY_VOID(finish_load(*this, in, rx_.size() <= rx_capacity()));
     if (timer_armed)
         char_timeout_.arm(deadline);
     else

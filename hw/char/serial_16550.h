@@ -62,6 +62,14 @@ class Serial16550 final : public Device, public CharFrontend {
     void write_fcr(uint8_t value);
     void write_mcr(uint8_t value);
 
+    // The saved state; the character timeout travels as whether it is armed and its deadline.
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io, bool& timer_armed, int64_t& deadline) {
+        io(self.divisor_, self.ier_, self.lcr_, self.mcr_, self.fcr_, self.lsr_errors_, self.msr_,
+           self.scr_, self.thre_pending_, self.timeout_pending_, timer_armed, deadline,
+           bounded(self.rx_, kFifoSize));
+    }
+
     bool fifo_enabled() const { return fcr_ & 0x01; }
     bool loopback() const { return mcr_ & 0x10; }
     unsigned rx_capacity() const { return fifo_enabled() ? kFifoSize : 1; }

@@ -5,6 +5,7 @@
 #include <vector>
 
 #include "hw/i386/pc_layout.h"
+#include "system/hex.h"
 #include "system/log.h"
 
 namespace kemu {

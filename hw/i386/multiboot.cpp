@@ -5,6 +5,7 @@
 
 #include "hw/i386/boot_cpu_state.h"
 #include "hw/i386/pc_layout.h"
+#include "system/hex.h"
 #include "system/log.h"
 
 namespace kemu {

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "hw/core/device_state.h"
 #include "hw/i386/pc_layout.h"
 
 #include "system/log.h"
@@ -52,7 +53,6 @@ enum ControllerCommand : uint8_t {
 
 constexpr uint8_t kSelfTestPassed = 0x55;
 constexpr uint8_t kInterfaceOk = 0x00;
-constexpr unsigned kMaxReplies = 4;
 constexpr uint8_t kSet2BreakPrefix = 0xf0;
 
 // The 8042's set-2 to set-1 translation for every key of a 102-key keyboard
@@ -313,45 +313,15 @@ void I8042::mouse_event(int dx, int dy, uint8_t buttons) {
 }
 
 void I8042::save(StateWriter& out) const {
-    out.bytes(ram_);
-    out.u8(status_flags_);
-    out.u8(output_port_);
-    out.u8(output_);
-    out.boolean(output_full_);
-    out.boolean(output_from_mouse_);
-    out.u8(pending_command_);
-    out.boolean(translate_break_);
-    out.u8(uint8_t(replies_.size()));
-    for (const Reply& r : replies_) {
-        out.u8(r.byte);
-        out.boolean(r.as_mouse);
-    }
-    keyboard_.save(out);
-    mouse_.save(out);
+    state_fields(*this, out);
 }
 
 Result<void> I8042::load(StateReader& in, uint32_t version) {
-    if (version > state_version()) return Error(name() + ": unsupported state version");
-    in.bytes(ram_);
-    status_flags_ = in.u8() & (kStatusSystem | kStatusCommandLast);
-    output_port_ = in.u8();
-    output_ = in.u8();
-    output_full_ = in.boolean();
-    output_from_mouse_ = in.boolean();
-    pending_command_ = in.u8();
-    translate_break_ = in.boolean();
-    unsigned replies = in.u8();
-    replies_.clear();
-    for (unsigned i = 0; i < replies && i < kMaxReplies; i++) {
-        uint8_t byte = in.u8();
-        replies_.push_back({byte, in.boolean()});
-    }
-    bool devices_ok = keyboard_.load(in).ok() && mouse_.load(in).ok();
-    if (replies > kMaxReplies || !devices_ok || !in.finish(name()).ok()) {
-        // A rejected stream leaves the controller as after reset, never half loaded.
-        reset();
-        return Error(name() + ": malformed device state");
-    }
+    KEMU_TRY_VOID(check_state_version(*this, version));
+    state_fields(*this, in);
+    status_flags_ &= kStatusSystem | kStatusCommandLast;
+    mouse_.clamp_loaded_state();
+    KEMU_TRY_VOID(finish_load(*this, in, keyboard_.loaded_state_valid()));
     update_irqs();
     return ok();
 }

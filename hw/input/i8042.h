@@ -49,6 +49,16 @@ class I8042 final : public Device {
     std::string describe() const override;
 
   private:
+    // Controller replies waiting ahead of device data; more are dropped.
+    static constexpr unsigned kMaxReplies = 4;
+
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        io(self.ram_, self.status_flags_, self.output_port_, self.output_, self.output_full_,
+           self.output_from_mouse_, self.pending_command_, self.translate_break_,
+           bounded(self.replies_, kMaxReplies), self.keyboard_, self.mouse_);
+    }
+
     uint8_t read_data();
     uint8_t read_status() const;
     void write_data(uint8_t value);
@@ -83,6 +93,11 @@ class I8042 final : public Device {
     struct Reply {
         uint8_t byte;
         bool as_mouse;
+
+        template <typename Self, typename Io>
+        static void state_fields(Self& r, Io& io) {
+            io(r.byte, r.as_mouse);
+        }
     };
     std::deque<Reply> replies_;  // controller output, ahead of device data
 };

@@ -1,6 +1,16 @@
 #include "hw/input/ps2_device.h"
 
+#include <utility>
+
+#include "system/log.h"
+
 namespace kemu {
+
+void Ps2Device::reset() {
+    queue_.clear();
+    awaiting_argument_ = 0;
+    power_on();
+}
 
 uint8_t Ps2Device::read() {
     if (queue_.empty()) return last_read_;
@@ -13,21 +23,40 @@ void Ps2Device::send(uint8_t byte) {
     if (queue_.size() < kQueueSize) queue_.push_back(byte);
 }
 
-void Ps2Device::save_queue(StateWriter& out) const {
-    out.u8(last_read_);
-    out.u8(uint8_t(queue_.size()));
-    for (uint8_t byte : queue_)
-        out.u8(byte);
+void Ps2Device::write(uint8_t byte) {
+    if (awaiting_argument_ && is_argument(byte)) {
+        argument(std::exchange(awaiting_argument_, 0), byte);
+        return;
+    }
+    dispatch_command(byte);
 }
 
-bool Ps2Device::load_queue(StateReader& in) {
-    last_read_ = in.u8();
-    unsigned count = in.u8();
-    if (count > kQueueSize) return false;
-    queue_.clear();
-    for (unsigned i = 0; i < count; i++)
-        queue_.push_back(in.u8());
-    return true;
+void Ps2Device::dispatch_command(uint8_t byte) {
+    // The host is about to read a reply: bytes still queued are discarded.
+    if (byte != kResend) queue_.clear();
+    awaiting_argument_ = 0;
+    if (byte == kResend) {
+        send(last_read_);
+    } else if (byte == kReset) {
+        reset();
+        send(kAck);
+        send(kSelfTestPassed);
+        for (uint8_t b : reset_reply_)
+            send(b);
+    } else if (!command(byte)) {
+        log_guest_error("%s: unknown command 0x%02x", log_name_, byte);
+        send(kNak);
+    }
+}
+
+void Ps2Device::await_argument(uint8_t command) {
+    send(kAck);
+    awaiting_argument_ = command;
+}
+
+void Ps2Device::refuse(const char* what, uint8_t byte) {
+    log_guest_error("%s: %s 0x%02x", log_name_, what, byte);
+    send(kNak);
 }
 
 }  // namespace kemu

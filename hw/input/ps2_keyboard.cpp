@@ -1,7 +1,5 @@
 #include "hw/input/ps2_keyboard.h"
 
-#include "system/log.h"
-
 namespace kemu {
 
 namespace {
@@ -14,16 +12,10 @@ enum Command : uint8_t {
     kTypematic = 0xf3,
     kEnable = 0xf4,
     kDisable = 0xf5,
-    kDefaults = 0xf6,
     kSetAllTypematic = 0xf7,  // 0xf7-0xfa: set-3 key attributes for all keys
     kSetAllMakeBreakTypematic = 0xfa,
-    kResend = 0xfe,
-    kReset = 0xff,
 };
 
-constexpr uint8_t kAck = 0xfa;
-constexpr uint8_t kNak = 0xfe;
-constexpr uint8_t kSelfTestPassed = 0xaa;
 constexpr uint8_t kIdentity[] = {0xab, 0x83};  // MF2 keyboard
 // 10.9 characters per second after a 500 ms delay.
 constexpr uint8_t kDefaultTypematic = 0x2b;
@@ -33,9 +25,11 @@ constexpr uint8_t kOverrun = 0x00;
 
 }  // namespace
 
-void Ps2Keyboard::reset() {
-    clear_queue();
-    awaiting_argument_ = 0;
+Ps2Keyboard::Ps2Keyboard() : Ps2Device("ps2 keyboard", {}) {
+    reset();
+}
+
+void Ps2Keyboard::power_on() {
     set_defaults();
     scanning_ = true;
 }
@@ -46,71 +40,50 @@ void Ps2Keyboard::set_defaults() {
     typematic_ = kDefaultTypematic;
 }
 
-void Ps2Keyboard::write(uint8_t byte) {
-    // A command byte while an argument is due abandons the first command, as
-    // the keyboard does when the host changes its mind.
-    if (awaiting_argument_ && byte < kSetLeds)
-        argument(byte);
-    else
-        command(byte);
+// A command byte while an argument is due abandons the first command, as the
+// keyboard does when the host changes its mind.
+bool Ps2Keyboard::is_argument(uint8_t byte) const {
+    return byte < kSetLeds;
 }
 
-void Ps2Keyboard::command(uint8_t byte) {
-    // The host is about to read a reply: scan codes still queued are discarded.
-    if (byte != kResend) clear_queue();
-    awaiting_argument_ = 0;
+bool Ps2Keyboard::command(uint8_t byte) {
     switch (byte) {
         case kSetLeds:
         case kScanSet:
         case kTypematic:
-            send(kAck);
-            awaiting_argument_ = byte;
-            return;
+            await_argument(byte);
+            return true;
         case kEcho:
             send(kEcho);
-            return;
+            return true;
         case kIdentify:
             send(kAck);
             for (uint8_t b : kIdentity)
                 send(b);
-            return;
+            return true;
         case kEnable:
             send(kAck);
             scanning_ = true;
-            return;
+            return true;
         case kDisable:
             send(kAck);
             set_defaults();
             scanning_ = false;
-            return;
-        case kDefaults:
+            return true;
+        case kSetDefaults:
             send(kAck);
             set_defaults();
-            return;
-        case kResend:
-            resend();
-            return;
-        case kReset:
-            reset();
-            send(kAck);
-            send(kSelfTestPassed);
-            return;
+            return true;
         default:
-            if (byte >= kSetAllTypematic && byte <= kSetAllMakeBreakTypematic) {
-                // Set-3 key attributes: acknowledged; every key behaves the same here.
-                send(kAck);
-                return;
-            }
-            log_guest_error("ps2 keyboard: unknown command 0x%02x", byte);
-            send(kNak);
-            return;
+            // Set-3 key attributes: acknowledged; every key behaves the same here.
+            if (byte < kSetAllTypematic || byte > kSetAllMakeBreakTypematic) return false;
+            send(kAck);
+            return true;
     }
 }
 
-void Ps2Keyboard::argument(uint8_t byte) {
-    uint8_t cmd = awaiting_argument_;
-    awaiting_argument_ = 0;
-    switch (cmd) {
+void Ps2Keyboard::argument(uint8_t command, uint8_t byte) {
+    switch (command) {
         case kSetLeds:
             leds_ = byte & 0x07;
             send(kAck);
@@ -120,16 +93,12 @@ void Ps2Keyboard::argument(uint8_t byte) {
             send(kAck);
             return;
         case kScanSet:
-            if (byte == 0) {
-                send(kAck);
+            if (byte > 3) return refuse("no such scan-code set", byte);
+            send(kAck);
+            if (byte == 0)
                 send(uint8_t(scan_set_));
-            } else if (byte <= 3) {
-                send(kAck);
+            else
                 scan_set_ = byte;
-            } else {
-                log_guest_error("ps2 keyboard: scan-code set %u does not exist", byte);
-                send(kNak);
-            }
             return;
     }
 }
@@ -145,24 +114,8 @@ void Ps2Keyboard::key_event(std::span<const uint8_t> scancodes) {
         send(byte);
 }
 
-void Ps2Keyboard::save(StateWriter& out) const {
-    save_queue(out);
-    out.u8(awaiting_argument_);
-    out.u8(uint8_t(scan_set_));
-    out.u8(leds_);
-    out.u8(typematic_);
-    out.boolean(scanning_);
-}
-
-Result<void> Ps2Keyboard::load(StateReader& in) {
-    bool queue_ok = load_queue(in);
-    awaiting_argument_ = in.u8();
-    scan_set_ = in.u8();
-    leds_ = in.u8();
-    typematic_ = in.u8();
-    scanning_ = in.boolean();
-    if (!queue_ok || scan_set_ < 1 || scan_set_ > 3) return Error("ps2 keyboard: malformed state");
-    return ok();
+bool Ps2Keyboard::loaded_state_valid() const {
+    return scan_set_ >= 1 && scan_set_ <= 3;
 }
 
 }  // namespace kemu

@@ -6,19 +6,13 @@
 #include <cstdint>
 #include <span>
 
-#include "hw/core/state_io.h"
 #include "hw/input/ps2_device.h"
-#include "system/error.h"
 
 namespace kemu {
 
 class Ps2Keyboard final : public Ps2Device {
   public:
-    Ps2Keyboard() { reset(); }
-
-    void write(uint8_t byte) override;
-    // Power-on defaults, scanning enabled, nothing queued.
-    void reset() override;
+    Ps2Keyboard();
 
     // Bytes of one key press or release in the current scan-code set (the UI
     // converts from its key codes). Dropped while scanning is disabled; when
@@ -30,15 +24,21 @@ class Ps2Keyboard final : public Ps2Device {
     uint8_t typematic() const { return typematic_; }
     bool scanning() const { return scanning_; }
 
-    void save(StateWriter& out) const;
-    Result<void> load(StateReader& in);
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        Ps2Device::state_fields(self, io);
+        io(self.scan_set_, self.leds_, self.typematic_, self.scanning_);
+    }
+    // Whether fields read from a state stream hold a state the keyboard can be in.
+    bool loaded_state_valid() const;
 
   private:
-    void command(uint8_t byte);
-    void argument(uint8_t byte);
+    void power_on() override;
+    bool command(uint8_t byte) override;
+    void argument(uint8_t command, uint8_t byte) override;
+    bool is_argument(uint8_t byte) const override;
     void set_defaults();
 
-    uint8_t awaiting_argument_ = 0;  // the command whose argument byte comes next, or 0
     unsigned scan_set_ = 2;
     uint8_t leds_ = 0;
     uint8_t typematic_ = 0;

@@ -2,8 +2,6 @@
 
 #include <algorithm>
 
-#include "system/log.h"
-
 namespace kemu {
 
 namespace {
@@ -22,24 +20,20 @@ enum Command : uint8_t {
     kSetSampleRate = 0xf3,
     kEnableReporting = 0xf4,
     kDisableReporting = 0xf5,
-    kDefaults = 0xf6,
-    kResend = 0xfe,
-    kReset = 0xff,
 };
 
-constexpr uint8_t kAck = 0xfa;
-constexpr uint8_t kNak = 0xfe;
-constexpr uint8_t kSelfTestPassed = 0xaa;
-constexpr uint8_t kDeviceId = 0x00;
+constexpr uint8_t kDeviceId[] = {0x00};
 constexpr uint8_t kDefaultSampleRate = 100;
 constexpr uint8_t kDefaultResolution = 2;  // 4 counts per mm
 constexpr uint8_t kPacketAlwaysOne = 0x08;
 
 }  // namespace
 
-void Ps2Mouse::reset() {
-    clear_queue();
-    awaiting_argument_ = 0;
+Ps2Mouse::Ps2Mouse() : Ps2Device("ps2 mouse", kDeviceId) {
+    reset();
+}
+
+void Ps2Mouse::power_on() {
     wrap_mode_ = false;
     buttons_ = 0;
     set_defaults();
@@ -54,29 +48,23 @@ void Ps2Mouse::set_defaults() {
 }
 
 void Ps2Mouse::write(uint8_t byte) {
-    if (wrap_mode_ && byte != kResetWrapMode && byte != kReset) {
+    if (wrap_mode_ && byte != kResetWrapMode && byte != kReset)
         send(byte);  // wrap (echo) mode
-        return;
-    }
-    if (awaiting_argument_)
-        argument(byte);
     else
-        command(byte);
+        Ps2Device::write(byte);
 }
 
-void Ps2Mouse::command(uint8_t byte) {
-    if (byte != kResend) clear_queue();
+bool Ps2Mouse::command(uint8_t byte) {
     switch (byte) {
         case kScaling1to1:
         case kScaling2to1:
             scaling_2to1_ = byte == kScaling2to1;
             send(kAck);
-            return;
+            return true;
         case kSetResolution:
         case kSetSampleRate:
-            send(kAck);
-            awaiting_argument_ = byte;
-            return;
+            await_argument(byte);
+            return true;
         case kStatusRequest:
             send(kAck);
             send(uint8_t((remote_mode_ ? 0x40 : 0) | (reporting_ ? 0x20 : 0) |
@@ -84,59 +72,42 @@ void Ps2Mouse::command(uint8_t byte) {
                          ((buttons_ & 4) >> 1) | ((buttons_ & 2) >> 1)));
             send(resolution_);
             send(sample_rate_);
-            return;
+            return true;
         case kStreamMode:
         case kRemoteMode:
             remote_mode_ = byte == kRemoteMode;
             send(kAck);
-            return;
+            return true;
         case kReadData:
             send(kAck);
             send_packet(0, 0);
-            return;
+            return true;
         case kResetWrapMode:
         case kWrapMode:
             wrap_mode_ = byte == kWrapMode;
             send(kAck);
-            return;
+            return true;
         case kGetId:
             send(kAck);
-            send(kDeviceId);
-            return;
+            send(kDeviceId[0]);
+            return true;
         case kEnableReporting:
         case kDisableReporting:
             reporting_ = byte == kEnableReporting;
             send(kAck);
-            return;
-        case kDefaults:
+            return true;
+        case kSetDefaults:
             set_defaults();
             send(kAck);
-            return;
-        case kResend:
-            resend();
-            return;
-        case kReset:
-            reset();
-            send(kAck);
-            send(kSelfTestPassed);
-            send(kDeviceId);
-            return;
+            return true;
         default:
-            log_guest_error("ps2 mouse: unknown command 0x%02x", byte);
-            send(kNak);
-            return;
+            return false;
     }
 }
 
-void Ps2Mouse::argument(uint8_t byte) {
-    uint8_t cmd = awaiting_argument_;
-    awaiting_argument_ = 0;
-    if (cmd == kSetResolution) {
-        if (byte > 3) {
-            log_guest_error("ps2 mouse: resolution 0x%02x out of range", byte);
-            send(kNak);
-            return;
-        }
+void Ps2Mouse::argument(uint8_t command, uint8_t byte) {
+    if (command == kSetResolution) {
+        if (byte > 3) return refuse("resolution out of range", byte);
         resolution_ = byte;
     } else {
         // Any rate is taken; Linux's extension probes write sequences of odd ones.
@@ -163,30 +134,9 @@ void Ps2Mouse::send_packet(int dx, int dy) {
     send(uint8_t(dy));
 }
 
-void Ps2Mouse::save(StateWriter& out) const {
-    save_queue(out);
-    out.u8(awaiting_argument_);
-    out.u8(sample_rate_);
-    out.u8(resolution_);
-    out.u8(buttons_);
-    out.boolean(scaling_2to1_);
-    out.boolean(reporting_);
-    out.boolean(remote_mode_);
-    out.boolean(wrap_mode_);
-}
-
-Result<void> Ps2Mouse::load(StateReader& in) {
-    bool queue_ok = load_queue(in);
-    awaiting_argument_ = in.u8();
-    sample_rate_ = in.u8();
-    resolution_ = in.u8() & 0x03;
-    buttons_ = in.u8() & 0x07;
-    scaling_2to1_ = in.boolean();
-    reporting_ = in.boolean();
-    remote_mode_ = in.boolean();
-    wrap_mode_ = in.boolean();
-    if (!queue_ok) return Error("ps2 mouse: malformed state");
-    return ok();
+void Ps2Mouse::clamp_loaded_state() {
+    resolution_ &= 0x03;
+    buttons_ &= 0x07;
 }
 
 }  // namespace kemu

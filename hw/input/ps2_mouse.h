@@ -5,18 +5,16 @@
 
 #include <cstdint>
 
-#include "hw/core/state_io.h"
 #include "hw/input/ps2_device.h"
-#include "system/error.h"
 
 namespace kemu {
 
 class Ps2Mouse final : public Ps2Device {
   public:
-    Ps2Mouse() { reset(); }
+    Ps2Mouse();
 
+    // Wrap mode echoes every byte but the two that leave it.
     void write(uint8_t byte) override;
-    void reset() override;
 
     // Relative motion (x right, y up, as PS/2 counts them) and buttons (bit 0 left,
     // bit 1 right, bit 2 middle). Queued as one packet when reporting in stream mode.
@@ -26,16 +24,22 @@ class Ps2Mouse final : public Ps2Device {
     uint8_t sample_rate() const { return sample_rate_; }
     uint8_t resolution() const { return resolution_; }
 
-    void save(StateWriter& out) const;
-    Result<void> load(StateReader& in);
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        Ps2Device::state_fields(self, io);
+        io(self.sample_rate_, self.resolution_, self.buttons_, self.scaling_2to1_, self.reporting_,
+           self.remote_mode_, self.wrap_mode_);
+    }
+    // Brings fields read from a state stream back into their ranges.
+    void clamp_loaded_state();
 
   private:
-    void command(uint8_t byte);
-    void argument(uint8_t byte);
+    void power_on() override;
+    bool command(uint8_t byte) override;
+    void argument(uint8_t command, uint8_t byte) override;
     void set_defaults();
     void send_packet(int dx, int dy);
 
-    uint8_t awaiting_argument_ = 0;
     uint8_t sample_rate_ = 0;
     uint8_t resolution_ = 0;
     uint8_t buttons_ = 0;

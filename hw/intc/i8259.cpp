@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "hw/core/device_state.h"
 #include "system/log.h"
 
 namespace kemu {
@@ -200,25 +201,10 @@ void I8259Chip::write_ocw3(uint8_t value) {
     if (value & kOcw3SpecialMaskCommand) special_mask_ = value & kOcw3SpecialMaskSet;
 }
 
-void I8259Chip::save(StateWriter& out) const {
-    for (uint8_t v : {elcr_, lines_, irr_, isr_, imr_, irq_base_, lowest_priority_, uint8_t(init_)})
-        out.u8(v);
-    for (bool b : {needs_icw4_, single_, level_triggered_, mode_8086_, auto_eoi_,
-                   rotate_on_auto_eoi_, special_fully_nested_, special_mask_, read_isr_, poll_})
-        out.boolean(b);
-}
-
-void I8259Chip::load(StateReader& in) {
-    for (uint8_t* v : {&elcr_, &lines_, &irr_, &isr_, &imr_, &irq_base_, &lowest_priority_})
-        *v = in.u8();
+void I8259Chip::clamp_loaded_state() {
     elcr_ &= elcr_mask_;
     lowest_priority_ &= 7;
-    uint8_t init = in.u8();
-    init_ = init <= uint8_t(Init::Icw4) ? Init(init) : Init::Done;
-    for (bool* b :
-         {&needs_icw4_, &single_, &level_triggered_, &mode_8086_, &auto_eoi_, &rotate_on_auto_eoi_,
-          &special_fully_nested_, &special_mask_, &read_isr_, &poll_})
-        *b = in.boolean();
+    if (init_ > Init::Icw4) init_ = Init::Done;
 }
 
 std::string I8259Chip::info_text(const char* label) const {
@@ -314,15 +300,15 @@ int I8259Pair::acknowledge() {
 }
 
 void I8259Pair::save(StateWriter& out) const {
-    master_.save(out);
-    slave_.save(out);
+    out(master_, slave_);
 }
 
 Result<void> I8259Pair::load(StateReader& in, uint32_t version) {
-    if (version > state_version()) return Error(name() + ": unsupported state version");
-    master_.load(in);
-    slave_.load(in);
-    KEMU_TRY_VOID(in.finish(name()));
+    KEMU_TRY_VOID(check_state_version(*this, version));
+    in(master_, slave_);
+    master_.clamp_loaded_state();
+    slave_.clamp_loaded_state();
+    KEMU_TRY_VOID(finish_load(*this, in));
     update();
     return ok();
 }

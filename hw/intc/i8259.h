@@ -34,8 +34,15 @@ class I8259Chip {
     uint8_t elcr() const { return elcr_; }
     void set_elcr(uint8_t value) { elcr_ = value & elcr_mask_; }
 
-    void save(StateWriter& out) const;
-    void load(StateReader& in);
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        io(self.elcr_, self.lines_, self.irr_, self.isr_, self.imr_, self.irq_base_,
+           self.lowest_priority_, self.init_, self.needs_icw4_, self.single_, self.level_triggered_,
+           self.mode_8086_, self.auto_eoi_, self.rotate_on_auto_eoi_, self.special_fully_nested_,
+           self.special_mask_, self.read_isr_, self.poll_);
+    }
+    // Brings fields read from a state stream back into their ranges.
+    void clamp_loaded_state();
     // One `info pic` line, labelled `label`.
     std::string info_text(const char* label) const;
 

@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "hw/core/device_state.h"
 #include "system/log.h"
 
 namespace kemu {
@@ -144,21 +145,13 @@ void Ioapic::eoi(uint8_t vector) {
 }
 
 void Ioapic::save(StateWriter& out) const {
-    out.u8(id_);
-    out.u8(select_);
-    for (uint64_t rte : redirection_)
-        out.u64(rte);
-    out.u32(levels_);
+    state_fields(*this, out);
 }
 
 Result<void> Ioapic::load(StateReader& in, uint32_t version) {
-    if (version > state_version()) return Error(name() + ": unsupported state version");
-    id_ = in.u8();
-    select_ = in.u8();
-    for (uint64_t& rte : redirection_)
-        rte = in.u64();
-    levels_ = in.u32();
-    return in.finish(name());
+    KEMU_TRY_VOID(check_state_version(*this, version));
+    state_fields(*this, in);
+    return finish_load(*this, in);
 }
 
 std::string Ioapic::describe() const {

@@ -42,6 +42,11 @@ class Ioapic final : public Device {
     std::string info_text() const;
 
   private:
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        io(self.id_, self.select_, self.redirection_, self.levels_);
+    }
+
     uint32_t read_register() const;
     void write_register(uint32_t value);
     void service(unsigned pin);

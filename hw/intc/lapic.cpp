@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "hw/core/device_state.h"
 #include "hw/i386/pc_layout.h"
 #include "system/log.h"
 
@@ -646,62 +647,13 @@ void Lapic::write_tsc_deadline(uint64_t tsc) {
 // --- state ---
 
 void Lapic::save(StateWriter& out) const {
-    out.u64(apic_base_);
-    out.u32(apic_id_);
-    out.u32(tpr_);
-    out.u32(ldr_);
-    out.u32(dfr_);
-    out.u32(svr_);
-    for (const Bits256* bits : {&isr_, &tmr_, &irr_})
-        for (uint32_t word : *bits)
-            out.u32(word);
-    out.u32(esr_);
-    out.u32(esr_pending_);
-    out.u32(icr_low_);
-    out.u32(icr_high_);
-    for (uint32_t lvt : lvt_)
-        out.u32(lvt);
-    out.u32(initial_count_);
-    out.u32(divide_config_);
-    out.u64(uint64_t(timer_start_ns_));
-    out.u64(tsc_deadline_);
-    out.boolean(lint_level_[0]);
-    out.boolean(lint_level_[1]);
-    out.boolean(nmi_pending_);
-    out.boolean(init_pending_);
-    out.boolean(sipi_pending_.has_value());
-    out.u8(sipi_pending_.value_or(0));
+    state_fields(*this, out);
 }
 
 Result<void> Lapic::load(StateReader& in, uint32_t version) {
-    if (version > state_version()) return Error(name() + ": unsupported state version");
-    apic_base_ = in.u64();
-    apic_id_ = in.u32();
-    tpr_ = in.u32();
-    ldr_ = in.u32();
-    dfr_ = in.u32();
-    svr_ = in.u32();
-    for (Bits256* bits : {&isr_, &tmr_, &irr_})
-        for (uint32_t& word : *bits)
-            word = in.u32();
-    esr_ = in.u32();
-    esr_pending_ = in.u32();
-    icr_low_ = in.u32();
-    icr_high_ = in.u32();
-    for (uint32_t& lvt : lvt_)
-        lvt = in.u32();
-    initial_count_ = in.u32();
-    divide_config_ = in.u32();
-    timer_start_ns_ = int64_t(in.u64());
-    tsc_deadline_ = in.u64();
-    lint_level_[0] = in.boolean();
-    lint_level_[1] = in.boolean();
-    nmi_pending_ = in.boolean();
-    init_pending_ = in.boolean();
-    bool has_sipi = in.boolean();
-    uint8_t sipi = in.u8();
-    KEMU_TRY_VOID(in.finish(name()));
-    sipi_pending_ = has_sipi ? std::optional<uint8_t>(sipi) : std::nullopt;
+    KEMU_TRY_VOID(check_state_version(*this, version));
+    state_fields(*this, in);
+    KEMU_TRY_VOID(finish_load(*this, in));
     arm_timer();
     notify_cpu();
     return ok();

@@ -85,6 +85,15 @@ class Lapic final : public Device {
     std::string info_text() const;
 
   private:
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        io(self.apic_base_, self.apic_id_, self.tpr_, self.ldr_, self.dfr_, self.svr_, self.isr_,
+           self.tmr_, self.irr_, self.esr_, self.esr_pending_, self.icr_low_, self.icr_high_,
+           self.lvt_, self.initial_count_, self.divide_config_, self.timer_start_ns_,
+           self.tsc_deadline_, self.lint_level_, self.nmi_pending_, self.init_pending_,
+           self.sipi_pending_);
+    }
+
     enum Lvt : unsigned {
         kLvtCmci,
         kLvtTimer,

@@ -2,6 +2,8 @@
 
 #include <cstdio>
 
+#include "hw/core/device_state.h"
+
 namespace kemu {
 
 Result<void> DebugExit::validate_iosize(unsigned iosize) {
@@ -28,8 +30,8 @@ DebugExit::DebugExit(std::string name, ExitRequest on_exit, uint16_t iobase, uns
                            })) {}
 
 Result<void> DebugExit::load(StateReader& in, uint32_t version) {
-    if (version > state_version()) return Error(name() + ": unsupported state version");
-    return in.finish(name());
+    KEMU_TRY_VOID(check_state_version(*this, version));
+    return finish_load(*this, in);
 }
 
 std::string DebugExit::describe() const {

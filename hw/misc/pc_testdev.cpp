@@ -5,6 +5,7 @@
 #include <algorithm>
 #include <cstdio>
 
+#include "hw/core/device_state.h"
 #include "system/log.h"
 
 namespace kemu {
@@ -120,23 +121,17 @@ void PcTestdev::reset() {
 }
 
 void PcTestdev::save(StateWriter& out) const {
-    out.u32(data_);
     uint32_t levels = 0;
     for (unsigned i = 0; i < kIrqLines; i++)
         levels |= uint32_t(irqs_[i].level()) << i;
-    out.u32(levels);
-    out.bytes(iomem_bytes_);
+    state_fields(*this, out, levels);
 }
 
 Result<void> PcTestdev::load(StateReader& in, uint32_t version) {
-    if (version > state_version()) return Error(name() + ": unsupported state version");
-    uint32_t data = in.u32();
-    uint32_t levels = in.u32();
-    std::vector<uint8_t> iomem(kIomemSize);
-    in.bytes(iomem);
-    KEMU_TRY_VOID(in.finish(name()));
-    data_ = data;
-    iomem_bytes_ = std::move(iomem);
+    KEMU_TRY_VOID(check_state_version(*this, version));
+    uint32_t levels = 0;
+    state_fields(*this, in, levels);
+    KEMU_TRY_VOID(finish_load(*this, in));
     for (unsigned i = 0; i < kIrqLines; i++)
         irqs_[i].set((levels >> i) & 1);
     return ok();

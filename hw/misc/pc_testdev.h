@@ -56,6 +56,12 @@ class PcTestdev final : public Device {
     uint64_t read_iomem(uint64_t offset, unsigned size) const;
     void write_iomem(uint64_t offset, uint64_t value, unsigned size);
 
+    // The saved state; the IRQ lines travel as a bitmap of their levels.
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io, uint32_t& irq_levels) {
+        io(self.data_, irq_levels, self.iomem_bytes_);
+    }
+
     AddressSpace* guest_memory_;
     uint32_t data_ = 0;
     std::vector<uint8_t> iomem_bytes_;

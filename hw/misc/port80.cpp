@@ -2,6 +2,7 @@
 
 #include <cstdio>
 
+#include "hw/core/device_state.h"
 #include "hw/i386/pc_layout.h"
 
 namespace kemu {
@@ -18,9 +19,9 @@ Port80::Port80(std::string name)
           })) {}
 
 Result<void> Port80::load(StateReader& in, uint32_t version) {
-    if (version > state_version()) return Error(name() + ": unsupported state version");
-    last_code_ = in.u8();
-    return in.finish(name());
+    KEMU_TRY_VOID(check_state_version(*this, version));
+    in(last_code_);
+    return finish_load(*this, in);
 }
 
 std::string Port80::describe() const {

@@ -19,7 +19,7 @@ class Port80 final : public Device {
 
     const char* type_name() const override { return "port80"; }
     void reset() override { last_code_ = 0; }
-    void save(StateWriter& out) const override { out.u8(last_code_); }
+    void save(StateWriter& out) const override { out(last_code_); }
     Result<void> load(StateReader& in, uint32_t version) override;
     std::string describe() const override;
 

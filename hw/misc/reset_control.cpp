@@ -1,5 +1,7 @@
 #include "hw/misc/reset_control.h"
 
+#include "hw/core/device_state.h"
+#include "system/hex.h"
 #include "system/log.h"
 
 namespace kemu {
@@ -29,11 +31,10 @@ void ResetControl::write(uint8_t value) {
 }
 
 Result<void> ResetControl::load(StateReader& in, uint32_t version) {
-    if (version > state_version()) return Error(name() + ": unsupported state version");
-    uint8_t value = in.u8();
-    KEMU_TRY_VOID(in.finish(name()));
-    value_ = value & kWritableBits;
-    return ok();
+    KEMU_TRY_VOID(check_state_version(*this, version));
+    in(value_);
+    value_ &= kWritableBits;
+    return finish_load(*this, in);
 }
 
 std::string ResetControl::describe() const {

@@ -22,7 +22,7 @@ class ResetControl final : public Device {
 
     const char* type_name() const override { return "reset-control"; }
     void reset() override { value_ = 0; }
-    void save(StateWriter& out) const override { out.u8(value_); }
+    void save(StateWriter& out) const override { out(value_); }
     Result<void> load(StateReader& in, uint32_t version) override;
     std::string describe() const override;
 

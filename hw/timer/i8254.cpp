@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "hw/core/device_state.h"
 #include "system/log.h"
 
 namespace kemu {
@@ -341,46 +342,19 @@ void I8254::write_port(unsigned port, uint8_t value) {
 // --- state ---
 
 void I8254::save(StateWriter& out) const {
-    for (const Counter& c : counters_) {
-        out.u8(c.mode);
-        out.u8(uint8_t(c.access));
-        out.u16(c.reload);
-        out.u16(c.latched_count);
-        out.u8(c.latched_status);
-        out.u8(c.written_lsb);
-        for (bool b : {c.bcd, c.loaded, c.gate, c.triggered, c.counting, c.count_latched,
-                       c.status_latched, c.read_msb_next, c.write_msb_next})
-            out.boolean(b);
-        out.u64(uint64_t(c.start_ns));
-        out.u64(uint64_t(c.base_ticks));
-    }
-    out.u8(port61_);
-    out.u64(uint64_t(last_irq_ticks_));
+    state_fields(*this, out);
 }
 
 Result<void> I8254::load(StateReader& in, uint32_t version) {
-    if (version > state_version()) return Error(name() + ": unsupported state version");
-    std::array<Counter, 3> counters{};
-    for (Counter& c : counters) {
-        c.mode = in.u8();
-        c.access = Access(in.u8() & 3);
-        c.reload = in.u16();
-        c.latched_count = in.u16();
-        c.latched_status = in.u8();
-        c.written_lsb = in.u8();
-        for (bool* b : {&c.bcd, &c.loaded, &c.gate, &c.triggered, &c.counting, &c.count_latched,
-                        &c.status_latched, &c.read_msb_next, &c.write_msb_next})
-            *b = in.boolean();
-        c.start_ns = int64_t(in.u64());
-        c.base_ticks = int64_t(in.u64());
-        if (c.mode > 5 || c.base_ticks < 0) return Error(name() + ": bad counter state");
+    KEMU_TRY_VOID(check_state_version(*this, version));
+    state_fields(*this, in);
+    bool valid = true;
+    for (Counter& c : counters_) {
+        c.access = Access(uint8_t(c.access) & 3);
+        valid &= c.mode <= 5 && c.base_ticks >= 0;
     }
-    uint8_t port61 = in.u8();
-    int64_t last_irq_ticks = int64_t(in.u64());
-    KEMU_TRY_VOID(in.finish(name()));
-    counters_ = counters;
-    port61_ = port61 & kPort61Writable;
-    last_irq_ticks_ = last_irq_ticks;
+    port61_ &= kPort61Writable;
+    KEMU_TRY_VOID(finish_load(*this, in, valid));
     update_irq();
     return ok();
 }

@@ -62,7 +62,19 @@ class I8254 final : public Device {
         bool read_msb_next = false;
         bool write_msb_next = false;
         uint8_t written_lsb = 0;
+
+        template <typename Self, typename Io>
+        static void state_fields(Self& c, Io& io) {
+            io(c.mode, c.bcd, c.access, c.reload, c.loaded, c.gate, c.triggered, c.counting,
+               c.start_ns, c.base_ticks, c.latched_count, c.count_latched, c.latched_status,
+               c.status_latched, c.read_msb_next, c.write_msb_next, c.written_lsb);
+        }
     };
+
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        io(self.counters_, self.port61_, self.last_irq_ticks_);
+    }
 
     uint8_t read_port(unsigned port);
     void write_port(unsigned port, uint8_t value);

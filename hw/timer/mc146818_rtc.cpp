@@ -3,6 +3,7 @@
 #include <cstdio>
 #include <ctime>
 
+#include "hw/core/device_state.h"
 #include "system/log.h"
 
 namespace kemu {
@@ -364,31 +365,14 @@ void Mc146818Rtc::update_irq() {
 }
 
 void Mc146818Rtc::save(StateWriter& out) const {
-    out.bytes(cmos_);
-    out.u8(index_);
-    out.boolean(nmi_masked_);
-    out.u64(uint64_t(epoch_offset_s_));
-    out.u64(uint64_t(phase_ns_));
-    out.u64(uint64_t(pf_checked_until_ns_));
+    state_fields(*this, out);
 }
 
 Result<void> Mc146818Rtc::load(StateReader& in, uint32_t version) {
-    if (version > state_version()) return Error(name() + ": unsupported state version");
-    std::array<uint8_t, kCmosSize> cmos{};
-    in.bytes(cmos);
-    uint8_t index = in.u8();
-    bool nmi_masked = in.boolean();
-    int64_t epoch_offset = int64_t(in.u64());
-    int64_t phase = int64_t(in.u64());
-    int64_t pf_checked_until = int64_t(in.u64());
-    KEMU_TRY_VOID(in.finish(name()));
-    if (phase < 0 || phase >= kNsPerSecond) return Error(name() + ": bad clock phase in state");
-    cmos_ = cmos;
-    index_ = index & 0x7f;
-    nmi_masked_ = nmi_masked;
-    epoch_offset_s_ = epoch_offset;
-    phase_ns_ = phase;
-    pf_checked_until_ns_ = pf_checked_until;
+    KEMU_TRY_VOID(check_state_version(*this, version));
+    state_fields(*this, in);
+    index_ &= 0x7f;
+    KEMU_TRY_VOID(finish_load(*this, in, phase_ns_ >= 0 && phase_ns_ < kNsPerSecond));
     update_irq();
     schedule_timers();
     return ok();

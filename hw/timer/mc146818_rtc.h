@@ -52,6 +52,12 @@ class Mc146818Rtc final : public Device {
     std::string describe() const override;
 
   private:
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        io(self.cmos_, self.index_, self.nmi_masked_, self.epoch_offset_s_, self.phase_ns_,
+           self.pf_checked_until_ns_);
+    }
+
     uint8_t read_data();
     void write_data(uint8_t value);
     void write_register_a(uint8_t value);

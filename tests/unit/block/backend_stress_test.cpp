@@ -7,9 +7,8 @@
 #include <random>
 
 #include "block/block_backend.h"
-#include "system/clock.h"
-#include "system/event_loop.h"
 #include "tests/unit/block/test_util.h"
+#include "tests/unit/common/fixtures.h"
 
 namespace kemu::block {
 namespace {
@@ -29,12 +28,7 @@ struct Buffer {
     size_t len;
 };
 
-struct Stress {
-    std::mutex machine_lock;
-    HostClock clock;
-    TimerQueue timers{clock};
-    EventLoop loop{machine_lock, timers};
-    std::unique_lock<std::mutex> held{machine_lock};
+struct Stress : kemu::test::LoopFixture {
     // KEMU_STRESS_SEED=n replays or varies a run; failures name the seed.
     uint64_t seed = std::getenv("KEMU_STRESS_SEED")
                         ? std::strtoull(std::getenv("KEMU_STRESS_SEED"), nullptr, 0)
@@ -45,8 +39,6 @@ struct Stress {
     std::vector<int> busy = std::vector<int>(kDiskSize / kUnit, 0);
     int in_flight = 0;
     int failures = 0;
-
-    Stress() { EXPECT_TRUE(loop.init().ok()); }
 
     bool range_free(uint64_t off, uint64_t len) const {
         for (uint64_t u = off / kUnit; u < (off + len) / kUnit; ++u)

@@ -7,31 +7,13 @@
 #include "system/clock.h"
 #include "system/event_loop.h"
 #include "tests/unit/block/test_util.h"
+#include "tests/unit/common/fixtures.h"
 
 namespace kemu::block {
 namespace {
 
+using kemu::test::LoopFixture;
 using test::TempDir;
-
-// An event loop plus an engine whose completions are posted to it.
-struct LoopFixture {
-    std::mutex machine_lock;
-    HostClock clock;
-    TimerQueue timers{clock};
-    EventLoop loop{machine_lock, timers};
-    std::unique_lock<std::mutex> held{machine_lock};
-
-    LoopFixture() { EXPECT_TRUE(loop.init().ok()); }
-
-    Deliver deliver() {
-        return [this](std::function<void()> fn) { loop.post(std::move(fn)); };
-    }
-
-    // Runs the loop until `pending` completions arrived; returns their results.
-    void wait(const int& pending) {
-        loop.run_until([&] { return pending == 0; });
-    }
-};
 
 void exercise_engine(IoEngine& engine, LoopFixture& f, const std::string& path) {
     auto file = ImageFile::open(path, {.create = true});

@@ -1,7 +1,9 @@
 // Hostile or damaged images: every case must end in a clear error, never a crash or hang.
 #include <gtest/gtest.h>
 
+#include <cerrno>
 #include <cstring>
+#include <string>
 
 #include "block/qcow2/format.h"
 #include "tests/unit/block/test_util.h"
@@ -104,7 +106,13 @@ TEST(Qcow2BadInput, WritableOpenMarksCorruptImage) {
     {
         auto rw = test::open_qcow2(dir.file("a.qcow2"), true);
         std::vector<uint8_t> buf(512);
+        testing::internal::CaptureStderr();
         EXPECT_FALSE(rw->read(0, buf).ok());
+        // A host-side failure, not a guest error: printed whatever -d says.
+        std::string printed = testing::internal::GetCapturedStderr();
+        EXPECT_EQ(printed.rfind(std::string(program_invocation_short_name) + ": qcow2 ", 0), 0u)
+            << printed;
+        EXPECT_NE(printed.find("marking image as corrupt"), std::string::npos) << printed;
     }
     auto again = open_image(dir.file("a.qcow2"), {.format = "qcow2"});
     ASSERT_FALSE(again.ok());

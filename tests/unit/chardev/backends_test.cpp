@@ -75,11 +75,11 @@ TEST(NullChardev, IsOpenAndSwallowsOutput) {
     EXPECT_EQ(fe.events, std::vector<CharEvent>{CharEvent::Opened});
 }
 
-class PtyTest : public test::LoopFixture {};
+class PtyTest : public ::testing::Test, public test::LoopFixture {};
 
 TEST_F(PtyTest, BytesFlowBothWays) {
     testing::internal::CaptureStderr();
-    auto chr = PtyChardev::create("serial0", loop_);
+    auto chr = PtyChardev::create("serial0", loop);
     std::string announced = testing::internal::GetCapturedStderr();
     ASSERT_TRUE(chr.ok()) << chr.error().message();
     const std::string& slave = (*chr)->slave_path();
@@ -101,18 +101,18 @@ TEST_F(PtyTest, BytesFlowBothWays) {
     EXPECT_EQ(std::string(buf, size_t(std::max<ssize_t>(n, 0))), "out\n");  // raw: no CR added
 }
 
-class StdioTest : public test::LoopFixture {};
+class StdioTest : public ::testing::Test, public test::LoopFixture {};
 
 TEST_F(StdioTest, OnlyOneMayExist) {
     if (isatty(STDIN_FILENO)) GTEST_SKIP() << "stdio is not tested on a terminal";
-    auto first = StdioChardev::create("a", loop_, false);
+    auto first = StdioChardev::create("a", loop, false);
     ASSERT_TRUE(first.ok());
     EXPECT_EQ((*first)->filename(), "stdio");
-    auto second = StdioChardev::create("b", loop_, false);
+    auto second = StdioChardev::create("b", loop, false);
     ASSERT_FALSE(second.ok());
     EXPECT_EQ(second.error().message(), "cannot use stdio by multiple character devices");
     first->reset();
-    auto third = StdioChardev::create("c", loop_, false);
+    auto third = StdioChardev::create("c", loop, false);
     EXPECT_TRUE(third.ok());
 }
 

@@ -8,8 +8,8 @@ namespace kemu {
 namespace {
 
 using test::bytes;
+using test::CaptureChardev;
 using test::RecordingFrontend;
-using test::ScriptedChardev;
 
 class MuxTest : public ::testing::Test {
   protected:
@@ -19,7 +19,7 @@ class MuxTest : public ::testing::Test {
         mux.set_quit_handler([this] { quits++; });
     }
 
-    ScriptedChardev backend{"serial0-base"};
+    CaptureChardev backend{"serial0-base"};
     MuxChardev mux{"serial0", backend};
     RecordingFrontend serial;
     RecordingFrontend monitor;
@@ -151,7 +151,7 @@ TEST_F(MuxTest, DetachingTheFocusedFrontendMovesFocus) {
 }
 
 TEST(Mux, ExtraFrontendsBeyondTheLimitAreIgnored) {
-    ScriptedChardev backend("b");
+    CaptureChardev backend("b");
     MuxChardev mux("m", backend);
     RecordingFrontend fe[MuxChardev::kMaxFrontends + 1];
     for (auto& f : fe)

@@ -15,12 +15,12 @@ namespace {
 
 using test::RecordingFrontend;
 
-class RegistryTest : public test::LoopFixture {
+class RegistryTest : public ::testing::Test, public test::LoopFixture {
   protected:
     std::string path(const char* name) {
         return "/tmp/kemu-registry-" + std::to_string(getpid()) + "-" + name;
     }
-    ChardevRegistry registry_{loop_};
+    ChardevRegistry registry_{loop};
 };
 
 TEST_F(RegistryTest, LegacySerialSpecs) {

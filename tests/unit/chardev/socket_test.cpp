@@ -54,7 +54,7 @@ void send_text(int fd, std::string_view text) {
     ASSERT_EQ(write(fd, text.data(), text.size()), ssize_t(text.size()));
 }
 
-class SocketTest : public test::LoopFixture {
+class SocketTest : public ::testing::Test, public test::LoopFixture {
   protected:
     std::unique_ptr<SocketChardev> make_unix_server() {
         SocketOptions o;
@@ -62,7 +62,7 @@ class SocketTest : public test::LoopFixture {
         o.path = path_;
         o.server = true;
         o.wait = false;
-        auto chr = SocketChardev::create("mon0", loop_, o);
+        auto chr = SocketChardev::create("mon0", loop, o);
         EXPECT_TRUE(chr.ok()) << (chr.ok() ? "" : chr.error().message());
         return chr.ok() ? std::move(*chr) : nullptr;
     }
@@ -162,7 +162,7 @@ TEST_F(SocketTest, RemovesItsSocketFileButNotOthers) {
     o.path = path_;
     o.server = true;
     o.wait = false;
-    auto chr = SocketChardev::create("s", loop_, o);
+    auto chr = SocketChardev::create("s", loop, o);
     ASSERT_FALSE(chr.ok());
     EXPECT_NE(chr.error().message().find("cannot bind '" + path_ + "'"), std::string::npos);
     EXPECT_EQ(access(path_.c_str(), F_OK), 0);
@@ -176,7 +176,7 @@ TEST_F(SocketTest, TcpServerRoundTrip) {
     o.port = "0";
     o.server = true;
     o.wait = false;
-    auto chr = SocketChardev::create("serial0", loop_, o);
+    auto chr = SocketChardev::create("serial0", loop, o);
     ASSERT_TRUE(chr.ok()) << chr.error().message();
     uint16_t port = (*chr)->local_port();
     ASSERT_NE(port, 0);
@@ -210,7 +210,7 @@ TEST_F(SocketTest, WaitOnBlocksUntilTheFirstClient) {
             usleep(10000);
         }
     });
-    auto chr = SocketChardev::create("s", loop_, o);
+    auto chr = SocketChardev::create("s", loop, o);
     ASSERT_TRUE(chr.ok());
     EXPECT_TRUE((*chr)->connected());
     RecordingFrontend fe;
@@ -226,7 +226,7 @@ TEST_F(SocketTest, ClientConnectsToAServer) {
     server->attach(&server_fe);
     SocketOptions o;
     o.path = path_;
-    auto client = SocketChardev::create("c", loop_, o);
+    auto client = SocketChardev::create("c", loop, o);
     ASSERT_TRUE(client.ok()) << client.error().message();
     EXPECT_TRUE((*client)->connected());
     (*client)->write(bytes("ping"));
@@ -236,7 +236,7 @@ TEST_F(SocketTest, ClientConnectsToAServer) {
 TEST_F(SocketTest, ClientToNowhereFails) {
     SocketOptions o;
     o.path = path_ + ".absent";
-    auto client = SocketChardev::create("c", loop_, o);
+    auto client = SocketChardev::create("c", loop, o);
     ASSERT_FALSE(client.ok());
     EXPECT_EQ(client.error().message(),
               "cannot connect to '" + o.path + "': No such file or directory");

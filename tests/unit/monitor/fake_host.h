@@ -13,6 +13,7 @@
 #include "monitor/monitor_host.h"
 #include "system/clock.h"
 #include "system/event_loop.h"
+#include "tests/unit/common/fixtures.h"
 
 namespace kemu::test {
 
@@ -134,26 +135,6 @@ class FakeHost : public MonitorHost {
     TimerQueue timers{clock};
     EventLoop loop{lock, timers};
     ChardevRegistry registry{loop};
-};
-
-// Collects what the monitor writes; input() plays the user typing.
-class CaptureChardev : public Chardev {
-  public:
-    CaptureChardev() : Chardev("mon0") {}
-    std::string filename() const override { return "capture"; }
-    void write(std::span<const uint8_t> data) override { output.append(data.begin(), data.end()); }
-    void input(std::string_view text) {
-        deliver(std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
-    }
-    // A socket client leaving and the next one arriving.
-    void reopen() {
-        set_open(false);
-        set_open(true);
-    }
-    // Everything written since the last take().
-    std::string take() { return std::exchange(output, std::string()); }
-
-    std::string output;
 };
 
 }  // namespace kemu::test

@@ -2,6 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <cerrno>
+#include <string>
+
 namespace kemu {
 namespace {
 
@@ -69,6 +72,18 @@ TEST(LogFilter, AcceptsOnlyAddressesInsideSomeRange) {
     EXPECT_TRUE(log_filter_accepts(0xfffffff8));
     log_set_filter({});
     EXPECT_TRUE(log_filter_accepts(0x1100));
+}
+
+// Host failures always print, whatever -d says, prefixed like main's reporter.
+TEST(Log, HostMessagesCarryTheProgramNameAndKind) {
+    log_set_mask(0);
+    testing::internal::CaptureStderr();
+    log_host_error("KVM_IRQ_LINE %u failed: %s", 4u, "Invalid argument");
+    log_host_warning("host doesn't support requested feature: %s", "avx");
+    std::string program = program_invocation_short_name;
+    EXPECT_EQ(testing::internal::GetCapturedStderr(),
+              program + ": KVM_IRQ_LINE 4 failed: Invalid argument\n" + program +
+                  ": warning: host doesn't support requested feature: avx\n");
 }
 
 }  // namespace

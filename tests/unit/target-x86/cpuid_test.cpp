@@ -4,6 +4,8 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <string>
+#include <string_view>
 
 namespace kemu {
 namespace {
@@ -44,6 +46,29 @@ TEST(Cpuid, FeatureEditsApply) {
     EXPECT_FALSE(parse_cpu_spec("qemu64,avx=maybe").ok());
     EXPECT_FALSE(parse_cpu_spec("qemu64,+bogus").ok());
     EXPECT_TRUE(parse_cpu_spec("qemu64,+lahf_lm").ok());
+}
+
+// Every name in a model's feature list is a known feature that the model's table then sets
+// (a name whose leaf lies past the model's max leaf would be dropped just as silently).
+TEST(Cpuid, ModelFeatureListsNameOnlyFeaturesTheirTablesSet) {
+    for (const CpuModel& model : cpu_models()) {
+        CpuidTable t = build_model_cpuid(model, {}, {1, 1, 1});
+        std::string_view names(model.features);
+        while (!names.empty()) {
+            size_t sp = names.find(' ');
+            std::string name(names.substr(0, sp));
+            names = sp == std::string_view::npos ? std::string_view{} : names.substr(sp + 1);
+            ASSERT_NE(find_cpu_feature(name), nullptr) << model.name << ": " << name;
+            EXPECT_TRUE(has(t, name.c_str())) << model.name << ": " << name;
+        }
+    }
+}
+
+TEST(Cpuid, UnknownUserFeatureIsAOneLineError) {
+    auto spec = parse_cpu_spec("qemu64,+avx,+bogus");
+    ASSERT_FALSE(spec.ok());
+    EXPECT_EQ(spec.error().message(), "unknown CPU feature 'bogus'");
+    EXPECT_FALSE(parse_cpu_spec("qemu64,bogus=on").ok());
 }
 
 // TCG advertises only what the translator implements: the tcg column of cpuid_features.def.

@@ -56,7 +56,7 @@ TEST(Debugcon, WritesReachChardevAndReadsReturnReadback) {
     h.map(0xe9, dev.io());
     h.outb(0xe9, 'o');
     h.outb(0xe9, 'k');
-    EXPECT_EQ(chr.text(), "ok");
+    EXPECT_EQ(chr.output, "ok");
     EXPECT_EQ(h.inb(0xe9), 0xe9);
     EXPECT_EQ(dev.describe(), "iobase = 0xe9, readback = 0xe9, chardev = capture");
 }

@@ -1,6 +1,7 @@
 // Drives hw/ devices from GoogleTest without a CPU: an I/O port bus with
 // outb/inb helpers, a manual clock whose step() fires every timer at its own
-// deadline, an IRQ level recorder and a Chardev that captures output.
+// deadline and an IRQ level recorder. The Chardev that captures output is
+// tests/unit/common/fixtures.h's CaptureChardev.
 #pragma once
 
 #include <gtest/gtest.h>
@@ -12,12 +13,12 @@
 #include <string_view>
 #include <vector>
 
-#include "chardev/chardev.h"
 #include "hw/core/device.h"
 #include "hw/core/irq.h"
 #include "hw/core/state_io.h"
 #include "system/address_space.h"
 #include "system/clock.h"
+#include "tests/unit/common/fixtures.h"
 
 namespace kemu::test {
 
@@ -77,24 +78,6 @@ class IrqRecorder {
 
 // Captures what the guest writes; `type()` delivers input as a backend would
 // (no more than the frontend can take) and returns how much was taken.
-class CaptureChardev final : public Chardev {
-  public:
-    CaptureChardev() : Chardev("capture") {}
-    std::string filename() const override { return "capture"; }
-    void write(std::span<const uint8_t> data) override {
-        output.insert(output.end(), data.begin(), data.end());
-    }
-    void frontend_ready() override { ready_calls++; }
-
-    size_t type(std::string_view text) {
-        return deliver({reinterpret_cast<const uint8_t*>(text.data()), text.size()});
-    }
-    std::string text() const { return {output.begin(), output.end()}; }
-
-    std::vector<uint8_t> output;
-    int ready_calls = 0;
-};
-
 // Saves `from`, loads the bytes into `to` and checks the stream was consumed exactly.
 inline void copy_state(const Device& from, Device& to) {
     StateWriter w;

@@ -34,7 +34,7 @@ TEST(GuestRobustness, Serial16550) {
     Serial16550 uart{"serial0", &chr, h.timers};
     h.map(0x3f8, uart.io());
     hammer(h, 0x3f8, 8, 1);
-    chr.type("input after the storm");
+    chr.input("input after the storm");
     uart.reset();
     EXPECT_EQ(h.inb(0x3f9), 0x00);
     EXPECT_EQ(h.inb(0x3fa), 0x01);

@@ -208,6 +208,33 @@ TEST_F(I8042Test, MouseResetAndIdThroughD4) {
     EXPECT_EQ(to_mouse(0x12), Bytes{0xfe});
 }
 
+// The protocol both PS/2 devices share (Ps2Device): Resend repeats the last byte, an unknown
+// command is refused, a command byte clears what was queued, a refused argument is NAKed.
+TEST_F(I8042Test, BothPortsShareThePs2CommandProtocol) {
+    command(0x60, 0x01);  // no translation, no interrupts
+    EXPECT_EQ(to_keyboard(0xf2), (Bytes{0xfa, 0xab, 0x83}));
+    EXPECT_EQ(to_keyboard(0xfe), Bytes{0x83}) << "resend after identify";
+    EXPECT_EQ(to_mouse(0xf2), (Bytes{0xfa, 0x00}));
+    EXPECT_EQ(to_mouse(0xfe), Bytes{0x00});
+    EXPECT_EQ(to_keyboard(0x01), Bytes{0xfe});
+    EXPECT_EQ(to_mouse(0x01), Bytes{0xfe});
+    EXPECT_EQ(to_mouse(0xe8), Bytes{0xfa});
+    EXPECT_EQ(to_mouse(0x04), Bytes{0xfe}) << "resolution 4 does not exist";
+    EXPECT_EQ(kbc.mouse().resolution(), 2);
+    EXPECT_EQ(to_mouse(0xf3), Bytes{0xfa});
+    EXPECT_EQ(to_mouse(0xf2), Bytes{0xfa}) << "the mouse takes any byte as the rate";
+    EXPECT_EQ(kbc.mouse().sample_rate(), 0xf2);
+    // The keyboard takes a command byte instead of a pending argument.
+    EXPECT_EQ(to_keyboard(0xed), Bytes{0xfa});
+    EXPECT_EQ(to_keyboard(0xf2), (Bytes{0xfa, 0xab, 0x83}));
+    EXPECT_EQ(kbc.keyboard().leds(), 0);
+    // Keys queued but unread are dropped by the next command.
+    h.outb(kCmd, 0xad);  // keyboard port off: the key stays in the device's queue
+    key({0x1c});
+    h.outb(kData, 0xee);  // echo
+    EXPECT_EQ(command(0xae), Bytes{0xee}) << "port on again: the key was dropped";
+}
+
 TEST_F(I8042Test, MouseStreamPackets) {
     to_mouse(0xf4);
     kbc.mouse_event(5, -3, 0x01);

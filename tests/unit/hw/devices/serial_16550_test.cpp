@@ -81,14 +81,14 @@ TEST_F(SerialTest, IerUpperBitsReadAsZero) {
 TEST_F(SerialTest, TransmitGoesToChardevAtOnce) {
     h.outb(kThr, 'h');
     h.outb(kThr, 'i');
-    EXPECT_EQ(chr.text(), "hi");
+    EXPECT_EQ(chr.output, "hi");
     EXPECT_EQ(h.inb(kLsr) & 0x60, 0x60);
 }
 
 TEST_F(SerialTest, FifoEnableShowsInIirAndTogglingClearsRx) {
     h.outb(kFcr, 0x01);
     EXPECT_EQ(h.inb(kIir), 0xc1);
-    EXPECT_EQ(chr.type("abc"), 3u);
+    EXPECT_EQ(chr.input("abc"), 3u);
     h.outb(kFcr, 0x00);
     EXPECT_EQ(h.inb(kIir), 0x01);
     EXPECT_EQ(h.inb(kLsr) & 0x01, 0) << "disabling the FIFOs empties them";
@@ -96,7 +96,7 @@ TEST_F(SerialTest, FifoEnableShowsInIirAndTogglingClearsRx) {
 
 TEST_F(SerialTest, FcrClearRxEmptiesFifo) {
     h.outb(kFcr, 0x01);
-    chr.type("abc");
+    chr.input("abc");
     h.outb(kFcr, 0x03);
     EXPECT_EQ(h.inb(kLsr) & 0x01, 0);
     EXPECT_EQ(h.inb(kIir), 0xc1) << "FIFOs stay enabled";
@@ -109,11 +109,11 @@ TEST_F(SerialTest, RxTriggerLevels) {
     for (auto [bits, level] : levels) {
         h.outb(kFcr, 0x03 | bits);
         for (unsigned i = 1; i < level; i++) {
-            chr.type("x");
+            chr.input("x");
             EXPECT_EQ(h.inb(kIir), 0xc1) << "level " << level << " after " << i;
             EXPECT_FALSE(irq.level());
         }
-        chr.type("x");
+        chr.input("x");
         EXPECT_EQ(h.inb(kIir), 0xc4) << "level " << level;
         EXPECT_TRUE(irq.level());
         h.inb(kThr);
@@ -126,7 +126,7 @@ TEST_F(SerialTest, RxTriggerLevels) {
 TEST_F(SerialTest, NonFifoModeRaisesRdaOnFirstByte) {
     h.outb(kIer, 0x01);
     h.outb(kMcr, 0x08);
-    chr.type("q");
+    chr.input("q");
     EXPECT_EQ(h.inb(kIir), 0x04);
     EXPECT_EQ(h.inb(kLsr) & 0x01, 0x01);
     EXPECT_EQ(h.inb(kThr), 'q');
@@ -236,7 +236,7 @@ TEST_F(SerialTest, CharacterTimeoutInterrupt) {
     h.outb(kFcr, 0x81);  // trigger level 8
     h.outb(kIer, 0x01);
     h.outb(kMcr, 0x08);
-    chr.type("ab");
+    chr.input("ab");
     int64_t timeout = 4 * uart.char_time_ns();
     EXPECT_EQ(timeout, 4 * (int64_t(10) * 1'000'000'000 / 115200));
     h.step(timeout - 1);
@@ -259,9 +259,9 @@ TEST_F(SerialTest, NewByteRestartsTimeoutTimer) {
     h.outb(kFcr, 0x81);
     h.outb(kIer, 0x01);
     int64_t timeout = 4 * uart.char_time_ns();
-    chr.type("a");
+    chr.input("a");
     h.step(timeout - 10);
-    chr.type("b");
+    chr.input("b");
     h.step(20);
     EXPECT_EQ(h.inb(kIir), 0xc1);
     h.step(timeout);
@@ -271,7 +271,7 @@ TEST_F(SerialTest, NewByteRestartsTimeoutTimer) {
 TEST_F(SerialTest, BackPressureThroughCanReceive) {
     h.outb(kFcr, 0x01);
     EXPECT_EQ(uart.can_receive(), 16u);
-    EXPECT_EQ(chr.type("0123456789abcdefXYZ"), 16u);
+    EXPECT_EQ(chr.input("0123456789abcdefXYZ"), 16u);
     EXPECT_EQ(uart.can_receive(), 0u);
     EXPECT_EQ(h.inb(kLsr) & 0x02, 0) << "back-pressure, not overrun";
     int ready_before = chr.ready_calls;
@@ -283,7 +283,7 @@ TEST_F(SerialTest, BackPressureThroughCanReceive) {
     EXPECT_EQ(uart.can_receive(), 16u);
 
     h.outb(kFcr, 0x00);
-    EXPECT_EQ(chr.type("XY"), 1u) << "without FIFOs RBR holds one byte";
+    EXPECT_EQ(chr.input("XY"), 1u) << "without FIFOs RBR holds one byte";
 }
 
 TEST_F(SerialTest, FifoOverrunKeepsOldDataAndSetsOe) {
@@ -319,7 +319,7 @@ TEST_F(SerialTest, SaveLoadRoundTrip) {
     h.outb(kIer, 0x0d);
     h.outb(kMcr, 0x0b);
     h.outb(kScr, 0x77);
-    chr.type("wxyz");
+    chr.input("wxyz");
     EXPECT_EQ(h.inb(kIir), 0xc4);
 
     DeviceHarness h2;
