@@ -2,57 +2,32 @@
 
 #include <vector>
 
+#include "system/keyval.h"
+
 namespace kemu {
 
 namespace {
 
-struct Option {
-    std::string key;
-    std::string value;
-    bool has_value;
-};
+using Option = KeyValueItem;
 
-// Splits "a=1,b,c=x,,y" at single commas; ",," is a literal comma, as in QEMU.
-std::vector<std::string> split_commas(std::string_view text) {
-    std::vector<std::string> parts(1);
-    for (size_t i = 0; i < text.size(); i++) {
-        if (text[i] != ',') {
-            parts.back().push_back(text[i]);
-        } else if (i + 1 < text.size() && text[i + 1] == ',') {
-            parts.back().push_back(',');
-            i++;
-        } else {
-            parts.emplace_back();
-        }
-    }
-    return parts;
-}
-
-std::vector<Option> parse_options(const std::vector<std::string>& parts, size_t first) {
-    std::vector<Option> options;
-    for (size_t i = first; i < parts.size(); i++) {
-        size_t eq = parts[i].find('=');
-        if (eq == std::string::npos)
-            options.push_back({parts[i], "", false});
-        else
-            options.push_back({parts[i].substr(0, eq), parts[i].substr(eq + 1), true});
-    }
-    return options;
+// The first item names the backend or the address: taken as written, '=' and all.
+std::string as_written(const Option& item) {
+    return item.has_value ? item.key + "=" + item.value : item.key;
 }
 
 Result<void> set_bool(const Option& opt, bool& out) {
-    if (!opt.has_value || opt.value == "on" || opt.value == "yes") {
+    if (!opt.has_value) {
         out = true;  // "server" alone means server=on
-    } else if (opt.value == "off" || opt.value == "no") {
-        out = false;
-    } else {
-        return Error("parameter '" + opt.key + "' expects 'on' or 'off'");
+        return ok();
     }
+    auto on = parse_bool(opt.key, opt.value);
+    if (!on) return on.error();
+    out = *on;
     return ok();
 }
 
 Result<void> set_string(const Option& opt, std::string& out) {
-    if (!opt.has_value) return Error("parameter '" + opt.key + "' needs a value");
+    if (!opt.has_value) return Error("Parameter '" + opt.key + "' needs a value");
     out = opt.value;
     return ok();
 }
@@ -96,19 +71,20 @@ constexpr KeyRule kKeys[] = {
     // The old spelling of wait=off.
     {"nowait", kSocket | kLegacySocketFlag,
      [](const Option& o, ChardevSpec& s) -> Result<void> {
-         if (o.has_value) return Error("parameter 'nowait' takes no value");
+         if (o.has_value) return Error("Parameter 'nowait' takes no value");
          s.socket.wait = false;
          return ok();
      }},
 };
 
-Result<void> apply_options(const std::vector<Option>& options, unsigned context,
-                           ChardevSpec& spec) {
-    for (const Option& opt : options) {
+// Applies every item after the first, which names the backend or the address.
+Result<void> apply_options(const std::vector<Option>& items, unsigned context, ChardevSpec& spec) {
+    for (size_t i = 1; i < items.size(); i++) {
+        const Option& opt = items[i];
         const KeyRule* rule = nullptr;
         for (const KeyRule& r : kKeys)
             if (opt.key == r.key && (r.backends & context)) rule = &r;
-        if (!rule) return Error("invalid parameter '" + opt.key + "'");
+        if (!rule) return Error("Invalid parameter '" + opt.key + "'");
         KEMU_TRY_VOID(rule->apply(opt, spec));
     }
     return ok();
@@ -163,29 +139,30 @@ Result<void> check_socket_address(ChardevSpec& spec) {
 // "unix:PATH[,flags]" or "tcp:HOST:PORT[,flags]", the prefix already removed.
 Result<void> parse_legacy_socket(std::string_view rest, bool is_unix, ChardevSpec& spec) {
     spec.backend = ChardevBackend::Socket;
-    std::vector<std::string> parts = split_commas(rest);
+    KEMU_TRY(items, split_keyvalues(rest));
+    std::string address = as_written(items[0]);
     if (is_unix) {
         spec.socket.family = SocketOptions::Family::Unix;
-        spec.socket.path = parts[0];
+        spec.socket.path = address;
         if (spec.socket.path.empty()) return Error("'unix:' needs a path");
     } else {
         spec.socket.family = SocketOptions::Family::Tcp;
-        KEMU_TRY_VOID(split_host_port(parts[0], spec.socket));
+        KEMU_TRY_VOID(split_host_port(address, spec.socket));
     }
-    return apply_options(parse_options(parts, 1), kLegacySocketFlag, spec);
+    return apply_options(items, kLegacySocketFlag, spec);
 }
 
 }  // namespace
 
 Result<ChardevSpec> parse_chardev_option(std::string_view text) {
-    std::vector<std::string> parts = split_commas(text);
+    KEMU_TRY(items, split_keyvalues(text));
     ChardevSpec spec;
     const BackendName* found = nullptr;
     for (const BackendName& b : kBackends)
-        if (parts[0] == b.name) found = &b;
-    if (!found) return Error("unknown chardev backend '" + parts[0] + "'");
+        if (as_written(items[0]) == b.name) found = &b;
+    if (!found) return Error("unknown chardev backend '" + as_written(items[0]) + "'");
     spec.backend = found->backend;
-    KEMU_TRY_VOID(apply_options(parse_options(parts, 1), bit(spec.backend), spec));
+    KEMU_TRY_VOID(apply_options(items, bit(spec.backend), spec));
     if (spec.id.empty()) return Error("chardev: parameter 'id' is missing");
     if (spec.backend == ChardevBackend::File && spec.path.empty())
         return Error("chardev file: parameter 'path' is missing");

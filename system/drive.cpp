@@ -71,9 +71,8 @@ Result<DriveSpec> parse_drive(std::string_view text) {
             if (!mode) return mode.error();
             d.options.cache = *mode;
         } else if (key == "readonly" || key == "read-only" || key == "snapshot") {
-            auto on = parse_bool(value);
-            if (!on) return Error("Parameter '" + key + "' expects 'on' or 'off'");
-            (key == "snapshot" ? d.options.snapshot : d.options.read_only) = *on;
+            KEMU_TRY(on, parse_bool(key, value));
+            (key == "snapshot" ? d.options.snapshot : d.options.read_only) = on;
         } else if (key == "file.locking" || key == "locking") {
             d.options.locking = value == "off"  ? block::LockMode::Off
                                 : value == "on" ? block::LockMode::On

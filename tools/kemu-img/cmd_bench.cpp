@@ -1,9 +1,9 @@
 // kemu-img bench: the qemu-img bench workload (fixed-size requests at a moving offset,
 // a given queue depth) through a BlockBackend, its I/O engine and a main event loop.
-#include <getopt.h>
 #include <stdlib.h>
 
 #include <chrono>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <mutex>
@@ -11,6 +11,7 @@
 #include "block/block_backend.h"
 #include "system/clock.h"
 #include "system/event_loop.h"
+#include "system/keyval.h"
 #include "tools/kemu-img/commands.h"
 #include "tools/kemu-img/common.h"
 
@@ -19,16 +20,56 @@ namespace kemu::img {
 namespace {
 
 struct BenchConfig {
-    uint64_t count = 75000;
-    unsigned depth = 64;
-    uint64_t offset = 0;
-    uint64_t buf_size = 4096;
-    std::optional<uint64_t> step;
-    uint64_t flush_interval = 0;
-    bool drain_on_flush = true;
-    bool write = false;
-    int pattern = 0;
+    uint64_t count = 75000, depth = 64, offset = 0, buf_size = 4096;
+    uint64_t step = 0, flush_interval = 0, pattern = 0;
+    bool drain_on_flush = true, write = false;
 };
+
+// The numeric options: sizes with suffixes, each with its range and qemu-img's complaint.
+struct NumberOption {
+    const char* name;
+    uint64_t BenchConfig::*field;
+    uint64_t min, max;
+    const char* error;
+};
+
+constexpr NumberOption kNumbers[] = {
+    {"c", &BenchConfig::count, 1, UINT64_MAX, "Invalid request count specified"},
+    {"d", &BenchConfig::depth, 1, 65536, "Invalid queue depth specified"},
+    {"o", &BenchConfig::offset, 0, UINT64_MAX, "Invalid offset specified"},
+    {"s", &BenchConfig::buf_size, 1, 1u << 30, "Invalid buffer size specified"},
+    {"S", &BenchConfig::step, 0, UINT64_MAX, "Invalid step size specified"},
+    {"flush-interval", &BenchConfig::flush_interval, 0, UINT64_MAX,
+     "Invalid flush interval specified"},
+    {"pattern", &BenchConfig::pattern, 0, 255, "Invalid pattern byte specified"},
+};
+
+Result<BenchConfig> read_config(const ParsedArgs& args) {
+    BenchConfig cfg;
+    for (const NumberOption& n : kNumbers) {
+        if (!args.has(n.name)) continue;
+        auto v = parse_size(args.value(n.name), 1);
+        if (!v || *v < n.min || *v > n.max) return Error(n.error);
+        cfg.*n.field = *v;
+    }
+    if (!args.has("S")) cfg.step = cfg.buf_size;
+    cfg.write = args.has("w");
+    cfg.drain_on_flush = !args.has("no-drain");
+    if (cfg.flush_interval && !cfg.write) {
+        return Error("--flush-interval is only available in write tests");
+    }
+    return cfg;
+}
+
+// -i names the engine; -n alone asks for native AIO, as in qemu-img.
+Result<block::AioMode> aio_mode(const ParsedArgs& args) {
+    if (args.has("i")) {
+        auto mode = block::parse_aio_mode(args.value("i"));
+        if (!mode) return Error("Invalid aio option: " + args.value("i"));
+        return mode;
+    }
+    return args.has("n") ? block::AioMode::Native : block::AioMode::Default;
+}
 
 struct BenchRun {
     const BenchConfig& cfg;
@@ -46,7 +87,7 @@ struct BenchRun {
     uint64_t take_offset() {
         uint64_t off = next_offset;
         uint64_t size = drive.size();
-        next_offset += cfg.step.value_or(cfg.buf_size);
+        next_offset += cfg.step;
         if (next_offset + cfg.buf_size > size) next_offset = next_offset % size;
         if (next_offset + cfg.buf_size > size) next_offset = 0;
         return off;
@@ -100,95 +141,16 @@ struct BenchRun {
     }
 };
 
-}  // namespace
-
-int cmd_bench(int argc, char** argv) {
-    BenchConfig cfg;
-    std::string format, cache = "writeback";
-    block::AioMode aio = block::AioMode::Default;
-    bool quiet = false, share = false;
-    static const option longopts[] = {{"flush-interval", required_argument, nullptr, 'F'},
-                                      {"no-drain", no_argument, nullptr, 'N'},
-                                      {"pattern", required_argument, nullptr, 'P'},
-                                      {"force-share", no_argument, nullptr, 'U'},
-                                      {nullptr, 0, nullptr, 0}};
-    auto number = [](const char* text, uint64_t& out) {
-        auto v = parse_size(text);
-        if (!v) return false;
-        out = *v;
-        return true;
-    };
-    int c;
-    while ((c = getopt_long(argc, argv, ":c:d:f:ni:o:qs:S:t:wU", longopts, nullptr)) != -1) {
-        uint64_t v = 0;
-        switch (c) {
-            case 'c':
-                if (!number(optarg, v) || v == 0) return fail("Invalid request count specified");
-                cfg.count = v;
-                break;
-            case 'd':
-                if (!number(optarg, v) || v == 0 || v > 65536)
-                    return fail("Invalid queue depth specified");
-                cfg.depth = static_cast<unsigned>(v);
-                break;
-            case 'f':
-                format = optarg;
-                break;
-            case 'n':
-                cache = "none";
-                break;
-            case 'i': {
-                auto mode = block::parse_aio_mode(optarg);
-                if (!mode) return fail("Invalid aio option: " + std::string(optarg));
-                aio = *mode;
-                break;
-            }
-            case 'o':
-                if (!number(optarg, cfg.offset)) return fail("Invalid offset specified");
-                break;
-            case 'q':
-                quiet = true;
-                break;
-            case 's':
-                if (!number(optarg, v) || v == 0 || v > (1u << 30))
-                    return fail("Invalid buffer size specified");
-                cfg.buf_size = v;
-                break;
-            case 'S':
-                if (!number(optarg, v)) return fail("Invalid step size specified");
-                cfg.step = v;
-                break;
-            case 't':
-                cache = optarg;
-                break;
-            case 'w':
-                cfg.write = true;
-                break;
-            case 'U':
-                share = true;
-                break;
-            case 'F':
-                if (!number(optarg, cfg.flush_interval))
-                    return fail("Invalid flush interval specified");
-                break;
-            case 'N':
-                cfg.drain_on_flush = false;
-                break;
-            case 'P':
-                cfg.pattern = std::atoi(optarg);
-                break;
-            default:
-                return fail(
-                    "usage: kemu-img bench [-c count] [-d depth] [-f fmt] [-n] [-o offset] "
-                    "[-s buffer_size] [-S step_size] [-t cache] [-w] filename");
-        }
-    }
-    if (optind != argc - 1) return fail("Expecting one image file name");
-    if (cfg.flush_interval && !cfg.write) {
-        return fail("--flush-interval is only available in write tests");
-    }
-    auto mode = block::parse_cache_mode(cache);
+int run(const ParsedArgs& args) {
+    if (args.operands.size() != 1) return fail("Expecting one image file name");
+    auto parsed = read_config(args);
+    if (!parsed) return fail(parsed.error());
+    const BenchConfig& cfg = *parsed;
+    auto aio = aio_mode(args);
+    if (!aio) return fail(aio.error());
+    auto mode = block::parse_cache_mode(args.value("t", "writeback"));
     if (!mode) return fail(mode.error());
+    bool quiet = args.has("q");
 
     std::mutex machine_lock;
     HostClock clock;
@@ -197,15 +159,15 @@ int cmd_bench(int argc, char** argv) {
     std::unique_lock<std::mutex> held(machine_lock);
     auto init = loop.init();
     if (!init) return fail(init.error());
-    auto engine = block::make_engine(aio, loop);
+    auto engine = block::make_engine(*aio, loop);
     if (!engine) return fail(engine.error());
     block::DriveOptions o;
-    o.file = argv[optind];
-    o.format = format;
+    o.file = args.operands[0];
+    o.format = args.value("f");
     o.cache = *mode;
     o.read_only = !cfg.write;
-    o.locking = share ? block::LockMode::Off : block::LockMode::Auto;
-    o.aio = aio;
+    o.locking = args.has("U") ? block::LockMode::Off : block::LockMode::Auto;
+    o.aio = *aio;
     auto checked = block::check_drive_options(o);
     if (!checked) return fail("Could not open '" + o.file + "': " + checked.error().message());
     auto drive = block::BlockBackend::open(o, **engine);
@@ -216,19 +178,19 @@ int cmd_bench(int argc, char** argv) {
     for (unsigned i = 0; i < cfg.depth; ++i) {
         void* p = nullptr;
         if (posix_memalign(&p, 4096, cfg.buf_size) != 0) return fail("Out of memory");
-        std::memset(p, cfg.pattern, cfg.buf_size);
+        std::memset(p, static_cast<int>(cfg.pattern), cfg.buf_size);
         owned.emplace_back(static_cast<uint8_t*>(p), &free);
         run.buffers.push_back(static_cast<uint8_t*>(p));
         run.free_slots.push_back(i);
     }
     if (!quiet) {
         std::printf(
-            "Sending %llu %s requests, %llu bytes each, %u in parallel (starting at "
+            "Sending %llu %s requests, %llu bytes each, %llu in parallel (starting at "
             "offset %llu, step size %llu)\n",
             static_cast<unsigned long long>(cfg.count), cfg.write ? "write" : "read",
-            static_cast<unsigned long long>(cfg.buf_size), cfg.depth,
-            static_cast<unsigned long long>(cfg.offset),
-            static_cast<unsigned long long>(cfg.step.value_or(cfg.buf_size)));
+            static_cast<unsigned long long>(cfg.buf_size),
+            static_cast<unsigned long long>(cfg.depth), static_cast<unsigned long long>(cfg.offset),
+            static_cast<unsigned long long>(cfg.step));
         if (cfg.flush_interval) {
             std::printf("Sending flush every %llu requests\n",
                         static_cast<unsigned long long>(cfg.flush_interval));
@@ -245,5 +207,9 @@ int cmd_bench(int argc, char** argv) {
     if (!quiet) std::printf("Run completed in %.3f seconds.\n", seconds);
     return 0;
 }
+
+}  // namespace
+
+const Command kBenchCommand{{"bench", "filename", options_of("bench")}, run};
 
 }  // namespace kemu::img

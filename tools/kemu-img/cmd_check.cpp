@@ -1,5 +1,3 @@
-#include <getopt.h>
-
 #include <cstdio>
 
 #include "block/qcow2/qcow2.h"
@@ -89,51 +87,23 @@ void print_json(const block::qcow2::CheckResult& r, const std::string& filename)
     std::printf("\n}\n");
 }
 
-}  // namespace
+Result<block::qcow2::RepairMode> repair_mode(const ParsedArgs& args) {
+    if (!args.has("r")) return block::qcow2::RepairMode::None;
+    std::string mode = args.value("r");
+    if (mode == "leaks") return block::qcow2::RepairMode::Leaks;
+    if (mode == "all") return block::qcow2::RepairMode::All;
+    return Error("Unknown option value for -r (expecting 'leaks' or 'all'): " + mode);
+}
 
-int cmd_check(int argc, char** argv) {
-    std::string format, output = "human";
-    block::qcow2::RepairMode mode = block::qcow2::RepairMode::None;
-    bool quiet = false, share = false;
-    static const option longopts[] = {{"output", required_argument, nullptr, 'O'},
-                                      {"repair", required_argument, nullptr, 'r'},
-                                      {"force-share", no_argument, nullptr, 'U'},
-                                      {nullptr, 0, nullptr, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, ":f:r:qU", longopts, nullptr)) != -1) {
-        switch (c) {
-            case 'f':
-                format = optarg;
-                break;
-            case 'O':
-                output = optarg;
-                break;
-            case 'q':
-                quiet = true;
-                break;
-            case 'U':
-                share = true;
-                break;
-            case 'r':
-                if (std::string(optarg) == "leaks")
-                    mode = block::qcow2::RepairMode::Leaks;
-                else if (std::string(optarg) == "all")
-                    mode = block::qcow2::RepairMode::All;
-                else
-                    return fail("Unknown option value for -r (expecting 'leaks' or 'all'): " +
-                                std::string(optarg));
-                break;
-            default:
-                return fail(
-                    "usage: kemu-img check [-f fmt] [--output=ofmt] [-r leaks|all] filename");
-        }
-    }
-    if (output != "human" && output != "json") {
-        return fail("--output must be used with human or json as argument.");
-    }
-    if (optind != argc - 1) return fail("Expecting one image file name");
-    std::string path = argv[optind];
-    bool repair = mode != block::qcow2::RepairMode::None;
+int run(const ParsedArgs& args) {
+    auto mode = repair_mode(args);
+    if (!mode) return fail(mode.error());
+    auto json = json_output(args);
+    if (!json) return fail(json.error());
+    if (args.operands.size() != 1) return fail("Expecting one image file name");
+    const std::string& path = args.operands[0];
+    std::string format = args.value("f");
+    bool repair = *mode != block::qcow2::RepairMode::None;
     auto fmt = format.empty() ? block::probe_format(path) : Result<std::string>(format);
     if (!fmt) return fail(fmt.error());  // exit 1: check incomplete
     if (*fmt != "qcow2") {
@@ -141,7 +111,7 @@ int cmd_check(int argc, char** argv) {
         return kCheckUnsupported;
     }
     std::optional<block::ImageLock> lock;
-    if (!share) {
+    if (!args.has("U")) {
         auto taken = block::ImageLock::acquire(path, repair, false);
         if (!taken) return fail("Could not open '" + path + "': " + taken.error().message());
         lock.emplace(std::move(*taken));
@@ -152,7 +122,7 @@ int cmd_check(int argc, char** argv) {
     if (!driver) {
         return fail("Could not open '" + path + "': " + driver.error().message());
     }
-    auto result = (*driver)->check(mode);
+    auto result = (*driver)->check(*mode);
     if (!result) {
         return fail("Check failed: " + result.error().message());
     }
@@ -170,14 +140,18 @@ int cmd_check(int argc, char** argv) {
         auto closed = (*driver)->close();
         if (!closed) return fail(closed.error());  // exit 1: check incomplete
     }
-    if (output == "json")
+    if (*json)
         print_json(*result, path);
     else
-        print_human(*result, quiet);
+        print_human(*result, args.has("q"));
     if (result->check_errors) return kCheckIncomplete;
     if (result->corruptions) return kCheckCorrupt;
     if (result->leaks) return kCheckLeaks;
     return kCheckClean;
 }
+
+}  // namespace
+
+const Command kCheckCommand{{"check", "filename", options_of("check")}, run};
 
 }  // namespace kemu::img

@@ -1,5 +1,3 @@
-#include <getopt.h>
-
 #include <cstdio>
 
 #include "block/commit.h"
@@ -9,37 +7,14 @@
 
 namespace kemu::img {
 
-int cmd_commit(int argc, char** argv) {
-    std::string format, base_name;
-    bool keep_top = false, quiet = false, progress_on = false;
-    int c;
-    while ((c = getopt(argc, argv, ":f:b:dpqt:r:")) != -1) {
-        switch (c) {
-            case 'f':
-                format = optarg;
-                break;
-            case 'b':
-                base_name = optarg;
-                keep_top = true;
-                break;  // -b implies -d in qemu-img
-            case 'd':
-                keep_top = true;
-                break;
-            case 'p':
-                progress_on = true;
-                break;
-            case 'q':
-                quiet = true;
-                break;
-            case 't':
-            case 'r':
-                break;
-            default:
-                return fail("usage: kemu-img commit [-f fmt] [-b base] [-d] [-p] filename");
-        }
-    }
-    if (optind != argc - 1) return fail("Expecting one image file name");
-    std::string path = argv[optind];
+namespace {
+
+int run(const ParsedArgs& args) {
+    if (args.operands.size() != 1) return fail("Expecting one image file name");
+    const std::string& path = args.operands[0];
+    std::string format = args.value("f"), base_name = args.value("b");
+    bool keep_top = args.has("d") || args.has("b");  // -b implies -d in qemu-img
+    bool quiet = args.has("q");
     auto top = open_for_tool(path, format, false);
     if (!top) return fail(top.error());
     // Find the base layer: the immediate backing file, or the named one further down.
@@ -66,7 +41,7 @@ int cmd_commit(int argc, char** argv) {
     }
     auto base = open_for_tool(base_path, base_format, true, false);
     if (!base) return fail(base.error());
-    Progress progress(progress_on && !quiet);
+    Progress progress(args.has("p") && !quiet);
     auto r = block::commit_into(**top, base_depth, **base,
                                 [&progress](double done) { progress.update(done); });
     if (r) r = (*base)->close();
@@ -83,5 +58,9 @@ int cmd_commit(int argc, char** argv) {
     if (!quiet) std::printf("Image committed.\n");
     return 0;
 }
+
+}  // namespace
+
+const Command kCommitCommand{{"commit", "filename", options_of("commit")}, run};
 
 }  // namespace kemu::img

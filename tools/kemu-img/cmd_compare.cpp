@@ -1,5 +1,3 @@
-#include <getopt.h>
-
 #include <cstdio>
 #include <cstring>
 
@@ -37,52 +35,19 @@ Result<std::optional<uint64_t>> first_nonzero(block::BlockDriver& d, uint64_t of
     return std::optional<uint64_t>();
 }
 
-}  // namespace
-
-int cmd_compare(int argc, char** argv) {
-    std::string fmt1, fmt2;
-    bool strict = false, quiet = false, progress_on = false, share = false;
-    static const option longopts[] = {{"force-share", no_argument, nullptr, 'U'},
-                                      {nullptr, 0, nullptr, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, ":f:F:spqT:U", longopts, nullptr)) != -1) {
-        switch (c) {
-            case 'f':
-                fmt1 = optarg;
-                break;
-            case 'F':
-                fmt2 = optarg;
-                break;
-            case 's':
-                strict = true;
-                break;
-            case 'q':
-                quiet = true;
-                break;
-            case 'p':
-                progress_on = true;
-                break;
-            case 'T':
-                break;
-            case 'U':
-                share = true;
-                break;
-            default:
-                fail("usage: kemu-img compare [-f fmt] [-F fmt] [-s] filename1 filename2");
-                return kError;
-        }
-    }
-    if (argc - optind != 2) {
+int run(const ParsedArgs& args) {
+    if (args.operands.size() != 2) {
         fail("Expecting two image file names");
         return kError;
     }
-    if (fmt2.empty()) fmt2 = fmt1;
-    auto a = open_for_tool(argv[optind], fmt1, false, true, share);
+    std::string fmt1 = args.value("f"), fmt2 = args.value("F", fmt1);
+    bool strict = args.has("s"), quiet = args.has("q"), share = args.has("U");
+    auto a = open_for_tool(args.operands[0], fmt1, false, true, share);
     if (!a) {
         fail(a.error());
         return kError;
     }
-    auto b = open_for_tool(argv[optind + 1], fmt2, false, true, share);
+    auto b = open_for_tool(args.operands[1], fmt2, false, true, share);
     if (!b) {
         fail(b.error());
         return kError;
@@ -96,7 +61,7 @@ int cmd_compare(int argc, char** argv) {
         say("Strict mode: Image size mismatch!\n");
         return kDifferent;
     }
-    Progress progress(progress_on && !quiet);
+    Progress progress(args.has("p") && !quiet);
     uint64_t common = std::min(d1.size(), d2.size());
     std::vector<uint8_t> buf1(kChunk), buf2(kChunk);
     for (uint64_t pos = 0; pos < common;) {
@@ -145,5 +110,10 @@ int cmd_compare(int argc, char** argv) {
     say("Images are identical.\n");
     return kIdentical;
 }
+
+}  // namespace
+
+const Command kCompareCommand{
+    {"compare", "filename1 filename2", options_of("compare"), /*usage_status=*/kError}, run};
 
 }  // namespace kemu::img

@@ -1,13 +1,13 @@
-#include <getopt.h>
-
 #include <string>
 #include <vector>
 
 #include "block/block_backend.h"
 #include "block/qcow2/qcow2.h"
+#include "system/keyval.h"
 #include "tools/kemu-img/commands.h"
 #include "tools/kemu-img/common.h"
 #include "tools/kemu-img/convert_copy.h"
+#include "tools/kemu-img/image_options.h"
 
 namespace kemu::img {
 
@@ -26,77 +26,34 @@ struct ConvertArgs {
     std::string output;
 };
 
-constexpr const char* kUsage =
-    "usage: kemu-img convert [-c] [-p] [-n] [-f fmt] [-t cache] [-T src_cache] "
-    "[-O output_fmt] [-B backing_file [-F backing_fmt]] [-o options] [-S sparse_size] "
-    "filename [...] output_filename";
-
-Result<void> parse_args(int argc, char** argv, ConvertArgs& a) {
-    static const option longopts[] = {{"force-share", no_argument, nullptr, 'U'},
-                                      {nullptr, 0, nullptr, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, ":f:O:o:B:F:cpnqS:t:T:m:WU", longopts, nullptr)) != -1) {
-        switch (c) {
-            case 'f':
-                a.in_format = optarg;
-                break;
-            case 'O':
-                a.out_format = optarg;
-                break;
-            case 'o': {
-                auto p = parse_option_list(optarg, a.options);
-                if (!p) return p.error();
-                break;
-            }
-            case 'B':
-                a.backing = optarg;
-                break;
-            case 'F':
-                a.backing_format = optarg;
-                break;
-            case 'c':
-                a.compress = true;
-                break;
-            case 'p':
-                a.progress = true;
-                break;
-            case 'n':
-                a.no_create = true;
-                break;
-            case 'q':
-                a.quiet = true;
-                break;
-            case 'S': {
-                auto v = parse_size(optarg);
-                if (!v || *v % 512) {
-                    return Error(
-                        "Invalid buffer size for sparse output specified. Valid sizes are "
-                        "multiples of 512.");
-                }
-                a.sparse_size = *v;
-                break;
-            }
-            case 't':
-                a.target_cache = optarg;
-                break;
-            case 'T':
-                a.source_cache = optarg;
-                break;
-            // Parallelism and write ordering are performance hints here.
-            case 'm':
-            case 'W':
-                break;
-            case 'U':
-                a.share = true;
-                break;
-            default:
-                return Error(kUsage);
+Result<ConvertArgs> read_args(const ParsedArgs& args) {
+    ConvertArgs a;
+    if (args.operands.size() < 2) return Error("Expecting image file name");
+    a.inputs.assign(args.operands.begin(), args.operands.end() - 1);
+    a.output = args.operands.back();
+    a.in_format = args.value("f");
+    a.out_format = args.value("O", a.out_format);
+    KEMU_TRY(options, parse_option_lists(args.values("o")));
+    a.options = std::move(options);
+    a.backing = args.value("B");
+    a.backing_format = args.value("F");
+    a.compress = args.has("c");
+    a.progress = args.has("p");
+    a.no_create = args.has("n");
+    a.quiet = args.has("q");
+    a.share = args.has("U");
+    a.target_cache = args.value("t", a.target_cache);
+    a.source_cache = args.value("T", a.source_cache);
+    if (args.has("S")) {
+        auto v = parse_size(args.value("S"), 1);
+        if (!v || *v % 512) {
+            return Error(
+                "Invalid buffer size for sparse output specified. Valid sizes are "
+                "multiples of 512.");
         }
+        a.sparse_size = *v;
     }
-    if (argc - optind < 2) return Error("Expecting image file name");
-    a.inputs.assign(argv + optind, argv + argc - 1);
-    a.output = argv[argc - 1];
-    return ok();
+    return a;
 }
 
 // -B and -F become the creation options backing_file and backing_fmt, checked in
@@ -208,14 +165,16 @@ Result<void> convert(ConvertArgs& a) {
     return ok();
 }
 
-}  // namespace
-
-int cmd_convert(int argc, char** argv) {
-    ConvertArgs args;
-    auto parsed = parse_args(argc, argv, args);
-    if (!parsed) return fail(parsed.error());
-    auto r = convert(args);
+int run(const ParsedArgs& parsed) {
+    auto args = read_args(parsed);
+    if (!args) return fail(args.error());
+    auto r = convert(*args);
     return r ? 0 : fail(r.error());
 }
+
+}  // namespace
+
+const Command kConvertCommand{
+    {"convert", "filename [filename2 [...]] output_filename", options_of("convert")}, run};
 
 }  // namespace kemu::img

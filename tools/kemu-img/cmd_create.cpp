@@ -1,9 +1,9 @@
-#include <getopt.h>
-
 #include <cstdio>
 
+#include "system/keyval.h"
 #include "tools/kemu-img/commands.h"
 #include "tools/kemu-img/common.h"
+#include "tools/kemu-img/image_options.h"
 
 namespace kemu::img {
 
@@ -32,54 +32,23 @@ void print_formatting(const CreateRequest& r) {
     std::printf("%s\n", line.c_str());
 }
 
-}  // namespace
-
-int cmd_create(int argc, char** argv) {
+int run(const ParsedArgs& args) {
     CreateRequest r;
-    std::string backing, backing_fmt;
-    bool unsafe = false;
-    static const option longopts[] = {{"help", no_argument, nullptr, 'h'},
-                                      {nullptr, 0, nullptr, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, ":f:b:F:o:quh", longopts, nullptr)) != -1) {
-        switch (c) {
-            case 'f':
-                r.format = optarg;
-                break;
-            case 'b':
-                backing = optarg;
-                break;
-            case 'F':
-                backing_fmt = optarg;
-                break;
-            case 'o': {
-                auto p = parse_option_list(optarg, r.options);
-                if (!p) return fail(p.error());
-                break;
-            }
-            case 'q':
-                r.quiet = true;
-                break;
-            case 'u':
-                unsafe = true;
-                break;
-            case 'h':
-                std::printf("usage: kemu-img create [-f fmt] [-o options] filename [size]\n");
-                return 0;
-            case ':':
-                return fail(std::string("option requires an argument -- '") + char(optopt) + "'");
-            default:
-                return fail(std::string("invalid option -- '") + char(optopt) + "'");
-        }
-    }
-    if (optind >= argc) return fail("Expecting image file name");
-    r.path = argv[optind++];
-    if (!backing.empty()) r.options["backing_file"] = backing;
-    if (!backing_fmt.empty()) r.options["backing_fmt"] = backing_fmt;
-    backing = r.options.count("backing_file") ? r.options["backing_file"] : "";
+    r.format = args.value("f", r.format);
+    r.quiet = args.has("q");
+    bool unsafe = args.has("u");
+    auto options = parse_option_lists(args.values("o"));
+    if (!options) return fail(options.error());
+    r.options = std::move(*options);
+    if (args.operands.empty()) return fail("Expecting image file name");
+    if (args.operands.size() > 2) return fail("Invalid parameter '" + args.operands[2] + "'");
+    r.path = args.operands[0];
+    if (args.has("b")) r.options["backing_file"] = args.value("b");
+    if (args.has("F")) r.options["backing_fmt"] = args.value("F");
+    std::string backing = r.options.count("backing_file") ? r.options["backing_file"] : "";
     bool have_size = false;
-    if (optind < argc) {
-        auto size = parse_size(argv[optind++]);
+    if (args.operands.size() == 2) {
+        auto size = parse_size(args.operands[1], 1);
         if (!size) {
             return fail(
                 "Invalid image size specified. You may use k, M, G, T, P or E suffixes for\n"
@@ -88,12 +57,11 @@ int cmd_create(int argc, char** argv) {
         r.size = *size;
         have_size = true;
     } else if (auto it = r.options.find("size"); it != r.options.end()) {
-        auto size = parse_size(it->second);
+        auto size = parse_size(it->second, 1);
         if (!size) return fail("Invalid image size specified");
         r.size = *size;
         have_size = true;
     }
-    if (optind < argc) return fail(std::string("Invalid parameter '") + argv[optind] + "'");
     r.options.erase("size");
     if (!backing.empty()) {
         if (!r.options.count("backing_fmt") && !unsafe) {
@@ -113,10 +81,16 @@ int cmd_create(int argc, char** argv) {
         }
     }
     if (!have_size) return fail("Image creation needs a size parameter");
+    auto creation = prepare_image(r);
+    if (!creation) return fail(r.path + ": " + creation.error().message());
     if (!r.quiet) print_formatting(r);
-    auto result = create_image(r);
+    auto result = (*creation)();
     if (!result) return fail(r.path + ": " + result.error().message());
     return 0;
 }
+
+}  // namespace
+
+const Command kCreateCommand{{"create", "filename [size]", options_of("create")}, run};
 
 }  // namespace kemu::img

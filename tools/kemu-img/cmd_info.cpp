@@ -1,5 +1,3 @@
-#include <getopt.h>
-
 #include <cstdio>
 #include <ctime>
 
@@ -106,44 +104,20 @@ void print_snapshot_table(const std::vector<block::SnapshotInfo>& snapshots) {
         std::printf("%s", block::snapshot_table_row(s).c_str());
 }
 
-int cmd_info(int argc, char** argv) {
-    std::string format, output = "human";
-    bool chain = false, share = false;
-    static const option longopts[] = {{"output", required_argument, nullptr, 'O'},
-                                      {"backing-chain", no_argument, nullptr, 'B'},
-                                      {"force-share", no_argument, nullptr, 'U'},
-                                      {nullptr, 0, nullptr, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, ":f:hU", longopts, nullptr)) != -1) {
-        switch (c) {
-            case 'f':
-                format = optarg;
-                break;
-            case 'O':
-                output = optarg;
-                break;
-            case 'B':
-                chain = true;
-                break;
-            case 'U':
-                share = true;
-                break;
-            default:
-                return fail("usage: kemu-img info [-f fmt] [--output=ofmt] filename");
-        }
-    }
-    if (output != "human" && output != "json") {
-        return fail("--output must be used with human or json as argument.");
-    }
-    if (optind != argc - 1) return fail("Expecting one image file name");
-    std::string path = argv[optind];
-    auto driver = open_for_tool(path, format, false, chain, share);
+namespace {
+
+int run(const ParsedArgs& args) {
+    auto json = json_output(args);
+    if (!json) return fail(json.error());
+    if (args.operands.size() != 1) return fail("Expecting one image file name");
+    bool chain = args.has("backing-chain");
+    auto driver = open_for_tool(args.operands[0], args.value("f"), false, chain, args.has("U"));
     if (!driver) return fail(driver.error());
     std::vector<block::ImageInfo> infos;
     for (block::BlockDriver* d = driver->get(); d; d = chain ? d->backing() : nullptr) {
         infos.push_back(d->info());
     }
-    if (output == "json") {
+    if (*json) {
         if (!chain) {
             std::printf("%s\n", json_info(infos[0], "").c_str());
         } else {
@@ -162,5 +136,9 @@ int cmd_info(int argc, char** argv) {
     }
     return 0;
 }
+
+}  // namespace
+
+const Command kInfoCommand{{"info", "filename", options_of("info")}, run};
 
 }  // namespace kemu::img

@@ -1,5 +1,3 @@
-#include <getopt.h>
-
 #include <cstdio>
 
 #include "tools/kemu-img/commands.h"
@@ -43,38 +41,14 @@ void print_human(const MapEntry& m) {
                 static_cast<unsigned long long>(*m.e.host_offset), m.e.host_file.c_str());
 }
 
-}  // namespace
-
-int cmd_map(int argc, char** argv) {
-    std::string format, output = "human";
-    bool share = false;
-    static const option longopts[] = {{"output", required_argument, nullptr, 'O'},
-                                      {"force-share", no_argument, nullptr, 'U'},
-                                      {nullptr, 0, nullptr, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, ":f:U", longopts, nullptr)) != -1) {
-        switch (c) {
-            case 'f':
-                format = optarg;
-                break;
-            case 'O':
-                output = optarg;
-                break;
-            case 'U':
-                share = true;
-                break;
-            default:
-                return fail("usage: kemu-img map [-f fmt] [--output=ofmt] filename");
-        }
-    }
-    if (output != "human" && output != "json") {
-        return fail("--output must be used with human or json as argument.");
-    }
-    if (optind != argc - 1) return fail("Expecting one image file name");
-    auto driver = open_for_tool(argv[optind], format, false, true, share);
+int run(const ParsedArgs& args) {
+    auto json_result = json_output(args);
+    if (!json_result) return fail(json_result.error());
+    if (args.operands.size() != 1) return fail("Expecting one image file name");
+    auto driver = open_for_tool(args.operands[0], args.value("f"), false, true, args.has("U"));
     if (!driver) return fail(driver.error());
     block::BlockDriver& d = **driver;
-    bool json = output == "json";
+    bool json = *json_result;
     if (!json) std::printf("%-16s%-16s%-16s%s\n", "Offset", "Length", "Mapped to", "File");
     std::optional<MapEntry> cur;
     bool first = true;
@@ -101,5 +75,9 @@ int cmd_map(int argc, char** argv) {
     if (json) std::printf(first ? "[]\n" : "]\n");
     return 0;
 }
+
+}  // namespace
+
+const Command kMapCommand{{"map", "filename", options_of("map")}, run};
 
 }  // namespace kemu::img

@@ -1,9 +1,9 @@
-#include <getopt.h>
-
 #include <cstdio>
 
+#include "system/keyval.h"
 #include "tools/kemu-img/commands.h"
 #include "tools/kemu-img/common.h"
+#include "tools/kemu-img/image_options.h"
 
 namespace kemu::img {
 
@@ -43,75 +43,36 @@ struct Qcow2Layout {
     }
 };
 
-}  // namespace
-
-int cmd_measure(int argc, char** argv) {
-    std::string format, out_format = "raw", output = "human";
-    OptionMap options;
+int run(const ParsedArgs& args) {
     std::optional<uint64_t> size;
-    bool share = false;
-    static const option longopts[] = {{"output", required_argument, nullptr, 'J'},
-                                      {"size", required_argument, nullptr, 'z'},
-                                      {"force-share", no_argument, nullptr, 'U'},
-                                      {nullptr, 0, nullptr, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, ":f:O:o:U", longopts, nullptr)) != -1) {
-        switch (c) {
-            case 'f':
-                format = optarg;
-                break;
-            case 'O':
-                out_format = optarg;
-                break;
-            case 'J':
-                output = optarg;
-                break;
-            case 'o': {
-                auto p = parse_option_list(optarg, options);
-                if (!p) return fail(p.error());
-                break;
-            }
-            case 'z':
-                size = parse_size(optarg);
-                if (!size) return fail("Invalid image size specified.");
-                break;
-            case 'U':
-                share = true;
-                break;
-            default:
-                return fail(
-                    "usage: kemu-img measure [--output=ofmt] [-O output_fmt] "
-                    "[--size N | [-f fmt] filename]");
-        }
+    if (args.has("size")) {
+        auto parsed = parse_size(args.value("size"), 1);
+        if (!parsed) return fail("Invalid image size specified.");
+        size = *parsed;
     }
-    if (output != "human" && output != "json") {
-        return fail("--output must be used with human or json as argument.");
-    }
-    bool have_file = optind < argc;
+    auto options = parse_option_lists(args.values("o"));
+    if (!options) return fail(options.error());
+    auto json = json_output(args);
+    if (!json) return fail(json.error());
+    bool have_file = !args.operands.empty();
     if (have_file == size.has_value()) {
         return fail(have_file ? "--size N cannot be used together with a filename."
                               : "Either --size N or one filename must be specified.");
     }
+    std::string out_format = args.value("O", "raw");
     if (out_format != "raw" && out_format != "qcow2") {
         return fail("Unknown file format '" + out_format + "'");
     }
-    uint64_t cs = 65536, refcount_bits = 16;
-    if (auto it = options.find("cluster_size"); it != options.end()) {
-        auto v = parse_size(it->second);
-        if (!v || *v < 512 || (*v & (*v - 1))) return fail("Invalid cluster size");
-        cs = *v;
-    }
-    if (auto it = options.find("refcount_bits"); it != options.end()) {
-        refcount_bits = std::strtoull(it->second.c_str(), nullptr, 10);
-        if (refcount_bits == 0 || refcount_bits > 64 || (refcount_bits & (refcount_bits - 1))) {
-            return fail("Invalid refcount_bits");
-        }
-    }
+    auto cluster_size = cluster_size_option(*options);
+    if (!cluster_size) return fail(cluster_size.error());
+    auto refcount_bits = refcount_bits_option(*options);
+    if (!refcount_bits) return fail(refcount_bits.error());
+    uint64_t cs = cluster_size->value_or(65536);
     uint64_t virtual_size = size.value_or(0);
     uint64_t data_clusters = 0, l2_tables = 0;
     std::string source_format;
     if (have_file) {
-        auto d = open_for_tool(argv[optind], format, false, true, share);
+        auto d = open_for_tool(args.operands[0], args.value("f"), false, true, args.has("U"));
         if (!d) return fail(d.error());
         virtual_size = (*d)->size();
         source_format = (*d)->format_name();
@@ -137,7 +98,7 @@ int cmd_measure(int argc, char** argv) {
         required = virtual_size;
         full = virtual_size;
     } else {
-        Qcow2Layout layout{cs, refcount_bits, virtual_size};
+        Qcow2Layout layout{cs, refcount_bits->value_or(16), virtual_size};
         // Without a source every L2 table is counted, as for metadata preallocation.
         uint64_t tables = have_file ? l2_tables : layout.all_l2_tables();
         required = layout.bytes(tables, data_clusters);
@@ -145,7 +106,7 @@ int cmd_measure(int argc, char** argv) {
     }
     // Only a qcow2 source can carry persistent bitmaps (none are copied by kemu-img).
     bool bitmaps = have_file && out_format == "qcow2" && source_format == "qcow2";
-    if (output == "json") {
+    if (*json) {
         std::printf("{\n");
         if (bitmaps) std::printf("    \"bitmaps\": 0,\n");
         std::printf("    \"required\": %llu,\n    \"fully-allocated\": %llu\n}\n",
@@ -159,5 +120,9 @@ int cmd_measure(int argc, char** argv) {
     }
     return 0;
 }
+
+}  // namespace
+
+const Command kMeasureCommand{{"measure", "[filename]", options_of("measure")}, run};
 
 }  // namespace kemu::img

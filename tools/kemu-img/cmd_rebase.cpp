@@ -1,5 +1,3 @@
-#include <getopt.h>
-
 #include <cstdio>
 #include <cstring>
 
@@ -9,51 +7,20 @@
 
 namespace kemu::img {
 
-int cmd_rebase(int argc, char** argv) {
-    std::string format, new_backing, new_format;
-    bool have_b = false, unsafe = false, quiet = false, progress_on = false;
-    static const option longopts[] = {{"force-share", no_argument, nullptr, 'U'},
-                                      {nullptr, 0, nullptr, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, ":f:F:b:upqt:T:U", longopts, nullptr)) != -1) {
-        switch (c) {
-            case 'f':
-                format = optarg;
-                break;
-            case 'F':
-                new_format = optarg;
-                break;
-            case 'b':
-                new_backing = optarg;
-                have_b = true;
-                break;
-            case 'u':
-                unsafe = true;
-                break;
-            case 'p':
-                progress_on = true;
-                break;
-            case 'q':
-                quiet = true;
-                break;
-            case 't':
-            case 'T':
-            case 'U':
-                break;
-            default:
-                return fail(
-                    "usage: kemu-img rebase [-f fmt] [-u] -b backing_file [-F fmt] filename");
-        }
-    }
-    if (optind != argc - 1) return fail("Expecting one image file name");
-    if (!have_b) return fail("Must specify backing file (-b) or use unsafe mode (-u)");
-    std::string path = argv[optind];
+namespace {
+
+int run(const ParsedArgs& args) {
+    if (args.operands.size() != 1) return fail("Expecting one image file name");
+    if (!args.has("b")) return fail("Must specify backing file (-b) or use unsafe mode (-u)");
+    const std::string& path = args.operands[0];
+    std::string new_backing = args.value("b"), new_format = args.value("F");
+    bool unsafe = args.has("u");
     if (!new_backing.empty() && new_format.empty()) {
         auto probed = block::probe_format(block::resolve_backing_path(path, new_backing));
         if (!probed) return fail(probed.error());
         new_format = *probed;
     }
-    auto image = open_for_tool(path, format, true, !unsafe);
+    auto image = open_for_tool(path, args.value("f"), true, !unsafe);
     if (!image) return fail(image.error());
     auto* q = dynamic_cast<block::qcow2::Qcow2Driver*>(image->get());
     if (!q) return fail("Operation not supported: raw images have no backing file");
@@ -71,7 +38,7 @@ int cmd_rebase(int argc, char** argv) {
     if (!unsafe) {
         // Wherever the image itself defines nothing, keep the old backing contents visible
         // by copying them up if the new backing file differs there.
-        Progress progress(progress_on && !quiet);
+        Progress progress(args.has("p") && !args.has("q"));
         std::vector<uint8_t> old_buf(1 << 20), new_buf(1 << 20);
         uint64_t size = q->size();
         for (uint64_t pos = 0; pos < size;) {
@@ -103,5 +70,9 @@ int cmd_rebase(int argc, char** argv) {
     if (!r) return fail(r.error());
     return 0;
 }
+
+}  // namespace
+
+const Command kRebaseCommand{{"rebase", "filename", options_of("rebase")}, run};
 
 }  // namespace kemu::img

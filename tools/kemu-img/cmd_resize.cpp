@@ -1,10 +1,10 @@
-#include <getopt.h>
-
+#include <algorithm>
 #include <cstdio>
 #include <cstring>
 
 #include "block/qcow2/qcow2.h"
 #include "block/raw.h"
+#include "system/keyval.h"
 #include "tools/kemu-img/commands.h"
 #include "tools/kemu-img/common.h"
 
@@ -26,58 +26,25 @@ Result<void> preallocate_growth(block::BlockDriver& d, uint64_t old_size, const 
     return raw->preallocate(old_size, d.size() - old_size, *host);
 }
 
-}  // namespace
+constexpr const char* kPreallocationModes[] = {"off", "metadata", "falloc", "full"};
 
-int cmd_resize(int argc, char** argv) {
-    // A negative size ("-1G") would read as an option, so take it off argv first.
-    std::string size_arg;
-    if (argc >= 3 && argv[argc - 1][0] == '-' && argv[argc - 1][1] >= '0' &&
-        argv[argc - 1][1] <= '9') {
-        size_arg = argv[--argc];
+int run(const ParsedArgs& args) {
+    std::string preallocation = args.value("preallocation", "off");
+    if (std::find(std::begin(kPreallocationModes), std::end(kPreallocationModes), preallocation) ==
+        std::end(kPreallocationModes)) {
+        return fail("Invalid preallocation mode '" + preallocation + "'");
     }
-    std::string format, preallocation = "off";
-    bool shrink = false, quiet = false;
-    static const option longopts[] = {{"shrink", no_argument, nullptr, 'S'},
-                                      {"preallocation", required_argument, nullptr, 'P'},
-                                      {nullptr, 0, nullptr, 0}};
-    int c;
-    while ((c = getopt_long(argc, argv, ":f:q", longopts, nullptr)) != -1) {
-        switch (c) {
-            case 'f':
-                format = optarg;
-                break;
-            case 'q':
-                quiet = true;
-                break;
-            case 'S':
-                shrink = true;
-                break;
-            case 'P':
-                preallocation = optarg;
-                if (preallocation != "off" && preallocation != "metadata" &&
-                    preallocation != "falloc" && preallocation != "full") {
-                    return fail("Invalid preallocation mode '" + preallocation + "'");
-                }
-                break;
-            default:
-                return fail("usage: kemu-img resize [-f fmt] [--shrink] filename [+ | -]size");
-        }
-    }
-    if (size_arg.empty()) {
-        if (optind != argc - 2) return fail("Expecting image file name and size");
-        size_arg = argv[argc - 1];
-        --argc;
-    }
-    if (optind != argc - 1) return fail("Expecting image file name and size");
+    if (args.operands.size() != 2) return fail("Expecting image file name and size");
+    std::string size_arg = args.operands[1];
     int sign = 0;
     if (size_arg[0] == '+' || size_arg[0] == '-') {
         sign = size_arg[0] == '+' ? 1 : -1;
         size_arg.erase(0, 1);
     }
-    auto amount = parse_size(size_arg);
+    auto amount = parse_size(size_arg, 1);
     if (!amount)
         return fail("Invalid image size specified. Must be between 0 and 9223372036854775807.");
-    auto driver = open_for_tool(argv[optind], format, true);
+    auto driver = open_for_tool(args.operands[0], args.value("f"), true);
     if (!driver) return fail(driver.error());
     uint64_t current = (*driver)->size();
     uint64_t target = *amount;
@@ -89,13 +56,20 @@ int cmd_resize(int argc, char** argv) {
     if (preallocation != "off" && target < current) {
         return fail("Preallocation can only be used for growing images");
     }
-    auto r = (*driver)->truncate(target, shrink);
+    auto r = (*driver)->truncate(target, args.has("shrink"));
     if (r && preallocation != "off") r = preallocate_growth(**driver, current, preallocation);
     if (!r) return fail(r.error());
     auto closed = (*driver)->close();
     if (!closed) return fail(closed.error());
-    if (!quiet) std::printf("Image resized.\n");
+    if (!args.has("q")) std::printf("Image resized.\n");
     return 0;
 }
+
+}  // namespace
+
+// The size is taken off the end first, so a negative one ("-1G") is not read as an option.
+const Command kResizeCommand{{"resize", "filename [+ | -]size", options_of("resize"),
+                              /*usage_status=*/1, /*last_argument_is_operand=*/true},
+                             run};
 
 }  // namespace kemu::img

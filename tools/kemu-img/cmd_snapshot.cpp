@@ -1,4 +1,3 @@
-#include <getopt.h>
 #include <time.h>
 
 #include <cstdio>
@@ -8,50 +7,34 @@
 
 namespace kemu::img {
 
-int cmd_snapshot(int argc, char** argv) {
-    enum class Action { None, List, Create, Apply, Delete } action = Action::None;
-    std::string name, format;
-    bool share = false;
-    int c;
-    auto set = [&](Action a) {
-        if (action != Action::None) return false;
-        action = a;
-        if (optarg) name = optarg;
-        return true;
-    };
-    static const option longopts[] = {{"force-share", no_argument, nullptr, 'U'},
-                                      {nullptr, 0, nullptr, 0}};
-    while ((c = getopt_long(argc, argv, ":la:c:d:f:qU", longopts, nullptr)) != -1) {
-        bool fine = true;
-        switch (c) {
-            case 'l':
-                fine = set(Action::List);
-                break;
-            case 'c':
-                fine = set(Action::Create);
-                break;
-            case 'a':
-                fine = set(Action::Apply);
-                break;
-            case 'd':
-                fine = set(Action::Delete);
-                break;
-            case 'f':
-                format = optarg;
-                break;
-            case 'q':
-                break;  // these commands print nothing on success anyway
-            case 'U':
-                share = true;
-                break;
-            default:
-                return fail("usage: kemu-img snapshot [-l | -a | -c | -d snapshot] filename");
-        }
-        if (!fine) return fail("Cannot mix '-l', '-a', '-c', '-d'");
+namespace {
+
+enum class Action { List, Create, Apply, Delete };
+
+struct ActionOption {
+    const char* option;
+    Action action;
+    const char* verb;  // for "Could not <verb> snapshot"
+};
+constexpr ActionOption kActions[] = {{"l", Action::List, "list"},
+                                     {"c", Action::Create, "create"},
+                                     {"a", Action::Apply, "apply"},
+                                     {"d", Action::Delete, "delete"}};
+
+int run(const ParsedArgs& args) {
+    const ActionOption* chosen = &kActions[0];
+    size_t given = 0;
+    for (const ActionOption& a : kActions) {
+        given += args.count(a.option);
+        if (args.has(a.option)) chosen = &a;
     }
-    if (optind != argc - 1) return fail("Expecting one image file name");
-    if (action == Action::None) action = Action::List;
-    std::string path = argv[optind];
+    Action action = chosen->action;
+    std::string name = args.value(chosen->option);
+    if (given > 1) return fail("Cannot mix '-l', '-a', '-c', '-d'");
+    if (args.operands.size() != 1) return fail("Expecting one image file name");
+    const std::string& path = args.operands[0];
+    std::string format = args.value("f");
+    bool share = args.has("U");
     bool writable = action != Action::List;
     auto driver = open_for_tool(path, format, writable, true, share && !writable);
     if (!driver) return fail(driver.error());
@@ -61,9 +44,7 @@ int cmd_snapshot(int argc, char** argv) {
         if (!info.snapshots.empty()) print_snapshot_table(info.snapshots);
         return 0;
     }
-    static const char* const verbs[] = {"", "", "create", "apply", "delete"};
-    std::string what =
-        std::string("Could not ") + verbs[static_cast<int>(action)] + " snapshot '" + name + "': ";
+    std::string what = std::string("Could not ") + chosen->verb + " snapshot '" + name + "': ";
     Result<void> r = ok();
     if (action == Action::Create) {
         struct timespec now {};
@@ -81,5 +62,9 @@ int cmd_snapshot(int argc, char** argv) {
     if (!closed) return fail(closed.error());
     return 0;
 }
+
+}  // namespace
+
+const Command kSnapshotCommand{{"snapshot", "filename", options_of("snapshot")}, run};
 
 }  // namespace kemu::img

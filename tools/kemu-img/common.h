@@ -1,9 +1,8 @@
-// Shared pieces of kemu-img: argument helpers, qemu-img compatible number and size
-// formatting, option lists (-o a=b,c=d), the progress bar and a tiny JSON writer.
+// Shared pieces of kemu-img: failure reports, opening images as qemu-img does, --output,
+// the progress bar and a tiny JSON writer.
 #pragma once
 
 #include <cstdint>
-#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -14,6 +13,7 @@
 #include "block/open.h"
 #include "block/text_format.h"
 #include "system/error.h"
+#include "tools/kemu-img/command_line.h"
 
 namespace kemu::img {
 
@@ -21,12 +21,8 @@ namespace kemu::img {
 int fail(const std::string& message);
 int fail(const Error& error);
 
-// "1G", "512k", "10M", "1024" (bytes); binary suffixes as qemu-img accepts them.
-std::optional<uint64_t> parse_size(const std::string& text);
-
-// "-o a=b,c=d" (commas inside values doubled, as qemu does); repeated -o accumulate.
-using OptionMap = std::map<std::string, std::string>;
-Result<void> parse_option_list(const std::string& text, OptionMap& out);
+// --output=human|json as info, check, map and measure take it: true for json.
+Result<bool> json_output(const ParsedArgs& args);
 
 // An open image plus, unless shared (-U), the lock qemu-img would hold on it: readers
 // refuse concurrent writers and writers refuse everyone (QEMU's locking scheme).
@@ -64,15 +60,5 @@ class Progress {
 
 // Minimal JSON emission in qemu-img's layout (4-space indentation).
 std::string json_string(const std::string& s);
-
-// Uses the image's format-specific creation: qcow2 or raw.
-struct CreateRequest {
-    std::string path;
-    std::string format = "raw";
-    uint64_t size = 0;
-    OptionMap options;
-    bool quiet = false;
-};
-Result<void> create_image(const CreateRequest& request);
 
 }  // namespace kemu::img

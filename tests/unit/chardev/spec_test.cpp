@@ -106,8 +106,9 @@ TEST(LegacySpec, Errors) {
     EXPECT_EQ(legacy_error("foo"), "unknown chardev backend 'foo'");
     EXPECT_EQ(legacy_error("vc:80Cx24C"), "unknown chardev backend 'vc'");
     EXPECT_EQ(legacy_error("unix:"), "'unix:' needs a path");
-    EXPECT_EQ(legacy_error("unix:/x,bogus"), "invalid parameter 'bogus'");
-    EXPECT_EQ(legacy_error("unix:/x,server=maybe"), "parameter 'server' expects 'on' or 'off'");
+    EXPECT_EQ(legacy_error("unix:/x,bogus"), "Invalid parameter 'bogus'");
+    EXPECT_EQ(legacy_error("unix:/x,server=maybe"),
+              "Parameter 'server' expects 'on' or 'off', not 'maybe'");
     EXPECT_EQ(legacy_error("mon:none"), "'mon:' needs a backend to share, not 'none'");
     EXPECT_EQ(legacy_error("mon:foo"), "unknown chardev backend 'foo'");
 }
@@ -140,16 +141,28 @@ TEST(ChardevOption, Sockets) {
     EXPECT_FALSE(t.socket.wait);
 }
 
+// The same six words as every other on/off parameter (system/keyval.h).
+TEST(ChardevOption, BooleanVocabulary) {
+    for (const char* word : {"on", "yes", "true"})
+        EXPECT_TRUE(option_ok(std::string("stdio,id=s,mux=") + word).mux) << word;
+    for (const char* word : {"off", "no", "false"})
+        EXPECT_FALSE(option_ok(std::string("stdio,id=s,mux=") + word).mux) << word;
+    EXPECT_TRUE(option_ok("stdio,id=s,mux").mux);
+    EXPECT_EQ(option_error("stdio,id=s,mux=On"), "Parameter 'mux' expects 'on' or 'off', not 'On'");
+    EXPECT_EQ(option_error("stdio,id=s,mux=1"), "Parameter 'mux' expects 'on' or 'off', not '1'");
+}
+
 TEST(ChardevOption, Errors) {
     EXPECT_EQ(option_error("foo,id=x"), "unknown chardev backend 'foo'");
     EXPECT_EQ(option_error("stdio"), "chardev: parameter 'id' is missing");
     EXPECT_EQ(option_error("stdio,id="), "chardev: parameter 'id' is missing");
     EXPECT_EQ(option_error("file,id=f"), "chardev file: parameter 'path' is missing");
-    EXPECT_EQ(option_error("null,id=n,path=/x"), "invalid parameter 'path'");
-    EXPECT_EQ(option_error("stdio,id=s,mux=sometimes"), "parameter 'mux' expects 'on' or 'off'");
-    EXPECT_EQ(option_error("file,id=f,path"), "parameter 'path' needs a value");
-    EXPECT_EQ(option_error("socket,id=s,path=/x,nowait=1"), "parameter 'nowait' takes no value");
-    EXPECT_EQ(option_error("pty,id=p,server=on"), "invalid parameter 'server'");
+    EXPECT_EQ(option_error("null,id=n,path=/x"), "Invalid parameter 'path'");
+    EXPECT_EQ(option_error("stdio,id=s,mux=sometimes"),
+              "Parameter 'mux' expects 'on' or 'off', not 'sometimes'");
+    EXPECT_EQ(option_error("file,id=f,path"), "Parameter 'path' needs a value");
+    EXPECT_EQ(option_error("socket,id=s,path=/x,nowait=1"), "Parameter 'nowait' takes no value");
+    EXPECT_EQ(option_error("pty,id=p,server=on"), "Invalid parameter 'server'");
     EXPECT_EQ(option_error("socket,id=s"), "chardev socket: needs 'path' or 'host'/'port'");
     EXPECT_EQ(option_error("socket,id=s,path=/x,port=1"),
               "chardev socket: 'path' cannot be combined with 'host'/'port'");
