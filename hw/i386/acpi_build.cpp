@@ -6,6 +6,7 @@
 #include <string>
 
 #include "hw/acpi/acpi_table.h"
+#include "hw/acpi/bios_linker_loader.h"
 
 namespace kemu {
 namespace {
@@ -19,7 +20,14 @@ constexpr uint8_t kRsdpRevision = 2;
 constexpr uint8_t kFacsVersion = 2;
 constexpr uint32_t kFacsLength = 64;
 constexpr uint32_t kRsdpLength = 36;
-constexpr size_t kRsdpV1ChecksumLength = 20;
+constexpr uint32_t kRsdpV1ChecksumLength = 20;
+constexpr uint32_t kRsdpChecksumOffset = 8;
+constexpr uint32_t kRsdpRsdtOffset = 16;
+constexpr uint32_t kRsdpXsdtOffset = 24;
+constexpr uint32_t kRsdpExtChecksumOffset = 32;
+constexpr size_t kFacsAlignment = 64;
+constexpr uint32_t kTablesFileAlignment = kFacsAlignment;  // the FACS comes first
+constexpr uint32_t kRsdpAlignment = 16;                    // where OSes scan for it
 
 // FADT Flags (ACPI 6.4 table 5.10).
 constexpr uint32_t kFadtWbinvd = 1 << 0;
@@ -56,29 +64,91 @@ size_t align_up(size_t v, size_t a) {
     return (v + a - 1) & ~(a - 1);
 }
 
-// Places tables one after another in the blob.
-class Blob {
+// The two files the tables are built as. Every pointer between tables is built as an
+// offset into the tables file; whoever places the files in guest memory (the direct-boot
+// copy below, or the firmware running the table-loader script) adds the tables file's
+// guest address to each pointer field and then fixes the checksums.
+enum class AcpiFile { Rsdp, Tables };
+
+const char* file_name(AcpiFile file) {
+    return file == AcpiFile::Rsdp ? kAcpiRsdpFile : kAcpiTablesFile;
+}
+
+struct PointerField {
+    AcpiFile file;
+    uint32_t offset;
+    uint8_t size;  // 4 or 8
+};
+
+struct ChecksumField {
+    AcpiFile file;
+    uint32_t offset;  // the checksum byte
+    uint32_t start;
+    uint32_t length;
+};
+
+struct UnplacedTables {
+    std::vector<uint8_t> rsdp;
+    std::vector<uint8_t> tables;
+    std::vector<PointerField> pointers;    // patched first
+    std::vector<ChecksumField> checksums;  // then these, in order
+};
+
+// A table and the fields in it that hold a table offset.
+struct LinkedTable {
+    std::vector<uint8_t> bytes;
+    std::vector<PointerField> pointers;  // offsets within `bytes`
+};
+
+// Appends a pointer to the table at `target` (an offset in the tables file).
+void pointer32(AcpiTable& t, LinkedTable& out, uint64_t target) {
+    out.pointers.push_back({AcpiFile::Tables, uint32_t(t.size()), 4});
+    t.u32(uint32_t(target));
+}
+
+void pointer64(AcpiTable& t, LinkedTable& out, uint64_t target) {
+    out.pointers.push_back({AcpiFile::Tables, uint32_t(t.size()), 8});
+    t.u64(target);
+}
+
+LinkedTable finish(AcpiTable&& t, LinkedTable&& links) {
+    links.bytes = std::move(t).finish();
+    return std::move(links);
+}
+
+// Places tables one after another in the tables file.
+class TablesFile {
   public:
-    explicit Blob(uint64_t base) : base_(base) {}
-    // Returns the offset of `size` zero bytes in the blob.
-    uint64_t reserve(size_t size, size_t alignment) {
-        size_t at = align_up(bytes_.size(), alignment);
-        bytes_.resize(at + size, 0);
+    explicit TablesFile(UnplacedTables& out) : out_(out) {}
+    // Returns the offset of `table`, whose header checksum covers the whole table.
+    uint64_t add(const LinkedTable& table, size_t alignment = 8) {
+        uint64_t at = add_raw(table.bytes, alignment);
+        for (const PointerField& p : table.pointers)
+            out_.pointers.push_back({AcpiFile::Tables, uint32_t(at + p.offset), p.size});
+        out_.checksums.push_back({AcpiFile::Tables, uint32_t(at + kHeaderChecksumOffset),
+                                  uint32_t(at), uint32_t(table.bytes.size())});
         return at;
     }
-    // Returns the guest address of the copy of `table`.
-    uint64_t add(const std::vector<uint8_t>& table, size_t alignment = 8) {
-        uint64_t at = reserve(table.size(), alignment);
-        std::memcpy(&bytes_[at], table.data(), table.size());
-        return base_ + at;
+    // For the FACS, which has neither pointers nor a checksum.
+    uint64_t add_raw(const std::vector<uint8_t>& table, size_t alignment) {
+        std::vector<uint8_t>& bytes = out_.tables;
+        size_t at = align_up(bytes.size(), alignment);
+        bytes.resize(at, 0);
+        bytes.insert(bytes.end(), table.begin(), table.end());
+        return at;
     }
-    uint8_t* at(uint64_t offset) { return &bytes_[offset]; }
-    std::vector<uint8_t> take() && { return std::move(bytes_); }
 
   private:
-    uint64_t base_;
-    std::vector<uint8_t> bytes_;
+    static constexpr uint32_t kHeaderChecksumOffset = 9;
+    UnplacedTables& out_;
 };
+
+void add_to_le(uint8_t* field, unsigned size, uint64_t addend) {
+    uint64_t v = 0;
+    std::memcpy(&v, field, size);
+    v += addend;
+    std::memcpy(field, &v, size);
+}
 
 std::vector<uint8_t> build_facs() {
     std::vector<uint8_t> facs(kFacsLength, 0);
@@ -92,12 +162,13 @@ AcpiGas io_block(uint32_t port, uint8_t length) {
     return {AcpiAddressSpace::SystemIo, uint8_t(length * 8), 0, 0, port};
 }
 
-std::vector<uint8_t> build_fadt(uint64_t facs, uint64_t dsdt) {
+LinkedTable build_fadt(uint64_t facs, uint64_t dsdt) {
     AcpiTable t("FACP", kFadtRevision);
-    t.u32(uint32_t(facs));  // FIRMWARE_CTRL
-    t.u32(uint32_t(dsdt));  // DSDT
-    t.u8(0);                // reserved (was INT_MODEL)
-    t.u8(0);                // Preferred_PM_Profile: unspecified
+    LinkedTable links;
+    pointer32(t, links, facs);  // FIRMWARE_CTRL
+    pointer32(t, links, dsdt);  // DSDT
+    t.u8(0);                    // reserved (was INT_MODEL)
+    t.u8(0);                    // Preferred_PM_Profile: unspecified
     t.u16(pc::kIrqSci);
     t.u32(0);  // SMI_CMD: none, so the OS finds ACPI already enabled
     t.u8(0);   // ACPI_ENABLE
@@ -134,9 +205,9 @@ std::vector<uint8_t> build_fadt(uint64_t facs, uint64_t dsdt) {
     t.u32(kFadtWbinvd | kFadtProcC1 | kFadtSlpButton | kFadtRtcS4 | kFadtResetRegSup);
     t.gas({AcpiAddressSpace::SystemIo, 8, 0, 1, pc::kPortResetControl});
     t.u8(kResetValue);
-    t.zeros(3);   // ARM_BOOT_ARCH and FADT minor version, reserved in ACPI 5.0
-    t.u64(0);     // X_FIRMWARE_CTRL: only one of the two FACS pointers may be set
-    t.u64(dsdt);  // X_DSDT
+    t.zeros(3);                 // ARM_BOOT_ARCH and FADT minor version, reserved in ACPI 5.0
+    t.u64(0);                   // X_FIRMWARE_CTRL: only one of the two FACS pointers may be set
+    pointer64(t, links, dsdt);  // X_DSDT
     t.gas(io_block(kPm1aEvt, kPm1EvtLen));
     t.gas({});  // X_PM1b_EVT_BLK
     t.gas(io_block(kPm1aCnt, kPm1CntLen));
@@ -147,10 +218,10 @@ std::vector<uint8_t> build_fadt(uint64_t facs, uint64_t dsdt) {
     t.gas({});  // X_GPE1_BLK
     t.gas({});  // SLEEP_CONTROL_REG: only for HW-reduced platforms
     t.gas({});  // SLEEP_STATUS_REG
-    return std::move(t).finish();
+    return finish(std::move(t), std::move(links));
 }
 
-std::vector<uint8_t> build_madt(const std::vector<uint32_t>& apic_ids) {
+LinkedTable build_madt(const std::vector<uint32_t>& apic_ids) {
     AcpiTable t("APIC", kMadtRevision);
     t.u32(uint32_t(pc::kLapicBase));
     t.u32(kMadtPcatCompat);
@@ -184,35 +255,40 @@ std::vector<uint8_t> build_madt(const std::vector<uint32_t>& apic_ids) {
         t.u32(o.gsi);
         t.u16(o.flags);
     }
-    return std::move(t).finish();
+    return finish(std::move(t), {});
 }
 
 // RSDT (32-bit entries) or XSDT (64-bit entries).
 template <typename Entry>
-std::vector<uint8_t> build_sdt(const char* signature, uint8_t revision,
-                               std::initializer_list<uint64_t> tables) {
+LinkedTable build_sdt(const char* signature, uint8_t revision,
+                      std::initializer_list<uint64_t> tables) {
     AcpiTable t(signature, revision);
-    for (uint64_t addr : tables) {
+    LinkedTable links;
+    for (uint64_t table : tables) {
         if constexpr (sizeof(Entry) == 8)
-            t.u64(addr);
+            pointer64(t, links, table);
         else
-            t.u32(uint32_t(addr));
+            pointer32(t, links, table);
     }
-    return std::move(t).finish();
+    return finish(std::move(t), std::move(links));
 }
 
-std::vector<uint8_t> build_rsdp(uint64_t rsdt, uint64_t xsdt) {
-    std::vector<uint8_t> r(kRsdpLength, 0);
+// The RSDP has two checksums: the ACPI 1.0 one over its first 20 bytes, then the
+// extended one over all of it (which covers the first).
+void build_rsdp(UnplacedTables& out, uint64_t rsdt, uint64_t xsdt) {
+    std::vector<uint8_t>& r = out.rsdp;
+    r.assign(kRsdpLength, 0);
     std::memcpy(&r[0], "RSD PTR ", 8);
     std::memcpy(&r[9], kAcpiOemId, 6);
     r[15] = kRsdpRevision;
     uint32_t rsdt32 = uint32_t(rsdt);
-    std::memcpy(&r[16], &rsdt32, 4);
+    std::memcpy(&r[kRsdpRsdtOffset], &rsdt32, 4);
     std::memcpy(&r[20], &kRsdpLength, 4);
-    std::memcpy(&r[24], &xsdt, 8);
-    r[8] = acpi_checksum(std::span(r).first(kRsdpV1ChecksumLength));
-    r[32] = acpi_checksum(r);
-    return r;
+    std::memcpy(&r[kRsdpXsdtOffset], &xsdt, 8);
+    out.pointers.push_back({AcpiFile::Rsdp, kRsdpRsdtOffset, 4});
+    out.pointers.push_back({AcpiFile::Rsdp, kRsdpXsdtOffset, 8});
+    out.checksums.push_back({AcpiFile::Rsdp, kRsdpChecksumOffset, 0, kRsdpV1ChecksumLength});
+    out.checksums.push_back({AcpiFile::Rsdp, kRsdpExtChecksumOffset, 0, kRsdpLength});
 }
 
 // Device (Cnnn) { Name (_HID, "ACPI0007") Name (_UID, n) }, n in hex as on QEMU's pc.
@@ -270,7 +346,9 @@ aml::Bytes build_dsdt_aml(const AcpiConfig& config) {
     return out;
 }
 
-Result<AcpiTables> build_acpi_tables(const AcpiConfig& config) {
+namespace {
+
+Result<UnplacedTables> build_unplaced_tables(const AcpiConfig& config) {
     if (config.cpu_count == 0 || config.cpu_count > kAcpiMaxCpus)
         return Error("ACPI: " + std::to_string(config.cpu_count) + " CPUs (supported: 1 to " +
                      std::to_string(kAcpiMaxCpus) + ")");
@@ -291,24 +369,60 @@ Result<AcpiTables> build_acpi_tables(const AcpiConfig& config) {
         if (id > kAcpiMaxApicId)
             return Error("ACPI: APIC ID " + std::to_string(id) + " does not fit the MADT");
 
-    AcpiTables out;
-    Blob blob(out.base);
-    // The RSDP goes first so it sits on a 16-byte boundary at the start of the scan area.
-    out.rsdp_offset = blob.reserve(kRsdpLength, 16);
-    uint64_t facs = blob.add(build_facs(), 64);
+    UnplacedTables out;
+    TablesFile file(out);
+    uint64_t facs = file.add_raw(build_facs(), kFacsAlignment);
     AcpiTable dsdt_table("DSDT", kDsdtRevision);
     dsdt_table.bytes(build_dsdt_aml(config));
-    uint64_t dsdt = blob.add(std::move(dsdt_table).finish());
-    uint64_t fadt = blob.add(build_fadt(facs, dsdt));
-    uint64_t madt = blob.add(build_madt(apic_ids));
-    uint64_t xsdt = blob.add(build_sdt<uint64_t>("XSDT", kXsdtRevision, {fadt, madt}));
-    uint64_t rsdt = blob.add(build_sdt<uint32_t>("RSDT", kRsdtRevision, {fadt, madt}));
-    std::vector<uint8_t> rsdp = build_rsdp(rsdt, xsdt);
-    std::memcpy(blob.at(out.rsdp_offset), rsdp.data(), rsdp.size());
-    out.blob = std::move(blob).take();
+    uint64_t dsdt = file.add(finish(std::move(dsdt_table), {}));
+    uint64_t fadt = file.add(build_fadt(facs, dsdt));
+    uint64_t madt = file.add(build_madt(apic_ids));
+    uint64_t xsdt = file.add(build_sdt<uint64_t>("XSDT", kXsdtRevision, {fadt, madt}));
+    uint64_t rsdt = file.add(build_sdt<uint32_t>("RSDT", kRsdtRevision, {fadt, madt}));
+    build_rsdp(out, rsdt, xsdt);
+    return out;
+}
+
+}  // namespace
+
+// Direct boot: the RSDP at the start of the scan area, the tables file after it, and the
+// links resolved here the way the firmware's loader would resolve them.
+Result<AcpiTables> build_acpi_tables(const AcpiConfig& config) {
+    auto unplaced = build_unplaced_tables(config);
+    if (!unplaced) return unplaced.error();
+    AcpiTables out;
+    const uint64_t tables_at = align_up(unplaced->rsdp.size(), kTablesFileAlignment);
+    out.rsdp_offset = 0;
+    out.blob = unplaced->rsdp;
+    out.blob.resize(tables_at, 0);
+    out.blob.insert(out.blob.end(), unplaced->tables.begin(), unplaced->tables.end());
     if (out.blob.size() > pc::kAcpiTablesSize)
         return Error("ACPI tables too large (" + std::to_string(out.blob.size()) + " bytes)");
+
+    auto file_start = [&](AcpiFile file) { return file == AcpiFile::Rsdp ? 0 : tables_at; };
+    for (const PointerField& p : unplaced->pointers)
+        add_to_le(&out.blob[file_start(p.file) + p.offset], p.size, out.base + tables_at);
+    for (const ChecksumField& c : unplaced->checksums) {
+        std::span<uint8_t> range(&out.blob[file_start(c.file) + c.start], c.length);
+        uint8_t& field = out.blob[file_start(c.file) + c.offset];
+        field = 0;
+        field = acpi_checksum(range);
+    }
     return out;
+}
+
+Result<AcpiFirmwareFiles> build_acpi_firmware_files(const AcpiConfig& config) {
+    auto unplaced = build_unplaced_tables(config);
+    if (!unplaced) return unplaced.error();
+    BiosLinkerLoader loader;
+    loader.allocate(kAcpiTablesFile, kTablesFileAlignment, BiosLinkerLoader::Zone::High);
+    loader.allocate(kAcpiRsdpFile, kRsdpAlignment, BiosLinkerLoader::Zone::FSeg);
+    for (const PointerField& p : unplaced->pointers)
+        loader.add_pointer(file_name(p.file), kAcpiTablesFile, p.offset, p.size);
+    for (const ChecksumField& c : unplaced->checksums)
+        loader.add_checksum(file_name(c.file), c.offset, c.start, c.length);
+    return AcpiFirmwareFiles{std::move(unplaced->rsdp), std::move(unplaced->tables),
+                             loader.bytes()};
 }
 
 }  // namespace kemu

@@ -1,7 +1,10 @@
-// The ACPI tables of kemu's PC (RSDP, XSDT, RSDT, FADT, FACS, MADT, DSDT) as one
-// blob the machine copies to pc::kAcpiTables, where guests find the RSDP by
-// scanning 0xe0000-0xfffff. Table layouts follow ACPI 6.4 chapter 5; the FADT is
-// revision 5 (ACPI 5.0) and describes the PIIX4-style PM block in hw/acpi/piix4_pm.h.
+// The ACPI tables of kemu's PC (RSDP, XSDT, RSDT, FADT, FACS, MADT, DSDT), built once
+// and handed out in two forms: for direct boot, one blob the machine copies to
+// pc::kAcpiTables, where guests find the RSDP by scanning 0xe0000-0xfffff; for
+// firmware, the fw_cfg files SeaBIOS places itself ("etc/acpi/rsdp", "etc/acpi/tables")
+// and the "etc/table-loader" script that links them. Both give the guest the same
+// tables. Table layouts follow ACPI 6.4 chapter 5; the FADT is revision 5 (ACPI 5.0)
+// and describes the PIIX4-style PM block in hw/acpi/piix4_pm.h.
 #pragma once
 
 #include <cstdint>
@@ -39,6 +42,21 @@ inline constexpr uint32_t kAcpiMaxApicId = 0xfd;
 inline constexpr unsigned kAcpiMaxSerialPorts = 4;
 
 Result<AcpiTables> build_acpi_tables(const AcpiConfig& config);
+
+inline constexpr const char* kAcpiRsdpFile = "etc/acpi/rsdp";
+inline constexpr const char* kAcpiTablesFile = "etc/acpi/tables";
+
+// The fw_cfg files of the firmware path. The loader script allocates the tables file in
+// the firmware's high zone and the RSDP in the F segment (where OSes scan for it), adds
+// the tables file's address to every pointer (RSDP -> RSDT/XSDT, RSDT/XSDT -> tables,
+// FADT -> FACS/DSDT) and then sets every checksum.
+struct AcpiFirmwareFiles {
+    std::vector<uint8_t> rsdp;    // "etc/acpi/rsdp"
+    std::vector<uint8_t> tables;  // "etc/acpi/tables"
+    std::vector<uint8_t> loader;  // "etc/table-loader" (BiosLinkerLoader::kFileName)
+};
+
+Result<AcpiFirmwareFiles> build_acpi_firmware_files(const AcpiConfig& config);
 
 // The DSDT's AML body (without the table header); separate so tests can read it.
 aml::Bytes build_dsdt_aml(const AcpiConfig& config);

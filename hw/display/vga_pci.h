@@ -1,0 +1,28 @@
+// The standard VGA as a PCI function (1234:1111, as QEMU's -vga std): BAR0 the linear
+// framebuffer, BAR2 the MMIO window Linux's bochs DRM uses, and the VGA BIOS
+// (vgabios-stdvga.bin) as its expansion ROM, which SeaBIOS runs. The legacy ports and the
+// 0xA0000 window stay where ISA put them, whatever the COMMAND register says.
+#pragma once
+
+#include <vector>
+
+#include "hw/display/vga.h"
+#include "hw/pci/pci_device.h"
+
+namespace kemu {
+
+class VgaPci final : public PciDevice {
+  public:
+    // `rom` may be empty: a machine without firmware never runs it.
+    VgaPci(std::string name, Vga& vga, std::vector<uint8_t> rom);
+
+    const char* type_name() const override { return "VGA"; }
+    void save(StateWriter& out) const override;
+    Result<void> load(StateReader& in, uint32_t version) override;
+
+  private:
+    std::vector<uint8_t> rom_image_;
+    MemoryRegion rom_;
+};
+
+}  // namespace kemu

@@ -1,0 +1,340 @@
+#include <gtest/gtest.h>
+
+#include "tests/unit/hw/ide/ide_rig.h"
+
+namespace kemu::ide::test {
+namespace {
+
+constexpr uint64_t kDiskSize = 8 << 20;  // 16384 sectors
+constexpr uint64_t kDiskSectors = kDiskSize / 512;
+
+class AtaDiskTest : public ::testing::Test {
+  protected:
+    void attach(block::DriveOptions o = {}, uint64_t size = kDiskSize) {
+        contents = pattern(1 << 20);
+        backend = rig.image("disk.raw", contents, size, o);
+        ASSERT_TRUE(backend);
+        disk = std::make_unique<AtaDisk>("ide0-hd0", *backend, "KM-0001");
+        rig.channel[0].attach(0, disk.get());
+        rig.wait_ready();
+    }
+    void TearDown() override {
+        if (disk) {
+            rig.channel[0].attach(0, nullptr);
+            while (!disk->idle())
+                rig.loop.run_once(10'000'000);
+        }
+        if (backend) {
+            EXPECT_TRUE(backend->close().ok());
+        }
+    }
+    std::vector<uint16_t> identify() {
+        rig.command(0, 0xa0, 0xec);
+        EXPECT_EQ(rig.wait_ready() & (kStatusDrq | kStatusErr), kStatusDrq);
+        auto bytes = rig.pio_in(0, 512);
+        std::vector<uint16_t> words(256);
+        std::memcpy(words.data(), bytes.data(), 512);
+        return words;
+    }
+    static std::string ata_string(const std::vector<uint16_t>& w, unsigned first, unsigned n) {
+        std::string s;
+        for (unsigned i = first; i < first + n; i++) {
+            s += char(w[i] >> 8);
+            s += char(w[i] & 0xff);
+        }
+        return s;
+    }
+    // Reads `sectors` of PIO data-in, counting the DRQ blocks by their interrupts.
+    std::vector<uint8_t> pio_read_blocks(unsigned sectors, unsigned block, int* interrupts) {
+        std::vector<uint8_t> out;
+        *interrupts = 0;
+        for (unsigned done = 0; done < sectors; done += block) {
+            rig.wait_ready();
+            if (rig.irq0.level()) ++*interrupts;
+            EXPECT_TRUE(rig.inb(kCmd[0] + kStatus) & kStatusDrq);  // also acknowledges
+            auto part = rig.pio_in(0, 512 * std::min(block, sectors - done));
+            out.insert(out.end(), part.begin(), part.end());
+        }
+        return out;
+    }
+
+    IdeRig rig;
+    std::vector<uint8_t> contents;
+    std::unique_ptr<block::BlockBackend> backend;
+    std::unique_ptr<AtaDisk> disk;
+};
+
+TEST_F(AtaDiskTest, IdentifyDescribesTheDisk) {
+    attach();
+    auto w = identify();
+    EXPECT_EQ(ata_string(w, 27, 20), "KEMU HARDDISK                           ");
+    EXPECT_EQ(ata_string(w, 10, 10), "KM-0001             ");
+    EXPECT_EQ(w[0], 0x0040);
+    EXPECT_EQ(w[1], kDiskSectors / (16 * 63));
+    EXPECT_EQ(w[3], 16);
+    EXPECT_EQ(w[6], 63);
+    EXPECT_EQ(w[60] | uint32_t(w[61]) << 16, kDiskSectors);
+    EXPECT_EQ(w[100] | uint64_t(w[101]) << 16 | uint64_t(w[102]) << 32, kDiskSectors);
+    EXPECT_TRUE(w[49] & 0x0200);  // LBA
+    EXPECT_TRUE(w[83] & 0x0400);  // 48-bit
+    EXPECT_TRUE(w[83] & 0x3000);  // FLUSH CACHE (EXT)
+    EXPECT_EQ(w[63] & 0x07, 0x07);
+    EXPECT_EQ(w[88] & 0x3f, 0x3f);  // UDMA 0-5
+    EXPECT_TRUE(w[82] & 0x0020);    // write cache supported
+    EXPECT_TRUE(w[85] & 0x0020);    // and enabled under cache=writeback
+    uint8_t sum = 0;
+    for (uint16_t v : w)
+        sum = uint8_t(sum + (v & 0xff) + (v >> 8));
+    EXPECT_EQ(sum, 0);
+    EXPECT_EQ(w[255] & 0xff, 0xa5);
+    EXPECT_EQ(rig.inb(kCmd[0] + kStatus) & (kStatusDrq | kStatusBsy), 0);
+}
+
+TEST_F(AtaDiskTest, WriteCacheFollowsCacheModeAndSetFeatures) {
+    attach({.cache = block::CacheMode::Writethrough});
+    EXPECT_FALSE(identify()[85] & 0x0020);
+    rig.outb(kCmd[0] + kFeature, 0x02);
+    rig.command(0, 0xa0, 0xef);
+    EXPECT_EQ(rig.wait_ready() & kStatusErr, 0);
+    EXPECT_TRUE(disk->write_cache_enabled());
+    EXPECT_TRUE(identify()[85] & 0x0020);
+    // An unknown subcommand aborts.
+    rig.outb(kCmd[0] + kFeature, 0x77);
+    rig.command(0, 0xa0, 0xef);
+    EXPECT_TRUE(rig.wait_ready() & kStatusErr);
+    EXPECT_EQ(rig.inb(kCmd[0] + kError), kErrorAbrt);
+}
+
+TEST_F(AtaDiskTest, PioReadSingleAndMultipleSectors) {
+    attach();
+    rig.set_lba28(0, 5, 1);
+    rig.outb(kCmd[0] + kCommand, 0x20);
+    int interrupts = 0;
+    auto one = pio_read_blocks(1, 1, &interrupts);
+    EXPECT_EQ(one, std::vector<uint8_t>(contents.begin() + 5 * 512, contents.begin() + 6 * 512));
+    EXPECT_EQ(interrupts, 1);
+    EXPECT_EQ(rig.inb(kCmd[0] + kStatus), kStatusReady);
+
+    rig.set_lba28(0, 100, 3);
+    rig.outb(kCmd[0] + kCommand, 0x20);
+    auto three = pio_read_blocks(3, 1, &interrupts);
+    EXPECT_EQ(three,
+              std::vector<uint8_t>(contents.begin() + 100 * 512, contents.begin() + 103 * 512));
+    EXPECT_EQ(interrupts, 3);  // one per sector
+}
+
+TEST_F(AtaDiskTest, ReadMultipleUsesTheBlockSizeAndNeedsSetMultiple) {
+    attach();
+    rig.set_lba28(0, 0, 8);
+    rig.outb(kCmd[0] + kCommand, 0xc4);
+    EXPECT_TRUE(rig.wait_ready() & kStatusErr);  // multiple mode still disabled
+    rig.outb(kCmd[0] + kCount, 3);               // not a power of two
+    rig.command(0, 0xa0, 0xc6);
+    EXPECT_TRUE(rig.wait_ready() & kStatusErr);
+    rig.outb(kCmd[0] + kCount, 4);
+    rig.command(0, 0xa0, 0xc6);
+    EXPECT_EQ(rig.wait_ready() & kStatusErr, 0);
+    EXPECT_EQ(identify()[59], 0x0104);
+
+    rig.set_lba28(0, 10, 10);
+    rig.outb(kCmd[0] + kCommand, 0xc4);
+    int interrupts = 0;
+    auto data = pio_read_blocks(10, 4, &interrupts);
+    EXPECT_EQ(data, std::vector<uint8_t>(contents.begin() + 10 * 512, contents.begin() + 20 * 512));
+    EXPECT_EQ(interrupts, 3);  // blocks of 4, 4 and 2 sectors
+}
+
+TEST_F(AtaDiskTest, PioWriteReachesTheImage) {
+    attach();
+    auto data = pattern(4 * 512, 7);
+    rig.set_lba28(0, 40, 4);
+    rig.outb(kCmd[0] + kCommand, 0x30);
+    for (int s = 0; s < 4; s++) {
+        uint8_t status = rig.wait_ready();
+        ASSERT_TRUE(status & kStatusDrq) << s;
+        // The first block is asked for without an interrupt, each later one with one.
+        EXPECT_EQ(rig.irq0.level(), s > 0) << s;
+        rig.inb(kCmd[0] + kStatus);
+        rig.pio_out(0, data.data() + 512 * s, 512);
+    }
+    EXPECT_EQ(rig.wait_ready(), kStatusReady);
+    EXPECT_TRUE(rig.irq0.level());
+    EXPECT_EQ(rig.file_bytes("disk.raw", 40 * 512, data.size()), data);
+}
+
+TEST_F(AtaDiskTest, WriteMultipleWith32BitAccesses) {
+    attach();
+    rig.outb(kCmd[0] + kCount, 2);
+    rig.command(0, 0xa0, 0xc6);
+    rig.wait_ready();
+    auto data = pattern(4 * 512, 9);
+    rig.set_lba28(0, 200, 4);
+    rig.outb(kCmd[0] + kCommand, 0xc5);
+    for (int block = 0; block < 2; block++) {
+        ASSERT_TRUE(rig.wait_ready() & kStatusDrq);
+        rig.inb(kCmd[0] + kStatus);
+        for (int i = 0; i < 1024; i += 4) {
+            uint32_t v;
+            std::memcpy(&v, data.data() + 1024 * block + i, 4);
+            rig.outl(kCmd[0], v);
+        }
+    }
+    EXPECT_EQ(rig.wait_ready(), kStatusReady);
+    EXPECT_EQ(rig.file_bytes("disk.raw", 200 * 512, data.size()), data);
+}
+
+TEST_F(AtaDiskTest, Lba48ReadBeyondTheLba28Limit) {
+    uint64_t high_lba = (1ull << 28) + 5;
+    attach({}, (high_lba + 16) * 512);  // sparse
+    auto data = pattern(2 * 512, 11);
+    int fd = ::open(rig.dir.file("disk.raw").c_str(), O_WRONLY | O_CLOEXEC);
+    ASSERT_EQ(::pwrite(fd, data.data(), data.size(), off_t(high_lba * 512)), ssize_t(data.size()));
+    ::close(fd);
+
+    auto w = identify();
+    EXPECT_EQ(w[60] | uint32_t(w[61]) << 16, (1u << 28) - 1);
+    EXPECT_EQ(w[100] | uint64_t(w[101]) << 16 | uint64_t(w[102]) << 32, high_lba + 16);
+
+    rig.set_lba48(0, high_lba, 2);
+    rig.outb(kCmd[0] + kCommand, 0x24);
+    int interrupts = 0;
+    EXPECT_EQ(pio_read_blocks(2, 1, &interrupts), data);
+
+    rig.command(0, 0x40, 0x27);  // READ NATIVE MAX ADDRESS EXT
+    rig.wait_ready();
+    rig.outb(kCtl[0], 0x80);  // HOB: the high bytes
+    uint64_t high = rig.inb(kCmd[0] + kLbaLow) | rig.inb(kCmd[0] + kLbaMid) << 8 |
+                    rig.inb(kCmd[0] + kLbaHigh) << 16;
+    rig.outb(kCtl[0], 0x00);
+    uint64_t low = rig.inb(kCmd[0] + kLbaLow) | rig.inb(kCmd[0] + kLbaMid) << 8 |
+                   rig.inb(kCmd[0] + kLbaHigh) << 16;
+    EXPECT_EQ(high << 24 | low, high_lba + 15);
+}
+
+TEST_F(AtaDiskTest, Lba48WriteThenRead) {
+    attach();
+    auto data = pattern(3 * 512, 13);
+    rig.set_lba48(0, 16000, 3);
+    rig.outb(kCmd[0] + kCommand, 0x34);
+    for (int s = 0; s < 3; s++) {
+        ASSERT_TRUE(rig.wait_ready() & kStatusDrq);
+        rig.pio_out(0, data.data() + 512 * s, 512);
+    }
+    EXPECT_EQ(rig.wait_ready(), kStatusReady);
+    rig.set_lba48(0, 16000, 3);
+    rig.outb(kCmd[0] + kCommand, 0x24);
+    int interrupts = 0;
+    EXPECT_EQ(pio_read_blocks(3, 1, &interrupts), data);
+}
+
+TEST_F(AtaDiskTest, AccessesPastTheEndFailWithIdnf) {
+    attach();
+    rig.set_lba28(0, kDiskSectors - 1, 2);
+    rig.outb(kCmd[0] + kCommand, 0x20);
+    EXPECT_EQ(rig.wait_ready(), kStatusReady | kStatusErr);
+    EXPECT_EQ(rig.inb(kCmd[0] + kError), kErrorIdnf);
+    rig.set_lba48(0, 1ull << 40, 1);
+    rig.outb(kCmd[0] + kCommand, 0x35);  // WRITE DMA EXT
+    EXPECT_EQ(rig.wait_ready(), kStatusReady | kStatusErr);
+    EXPECT_EQ(rig.inb(kCmd[0] + kError), kErrorIdnf);
+    // The last sector itself is fine.
+    rig.set_lba28(0, kDiskSectors - 1, 1);
+    rig.outb(kCmd[0] + kCommand, 0x40);  // READ VERIFY
+    EXPECT_EQ(rig.wait_ready(), kStatusReady);
+}
+
+TEST_F(AtaDiskTest, ChsAddressing) {
+    attach();
+    // Cylinder 1, head 2, sector 3 with the default 16 heads x 63 sectors translation.
+    uint32_t lba = (1 * 16 + 2) * 63 + 3 - 1;
+    rig.outb(kCmd[0] + kCount, 1);
+    rig.outb(kCmd[0] + kLbaLow, 3);
+    rig.outb(kCmd[0] + kLbaMid, 1);
+    rig.outb(kCmd[0] + kLbaHigh, 0);
+    rig.command(0, 0xa2, 0x20);
+    int interrupts = 0;
+    EXPECT_EQ(
+        pio_read_blocks(1, 1, &interrupts),
+        std::vector<uint8_t>(contents.begin() + lba * 512, contents.begin() + lba * 512 + 512));
+    // Sector 0 does not exist in CHS.
+    rig.outb(kCmd[0] + kLbaLow, 0);
+    rig.command(0, 0xa2, 0x20);
+    EXPECT_EQ(rig.wait_ready(), kStatusReady | kStatusErr);
+    EXPECT_EQ(rig.inb(kCmd[0] + kError), kErrorIdnf);
+}
+
+TEST_F(AtaDiskTest, FlushAndPowerCommandsComplete) {
+    attach();
+    rig.irq0.clear_count();
+    for (uint8_t cmd : {0xe7, 0xea, 0xe1, 0xe0}) {
+        rig.command(0, 0xa0, cmd);
+        EXPECT_EQ(rig.wait_ready(), kStatusReady) << int(cmd);
+        rig.inb(kCmd[0] + kStatus);
+    }
+    EXPECT_EQ(rig.irq0.raises(), 4);
+    rig.command(0, 0xa0, 0xe5);  // CHECK POWER MODE after STANDBY IMMEDIATE
+    rig.wait_ready();
+    EXPECT_EQ(rig.inb(kCmd[0] + kCount), 0x00);
+    EXPECT_GE(backend->stats().flush_operations, 2u);
+}
+
+TEST_F(AtaDiskTest, SoftResetDuringAReadDropsItsCompletion) {
+    attach();
+    rig.set_lba28(0, 0, 16);
+    rig.outb(kCmd[0] + kCommand, 0x20);  // the backend read is now in flight
+    EXPECT_FALSE(disk->idle());
+    rig.outb(kCtl[0], 0x04);
+    rig.outb(kCtl[0], 0x00);
+    // Busy until the abandoned request is over, then the signature, and no data phase.
+    EXPECT_EQ(rig.wait_ready(), kStatusReady);
+    EXPECT_TRUE(disk->idle());
+    EXPECT_EQ(rig.inb(kCmd[0] + kLbaLow), 1);
+    EXPECT_EQ(rig.inb(kCmd[0] + kError), 0x01);
+    EXPECT_FALSE(rig.irq0.level());
+    // The disk takes new commands.
+    rig.set_lba28(0, 2, 1);
+    rig.outb(kCmd[0] + kCommand, 0x20);
+    int interrupts = 0;
+    EXPECT_EQ(pio_read_blocks(1, 1, &interrupts),
+              std::vector<uint8_t>(contents.begin() + 1024, contents.begin() + 1536));
+}
+
+TEST_F(AtaDiskTest, SettingsSurviveSaveLoadAndHardwareReset) {
+    attach();
+    rig.outb(kCmd[0] + kCount, 8);
+    rig.command(0, 0xa0, 0xc6);  // SET MULTIPLE MODE 8
+    rig.wait_ready();
+    rig.outb(kCmd[0] + kFeature, 0x03);
+    rig.outb(kCmd[0] + kCount, 0x22);  // multiword DMA 2
+    rig.command(0, 0xa0, 0xef);
+    rig.wait_ready();
+    AtaDisk copy("copy", *backend, "KM-0001");
+    kemu::test::copy_state(*disk, copy);
+    rig.channel[0].attach(0, &copy);
+    rig.wait_ready();
+    auto w = identify();
+    EXPECT_EQ(w[59], 0x0108);
+    EXPECT_EQ(w[63] & 0x0700, 0x0400);
+    EXPECT_EQ(w[88] & 0xff00, 0);
+    copy.reset();  // power-on defaults: multiple mode off, UDMA 5
+    rig.wait_ready();
+    w = identify();
+    EXPECT_EQ(w[59], 0);
+    EXPECT_EQ(w[88] & 0xff00, 0x2000);
+    rig.channel[0].attach(0, disk.get());
+}
+
+TEST_F(AtaDiskTest, UnknownCommandsAndReadOnlyWritesAbort) {
+    attach({.read_only = true});
+    for (uint8_t cmd : {0x00, 0xa0, 0xa1, 0x08, 0xb0}) {
+        rig.command(0, 0xa0, cmd);
+        EXPECT_EQ(rig.wait_ready(), kStatusReady | kStatusErr) << int(cmd);
+        EXPECT_EQ(rig.inb(kCmd[0] + kError), kErrorAbrt);
+    }
+    rig.set_lba28(0, 0, 1);
+    rig.outb(kCmd[0] + kCommand, 0x30);
+    EXPECT_EQ(rig.wait_ready(), kStatusReady | kStatusErr);
+}
+
+}  // namespace
+}  // namespace kemu::ide::test
