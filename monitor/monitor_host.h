@@ -85,6 +85,19 @@ class MonitorHost {
     virtual void save_snapshot(const std::string& name, Done done) = 0;
     virtual void load_snapshot(const std::string& name, Done done) = 0;
     virtual void delete_snapshot(const std::string& name, Done done) = 0;
+
+    // `screendump FILE [-f ppm|png]`: the screen as the guest drew it last.
+    virtual Result<void> screendump(const std::string& /*path*/, const std::string& /*format*/) {
+        return Error("no display device");
+    }
+    // `eject [-f] DEVICE` and `change DEVICE FILE [FORMAT]` on a removable drive.
+    virtual Result<void> eject(const std::string& device, bool /*force*/) {
+        return Error("Device '" + device + "' not found");
+    }
+    virtual Result<void> change_medium(const std::string& device, const std::string& /*file*/,
+                                       const std::string& /*format*/) {
+        return Error("Device '" + device + "' not found");
+    }
 };
 
 }  // namespace kemu

@@ -16,6 +16,10 @@ packages=(
     zlib1g-dev        # qcow2 deflate compression
     # integration tests and the default guest (scripts/make-initramfs.sh)
     python3 cpio gzip
+    # firmware: SeaBIOS and its VGA BIOS boot kemu's PC without -kernel
+    seabios
+    # the firmware-boot guests (scripts/make-boot-images.sh): a FAT disk and an ISO image
+    mtools xorriso
     # Debian's QEMU and qemu-img: the reference that tests and benchmarks compare against
     qemu-utils qemu-system-x86
     # the one code style (.clang-format)

@@ -42,6 +42,24 @@ file  /etc/shrc $scripts/initramfs/shrc 0644 0 0
 LIST
 
 # gzip -n keeps the name and time out of the header, so the image is reproducible.
+# The cloud kernel's storage drivers are modules: the disk and CD-ROM boots (tests/firmware) need
+# them in the initramfs. /init loads them when the running kernel is the one they were built for.
+module_root=$(find "$cache/kernel/lib/modules" -mindepth 1 -maxdepth 1 -type d | head -n1)
+kernel_release=$(basename "$module_root")
+storage_modules=(ata_piix sd_mod sr_mod isofs vfat nls_cp437 nls_ascii)
+echo "dir   /lib 0755 0 0" >>"$listing"
+echo "dir   /lib/modules 0755 0 0" >>"$listing"
+echo "dir   /lib/modules/$kernel_release 0755 0 0" >>"$listing"
+load_order=$(mktemp)
+trap 'rm -f "$listing" "$load_order"' EXIT
+python3 "$scripts/module_closure.py" "$module_root" "${storage_modules[@]}" |
+    while read -r module; do
+        name=$(basename "$module")
+        echo "file  /lib/modules/$kernel_release/$name $module_root/$module 0644 0 0" >>"$listing"
+        echo "$name" >>"$load_order"
+    done
+echo "file  /lib/modules/$kernel_release/load-order $load_order 0644 0 0" >>"$listing"
+
 python3 "$scripts/cpio_newc.py" "$listing" | gzip -9 -n >"$out/initramfs.cpio.gz.tmp"
 mv "$out/initramfs.cpio.gz.tmp" "$out/initramfs.cpio.gz"
 cp "$vmlinuz" "$out/vmlinuz"

@@ -1,6 +1,8 @@
 #include "system/cmdline.h"
 
+#include <cerrno>
 #include <cstdio>
+#include <cstdlib>
 #include <optional>
 
 #include "accel/registry.h"
@@ -76,9 +78,8 @@ Result<void> on_machine(ParseState& s, const std::string& arg) {
         } else if (key == "accel") {
             KEMU_TRY_VOID(set_accel(s.config(), value));
         } else if (key == "kernel_irqchip" || key == "kernel-irqchip") {
-            auto on = parse_bool(value);
-            if (!on) return Error("kernel_irqchip: " + on.error().message());
-            s.config().kernel_irqchip = *on;
+            KEMU_TRY(on, parse_bool(key, value));
+            s.config().kernel_irqchip = on;
         } else {
             return Error("Invalid parameter '" + key + "'");
         }
@@ -97,9 +98,8 @@ Result<void> on_accel(ParseState& s, const std::string& arg) {
             }
             KEMU_TRY_VOID(set_accel(s.config(), value));
         } else if (key == "kernel-irqchip") {
-            auto on = parse_bool(value);
-            if (!on) return Error("kernel-irqchip: " + on.error().message());
-            s.config().kernel_irqchip = *on;
+            KEMU_TRY(on, parse_bool(key, value));
+            s.config().kernel_irqchip = on;
         } else if (key == "thread") {
             if (value != "single" && value != "multi")
                 return Error("Invalid 'thread' setting " + value);
@@ -203,6 +203,70 @@ Result<void> on_append(ParseState& s, const std::string& arg) {
     s.config().append = arg;
     return ok();
 }
+Result<void> on_bios(ParseState& s, const std::string& arg) {
+    s.config().bios = arg;
+    return ok();
+}
+Result<void> on_firmware_dir(ParseState& s, const std::string& arg) {
+    s.config().firmware_dirs.push_back(arg);
+    return ok();
+}
+Result<void> on_option_rom(ParseState& s, const std::string& arg) {
+    auto kv = parse_keyvalues(arg, "romfile");
+    if (!kv) return kv.error();
+    for (const auto& [key, value] : *kv) {
+        if (key != "romfile") return Error("-option-rom: Invalid parameter '" + key + "'");
+        s.config().option_roms.push_back(value);
+    }
+    return ok();
+}
+
+Result<std::string> parse_boot_drives(const std::string& key, const std::string& letters) {
+    for (char c : letters)
+        if (std::string_view("abcdnop").find(c) == std::string_view::npos)
+            return Error(std::string("Invalid boot device for ") + key + ": '" + c + "'");
+    return letters;
+}
+
+Result<long long> parse_boot_millis(const std::string& key, const std::string& value,
+                                    long long min) {
+    char* end = nullptr;
+    errno = 0;
+    long long ms = std::strtoll(value.c_str(), &end, 10);
+    if (value.empty() || *end || errno || ms < min || ms > 0xffff)
+        return Error("-boot " + key + ": expects a number of milliseconds up to 65535, not '" +
+                     value + "'");
+    return ms;
+}
+
+// A bare "-boot cd" is order=cd, as in QEMU.
+Result<void> on_boot(ParseState& s, const std::string& arg) {
+    auto kv = parse_keyvalues(arg, "order");
+    if (!kv) return kv.error();
+    BootSpec& boot = s.config().boot;
+    for (const auto& [key, value] : *kv) {
+        if (key == "order" || key == "once") {
+            auto letters = parse_boot_drives(key, value);
+            if (!letters) return letters.error();
+            (key == "order" ? boot.order : boot.once) = *letters;
+        } else if (key == "menu" || key == "strict") {
+            KEMU_TRY(on, parse_bool(key, value));
+            (key == "menu" ? boot.menu : boot.strict) = on;
+        } else if (key == "splash-time") {
+            auto ms = parse_boot_millis(key, value, 0);
+            if (!ms) return ms.error();
+            boot.splash_time_ms = *ms;
+        } else if (key == "reboot-timeout") {
+            auto ms = parse_boot_millis(key, value, -1);
+            if (!ms) return ms.error();
+            boot.reboot_timeout_ms = int(*ms);
+        } else if (key != "splash") {
+            return Error("-boot: Invalid parameter '" + key + "'");
+        }
+    }
+    return ok();
+}
+
 Result<void> on_drive(ParseState& s, const std::string& arg) {
     auto drive = parse_drive(arg);
     if (!drive) return drive.error();

@@ -6,6 +6,7 @@
 
 #include "accel/kvm/guest_silence_hint.h"
 #include "accel/registry.h"
+#include "hw/i386/firmware_files.h"
 #include "hw/i386/linux_boot.h"
 #include "hw/i386/multiboot.h"
 #include "hw/i386/pc_layout.h"
@@ -27,6 +28,11 @@ Result<std::vector<uint8_t>> read_file(const std::string& path, const std::strin
                               std::istreambuf_iterator<char>());
     if (in.bad()) return Error(option + " " + path + ": read error");
     return data;
+}
+
+std::string trim_newline(std::string text) {
+    if (!text.empty() && text.back() == '\n') text.pop_back();
+    return text;
 }
 
 }  // namespace
@@ -68,6 +74,27 @@ Result<void> Machine::init() {
 
     PcRamLayout ram{ram_below_4g_->size(), ram_above_4g_ ? ram_above_4g_->size() : 0};
     BoardConfig board_config{config_.cpus, {}, ram, {}, config_.devices, config_.acpi};
+    if (config_.kernel.empty()) {
+        auto bios = load_firmware();
+        if (!bios) return bios.error();
+        board_config.firmware.bios = std::move(*bios);
+        board_config.firmware.boot = config_.boot;
+        board_config.firmware.serial_console = config_.nographic;
+        auto vga_bios = find_firmware_file(kVgaBios, config_.firmware_dirs);
+        if (vga_bios) {
+            auto image = load_option_rom(*vga_bios);
+            if (!image) return image.error().with_context("VGA BIOS");
+            board_config.firmware.vga_bios = std::move(*image);
+        } else {
+            log_host_warning("%s; the VGA has no BIOS", vga_bios.error().message().c_str());
+        }
+        for (const std::string& rom : config_.option_roms) {
+            auto image = load_option_rom(rom);
+            if (!image) return image.error().with_context("-option-rom");
+            board_config.firmware.option_roms.push_back(
+                {rom.substr(rom.find_last_of('/') + 1), std::move(*image)});
+        }
+    }
     for (unsigned i = 0; i < config_.cpus; i++)
         board_config.apic_ids.push_back(apic_id_for_cpu(config_.topology, i));
     for (const std::string& id : serial_ids_)
@@ -84,7 +111,13 @@ Result<void> Machine::init() {
             exit_status_ = status;
             loop_.request_quit();
         },
+        ram_.data(),
     };
+    for (const Drive& d : drives_) {
+        if (d.spec.interface == DriveInterface::Ide)
+            board_config.ide_drives.push_back(
+                {d.spec.id, unsigned(d.spec.index), d.spec.cdrom, d.backend.get()});
+    }
     auto board = PcBoard::create(board_config, services);
     if (!board) return board.error().with_context("-device");
     board_ = std::move(*board);
@@ -131,35 +164,44 @@ Result<void> Machine::init_chardevs_and_monitor() {
         auto console = chardevs_->add_nographic_console();
         if (!console) return console.error().with_context("-nographic");
         serial_ids_.push_back((*console)->id());
-        if (!monitor) KEMU_TRY_VOID(add_monitor(*console));
+        if (!monitor) add_monitor(*console);
     }
     for (size_t i = 0; i < config_.serials.size(); i++) {
         auto legacy =
             chardevs_->add_legacy("-serial", config_.serials[i], "serial" + std::to_string(i));
         if (!legacy) return legacy.error();
         serial_ids_.push_back(legacy->chardev ? legacy->chardev->id() : "");
-        if (legacy->with_monitor && !monitor) KEMU_TRY_VOID(add_monitor(legacy->chardev));
+        if (legacy->with_monitor && !monitor) add_monitor(legacy->chardev);
     }
     // Without a console the first serial port still exists; its output goes nowhere.
     if (serial_ids_.empty() && !config_.nodefaults) serial_ids_.push_back("");
     if (monitor) {
         auto legacy = chardevs_->add_legacy("-monitor", *monitor, "compat_monitor0");
         if (!legacy) return legacy.error();
-        if (legacy->chardev) KEMU_TRY_VOID(add_monitor(legacy->chardev));
+        if (legacy->chardev) add_monitor(legacy->chardev);
     }
     return ok();
 }
 
-// Monitors attach after the board: on a shared console (mon:stdio) the serial
-// port must attach first, because the first frontend starts with the focus.
-Result<void> Machine::add_monitor(Chardev* chardev) {
+// Records a chardev that gets a monitor. init() creates the monitors after the board: on a
+// shared console (mon:stdio) the serial port must attach first, because the first frontend
+// starts with the focus.
+void Machine::add_monitor(Chardev* chardev) {
     monitor_chardevs_.push_back(chardev);
-    return ok();
+}
+
+// Without -kernel, the vCPUs start at the reset vector in the BIOS.
+Result<std::vector<uint8_t>> Machine::load_firmware() {
+    std::string name = config_.bios.empty() ? kDefaultBios : config_.bios;
+    auto path = find_firmware_file(name, config_.firmware_dirs);
+    if (!path) return path.error().with_context("-bios");
+    auto image = load_bios_image(*path);
+    if (!image) return image.error().with_context("-bios");
+    return image;
 }
 
 Result<void> Machine::load_boot_state() {
-    if (config_.kernel.empty())
-        return Error("no -kernel given: booting from firmware (SeaBIOS) is not available yet");
+    if (config_.kernel.empty()) return ok();
     auto kernel = read_file(config_.kernel, "-kernel");
     if (!kernel) return kernel.error();
     PcRamLayout ram{ram_below_4g_->size(), ram_above_4g_ ? ram_above_4g_->size() : 0};
@@ -227,7 +269,7 @@ void Machine::on_vcpu_exit(unsigned index, VcpuExit exit, const std::string& det
             raise_request(poweroff_requested_);
             return;
         case VcpuExit::InternalError:
-            std::fprintf(stderr, "kemu-system-x86_64: vCPU %u: %s", index, detail.c_str());
+            log_host_error("vCPU %u: %s", index, trim_newline(detail).c_str());
             raise_request(internal_error_);
             return;
     }
@@ -306,15 +348,13 @@ void Machine::do_reset(std::unique_lock<std::mutex>& lock) {
     accel_->reset_platform();
     auto r = board_->reset();
     if (r) r = load_boot_state();
-    if (!r) std::fprintf(stderr, "kemu-system-x86_64: reset: %s\n", r.error().message().c_str());
+    if (!r) log_host_error("reset: %s", r.error().message().c_str());
     for (auto& v : vcpus_) {
         unsigned i = v->index();
         X86CpuState state = i == 0 && boot_state_ ? *boot_state_ : reset_cpu_state(i == 0);
         v->run_on(lock, [&](VcpuBackend& b) {
             auto put = b.put_state(state);
-            if (!put)
-                std::fprintf(stderr, "kemu-system-x86_64: reset: %s\n",
-                             put.error().message().c_str());
+            if (!put) log_host_error("reset: %s", put.error().message().c_str());
         });
     }
     // Running and prelaunch machines stay so; a reset is what lets a machine that shut down

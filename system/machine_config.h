@@ -26,6 +26,17 @@ struct GlobalProperty {
     bool operator==(const GlobalProperty&) const = default;
 };
 
+// -boot order=cdn,once=d,menu=on,splash-time=N,strict=on: drive letters as QEMU's (a, b floppy;
+// c first disk; d CD-ROM; n network). The firmware reads the result from fw_cfg.
+struct BootSpec {
+    std::string order = "cad";  // QEMU's pc default
+    std::string once;           // empty: none; used for the first boot only
+    bool menu = false;
+    unsigned splash_time_ms = 0;
+    bool strict = false;
+    int reboot_timeout_ms = -1;  // -1: the firmware stays at "No bootable device"
+};
+
 struct MachineConfig {
     uint64_t ram_size = 128ull << 20;
     CpuTopology topology;
@@ -38,6 +49,12 @@ struct MachineConfig {
     std::string tcg_backend = "x86";  // -accel tcg,backend=x86|interp
 
     std::string kernel, initrd, append;
+    // Without -kernel the machine boots through firmware: -bios (default SeaBIOS), looked up
+    // in the -L directories first; -option-rom images are offered to it as genroms.
+    std::string bios;
+    std::vector<std::string> firmware_dirs;
+    std::vector<std::string> option_roms;
+    BootSpec boot;
 
     bool nographic = false;
     std::string display = "default";

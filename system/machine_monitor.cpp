@@ -190,6 +190,19 @@ Result<void> MachineMonitorHost::system_powerdown() {
     return ok();
 }
 
+Result<void> MachineMonitorHost::screendump(const std::string& path, const std::string& format) {
+    return machine_.screendump(path, format);
+}
+
+Result<void> MachineMonitorHost::eject(const std::string& device, bool force) {
+    return machine_.eject(device, force);
+}
+
+Result<void> MachineMonitorHost::change_medium(const std::string& device, const std::string& file,
+                                               const std::string& format) {
+    return machine_.change_medium(device, file, format);
+}
+
 void MachineMonitorHost::quit() {
     machine_.quit();
 }

@@ -43,6 +43,10 @@ class MachineMonitorHost final : public MonitorHost {
     void save_snapshot(const std::string& name, Done done) override;
     void load_snapshot(const std::string& name, Done done) override;
     void delete_snapshot(const std::string& name, Done done) override;
+    Result<void> screendump(const std::string& path, const std::string& format) override;
+    Result<void> eject(const std::string& device, bool force) override;
+    Result<void> change_medium(const std::string& device, const std::string& file,
+                               const std::string& format) override;
 
   private:
     Machine& machine_;

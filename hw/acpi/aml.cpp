@@ -223,6 +223,44 @@ Bytes irq_no_flags(unsigned irq) {
     return out;
 }
 
+namespace {
+
+enum class AddressSpace : uint8_t { Memory = 0, Io = 1, BusNumber = 2 };
+constexpr uint8_t kWordAddressTag = 0x88;
+constexpr uint8_t kDwordAddressTag = 0x87;
+// General flags: a producer (the bridge decodes the window for devices below it) whose
+// minimum and maximum are fixed.
+constexpr uint8_t kProducerFixedBounds = 0x0c;
+
+// Granularity, minimum, maximum, translation offset (0) and length of `width` bytes each.
+Bytes address_window(uint8_t tag, unsigned width, AddressSpace space, uint8_t type_flags,
+                     uint64_t min, uint64_t max) {
+    Bytes out{tag};
+    append_le(out, 3 + 5 * width, 2);
+    out.push_back(uint8_t(space));
+    out.push_back(kProducerFixedBounds);
+    out.push_back(type_flags);
+    for (uint64_t field : {uint64_t(0), min, max, uint64_t(0), max - min + 1})
+        append_le(out, field, width);
+    return out;
+}
+
+}  // namespace
+
+Bytes bus_number_window(uint16_t min, uint16_t max) {
+    return address_window(kWordAddressTag, 2, AddressSpace::BusNumber, 0, min, max);
+}
+
+// Type flags 3: the window covers ISA and non-ISA port ranges alike.
+Bytes io_window(uint16_t min, uint16_t max) {
+    return address_window(kWordAddressTag, 2, AddressSpace::Io, 3, min, max);
+}
+
+// Type flags 3: read-write, cacheable.
+Bytes memory32_window(uint32_t min, uint32_t max) {
+    return address_window(kDwordAddressTag, 4, AddressSpace::Memory, 3, min, max);
+}
+
 Bytes resource_template(const std::vector<Bytes>& descriptors) {
     Bytes data = concat(descriptors);
     // A zero checksum tells the OS the template is valid without summing it.

@@ -42,4 +42,10 @@ Bytes io_decode16(uint16_t min, uint16_t max, uint8_t alignment, uint8_t length)
 Bytes irq_no_flags(unsigned irq);
 Bytes resource_template(const std::vector<Bytes>& descriptors);
 
+// Large address space descriptors (ACPI 6.4 section 6.4.3.5) for the windows a host bridge
+// passes on (producer, fixed bounds): bus numbers, I/O ports and 32-bit memory.
+Bytes bus_number_window(uint16_t min, uint16_t max);
+Bytes io_window(uint16_t min, uint16_t max);
+Bytes memory32_window(uint32_t min, uint32_t max);
+
 }  // namespace kemu::aml

@@ -328,6 +328,23 @@ std::vector<aml::Bytes> isa_platform_devices() {
     };
 }
 
+// Device (PCI0): the i440FX host bridge and the address windows it decodes, so Linux finds
+// bus 0 through ACPI. Config mechanism #1's ports stay the bridge's own.
+aml::Bytes pci_host_bridge(const AcpiConfig& config) {
+    using namespace aml;
+    constexpr uint32_t kVgaWindowEnd = 0xbffff;
+    Bytes crs = resource_template({
+        bus_number_window(0, 0xff),
+        io_decode16(pc::kPortPciConfigAddress, pc::kPortPciConfigAddress, 1, 8),
+        io_window(0, pc::kPortPciConfigAddress - 1),
+        io_window(pc::kPortPciConfigAddress + 8, 0xffff),
+        memory32_window(uint32_t(pc::kVgaWindow), kVgaWindowEnd),
+        memory32_window(uint32_t(config.pci_window_start), uint32_t(pc::kIoapicBase - 1)),
+    });
+    return device("PCI0", {name("_HID", eisaid("PNP0A03")), name("_ADR", integer(0)),
+                           name("_UID", integer(0)), name("_CRS", crs)});
+}
+
 }  // namespace
 
 aml::Bytes build_dsdt_aml(const AcpiConfig& config) {
@@ -339,6 +356,7 @@ aml::Bytes build_dsdt_aml(const AcpiConfig& config) {
         sb.push_back(serial_device(unsigned(i + 1), config.serial_ports[i]));
     for (Bytes& dev : isa_platform_devices())
         sb.push_back(std::move(dev));
+    if (config.pci_window_start) sb.push_back(pci_host_bridge(config));
     // SLP_TYP 0 for S5, as QEMU's pc has it, so one guest image shuts down on both.
     Bytes out = name("\\_S5", package({integer(0), integer(0), integer(0), integer(0)}));
     Bytes sb_scope = scope("\\_SB", sb);

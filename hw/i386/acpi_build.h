@@ -27,6 +27,9 @@ struct AcpiConfig {
     // APIC ID of each CPU, from the -smp topology (IDs need not be contiguous);
     // empty means 0 .. cpu_count-1.
     std::vector<uint32_t> apic_ids;
+    // Where the PCI memory window starts (the top of RAM below 4 GiB); it ends below the
+    // IOAPIC. Zero: the machine has no PCI host bridge.
+    uint64_t pci_window_start = 0;
 };
 
 struct AcpiTables {

@@ -137,6 +137,8 @@ Result<void> fill_pc_fw_cfg(FwCfg& fw_cfg, PcFwCfgConfig config) {
         KEMU_TRY_VOID(
             fw_cfg.add_file("etc/boot-menu-wait", le_bytes(*config.boot_menu_wait_ms, 2)));
     if (config.acpi) KEMU_TRY_VOID(add_acpi(fw_cfg, *config.acpi));
+    if (config.serial_console_port)
+        KEMU_TRY_VOID(fw_cfg.add_file("etc/sercon-port", le_bytes(*config.serial_console_port, 2)));
     KEMU_TRY_VOID(add_files(fw_cfg, "genroms/", std::move(config.option_roms)));
     KEMU_TRY_VOID(add_files(fw_cfg, "vgaroms/", std::move(config.vga_option_roms)));
     for (const FwCfgNamedBlob& f : config.user_files) {

@@ -90,10 +90,13 @@ struct PcFwCfgConfig {
 
     std::vector<PcBootDevice> boot_devices;
     bool boot_strict = false;
-    bool boot_menu = false;                       // -boot menu=on
-    std::optional<uint16_t> boot_menu_wait_ms;    // -boot splash-time
-    int32_t boot_fail_wait_ms = -1;               // -boot reboot-timeout; -1: never retry
-    std::optional<AcpiConfig> acpi;               // absent: SeaBIOS builds its own tables
+    bool boot_menu = false;                     // -boot menu=on
+    std::optional<uint16_t> boot_menu_wait_ms;  // -boot splash-time
+    int32_t boot_fail_wait_ms = -1;             // -boot reboot-timeout; -1: never retry
+    std::optional<AcpiConfig> acpi;             // absent: SeaBIOS builds its own tables
+    // SeaBIOS mirrors its text screen to this UART ("etc/sercon-port"), as QEMU asks it to
+    // under -nographic.
+    std::optional<uint16_t> serial_console_port;
     std::vector<FwCfgNamedBlob> option_roms;      // files "genroms/<name>"
     std::vector<FwCfgNamedBlob> vga_option_roms;  // files "vgaroms/<name>"
     std::vector<FwCfgNamedBlob> user_files;       // -fw_cfg; see check_user_fw_cfg_name

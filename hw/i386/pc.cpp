@@ -10,6 +10,8 @@
 #include "hw/intc/ioapic.h"
 #include "hw/misc/port80.h"
 #include "hw/misc/reset_control.h"
+#include "hw/pci/pam.h"
+#include "hw/pci/piix4_pm_function.h"
 #include "hw/timer/mc146818_rtc.h"
 #include "system/keyval.h"
 #include "system/log.h"
@@ -46,14 +48,9 @@ void store_memory_sizes(Mc146818Rtc& rtc, const PcRamLayout& ram) {
 
 }  // namespace
 
+PcBoard::PcBoard(const BoardConfig& config, const BoardServices& services)
+    : config_(config), services_(services) {}
 PcBoard::~PcBoard() = default;
-
-template <typename T>
-T& PcBoard::add(std::unique_ptr<T> device) {
-    T& ref = *device;
-    devices_.push_back(std::move(device));
-    return ref;
-}
 
 Result<void> PcBoard::map_io(uint16_t port, MemoryRegion& region) {
     return services_.io.map(port, &region);
@@ -62,7 +59,10 @@ Result<void> PcBoard::map_io(uint16_t port, MemoryRegion& region) {
 Result<std::unique_ptr<PcBoard>> PcBoard::create(const BoardConfig& config,
                                                  const BoardServices& services) {
     std::unique_ptr<PcBoard> board(new PcBoard(config, services));
+    KEMU_TRY_VOID(board->map_firmware());
     KEMU_TRY_VOID(board->build_isa_devices());
+    KEMU_TRY_VOID(board->build_pci());
+    KEMU_TRY_VOID(board->build_fw_cfg());
     KEMU_TRY_VOID(board->build_user_devices());
     KEMU_TRY_VOID(board->reset());
     return board;
@@ -70,10 +70,7 @@ Result<std::unique_ptr<PcBoard>> PcBoard::create(const BoardConfig& config,
 
 Result<void> PcBoard::build_isa_devices() {
     KEMU_TRY_VOID(build_irqchip());
-    auto irq = [this](unsigned irq_number) -> IrqLine::Sink {
-        if (pic_) return isa_irq_sink(irq_number);
-        return services_.irq_input ? services_.irq_input(irq_number) : nullptr;
-    };
+    auto irq = [this](unsigned irq_number) { return isa_irq_input(irq_number); };
 
     for (size_t i = 0; i < config_.serials.size(); i++) {
         auto& uart =
@@ -104,20 +101,20 @@ Result<void> PcBoard::build_isa_devices() {
     pm_ = &add(std::make_unique<AcpiPm>("piix4-pm", services_.timers));
     pm_->on_poweroff = services_.request_poweroff;
     pm_->sci().connect(irq(pc::kIrqSci));
-    KEMU_TRY_VOID(map_io(pc::kPortAcpiPm, pm_->pm_region()));
     KEMU_TRY_VOID(map_io(pc::kPortAcpiGpe0, pm_->gpe_region()));
 
-    auto& rcr = add(std::make_unique<ResetControl>("reset-control"));
-    rcr.on_reset = services_.request_reset;
-    KEMU_TRY_VOID(map_io(pc::kPortResetControl, rcr.io()));
+    // 0xCF9 sits inside the PCI configuration address register: the PCI bus passes its
+    // byte accesses on (pc_pci.cpp).
+    reset_control_ = &add(std::make_unique<ResetControl>("reset-control"));
+    reset_control_->on_reset = services_.request_reset;
     return ok();
 }
 
 // -device: each model's builder comes from the table in device_models.cpp.
 Result<void> PcBoard::build_user_devices() {
     auto irq_input = [this](unsigned line) -> IrqLine::Sink {
+        if (line < pc::kIsaIrqs) return isa_irq_input(line);
         if (!pic_) return services_.irq_input ? services_.irq_input(line) : nullptr;
-        if (line < pc::kIsaIrqs) return isa_irq_sink(line);
         return ioapic_->input(line);
     };
     DeviceBuildContext context{
@@ -128,13 +125,18 @@ Result<void> PcBoard::build_user_devices() {
     return ok();
 }
 
-Result<void> PcBoard::write_acpi_tables() {
+AcpiConfig PcBoard::acpi_config() const {
     AcpiConfig acpi;
     acpi.cpu_count = config_.cpus;
     acpi.apic_ids = config_.apic_ids;
+    acpi.pci_window_start = config_.ram.below_4g;
     for (size_t i = 0; i < config_.serials.size(); i++)
         acpi.serial_ports.push_back({pc::kPortCom[i], uint8_t(pc::kIrqCom[i])});
-    auto tables = build_acpi_tables(acpi);
+    return acpi;
+}
+
+Result<void> PcBoard::write_acpi_tables() {
+    auto tables = build_acpi_tables(acpi_config());
     if (!tables) return tables.error();
     if (services_.memory.write_bytes(tables->base, tables->blob, true) != MemTxResult::Ok)
         return Error("ACPI tables do not fit in guest RAM");
@@ -144,8 +146,12 @@ Result<void> PcBoard::write_acpi_tables() {
 Result<void> PcBoard::reset() {
     for (auto& d : devices_)
         d->reset();
-    if (rtc_) store_memory_sizes(*rtc_, config_.ram);
-    if (config_.acpi) KEMU_TRY_VOID(write_acpi_tables());
+    if (!firmware_boot()) program_chipset_as_firmware_would();
+    if (rtc_) {
+        store_memory_sizes(*rtc_, config_.ram);
+        store_firmware_cmos(*rtc_);
+    }
+    if (config_.acpi && !firmware_boot()) KEMU_TRY_VOID(write_acpi_tables());
     return ok();
 }
 

@@ -45,9 +45,13 @@ inline constexpr uint16_t kPortDebugcon = 0xe9;   // isa-debugcon default (Bochs
 inline constexpr uint16_t kPortCom[4] = {0x3f8, 0x2f8, 0x3e8, 0x2e8};
 inline constexpr uint16_t kPortAcpiPm = 0x600;  // PIIX4 PM block as on QEMU's pc
 inline constexpr uint16_t kPortAcpiPmSize = 0x40;
-inline constexpr uint16_t kPortAcpiGpe0 = 0xafe0;     // GPE0 block as on QEMU's pc
-inline constexpr uint16_t kPortResetControl = 0xcf9;  // PIIX3 reset control register
-inline constexpr uint16_t kPortElcr = 0x4d0;          // PIIX edge/level control, one byte per PIC
+inline constexpr uint16_t kPortAcpiGpe0 = 0xafe0;         // GPE0 block as on QEMU's pc
+inline constexpr uint16_t kPortResetControl = 0xcf9;      // PIIX3 reset control register
+inline constexpr uint16_t kPortPciConfigAddress = 0xcf8;  // configuration mechanism #1
+inline constexpr uint16_t kPortPciConfigData = 0xcfc;
+inline constexpr uint16_t kPortFwCfg = 0x510;     // fw_cfg selector (16-bit) and data (0x511)
+inline constexpr uint16_t kPortFwCfgDma = 0x514;  // fw_cfg DMA address, big-endian, 8 bytes
+inline constexpr uint16_t kPortElcr = 0x4d0;      // PIIX edge/level control, one byte per PIC
 
 // --- ISA interrupts (GSI = IRQ on the IOAPIC, except IRQ0 -> GSI2 by MADT override) ---
 inline constexpr unsigned kIrqPit = 0;

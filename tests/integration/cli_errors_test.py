@@ -35,6 +35,11 @@ def cases(not_a_kernel):
          f"{PROGRAM}: -device pc-testdev,x=1: Property 'pc-testdev.x' not found"),
         ("-dfilter without a range operator", ["-accel", "null", *QUIET, "-dfilter", "0x1000"],
          f"{PROGRAM}: -dfilter 0x1000: Bad range specifier '0x1000'"),
+        ("missing BIOS", ["-accel", "null", *QUIET, "-bios", "/nonexistent/bios.bin"],
+         f"{PROGRAM}: -bios: could not find firmware file '/nonexistent/bios.bin'"),
+        ("BIOS of the wrong size", ["-accel", "null", *QUIET, "-bios", not_a_kernel], None),
+        ("unknown boot device", ["-accel", "null", *QUIET, "-boot", "order=z"],
+         f"{PROGRAM}: -boot order=z: Invalid boot device for order: 'z'"),
         ("unknown accelerator", ["-accel", "hax", *QUIET],
          f"{PROGRAM}: -accel hax: invalid accelerator hax"),
     ]

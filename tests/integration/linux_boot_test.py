@@ -131,7 +131,8 @@ def reboot_exits(process, console, name):
 
 def initrd_with(guest_dir, fpcheck, workdir):
     """The default initramfs followed by a second archive holding /bin/fpcheck; the kernel
-    unpacks concatenated archives in order."""
+    unpacks concatenated archives in order. An uncompressed archive must start at a multiple of
+    4 bytes, so zeros (which the kernel skips between archives) pad the first one."""
     listing = os.path.join(workdir, "extra.list")
     with open(listing, "w") as f:
         f.write(f"file /bin/fpcheck {fpcheck} 0755 0 0\n")
@@ -139,7 +140,8 @@ def initrd_with(guest_dir, fpcheck, workdir):
                            check=True, capture_output=True).stdout
     path = os.path.join(workdir, "initramfs-fpcheck.cpio")
     with open(path, "wb") as out, open(os.path.join(guest_dir, "initramfs.cpio.gz"), "rb") as base:
-        out.write(base.read())
+        first = base.read()
+        out.write(first + bytes(-len(first) % 4))
         out.write(extra)
     return path
 

@@ -75,8 +75,18 @@ TEST(Machine, UserErrors) {
     ASSERT_FALSE(missing.ok());
     EXPECT_NE(missing.error().message().find("/nonexistent/kernel"), std::string::npos);
 
-    auto no_kernel = Machine::create(null_config(""));
-    ASSERT_FALSE(no_kernel.ok());
+    // Without -kernel the machine boots through firmware, which must exist and be sized right.
+    MachineConfig missing_bios = null_config("");
+    missing_bios.bios = "/nonexistent/bios.bin";
+    auto no_bios = Machine::create(missing_bios);
+    ASSERT_FALSE(no_bios.ok());
+    EXPECT_NE(no_bios.error().message().find("/nonexistent/bios.bin"), std::string::npos);
+    MachineConfig odd_bios = null_config("");
+    odd_bios.bios = write_multiboot_image();  // not a multiple of 64 KiB
+    auto odd = Machine::create(odd_bios);
+    ASSERT_FALSE(odd.ok());
+    EXPECT_NE(odd.error().message().find("64 KiB"), std::string::npos);
+    unlink(odd_bios.bios.c_str());
 
     std::string kernel = write_multiboot_image();
     MachineConfig bad_device = null_config(kernel);

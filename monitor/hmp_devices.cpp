@@ -1,0 +1,57 @@
+// Monitor commands for the machine's devices: the screen and removable media. Their flags
+// come before or among the words, as QEMU's `screendump FILE -f png` and `eject -f DEV`.
+#include <sstream>
+#include <vector>
+
+#include "monitor/hmp_args.h"
+#include "monitor/hmp_handlers.h"
+#include "monitor/monitor.h"
+
+namespace kemu {
+
+namespace {
+
+std::vector<std::string> words_of(const std::string& text) {
+    std::istringstream in(text);
+    std::vector<std::string> words;
+    for (std::string w; in >> w;)
+        words.push_back(w);
+    return words;
+}
+
+void report(Monitor& mon, const Result<void>& result) {
+    if (!result) mon.print_error(result.error().message());
+}
+
+}  // namespace
+
+void hmp_screendump(Monitor& mon, const HmpArgs& args) {
+    std::vector<std::string> words = words_of(args.text("args"));
+    std::string path, format = "ppm";
+    for (size_t i = 0; i < words.size(); i++) {
+        if (words[i] == "-f" && i + 1 < words.size()) {
+            format = words[++i];
+        } else if (path.empty()) {
+            path = words[i];
+        } else {
+            return mon.print_error("screendump: unexpected argument '" + words[i] + "'");
+        }
+    }
+    if (path.empty()) return mon.print_error("screendump: missing filename");
+    report(mon, mon.host().screendump(path, format));
+}
+
+void hmp_eject(Monitor& mon, const HmpArgs& args) {
+    std::vector<std::string> words = words_of(args.text("args"));
+    bool force = !words.empty() && words.front() == "-f";
+    if (force) words.erase(words.begin());
+    if (words.size() != 1) return mon.print_error("eject: usage: eject [-f] device");
+    report(mon, mon.host().eject(words.front(), force));
+}
+
+void hmp_change(Monitor& mon, const HmpArgs& args) {
+    report(mon,
+           mon.host().change_medium(args.text("device"), args.text("file"), args.text("format")));
+}
+
+}  // namespace kemu
