@@ -3,6 +3,8 @@
 // driver use, set-2 to set-1 translation, A20 and reset through the output
 // port. It has two 1-byte register windows: data_io() for port 0x60 and
 // command_io() for 0x64 (a single window would cover port 0x61, which is not ours).
+// It is the machine's InputSink: key and pointer events from the UI reach its
+// keyboard and mouse through it.
 #pragma once
 
 #include <array>
@@ -17,10 +19,11 @@
 #include "hw/input/ps2_keyboard.h"
 #include "hw/input/ps2_mouse.h"
 #include "system/memory_region.h"
+#include "ui/input.h"
 
 namespace kemu {
 
-class I8042 final : public Device {
+class I8042 final : public Device, public InputSink {
   public:
     using ResetRequest = std::function<void()>;
     using A20Change = std::function<void(bool enabled)>;
@@ -32,10 +35,13 @@ class I8042 final : public Device {
     IrqLine& keyboard_irq() { return keyboard_irq_; }  // IRQ 1
     IrqLine& mouse_irq() { return mouse_irq_; }        // IRQ 12
 
-    // Input from the UI, in the keyboard's current scan-code set (set 2 unless
-    // the guest changed it); the controller translates to set 1 when told to.
+    // InputSink: keys become scan codes of the keyboard's current set (set 2 unless
+    // the guest changed it), which the controller translates to set 1 when told to.
+    void key(uint16_t code, bool down) override;
+    void relative_motion(const PointerMotion& motion) override;
+    void set_led_listener(LedListener listener) override;
+    // Scan-code bytes as they are, as if the keyboard had sent them.
     void key_event(std::span<const uint8_t> scancodes);
-    void mouse_event(int dx, int dy, uint8_t buttons);
 
     bool a20_enabled() const { return output_port_ & 0x02; }
     uint8_t command_byte() const { return ram_[0]; }

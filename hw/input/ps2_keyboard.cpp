@@ -1,5 +1,8 @@
 #include "hw/input/ps2_keyboard.h"
 
+#include "hw/input/ps2_scancodes.h"
+#include "system/log.h"
+
 namespace kemu {
 
 namespace {
@@ -12,7 +15,11 @@ enum Command : uint8_t {
     kTypematic = 0xf3,
     kEnable = 0xf4,
     kDisable = 0xf5,
-    kSetAllTypematic = 0xf7,  // 0xf7-0xfa: set-3 key attributes for all keys
+    // Set-3 key attributes for all keys: typematic only, make/break, make only,
+    // and all three. Only whether a release sends a break code matters here.
+    kSetAllTypematic = 0xf7,
+    kSetAllMakeBreak = 0xf8,
+    kSetAllMakeOnly = 0xf9,
     kSetAllMakeBreakTypematic = 0xfa,
 };
 
@@ -32,12 +39,20 @@ Ps2Keyboard::Ps2Keyboard() : Ps2Device("ps2 keyboard", {}) {
 void Ps2Keyboard::power_on() {
     set_defaults();
     scanning_ = true;
+    held_modifiers_ = 0;
 }
 
 void Ps2Keyboard::set_defaults() {
     scan_set_ = 2;
-    leds_ = 0;
+    set_leds(0);
     typematic_ = kDefaultTypematic;
+    set3_breaks_ = Set3Breaks::Default;
+}
+
+void Ps2Keyboard::set_leds(uint8_t leds) {
+    bool changed = leds != leds_;
+    leds_ = leds;
+    if (changed && led_listener_) led_listener_(leds_);
 }
 
 // A command byte while an argument is due abandons the first command, as the
@@ -74,18 +89,25 @@ bool Ps2Keyboard::command(uint8_t byte) {
             send(kAck);
             set_defaults();
             return true;
-        default:
-            // Set-3 key attributes: acknowledged; every key behaves the same here.
-            if (byte < kSetAllTypematic || byte > kSetAllMakeBreakTypematic) return false;
+        case kSetAllTypematic:
+        case kSetAllMakeOnly:
             send(kAck);
+            set3_breaks_ = Set3Breaks::None;
             return true;
+        case kSetAllMakeBreak:
+        case kSetAllMakeBreakTypematic:
+            send(kAck);
+            set3_breaks_ = Set3Breaks::All;
+            return true;
+        default:
+            return false;
     }
 }
 
 void Ps2Keyboard::argument(uint8_t command, uint8_t byte) {
     switch (command) {
         case kSetLeds:
-            leds_ = byte & 0x07;
+            set_leds(byte & 0x07);
             send(kAck);
             return;
         case kTypematic:
@@ -103,6 +125,34 @@ void Ps2Keyboard::argument(uint8_t command, uint8_t byte) {
     }
 }
 
+void Ps2Keyboard::key(uint16_t keycode, bool down) {
+    uint8_t modifier = ps2_modifier_of(keycode);
+    if (down)
+        held_modifiers_ |= modifier;
+    else
+        held_modifiers_ &= uint8_t(~modifier);
+    if (!ps2_has_key(keycode, scan_set_)) {
+        log_unimp("ps2 keyboard: key code %u has no scan code in set %u", keycode, scan_set_);
+        return;
+    }
+    if (!down && !sends_release(keycode)) return;
+    Ps2Bytes bytes = ps2_scancodes(keycode, down, scan_set_, held_modifiers_);
+    key_event(bytes.bytes());
+}
+
+bool Ps2Keyboard::sends_release(uint16_t keycode) const {
+    if (scan_set_ != 3) return true;
+    switch (set3_breaks_) {
+        case Set3Breaks::All:
+            return true;
+        case Set3Breaks::None:
+            return false;
+        case Set3Breaks::Default:
+            break;
+    }
+    return ps2_set3_breaks_by_default(keycode);
+}
+
 void Ps2Keyboard::key_event(std::span<const uint8_t> scancodes) {
     if (!scanning_ || scancodes.empty()) return;
     // The last slot is kept for the overrun code that tells the host keys were lost.
@@ -115,7 +165,11 @@ void Ps2Keyboard::key_event(std::span<const uint8_t> scancodes) {
 }
 
 bool Ps2Keyboard::loaded_state_valid() const {
-    return scan_set_ >= 1 && scan_set_ <= 3;
+    return scan_set_ >= 1 && scan_set_ <= 3 && leds_ <= 0x07 && set3_breaks_ <= Set3Breaks::All;
+}
+
+void Ps2Keyboard::announce_leds() const {
+    if (led_listener_) led_listener_(leds_);
 }
 
 }  // namespace kemu

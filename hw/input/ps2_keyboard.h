@@ -1,9 +1,10 @@
 // A PS/2 (MF2) keyboard as seen from the controller: the command set of the
 // IBM PS/2 keyboard technical reference, an output queue, and key input from
-// the UI as ready-made scan-code bytes.
+// the UI as key codes (ui/input.h) it turns into scan codes of the current set.
 #pragma once
 
 #include <cstdint>
+#include <functional>
 #include <span>
 
 #include "hw/input/ps2_device.h"
@@ -14,23 +15,35 @@ class Ps2Keyboard final : public Ps2Device {
   public:
     Ps2Keyboard();
 
-    // Bytes of one key press or release in the current scan-code set (the UI
-    // converts from its key codes). Dropped while scanning is disabled; when
-    // the buffer cannot take them all, an overrun code is queued instead.
+    // How set-3 keys report releases (commands 0xf7-0xfa; per-key 0xfb-0xfd are refused).
+    enum class Set3Breaks : uint8_t { Default, None, All };
+    using LedListener = std::function<void(uint8_t leds)>;
+
+    // A key (a Linux evdev key code) going down or up, sent in the current
+    // scan-code set; a key the keyboard does not have is dropped.
+    void key(uint16_t keycode, bool down);
+    // Bytes of one key press or release as they are. Dropped while scanning is
+    // disabled; when the buffer cannot take them all, an overrun code is queued instead.
     void key_event(std::span<const uint8_t> scancodes);
+
+    // Hears every change of the LEDs (bit 0 Scroll, 1 Num, 2 Caps Lock).
+    void set_led_listener(LedListener listener) { led_listener_ = std::move(listener); }
 
     unsigned scan_set() const { return scan_set_; }
     uint8_t leds() const { return leds_; }
+    Set3Breaks set3_breaks() const { return set3_breaks_; }
     uint8_t typematic() const { return typematic_; }
     bool scanning() const { return scanning_; }
 
     template <typename Self, typename Io>
     static void state_fields(Self& self, Io& io) {
         Ps2Device::state_fields(self, io);
-        io(self.scan_set_, self.leds_, self.typematic_, self.scanning_);
+        io(self.scan_set_, self.leds_, self.typematic_, self.scanning_, self.set3_breaks_);
     }
     // Whether fields read from a state stream hold a state the keyboard can be in.
     bool loaded_state_valid() const;
+    // Tells the LED listener the LEDs as they are (after a load replaced them).
+    void announce_leds() const;
 
   private:
     void power_on() override;
@@ -38,11 +51,18 @@ class Ps2Keyboard final : public Ps2Device {
     void argument(uint8_t command, uint8_t byte) override;
     bool is_argument(uint8_t byte) const override;
     void set_defaults();
+    void set_leds(uint8_t leds);
+    bool sends_release(uint16_t keycode) const;
 
     unsigned scan_set_ = 2;
     uint8_t leds_ = 0;
     uint8_t typematic_ = 0;
     bool scanning_ = true;
+    Set3Breaks set3_breaks_ = Set3Breaks::Default;
+    // Ctrl, Shift and Alt as the host holds them (Ps2HeldModifier bits): Print Screen
+    // and Pause depend on them. Host state, so not saved.
+    uint8_t held_modifiers_ = 0;
+    LedListener led_listener_;
 };
 
 }  // namespace kemu

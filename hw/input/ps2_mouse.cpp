@@ -22,7 +22,10 @@ enum Command : uint8_t {
     kDisableReporting = 0xf5,
 };
 
-constexpr uint8_t kDeviceId[] = {0x00};
+constexpr uint8_t kDeviceId[] = {0x00};  // what Reset reports: a plain mouse again
+constexpr uint8_t kIntelliMouseId = 0x03;
+// The "knock" that turns the wheel on: these sample rates set in a row.
+constexpr std::array<uint8_t, 3> kIntelliMouseKnock = {200, 100, 80};
 constexpr uint8_t kDefaultSampleRate = 100;
 constexpr uint8_t kDefaultResolution = 2;  // 4 counts per mm
 constexpr uint8_t kPacketAlwaysOne = 0x08;
@@ -36,6 +39,8 @@ Ps2Mouse::Ps2Mouse() : Ps2Device("ps2 mouse", kDeviceId) {
 void Ps2Mouse::power_on() {
     wrap_mode_ = false;
     buttons_ = 0;
+    device_id_ = kDeviceId[0];
+    recent_rates_ = {};
     set_defaults();
 }
 
@@ -80,7 +85,7 @@ bool Ps2Mouse::command(uint8_t byte) {
             return true;
         case kReadData:
             send(kAck);
-            send_packet(0, 0);
+            send_packet(0, 0, 0);
             return true;
         case kResetWrapMode:
         case kWrapMode:
@@ -89,7 +94,7 @@ bool Ps2Mouse::command(uint8_t byte) {
             return true;
         case kGetId:
             send(kAck);
-            send(kDeviceId[0]);
+            send(device_id_);
             return true;
         case kEnableReporting:
         case kDisableReporting:
@@ -112,17 +117,25 @@ void Ps2Mouse::argument(uint8_t command, uint8_t byte) {
     } else {
         // Any rate is taken; Linux's extension probes write sequences of odd ones.
         sample_rate_ = byte;
+        note_sample_rate(byte);
     }
     send(kAck);
 }
 
-void Ps2Mouse::move(int dx, int dy, uint8_t buttons) {
-    buttons_ = buttons & 0x07;
-    if (reporting_ && !remote_mode_ && !wrap_mode_) send_packet(dx, dy);
+void Ps2Mouse::note_sample_rate(uint8_t rate) {
+    recent_rates_ = {recent_rates_[1], recent_rates_[2], rate};
+    if (recent_rates_ == kIntelliMouseKnock) device_id_ = kIntelliMouseId;
 }
 
-void Ps2Mouse::send_packet(int dx, int dy) {
-    if (queue_space() < 3) return;
+void Ps2Mouse::move(int dx, int dy, int dz, uint8_t buttons) {
+    buttons_ = buttons & 0x07;
+    if (reporting_ && !remote_mode_ && !wrap_mode_) send_packet(dx, dy, dz);
+}
+
+void Ps2Mouse::send_packet(int dx, int dy, int dz) {
+    bool wheel = device_id_ == kIntelliMouseId;
+    // A packet goes whole or not at all: a partial one would shift every later byte.
+    if (queue_space() < (wheel ? 4u : 3u)) return;
     // Nine-bit two's complement per axis: the sign is in byte 0, overflow saturates.
     bool x_overflow = dx < -256 || dx > 255;
     bool y_overflow = dy < -256 || dy > 255;
@@ -132,11 +145,14 @@ void Ps2Mouse::send_packet(int dx, int dy) {
                  (x_overflow ? 0x40 : 0) | (y_overflow ? 0x80 : 0)));
     send(uint8_t(dx));
     send(uint8_t(dy));
+    // The wheel byte is two's complement, limited to -8..7 by the IntelliMouse spec.
+    if (wheel) send(uint8_t(std::clamp(dz, -8, 7)));
 }
 
 void Ps2Mouse::clamp_loaded_state() {
     resolution_ &= 0x03;
     buttons_ &= 0x07;
+    if (device_id_ != kIntelliMouseId) device_id_ = kDeviceId[0];
 }
 
 }  // namespace kemu

@@ -1,8 +1,10 @@
-// A plain PS/2 mouse (device ID 0x00: three buttons, no wheel): enough for
-// Linux's psmouse probe to settle on "PS/2 Generic Mouse", and stream packets
-// for the UI.
+// A PS/2 mouse with Microsoft's IntelliMouse wheel: device ID 0x00 (three
+// buttons, three-byte packets) until the host sets the sample rates 200, 100, 80
+// in a row, then ID 0x03 with a fourth packet byte for the wheel, as Linux's
+// psmouse "ImPS/2" probe and Windows expect.
 #pragma once
 
+#include <array>
 #include <cstdint>
 
 #include "hw/input/ps2_device.h"
@@ -16,11 +18,13 @@ class Ps2Mouse final : public Ps2Device {
     // Wrap mode echoes every byte but the two that leave it.
     void write(uint8_t byte) override;
 
-    // Relative motion (x right, y up, as PS/2 counts them) and buttons (bit 0 left,
+    // Relative motion (x right, y up, as PS/2 counts them), wheel clicks (dz > 0
+    // toward the user, as the IntelliMouse counts them) and buttons (bit 0 left,
     // bit 1 right, bit 2 middle). Queued as one packet when reporting in stream mode.
-    void move(int dx, int dy, uint8_t buttons);
+    void move(int dx, int dy, int dz, uint8_t buttons);
 
     bool reporting() const { return reporting_; }
+    uint8_t device_id() const { return device_id_; }
     uint8_t sample_rate() const { return sample_rate_; }
     uint8_t resolution() const { return resolution_; }
 
@@ -28,7 +32,7 @@ class Ps2Mouse final : public Ps2Device {
     static void state_fields(Self& self, Io& io) {
         Ps2Device::state_fields(self, io);
         io(self.sample_rate_, self.resolution_, self.buttons_, self.scaling_2to1_, self.reporting_,
-           self.remote_mode_, self.wrap_mode_);
+           self.remote_mode_, self.wrap_mode_, self.device_id_, self.recent_rates_);
     }
     // Brings fields read from a state stream back into their ranges.
     void clamp_loaded_state();
@@ -38,7 +42,8 @@ class Ps2Mouse final : public Ps2Device {
     bool command(uint8_t byte) override;
     void argument(uint8_t command, uint8_t byte) override;
     void set_defaults();
-    void send_packet(int dx, int dy);
+    void send_packet(int dx, int dy, int dz);
+    void note_sample_rate(uint8_t rate);
 
     uint8_t sample_rate_ = 0;
     uint8_t resolution_ = 0;
@@ -47,6 +52,9 @@ class Ps2Mouse final : public Ps2Device {
     bool reporting_ = false;
     bool remote_mode_ = false;
     bool wrap_mode_ = false;
+    uint8_t device_id_ = 0;
+    std::array<uint8_t, 3>
+        recent_rates_{};  // the last three Set Sample Rate arguments, oldest first
 };
 
 }  // namespace kemu

@@ -69,7 +69,11 @@ TEST(GuestRobustness, I8042) {
         if (rng() % 16 == 0) {
             uint8_t key[] = {uint8_t(rng()), uint8_t(rng())};
             kbc.key_event(key);
-            kbc.mouse_event(int(rng() % 1024) - 512, int(rng() % 1024) - 512, uint8_t(rng()));
+            kbc.relative_motion({.dx = int(rng() % 1024) - 512,
+                                 .dy = int(rng() % 1024) - 512,
+                                 .dz = int(rng() % 32) - 16,
+                                 .buttons = uint8_t(rng())});
+            kbc.key(uint16_t(rng() % KEY_CNT), rng() % 2);
         }
     }
     kbc.reset();

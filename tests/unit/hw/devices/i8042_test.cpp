@@ -237,10 +237,10 @@ TEST_F(I8042Test, BothPortsShareThePs2CommandProtocol) {
 
 TEST_F(I8042Test, MouseStreamPackets) {
     to_mouse(0xf4);
-    kbc.mouse_event(5, -3, 0x01);
+    kbc.relative_motion({.dx = 5, .dy = 3, .buttons = kButtonLeft});
     EXPECT_EQ(drain(), (Bytes{0x29, 0x05, 0xfd}));
     to_mouse(0xf5);
-    kbc.mouse_event(5, -3, 0x01);
+    kbc.relative_motion({.dx = 5, .dy = 3, .buttons = kButtonLeft});
     EXPECT_TRUE(drain().empty());
 }
 
@@ -308,7 +308,7 @@ TEST_F(I8042Test, SaveLoadRoundTrip) {
     to_mouse(0xf4);
     command(0xad);
     key({0x1c, 0xf0, 0x1c});
-    kbc.mouse_event(1, 1, 0);
+    kbc.relative_motion({.dx = 1, .dy = -1});
     h.outb(kCmd, 0xd1);  // pending command survives too
 
     DeviceHarness h2;

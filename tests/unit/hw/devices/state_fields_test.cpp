@@ -191,8 +191,9 @@ TEST(DeviceState, KeyboardWithImpossibleScanSetIsInvalid) {
     Ps2Keyboard::state_fields(kb, w);
     EXPECT_TRUE(kb.loaded_state_valid());
     StateWriter bad;
-    // last read, empty queue, no argument due, scan-code set 7, LEDs, typematic, scanning.
-    bad(uint8_t(0), uint32_t(0), uint8_t(0), 7u, uint8_t(0), uint8_t(0x2b), true);
+    // last read, empty queue, no argument due, scan-code set 7, LEDs, typematic, scanning,
+    // set-3 break mode.
+    bad(uint8_t(0), uint32_t(0), uint8_t(0), 7u, uint8_t(0), uint8_t(0x2b), true, uint8_t(0));
     ASSERT_EQ(bad.data().size(), w.data().size());
     StateReader r(bad.data());
     Ps2Keyboard::state_fields(kb, r);

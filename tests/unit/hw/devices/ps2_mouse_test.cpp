@@ -1,0 +1,114 @@
+// The PS/2 mouse's stream packets and the IntelliMouse wheel extension.
+#include "hw/input/ps2_mouse.h"
+
+#include <gtest/gtest.h>
+
+#include <vector>
+
+#include "hw/input/i8042.h"
+#include "tests/unit/hw/devices/device_harness.h"
+
+namespace kemu {
+namespace {
+
+using Bytes = std::vector<uint8_t>;
+using test::DeviceHarness;
+
+class Ps2MouseTest : public ::testing::Test {
+  protected:
+    Bytes drain() {
+        Bytes out;
+        while (mouse.has_data())
+            out.push_back(mouse.read());
+        return out;
+    }
+    Bytes command(std::initializer_list<uint8_t> bytes) {
+        for (uint8_t b : bytes)
+            mouse.write(b);
+        return drain();
+    }
+    void set_rates(std::initializer_list<uint8_t> rates) {
+        for (uint8_t rate : rates)
+            command({0xf3, rate});
+    }
+
+    Ps2Mouse mouse;
+};
+
+TEST_F(Ps2MouseTest, StreamPacketsCarryButtonsSignsAndOverflow) {
+    command({0xf4});
+    mouse.move(5, -3, 0, 0x01);
+    EXPECT_EQ(drain(), (Bytes{0x29, 0x05, 0xfd}));
+    mouse.move(0, 0, 0, 0x06);  // a button change alone is a packet too
+    EXPECT_EQ(drain(), (Bytes{0x0e, 0x00, 0x00}));
+    mouse.move(300, -300, 0, 0);
+    EXPECT_EQ(drain(), (Bytes{0xe8, 0xff, 0x00})) << "both axes saturate and flag overflow";
+}
+
+TEST_F(Ps2MouseTest, NoPacketsUntilReportingIsEnabled) {
+    mouse.move(1, 1, 0, 0);
+    EXPECT_TRUE(drain().empty());
+}
+
+TEST_F(Ps2MouseTest, IntelliMouseKnockEnablesTheWheel) {
+    EXPECT_EQ(command({0xf2}), (Bytes{0xfa, 0x00}));
+    set_rates({200, 100, 80});
+    EXPECT_EQ(command({0xf2}), (Bytes{0xfa, 0x03}));
+    command({0xf4});
+    mouse.move(1, 1, 2, 0);
+    EXPECT_EQ(drain(), (Bytes{0x08, 0x01, 0x01, 0x02}));
+    mouse.move(0, 0, -20, 0);
+    EXPECT_EQ(drain(), (Bytes{0x08, 0x00, 0x00, 0xf8})) << "wheel clamps to -8";
+    mouse.move(0, 0, 20, 0);
+    EXPECT_EQ(drain(), (Bytes{0x08, 0x00, 0x00, 0x07})) << "and to 7";
+}
+
+TEST_F(Ps2MouseTest, OtherRateSequencesKeepAPlainMouse) {
+    set_rates({200, 100, 60});
+    EXPECT_EQ(command({0xf2}), (Bytes{0xfa, 0x00}));
+    set_rates({200, 200, 80});  // the IntelliMouse Explorer knock: not emulated
+    EXPECT_EQ(command({0xf2}), (Bytes{0xfa, 0x00}));
+    set_rates({100, 80});  // completes 200, 100, 80 only with the 200 before
+    EXPECT_EQ(command({0xf2}), (Bytes{0xfa, 0x00}));
+    command({0xf4});
+    mouse.move(0, 0, 3, 0);
+    EXPECT_EQ(drain().size(), 3u) << "no wheel byte";
+}
+
+TEST_F(Ps2MouseTest, ResetForgetsTheWheel) {
+    set_rates({200, 100, 80});
+    EXPECT_EQ(command({0xff}), (Bytes{0xfa, 0xaa, 0x00}));
+    EXPECT_EQ(command({0xf2}), (Bytes{0xfa, 0x00}));
+}
+
+TEST(Ps2MouseThroughController, ScreenDirectionsBecomePs2Directions) {
+    DeviceHarness h;
+    I8042 kbc{"i8042", nullptr, nullptr};
+    h.map(0x60, kbc.data_io());
+    h.map(0x64, kbc.command_io());
+    auto to_mouse = [&h](uint8_t byte) {
+        h.outb(0x64, 0xd4);
+        h.outb(0x60, byte);
+    };
+    auto drain = [&h] {
+        Bytes out;
+        for (int i = 0; i < 64 && (h.inb(0x64) & 0x01); i++)
+            out.push_back(h.inb(0x60));
+        return out;
+    };
+    for (uint8_t b : {0xf3, 200, 0xf3, 100, 0xf3, 80, 0xf4})
+        to_mouse(b);
+    drain();
+    InputSink& sink = kbc;
+    sink.relative_motion({.dx = 4, .dy = 3, .dz = 1, .buttons = kButtonMiddle});
+    EXPECT_EQ(drain(), (Bytes{0x2c, 0x04, 0xfd, 0xff}))
+        << "down on screen is negative y; wheel away from the user is negative z";
+
+    DeviceHarness h2;
+    I8042 copy{"i8042", nullptr, nullptr};
+    test::copy_state(kbc, copy);
+    EXPECT_EQ(copy.mouse().device_id(), 0x03) << "the wheel survives save/load";
+}
+
+}  // namespace
+}  // namespace kemu
