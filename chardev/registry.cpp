@@ -6,6 +6,7 @@
 #include "chardev/pty_chardev.h"
 #include "chardev/socket_chardev.h"
 #include "chardev/stdio_chardev.h"
+#include "chardev/vc_chardev.h"
 
 namespace kemu {
 
@@ -35,12 +36,15 @@ ChardevResult make_pty(const ChardevSpec& spec, EventLoop& loop) {
 ChardevResult make_socket(const ChardevSpec& spec, EventLoop& loop) {
     return widen(SocketChardev::create(spec.id, loop, spec.socket));
 }
+ChardevResult make_vc(const ChardevSpec& spec, EventLoop&) {
+    return std::unique_ptr<Chardev>(std::make_unique<VcChardev>(spec.id));
+}
 
 // Indexed by ChardevBackend.
 constexpr ChardevResult (*kFactories[])(const ChardevSpec&, EventLoop&) = {
-    make_null, make_stdio, make_file, make_pty, make_socket,
+    make_null, make_stdio, make_file, make_pty, make_socket, make_vc,
 };
-static_assert(std::size(kFactories) == size_t(ChardevBackend::Socket) + 1);
+static_assert(std::size(kFactories) == size_t(ChardevBackend::Vc) + 1);
 
 }  // namespace
 

@@ -112,7 +112,7 @@ struct BackendName {
 constexpr BackendName kBackends[] = {
     {"null", ChardevBackend::Null},     {"stdio", ChardevBackend::Stdio},
     {"file", ChardevBackend::File},     {"pty", ChardevBackend::Pty},
-    {"socket", ChardevBackend::Socket},
+    {"socket", ChardevBackend::Socket}, {"vc", ChardevBackend::Vc},
 };
 
 // Legacy strings that are a whole spec by themselves.
@@ -120,6 +120,7 @@ constexpr BackendName kLegacyWords[] = {
     {"null", ChardevBackend::Null},
     {"stdio", ChardevBackend::Stdio},
     {"pty", ChardevBackend::Pty},
+    {"vc", ChardevBackend::Vc},
 };
 
 Result<void> check_socket_address(ChardevSpec& spec) {

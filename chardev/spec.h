@@ -12,7 +12,7 @@
 
 namespace kemu {
 
-enum class ChardevBackend { Null, Stdio, File, Pty, Socket };
+enum class ChardevBackend { Null, Stdio, File, Pty, Socket, Vc };
 
 struct ChardevSpec {
     std::string id;

@@ -1,0 +1,160 @@
+#include "ui/frame_mirror.h"
+
+#include <gtest/gtest.h>
+
+#include "display_test_util.h"
+#include "ui/console_link.h"
+
+namespace kemu {
+namespace {
+
+TEST(FrameMirrorTest, CopiesOnlyTheDirtyRectangles) {
+    DisplaySurface surface(64, 32);
+    FrameMirror mirror;
+    std::vector<uint32_t> pixels;
+    mirror.capture_all(surface);
+    auto first = mirror.take(pixels);
+    ASSERT_TRUE(first);
+    EXPECT_TRUE(first->resized);
+    EXPECT_EQ(first->rects, (std::vector<Rect>{{0, 0, 64, 32}}));
+    ASSERT_EQ(pixels.size(), 64u * 32u);
+
+    // Pixels outside the reported rectangle change in the surface but must not be copied:
+    // the front end only reads what it was told about.
+    for (int y = 0; y < 32; y++)
+        std::fill(surface.row(y), surface.row(y) + 64, 0x111111);
+    Rect r{8, 4, 16, 2};
+    mirror.capture(surface, std::span<const Rect>(&r, 1));
+    auto update = mirror.take(pixels);
+    ASSERT_TRUE(update);
+    EXPECT_FALSE(update->resized);
+    EXPECT_EQ(update->rects, (std::vector<Rect>{r}));
+    EXPECT_EQ(pixels[4 * 64 + 8], 0x111111u);
+    EXPECT_EQ(pixels[5 * 64 + 23], 0x111111u);
+    EXPECT_EQ(pixels[4 * 64 + 7], 0u);
+    EXPECT_EQ(pixels[6 * 64 + 8], 0u);
+    EXPECT_FALSE(mirror.take(pixels));
+}
+
+TEST(FrameMirrorTest, UpdatesAccumulateUntilTakenAndCollapseWhenMany) {
+    DisplaySurface surface(200, 200);
+    FrameMirror mirror;
+    std::vector<uint32_t> pixels;
+    mirror.capture_all(surface);
+    mirror.take(pixels);
+    Rect a{0, 0, 1, 1}, b{10, 10, 1, 1};
+    mirror.capture(surface, std::span<const Rect>(&a, 1));
+    mirror.capture(surface, std::span<const Rect>(&b, 1));
+    EXPECT_EQ(mirror.take(pixels)->rects, (std::vector<Rect>{a, b}));
+    // A slow front end that missed many frames gets a bounding box, not 65 rectangles.
+    for (int i = 0; i < 65; i++) {
+        Rect dot{i * 2, i * 2, 1, 1};
+        mirror.capture(surface, std::span<const Rect>(&dot, 1));
+    }
+    auto many = mirror.take(pixels);
+    ASSERT_TRUE(many);
+    EXPECT_EQ(many->rects, (std::vector<Rect>{{0, 0, 129, 129}}));
+}
+
+TEST(FrameMirrorTest, ASizeChangeIsReportedOnceWithTheWholePicture) {
+    DisplaySurface surface(32, 32);
+    FrameMirror mirror;
+    std::vector<uint32_t> pixels;
+    mirror.capture_all(surface);
+    mirror.take(pixels);
+    surface.resize(48, 16);
+    surface.row(15)[47] = 0xff0000;
+    auto dirty = surface.take_dirty();
+    mirror.capture(surface, dirty);
+    auto update = mirror.take(pixels);
+    ASSERT_TRUE(update);
+    EXPECT_TRUE(update->resized);
+    EXPECT_EQ(update->width, 48);
+    EXPECT_EQ(update->height, 16);
+    EXPECT_EQ(pixels.size(), 48u * 16u);
+    EXPECT_EQ(pixels.back(), 0xff0000u);
+    Rect r{0, 0, 1, 1};
+    mirror.capture(surface, std::span<const Rect>(&r, 1));
+    EXPECT_FALSE(mirror.take(pixels)->resized);
+}
+
+TEST(FrameMirrorTest, StaleRectanglesAreClipped) {
+    DisplaySurface surface(16, 16);
+    FrameMirror mirror;
+    std::vector<uint32_t> pixels;
+    mirror.capture_all(surface);
+    mirror.take(pixels);
+    Rect outside{10, 10, 100, 100};
+    mirror.capture(surface, std::span<const Rect>(&outside, 1));
+    EXPECT_EQ(mirror.take(pixels)->rects, (std::vector<Rect>{{10, 10, 6, 6}}));
+}
+
+class ConsoleLinkTest : public ::testing::Test {
+  protected:
+    ConsoleLinkTest() {
+        consoles_.add(std::make_unique<GraphicConsole>(
+            "vga", [this] { refreshes_++; }, surface_, &sink_));
+    }
+    test::RecordingSink sink_;
+    DisplaySurface surface_{32, 16};
+    int refreshes_ = 0;
+    ConsoleSet consoles_;
+    test::Poster poster_;
+};
+
+TEST_F(ConsoleLinkTest, FrameRequestsDoNotPileUpOnTheMainLoop) {
+    ConsoleLink link(consoles_, poster_.fn());
+    std::vector<uint32_t> pixels;
+    for (int i = 0; i < 10; i++)
+        link.request_frame();
+    EXPECT_EQ(poster_.queue.size(), 1u);
+    EXPECT_FALSE(link.take_frame(pixels));  // nothing until the main loop ran it
+    EXPECT_EQ(poster_.run_all(), 1u);
+    EXPECT_EQ(refreshes_, 1);
+    EXPECT_TRUE(link.active_wants_pointer());
+    auto frame = link.take_frame(pixels);
+    ASSERT_TRUE(frame);
+    EXPECT_EQ(frame->width, 32);
+    link.request_frame();
+    EXPECT_EQ(poster_.queue.size(), 1u);  // the next request goes out again
+    poster_.run_all();
+}
+
+TEST_F(ConsoleLinkTest, InputRunsOnTheMainLoopInOrder) {
+    ConsoleLink link(consoles_, poster_.fn());
+    link.key(KEY_A, true);
+    link.pointer({.dx = 5, .buttons = kButtonLeft});
+    link.key(KEY_A, false);
+    EXPECT_TRUE(sink_.keys.empty());
+    poster_.run_all();
+    EXPECT_EQ(sink_.keys.size(), 2u);
+    ASSERT_EQ(sink_.motions.size(), 1u);
+    EXPECT_EQ(sink_.motions[0].buttons, kButtonLeft);
+}
+
+TEST(ConsoleLinkLifetimeTest, WorkPostedBeforeTheConsolesWentAwayIsDropped) {
+    test::Poster poster;
+    test::RecordingSink sink;
+    DisplaySurface surface(8, 8);
+    {
+        ConsoleSet consoles;
+        consoles.add(std::make_unique<GraphicConsole>(
+            "vga", [] {}, surface, &sink));
+        ConsoleLink link(consoles, poster.fn());
+        link.request_frame();
+        link.key(KEY_A, true);
+    }
+    EXPECT_EQ(poster.run_all(), 2u);  // runs, finds no consoles, touches nothing
+    EXPECT_TRUE(sink.keys.empty());
+}
+
+TEST_F(ConsoleLinkTest, ARequestOutlivingItsLinkIsHarmless) {
+    {
+        ConsoleLink link(consoles_, poster_.fn());
+        link.request_frame();
+    }
+    EXPECT_EQ(poster_.run_all(), 1u);
+}
+
+}  // namespace
+}  // namespace kemu

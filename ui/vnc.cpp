@@ -1,0 +1,262 @@
+#include "ui/vnc.h"
+
+#include <netdb.h>
+#include <rfb/rfb.h>
+#include <signal.h>
+#include <sys/socket.h>
+#include <unistd.h>
+
+#include <algorithm>
+#include <bitset>
+#include <chrono>
+#include <cstring>
+
+namespace kemu {
+
+namespace {
+
+// While a client is connected the thread wakes at least this often to pick up frames;
+// without one it only waits for connections.
+constexpr long kBusyPollUs = 10'000;
+constexpr long kIdlePollUs = 100'000;
+constexpr int kInitialWidth = 640;
+constexpr int kInitialHeight = 480;
+
+// libvncserver would print every connection on stderr; kemu's users see `info vnc`.
+void quiet(const char*, ...) {}
+
+// The RFB pointer mask: 1 left, 2 middle, 4 right, 8 wheel up, 16 wheel down.
+uint8_t pointer_buttons(int mask) {
+    return uint8_t(((mask & 1) ? kButtonLeft : 0) | ((mask & 2) ? kButtonMiddle : 0) |
+                   ((mask & 4) ? kButtonRight : 0));
+}
+
+}  // namespace
+
+struct VncServer::ClientInfo {
+    VncServer* server = nullptr;
+    std::string address;  // "127.0.0.1:40000 (ipv4)"
+    int last_x = 0, last_y = 0;
+    bool has_position = false;
+    int last_mask = 0;
+    std::bitset<KEY_CNT> keys_down;  // released for it if the client vanishes
+};
+
+struct VncServer::Callbacks {
+    static rfbNewClientAction new_client(rfbClientPtr cl) {
+        auto* server = static_cast<VncServer*>(cl->screen->screenData);
+        auto* info = new ClientInfo;
+        info->server = server;
+        sockaddr_storage addr{};
+        socklen_t len = sizeof addr;
+        char host[NI_MAXHOST] = "", service[NI_MAXSERV] = "";
+        if (getpeername(cl->sock, reinterpret_cast<sockaddr*>(&addr), &len) == 0 &&
+            addr.ss_family != AF_UNIX)
+            getnameinfo(reinterpret_cast<sockaddr*>(&addr), len, host, sizeof host, service,
+                        sizeof service, NI_NUMERICHOST | NI_NUMERICSERV);
+        const char* family = addr.ss_family == AF_INET6  ? "ipv6"
+                             : addr.ss_family == AF_INET ? "ipv4"
+                                                         : "unix";
+        info->address = describe_vnc_address(host, service, family);
+        cl->clientData = info;
+        cl->clientGoneHook = client_gone;
+        std::lock_guard<std::mutex> guard(server->lock_);
+        server->clients_.push_back(info);
+        return RFB_CLIENT_ACCEPT;
+    }
+
+    static void client_gone(rfbClientPtr cl) {
+        auto* info = static_cast<ClientInfo*>(cl->clientData);
+        if (!info) return;
+        VncServer* server = info->server;
+        for (uint16_t code = 0; code < KEY_CNT; code++)
+            if (info->keys_down[code]) server->link_.key(code, false);
+        {
+            std::lock_guard<std::mutex> guard(server->lock_);
+            std::erase(server->clients_, info);
+        }
+        cl->clientData = nullptr;
+        delete info;
+    }
+
+    static void key_event(rfbBool down, rfbKeySym keysym, rfbClientPtr cl) {
+        auto* info = static_cast<ClientInfo*>(cl->clientData);
+        if (!info) return;
+        VncServer* server = info->server;
+        uint16_t code = keycode_from_keysym(*server->setup_.layout, keysym);
+        if (code == KEY_RESERVED || code >= KEY_CNT) return;
+        info->keys_down[code] = down;
+        server->link_.key(code, down);
+    }
+
+    // VNC positions are absolute; the PS/2 mouse moves relatively, so the guest gets the
+    // motion from the last position this client reported.
+    static void pointer_event(int mask, int x, int y, rfbClientPtr cl) {
+        auto* info = static_cast<ClientInfo*>(cl->clientData);
+        if (!info) return;
+        PointerMotion motion;
+        if (info->has_position) {
+            motion.dx = x - info->last_x;
+            motion.dy = y - info->last_y;
+        }
+        int pressed = mask & ~info->last_mask;
+        if (pressed & 8) motion.dz += 1;
+        if (pressed & 16) motion.dz -= 1;
+        motion.buttons = pointer_buttons(mask);
+        bool changed = motion.dx || motion.dy || motion.dz ||
+                       motion.buttons != pointer_buttons(info->last_mask);
+        info->last_x = x;
+        info->last_y = y;
+        info->has_position = true;
+        info->last_mask = mask;
+        if (changed) info->server->link_.pointer(motion);
+    }
+
+    static rfbBool check_password(rfbClientPtr cl, const char* response, int len) {
+        auto* server = static_cast<VncServer*>(cl->screen->screenData);
+        char key[9] = {};
+        {
+            std::lock_guard<std::mutex> guard(server->lock_);
+            // With password=on and no password set, nobody gets in (as in QEMU).
+            if (server->password_.empty()) return FALSE;
+            strncpy(key, server->password_.c_str(), 8);
+        }
+        if (len != CHALLENGESIZE) return FALSE;
+        unsigned char expected[CHALLENGESIZE];
+        memcpy(expected, cl->authChallenge, CHALLENGESIZE);
+        rfbEncryptBytes(expected, key);
+        return memcmp(expected, response, CHALLENGESIZE) == 0;
+    }
+};
+
+VncServer::VncServer(Setup setup, ConsoleSet& consoles, ConsoleLink::Post post)
+    : setup_(std::move(setup)), link_(consoles, std::move(post)) {
+    if (!setup_.layout) setup_.layout = &default_keyboard_layout();
+    desktop_name_ = setup_.name.empty() ? "kemu" : "kemu (" + setup_.name + ")";
+}
+
+Result<std::unique_ptr<VncServer>> VncServer::start(Setup setup, ConsoleSet& consoles,
+                                                    ConsoleLink::Post post) {
+    KEMU_TRY(sockets, open_vnc_listeners(setup.options));
+    std::unique_ptr<VncServer> server(new VncServer(std::move(setup), consoles, std::move(post)));
+    KEMU_TRY_VOID(server->init(std::move(sockets)));
+    return server;
+}
+
+Result<void> VncServer::init(std::vector<VncListenSocket> sockets) {
+    rfbLog = quiet;
+    rfbErr = quiet;
+    int argc = 1;
+    char program[] = "kemu-system-x86_64";
+    char* argv[] = {program, nullptr};
+    pixels_.assign(size_t(kInitialWidth) * kInitialHeight, 0);
+    screen_ = rfbGetScreen(&argc, argv, kInitialWidth, kInitialHeight, 8, 3, 4);
+    if (!screen_) return Error("cannot create the VNC server");
+    screen_->frameBuffer = reinterpret_cast<char*>(pixels_.data());
+    screen_->desktopName = desktop_name_.c_str();
+    screen_->screenData = this;
+    screen_->alwaysShared = TRUE;
+    // No server-drawn arrow in the picture: it would hide guest pixels, and clients draw
+    // their own pointer.
+    screen_->cursor = nullptr;
+    // Only the server thread sees SIGPIPE, blocked there; the process keeps its handling.
+    screen_->ignoreSIGPIPE = FALSE;
+    screen_->newClientHook = Callbacks::new_client;
+    screen_->kbdAddEvent = Callbacks::key_event;
+    screen_->ptrAddEvent = Callbacks::pointer_event;
+    if (setup_.options.password) {
+        screen_->authPasswdData = this;  // any non-null value asks for VNC authentication
+        screen_->passwordCheck = Callbacks::check_password;
+    }
+    // Our own sockets stand in for libvncserver's (which knows neither Unix sockets nor
+    // QEMU's addresses): marked ready, rfbInitServer leaves them alone and later closes them.
+    screen_->socketState = RFB_SOCKET_READY;
+    screen_->port = setup_.options.kind == VncOptions::Kind::Tcp ? setup_.options.port() : 0;
+    screen_->ipv6port = screen_->port;
+    FD_ZERO(&screen_->allFds);
+    screen_->maxFd = -1;
+    for (VncListenSocket& s : sockets) {
+        int fd = s.fd.release();
+        (s.family == "ipv6" ? screen_->listen6Sock : screen_->listenSock) = fd;
+        FD_SET(fd, &screen_->allFds);
+        screen_->maxFd = std::max(screen_->maxFd, fd);
+    }
+    listeners_ = std::move(sockets);
+    rfbInitServer(screen_);
+    thread_ = std::thread([this] { run(); });
+    return ok();
+}
+
+VncServer::~VncServer() {
+    stop_ = true;
+    if (thread_.joinable()) thread_.join();
+    if (!screen_) return;
+    rfbShutdownServer(screen_, TRUE);
+    rfbScreenCleanup(screen_);
+    if (setup_.options.kind == VncOptions::Kind::Unix) unlink(setup_.options.path.c_str());
+}
+
+void VncServer::run() {
+    sigset_t pipe;
+    sigemptyset(&pipe);
+    sigaddset(&pipe, SIGPIPE);
+    pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
+    using Clock = std::chrono::steady_clock;
+    auto next_frame = Clock::now();
+    while (!stop_) {
+        bool clients = screen_->clientHead != nullptr;
+        rfbProcessEvents(screen_, clients ? kBusyPollUs : kIdlePollUs);
+        if (!screen_->clientHead) continue;
+        auto now = Clock::now();
+        if (now >= next_frame) {
+            link_.request_frame();
+            next_frame = now + std::chrono::milliseconds(1000 / kFrameRate);
+        }
+        apply_frame();
+    }
+}
+
+void VncServer::apply_frame() {
+    // libvncserver's 8-bit-per-sample format on a little-endian host has red lowest, and
+    // rfbNewFramebuffer resets any other layout we might set.
+    auto update = link_.take_frame(pixels_, PixelOrder::Xbgr);
+    if (!update) return;
+    if (update->resized) {
+        // Sends DesktopSize to clients that support it and marks everything modified.
+        rfbNewFramebuffer(screen_, reinterpret_cast<char*>(pixels_.data()), update->width,
+                          update->height, 8, 3, 4);
+        return;
+    }
+    for (const Rect& r : update->rects)
+        rfbMarkRectAsModified(screen_, r.x, r.y, r.x + r.width, r.y + r.height);
+}
+
+Result<void> VncServer::set_password(const std::string& password) {
+    if (!setup_.options.password) return Error("Could not set password");
+    std::lock_guard<std::mutex> guard(lock_);
+    password_ = password;
+    return ok();
+}
+
+size_t VncServer::client_count() const {
+    std::lock_guard<std::mutex> guard(lock_);
+    return clients_.size();
+}
+
+std::string VncServer::info_text() const {
+    const char* auth = setup_.options.password ? "vnc" : "none";
+    std::string out = "default:\n";
+    for (const VncListenSocket& s : listeners_) {
+        out += "  Server: " + describe_vnc_address(s.host, s.service, s.family) + "\n";
+        out += std::string("    Auth: ") + auth + " (Sub: none)\n";
+    }
+    std::lock_guard<std::mutex> guard(lock_);
+    for (const ClientInfo* client : clients_) {
+        out += "  Client: " + client->address + "\n";
+        out += "    x509_dname: none\n";
+        out += "    sasl_username: none\n";
+    }
+    return out;
+}
+
+}  // namespace kemu

@@ -1,0 +1,59 @@
+#include "ui/vnc_options.h"
+
+#include "system/keyval.h"
+
+namespace kemu {
+
+namespace {
+
+// Display numbers reach at most port 65535.
+constexpr int kMaxDisplay = 65535 - VncOptions::kBasePort;
+
+Result<void> parse_address(std::string_view address, VncOptions& options) {
+    if (address == "none") return ok();
+    if (address.starts_with("unix:")) {
+        options.kind = VncOptions::Kind::Unix;
+        options.path = std::string(address.substr(5));
+        if (options.path.empty()) return Error("'unix:' needs a path");
+        return ok();
+    }
+    size_t colon = address.rfind(':');
+    if (colon == std::string_view::npos)
+        return Error("address '" + std::string(address) + "' is not HOST:DISPLAY or unix:PATH");
+    std::string_view host = address.substr(0, colon);
+    if (host.size() >= 2 && host.front() == '[' && host.back() == ']')
+        host = host.substr(1, host.size() - 2);
+    std::string_view display = address.substr(colon + 1);
+    auto number = parse_uint(display);
+    if (!number || *number > uint64_t(kMaxDisplay))
+        return Error("invalid display number '" + std::string(display) + "'");
+    options.kind = VncOptions::Kind::Tcp;
+    options.host = std::string(host);
+    options.display = int(*number);
+    return ok();
+}
+
+}  // namespace
+
+Result<VncOptions> parse_vnc_option(std::string_view text) {
+    KEMU_TRY(items, split_keyvalues(text));
+    VncOptions options;
+    const KeyValueItem& first = items[0];
+    KEMU_TRY_VOID(
+        parse_address(first.has_value ? first.key + "=" + first.value : first.key, options));
+    for (size_t i = 1; i < items.size(); i++) {
+        const KeyValueItem& item = items[i];
+        if (item.key != "password") return Error("Invalid parameter '" + item.key + "'");
+        if (!item.has_value) {
+            options.password = true;  // the old spelling ",password"
+            continue;
+        }
+        KEMU_TRY(on, parse_bool(item.key, item.value));
+        options.password = on;
+    }
+    if (options.kind == VncOptions::Kind::None && options.password)
+        return Error("'none' takes no password");
+    return options;
+}
+
+}  // namespace kemu
