@@ -60,6 +60,11 @@ Result<AioMode> parse_aio_mode(std::string_view name) {
     return lookup_name(kAioModes, name, "aio");
 }
 
+AioMode engine_mode(AioMode requested, CacheMode cache) {
+    if (requested != AioMode::Default || cache_flags(cache).direct) return requested;
+    return AioMode::Threads;
+}
+
 Result<DiscardMode> parse_discard_mode(std::string_view name) {
     return lookup_name(kDiscardModes, name, "discard");
 }

@@ -33,35 +33,42 @@ bool is_aligned(uint64_t offset, size_t len, const void* buf) {
            (reinterpret_cast<uintptr_t>(buf) & mask) == 0;
 }
 
-// Loops over short transfers; a read past EOF yields zeroes, as for a sparse tail.
-ssize_t pread_full(int fd, uint8_t* buf, size_t len, uint64_t offset) {
+// Calls `transfer(done)` (a pread or pwrite of the bytes from `done` on) until `len` bytes
+// are done, through short transfers and EINTR. Returns the bytes done, fewer if a transfer
+// moved none (end of file), or -1 with errno set.
+template <typename Transfer>
+ssize_t transfer_full(size_t len, Transfer transfer) {
     size_t done = 0;
     while (done < len) {
-        ssize_t n = ::pread(fd, buf + done, len - done, static_cast<off_t>(offset + done));
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        if (n == 0) {
-            std::memset(buf + done, 0, len - done);
-            break;
-        }
+        ssize_t n = transfer(done);
+        if (n < 0 && errno == EINTR) continue;
+        if (n < 0) return -1;
+        if (n == 0) break;
         done += static_cast<size_t>(n);
     }
+    return static_cast<ssize_t>(done);
+}
+
+// A read past EOF yields zeroes, as for a sparse tail.
+ssize_t pread_full(int fd, uint8_t* buf, size_t len, uint64_t offset) {
+    ssize_t n = transfer_full(len, [&](size_t done) {
+        return ::pread(fd, buf + done, len - done, static_cast<off_t>(offset + done));
+    });
+    if (n < 0) return -1;
+    if (static_cast<size_t>(n) < len) std::memset(buf + n, 0, len - static_cast<size_t>(n));
     return static_cast<ssize_t>(len);
 }
 
 ssize_t pwrite_full(int fd, const uint8_t* buf, size_t len, uint64_t offset) {
-    size_t done = 0;
-    while (done < len) {
-        ssize_t n = ::pwrite(fd, buf + done, len - done, static_cast<off_t>(offset + done));
-        if (n < 0) {
-            if (errno == EINTR) continue;
-            return -1;
-        }
-        done += static_cast<size_t>(n);
+    ssize_t n = transfer_full(len, [&](size_t done) {
+        return ::pwrite(fd, buf + done, len - done, static_cast<off_t>(offset + done));
+    });
+    if (n < 0) return -1;
+    if (static_cast<size_t>(n) < len) {
+        errno = ENOSPC;  // the kernel accepted no more bytes
+        return -1;
     }
-    return static_cast<ssize_t>(len);
+    return n;
 }
 
 }  // namespace

@@ -36,7 +36,9 @@ class UringEngine final : public IoEngine {
         if (!ready_) return;  // init() failed: no ring to tear down
         loop_.remove_fd(completion_fd_.get());
         // The buffers of requests still in flight belong to callers that are going away
-        // too; wait for the kernel to be done with them, without calling back.
+        // too; push any still queued and wait for the kernel to be done with them, without
+        // calling back.
+        io_uring_submit(&ring_);
         while (in_flight_ > 0) {
             io_uring_cqe* cqe = nullptr;
             if (io_uring_wait_cqe(&ring_, &cqe) < 0) break;
@@ -72,7 +74,7 @@ class UringEngine final : public IoEngine {
         ++in_flight_;
         std::lock_guard<std::mutex> g(lock_);
         queue_locked(p);
-        io_uring_submit(&ring_);
+        if (!reaping_) io_uring_submit(&ring_);
     }
 
     void run(std::function<ssize_t()> work, Done done) override {
@@ -113,10 +115,12 @@ class UringEngine final : public IoEngine {
         io_uring_sqe_set_data(sqe, p);
     }
 
-    // On the main loop, with the machine lock held like every callback.
+    // On the main loop, with the machine lock held like every callback. The requests the
+    // callbacks submit go to the kernel together at the end, in one system call.
     void reap() {
         uint64_t signals = 0;
         (void)!read(completion_fd_.get(), &signals, sizeof signals);
+        set_reaping(true);
         io_uring_cqe* cqe = nullptr;
         while (io_uring_peek_cqe(&ring_, &cqe) == 0) {
             auto* p = static_cast<Pending*>(io_uring_cqe_get_data(cqe));
@@ -124,6 +128,14 @@ class UringEngine final : public IoEngine {
             io_uring_cqe_seen(&ring_, cqe);
             finish(p, res);
         }
+        set_reaping(false);
+        std::lock_guard<std::mutex> g(lock_);
+        io_uring_submit(&ring_);
+    }
+
+    void set_reaping(bool reaping) {
+        std::lock_guard<std::mutex> g(lock_);
+        reaping_ = reaping;
     }
 
     void finish(Pending* p, int res) {
@@ -133,7 +145,6 @@ class UringEngine final : public IoEngine {
             if (res > 0) p->transferred += static_cast<size_t>(res);
             std::lock_guard<std::mutex> g(lock_);
             queue_locked(p);
-            io_uring_submit(&ring_);
             return;
         }
         ssize_t result = res < 0 ? res : static_cast<ssize_t>(p->transferred + res);
@@ -145,7 +156,8 @@ class UringEngine final : public IoEngine {
     }
 
     EventLoop& loop_;
-    std::mutex lock_;  // submission side of the ring
+    std::mutex lock_;       // submission side of the ring
+    bool reaping_ = false;  // submissions wait for the end of reap()
     io_uring ring_{};
     UniqueFd completion_fd_;
     std::atomic<unsigned> in_flight_{0};

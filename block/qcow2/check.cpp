@@ -125,21 +125,19 @@ Result<CheckResult> Qcow2Driver::check(RepairMode mode) {
     for (size_t bi = 0; bi < block_invalid.size(); ++bi) {
         uint64_t block = refcounts_->table()[bi] & kRefTableOffsetMask;
         if (!block) continue;
-        if (block & (cs - 1) || block >= *file_size) {
-            res.messages.push_back("ERROR refcount block " + std::to_string(bi) + " offset 0x" +
-                                   hex(block) + " is invalid; refcount table entry corrupted");
+        auto reject = [&](const std::string& problem) {
+            res.messages.push_back("ERROR refcount block " + std::to_string(bi) + problem);
             res.corruptions++;
             block_invalid[bi] = true;
             invalid_blocks++;
+        };
+        if (block & (cs - 1) || block >= *file_size) {
+            reject(" offset 0x" + hex(block) + " is invalid; refcount table entry corrupted");
             continue;
         }
         // Repairing counts into a block that is also a table would destroy the table.
         if (w.refs[block >> bits] != 0) {
-            res.messages.push_back("ERROR refcount block " + std::to_string(bi) + " at 0x" +
-                                   hex(block) + " overlaps other metadata");
-            res.corruptions++;
-            block_invalid[bi] = true;
-            invalid_blocks++;
+            reject(" at 0x" + hex(block) + " overlaps other metadata");
             continue;
         }
         w.add(block, cs, "refcount block");

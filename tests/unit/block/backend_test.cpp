@@ -56,6 +56,13 @@ Result<std::unique_ptr<BlockBackend>> new_qcow2_drive(TempDir& dir, IoEngine& en
     return BlockBackend::open({.file = dir.file(name)}, engine);
 }
 
+// A scratch folder, a main loop and the default engine: what most drive tests start from.
+struct DriveTest : ::testing::Test {
+    TempDir dir;
+    LoopFixture f;
+    std::unique_ptr<IoEngine> engine = make_default_engine(f.loop);
+};
+
 TEST(IoEngine, ThreadPool) {
     TempDir dir;
     LoopFixture f;
@@ -81,6 +88,21 @@ TEST(CacheModes, ParseAndFlags) {
     EXPECT_TRUE(cache_flags(*parse_cache_mode("unsafe")).ignore_flush);
     EXPECT_FALSE(cache_flags(*parse_cache_mode("writeback")).direct);
     EXPECT_FALSE(parse_cache_mode("fast").ok());
+}
+
+// Buffered modes default to threads; O_DIRECT ones to io_uring where it works; aio= wins.
+TEST(CacheModes, EngineFollowsTheCacheModeUnlessAioIsGiven) {
+    for (CacheMode buffered : {CacheMode::Writeback, CacheMode::Writethrough, CacheMode::Unsafe})
+        EXPECT_EQ(engine_mode(AioMode::Default, buffered), AioMode::Threads);
+    for (CacheMode direct : {CacheMode::None, CacheMode::Directsync})
+        EXPECT_EQ(engine_mode(AioMode::Default, direct), AioMode::Default);
+    EXPECT_EQ(engine_mode(AioMode::IoUring, CacheMode::Writeback), AioMode::IoUring);
+    EXPECT_EQ(engine_mode(AioMode::Threads, CacheMode::None), AioMode::Threads);
+    EXPECT_EQ(engine_mode(AioMode::Native, CacheMode::None), AioMode::Native);
+    LoopFixture f;
+    auto engine = make_engine(engine_mode(AioMode::Default, CacheMode::Writeback), f.loop);
+    ASSERT_TRUE(engine.ok()) << engine.error().message();
+    EXPECT_STREQ((*engine)->name(), "threads");
 }
 
 class BackendTest : public ::testing::TestWithParam<const char*> {};
@@ -120,10 +142,7 @@ INSTANTIATE_TEST_SUITE_P(Modes, BackendTest,
                          ::testing::Values("none", "writeback", "writethrough", "unsafe",
                                            "directsync"));
 
-TEST(Backend, AllocatedQcow2ClustersBypassTheDriver) {
-    TempDir dir;
-    LoopFixture f;
-    auto engine = make_default_engine(f.loop);
+TEST_F(DriveTest, AllocatedQcow2ClustersBypassTheDriver) {
     auto b = new_qcow2_drive(dir, *engine, "a.qcow2", 4 << 20);
     ASSERT_TRUE(b.ok()) << b.error().message();
     auto first = test::random_bytes(65536, 41), second = test::random_bytes(65536, 42);
@@ -202,10 +221,7 @@ TEST(Backend, ConcurrentReadsBesideAllocatingWrites) {
     test::expect_clean(*d);
 }
 
-TEST(Backend, RawPassthroughAndReadOnly) {
-    TempDir dir;
-    LoopFixture f;
-    auto engine = make_default_engine(f.loop);
+TEST_F(DriveTest, RawPassthroughAndReadOnly) {
     ASSERT_TRUE(RawDriver::create(dir.file("a.raw"), 1 << 20).ok());
     DriveOptions o{.file = dir.file("a.raw"), .format = "raw", .read_only = true};
     auto b = BlockBackend::open(o, *engine);
@@ -229,10 +245,7 @@ TEST(Backend, RawPassthroughAndReadOnly) {
     EXPECT_EQ((*b)->direct_requests(), 1u);  // raw reads go straight to the engine
 }
 
-TEST(Backend, StatsCountAcceptedRequests) {
-    TempDir dir;
-    LoopFixture f;
-    auto engine = make_default_engine(f.loop);
+TEST_F(DriveTest, StatsCountAcceptedRequests) {
     ASSERT_TRUE(RawDriver::create(dir.file("s.raw"), 1 << 20).ok());
     auto b = BlockBackend::open({.file = dir.file("s.raw"), .format = "raw"}, *engine);
     ASSERT_TRUE(b.ok());
@@ -272,10 +285,7 @@ Result<std::unique_ptr<BlockBackend>> open_snapshot_mode_drive(TempDir& dir, IoE
     return BlockBackend::open(o, engine);
 }
 
-TEST(Backend, SnapshotModeLeavesImageUntouched) {
-    TempDir dir;
-    LoopFixture f;
-    auto engine = make_default_engine(f.loop);
+TEST_F(DriveTest, SnapshotModeLeavesImageUntouched) {
     auto b = open_snapshot_mode_drive(dir, *engine);
     ASSERT_TRUE(b.ok()) << b.error().message();
     std::vector<uint8_t> buf(4096, 0x77), back(4096);
@@ -308,10 +318,7 @@ Result<void> complete(LoopFixture& f, const std::function<void(BlockBackend::Cal
     return result;
 }
 
-TEST(Backend, SnapshotModeCommitWritesTheImage) {
-    TempDir dir;
-    LoopFixture f;
-    auto engine = make_default_engine(f.loop);
+TEST_F(DriveTest, SnapshotModeCommitWritesTheImage) {
     auto b = open_snapshot_mode_drive(dir, *engine);
     ASSERT_TRUE(b.ok()) << b.error().message();
     auto data = test::random_bytes(8192, 5), later = test::random_bytes(4096, 6);
@@ -330,10 +337,7 @@ TEST(Backend, SnapshotModeCommitWritesTheImage) {
     EXPECT_EQ(test::read_all(**raw, 0, 4096), std::vector<uint8_t>(4096, 0));
 }
 
-TEST(Backend, CommitIntoQcow2BackingEmptiesTheOverlay) {
-    TempDir dir;
-    LoopFixture f;
-    auto engine = make_default_engine(f.loop);
+TEST_F(DriveTest, CommitIntoQcow2BackingEmptiesTheOverlay) {
     test::create_qcow2(dir.file("base.qcow2"), 4 << 20);
     auto old_data = test::random_bytes(65536, 8);
     {
@@ -372,10 +376,7 @@ TEST(Backend, CommitIntoQcow2BackingEmptiesTheOverlay) {
     test::expect_clean(*base);
 }
 
-TEST(Backend, ResizeTakesEffectForLaterRequests) {
-    TempDir dir;
-    LoopFixture f;
-    auto engine = make_default_engine(f.loop);
+TEST_F(DriveTest, ResizeTakesEffectForLaterRequests) {
     auto b = new_qcow2_drive(dir, *engine, "r.qcow2", 1 << 20);
     ASSERT_TRUE(b.ok()) << b.error().message();
     auto data = test::random_bytes(4096, 4);
@@ -404,10 +405,7 @@ TEST(Backend, ResizeTakesEffectForLaterRequests) {
     test::expect_clean(*d);
 }
 
-TEST(Backend, SnapshotToPutsAnOverlayOnTop) {
-    TempDir dir;
-    LoopFixture f;
-    auto engine = make_default_engine(f.loop);
+TEST_F(DriveTest, SnapshotToPutsAnOverlayOnTop) {
     auto b = new_qcow2_drive(dir, *engine, "base.qcow2", 2 << 20);
     ASSERT_TRUE(b.ok()) << b.error().message();
     auto before = test::random_bytes(65536, 21), after = test::random_bytes(65536, 22);
@@ -435,10 +433,7 @@ TEST(Backend, SnapshotToPutsAnOverlayOnTop) {
     EXPECT_EQ(over->info().backing_file, dir.file("base.qcow2"));
 }
 
-TEST(Backend, CommitWithoutBackingIsNotSupported) {
-    TempDir dir;
-    LoopFixture f;
-    auto engine = make_default_engine(f.loop);
+TEST_F(DriveTest, CommitWithoutBackingIsNotSupported) {
     auto b = new_qcow2_drive(dir, *engine, "a.qcow2", 1 << 20);
     ASSERT_TRUE(b.ok()) << b.error().message();
     auto r = complete(f, [&](auto done) { (*b)->commit(done); });
@@ -446,10 +441,7 @@ TEST(Backend, CommitWithoutBackingIsNotSupported) {
     EXPECT_EQ(r.error().message(), "Operation not supported");
 }
 
-TEST(Backend, ExclusiveOperationsWaitForDirectRequests) {
-    TempDir dir;
-    LoopFixture f;
-    auto engine = make_default_engine(f.loop);
+TEST_F(DriveTest, ExclusiveOperationsWaitForDirectRequests) {
     auto b = new_qcow2_drive(dir, *engine, "a.qcow2", 1 << 20);
     ASSERT_TRUE(b.ok()) << b.error().message();
     auto first = test::random_bytes(65536, 11), second = test::random_bytes(65536, 12);
@@ -543,10 +535,7 @@ TEST(Backend, EnginesForEveryAioMode) {
     }
 }
 
-TEST(Backend, ProbedRawDrivesGuardBlockZero) {
-    TempDir dir;
-    LoopFixture f;
-    auto engine = make_default_engine(f.loop);
+TEST_F(DriveTest, ProbedRawDrivesGuardBlockZero) {
     ASSERT_TRUE(RawDriver::create(dir.file("p.raw"), 1 << 20).ok());
     std::vector<uint8_t> header(4096, 0);
     const uint8_t magic[] = {'Q', 'F', 'I', 0xfb, 0, 0, 0, 3};
@@ -565,10 +554,7 @@ TEST(Backend, ProbedRawDrivesGuardBlockZero) {
     }
 }
 
-TEST(Backend, LockingRefusesSecondWriter) {
-    TempDir dir;
-    LoopFixture f;
-    auto engine = make_default_engine(f.loop);
+TEST_F(DriveTest, LockingRefusesSecondWriter) {
     test::create_qcow2(dir.file("a.qcow2"), 1 << 20);
     DriveOptions o{.file = dir.file("a.qcow2")};
     auto first = BlockBackend::open(o, *engine);

@@ -138,8 +138,7 @@ TEST(Qcow2, ZeroClustersHideBackingData) {
 
 TEST(Qcow2, DiscardFreesClustersForReuse) {
     TempDir dir;
-    test::create_qcow2(dir.file("a.qcow2"), 4 * kMiB);
-    auto d = test::open_qcow2(dir.file("a.qcow2"), true);
+    auto d = test::new_qcow2(dir.file("a.qcow2"), 4 * kMiB);
     ASSERT_TRUE(d->write(0, std::vector<uint8_t>(kMiB, 7)).ok());
     ASSERT_TRUE(d->flush().ok());
     auto before = d->check(qcow2::RepairMode::None);
@@ -159,8 +158,7 @@ TEST(Qcow2, DiscardFreesClustersForReuse) {
 TEST(Qcow2, CompressedClustersRoundTrip) {
     for (auto type : {qcow2::CompressionType::Zlib, qcow2::CompressionType::Zstd}) {
         TempDir dir;
-        test::create_qcow2(dir.file("a.qcow2"), kMiB, {.compression_type = type});
-        auto d = test::open_qcow2(dir.file("a.qcow2"), true);
+        auto d = test::new_qcow2(dir.file("a.qcow2"), kMiB, {.compression_type = type});
         std::vector<uint8_t> text(65536);
         for (size_t i = 0; i < text.size(); ++i)
             text[i] = "compressible "[i % 13];
@@ -182,8 +180,7 @@ TEST(Qcow2, CompressedClustersRoundTrip) {
 // eight of them take five host clusters, not eight.
 TEST(Qcow2, CompressedClustersSpanHostClusters) {
     TempDir dir;
-    test::create_qcow2(dir.file("s.qcow2"), 2 * kMiB);
-    auto d = test::open_qcow2(dir.file("s.qcow2"), true);
+    auto d = test::new_qcow2(dir.file("s.qcow2"), 2 * kMiB);
     std::vector<std::vector<uint8_t>> clusters;
     for (uint32_t i = 0; i < 8; ++i) {
         auto c = test::random_bytes(65536 * 6 / 10, 50 + i);
@@ -207,8 +204,7 @@ TEST(Qcow2, CompressedClustersSpanHostClusters) {
 
 TEST(Qcow2, StoresClustersCompressedElsewhere) {
     TempDir dir;
-    test::create_qcow2(dir.file("a.qcow2"), kMiB);
-    auto d = test::open_qcow2(dir.file("a.qcow2"), true);
+    auto d = test::new_qcow2(dir.file("a.qcow2"), kMiB);
     std::vector<std::vector<uint8_t>> clusters, compressed(4);
     for (int i = 0; i < 4; ++i) {
         clusters.emplace_back(65536);
@@ -239,8 +235,7 @@ TEST(Qcow2, StoresClustersCompressedElsewhere) {
 
 TEST(Qcow2, SnapshotsCreateApplyDelete) {
     TempDir dir;
-    test::create_qcow2(dir.file("a.qcow2"), 2 * kMiB);
-    auto d = test::open_qcow2(dir.file("a.qcow2"), true);
+    auto d = test::new_qcow2(dir.file("a.qcow2"), 2 * kMiB);
     auto v1 = test::random_bytes(kMiB, 11);
     ASSERT_TRUE(d->write(0, v1).ok());
     ASSERT_TRUE(d->snapshot_create({.name = "one", .date_sec = 1}).ok());
@@ -264,8 +259,7 @@ TEST(Qcow2, SnapshotsCreateApplyDelete) {
 
 TEST(Qcow2, ResizeGrowAndShrink) {
     TempDir dir;
-    test::create_qcow2(dir.file("a.qcow2"), kMiB, {.cluster_size = 512});
-    auto d = test::open_qcow2(dir.file("a.qcow2"), true);
+    auto d = test::new_qcow2(dir.file("a.qcow2"), kMiB, {.cluster_size = 512});
     ASSERT_TRUE(d->write(kMiB - 512, std::vector<uint8_t>(512, 3)).ok());
     // Growing past the L1 table's reach relocates the L1 table.
     ASSERT_TRUE(d->truncate(64 * kMiB, false).ok());
@@ -309,8 +303,7 @@ TEST(Qcow2, PreallocatedGrowthReadsZeroes) {
 TEST(Qcow2, RefcountWidthsAndOverflow) {
     for (uint32_t bits : {1u, 2u, 4u, 8u, 16u, 32u, 64u}) {
         TempDir dir;
-        test::create_qcow2(dir.file("a.qcow2"), kMiB, {.refcount_bits = bits});
-        auto d = test::open_qcow2(dir.file("a.qcow2"), true);
+        auto d = test::new_qcow2(dir.file("a.qcow2"), kMiB, {.refcount_bits = bits});
         ASSERT_TRUE(d->write(0, test::random_bytes(300000, bits)).ok());
         ASSERT_TRUE(d->flush().ok());
         test::expect_clean(*d);
@@ -329,8 +322,7 @@ TEST(Qcow2, RefcountTableGrowsForLargeImages) {
     TempDir dir;
     // 512-byte clusters with 16-bit refcounts: one refcount block covers 128 KiB, and the
     // initial one-cluster table only 64 blocks (8 MiB).
-    test::create_qcow2(dir.file("a.qcow2"), 32 * kMiB, {.cluster_size = 512});
-    auto d = test::open_qcow2(dir.file("a.qcow2"), true);
+    auto d = test::new_qcow2(dir.file("a.qcow2"), 32 * kMiB, {.cluster_size = 512});
     uint32_t initial_clusters = d->refcounts().table_clusters();
     auto data = test::random_bytes(12 * kMiB, 5);
     ASSERT_TRUE(d->write(0, data).ok());
@@ -363,8 +355,7 @@ TEST(Qcow2, LazyRefcountsSetDirtyBitAndRepairOnOpen) {
 
 TEST(Qcow2, Version2Images) {
     TempDir dir;
-    test::create_qcow2(dir.file("a.qcow2"), kMiB, {.version = 2});
-    auto d = test::open_qcow2(dir.file("a.qcow2"), true);
+    auto d = test::new_qcow2(dir.file("a.qcow2"), kMiB, {.version = 2});
     EXPECT_EQ(d->header().version, 2u);
     ASSERT_TRUE(d->write(0, std::vector<uint8_t>(65536, 9)).ok());
     // No zero flag in v2: zeroing writes explicit zeroes.

@@ -53,6 +53,13 @@ inline void create_qcow2(const std::string& path, uint64_t size, qcow2::CreateOp
     ASSERT_TRUE(r.ok()) << r.error().message();
 }
 
+// A new qcow2 image at `path`, opened for writing.
+inline std::unique_ptr<qcow2::Qcow2Driver> new_qcow2(const std::string& path, uint64_t size,
+                                                     qcow2::CreateOptions o = {}) {
+    create_qcow2(path, size, o);
+    return open_qcow2(path, true);
+}
+
 // Runs a full consistency check and expects a clean result.
 inline void expect_clean(qcow2::Qcow2Driver& d) {
     auto r = d.check(qcow2::RepairMode::None);

@@ -41,8 +41,9 @@ class FakeHost : public MonitorHost {
     }
     std::string mtree_text() override { return "address-space: memory\n  ram\n"; }
     std::string qtree_text() override { return "bus: main-system-bus\n"; }
-    std::string block_info_text() override { return "drive0: disk.qcow2 (qcow2)\n"; }
-    std::string blockstats_text() override { return "drive0: rd_bytes=512\n"; }
+    std::vector<BlockDeviceInfo> block_info() override { return drives; }
+    std::vector<BlockDeviceStats> blockstats() override { return drive_stats; }
+    Result<std::vector<DriveSnapshots>> drive_snapshots() override { return snapshots; }
     const ChardevRegistry& chardevs() const override { return registry; }
 
     bool read_physical(uint64_t addr, std::span<uint8_t> out) override {
@@ -85,7 +86,6 @@ class FakeHost : public MonitorHost {
         return ok();
     }
     void quit() override { quits++; }
-    std::string snapshots_text() override { return "There is no snapshot available.\n"; }
     // Block operations wait in block_ops until the test completes them.
     void block_commit(const std::string& device, Done done) override {
         block_ops.push_back({"commit", device, std::move(done)});
@@ -120,6 +120,9 @@ class FakeHost : public MonitorHost {
     // CPU 0 and 1 as `$reg` and `info tlb` see them (only CPU 0 by default).
     std::vector<X86CpuState> cpu_states{reset_cpu_state(true)};
     std::vector<uint8_t> memory;
+    std::vector<BlockDeviceInfo> drives;
+    std::vector<BlockDeviceStats> drive_stats;
+    Result<std::vector<DriveSnapshots>> snapshots = std::vector<DriveSnapshots>{};
     int stops = 0, conts = 0, resets = 0, powerdowns = 0, quits = 0;
     unsigned code_bits = 32;
     struct IoAccess {

@@ -207,6 +207,20 @@ TEST_F(MonitorTest, SnapshotCommandsReachTheHost) {
     EXPECT_EQ(run("info snapshots"), "There is no snapshot available.\r\n");
 }
 
+TEST_F(MonitorTest, BlockReportsComeFromTheHostsData) {
+    host.drives.push_back(
+        {.device = "drive0",
+         .medium = BlockDeviceInfo::Medium{.file = "disk.qcow2", .format = "qcow2"}});
+    host.drive_stats.push_back({"drive0", {.rd_bytes = 512}});
+    EXPECT_EQ(run("info block"),
+              "drive0: disk.qcow2 (qcow2)\r\n    Cache mode:       writeback\r\n");
+    EXPECT_EQ(run("info blockstats"),
+              "drive0: rd_bytes=512 wr_bytes=0 unmap_bytes=0 rd_operations=0 wr_operations=0 "
+              "unmap_operations=0 flush_operations=0\r\n");
+    host.snapshots = Error("No block device can accept snapshots");
+    EXPECT_EQ(run("info snapshots"), "No block device can accept snapshots\r\n");
+}
+
 TEST_F(MonitorTest, ActionErrorsArePrinted) {
     host.refuse_cont = true;
     EXPECT_EQ(run("cont"), "resetting the machine is required\r\n");
