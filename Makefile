@@ -41,6 +41,7 @@ guest:
 bench: all guest
 	bench/run.py --kemu $(KEMU) --guest-dir $(GUEST)
 	bench/linux.py --kemu $(KEMU) --guest-dir $(GUEST) --generic-kernel $(GUEST)/vmlinuz-generic
+	bench/boot_firmware.py --kemu $(KEMU) --guest-dir $(GUEST)
 
 clean:
 	rm -rf $(BUILD)
