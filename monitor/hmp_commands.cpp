@@ -1,6 +1,8 @@
 // Handlers of hmp_commands.def (the `info` subcommands are in hmp_info.cpp).
 #include <climits>
 #include <cstdio>
+#include <optional>
+#include <string>
 #include <vector>
 
 #include "target-x86/disas.h"
@@ -62,6 +64,11 @@ void dump(Monitor& mon, const char* command, const HmpArgs& args, const MemoryRe
     dump_memory(format, args.number("addr"), read, [&](std::string_view line) { mon.print(line); });
 }
 
+void print_info_help(Monitor& mon) {
+    for (const HmpInfoCommand& c : hmp_info_commands())
+        mon.print(hmp_info_help_line(c));
+}
+
 }  // namespace
 
 void hmp_help(Monitor& mon, const HmpArgs& args) {
@@ -76,20 +83,12 @@ void hmp_help(Monitor& mon, const HmpArgs& args) {
         mon.print_error("unknown command: '" + name + "'");
         return;
     }
-    if (command->handler == hmp_info) {
-        for (const HmpInfoCommand& c : hmp_info_commands())
-            mon.print(hmp_info_help_line(c));
-        return;
-    }
+    if (command->handler == hmp_info) return print_info_help(mon);
     mon.print(hmp_help_line(*command));
 }
 
 void hmp_info(Monitor& mon, const HmpArgs& args) {
-    if (!args.has("item")) {
-        for (const HmpInfoCommand& c : hmp_info_commands())
-            mon.print(hmp_info_help_line(c));
-        return;
-    }
+    if (!args.has("item")) return print_info_help(mon);
     const std::string& item = args.text("item");
     const HmpInfoCommand* info = find_hmp_info_command(item);
     if (!info) {
@@ -132,33 +131,33 @@ void hmp_print(Monitor& mon, const HmpArgs& args) {
     mon.print(format_print_value(args.format("fmt").format, args.number("val")) + "\n");
 }
 
+// The port `i` or `o` names, if it and the access width (the format's unit) are valid.
+std::optional<uint16_t> io_port(Monitor& mon, const HmpArgs& args, const char* command) {
+    uint64_t port = args.number("port");
+    if (port <= 0xffff && args.format("fmt").unit <= 4) return uint16_t(port);
+    mon.print_error(std::string(command) + ": port above 0xffff or unit wider than w");
+    return std::nullopt;
+}
+
 // QEMU's layout: "portb[0x0080] = 0x55".
 void hmp_ioport_read(Monitor& mon, const HmpArgs& args) {
-    const MemoryFormat& format = args.format("fmt");
-    uint64_t port = args.number("port");
-    if (port > 0xffff || format.unit > 4) {
-        mon.print_error("i: port above 0xffff or unit wider than w");
-        return;
-    }
-    unsigned size = format.unit;
-    uint64_t value = mon.host().io_read(uint16_t(port), size);
+    auto port = io_port(mon, args, "i");
+    if (!port) return;
+    unsigned size = args.format("fmt").unit;
+    uint64_t value = mon.host().io_read(*port, size);
     char line[64];
     std::snprintf(line, sizeof line, "port%c[0x%04x] = 0x%0*llx\n",
                   size == 1   ? 'b'
                   : size == 2 ? 'w'
                               : 'l',
-                  unsigned(port), int(size * 2), (unsigned long long)value);
+                  unsigned(*port), int(size * 2), (unsigned long long)value);
     mon.print(line);
 }
 
 void hmp_ioport_write(Monitor& mon, const HmpArgs& args) {
-    const MemoryFormat& format = args.format("fmt");
-    uint64_t port = args.number("port");
-    if (port > 0xffff || format.unit > 4) {
-        mon.print_error("o: port above 0xffff or unit wider than w");
-        return;
-    }
-    mon.host().io_write(uint16_t(port), format.unit, args.number("value"));
+    auto port = io_port(mon, args, "o");
+    if (!port) return;
+    mon.host().io_write(*port, args.format("fmt").unit, args.number("value"));
 }
 
 namespace {

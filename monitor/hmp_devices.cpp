@@ -49,9 +49,19 @@ void hmp_eject(Monitor& mon, const HmpArgs& args) {
     report(mon, mon.host().eject(words.front(), force));
 }
 
+// `change vnc password PW` is QEMU's older spelling of `set_password vnc PW`.
 void hmp_change(Monitor& mon, const HmpArgs& args) {
+    if (args.text("device") == "vnc" && args.text("file") == "password")
+        return report(mon, mon.host().set_vnc_password(args.text("format")));
     report(mon,
            mon.host().change_medium(args.text("device"), args.text("file"), args.text("format")));
+}
+
+void hmp_set_password(Monitor& mon, const HmpArgs& args) {
+    if (args.text("protocol") != "vnc")
+        return mon.print_error("set_password: protocol '" + args.text("protocol") +
+                               "' is not supported (kemu has vnc)");
+    report(mon, mon.host().set_vnc_password(args.text("password")));
 }
 
 }  // namespace kemu

@@ -4,6 +4,7 @@
 #include <span>
 
 #include "chardev/registry.h"
+#include "monitor/block_report.h"
 #include "monitor/hmp_handlers.h"
 #include "monitor/monitor.h"
 #include "target-x86/page_table_dump.h"
@@ -69,19 +70,25 @@ void hmp_info_chardev(Monitor& mon) {
 }
 
 void hmp_info_block(Monitor& mon) {
-    mon.print(mon.host().block_info_text());
+    mon.print(format_block_info(mon.host().block_info()));
 }
 
 void hmp_info_snapshots(Monitor& mon) {
-    mon.print(mon.host().snapshots_text());
+    mon.print(format_snapshots(mon.host().drive_snapshots()));
 }
 
 void hmp_info_blockstats(Monitor& mon) {
-    mon.print(mon.host().blockstats_text());
+    mon.print(format_blockstats(mon.host().blockstats()));
 }
 
 void hmp_info_pic(Monitor& mon) {
     mon.print(mon.host().pic_text());
+}
+void hmp_info_vnc(Monitor& mon) {
+    mon.print(mon.host().vnc_info_text());
+}
+void hmp_info_pci(Monitor& mon) {
+    mon.print(mon.host().pci_text());
 }
 void hmp_info_lapic(Monitor& mon) {
     mon.print(mon.host().lapic_text(mon.cpu_index()));

@@ -2,18 +2,11 @@
 
 #include <string>
 
+#include "monitor/hmp_table.h"
+
 namespace kemu {
 
 namespace {
-
-bool names_contain(std::string_view names, std::string_view name) {
-    while (!names.empty()) {
-        size_t bar = names.find('|');
-        if (names.substr(0, bar) == name) return true;
-        names = bar == std::string_view::npos ? std::string_view{} : names.substr(bar + 1);
-    }
-    return false;
-}
 
 constexpr struct {
     std::string_view names;  // '|' separated

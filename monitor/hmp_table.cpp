@@ -19,15 +19,6 @@ constexpr HmpInfoCommand kInfoCommands[] = {
 #undef HMP_INFO
 };
 
-bool has_alias(std::string_view aliases, std::string_view name) {
-    while (!aliases.empty()) {
-        size_t bar = aliases.find('|');
-        if (aliases.substr(0, bar) == name) return true;
-        aliases = bar == std::string_view::npos ? std::string_view{} : aliases.substr(bar + 1);
-    }
-    return false;
-}
-
 std::string names(const HmpCommand& c) {
     std::string text = c.name;
     if (*c.aliases) text += std::string("|") + c.aliases;
@@ -35,6 +26,15 @@ std::string names(const HmpCommand& c) {
 }
 
 }  // namespace
+
+bool names_contain(std::string_view names, std::string_view name) {
+    while (!names.empty()) {
+        size_t bar = names.find('|');
+        if (names.substr(0, bar) == name) return true;
+        names = bar == std::string_view::npos ? std::string_view{} : names.substr(bar + 1);
+    }
+    return false;
+}
 
 std::span<const HmpCommand> hmp_commands() {
     return kCommands;
@@ -45,7 +45,7 @@ std::span<const HmpInfoCommand> hmp_info_commands() {
 
 const HmpCommand* find_hmp_command(std::string_view name) {
     for (const HmpCommand& c : kCommands)
-        if (name == c.name || has_alias(c.aliases, name)) return &c;
+        if (name == c.name || names_contain(c.aliases, name)) return &c;
     return nullptr;
 }
 

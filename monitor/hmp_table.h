@@ -30,6 +30,9 @@ struct HmpInfoCommand {
 std::span<const HmpCommand> hmp_commands();
 std::span<const HmpInfoCommand> hmp_info_commands();
 
+// Whether `name` is one of the '|'-separated `names` (command aliases, register names).
+bool names_contain(std::string_view names, std::string_view name);
+
 // By name or alias; nullptr if none.
 const HmpCommand* find_hmp_command(std::string_view name);
 const HmpInfoCommand* find_hmp_info_command(std::string_view name);

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "monitor/block_report.h"
 #include "system/error.h"
 #include "system/runstate.h"
 #include "target-x86/cpu_state.h"
@@ -39,16 +40,22 @@ class MonitorHost {
     virtual Result<X86CpuState> cpu_state(int cpu) = 0;
     virtual std::string mtree_text() = 0;
     virtual std::string qtree_text() = 0;
-    // `info block`: one entry per drive, empty when there are none.
-    virtual std::string block_info_text() = 0;
-    // `info blockstats`: one line per drive.
-    virtual std::string blockstats_text() = 0;
-    // `info snapshots`: the internal snapshots of the drives, QEMU's layout.
-    virtual std::string snapshots_text() = 0;
+    // Every drive, in -drive order (`info block`, `info blockstats`).
+    virtual std::vector<BlockDeviceInfo> block_info() = 0;
+    virtual std::vector<BlockDeviceStats> blockstats() = 0;
+    // The internal snapshots of the drives VM snapshots cover (`info snapshots`); an error
+    // when no drive takes them.
+    virtual Result<std::vector<DriveSnapshots>> drive_snapshots() = 0;
     virtual const ChardevRegistry& chardevs() const = 0;
     // `info pic`, `info lapic`, `info irq`: the userspace interrupt controllers' state. A
     // host without such models (an in-kernel irqchip) says so.
     virtual std::string pic_text() { return "PIC state is not available\n"; }
+    virtual std::string pci_text() { return "PCI devices not supported\n"; }
+    virtual std::string vnc_info_text() { return "Server: disabled\n"; }
+    // `set_password vnc PW`, `change vnc password PW`.
+    virtual Result<void> set_vnc_password(const std::string& /*password*/) {
+        return Error("Could not set password");
+    }
     virtual std::string lapic_text(int /*cpu*/) { return "local APIC state is not available\n"; }
     virtual std::string irq_text() { return "IRQ statistics are not available\n"; }
     virtual std::string jit_text() { return "JIT information is not available\n"; }
@@ -97,6 +104,11 @@ class MonitorHost {
     virtual Result<void> change_medium(const std::string& device, const std::string& /*file*/,
                                        const std::string& /*format*/) {
         return Error("Device '" + device + "' not found");
+    }
+    // `sendkey`: press `keycodes` (Linux evdev key codes, ui/input.h) in order, release them
+    // in reverse order `hold_ms` later, without blocking the monitor.
+    virtual Result<void> send_keys(std::vector<uint16_t> /*keycodes*/, unsigned /*hold_ms*/) {
+        return Error("no keyboard");
     }
 };
 

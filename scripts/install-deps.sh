@@ -14,12 +14,16 @@ packages=(
     liburing-dev      # asynchronous block I/O
     libzstd-dev       # qcow2 zstd compression
     zlib1g-dev        # qcow2 deflate compression
+    linux-libc-dev x11proto-dev  # <linux/input-event-codes.h> and <X11/keysym.h>: the input key tables
+    libvncserver-dev libsdl2-dev  # the display front ends: -vnc and -display sdl
     # integration tests and the default guest (scripts/make-initramfs.sh)
     python3 cpio gzip
     # firmware: SeaBIOS and its VGA BIOS boot kemu's PC without -kernel
     seabios
     # the firmware-boot guests (scripts/make-boot-images.sh): a FAT disk and an ISO image
     mtools xorriso
+    # the display tests: the SDL window under a private X server, typed into with xdotool
+    xvfb xdotool
     # Debian's QEMU and qemu-img: the reference that tests and benchmarks compare against
     qemu-utils qemu-system-x86
     # the one code style (.clang-format)

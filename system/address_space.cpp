@@ -57,6 +57,8 @@ void AddressSpace::unmap(MemoryRegion* region) {
 // Paints every elementary interval with the highest-priority mapping that covers it,
 // then merges neighbours that continue the same region.
 void AddressSpace::rebuild() {
+    rebuild_pending_ = batch_depth_ > 0;
+    if (rebuild_pending_) return;
     std::vector<uint64_t> edges;
     for (const Mapping& m : mappings_) {
         edges.push_back(m.base);

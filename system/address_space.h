@@ -75,6 +75,22 @@ class AddressSpace {
     // its TLB): it stays valid as long as the pointer is held, whatever is remapped meanwhile.
     std::shared_ptr<const FlatView> flat_view_snapshot() const { return published_.load(); }
     void add_listener(MemoryListener* listener);
+
+    // While one of these lives, map/unmap only record the change: the FlatView is rebuilt
+    // and listeners told once, when the last one ends. A board build or a chipset register
+    // that moves many regions then costs KVM one memslot update instead of one per region.
+    class UpdateBatch {
+      public:
+        explicit UpdateBatch(AddressSpace& space) : space_(space) { space_.batch_depth_++; }
+        ~UpdateBatch() {
+            if (--space_.batch_depth_ == 0 && space_.rebuild_pending_) space_.rebuild();
+        }
+        UpdateBatch(const UpdateBatch&) = delete;
+        UpdateBatch& operator=(const UpdateBatch&) = delete;
+
+      private:
+        AddressSpace& space_;
+    };
     void remove_listener(MemoryListener* listener);
 
   private:
@@ -96,6 +112,8 @@ class AddressSpace {
     std::shared_ptr<const FlatView> view_;
     std::atomic<std::shared_ptr<const FlatView>> published_;
     std::vector<MemoryListener*> listeners_;
+    unsigned batch_depth_ = 0;
+    bool rebuild_pending_ = false;
 };
 
 }  // namespace kemu

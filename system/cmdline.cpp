@@ -7,6 +7,7 @@
 
 #include "accel/registry.h"
 #include "hw/i386/device_models.h"
+#include "hw/i386/fw_cfg_pc.h"
 #include "system/keyval.h"
 #include "system/log.h"
 
@@ -221,6 +222,33 @@ Result<void> on_option_rom(ParseState& s, const std::string& arg) {
     return ok();
 }
 
+Result<void> on_fw_cfg(ParseState& s, const std::string& arg) {
+    KEMU_TRY(kv, parse_keyvalues(arg, "name"));
+    std::string name, file, text;
+    bool has_file = false, has_string = false;
+    for (const auto& [key, value] : kv) {
+        if (key == "name") {
+            name = value;
+        } else if (key == "file") {
+            file = value;
+            has_file = true;
+        } else if (key == "string") {
+            text = value;
+            has_string = true;
+        } else {
+            return Error("Invalid parameter '" + key + "'");
+        }
+    }
+    if (name.empty()) return Error("-fw_cfg: name is required");
+    KEMU_TRY_VOID(check_user_fw_cfg_name(name));
+    if (has_file == has_string) return Error("-fw_cfg: give exactly one of file= and string=");
+    if (has_file)
+        s.config().fw_cfg_files.push_back({name, file});
+    else
+        s.config().fw_cfg_strings.push_back({name, text});
+    return ok();
+}
+
 Result<std::string> parse_boot_drives(const std::string& key, const std::string& letters) {
     for (char c : letters)
         if (std::string_view("abcdnop").find(c) == std::string_view::npos)
@@ -297,6 +325,12 @@ Result<void> on_snapshot(ParseState& s, const std::string&) {
     return ok();
 }
 
+Result<void> on_keyboard_layout(ParseState& s, const std::string& arg) {
+    KEMU_TRY(layout, find_keyboard_layout(arg));
+    s.config().keyboard_layout = layout;
+    return ok();
+}
+
 Result<void> on_nographic(ParseState& s, const std::string&) {
     s.config().nographic = true;
     return ok();
@@ -307,18 +341,30 @@ Result<void> on_display(ParseState& s, const std::string& arg) {
     if (!kv) return kv.error();
     std::string type = kv->empty() ? "" : kv->front().second;
     if (type == "help") {
-        s.result.exit_text = "Available display backend types:\nnone";
+        s.result.exit_text = "Available display backend types:\nnone\nsdl";
         return ok();
     }
-    if (type == "sdl" || type == "vnc" || type == "gtk" || type == "curses")
-        return Error("display '" + type + "' is not available yet");
-    if (type != "none") return Error("Parameter 'type' does not accept value '" + type + "'");
+    if (type == "gtk" || type == "curses" || type == "vnc")
+        return Error("display '" + type + "' is not available (kemu has sdl, none and -vnc)");
+    if (type != "none" && type != "sdl")
+        return Error("Parameter 'type' does not accept value '" + type + "'");
+    for (size_t i = 1; i < kv->size(); i++) {
+        const auto& [key, value] = (*kv)[i];
+        if (type != "sdl" || key != "window-close") return Error("Invalid parameter '" + key + "'");
+        KEMU_TRY(on, parse_bool(key, value));
+        s.config().sdl_window_close_quits = on;
+    }
     s.config().display = type;
     return ok();
 }
 
-Result<void> on_vnc(ParseState&, const std::string& arg) {
-    if (arg != "none") return Error("VNC is not available yet");
+Result<void> on_vnc(ParseState& s, const std::string& arg) {
+    s.config().vnc = arg;
+    return ok();
+}
+
+Result<void> on_full_screen(ParseState& s, const std::string&) {
+    s.config().full_screen = true;
     return ok();
 }
 
@@ -514,6 +560,11 @@ Result<CmdlineResult> parse_cmdline(const std::vector<std::string>& args) {
             return r.error().with_context(option->takes_argument ? arg + " " + value : arg);
     }
     apply_globals(result.config);
+    // As QEMU picks its default display: a window when there is an X server or Wayland
+    // compositor to show it on.
+    auto set = [](const char* name) { return std::getenv(name) && *std::getenv(name); };
+    if (result.config.display == "default" && (set("DISPLAY") || set("WAYLAND_DISPLAY")))
+        result.config.display = "sdl";
     for (DriveSpec& d : result.config.drives)
         if (result.config.snapshot) d.options.snapshot = true;
     if (auto r = assign_drive_ids(result.config.drives); !r)

@@ -47,6 +47,7 @@ Result<DriveSpec> parse_drive(std::string_view text) {
     auto kv = parse_keyvalues(text, "");
     if (!kv) return kv.error();
     DriveSpec d;
+    int bus = -1, unit = -1;
     for (const auto& [key, value] : *kv) {
         if (key == "file") {
             d.options.file = value;
@@ -63,6 +64,10 @@ Result<DriveSpec> parse_drive(std::string_view text) {
             auto n = parse_uint(value);
             if (!n || *n > 31) return Error("index cannot be " + value);
             d.index = int(*n);
+        } else if (key == "bus" || key == "unit") {
+            auto n = parse_uint(value);
+            if (!n || *n > 31) return Error(key + " cannot be " + value);
+            (key == "bus" ? bus : unit) = int(*n);
         } else if (key == "media") {
             if (value != "disk" && value != "cdrom") return Error("'" + value + "' invalid media");
             d.cdrom = value == "cdrom";
@@ -96,6 +101,16 @@ Result<DriveSpec> parse_drive(std::string_view text) {
         }
     }
     if (d.options.file.empty() && !d.cdrom) return Error("drive requires a file (file=...)");
+    // bus=,unit= name a position as QEMU does: index = bus * units per bus + unit, and IDE
+    // has two units per bus (master, slave); virtio has one.
+    if (bus >= 0 || unit >= 0) {
+        if (d.index >= 0) return Error("index cannot be used with bus and unit");
+        unsigned units = d.interface == DriveInterface::Ide ? 2 : 1;
+        if (unit >= int(units))
+            return Error("unit " + std::to_string(unit) + " too big (max is " +
+                         std::to_string(units - 1) + ")");
+        d.index = std::max(bus, 0) * int(units) + std::max(unit, 0);
+    }
     if (d.interface == DriveInterface::None && d.id.empty())
         return Error("if=none drives need an id");
     if (d.cdrom) d.options.read_only = true;

@@ -13,6 +13,9 @@
 #include "monitor/monitor.h"
 #include "system/log.h"
 #include "system/machine_monitor.h"
+#include "ui/console.h"
+#include "ui/sdl_display.h"
+#include "ui/vnc.h"
 
 namespace kemu {
 
@@ -88,6 +91,14 @@ Result<void> Machine::init() {
         } else {
             log_host_warning("%s; the VGA has no BIOS", vga_bios.error().message().c_str());
         }
+        for (const auto& [name, path] : config_.fw_cfg_files) {
+            auto data = read_file(path, "-fw_cfg");
+            if (!data) return data.error();
+            board_config.firmware.user_files.push_back({name, std::move(*data)});
+        }
+        for (const auto& [name, text] : config_.fw_cfg_strings)
+            board_config.firmware.user_files.push_back(
+                {name, std::vector<uint8_t>(text.begin(), text.end())});
         for (const std::string& rom : config_.option_roms) {
             auto image = load_option_rom(rom);
             if (!image) return image.error().with_context("-option-rom");
@@ -121,9 +132,11 @@ Result<void> Machine::init() {
     auto board = PcBoard::create(board_config, services);
     if (!board) return board.error().with_context("-device");
     board_ = std::move(*board);
+    input_.set_sink(board_->input_sink());
     for (Chardev* chardev : monitor_chardevs_)
         monitors_.push_back(std::make_unique<Monitor>(*chardev, *monitor_host_));
 
+    KEMU_TRY_VOID(start_display());
     KEMU_TRY_VOID(load_boot_state());
     KEMU_TRY_VOID(init_vcpus());
     silence_watch_ = std::make_unique<GuestSilenceWatch>(
@@ -149,8 +162,8 @@ Result<void> Machine::init_ram() {
 }
 
 // -chardev first (others refer to them by id), then -serial/-monitor with QEMU's
-// defaults: -nographic shares stdio; otherwise serial0 and the monitor go nowhere
-// until a display exists, and -nodefaults drops both.
+// defaults: -nographic shares stdio; with a window or VNC both are text consoles (`vc`)
+// behind Ctrl+Alt+2/3; otherwise they go nowhere; -nodefaults drops both.
 Result<void> Machine::init_chardevs_and_monitor() {
     chardevs_ = std::make_unique<ChardevRegistry>(loop_);
     chardevs_->set_quit_handler([this] { quit(); });
@@ -159,16 +172,19 @@ Result<void> Machine::init_chardevs_and_monitor() {
         if (!r) return r.error();
     }
     monitor_host_ = std::make_unique<MachineMonitorHost>(*this);
-    const std::optional<std::string>& monitor = config_.monitor;
+    bool vc_defaults = config_.display_on() && !config_.nodefaults;
+    std::optional<std::string> monitor = config_.monitor;
+    if (vc_defaults && !monitor) monitor = "vc";
+    std::vector<std::string> serials = config_.serials;
+    if (vc_defaults && serials.empty()) serials.push_back("vc");
     if (config_.nographic && !config_.nodefaults && config_.serials.empty()) {
         auto console = chardevs_->add_nographic_console();
         if (!console) return console.error().with_context("-nographic");
         serial_ids_.push_back((*console)->id());
         if (!monitor) add_monitor(*console);
     }
-    for (size_t i = 0; i < config_.serials.size(); i++) {
-        auto legacy =
-            chardevs_->add_legacy("-serial", config_.serials[i], "serial" + std::to_string(i));
+    for (size_t i = 0; i < serials.size(); i++) {
+        auto legacy = chardevs_->add_legacy("-serial", serials[i], "serial" + std::to_string(i));
         if (!legacy) return legacy.error();
         serial_ids_.push_back(legacy->chardev ? legacy->chardev->id() : "");
         if (legacy->with_monitor && !monitor) add_monitor(legacy->chardev);
@@ -319,6 +335,12 @@ Result<void> Machine::cont() {
 
 void Machine::system_reset() {
     raise_request(reset_requested_);
+}
+
+Result<void> Machine::send_keys(std::vector<uint16_t> codes, int64_t hold_ns) {
+    if (!board_->input_sink()) return Error("no keyboard");
+    key_chord_.play(std::move(codes), hold_ns);
+    return ok();
 }
 
 void Machine::system_powerdown() {

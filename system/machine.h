@@ -15,6 +15,7 @@
 #include "block/io/io_engine.h"
 #include "chardev/registry.h"
 #include "hw/i386/pc.h"
+#include "monitor/block_report.h"
 #include "system/address_space.h"
 #include "system/clock.h"
 #include "system/event_loop.h"
@@ -22,6 +23,7 @@
 #include "system/mapped_region.h"
 #include "system/runstate.h"
 #include "system/vcpu_thread.h"
+#include "ui/input.h"
 
 namespace kemu {
 
@@ -32,6 +34,9 @@ class MachineMonitorHost;
 namespace ide {
 class AtapiCdrom;
 }
+class ConsoleSet;
+class SdlDisplay;
+class VncServer;
 
 class Machine final : public VcpuOwner {
   public:
@@ -59,11 +64,15 @@ class Machine final : public VcpuOwner {
     AddressSpace& memory() { return memory_; }
     AddressSpace& io() { return io_; }
     const PcBoard& board() const { return *board_; }
+    // Front ends (SDL, VNC) send host input here, from any thread.
+    InputRouter& input() { return input_; }
+    // `sendkey`: presses `codes` in order, releases them in reverse after `hold_ns`.
+    Result<void> send_keys(std::vector<uint16_t> codes, int64_t hold_ns);
     ChardevRegistry& chardevs() { return *chardevs_; }
-    // `info block` text.
-    std::string block_info_text() const;
-    // `info blockstats` text.
-    std::string blockstats_text() const;
+    // `info block`, `info blockstats`, `info snapshots`.
+    std::vector<BlockDeviceInfo> block_info() const;
+    std::vector<BlockDeviceStats> blockstats() const;
+    Result<std::vector<DriveSnapshots>> drive_snapshots();
     // The monitor's block operations; `done` runs on the main loop with the text to print.
     using BlockDone = std::function<void(Result<std::string>)>;
     void block_commit(const std::string& device, BlockDone done);
@@ -73,7 +82,9 @@ class Machine final : public VcpuOwner {
     void save_snapshot(const std::string& name, BlockDone done);
     void load_snapshot(const std::string& name, BlockDone done);
     void delete_snapshot(const std::string& name, BlockDone done);
-    std::string snapshots_text();
+    // `info vnc`, `set_password vnc`.
+    std::string vnc_info_text() const;
+    Result<void> set_vnc_password(const std::string& password);
     // `screendump`, `eject`, `change`.
     Result<void> screendump(const std::string& path, const std::string& format);
     Result<void> eject(const std::string& device, bool force);
@@ -85,6 +96,7 @@ class Machine final : public VcpuOwner {
     Result<void> init();
     Result<void> init_ram();
     Result<std::vector<uint8_t>> load_firmware();
+    Result<void> start_display();
     Result<void> init_chardevs_and_monitor();
     Result<void> init_vcpus();
     Result<void> open_drives();
@@ -112,6 +124,11 @@ class Machine final : public VcpuOwner {
     VirtualClock clock_;
     TimerQueue timers_{clock_};
     EventLoop loop_{lock_, timers_};
+    // Host keys and mouse reach the guest's i8042 on the main loop; `sendkey` plays chords.
+    InputRouter input_{[this](std::function<void()> fn) { loop_.post(std::move(fn)); }};
+    KeyChordPlayer key_chord_{timers_, [this](uint16_t code, bool down) {
+                                  if (InputSink* sink = board_->input_sink()) sink->key(code, down);
+                              }};
 
     MappedRegion ram_;
     std::optional<MemoryRegion> ram_below_4g_, ram_above_4g_;
@@ -138,6 +155,11 @@ class Machine final : public VcpuOwner {
     std::unique_ptr<MachineMonitorHost> monitor_host_;
     std::vector<Chardev*> monitor_chardevs_;
     std::vector<std::unique_ptr<Monitor>> monitors_;
+    // Declared after the board, chardevs and monitors, so the front ends close first, then
+    // the consoles, before what they show goes away.
+    std::unique_ptr<ConsoleSet> consoles_;
+    std::unique_ptr<VncServer> vnc_;
+    std::unique_ptr<SdlDisplay> sdl_;
     std::vector<std::unique_ptr<VcpuThread>> vcpus_;
     std::optional<X86CpuState> boot_state_;  // BSP entry state from the kernel loader
     // Warns when a KVM guest prints nothing for a minute (kvm-pvm hosts boot Linux slowly).

@@ -1,12 +1,10 @@
-// The machine's drives: opening them, `info block`/`info blockstats`, and the monitor's
-// block operations (commit, internal snapshots). The operations run on the drives' I/O
-// threads and finish on the main loop.
+// The machine's drives: opening them, what `info block`, `info blockstats` and `info
+// snapshots` report, and the monitor's block operations (commit, internal snapshots). The
+// operations run on the drives' I/O threads and finish on the main loop.
 #include <time.h>
 
-#include <cstdio>
 #include <memory>
 
-#include "block/text_format.h"
 #include "hw/ide/atapi_cdrom.h"
 #include "system/log.h"
 #include "system/machine.h"
@@ -79,7 +77,7 @@ Result<void> Machine::open_drives() {
             drives_.push_back({spec, nullptr});  // a CD-ROM drive without media
             continue;
         }
-        auto engine = engine_for(spec.options.aio);
+        auto engine = engine_for(block::engine_mode(spec.options.aio, spec.options.cache));
         if (!engine) return engine.error().with_context("-drive " + spec.id);
         auto backend = block::BlockBackend::open(spec.options, **engine);
         if (!backend) return backend.error().with_context("-drive " + spec.id);
@@ -93,56 +91,36 @@ Result<void> Machine::open_drives() {
     return ok();
 }
 
-// QEMU's layout, less the fields that need an attached device.
-std::string Machine::block_info_text() const {
-    std::string out;
+std::vector<BlockDeviceInfo> Machine::block_info() const {
+    std::vector<BlockDeviceInfo> out;
     for (const Drive& d : drives_) {
-        if (!d.backend) {
-            out += d.spec.id + ": [not inserted]\n    Removable device: not locked, tray closed\n";
-            continue;
-        }
-        const block::ImageInfo info = d.backend->info();
-        out += d.spec.id + ": " + d.spec.options.file + " (" + info.format +
-               (d.backend->read_only() ? ", read-only" : "") + ")\n";
-        if (d.spec.interface != DriveInterface::None)
-            out += "    Attached to:      (no " +
-                   std::string(drive_interface_name(d.spec.interface)) + " device yet)\n";
-        block::CacheFlags flags = block::cache_flags(d.backend->cache_mode());
-        out += std::string("    Cache mode:       ") +
-               (flags.writethrough ? "writethrough" : "writeback") +
-               (flags.direct ? ", direct" : "") + (flags.ignore_flush ? ", ignore flushes" : "") +
-               "\n";
-        if (d.spec.options.detect_zeroes != block::DetectZeroes::Off) {
-            out += std::string("    Detect zeroes:    ") +
-                   (d.spec.options.detect_zeroes == block::DetectZeroes::Unmap ? "unmap" : "on") +
-                   "\n";
-        }
-        if (d.spec.options.snapshot)
-            out += "    Backing file:     " + d.spec.options.file + " (snapshot overlay)\n";
+        BlockDeviceInfo& info = out.emplace_back();
+        info.device = d.spec.id;
+        if (d.spec.interface == DriveInterface::Ide)
+            info.attached_to = "/machine/" + d.spec.id;
+        else if (d.spec.interface == DriveInterface::Virtio)
+            info.attached_to = "(no virtio device yet)";
+        if (!d.backend) continue;
+        info.medium = BlockDeviceInfo::Medium{
+            .file = d.spec.options.file,
+            .format = d.backend->info().format,
+            .read_only = d.backend->read_only(),
+            .cache = block::cache_flags(d.backend->cache_mode()),
+            .detect_zeroes = d.spec.options.detect_zeroes,
+            .snapshot = d.spec.options.snapshot,
+        };
     }
     return out;
 }
 
-// QEMU's field names, for the counters a backend keeps.
-std::string Machine::blockstats_text() const {
-    std::string out;
-    for (const Drive& d : drives_) {
-        block::BlockStats s = d.backend ? d.backend->stats() : block::BlockStats{};
-        char line[320];
-        std::snprintf(line, sizeof line,
-                      "%s: rd_bytes=%llu wr_bytes=%llu unmap_bytes=%llu rd_operations=%llu "
-                      "wr_operations=%llu unmap_operations=%llu flush_operations=%llu\n",
-                      d.spec.id.c_str(), (unsigned long long)s.rd_bytes,
-                      (unsigned long long)s.wr_bytes, (unsigned long long)s.unmap_bytes,
-                      (unsigned long long)s.rd_operations, (unsigned long long)s.wr_operations,
-                      (unsigned long long)s.unmap_operations,
-                      (unsigned long long)s.flush_operations);
-        out += line;
-    }
+std::vector<BlockDeviceStats> Machine::blockstats() const {
+    std::vector<BlockDeviceStats> out;
+    for (const Drive& d : drives_)
+        out.push_back({d.spec.id, d.backend ? d.backend->stats() : block::BlockStats{}});
     return out;
 }
 
-// One engine per aio= mode in use, shared by the drives that chose it.
+// One engine per engine_mode in use, shared by the drives that chose it.
 Result<block::IoEngine*> Machine::engine_for(block::AioMode mode) {
     auto& engine = io_engines_[mode];
     if (!engine) {
@@ -295,39 +273,12 @@ void Machine::delete_snapshot(const std::string& name, BlockDone done) {
     run_in_sequence(std::move(steps), std::move(done));
 }
 
-// QEMU's layout: the snapshots every snapshot drive has, then per drive the ones it alone
-// has (which loadvm refuses).
-std::string Machine::snapshots_text() {
-    auto drives = snapshot_drives();
-    if (!drives) return drives.error().message() + "\n";
-    std::vector<block::ImageInfo> infos;
-    for (Drive* d : *drives)
-        infos.push_back(d->backend->info());
-    auto on_all = [&](const block::SnapshotInfo& s) {
-        for (const block::ImageInfo& info : infos) {
-            if (!has_snapshot(info, s.name)) return false;
-        }
-        return true;
-    };
-    std::string common, partial;
-    for (const block::SnapshotInfo& s : infos[0].snapshots) {
-        if (on_all(s)) common += block::snapshot_table_row(s);
-    }
-    for (size_t i = 0; i < drives->size(); ++i) {
-        Drive* d = (*drives)[i];
-        std::string rows;
-        for (const block::SnapshotInfo& s : infos[i].snapshots) {
-            if (!on_all(s)) rows += block::snapshot_table_row(s);
-        }
-        if (!rows.empty()) {
-            partial += "\nList of partial (non-loadable) snapshots on '" + d->spec.id + "':\n" +
-                       block::snapshot_table_header() + rows;
-        }
-    }
-    if (common.empty() && partial.empty()) return "There is no snapshot available.\n";
-    std::string out = "List of snapshots present on all disks:\n";
-    out += common.empty() ? "None\n" : block::snapshot_table_header() + common;
-    return out + partial;
+Result<std::vector<DriveSnapshots>> Machine::drive_snapshots() {
+    KEMU_TRY(drives, snapshot_drives());
+    std::vector<DriveSnapshots> out;
+    for (Drive* d : drives)
+        out.push_back({d->spec.id, d->backend->info().snapshots});
+    return out;
 }
 
 Result<ide::AtapiCdrom*> Machine::removable_drive(const std::string& device) {
@@ -353,7 +304,7 @@ Result<void> Machine::change_medium(const std::string& device, const std::string
     options.file = file;
     options.format = format;
     options.read_only = true;
-    KEMU_TRY(engine, engine_for(options.aio));
+    KEMU_TRY(engine, engine_for(block::engine_mode(options.aio, options.cache)));
     auto backend = block::BlockBackend::open(options, *engine);
     if (!backend) return backend.error().with_context("Could not open '" + file + "'");
     if (cd->medium()) KEMU_TRY_VOID(cd->eject(false));

@@ -11,6 +11,7 @@
 #include "system/drive.h"
 #include "system/log.h"
 #include "target-x86/cpuid.h"
+#include "ui/keymap.h"
 
 namespace kemu {
 
@@ -54,10 +55,19 @@ struct MachineConfig {
     std::string bios;
     std::vector<std::string> firmware_dirs;
     std::vector<std::string> option_roms;
+    // -fw_cfg: the guest-visible name and its bytes (a file's contents or the string).
+    std::vector<std::pair<std::string, std::string>> fw_cfg_files;    // name, file path
+    std::vector<std::pair<std::string, std::string>> fw_cfg_strings;  // name, text
     BootSpec boot;
 
     bool nographic = false;
-    std::string display = "default";
+    const KeyboardLayout* keyboard_layout = &default_keyboard_layout();  // -k
+    std::string display = "default";  // "default", "none" or "sdl"
+    std::string vnc = "none";         // -vnc
+    bool full_screen = false;
+    bool sdl_window_close_quits = true;  // -display sdl,window-close=off: powerdown instead
+    // A window or a VNC server shows the screen: the monitor and serial default to `vc`.
+    bool display_on() const { return !nographic && (display == "sdl" || vnc != "none"); }
     std::vector<std::string> serials;     // -serial specs, in order (serial0, serial1, ...)
     std::optional<std::string> monitor;   // -monitor spec
     std::vector<std::string> chardevs;    // -chardev specs

@@ -79,6 +79,18 @@ std::string MachineMonitorHost::pic_text() {
     return machine_.board().pic_text();
 }
 
+std::string MachineMonitorHost::vnc_info_text() {
+    return machine_.vnc_info_text();
+}
+
+Result<void> MachineMonitorHost::set_vnc_password(const std::string& password) {
+    return machine_.set_vnc_password(password);
+}
+
+std::string MachineMonitorHost::pci_text() {
+    return machine_.board().pci_text();
+}
+
 std::string MachineMonitorHost::lapic_text(int cpu) {
     return machine_.board().lapic_text(unsigned(cpu));
 }
@@ -87,16 +99,16 @@ std::string MachineMonitorHost::irq_text() {
     return machine_.board().irq_text();
 }
 
-std::string MachineMonitorHost::block_info_text() {
-    return machine_.block_info_text();
+std::vector<BlockDeviceInfo> MachineMonitorHost::block_info() {
+    return machine_.block_info();
 }
 
-std::string MachineMonitorHost::blockstats_text() {
-    return machine_.blockstats_text();
+std::vector<BlockDeviceStats> MachineMonitorHost::blockstats() {
+    return machine_.blockstats();
 }
 
-std::string MachineMonitorHost::snapshots_text() {
-    return machine_.snapshots_text();
+Result<std::vector<DriveSnapshots>> MachineMonitorHost::drive_snapshots() {
+    return machine_.drive_snapshots();
 }
 
 void MachineMonitorHost::block_commit(const std::string& device, Done done) {
@@ -192,6 +204,10 @@ Result<void> MachineMonitorHost::system_powerdown() {
 
 Result<void> MachineMonitorHost::screendump(const std::string& path, const std::string& format) {
     return machine_.screendump(path, format);
+}
+
+Result<void> MachineMonitorHost::send_keys(std::vector<uint16_t> keycodes, unsigned hold_ms) {
+    return machine_.send_keys(std::move(keycodes), int64_t(hold_ms) * 1'000'000);
 }
 
 Result<void> MachineMonitorHost::eject(const std::string& device, bool force) {

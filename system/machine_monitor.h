@@ -19,11 +19,14 @@ class MachineMonitorHost final : public MonitorHost {
     std::string mtree_text() override;
     std::string qtree_text() override;
     std::string pic_text() override;
+    std::string pci_text() override;
+    std::string vnc_info_text() override;
+    Result<void> set_vnc_password(const std::string& password) override;
     std::string lapic_text(int cpu) override;
     std::string irq_text() override;
     std::string jit_text() override;
-    std::string block_info_text() override;
-    std::string blockstats_text() override;
+    std::vector<BlockDeviceInfo> block_info() override;
+    std::vector<BlockDeviceStats> blockstats() override;
     const ChardevRegistry& chardevs() const override;
     bool read_physical(uint64_t addr, std::span<uint8_t> out) override;
     bool read_virtual(int cpu, uint64_t addr, std::span<uint8_t> out) override;
@@ -35,7 +38,7 @@ class MachineMonitorHost final : public MonitorHost {
     Result<void> system_reset() override;
     Result<void> system_powerdown() override;
     void quit() override;
-    std::string snapshots_text() override;
+    Result<std::vector<DriveSnapshots>> drive_snapshots() override;
     void block_commit(const std::string& device, Done done) override;
     void block_resize(const std::string& device, uint64_t size, Done done) override;
     void snapshot_blkdev(const std::string& device, const std::string& file,
@@ -44,6 +47,7 @@ class MachineMonitorHost final : public MonitorHost {
     void load_snapshot(const std::string& name, Done done) override;
     void delete_snapshot(const std::string& name, Done done) override;
     Result<void> screendump(const std::string& path, const std::string& format) override;
+    Result<void> send_keys(std::vector<uint16_t> keycodes, unsigned hold_ms) override;
     Result<void> eject(const std::string& device, bool force) override;
     Result<void> change_medium(const std::string& device, const std::string& file,
                                const std::string& format) override;

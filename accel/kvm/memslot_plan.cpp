@@ -10,8 +10,19 @@ MemslotPlan plan_memslots(const std::vector<Memslot>& current, const FlatView& v
     for (const FlatRange& r : view.ranges) {
         if (!r.region->is_ram_backed()) continue;
         bool rom = r.region->kind() == MemoryRegion::Kind::Rom;
-        wanted.push_back(
-            {0, r.start, r.size, r.region->host() + r.offset_in_region, rom && readonly_supported});
+        Memslot slot{0, r.start, r.size, r.region->host() + r.offset_in_region,
+                     rom && readonly_supported};
+        // Neighbours that continue the same host memory (RAM and its PAM shadow aliases) share
+        // one slot: every slot change costs KVM a grace period.
+        if (!wanted.empty()) {
+            Memslot& last = wanted.back();
+            if (last.gpa + last.size == slot.gpa && last.host + last.size == slot.host &&
+                last.readonly == slot.readonly) {
+                last.size += slot.size;
+                continue;
+            }
+        }
+        wanted.push_back(slot);
     }
     auto in = [](const std::vector<Memslot>& list, const Memslot& s) {
         return std::any_of(list.begin(), list.end(),

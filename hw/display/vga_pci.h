@@ -8,6 +8,7 @@
 
 #include "hw/display/vga.h"
 #include "hw/pci/pci_device.h"
+#include "system/mapped_region.h"
 
 namespace kemu {
 
@@ -21,7 +22,7 @@ class VgaPci final : public PciDevice {
     Result<void> load(StateReader& in, uint32_t version) override;
 
   private:
-    std::vector<uint8_t> rom_image_;
+    MappedRegion rom_image_;  // page-aligned: KVM maps the ROM BAR by host page
     MemoryRegion rom_;
 };
 

@@ -59,11 +59,14 @@ Result<void> PcBoard::map_io(uint16_t port, MemoryRegion& region) {
 Result<std::unique_ptr<PcBoard>> PcBoard::create(const BoardConfig& config,
                                                  const BoardServices& services) {
     std::unique_ptr<PcBoard> board(new PcBoard(config, services));
-    KEMU_TRY_VOID(board->map_firmware());
-    KEMU_TRY_VOID(board->build_isa_devices());
-    KEMU_TRY_VOID(board->build_pci());
-    KEMU_TRY_VOID(board->build_fw_cfg());
-    KEMU_TRY_VOID(board->build_user_devices());
+    {
+        AddressSpace::UpdateBatch batch(services.memory);
+        KEMU_TRY_VOID(board->map_firmware());
+        KEMU_TRY_VOID(board->build_isa_devices());
+        KEMU_TRY_VOID(board->build_pci());
+        KEMU_TRY_VOID(board->build_fw_cfg());
+        KEMU_TRY_VOID(board->build_user_devices());
+    }
     KEMU_TRY_VOID(board->reset());
     return board;
 }
@@ -87,6 +90,7 @@ Result<void> PcBoard::build_isa_devices() {
     auto& kbc = add(std::make_unique<I8042>("i8042", services_.request_reset, [](bool enabled) {
         if (!enabled) log_unimp("i8042: A20 gate disabled by the guest; kemu keeps A20 enabled");
     }));
+    kbc_ = &kbc;
     kbc.keyboard_irq().connect(irq(pc::kIrqKeyboard));
     kbc.mouse_irq().connect(irq(pc::kIrqMouse));
     KEMU_TRY_VOID(map_io(pc::kPortI8042Data, kbc.data_io()));
@@ -143,10 +147,15 @@ Result<void> PcBoard::write_acpi_tables() {
     return ok();
 }
 
+// The devices' own remapping (BARs, PAM) lands as one memory map change; the ACPI tables
+// are written after it, into the map it leaves.
 Result<void> PcBoard::reset() {
-    for (auto& d : devices_)
-        d->reset();
-    if (!firmware_boot()) program_chipset_as_firmware_would();
+    {
+        AddressSpace::UpdateBatch batch(services_.memory);
+        for (auto& d : devices_)
+            d->reset();
+        if (!firmware_boot()) program_chipset_as_firmware_would();
+    }
     if (rtc_) {
         store_memory_sizes(*rtc_, config_.ram);
         store_firmware_cmos(*rtc_);
@@ -163,6 +172,10 @@ uint64_t PcBoard::guest_output_bytes() const {
         if (auto* con = dynamic_cast<const Debugcon*>(d.get())) total += con->bytes_transmitted();
     }
     return total;
+}
+
+InputSink* PcBoard::input_sink() const {
+    return kbc_;
 }
 
 void PcBoard::power_button() {

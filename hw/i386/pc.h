@@ -22,6 +22,7 @@
 #include "system/address_space.h"
 #include "system/clock.h"
 #include "system/machine_config.h"
+#include "system/mapped_region.h"
 
 namespace kemu {
 
@@ -29,6 +30,8 @@ namespace ide {
 class AtapiCdrom;
 }
 class AcpiPm;
+class I8042;
+class InputSink;
 class Pam;
 class PciBus;
 class PciDevice;
@@ -98,6 +101,9 @@ class PcBoard {
     Result<void> reset();
     // The ACPI power button (system_powerdown).
     void power_button();
+    Vga* vga() const { return vga_; }
+    // Where host key and mouse events go: the i8042's keyboard and mouse.
+    InputSink* input_sink() const;
     // `screendump`: the VGA's screen as of now.
     Result<void> screendump(const std::string& path, const std::string& format);
     // The CD-ROM drive named `id` (its -drive id), or null.
@@ -114,6 +120,7 @@ class PcBoard {
     bool userspace_irqchip() const { return pic_ != nullptr; }
     // `info pic`, `info lapic`, `info irq`.
     std::string pic_text() const;
+    std::string pci_text() const;
     std::string lapic_text(unsigned cpu_index) const;
     std::string irq_text() const;
 
@@ -152,10 +159,13 @@ class PcBoard {
     Ioapic* ioapic_ = nullptr;
     std::vector<Lapic*> lapics_;
     std::vector<uint64_t> isa_irq_counts_;  // rising edges per ISA IRQ, for `info irq`
+    MappedRegion bios_memory_;
     std::optional<MemoryRegion> system_bios_, isa_bios_;
     ResetControl* reset_control_ = nullptr;
     Piix4PmFunction* pm_function_ = nullptr;
     PciDevice* host_bridge_ = nullptr;
+    PciBus* pci_ = nullptr;
+    I8042* kbc_ = nullptr;
     std::unique_ptr<Pam> pam_;
     Vga* vga_ = nullptr;
     // Each ISA IRQ is the OR of its sources (ISA devices, PCI interrupts the PIIX3 routes).

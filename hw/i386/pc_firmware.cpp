@@ -28,14 +28,19 @@ uint8_t cmos_boot_code(char letter) {
 // The BIOS is ROM: the guest's writes are dropped, and system_reset finds it intact. Its last
 // 128 KiB also answer at 0xE0000-0xFFFFF on the PCI side of the PAM (pc_pci.cpp), which
 // covers RAM there at power-on, as the chipset does.
+// The image lives in its own page-aligned mapping: KVM maps ROM into the guest by host page.
 Result<void> PcBoard::map_firmware() {
-    std::vector<uint8_t>& image = config_.firmware.bios;
+    const std::vector<uint8_t>& image = config_.firmware.bios;
     if (image.empty()) return ok();
     uint64_t size = image.size();
-    system_bios_.emplace(MemoryRegion::rom("pc.bios", image.data(), size));
+    bios_memory_ = MappedRegion::anonymous(size);
+    if (!bios_memory_.valid()) return Error("cannot allocate memory for the BIOS");
+    std::copy(image.begin(), image.end(), bios_memory_.data());
+    uint8_t* bios = bios_memory_.data();
+    system_bios_.emplace(MemoryRegion::rom("pc.bios", bios, size));
     KEMU_TRY_VOID(services_.memory.map(pc::kBiosRomTop - size, &*system_bios_));
     uint64_t low_size = std::min<uint64_t>(size, pc::kHighMemory - pc::kBiosShadow);
-    isa_bios_.emplace(MemoryRegion::rom("isa-bios", image.data() + size - low_size, low_size));
+    isa_bios_.emplace(MemoryRegion::rom("isa-bios", bios + size - low_size, low_size));
     if (!services_.ram_host) return Error("firmware boot needs the RAM's host mapping for PAM");
     return ok();
 }

@@ -57,6 +57,7 @@ IrqLine::Sink PcBoard::isa_irq_input(unsigned irq) {
 
 Result<void> PcBoard::build_pci() {
     auto& pci = add(std::make_unique<PciBus>("pci.0", services_.memory, services_.io));
+    pci_ = &pci;
     KEMU_TRY_VOID(map_io(pc::kPortPciConfigAddress, pci.config_address_io()));
     KEMU_TRY_VOID(map_io(pc::kPortPciConfigData, pci.config_data_io()));
     pci.set_port_cf9(&reset_control_->io());
@@ -151,6 +152,10 @@ Result<void> PcBoard::screendump(const std::string& path, const std::string& for
     KEMU_TRY(image_format, parse_image_format(format));
     vga_->refresh();
     return write_screendump(vga_->surface(), path, image_format);
+}
+
+std::string PcBoard::pci_text() const {
+    return pci_->info_pci_text();
 }
 
 ide::AtapiCdrom* PcBoard::cdrom(const std::string& id) const {

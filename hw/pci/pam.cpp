@@ -114,6 +114,7 @@ MemoryRegion* Pam::region_for(unsigned index, Mode mode) {
 }
 
 void Pam::update(const I440fx::PamRegisters& pam) {
+    AddressSpace::UpdateBatch batch(memory_);
     for (unsigned i = 0; i < kSegments; i++) {
         Segment s = segment(i);
         auto mode = Mode((pam[s.reg] >> s.shift) & 3);

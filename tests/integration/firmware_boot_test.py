@@ -2,7 +2,9 @@
 """Boot through Debian's SeaBIOS, as users boot what they have (issue 10's acceptance 1-3):
 
 1. No bootable device: SeaBIOS's banner and "No bootable device." are on the VGA text screen,
-   read back from a `screendump` by tests/integration/vga_text.py.
+   read back from a `screendump` by tests/integration/vga_text.py; `sendkey ctrl-alt-delete`
+   makes SeaBIOS reset the machine. Under KVM too where /dev/kvm exists (SeaBIOS runs even on
+   kvm-pvm, unlike Linux).
 2. A raw disk (MBR, a FAT partition, SYSLINUX; scripts/make-boot-images.sh): SYSLINUX's prompt
    is on the screen; the kernel finds the disk through ata_piix, the guest writes a file,
    syncs and powers off, and the file is in the image afterwards. The same disk converted to
@@ -97,12 +99,17 @@ def wait_for_screen(machine, tmp, text, timeout=20):
         time.sleep(0.5)
 
 
-def no_bootable_device(kemu, tmp):
-    m = Machine(kemu, tmp, "nodisk")
+def no_bootable_device(kemu, tmp, accel):
+    """SeaBIOS's screen, then Ctrl+Alt+Delete typed through `sendkey`: SeaBIOS's keyboard
+    handler resets the machine, which -no-reboot turns into an exit."""
+    m = Machine(kemu, tmp, "nodisk-" + accel, "-accel", accel, "-no-reboot")
     try:
         m.console.expect(r"No bootable device", 60, what="SeaBIOS giving up")
         screen = wait_for_screen(m, tmp, "No bootable device")
         check("SeaBIOS (version" in screen, f"no SeaBIOS banner on the screen:\n{screen}")
+        m.command("sendkey ctrl-alt-delete")
+        status = wait_exit(m.process, 20, f"{m.name}: kemu after sendkey ctrl-alt-delete")
+        check(status == 0, f"{m.name}: exit status {status} after Ctrl+Alt+Delete, want 0")
     finally:
         m.stop()
 
@@ -180,11 +187,14 @@ def main():
                        stdout=subprocess.DEVNULL)
         disk = os.path.join(tmp, "disk.img")
         shutil.copy(os.path.join(guest, "disk.img"), disk)
-        no_bootable_device(kemu, tmp)
+        no_bootable_device(kemu, tmp, "tcg")
+        if os.access("/dev/kvm", os.R_OK | os.W_OK):
+            no_bootable_device(kemu, tmp, "kvm")
         disk_keeps_guest_writes(kemu, tmp, disk)
         qcow2_disk_boots(kemu, kemu_img, tmp, disk)
         cdrom_boots_and_mounts(kemu, tmp, os.path.join(guest, "cdrom.iso"))
-    print("PASS: SeaBIOS: banner and 'No bootable device' on screen; SYSLINUX disk (raw: the "
+    print("PASS: SeaBIOS: banner and 'No bootable device' on screen, sendkey ctrl-alt-delete "
+          "resets; SYSLINUX disk (raw: the "
           "guest's write is in the image; qcow2) and ISOLINUX CD-ROM boot to a shell")
 
 

@@ -54,6 +54,24 @@ TEST(MemslotPlan, ShadowingSplitsRamAndUnmapRestoresIt) {
     EXPECT_EQ(f.free_ids.size(), 3u);
 }
 
+TEST(MemslotPlan, AliasesThatContinueTheSameHostMemoryShareOneSlot) {
+    Fixture f;
+    ASSERT_TRUE(f.as.map(0, &f.ram).ok());
+    // A PAM-style shadow: a second region over the same host bytes, at their own address.
+    MemoryRegion shadow = MemoryRegion::ram("shadow", f.low.data() + 0xc0000, 0x40000);
+    ASSERT_TRUE(f.as.map(0xc0000, &shadow, 1).ok());
+    ASSERT_EQ(f.as.flat_view().ranges.size(), 2u);
+    MemslotPlan plan = plan_memslots({}, f.as.flat_view(), true, f.free_ids);
+    ASSERT_EQ(plan.add.size(), 1u);
+    EXPECT_EQ(plan.add[0].size, 0x100000u);
+    // A read-only alias does not merge with writable RAM.
+    MemoryRegion rom_shadow = MemoryRegion::rom("ro", f.low.data() + 0xc0000, 0x40000);
+    f.as.unmap(&shadow);
+    ASSERT_TRUE(f.as.map(0xc0000, &rom_shadow, 1).ok());
+    std::vector<uint32_t> ids{1, 0};
+    EXPECT_EQ(plan_memslots({}, f.as.flat_view(), true, ids).add.size(), 2u);
+}
+
 TEST(MemslotPlan, UnchangedRangesKeepTheirSlot) {
     Fixture f;
     ASSERT_TRUE(f.as.map(0, &f.ram).ok());

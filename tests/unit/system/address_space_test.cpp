@@ -171,5 +171,31 @@ TEST(AddressSpace, ListenersSeeEveryNewView) {
     EXPECT_EQ(l.last_ranges, 1u);
 }
 
+TEST(AddressSpace, AnUpdateBatchTellsListenersOnceAtTheEnd) {
+    std::vector<uint8_t> a(0x1000), b(0x1000);
+    auto ra = MemoryRegion::ram("a", a.data(), a.size());
+    auto rb = MemoryRegion::ram("b", b.data(), b.size());
+    AddressSpace as("memory", 1ull << 32);
+    CountingListener l;
+    as.add_listener(&l);
+    {
+        AddressSpace::UpdateBatch outer(as);
+        ASSERT_TRUE(as.map(0, &ra).ok());
+        {
+            AddressSpace::UpdateBatch inner(as);
+            ASSERT_TRUE(as.map(0x1000, &rb).ok());
+        }
+        EXPECT_EQ(l.commits, 1u);  // the inner batch's end is not the last
+        EXPECT_EQ(as.host_pointer(0, 1), nullptr);  // accesses see the map before the batch
+    }
+    EXPECT_EQ(l.commits, 2u);
+    EXPECT_EQ(l.last_ranges, 2u);
+    EXPECT_EQ(as.host_pointer(0x1000, 1), b.data());
+    {
+        AddressSpace::UpdateBatch nothing(as);
+    }
+    EXPECT_EQ(l.commits, 2u);  // a batch without changes rebuilds nothing
+}
+
 }  // namespace
 }  // namespace kemu

@@ -20,6 +20,42 @@ TEST(Cmdline, DefaultsMatchQemu) {
     EXPECT_TRUE(r->config.accel.empty());
 }
 
+TEST(Cmdline, FirmwareBootOptions) {
+    auto r = parse({"-bios", "my.bin", "-L", "/fw", "-L", "/fw2", "-option-rom", "x.rom", "-boot",
+                    "order=dc,once=n,menu=on,splash-time=500,strict=on", "-fw_cfg",
+                    "name=opt/a,string=hello", "-fw_cfg", "opt/b,file=/etc/hostname"});
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    const MachineConfig& c = r->config;
+    EXPECT_EQ(c.bios, "my.bin");
+    EXPECT_EQ(c.firmware_dirs, (std::vector<std::string>{"/fw", "/fw2"}));
+    EXPECT_EQ(c.option_roms, (std::vector<std::string>{"x.rom"}));
+    EXPECT_EQ(c.boot.order, "dc");
+    EXPECT_EQ(c.boot.once, "n");
+    EXPECT_TRUE(c.boot.menu);
+    EXPECT_TRUE(c.boot.strict);
+    EXPECT_EQ(c.boot.splash_time_ms, 500u);
+    ASSERT_EQ(c.fw_cfg_strings.size(), 1u);
+    EXPECT_EQ(c.fw_cfg_strings[0].second, "hello");
+    ASSERT_EQ(c.fw_cfg_files.size(), 1u);
+    EXPECT_EQ(c.fw_cfg_files[0].first, "opt/b");
+    EXPECT_EQ(parse({"-boot", "d"})->config.boot.order, "d");
+    for (std::vector<std::string> bad :
+         {std::vector<std::string>{"-boot", "order=x"}, {"-boot", "menu=maybe"},
+          {"-boot", "splash-time=-3"}, {"-fw_cfg", "name=etc/x,string=a"},
+          {"-fw_cfg", "name=opt/x"}, {"-fw_cfg", "name=opt/x,file=a,string=b"}})
+        EXPECT_FALSE(parse(bad).ok()) << bad[1];
+}
+
+TEST(Cmdline, DriveBusAndUnit) {
+    auto r = parse({"-drive", "file=a.img,if=ide,bus=1,unit=1", "-drive",
+                    "file=b.iso,media=cdrom,bus=1"});
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    EXPECT_EQ(r->config.drives[0].index, 3);
+    EXPECT_EQ(r->config.drives[1].index, 2);
+    EXPECT_FALSE(parse({"-drive", "file=a.img,unit=2"}).ok());
+    EXPECT_FALSE(parse({"-drive", "file=a.img,index=1,bus=0"}).ok());
+}
+
 TEST(Cmdline, MemorySizes) {
     EXPECT_EQ(parse({"-m", "512"})->config.ram_size, 512ull << 20);
     EXPECT_EQ(parse({"-m", "2G"})->config.ram_size, 2ull << 30);
@@ -115,11 +151,17 @@ TEST(Cmdline, ErrorsNameTheOption) {
     ASSERT_FALSE(r.ok());
     EXPECT_EQ(r.error().message(), "-m: requires an argument");
     EXPECT_FALSE(parse({"disk.img"}).ok());
-    EXPECT_FALSE(parse({"-display", "sdl"}).ok());
-    EXPECT_TRUE(parse({"-vnc", "none"}).ok());
-    auto vnc = parse({"-vnc", ":0"});
-    ASSERT_FALSE(vnc.ok());
-    EXPECT_EQ(vnc.error().message(), "-vnc :0: VNC is not available yet");
+    EXPECT_FALSE(parse({"-display", "gtk"}).ok());
+    EXPECT_FALSE(parse({"-display", "sdl,bogus=1"}).ok());
+    EXPECT_FALSE(parse({"-display", "sdl,window-close=maybe"}).ok());
+    auto sdl = parse({"-display", "sdl,window-close=off", "-full-screen"});
+    ASSERT_TRUE(sdl.ok()) << sdl.error().message();
+    EXPECT_TRUE(sdl->config.display_on());
+    EXPECT_FALSE(sdl->config.sdl_window_close_quits);
+    EXPECT_TRUE(sdl->config.full_screen);
+    EXPECT_FALSE(parse({"-vnc", "none"})->config.display_on());
+    EXPECT_TRUE(parse({"-vnc", ":0"})->config.display_on());
+    EXPECT_FALSE(parse({"-vnc", ":0", "-nographic"})->config.display_on());
     EXPECT_FALSE(parse({"-d", "bogus"}).ok());
 }
 
