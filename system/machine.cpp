@@ -66,7 +66,6 @@ Result<void> Machine::init() {
                            config_.tcg_tb_size_mib, config_.tcg_backend, config_.perfmap,
                            config_.jitdump});
     if (!r) return r.error().with_context("-accel " + accel_name);
-    if (MemoryListener* l = accel_->memory_listener()) memory_.add_listener(l);
     accel_->reset_platform();
 
     KEMU_TRY_VOID(loop_.init());
@@ -138,6 +137,9 @@ Result<void> Machine::init() {
 
     KEMU_TRY_VOID(start_display());
     KEMU_TRY_VOID(load_boot_state());
+    // The accelerator first sees the memory map once it is complete: each change KVM is told
+    // about costs it a grace period, and no guest code has run (or been translated) before.
+    if (MemoryListener* l = accel_->memory_listener()) memory_.add_listener(l);
     KEMU_TRY_VOID(init_vcpus());
     silence_watch_ = std::make_unique<GuestSilenceWatch>(
         timers_, *accel_, [this] { return board_->guest_output_bytes(); });
