@@ -8,6 +8,8 @@
 3. A client that sends garbage, and one that leaves in the middle of an update, leave kemu
    running and the first client served.
 4. A second kemu on the same display fails at start-up with one line and status 1.
+5. A running guest: SeaBIOS's banner and "No bootable device" reach the client, and
+   Ctrl+Alt+Delete typed there makes SeaBIOS reset the machine (-no-reboot: exit 0).
 
 usage: display_vnc_test.py KEMU
 """
@@ -22,7 +24,7 @@ import time
 from harness import check, fail, find_kemu, skip, stop
 import vga_text
 
-KEYSYM = {"ctrl": 0xFFE3, "alt": 0xFFE9, "return": 0xFF0D}
+KEYSYM = {"ctrl": 0xFFE3, "alt": 0xFFE9, "return": 0xFF0D, "delete": 0xFFFF}
 SCREEN_TIMEOUT = 20
 
 
@@ -124,10 +126,16 @@ class RfbClient:
 
 
 def screen_lines(client, matcher):
-    if client.width % 8 or client.height % 16:
-        return []
-    lines, _ = vga_text.decode(client.rgb(), client.width, client.height, 8, matcher)
-    return lines
+    """The text on the screen: 8-dot cells (text consoles) or the VGA's 9-dot ones."""
+    best, best_score = [], -1.0
+    for cell_width in (8, 9):
+        if client.width % cell_width or client.height % 16:
+            continue
+        lines, score = vga_text.decode(client.rgb(), client.width, client.height, cell_width,
+                                       matcher)
+        if score > best_score:
+            best, best_score = lines, score
+    return best
 
 
 def wait_for_text(client, matcher, text, what):
@@ -207,7 +215,31 @@ def main():
         check(status == 0, f"kemu exited with {status} after quit")
     finally:
         stop(process)
-    print("PASS: VNC picture, Ctrl+Alt+2 monitor, info status, bad clients, port in use")
+    guest_screen_and_keys(kemu, matcher)
+    print("PASS: VNC picture, Ctrl+Alt+2 monitor, info status, bad clients, port in use; "
+          "SeaBIOS's screen over VNC and Ctrl+Alt+Delete typed to the guest")
+
+
+def guest_screen_and_keys(kemu, matcher):
+    """A running guest: SeaBIOS's text screen reaches the client, and keys typed there reach
+    the guest - Ctrl+Alt+Delete makes SeaBIOS reset, which -no-reboot turns into an exit."""
+    display = free_display()
+    argv = [kemu, "-m", "64", "-no-reboot", "-vnc", f"127.0.0.1:{display}"]
+    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    try:
+        client = RfbClient(5900 + display)
+        client.handshake()
+        wait_for_text(client, matcher, "SeaBIOS (version", "the guest's screen")
+        wait_for_text(client, matcher, "No bootable device", "the guest's screen")
+        client.tap(KEYSYM["ctrl"], KEYSYM["alt"], KEYSYM["delete"])
+        try:
+            status = process.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            fail("Ctrl+Alt+Delete typed over VNC did not reset the guest")
+        check(status == 0, f"kemu exited with {status} after the guest's reset, want 0")
+    finally:
+        stop(process)
 
 
 if __name__ == "__main__":
