@@ -61,7 +61,7 @@ class Vga final : public Device {
     uint64_t vram_size() const { return vram_.size(); }
     std::span<const uint8_t> vram() const { return {vram_.data(), vram_.size()}; }
 
-    const char* type_name() const override { return "VGA"; }
+    const char* type_name() const override { return "vga-core"; }
     void reset() override;
     void save(StateWriter& out) const override;
     Result<void> load(StateReader& in, uint32_t version) override;

@@ -11,6 +11,8 @@
 #include "hw/misc/port80.h"
 #include "hw/misc/reset_control.h"
 #include "hw/pci/pam.h"
+#include "hw/pci/pci_bus.h"
+#include "hw/pci/pci_device.h"
 #include "hw/pci/piix4_pm_function.h"
 #include "hw/timer/mc146818_rtc.h"
 #include "system/keyval.h"
@@ -182,24 +184,40 @@ void PcBoard::power_button() {
     if (pm_) pm_->power_button();
 }
 
-std::string PcBoard::qtree_text() const {
-    std::string out =
-        "bus: main-system-bus\n  type System\n  dev: i440FX-pcihost, id \"\"\n    bus: isa.0\n     "
-        " type ISA\n";
-    for (const auto& d : devices_) {
-        out += "      dev: " + std::string(d->type_name()) + ", id \"" + d->name() + "\"\n";
-        std::string desc = d->describe();
-        size_t start = 0;
-        while (start < desc.size()) {
-            size_t nl = desc.find('\n', start);
-            std::string line =
-                desc.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
-            if (!line.empty()) out += "        " + line + "\n";
-            if (nl == std::string::npos) break;
-            start = nl + 1;
-        }
+namespace {
+
+// One device of `info qtree`, its describe() lines indented below it.
+std::string qtree_device(const Device& d, const std::string& indent) {
+    std::string out = indent + "dev: " + d.type_name() + ", id \"" + d.name() + "\"\n";
+    std::string desc = d.describe();
+    size_t start = 0;
+    while (start < desc.size()) {
+        size_t nl = desc.find('\n', start);
+        std::string line =
+            desc.substr(start, nl == std::string::npos ? std::string::npos : nl - start);
+        if (!line.empty()) out += indent + "  " + line + "\n";
+        if (nl == std::string::npos) break;
+        start = nl + 1;
     }
     return out;
+}
+
+}  // namespace
+
+// As QEMU nests them: the PCI functions on pci.0 below the host bridge, the rest on the
+// PIIX3's ISA bus.
+std::string PcBoard::qtree_text() const {
+    std::string pci, isa;
+    for (const auto& d : devices_) {
+        if (d.get() == static_cast<const Device*>(pci_)) continue;
+        if (dynamic_cast<const PciDevice*>(d.get()))
+            pci += qtree_device(*d, "      ");
+        else
+            isa += qtree_device(*d, "          ");
+    }
+    return "bus: main-system-bus\n  type System\n  dev: i440FX-pcihost, id \"\"\n"
+           "    bus: pci.0\n      type PCI\n" +
+           pci + "      bus: isa.0\n        type ISA\n" + isa;
 }
 
 }  // namespace kemu

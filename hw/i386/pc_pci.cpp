@@ -91,7 +91,7 @@ Result<void> PcBoard::build_pci() {
         }
     };
 
-    pm_function_ = &add(std::make_unique<Piix4PmFunction>("piix4-pm", services_.io, *pm_));
+    pm_function_ = &add(std::make_unique<Piix4PmFunction>("pm", services_.io, *pm_));
     KEMU_TRY_VOID(pci.plug(*pm_function_, pci::devfn(kSlotPiix, kFunctionPm)));
 
     KEMU_TRY_VOID(build_ide(pci));
