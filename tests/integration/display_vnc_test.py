@@ -8,10 +8,10 @@
 3. A client that sends garbage, and one that leaves in the middle of an update, leave kemu
    running and the first client served.
 4. A second kemu on the same display fails at start-up with one line and status 1.
-5. A running guest: SeaBIOS's banner and "No bootable device" reach the client, and
+5. With --with-guest, a running guest: SeaBIOS's banner and "No bootable device" reach the client, and
    Ctrl+Alt+Delete typed there makes SeaBIOS reset the machine (-no-reboot: exit 0).
 
-usage: display_vnc_test.py KEMU
+usage: display_vnc_test.py KEMU [--with-guest]   (5 needs a real kemu with SeaBIOS)
 """
 
 import os
@@ -215,6 +215,9 @@ def main():
         check(status == 0, f"kemu exited with {status} after quit")
     finally:
         stop(process)
+    if "--with-guest" not in sys.argv:
+        print("PASS: VNC picture, Ctrl+Alt+2 monitor, info status, bad clients, port in use")
+        return
     guest_screen_and_keys(kemu, matcher)
     print("PASS: VNC picture, Ctrl+Alt+2 monitor, info status, bad clients, port in use; "
           "SeaBIOS's screen over VNC and Ctrl+Alt+Delete typed to the guest")
