@@ -17,10 +17,6 @@ namespace kemu {
 
 namespace {
 
-void report(Monitor& mon, const Result<void>& result) {
-    if (!result) mon.print_error(result.error().message());
-}
-
 // x/i and xp/i: as many bytes as can be read, then one line per instruction.
 void disassemble_memory(Monitor& mon, uint64_t count, uint64_t addr, const MemoryReader& read) {
     constexpr uint64_t kMaxInsnBytes = 15;
@@ -99,16 +95,16 @@ void hmp_info(Monitor& mon, const HmpArgs& args) {
 }
 
 void hmp_stop(Monitor& mon, const HmpArgs&) {
-    report(mon, mon.host().stop());
+    mon.report(mon.host().stop());
 }
 void hmp_cont(Monitor& mon, const HmpArgs&) {
-    report(mon, mon.host().cont());
+    mon.report(mon.host().cont());
 }
 void hmp_system_reset(Monitor& mon, const HmpArgs&) {
-    report(mon, mon.host().system_reset());
+    mon.report(mon.host().system_reset());
 }
 void hmp_system_powerdown(Monitor& mon, const HmpArgs&) {
-    report(mon, mon.host().system_powerdown());
+    mon.report(mon.host().system_powerdown());
 }
 void hmp_quit(Monitor& mon, const HmpArgs&) {
     mon.host().quit();

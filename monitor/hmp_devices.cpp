@@ -19,10 +19,6 @@ std::vector<std::string> words_of(const std::string& text) {
     return words;
 }
 
-void report(Monitor& mon, const Result<void>& result) {
-    if (!result) mon.print_error(result.error().message());
-}
-
 }  // namespace
 
 void hmp_screendump(Monitor& mon, const HmpArgs& args) {
@@ -38,7 +34,7 @@ void hmp_screendump(Monitor& mon, const HmpArgs& args) {
         }
     }
     if (path.empty()) return mon.print_error("screendump: missing filename");
-    report(mon, mon.host().screendump(path, format));
+    mon.report(mon.host().screendump(path, format));
 }
 
 void hmp_eject(Monitor& mon, const HmpArgs& args) {
@@ -46,22 +42,22 @@ void hmp_eject(Monitor& mon, const HmpArgs& args) {
     bool force = !words.empty() && words.front() == "-f";
     if (force) words.erase(words.begin());
     if (words.size() != 1) return mon.print_error("eject: usage: eject [-f] device");
-    report(mon, mon.host().eject(words.front(), force));
+    mon.report(mon.host().eject(words.front(), force));
 }
 
 // `change vnc password PW` is QEMU's older spelling of `set_password vnc PW`.
 void hmp_change(Monitor& mon, const HmpArgs& args) {
     if (args.text("device") == "vnc" && args.text("file") == "password")
-        return report(mon, mon.host().set_vnc_password(args.text("format")));
-    report(mon,
-           mon.host().change_medium(args.text("device"), args.text("file"), args.text("format")));
+        return mon.report(mon.host().set_vnc_password(args.text("format")));
+    mon.report(
+        mon.host().change_medium(args.text("device"), args.text("file"), args.text("format")));
 }
 
 void hmp_set_password(Monitor& mon, const HmpArgs& args) {
     if (args.text("protocol") != "vnc")
         return mon.print_error("set_password: protocol '" + args.text("protocol") +
                                "' is not supported (kemu has vnc)");
-    report(mon, mon.host().set_vnc_password(args.text("password")));
+    mon.report(mon.host().set_vnc_password(args.text("password")));
 }
 
 }  // namespace kemu

@@ -35,6 +35,10 @@ class Monitor final : public CharFrontend {
     // clients both start new lines at the left margin.
     void print(std::string_view text);
     void print_error(std::string_view text) { print(std::string(text) + "\n"); }
+    // An action's outcome: nothing when it worked, its one-line error otherwise.
+    void report(const Result<void>& result) {
+        if (!result) print_error(result.error().message());
+    }
 
     // For commands that finish later (block jobs run on the I/O threads): input waits and
     // no prompt is shown between suspend() and the matching resume(), which may come before

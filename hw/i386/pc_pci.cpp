@@ -101,10 +101,9 @@ Result<void> PcBoard::build_pci() {
 // A direct kernel boot has no firmware to set up the chipset: RAM at 0xC0000-0xFFFFF (where
 // the ACPI tables go) and the PM block where the ACPI tables say, as SeaBIOS leaves them.
 void PcBoard::program_chipset_as_firmware_would() {
-    constexpr unsigned kPam0 = 0x59, kPamRegisters = 7;
     constexpr uint8_t kBothSegmentsReadWrite = 0x33;
-    for (unsigned r = 0; r < kPamRegisters; r++)
-        host_bridge_->config_write(kPam0 + r, kBothSegmentsReadWrite, 1);
+    for (unsigned r = 0; r < I440fx::kPamRegisters; r++)
+        host_bridge_->config_write(I440fx::kPam0 + r, kBothSegmentsReadWrite, 1);
     pm_function_->program_pm_base(pc::kPortAcpiPm);
 }
 

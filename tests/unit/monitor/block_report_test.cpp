@@ -15,7 +15,8 @@ BlockDeviceInfo::Medium medium(std::string file, std::string format) {
 
 TEST(BlockReport, InfoBlockShowsEachDriveAndOnlyTheFieldsThatApply) {
     BlockDeviceInfo plain{.device = "d0", .medium = medium("/img/a.qcow2", "qcow2")};
-    BlockDeviceInfo rich{.device = "d1", .attached_to = "(no virtio device yet)", .medium = medium("/b.raw", "raw")};
+    BlockDeviceInfo rich{
+        .device = "d1", .attached_to = "(no virtio device yet)", .medium = medium("/b.raw", "raw")};
     rich.medium->read_only = true;
     rich.medium->cache = {.direct = true, .writethrough = true, .ignore_flush = false};
     rich.medium->detect_zeroes = block::DetectZeroes::Unmap;

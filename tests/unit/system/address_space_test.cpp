@@ -185,15 +185,13 @@ TEST(AddressSpace, AnUpdateBatchTellsListenersOnceAtTheEnd) {
             AddressSpace::UpdateBatch inner(as);
             ASSERT_TRUE(as.map(0x1000, &rb).ok());
         }
-        EXPECT_EQ(l.commits, 1u);  // the inner batch's end is not the last
+        EXPECT_EQ(l.commits, 1u);                   // the inner batch's end is not the last
         EXPECT_EQ(as.host_pointer(0, 1), nullptr);  // accesses see the map before the batch
     }
     EXPECT_EQ(l.commits, 2u);
     EXPECT_EQ(l.last_ranges, 2u);
     EXPECT_EQ(as.host_pointer(0x1000, 1), b.data());
-    {
-        AddressSpace::UpdateBatch nothing(as);
-    }
+    { AddressSpace::UpdateBatch nothing(as); }
     EXPECT_EQ(l.commits, 2u);  // a batch without changes rebuilds nothing
 }
 

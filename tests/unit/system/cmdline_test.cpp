@@ -39,16 +39,18 @@ TEST(Cmdline, FirmwareBootOptions) {
     ASSERT_EQ(c.fw_cfg_files.size(), 1u);
     EXPECT_EQ(c.fw_cfg_files[0].first, "opt/b");
     EXPECT_EQ(parse({"-boot", "d"})->config.boot.order, "d");
-    for (std::vector<std::string> bad :
-         {std::vector<std::string>{"-boot", "order=x"}, {"-boot", "menu=maybe"},
-          {"-boot", "splash-time=-3"}, {"-fw_cfg", "name=etc/x,string=a"},
-          {"-fw_cfg", "name=opt/x"}, {"-fw_cfg", "name=opt/x,file=a,string=b"}})
+    for (std::vector<std::string> bad : {std::vector<std::string>{"-boot", "order=x"},
+                                         {"-boot", "menu=maybe"},
+                                         {"-boot", "splash-time=-3"},
+                                         {"-fw_cfg", "name=etc/x,string=a"},
+                                         {"-fw_cfg", "name=opt/x"},
+                                         {"-fw_cfg", "name=opt/x,file=a,string=b"}})
         EXPECT_FALSE(parse(bad).ok()) << bad[1];
 }
 
 TEST(Cmdline, DriveBusAndUnit) {
-    auto r = parse({"-drive", "file=a.img,if=ide,bus=1,unit=1", "-drive",
-                    "file=b.iso,media=cdrom,bus=1"});
+    auto r = parse(
+        {"-drive", "file=a.img,if=ide,bus=1,unit=1", "-drive", "file=b.iso,media=cdrom,bus=1"});
     ASSERT_TRUE(r.ok()) << r.error().message();
     EXPECT_EQ(r->config.drives[0].index, 3);
     EXPECT_EQ(r->config.drives[1].index, 2);
