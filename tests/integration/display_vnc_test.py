@@ -19,6 +19,7 @@ import socket
 import struct
 import subprocess
 import sys
+import tempfile
 import time
 
 from harness import check, fail, find_kemu, skip, stop
@@ -125,29 +126,42 @@ class RfbClient:
             self.tap(KEYSYM["return"] if ch == "\n" else ord(ch))
 
 
-def screen_lines(client, matcher):
-    """The text on the screen: 8-dot cells (text consoles) or the VGA's 9-dot ones."""
-    best, best_score = [], -1.0
-    for cell_width in (8, 9):
+def screen_decodes(client, matcher):
+    """The text on the screen read as 8-dot cells (text consoles) and as the VGA's 9-dot ones:
+    [(cell width, fraction of cells that matched a glyph exactly, lines)], best first."""
+    pixels = client.rgb()
+    decodes = []
+    for cell_width in (9, 8):
         if client.width % cell_width or client.height % 16:
             continue
-        lines, score = vga_text.decode(client.rgb(), client.width, client.height, cell_width,
-                                       matcher)
-        if score > best_score:
-            best, best_score = lines, score
-    return best
+        lines, score = vga_text.decode(pixels, client.width, client.height, cell_width, matcher)
+        decodes.append((cell_width, score, lines))
+    return sorted(decodes, key=lambda d: -d[1])
+
+
+def save_frame(client):
+    """Keeps the last picture for a failure's post-mortem; returns its path."""
+    fd, path = tempfile.mkstemp(prefix="kemu-vnc-", suffix=".ppm")
+    with os.fdopen(fd, "wb") as f:
+        f.write(b"P6 %d %d 255\n" % (client.width, client.height) + client.rgb())
+    return path
 
 
 def wait_for_text(client, matcher, text, what):
+    """Waits until `text` reads off the screen at either cell width: the exact-match score
+    only decides which reading a failure reports."""
     deadline = time.monotonic() + SCREEN_TIMEOUT
-    lines = []
+    decodes = []
     while time.monotonic() < deadline:
         client.request(1)
         client.read_update()
-        lines = screen_lines(client, matcher)
-        if any(text in line for line in lines):
-            return lines
-    fail(f"{what}: {text!r} not on the VNC screen; it shows {[l for l in lines if l]!r}")
+        decodes = screen_decodes(client, matcher)
+        if any(text in line for _, _, lines in decodes for line in lines):
+            return
+    scores = ", ".join(f"{w}-dot cells {score:.3f}" for w, score, _ in decodes)
+    shown = [l for l in decodes[0][2] if l] if decodes else []
+    fail(f"{what}: {text!r} not on the {client.width}x{client.height} VNC screen "
+         f"(exact glyphs: {scores}; picture kept in {save_frame(client)}); it shows {shown!r}")
 
 
 def free_display():
