@@ -1,27 +1,15 @@
 #include "target-x86/disas.h"
 
-#include <capstone/capstone.h>
-
+#include "system/module.h"
 #include "target-x86/cpu_state.h"
 
 namespace kemu {
 
 std::vector<DisasLine> disassemble(std::span<const uint8_t> code, uint64_t address,
                                    unsigned mode_bits, size_t max_insns) {
-    std::vector<DisasLine> out;
-    cs_mode mode = mode_bits == 64 ? CS_MODE_64 : mode_bits == 32 ? CS_MODE_32 : CS_MODE_16;
-    csh handle;
-    if (cs_open(CS_ARCH_X86, mode, &handle) != CS_ERR_OK) return out;
-    cs_insn* insn = nullptr;
-    size_t n = cs_disasm(handle, code.data(), code.size(), address, max_insns, &insn);
-    for (size_t i = 0; i < n; i++) {
-        std::string text = insn[i].mnemonic;
-        if (insn[i].op_str[0]) text += std::string(" ") + insn[i].op_str;
-        out.push_back({insn[i].address, insn[i].size, std::move(text)});
-    }
-    if (n) cs_free(insn, n);
-    cs_close(&handle);
-    return out;
+    static const Result<Disassembler> capstone = module_entry<Disassembler>("disas-capstone");
+    if (!capstone) return {{address, 0, "(no disassembler: " + capstone.error().message() + ")"}};
+    return (*capstone)(code, address, mode_bits, max_insns);
 }
 
 unsigned code_size_bits(const X86CpuState& s) {

@@ -2,10 +2,13 @@
 
 #include <SDL.h>
 
+#include <atomic>
 #include <bitset>
 #include <chrono>
 #include <cstdlib>
+#include <functional>
 #include <future>
+#include <thread>
 #include <vector>
 
 #include "ui/keymap.h"
@@ -30,9 +33,28 @@ uint8_t sdl_buttons(uint32_t state) {
 
 }  // namespace
 
+// The window, on a thread of its own.
+class SdlWindowDisplay final : public SdlDisplay {
+  public:
+    SdlWindowDisplay(Setup setup, ConsoleSet& consoles, ConsoleLink::Post post)
+        : setup_(std::move(setup)), link_(consoles, std::move(post)) {}
+    ~SdlWindowDisplay() override;
+
+  private:
+    friend Result<std::unique_ptr<SdlDisplay>> start_sdl_display(Setup, ConsoleSet&,
+                                                                 ConsoleLink::Post);
+    struct Window;  // SDL state, owned by the display thread
+    void run(std::function<void(Result<void>)> started);
+
+    Setup setup_;
+    ConsoleLink link_;
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+};
+
 // Everything SDL: created, used and destroyed on the display thread only.
-struct SdlDisplay::Window {
-    SdlDisplay& display;
+struct SdlWindowDisplay::Window {
+    SdlWindowDisplay& display;
     SDL_Window* window = nullptr;
     SDL_Renderer* renderer = nullptr;
     SDL_Texture* texture = nullptr;
@@ -44,7 +66,7 @@ struct SdlDisplay::Window {
     std::bitset<KEY_CNT> keys_down;        // sent to the consoles and not yet released
     std::bitset<SDL_NUM_SCANCODES> eaten;  // the G and F of our shortcuts: their releases too
 
-    explicit Window(SdlDisplay& d) : display(d) {}
+    explicit Window(SdlWindowDisplay& d) : display(d) {}
     ~Window() {
         if (texture) SDL_DestroyTexture(texture);
         if (renderer) SDL_DestroyRenderer(renderer);
@@ -204,13 +226,10 @@ struct SdlDisplay::Window {
     }
 };
 
-SdlDisplay::SdlDisplay(Setup setup, ConsoleSet& consoles, ConsoleLink::Post post)
-    : setup_(std::move(setup)), link_(consoles, std::move(post)) {}
-
-Result<std::unique_ptr<SdlDisplay>> SdlDisplay::start(Setup setup, ConsoleSet& consoles,
+Result<std::unique_ptr<SdlDisplay>> start_sdl_display(SdlDisplay::Setup setup,
+                                                      ConsoleSet& consoles,
                                                       ConsoleLink::Post post) {
-    std::unique_ptr<SdlDisplay> display(
-        new SdlDisplay(std::move(setup), consoles, std::move(post)));
+    auto display = std::make_unique<SdlWindowDisplay>(std::move(setup), consoles, std::move(post));
     // Shared with the thread: it may still be inside set_value() when start() returns.
     auto opened = std::make_shared<std::promise<Result<void>>>();
     auto result = opened->get_future();
@@ -222,15 +241,15 @@ Result<std::unique_ptr<SdlDisplay>> SdlDisplay::start(Setup setup, ConsoleSet& c
         display->thread_.join();
         return r.error();
     }
-    return display;
+    return std::unique_ptr<SdlDisplay>(std::move(display));
 }
 
-SdlDisplay::~SdlDisplay() {
+SdlWindowDisplay::~SdlWindowDisplay() {
     stop_ = true;
     if (thread_.joinable()) thread_.join();
 }
 
-void SdlDisplay::run(std::function<void(Result<void>)> started) {
+void SdlWindowDisplay::run(std::function<void(Result<void>)> started) {
     Window w(*this);
     Result<void> opened = w.open();
     bool ok = opened.ok();
@@ -256,3 +275,9 @@ void SdlDisplay::run(std::function<void(Result<void>)> started) {
 }
 
 }  // namespace kemu
+
+// The module's entry (system/module.h).
+extern "C" {
+extern const kemu::StartSdlDisplay kemu_ui_sdl;
+const kemu::StartSdlDisplay kemu_ui_sdl = kemu::start_sdl_display;
+}

@@ -3,17 +3,17 @@
 // and Wayland works from any single thread that owns every SDL call, so the main thread
 // keeps running the event loop and never waits for the window. Frames come through a
 // ConsoleLink at most kFrameRate times a second; the thread never takes the machine lock.
+// sdl_display.cpp is built as the ui-sdl module (system/module.h), so only -display sdl
+// loads SDL2 and the libraries below it.
 //
 // Ctrl+Alt+G grabs or releases the pointer and keyboard (a click in the window grabs
 // too, while the guest's display is shown), Ctrl+Alt+F toggles full screen, and
 // Ctrl+Alt+1/2/3... switch consoles (ConsoleSet does that for every front end).
 #pragma once
 
-#include <atomic>
 #include <functional>
 #include <memory>
 #include <string>
-#include <thread>
 
 #include "system/error.h"
 #include "ui/console_link.h"
@@ -32,14 +32,11 @@ class SdlDisplay {
         std::function<void()> on_close;
     };
 
-    // Main thread: opens the window, or fails with one line ("could not initialize SDL:
-    // ..." when there is no X server or Wayland compositor to talk to).
+    // Main thread: loads the ui-sdl module and opens the window (start_sdl_display).
     static Result<std::unique_ptr<SdlDisplay>> start(Setup setup, ConsoleSet& consoles,
                                                      ConsoleLink::Post post);
     // Main thread: closes the window.
-    ~SdlDisplay();
-    SdlDisplay(const SdlDisplay&) = delete;
-    SdlDisplay& operator=(const SdlDisplay&) = delete;
+    virtual ~SdlDisplay() = default;
 
     // The window title for a machine called `name`, grabbed or not.
     static std::string title(const std::string& name, bool grabbed) {
@@ -48,15 +45,14 @@ class SdlDisplay {
         return title;
     }
 
-  private:
-    struct Window;  // SDL state, owned by the display thread (sdl_display.cpp)
-    SdlDisplay(Setup setup, ConsoleSet& consoles, ConsoleLink::Post post);
-    void run(std::function<void(Result<void>)> started);
-
-    Setup setup_;
-    ConsoleLink link_;
-    std::atomic<bool> stop_{false};
-    std::thread thread_;
 };
+
+// The ui-sdl module's entry (sdl_display.cpp), which tests also link directly. Fails with
+// one line ("could not initialize SDL: ..." when there is no X server or Wayland
+// compositor to talk to).
+Result<std::unique_ptr<SdlDisplay>> start_sdl_display(SdlDisplay::Setup setup,
+                                                      ConsoleSet& consoles,
+                                                      ConsoleLink::Post post);
+using StartSdlDisplay = decltype(&start_sdl_display);
 
 }  // namespace kemu

@@ -7,9 +7,15 @@
 #include <unistd.h>
 
 #include <algorithm>
+#include <atomic>
 #include <bitset>
 #include <chrono>
 #include <cstring>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#include "ui/vnc_listener.h"
 
 namespace kemu {
 
@@ -33,8 +39,39 @@ uint8_t pointer_buttons(int mask) {
 
 }  // namespace
 
-struct VncServer::ClientInfo {
-    VncServer* server = nullptr;
+// The server on libvncserver.
+class LibVncServer final : public VncServer {
+  public:
+    LibVncServer(Setup setup, ConsoleSet& consoles, ConsoleLink::Post post);
+    ~LibVncServer() override;
+    Result<void> init(std::vector<VncListenSocket> sockets);
+
+    Result<void> set_password(const std::string& password) override;
+    std::string info_text() const override;
+    size_t client_count() const override;
+
+  private:
+    struct ClientInfo;
+    struct Callbacks;  // libvncserver's callbacks, on the server thread
+    void run();
+    void apply_frame();
+
+    Setup setup_;
+    ConsoleLink link_;
+    std::string desktop_name_;
+    rfbScreenInfo* screen_ = nullptr;
+    std::vector<uint32_t> pixels_;            // the framebuffer libvncserver sends from
+    std::vector<VncListenSocket> listeners_;  // fds handed to libvncserver; info only
+    std::atomic<bool> stop_{false};
+    std::thread thread_;
+
+    mutable std::mutex lock_;  // guards password_ and clients_ (main and server thread)
+    std::string password_;
+    std::vector<ClientInfo*> clients_;
+};
+
+struct LibVncServer::ClientInfo {
+    LibVncServer* server = nullptr;
     std::string address;  // "127.0.0.1:40000 (ipv4)"
     int last_x = 0, last_y = 0;
     bool has_position = false;
@@ -42,9 +79,9 @@ struct VncServer::ClientInfo {
     std::bitset<KEY_CNT> keys_down;  // released for it if the client vanishes
 };
 
-struct VncServer::Callbacks {
+struct LibVncServer::Callbacks {
     static rfbNewClientAction new_client(rfbClientPtr cl) {
-        auto* server = static_cast<VncServer*>(cl->screen->screenData);
+        auto* server = static_cast<LibVncServer*>(cl->screen->screenData);
         auto* info = new ClientInfo;
         info->server = server;
         sockaddr_storage addr{};
@@ -68,7 +105,7 @@ struct VncServer::Callbacks {
     static void client_gone(rfbClientPtr cl) {
         auto* info = static_cast<ClientInfo*>(cl->clientData);
         if (!info) return;
-        VncServer* server = info->server;
+        LibVncServer* server = info->server;
         for (uint16_t code = 0; code < KEY_CNT; code++)
             if (info->keys_down[code]) server->link_.key(code, false);
         {
@@ -82,7 +119,7 @@ struct VncServer::Callbacks {
     static void key_event(rfbBool down, rfbKeySym keysym, rfbClientPtr cl) {
         auto* info = static_cast<ClientInfo*>(cl->clientData);
         if (!info) return;
-        VncServer* server = info->server;
+        LibVncServer* server = info->server;
         uint16_t code = keycode_from_keysym(*server->setup_.layout, keysym);
         if (code == KEY_RESERVED || code >= KEY_CNT) return;
         info->keys_down[code] = down;
@@ -113,7 +150,7 @@ struct VncServer::Callbacks {
     }
 
     static rfbBool check_password(rfbClientPtr cl, const char* response, int len) {
-        auto* server = static_cast<VncServer*>(cl->screen->screenData);
+        auto* server = static_cast<LibVncServer*>(cl->screen->screenData);
         char key[9] = {};
         {
             std::lock_guard<std::mutex> guard(server->lock_);
@@ -129,21 +166,21 @@ struct VncServer::Callbacks {
     }
 };
 
-VncServer::VncServer(Setup setup, ConsoleSet& consoles, ConsoleLink::Post post)
+LibVncServer::LibVncServer(Setup setup, ConsoleSet& consoles, ConsoleLink::Post post)
     : setup_(std::move(setup)), link_(consoles, std::move(post)) {
     if (!setup_.layout) setup_.layout = &default_keyboard_layout();
     desktop_name_ = setup_.name.empty() ? "kemu" : "kemu (" + setup_.name + ")";
 }
 
-Result<std::unique_ptr<VncServer>> VncServer::start(Setup setup, ConsoleSet& consoles,
+Result<std::unique_ptr<VncServer>> start_vnc_server(VncServer::Setup setup, ConsoleSet& consoles,
                                                     ConsoleLink::Post post) {
     KEMU_TRY(sockets, open_vnc_listeners(setup.options));
-    std::unique_ptr<VncServer> server(new VncServer(std::move(setup), consoles, std::move(post)));
+    auto server = std::make_unique<LibVncServer>(std::move(setup), consoles, std::move(post));
     KEMU_TRY_VOID(server->init(std::move(sockets)));
-    return server;
+    return std::unique_ptr<VncServer>(std::move(server));
 }
 
-Result<void> VncServer::init(std::vector<VncListenSocket> sockets) {
+Result<void> LibVncServer::init(std::vector<VncListenSocket> sockets) {
     rfbLog = quiet;
     rfbErr = quiet;
     int argc = 1;
@@ -187,7 +224,7 @@ Result<void> VncServer::init(std::vector<VncListenSocket> sockets) {
     return ok();
 }
 
-VncServer::~VncServer() {
+LibVncServer::~LibVncServer() {
     stop_ = true;
     if (thread_.joinable()) thread_.join();
     if (!screen_) return;
@@ -196,7 +233,7 @@ VncServer::~VncServer() {
     if (setup_.options.kind == VncOptions::Kind::Unix) unlink(setup_.options.path.c_str());
 }
 
-void VncServer::run() {
+void LibVncServer::run() {
     sigset_t pipe;
     sigemptyset(&pipe);
     sigaddset(&pipe, SIGPIPE);
@@ -216,7 +253,7 @@ void VncServer::run() {
     }
 }
 
-void VncServer::apply_frame() {
+void LibVncServer::apply_frame() {
     // libvncserver's 8-bit-per-sample format on a little-endian host has red lowest, and
     // rfbNewFramebuffer resets any other layout we might set.
     auto update = link_.take_frame(pixels_, PixelOrder::Xbgr);
@@ -231,19 +268,19 @@ void VncServer::apply_frame() {
         rfbMarkRectAsModified(screen_, r.x, r.y, r.x + r.width, r.y + r.height);
 }
 
-Result<void> VncServer::set_password(const std::string& password) {
+Result<void> LibVncServer::set_password(const std::string& password) {
     if (!setup_.options.password) return Error("Could not set password");
     std::lock_guard<std::mutex> guard(lock_);
     password_ = password;
     return ok();
 }
 
-size_t VncServer::client_count() const {
+size_t LibVncServer::client_count() const {
     std::lock_guard<std::mutex> guard(lock_);
     return clients_.size();
 }
 
-std::string VncServer::info_text() const {
+std::string LibVncServer::info_text() const {
     const char* auth = setup_.options.password ? "vnc" : "none";
     std::string out = "default:\n";
     for (const VncListenSocket& s : listeners_) {
@@ -260,3 +297,9 @@ std::string VncServer::info_text() const {
 }
 
 }  // namespace kemu
+
+// The module's entry (system/module.h).
+extern "C" {
+extern const kemu::StartVncServer kemu_ui_vnc;
+const kemu::StartVncServer kemu_ui_vnc = kemu::start_vnc_server;
+}

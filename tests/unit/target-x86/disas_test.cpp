@@ -21,6 +21,21 @@ TEST(Disas, DecodesInTheRequestedMode) {
     EXPECT_EQ(real[0].text, "mov ax, 1");
 }
 
+// disassemble() goes through the disas-capstone module (KEMU_MODULE_DIR names the build
+// tree); capstone_disassemble is the same code linked in.
+TEST(Disas, TheModuleAndTheLinkedInCodeAgree) {
+    const uint8_t code[] = {0x48, 0x8d, 0x05, 0x10, 0x00, 0x00, 0x00, 0xc3};  // lea rax,[rip+16]
+    auto loaded = disassemble(code, 0x1000, 64, 4);
+    auto linked = capstone_disassemble(code, 0x1000, 64, 4);
+    ASSERT_EQ(loaded.size(), 2u);
+    ASSERT_EQ(linked.size(), 2u);
+    for (size_t i = 0; i < 2; i++) {
+        EXPECT_EQ(loaded[i].text, linked[i].text);
+        EXPECT_EQ(loaded[i].length, linked[i].length);
+    }
+    EXPECT_EQ(loaded[0].text, "lea rax, [rip + 0x10]");
+}
+
 TEST(Disas, CodeSizeFollowsCsAndMode) {
     X86CpuState s = reset_cpu_state(true);
     EXPECT_EQ(code_size_bits(s), 16u);

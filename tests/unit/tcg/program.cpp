@@ -74,7 +74,7 @@ std::string listing(const Program& p) {
         char hex[64] = "";
         for (size_t b = 0; b < len && b < 15; b++)
             std::snprintf(hex + 3 * b, 4, "%02x ", bytes[b]);
-        auto lines = disassemble(bytes, a, p.mode64 ? 64 : 32, 1);
+        auto lines = capstone_disassemble(bytes, a, p.mode64 ? 64 : 32, 1);
         char line[160];
         std::snprintf(line, sizeof line, "  %-42s %s\n", hex,
                       lines.empty() ? "(undecodable)" : lines[0].text.c_str());

@@ -53,7 +53,7 @@ TEST_F(SdlDisplayEnv, NoDisplayServerIsAOneLineError) {
     set_env("DISPLAY", nullptr);
     set_env("WAYLAND_DISPLAY", nullptr);
     set_env("SDL_VIDEODRIVER", nullptr);
-    auto display = SdlDisplay::start({}, consoles_, poster_.fn());
+    auto display = start_sdl_display({}, consoles_, poster_.fn());
     ASSERT_FALSE(display.ok());
     const std::string& message = display.error().message();
     EXPECT_TRUE(message.starts_with("could not initialize SDL: ")) << message;
@@ -89,7 +89,7 @@ TEST_F(SdlDisplayEnv, OpensAWindowUnderXvfb) {
     {
         SdlDisplay::Setup setup;
         setup.name = "unit";
-        auto display = SdlDisplay::start(setup, consoles_, poster_.fn());
+        auto display = start_sdl_display(setup, consoles_, poster_.fn());
         ASSERT_TRUE(display.ok()) << display.error().message();
         size_t served = 0;
         for (int i = 0; i < 100 && served < 3; i++) {

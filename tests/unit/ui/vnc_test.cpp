@@ -119,7 +119,7 @@ class VncServerTest : public ::testing::Test {
         setup.options.path = path_;
         setup.options.password = password;
         setup.name = "test";
-        auto server = VncServer::start(setup, consoles_, poster_.fn());
+        auto server = start_vnc_server(setup, consoles_, poster_.fn());
         ASSERT_TRUE(server.ok()) << server.error().message();
         server_ = std::move(*server);
     }
@@ -288,7 +288,7 @@ TEST(VncInfoTest, ServerLinesAsQemuWordsThem) {
     setup.options.kind = VncOptions::Kind::Tcp;
     setup.options.host = "127.0.0.1";
     setup.options.display = free_display();
-    auto server = VncServer::start(setup, consoles, poster.fn());
+    auto server = start_vnc_server(setup, consoles, poster.fn());
     ASSERT_TRUE(server.ok()) << server.error().message();
     EXPECT_EQ((*server)->info_text(),
               "default:\n  Server: 127.0.0.1:" + std::to_string(setup.options.port()) +
