@@ -40,15 +40,14 @@ def accel_args(emulator, accel):
 
 
 def read_until(process, want, timeout, partial_line=False):
-    """Reads the process's stdout until `want` (bytes regex) matches; returns (match, text,
-    seconds to first byte).
+    """Reads the process's stdout (the guest's serial port) until `want` (bytes regex)
+    matches; returns (match, text, time.monotonic() of the first byte).
 
     Only complete lines are searched, so a figure is never taken while its digits are still
     arriving (`pio-exit cycles: 22` of a line that ends `22018`); the end of the stream
     completes the last line. `partial_line` also searches the line being written, for a shell
     prompt, which never ends its line."""
     deadline = time.monotonic() + timeout
-    start = time.monotonic()
     first_byte = None
     text = b""
     fd = process.stdout.fileno()
@@ -65,21 +64,27 @@ def read_until(process, want, timeout, partial_line=False):
             if match:
                 return match, text, first_byte
             last = text.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-            raise BenchFailure(f"no {want!r} within {timeout} s; last line: {last[0]}")
+            process.stderr.seek(0)
+            err = process.stderr.read().decode("utf-8", "replace").strip().splitlines()[-1:]
+            raise BenchFailure(f"no {want!r} within {timeout} s; last line: {last[0]}"
+                               + (f"; stderr: {err[0]}" if err else ""))
         if first_byte is None:
-            first_byte = time.monotonic() - start
+            first_byte = time.monotonic()
         text += chunk
 
 
 def spawn(argv):
+    """The emulator with the guest's serial port on a pipe. Its own messages go to a file:
+    a warning on stderr must not pass for the guest's first byte."""
     return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.STDOUT)
+                            stderr=tempfile.TemporaryFile())
 
 
 def finish(process):
     if process.poll() is None:
         process.kill()
     process.wait()
+    process.stderr.close()
 
 
 def startup(argv):
@@ -90,7 +95,7 @@ def startup(argv):
         _, _, first_byte = read_until(process, rb".", RUN_TIMEOUT)
         process.stdout.read()
         process.wait(timeout=RUN_TIMEOUT)
-        return first_byte, time.monotonic() - start
+        return first_byte - start, time.monotonic() - start
     finally:
         finish(process)
 
