@@ -66,7 +66,6 @@ Result<void> Machine::init() {
                            config_.tcg_tb_size_mib, config_.tcg_backend, config_.perfmap,
                            config_.jitdump});
     if (!r) return r.error().with_context("-accel " + accel_name);
-    accel_->reset_platform();
 
     KEMU_TRY_VOID(loop_.init());
     loop_.set_lock_waiters(&main_loop_waiting_);

@@ -32,12 +32,14 @@ class KvmAccelerator final : public Accelerator, private MemoryListener {
   private:
     void commit(const FlatView& old_view, const FlatView& new_view) override;
     void set_slot(uint32_t id, const Memslot* slot);
+    Result<void> create_platform();
 
     UniqueFd kvm_;
     UniqueFd vm_;
     unsigned cpus_ = 1;
     size_t vcpu_mmap_size_ = 0;
     bool readonly_mem_ = false;
+    bool platform_created_ = false;  // the in-kernel irqchip and PIT
     std::vector<Memslot> slots_;
     std::vector<uint32_t> free_slot_ids_;
     std::vector<kvm_cpuid_entry2> supported_cpuid_;
