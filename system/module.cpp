@@ -33,7 +33,8 @@ std::string entry_symbol(const std::string& name) {
 
 std::string module_search_path() {
     std::string path;
-    for (const std::string& dir : search_dirs()) path += (path.empty() ? "" : ":") + dir;
+    for (const std::string& dir : search_dirs())
+        path += (path.empty() ? "" : ":") + dir;
     return path;
 }
 

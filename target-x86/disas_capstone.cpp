@@ -6,7 +6,7 @@
 namespace kemu {
 
 std::vector<DisasLine> capstone_disassemble(std::span<const uint8_t> code, uint64_t address,
-                                   unsigned mode_bits, size_t max_insns) {
+                                            unsigned mode_bits, size_t max_insns) {
     std::vector<DisasLine> out;
     cs_mode mode = mode_bits == 64 ? CS_MODE_64 : mode_bits == 32 ? CS_MODE_32 : CS_MODE_16;
     csh handle;

@@ -226,8 +226,7 @@ struct SdlWindowDisplay::Window {
     }
 };
 
-Result<std::unique_ptr<SdlDisplay>> start_sdl_display(SdlDisplay::Setup setup,
-                                                      ConsoleSet& consoles,
+Result<std::unique_ptr<SdlDisplay>> start_sdl_display(SdlDisplay::Setup setup, ConsoleSet& consoles,
                                                       ConsoleLink::Post post) {
     auto display = std::make_unique<SdlWindowDisplay>(std::move(setup), consoles, std::move(post));
     // Shared with the thread: it may still be inside set_value() when start() returns.

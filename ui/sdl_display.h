@@ -44,14 +44,12 @@ class SdlDisplay {
         if (grabbed) title += " - Press Ctrl+Alt+G to release grab";
         return title;
     }
-
 };
 
 // The ui-sdl module's entry (sdl_display.cpp), which tests also link directly. Fails with
 // one line ("could not initialize SDL: ..." when there is no X server or Wayland
 // compositor to talk to).
-Result<std::unique_ptr<SdlDisplay>> start_sdl_display(SdlDisplay::Setup setup,
-                                                      ConsoleSet& consoles,
+Result<std::unique_ptr<SdlDisplay>> start_sdl_display(SdlDisplay::Setup setup, ConsoleSet& consoles,
                                                       ConsoleLink::Post post);
 using StartSdlDisplay = decltype(&start_sdl_display);
 

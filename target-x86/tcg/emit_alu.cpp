@@ -11,28 +11,6 @@ bool locked_memory(const Ctx& c) {
     return c.in->lock && c.in->operands[0].kind == OperandKind::Mem;
 }
 
-// CF of the current flags, inline where the last flag setter makes it simple.
-TempId carry_in(Ctx& c) {
-    if (c.cc_static) {
-        unsigned size = 1u << cc_log2_size(*c.cc_static);
-        switch (cc_kind(*c.cc_static)) {
-            case CcKind::Logic:
-                return c.b.cst(0);
-            case CcKind::Sub: {
-                TempId b = zero_extend(c, kGlobalCcSrc, size);
-                TempId a = zero_extend(c, c.b.add(kGlobalCcDst, kGlobalCcSrc), size);
-                return c.b.setcond(Cond::Ltu, a, b);
-            }
-            case CcKind::Add:
-                return c.b.setcond(Cond::Ltu, zero_extend(c, kGlobalCcDst, size),
-                                   zero_extend(c, kGlobalCcSrc, size));
-            default:
-                break;
-        }
-    }
-    return carry(c);
-}
-
 // The result of `kind` with operands a, b (and carry-in for ADC/SBB).
 TempId alu_result(Ctx& c, Op op, TempId a, TempId b, TempId cf) {
     switch (op) {
@@ -100,7 +78,7 @@ void emit_alu(Ctx& c) {
     const Op op = c.in->op;
     const unsigned size = operand_size(c, 0);
     TempId b = read_operand(c, 1);
-    TempId cf = (op == Op::Adc || op == Op::Sbb) ? carry_in(c) : kNoTemp;
+    TempId cf = (op == Op::Adc || op == Op::Sbb) ? carry(c) : kNoTemp;
     if (locked_memory(c)) {
         // The helper applies the operation atomically and returns the old value.
         TempId bits = c.b.cst(atomic_op_bits(atomic_kind(op), log2_size(size), c.mmu_idx()));
@@ -123,7 +101,7 @@ void emit_alu(Ctx& c) {
 void emit_inc_dec(Ctx& c) {
     const unsigned size = operand_size(c, 0);
     const bool inc = c.in->op == Op::Inc;
-    TempId cf = carry_in(c);
+    TempId cf = carry(c);
     TempId r;
     if (locked_memory(c)) {
         TempId bits = c.b.cst(
@@ -156,16 +134,29 @@ void emit_neg_not(Ctx& c) {
     if (neg) set_cc(c, CcKind::Sub, size, r, a);
 }
 
-// SHL/SAL SHR SAR. A zero count changes nothing, not even the flags.
+// SHL/SAL SHR SAR. A zero count changes nothing, not even the flags; an immediate count
+// (the common case) needs no test for it, and the flags record stays known to the
+// translator.
 void emit_shift(Ctx& c) {
     const unsigned size = operand_size(c, 0);
+    const unsigned count_mask = size == 8 ? 0x3f : 0x1f;
     const Op op = c.in->op;
+    const bool constant = c.in->operands[1].kind == OperandKind::Imm;
+    const unsigned constant_count = unsigned(c.in->imm) & count_mask;
     TempId a = read_operand(c, 0);
-    TempId count = c.b.andi(read_operand(c, 1), size == 8 ? 0x3f : 0x1f);
+    TempId count = constant ? c.b.cst(constant_count) : c.b.andi(read_operand(c, 1), count_mask);
     // Even a zero count writes a 32-bit register, clearing its upper half.
-    if (size == 4 && c.in->operands[0].kind == OperandKind::Gpr) write_operand(c, 0, a);
-    tcg::LabelId skip = c.b.label();
-    c.b.brcond(Cond::Eq, count, c.b.cst(0), skip);
+    bool gpr32 = size == 4 && c.in->operands[0].kind == OperandKind::Gpr;
+    if (constant && constant_count == 0) {
+        if (gpr32) write_operand(c, 0, a);
+        return;
+    }
+    std::optional<tcg::LabelId> skip;
+    if (!constant) {
+        if (gpr32) write_operand(c, 0, a);
+        skip = c.b.label();
+        c.b.brcond(Cond::Eq, count, c.b.cst(0), *skip);
+    }
     TempId count1 = c.b.sub(count, c.b.cst(1));
     TempId r, src;
     CcKind kind;
@@ -185,20 +176,49 @@ void emit_shift(Ctx& c) {
     }
     write_operand(c, 0, r);
     set_cc(c, kind, size, r, src);
-    c.b.set_label(skip);
+    if (!skip) return;
+    c.b.set_label(*skip);
     set_cc_dynamic(c);
 }
 
+// ROL and ROR inline: a 64-bit host rotate of the operand repeated across the register
+// (the pattern's period is the operand width, so its low bits rotate by count mod width),
+// CF and OF from the result, the other flags kept. compute_eflags is pure: when a later
+// instruction in the block sets the flags again, the optimizer drops it and this flag work.
+// RCL and RCR, rare and chained through CF, stay a helper.
 void emit_rotate(Ctx& c) {
-    static constexpr RotateKind kKinds[] = {RotateKind::Rol, RotateKind::Ror, RotateKind::Rcl,
-                                            RotateKind::Rcr};
     const unsigned size = operand_size(c, 0);
-    RotateKind kind = kKinds[unsigned(c.in->op) - unsigned(Op::Rol)];
+    const unsigned bits = size * 8;
+    const Op op = c.in->op;
     TempId a = read_operand(c, 0);
-    TempId count = read_operand(c, 1);
-    TempId r = c.b.call(kHelper_rotate, {a, count, c.b.cst(rotate_op_bits(kind, log2_size(size)))});
+    if (op == Op::Rcl || op == Op::Rcr) {
+        RotateKind kind = op == Op::Rcl ? RotateKind::Rcl : RotateKind::Rcr;
+        TempId count = read_operand(c, 1);
+        TempId r =
+            c.b.call(kHelper_rotate, {a, count, c.b.cst(rotate_op_bits(kind, log2_size(size)))});
+        write_operand(c, 0, r);
+        set_cc_dynamic(c);
+        return;
+    }
+    static constexpr uint64_t kRepeat[] = {0x0101010101010101, 0x0001000100010001,
+                                           0x0000000100000001, 1};
+    const unsigned count_mask = size == 8 ? 0x3f : 0x1f;
+    const bool constant = c.in->operands[1].kind == OperandKind::Imm;
+    const unsigned constant_count = unsigned(c.in->imm) & count_mask;
+    TempId count = constant ? c.b.cst(constant_count) : c.b.andi(read_operand(c, 1), count_mask);
+    TempId wide = c.b.binop(Opc::mul, a, c.b.cst(kRepeat[log2_size(size)]));
+    TempId r = zero_extend(c, c.b.binop(op == Op::Rol ? Opc::rotl : Opc::rotr, wide, count), size);
     write_operand(c, 0, r);
-    set_cc_dynamic(c);
+    if (constant && constant_count == 0) return;  // a zero count changes no flag
+
+    TempId msb = c.b.shri(r, bits - 1);
+    TempId cf = op == Op::Rol ? c.b.andi(r, 1) : msb;
+    TempId of = c.b.xor_(msb, op == Op::Rol ? cf : c.b.andi(c.b.shri(r, bits - 2), 1));
+    constexpr uint64_t kCf = 1, kOf = 0x800;
+    TempId old = c.b.andi(eflags(c), kArithFlags);
+    TempId flags = c.b.or_(c.b.andi(old, ~(kCf | kOf)), c.b.or_(cf, c.b.shli(of, 11)));
+    if (!constant) flags = c.b.movcond(Cond::Eq, count, c.b.cst(0), old, flags);
+    set_cc(c, CcKind::Eflags, size, c.b.cst(0), flags);
 }
 
 void emit_double_shift(Ctx& c) {

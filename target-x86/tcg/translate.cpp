@@ -295,114 +295,220 @@ TempId eflags(Ctx& c) {
     return c.b.call(kHelper_compute_eflags, {});
 }
 
-TempId carry(Ctx& c) {
-    return c.b.andi(eflags(c), 1);
-}
-
 namespace {
 
-// Conditions whose flags come straight from the operands of a SUB/CMP or a logic op.
-std::optional<TempId> fast_condition(Ctx& c, unsigned cc) {
-    if (!c.cc_static) return std::nullopt;
-    CcKind kind = cc_kind(*c.cc_static);
-    unsigned size = 1u << cc_log2_size(*c.cc_static);
-    unsigned base = cc & ~1u;
-    std::optional<TempId> r;
-    if (kind == CcKind::Sub) {
-        TempId dst = zero_extend(c, kGlobalCcDst, size);
-        TempId b = zero_extend(c, kGlobalCcSrc, size);
-        TempId a = zero_extend(c, c.b.add(dst, b), size);
-        switch (base) {
-            case 2:
-                r = c.b.setcond(Cond::Ltu, a, b);
+constexpr unsigned kCfBit = 0, kPfBit = 2, kZfBit = 6, kSfBit = 7, kOfBit = 11;
+
+// One arithmetic flag as 0/1, computed inline from the last flag setter's record when the
+// translator knows its kind (c.cc_static); nullopt where only compute_arith_flags knows.
+// The formulas are cc_op.cpp's, which the differential tests hold to the host CPU.
+class StaticFlags {
+  public:
+    explicit StaticFlags(Ctx& c) : c_(c) {
+        if (!c.cc_static) return;
+        kind_ = cc_kind(*c.cc_static);
+        size_ = 1u << cc_log2_size(*c.cc_static);
+        known_ = true;
+    }
+    bool known() const { return known_; }
+    CcKind kind() const { return kind_; }
+
+    std::optional<TempId> cf() {
+        if (!known_) return std::nullopt;
+        switch (kind_) {
+            case CcKind::Eflags:
+                return bit_of_src(kCfBit);
+            case CcKind::Add:
+                return c_.b.setcond(Cond::Ltu, dst(), src());
+            case CcKind::Adc:  // carry-in ? dst <= b : dst < b
+                return c_.b.or_(c_.b.setcond(Cond::Ltu, dst(), src()),
+                                c_.b.and_(carry_in(), c_.b.setcond(Cond::Eq, dst(), src())));
+            case CcKind::Sub:
+                return c_.b.setcond(Cond::Ltu, minuend(), src());
+            case CcKind::Sbb:  // borrow-in ? a <= b : a < b
+                return c_.b.or_(c_.b.setcond(Cond::Ltu, minuend(), src()),
+                                c_.b.and_(carry_in(), c_.b.setcond(Cond::Eq, minuend(), src())));
+            case CcKind::Logic:
+                return c_.b.cst(0);
+            case CcKind::Inc:
+            case CcKind::Dec:
+            case CcKind::Shr:
+            case CcKind::Sar:
+                return c_.b.andi(kGlobalCcSrc, 1);
+            case CcKind::Shl:
+                return msb(src());
+            case CcKind::Mul:
+                return c_.b.setcond(Cond::Ne, kGlobalCcSrc, c_.b.cst(0));
+            case CcKind::Count:
                 break;
-            case 4:
-                r = c.b.setcond(Cond::Eq, dst, c.b.cst(0));
-                break;
-            case 6:
-                r = c.b.setcond(Cond::Leu, a, b);
-                break;
-            case 8:
-                r = c.b.setcond(Cond::Lt, sign_extend(c, dst, size), c.b.cst(0));
-                break;
-            case 12:
-                r = c.b.setcond(Cond::Lt, sign_extend(c, a, size), sign_extend(c, b, size));
-                break;
-            case 14:
-                r = c.b.setcond(Cond::Le, sign_extend(c, a, size), sign_extend(c, b, size));
-                break;
-            default:
-                return std::nullopt;
         }
-    } else if (kind == CcKind::Logic) {
-        TempId dst = sign_extend(c, kGlobalCcDst, size);
-        switch (base) {
-            case 0:
-                r = c.b.cst(0);
-                break;  // OF = 0
-            case 2:
-                r = c.b.cst(0);
-                break;  // CF = 0
-            case 4:
-            case 6:
-                r = c.b.setcond(Cond::Eq, dst, c.b.cst(0));
-                break;  // ZF (CF = 0)
-            case 8:
-            case 12:
-                r = c.b.setcond(Cond::Lt, dst, c.b.cst(0));
-                break;  // SF (OF = 0)
-            case 14:
-                r = c.b.setcond(Cond::Le, dst, c.b.cst(0));
-                break;  // ZF | SF
-            default:
-                return std::nullopt;
-        }
-    } else {
         return std::nullopt;
     }
-    if (cc & 1) r = c.b.xor_(*r, c.b.cst(1));
-    return r;
+
+    // zf() and sf() need known().
+    TempId zf() {
+        if (kind_ == CcKind::Eflags) return bit_of_src(kZfBit);
+        return c_.b.setcond(Cond::Eq, dst(), c_.b.cst(0));
+    }
+
+    TempId sf() {
+        if (kind_ == CcKind::Eflags) return bit_of_src(kSfBit);
+        return msb(dst());
+    }
+
+    std::optional<TempId> of() {
+        if (!known_) return std::nullopt;
+        switch (kind_) {
+            case CcKind::Eflags:
+                return bit_of_src(kOfBit);
+            case CcKind::Add:
+            case CcKind::Adc: {  // the operands agree in sign and the result does not
+                TempId a =
+                    zero_extend(c_, c_.b.sub(c_.b.sub(dst(), src()), carry_in_or_zero()), size_);
+                return msb(c_.b.and_(c_.b.xor_(a, dst()), c_.b.xor_(src(), dst())));
+            }
+            case CcKind::Sub:
+            case CcKind::Sbb: {  // the operands differ in sign and the result differs from a
+                TempId a = minuend();
+                return msb(c_.b.and_(c_.b.xor_(a, src()), c_.b.xor_(a, dst())));
+            }
+            case CcKind::Logic:
+            case CcKind::Sar:
+                return c_.b.cst(0);
+            case CcKind::Inc:
+                return c_.b.setcond(Cond::Eq, dst(), c_.b.cst(sign_bit()));
+            case CcKind::Dec:
+                return c_.b.setcond(Cond::Eq, dst(), c_.b.cst(sign_bit() - 1));
+            case CcKind::Shl:
+                return c_.b.xor_(msb(src()), msb(dst()));
+            case CcKind::Shr:
+                return msb(src());
+            case CcKind::Mul:
+                return c_.b.setcond(Cond::Ne, kGlobalCcSrc, c_.b.cst(0));
+            case CcKind::Count:
+                break;
+        }
+        return std::nullopt;
+    }
+
+    std::optional<TempId> pf() {
+        if (known_ && kind_ == CcKind::Eflags) return bit_of_src(kPfBit);
+        return std::nullopt;
+    }
+
+  private:
+    TempId dst() { return zero_extend(c_, kGlobalCcDst, size_); }
+    TempId src() { return zero_extend(c_, kGlobalCcSrc, size_); }
+    TempId carry_in() { return c_.b.andi(kGlobalCcSrc2, 1); }
+    TempId carry_in_or_zero() { return kind_ == CcKind::Adc ? carry_in() : c_.b.cst(0); }
+    // SUB's first operand, from the result: a = dst + b (+ borrow-in for SBB).
+    TempId minuend() {
+        TempId a = c_.b.add(kGlobalCcDst, kGlobalCcSrc);
+        if (kind_ == CcKind::Sbb) a = c_.b.add(a, carry_in());
+        return zero_extend(c_, a, size_);
+    }
+    uint64_t sign_bit() const { return 1ull << (size_ * 8 - 1); }
+    TempId msb(TempId v) { return c_.b.andi(c_.b.shri(v, size_ * 8 - 1), 1); }
+    TempId bit_of_src(unsigned bit) { return c_.b.andi(c_.b.shri(kGlobalCcSrc, bit), 1); }
+
+    Ctx& c_;
+    CcKind kind_ = CcKind::Eflags;
+    unsigned size_ = 1;
+    bool known_ = false;
+};
+
+// SUB/CMP's conditions straight from the operands: one compare each.
+std::optional<TempId> sub_condition(Ctx& c, unsigned base) {
+    unsigned size = 1u << cc_log2_size(*c.cc_static);
+    TempId dst = zero_extend(c, kGlobalCcDst, size);
+    TempId b = zero_extend(c, kGlobalCcSrc, size);
+    TempId a = zero_extend(c, c.b.add(dst, b), size);
+    switch (base) {
+        case 2:
+            return c.b.setcond(Cond::Ltu, a, b);
+        case 4:
+            return c.b.setcond(Cond::Eq, dst, c.b.cst(0));
+        case 6:
+            return c.b.setcond(Cond::Leu, a, b);
+        case 12:
+            return c.b.setcond(Cond::Lt, sign_extend(c, a, size), sign_extend(c, b, size));
+        case 14:
+            return c.b.setcond(Cond::Le, sign_extend(c, a, size), sign_extend(c, b, size));
+        default:
+            return std::nullopt;
+    }
+}
+
+// Condition `base` (even: O B Z BE S P L LE) from the static record, or nullopt.
+std::optional<TempId> static_condition(Ctx& c, unsigned base) {
+    StaticFlags f(c);
+    if (!f.known()) return std::nullopt;
+    if (f.kind() == CcKind::Sub)
+        if (auto r = sub_condition(c, base)) return r;
+    switch (base) {
+        case 0:
+            return f.of();
+        case 2:
+            return f.cf();
+        case 4:
+            return f.zf();
+        case 6:
+            if (auto cf = f.cf()) return c.b.or_(*cf, f.zf());
+            return std::nullopt;
+        case 8:
+            return f.sf();
+        case 10:
+            return f.pf();
+        case 12:
+            if (auto of = f.of()) return c.b.xor_(f.sf(), *of);
+            return std::nullopt;
+        default:
+            if (auto of = f.of()) return c.b.or_(c.b.xor_(f.sf(), *of), f.zf());
+            return std::nullopt;
+    }
 }
 
 }  // namespace
 
+TempId carry(Ctx& c) {
+    if (auto cf = StaticFlags(c).cf()) return *cf;
+    return c.b.andi(eflags(c), 1);
+}
+
 TempId condition(Ctx& c, unsigned cc) {
-    if (auto fast = fast_condition(c, cc)) return *fast;
-    TempId f = eflags(c);
-    constexpr uint64_t CF = 1, PF = 4, ZF = 0x40;
-    constexpr unsigned OF_SHIFT = 11, SF_SHIFT = 7;
-    TempId r;
-    switch (cc & ~1u) {
-        case 0:
-            r = c.b.andi(c.b.shri(f, OF_SHIFT), 1);
-            break;
-        case 2:
-            r = c.b.andi(f, CF);
-            break;
-        case 4:
-            r = c.b.setcond(Cond::Ne, c.b.andi(f, ZF), c.b.cst(0));
-            break;
-        case 6:
-            r = c.b.setcond(Cond::Ne, c.b.andi(f, ZF | CF), c.b.cst(0));
-            break;
-        case 8:
-            r = c.b.andi(c.b.shri(f, SF_SHIFT), 1);
-            break;
-        case 10:
-            r = c.b.setcond(Cond::Ne, c.b.andi(f, PF), c.b.cst(0));
-            break;
-        case 12:
-            r = c.b.andi(c.b.xor_(c.b.shri(f, OF_SHIFT), c.b.shri(f, SF_SHIFT)), 1);
-            break;
-        default: {
-            TempId lt = c.b.andi(c.b.xor_(c.b.shri(f, OF_SHIFT), c.b.shri(f, SF_SHIFT)), 1);
-            TempId z = c.b.setcond(Cond::Ne, c.b.andi(f, ZF), c.b.cst(0));
-            r = c.b.or_(lt, z);
-            break;
+    std::optional<TempId> r = static_condition(c, cc & ~1u);
+    if (!r) {
+        TempId f = eflags(c);
+        auto bit = [&](unsigned n) { return c.b.andi(c.b.shri(f, n), 1); };
+        switch (cc & ~1u) {
+            case 0:
+                r = bit(kOfBit);
+                break;
+            case 2:
+                r = bit(kCfBit);
+                break;
+            case 4:
+                r = bit(kZfBit);
+                break;
+            case 6:
+                r = c.b.or_(bit(kCfBit), bit(kZfBit));
+                break;
+            case 8:
+                r = bit(kSfBit);
+                break;
+            case 10:
+                r = bit(kPfBit);
+                break;
+            case 12:
+                r = c.b.xor_(bit(kSfBit), bit(kOfBit));
+                break;
+            default:
+                r = c.b.or_(c.b.xor_(bit(kSfBit), bit(kOfBit)), bit(kZfBit));
+                break;
         }
     }
-    if (cc & 1) r = c.b.xor_(r, c.b.cst(1));
-    return r;
+    if (cc & 1) r = c.b.xor_(*r, c.b.cst(1));
+    return *r;
 }
 
 // ---------------------------------------------------------------- control
