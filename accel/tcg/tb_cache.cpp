@@ -29,24 +29,56 @@ void TbCache::chain(TranslationBlock& from, unsigned slot, TranslationBlock& to)
     to.incoming.emplace_back(&from, slot);
 }
 
+void TbCache::invalidate_block(TranslationBlock& tb) {
+    if (!tb.valid.exchange(false)) return;
+    stats_.invalidations++;
+    // Nothing may jump into stale code: chained jumps to it go back to their exits.
+    for (auto [from, slot] : tb.incoming) {
+        if (from->chained[slot] != &tb) continue;
+        tcg::patch_chain(*code_, from->jit, slot, nullptr);
+        from->chained[slot] = nullptr;
+    }
+    tb.incoming.clear();
+    auto k = index_.find(Key{tb.phys_pc, tb.pc, tb.cs_base, tb.flags});
+    if (k != index_.end() && k->second == &tb) index_.erase(k);
+}
+
+void TbCache::forget_on_page(uint64_t page, const TranslationBlock& tb) {
+    auto it = pages_.find(page);
+    if (it == pages_.end()) return;
+    std::erase(it->second, &tb);
+    if (it->second.empty()) pages_.erase(it);
+}
+
 bool TbCache::invalidate_page(uint64_t page) {
     auto it = pages_.find(page);
     if (it == pages_.end()) return false;
-    for (TranslationBlock* tb : it->second) {
-        if (!tb->valid.exchange(false)) continue;
-        stats_.invalidations++;
-        // Nothing may jump into stale code: chained jumps to it go back to their exits.
-        for (auto [from, slot] : tb->incoming) {
-            if (from->chained[slot] != tb) continue;
-            tcg::patch_chain(*code_, from->jit, slot, nullptr);
-            from->chained[slot] = nullptr;
-        }
-        tb->incoming.clear();
-        auto k = index_.find(Key{tb->phys_pc, tb->pc, tb->cs_base, tb->flags});
-        if (k != index_.end() && k->second == tb) index_.erase(k);
-    }
+    std::vector<TranslationBlock*> blocks = std::move(it->second);
     pages_.erase(it);
+    for (TranslationBlock* tb : blocks) {
+        invalidate_block(*tb);
+        for (uint64_t other : tb->phys_pages)
+            if (other != page && other != ~0ull) forget_on_page(other, *tb);
+    }
     return true;
+}
+
+unsigned TbCache::invalidate_range(uint64_t page, uint64_t phys_addr, uint64_t len) {
+    auto it = pages_.find(page);
+    if (it == pages_.end()) return 0;
+    std::vector<TranslationBlock*> hit;
+    std::erase_if(it->second, [&](TranslationBlock* tb) {
+        if (!tb->covers(phys_addr, len)) return false;
+        hit.push_back(tb);
+        return true;
+    });
+    if (it->second.empty()) pages_.erase(it);
+    for (TranslationBlock* tb : hit) {
+        invalidate_block(*tb);
+        for (uint64_t other : tb->phys_pages)
+            if (other != page && other != ~0ull) forget_on_page(other, *tb);
+    }
+    return unsigned(hit.size());
 }
 
 uint64_t TbCache::flush() {

@@ -6,6 +6,7 @@
 // vCPU has passed its loop top since (the generation each vCPU has seen).
 #pragma once
 
+#include <algorithm>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -25,6 +26,7 @@ struct TranslationBlock {
     uint32_t flags = 0;
     uint64_t phys_pc = 0;
     uint64_t phys_pages[2] = {~0ull, ~0ull};  // the pages its code bytes came from
+    uint32_t size = 0;                         // guest code bytes from pc
     std::vector<uint64_t> insn_rip;
     tcg::InterpCode code;    // the interpreter's form; released once the JIT has compiled the block
     tcg::CompiledBlock jit;  // host code, when the JIT backend compiled the block
@@ -39,6 +41,15 @@ struct TranslationBlock {
     tcg::BlockExit run(void* env) const { return jit.entry ? jit.run(env) : code.run(env); }
 
     bool on_page(uint64_t page) const { return phys_pages[0] == page || phys_pages[1] == page; }
+    // Do the block's code bytes include any of [phys_addr, phys_addr + len)? A block that
+    // runs into a second page has its first bytes at phys_pc and the rest at phys_pages[1].
+    bool covers(uint64_t phys_addr, uint64_t len) const {
+        constexpr uint64_t kPage = 4096;
+        uint64_t first_end = std::min(phys_pc + size, (phys_pc & ~(kPage - 1)) + kPage);
+        if (phys_addr < first_end && phys_pc < phys_addr + len) return true;
+        uint64_t rest = phys_pc + size - first_end;
+        return rest && phys_addr < phys_pages[1] + rest && phys_pages[1] < phys_addr + len;
+    }
 };
 
 struct TbStats {
@@ -59,6 +70,10 @@ class TbCache {
     bool is_code_page(uint64_t page) const { return pages_.count(page) != 0; }
     // Invalidates every block with code on `page`; true if there were any.
     bool invalidate_page(uint64_t page);
+    // Invalidates the blocks on `page` whose code includes a byte of [phys_addr,
+    // phys_addr + len): a guest that patches one instruction (Linux's jump labels and
+    // alternatives, a JIT) keeps the other blocks of the page. Returns how many it dropped.
+    unsigned invalidate_range(uint64_t page, uint64_t phys_addr, uint64_t len);
     size_t block_count() const { return blocks_.size(); }
     size_t bytes() const { return bytes_; }
     TbStats& stats() { return stats_; }
@@ -79,6 +94,9 @@ class TbCache {
     uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
   private:
+    void invalidate_block(TranslationBlock& tb);
+    void forget_on_page(uint64_t page, const TranslationBlock& tb);
+
     struct Key {
         uint64_t phys_pc, pc, cs_base;
         uint32_t flags;

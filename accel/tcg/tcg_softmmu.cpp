@@ -217,7 +217,8 @@ void TcgVcpu::store_slow(uint64_t addr, uint64_t value, uint32_t memop) {
     const TlbEntry& ent = fill(addr, Access::Write, mmu);
     const TlbInfo info = tlb_info_[mmu][(addr >> kPageBits) & (kTlbSize - 1)];
     if (ent.addr_write & kTlbWatch) data_breakpoints_hit_ |= watched(addr, size, true);
-    if (ent.addr_write & kTlbNotDirty) code_write(info.phys_page);
+    if (ent.addr_write & kTlbNotDirty)
+        code_write(info.phys_page | (addr & (kPageSize - 1)), size);
     if (info.kind == PageKind::Ram) {
         std::memcpy(reinterpret_cast<void*>(addr + ent.addend), &value, size);
         return;
@@ -232,7 +233,8 @@ uint8_t* TcgVcpu::host_pointer(uint64_t linear, unsigned size, Access access, Pr
     const TlbEntry& ent = fill(linear, access, mmu);
     const TlbInfo& info = tlb_info_[mmu][(linear >> kPageBits) & (kTlbSize - 1)];
     if (info.kind != PageKind::Ram) return nullptr;
-    if (access == Access::Write && (ent.addr_write & kTlbNotDirty)) code_write(info.phys_page);
+    if (access == Access::Write && (ent.addr_write & kTlbNotDirty))
+        code_write(info.phys_page | (linear & (kPageSize - 1)), size);
     return reinterpret_cast<uint8_t*>(linear + fill(linear, access, mmu).addend);
 }
 

@@ -552,6 +552,7 @@ TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t fla
     }
     tb->phys_pages[0] = code.pages[0];
     tb->phys_pages[1] = code.pages[1];
+    tb->size = uint32_t(out.last_byte + 1 - pc);
     uint64_t ns = uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                std::chrono::steady_clock::now() - start)
                                .count());
@@ -645,23 +646,28 @@ void TcgVcpu::mark_code_page(uint64_t phys_page) {
         if (v != this) v->request_tlb_flush();
 }
 
-// A write reached a page with translated code: drop its blocks. If the block running
-// now is among them and the writing instruction is not its last, the instruction is
-// re-run alone from its start, so nothing after it executes stale code.
-void TcgVcpu::code_write(uint64_t phys_page) {
-    bool restart = false;
+// A write reached a page with translated code: drop the blocks made from the bytes it
+// wrote. If the block running now is among them and the writing instruction is not its
+// last, the instruction is re-run alone from its start, so nothing after it executes stale
+// code. Once no block is left on the page, writes to it take the fast path again.
+void TcgVcpu::code_write(uint64_t phys_addr, unsigned size) {
+    const uint64_t phys_page = phys_addr & kPageMask;
+    bool restart = false, code_left = false;
     {
         std::lock_guard<std::mutex> g(shared_.cache.lock());
         if (!shared_.cache.is_code_page(phys_page)) return;
         TranslationBlock* running = running_block();
-        restart = running && running != one_insn_tb_.get() && running->on_page(phys_page) &&
+        restart = running && running != one_insn_tb_.get() && running->covers(phys_addr, size) &&
                   env_->insn_index + 1 < running->insn_rip.size();
-        shared_.cache.invalidate_page(phys_page);
+        shared_.cache.invalidate_range(phys_page, phys_addr, size);
+        code_left = shared_.cache.is_code_page(phys_page);
     }
-    for (unsigned m = 0; m < kMmuCount; m++)
-        for (unsigned i = 0; i < kTlbSize; i++)
-            if (tlb_info_[m][i].phys_page == phys_page && env_->tlb[m][i].addr_write != kTlbInvalid)
-                env_->tlb[m][i].addr_write &= ~kTlbNotDirty;
+    if (!code_left)
+        for (unsigned m = 0; m < kMmuCount; m++)
+            for (unsigned i = 0; i < kTlbSize; i++)
+                if (tlb_info_[m][i].phys_page == phys_page &&
+                    env_->tlb[m][i].addr_write != kTlbInvalid)
+                    env_->tlb[m][i].addr_write &= ~kTlbNotDirty;
     if (restart) {
         env_->s.rip = current_rip();
         jump_to_loop(Jump::RetranslateOne);

@@ -142,7 +142,7 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     PageKind classify(uint64_t phys_page, uint8_t** host);
     uint64_t mmio_read(uint64_t paddr, unsigned size, PageKind kind);
     void mmio_write(uint64_t paddr, uint64_t value, unsigned size, PageKind kind);
-    void code_write(uint64_t phys_page);
+    void code_write(uint64_t phys_addr, unsigned size);
     void mark_code_page(uint64_t phys_page);
     void flush_blocks();
     void reclaim_blocks();

@@ -1,4 +1,5 @@
-// The TCG block cache: lookup by key, invalidation by physical page, and the size-limit
+// The TCG block cache: lookup by key, invalidation by physical page and by written bytes,
+// and the size-limit
 // flush whose retired blocks are freed only once every vCPU has seen the new generation.
 #include <gtest/gtest.h>
 
@@ -7,11 +8,14 @@
 namespace kemu::tcg_accel {
 namespace {
 
-std::unique_ptr<TranslationBlock> block(uint64_t pc, uint64_t page) {
+std::unique_ptr<TranslationBlock> block(uint64_t pc, uint64_t page, uint32_t size = 16,
+                                        uint64_t second_page = ~0ull) {
     auto tb = std::make_unique<TranslationBlock>();
     tb->pc = pc;
     tb->phys_pc = page | (pc & 0xfff);
     tb->phys_pages[0] = page;
+    tb->phys_pages[1] = second_page;
+    tb->size = size;
     tb->insn_rip = {pc};
     return tb;
 }
@@ -31,6 +35,54 @@ TEST(TbCache, InvalidatingAPageDropsOnlyItsBlocks) {
     EXPECT_EQ(cache.lookup(0x6000, 0x2000, 0, 0), b);
     EXPECT_FALSE(cache.invalidate_page(0x5000));
     EXPECT_EQ(cache.stats().invalidations, 1u);
+}
+
+TEST(TbCache, CoversItsBytesOnBothPages) {
+    // 0x1ff8..0x2007: 8 bytes at the end of physical page 0x5000, 8 at the start of 0x9000.
+    auto tb = block(0x1ff8, 0x5000, 16, 0x9000);
+    EXPECT_TRUE(tb->covers(0x5ff8, 1));
+    EXPECT_TRUE(tb->covers(0x5fff, 1));
+    EXPECT_TRUE(tb->covers(0x5ff0, 9));
+    EXPECT_FALSE(tb->covers(0x5ff0, 8));
+    EXPECT_TRUE(tb->covers(0x9000, 1));
+    EXPECT_TRUE(tb->covers(0x9007, 4));
+    EXPECT_FALSE(tb->covers(0x9008, 4));
+    EXPECT_FALSE(tb->covers(0x6000, 4));  // the page after phys_pc's is not where it continues
+}
+
+TEST(TbCache, AWriteDropsOnlyTheBlocksMadeFromItsBytes) {
+    TbCache cache;
+    std::lock_guard<std::mutex> g(cache.lock());
+    TranslationBlock* a = cache.insert(block(0x1000, 0x5000, 0x20));
+    TranslationBlock* b = cache.insert(block(0x1100, 0x5000, 0x20));
+    TranslationBlock* c = cache.insert(block(0x1ff8, 0x5000, 16, 0x9000));
+
+    EXPECT_EQ(cache.invalidate_range(0x5000, 0x5080, 4), 0u);  // data between the blocks
+    EXPECT_TRUE(a->valid.load() && b->valid.load() && c->valid.load());
+
+    EXPECT_EQ(cache.invalidate_range(0x5000, 0x510f, 2), 1u);  // a patched instruction in b
+    EXPECT_FALSE(b->valid.load());
+    EXPECT_EQ(cache.lookup(0x5100, 0x1100, 0, 0), nullptr);
+    EXPECT_TRUE(a->valid.load() && c->valid.load());
+    EXPECT_TRUE(cache.is_code_page(0x5000));
+
+    // c's tail is on page 0x9000: a write there drops it from both pages' lists.
+    EXPECT_EQ(cache.invalidate_range(0x9000, 0x9004, 1), 1u);
+    EXPECT_FALSE(c->valid.load());
+    EXPECT_FALSE(cache.is_code_page(0x9000));
+    EXPECT_EQ(cache.invalidate_range(0x5000, 0x5ff8, 8), 0u);
+
+    EXPECT_EQ(cache.invalidate_range(0x5000, 0x5000, 1), 1u);
+    EXPECT_FALSE(cache.is_code_page(0x5000));  // no block left: writes may go fast again
+    EXPECT_EQ(cache.stats().invalidations, 3u);
+}
+
+TEST(TbCache, InvalidatingAPageForgetsItsBlocksOnTheirOtherPage) {
+    TbCache cache;
+    std::lock_guard<std::mutex> g(cache.lock());
+    cache.insert(block(0x1ff8, 0x5000, 16, 0x9000));
+    EXPECT_TRUE(cache.invalidate_page(0x5000));
+    EXPECT_FALSE(cache.is_code_page(0x9000));
 }
 
 TEST(TbCache, FlushRetiresEverythingUntilEveryVcpuHasSeenTheNewGeneration) {
