@@ -92,6 +92,67 @@ CpuidEntry host_leaf(uint32_t function, uint32_t index) {
     return e;
 }
 
+// The caches kemu's synthesized CPUs report, per core: leaf 4 lists them, and leaves
+// 0x80000005/6 describe the same ones again for software that reads those.
+struct Cache {
+    unsigned type, level, ways, sets;
+};
+constexpr unsigned kCacheLineSize = 64;
+constexpr Cache kL1d{1, 1, 8, 64}, kL1i{2, 1, 8, 64}, kL2{3, 2, 16, 1024};
+
+constexpr unsigned size_kib(const Cache& c) {
+    return c.ways * c.sets * kCacheLineSize / 1024;
+}
+static_assert(size_kib(kL1d) == 32 && size_kib(kL1i) == 32 && size_kib(kL2) == 1024);
+
+// The 4-bit associativity code of leaf 0x80000006 (AMD APM vol. 3, CPUID Fn8000_0006;
+// Intel SDM vol. 2A, CPUID leaf 80000006H ECX[15:12] uses the same codes).
+constexpr uint32_t l2_assoc_code(unsigned ways) {
+    struct Code {
+        unsigned ways;
+        uint32_t code;
+    };
+    constexpr Code kCodes[] = {{1, 1}, {2, 2}, {4, 4}, {8, 6}, {16, 8}, {32, 0xa}, {64, 0xc}};
+    for (const Code& c : kCodes)
+        if (c.ways == ways) return c.code;
+    return 0xf;  // fully associative
+}
+
+// TLBs are not modelled; these sizes are plausible for a small core, and nothing but the
+// guest's TLB flush heuristics reads them. AMD's L1 layout: associativity (0xff: fully
+// associative) and entry count, data TLB in the high half, instruction TLB in the low half.
+constexpr uint32_t kL1TlbFullyAssociative = 0xff;
+constexpr uint32_t kL1Tlb2M = kL1TlbFullyAssociative << 24 | 32 << 16 |  // data: 32 entries
+                              kL1TlbFullyAssociative << 8 | 32;          // code: 32 entries
+constexpr uint32_t kL1Tlb4K = kL1TlbFullyAssociative << 24 | 64 << 16 |  // data: 64 entries
+                              kL1TlbFullyAssociative << 8 | 64;          // code: 64 entries
+// L2 TLB: 4-way, 512 entries each for 4 KiB pages; no second-level 2 MiB TLB.
+constexpr uint32_t kL2Tlb4K = l2_assoc_code(4) << 28 | 512 << 16 | l2_assoc_code(4) << 12 | 512;
+constexpr uint32_t kL2Tlb2M = 0;
+
+// L1 caches: size in KiB, associativity, lines per tag (1), line size.
+constexpr uint32_t l1_cache_descriptor(const Cache& c) {
+    return size_kib(c) << 24 | c.ways << 16 | 1u << 8 | kCacheLineSize;
+}
+
+// Leaves 0x80000005 (L1 caches and TLBs) and 0x80000006 (L2 and L3) in AMD's layout,
+// whatever the vendor: Intel reserves all of 0x80000005 and all of 0x80000006 but ECX, which
+// it defines as AMD does, and guests read them on either (QEMU fills both the same way).
+// EDX 0: no L3, as leaf 4 lists none.
+void add_extended_cache_leaves(CpuidTable& t, uint32_t max_ext) {
+    if (max_ext >= 0x80000005)
+        t.entries.push_back(
+            {0x80000005,
+             0,
+             false,
+             {kL1Tlb2M, kL1Tlb4K, l1_cache_descriptor(kL1d), l1_cache_descriptor(kL1i)}});
+    if (max_ext >= 0x80000006) {
+        uint32_t l2 =
+            size_kib(kL2) << 16 | l2_assoc_code(kL2.ways) << 12 | 1u << 8 | kCacheLineSize;
+        t.entries.push_back({0x80000006, 0, false, {kL2Tlb2M, kL2Tlb4K, l2, 0}});
+    }
+}
+
 void add_topology_leaves(CpuidTable& t, const CpuTopology& topo, uint32_t max_leaf) {
     unsigned thread_bits = field_width(topo.threads);
     unsigned core_bits = field_width(topo.cores);
@@ -102,10 +163,7 @@ void add_topology_leaves(CpuidTable& t, const CpuTopology& topo, uint32_t max_le
     }
     if (max_leaf >= 4) {
         // Deterministic cache parameters: L1d, L1i, L2, then the null terminator.
-        struct Cache {
-            unsigned type, level, ways, sets;
-        };
-        constexpr Cache kCaches[] = {{1, 1, 8, 64}, {2, 1, 8, 64}, {3, 2, 16, 1024}};
+        constexpr Cache kCaches[] = {kL1d, kL1i, kL2};
         std::erase_if(t.entries, [](const CpuidEntry& e) { return e.function == 4; });
         for (unsigned i = 0; i <= 3; i++) {
             CpuidEntry e{4, i, true, {}};
@@ -113,7 +171,7 @@ void add_topology_leaves(CpuidTable& t, const CpuTopology& topo, uint32_t max_le
                 const Cache& c = kCaches[i];
                 e.regs[EAX] = c.type | c.level << 5 | 1u << 8 | (topo.threads - 1) << 14 |
                               ((topo.cores - 1) & 0x3f) << 26;
-                e.regs[EBX] = 63 | (c.ways - 1) << 22;  // 64-byte lines, one partition
+                e.regs[EBX] = (kCacheLineSize - 1) | (c.ways - 1) << 22;  // one partition
                 e.regs[ECX] = c.sets - 1;
             }
             t.entries.push_back(e);
@@ -287,6 +345,7 @@ CpuidTable build_model_cpuid(const CpuModel& model, const CpuFeatureEdits& edits
             if (off < len) put_string(b.regs, kBrandString + off, len - off);
             t.entries.push_back(b);
         }
+        add_extended_cache_leaves(t, max_ext);
         // Advanced power management: only the invariant-TSC bit, set by the feature list.
         if (max_ext >= 0x80000007) t.entries.push_back({0x80000007, 0, false, {}});
         if (max_ext >= 0x80000008) t.entries.push_back({0x80000008, 0, false, {0x3028, 0, 0, 0}});

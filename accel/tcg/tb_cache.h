@@ -26,7 +26,7 @@ struct TranslationBlock {
     uint32_t flags = 0;
     uint64_t phys_pc = 0;
     uint64_t phys_pages[2] = {~0ull, ~0ull};  // the pages its code bytes came from
-    uint32_t size = 0;                         // guest code bytes from pc
+    uint32_t size = 0;                        // guest code bytes from pc
     std::vector<uint64_t> insn_rip;
     tcg::InterpCode code;    // the interpreter's form; released once the JIT has compiled the block
     tcg::CompiledBlock jit;  // host code, when the JIT backend compiled the block

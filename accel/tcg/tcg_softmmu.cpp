@@ -217,8 +217,7 @@ void TcgVcpu::store_slow(uint64_t addr, uint64_t value, uint32_t memop) {
     const TlbEntry& ent = fill(addr, Access::Write, mmu);
     const TlbInfo info = tlb_info_[mmu][(addr >> kPageBits) & (kTlbSize - 1)];
     if (ent.addr_write & kTlbWatch) data_breakpoints_hit_ |= watched(addr, size, true);
-    if (ent.addr_write & kTlbNotDirty)
-        code_write(info.phys_page | (addr & (kPageSize - 1)), size);
+    if (ent.addr_write & kTlbNotDirty) code_write(info.phys_page | (addr & (kPageSize - 1)), size);
     if (info.kind == PageKind::Ram) {
         std::memcpy(reinterpret_cast<void*>(addr + ent.addend), &value, size);
         return;

@@ -1,4 +1,6 @@
 // Helpers for string instructions and locked read-modify-write operations.
+#include <algorithm>
+#include <cstring>
 #include <mutex>
 
 #include "target-x86/tcg/cc_op.h"
@@ -31,6 +33,61 @@ void set_sub_flags(CpuEnv& e, unsigned log2, uint64_t a, uint64_t b) {
     e.cc_op = cc_op(CcKind::Sub, log2);
     e.cc_dst = a - b;
     e.cc_src = b;
+}
+
+// Elements from `offset` before the page ends or the address-size offset wraps.
+uint64_t elements_left_in_page(uint64_t linear, uint64_t offset, uint64_t amask, unsigned size) {
+    uint64_t to_page_end = (kPageSize - (linear & (kPageSize - 1))) / size;
+    uint64_t to_wrap = (amask - offset) / size + 1;
+    return std::min(to_page_end, to_wrap);
+}
+
+// A run of REP MOVS or REP STOS elements (DF=0) within one page of each operand, through
+// host pointers: Linux clears and copies pages this way. The elements are stored in the
+// element loop's order (an overlapping MOVS repeats its pattern as on the CPU), the source
+// is checked before the destination as the loop reads before it writes, and the registers
+// are architectural when it returns. Otherwise the caller runs the element loop: for one
+// element when it crosses a page, for the rest of the instruction when memory is not RAM.
+enum class BulkRun { Done, CrossesPage, NotRam };
+
+BulkRun bulk_string_run(CpuEnv& e, CpuRuntime& rt, bool movs, unsigned size, unsigned src_seg,
+                        uint64_t amask, unsigned addr_size) {
+    auto& r = e.s.regs;
+    uint64_t count = r[RCX] & amask;
+    uint64_t di_off = r[RDI] & amask, si_off = r[RSI] & amask;
+    uint64_t di = seg_linear(e, ES, di_off), si = seg_linear(e, src_seg, si_off);
+    uint64_t n = std::min(count, elements_left_in_page(di, di_off, amask, size));
+    if (movs) n = std::min(n, elements_left_in_page(si, si_off, amask, size));
+    if (n == 0) return BulkRun::CrossesPage;
+    const size_t bytes = size_t(n) * size;
+    const uint8_t* src = nullptr;
+    if (movs && !(src = rt.host_pointer(si, unsigned(bytes), Access::Read, Priv::Current)))
+        return BulkRun::NotRam;
+    uint8_t* dst = rt.host_pointer(di, unsigned(bytes), Access::Write, Priv::Current);
+    if (!dst) return BulkRun::NotRam;
+    if (!movs) {
+        uint64_t v = r[RAX];
+        if (size == 1) {
+            std::memset(dst, int(v & 0xff), bytes);
+        } else {
+            for (size_t i = 0; i < bytes; i += size)
+                std::memcpy(dst + i, &v, size);
+        }
+    } else if (dst >= src + bytes || src >= dst + bytes) {
+        std::memcpy(dst, src, bytes);
+    } else {
+        for (size_t i = 0; i < bytes; i += size)
+            std::memmove(dst + i, src + i, size);
+    }
+    auto advance = [&](unsigned reg) {
+        uint64_t next = (r[reg] + bytes) & amask;
+        r[reg] = addr_size == 4 ? next : (r[reg] & ~amask) | next;
+    };
+    advance(RDI);
+    if (movs) advance(RSI);
+    uint64_t left = (r[RCX] - n) & amask;
+    r[RCX] = addr_size == 2 ? (r[RCX] & ~amask) | left : left;
+    return BulkRun::Done;
 }
 
 }  // namespace
@@ -70,11 +127,22 @@ uint64_t helper_string_op(void* env, uint64_t bits, uint64_t next_rip, uint64_t,
                          io_breakpoint_hits(e.s, port, size);
 
     const uint64_t current = rt.current_rip();
+    bool bulk = rep != RepKind::None && (kind == StringKind::Movs || kind == StringKind::Stos) &&
+                !(e.s.rflags & rflag::DF) && !(e.s.dr[7] & 0xff);
     for (uint64_t n = 0;; n++) {
         if (rep != RepKind::None) {
             if ((r[RCX] & amask) == 0) return next_rip;
             // Let interrupts in every so often; the instruction resumes where it stopped.
             if (n && (n & 1023) == 0 && rt.should_yield()) return current;
+        }
+        if (bulk) {
+            BulkRun run =
+                bulk_string_run(e, rt, kind == StringKind::Movs, size, src_seg, amask, addr_size);
+            if (run == BulkRun::Done) {
+                if ((r[RCX] & amask) && rt.should_yield()) return current;
+                continue;
+            }
+            bulk = run == BulkRun::CrossesPage;
         }
         uint64_t si = seg_linear(e, src_seg, r[RSI] & amask);
         uint64_t di = seg_linear(e, ES, r[RDI] & amask);

@@ -109,6 +109,15 @@ static void test_movs(void) {
     CHECK_EQ(dst[80], 0);
     CHECK(r.eflags & EFLAGS_DF);
 
+    /* Overlapping, destination one dword above the source: element by element, the first
+     * dword repeats all the way (a translator that copies the block at once would not). */
+    fill_pattern(src, sizeof(src), 3);
+    r = (struct sregs){.ecx = 20, .esi = addr(src), .edi = addr(src) + 4, .eflags = 0x2};
+    rep_movsl(&r);
+    check_regs("overlapping rep movsl", &r, 0, addr(src) + 80, addr(src) + 84);
+    for (unsigned i = 4; i < 84; i++)
+        CHECK_EQ(src[i], src[i % 4]);
+
     /* ECX = 0: no iteration, no register change. */
     r = (struct sregs){.ecx = 0, .esi = addr(src), .edi = addr(dst), .eflags = 0x2};
     memset(dst, 0, sizeof(dst));

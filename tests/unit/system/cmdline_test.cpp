@@ -406,3 +406,128 @@ TEST(CmdlineDrives, Errors) {
 
 }  // namespace
 }  // namespace kemu
+
+namespace kemu {
+namespace {
+
+const DriveSpec* drive_named(const MachineConfig& c, const std::string& id) {
+    for (const DriveSpec& d : c.drives)
+        if (d.id == id) return &d;
+    return nullptr;
+}
+
+TEST(CmdlineIdeDevices, DriveIfNoneBecomesAnIdeDriveWithBootindex) {
+    // -device before its -drive: QEMU creates devices after every drive exists.
+    auto r = parse({"-device", "ide-hd,drive=d0,bootindex=1", "-drive",
+                    "if=none,id=d0,file=a.qcow2", "-drive", "if=none,id=c0,file=b.iso", "-device",
+                    "ide-cd,drive=c0,bus=ide.1,unit=1,bootindex=0"});
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    EXPECT_TRUE(r->config.devices.empty()) << "IDE devices are drives, not board devices";
+    const DriveSpec* disk = drive_named(r->config, "d0");
+    ASSERT_NE(disk, nullptr);
+    EXPECT_EQ(disk->interface, DriveInterface::Ide);
+    EXPECT_EQ(disk->index, 0);
+    EXPECT_FALSE(disk->cdrom);
+    EXPECT_FALSE(disk->options.read_only);
+    EXPECT_EQ(disk->bootindex, 1);
+    const DriveSpec* cd = drive_named(r->config, "c0");
+    ASSERT_NE(cd, nullptr);
+    EXPECT_EQ(cd->interface, DriveInterface::Ide);
+    EXPECT_EQ(cd->index, 3);
+    EXPECT_TRUE(cd->cdrom);
+    EXPECT_TRUE(cd->options.read_only) << "a CD-ROM never writes its image";
+    EXPECT_EQ(cd->bootindex, 0);
+}
+
+TEST(CmdlineIdeDevices, FirstFreeSlotAfterLegacyDrives) {
+    auto r = parse({"-hda", "a.img", "-cdrom", "c.iso", "-drive", "if=none,id=d0,file=d.img",
+                    "-drive", "if=none,id=d1,file=e.img", "-device", "ide-hd,drive=d0", "-device",
+                    "ide-hd,drive=d1,bus=ide.1"});
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    EXPECT_EQ(drive_named(r->config, "d0")->index, 1);  // primary slave: -hda is the master
+    EXPECT_EQ(drive_named(r->config, "d1")->index, 3);  // -cdrom holds ide.1's master
+    EXPECT_EQ(drive_named(r->config, "d1")->bootindex, -1);
+    EXPECT_EQ(drive_named(r->config, "ide0-hd0")->index, 0);
+    EXPECT_EQ(drive_named(r->config, "ide1-cd0")->index, 2);
+}
+
+TEST(CmdlineIdeDevices, IdeCdWithoutDriveHasAnEmptyTray) {
+    auto r = parse({"-hda", "a.img", "-device", "ide-cd,bootindex=3", "-device",
+                    "ide-cd,id=mycd,bus=ide.1,unit=1"});
+    ASSERT_TRUE(r.ok()) << r.error().message();
+    const DriveSpec* cd = drive_named(r->config, "ide0-cd1");
+    ASSERT_NE(cd, nullptr);
+    EXPECT_EQ(cd->interface, DriveInterface::Ide);
+    EXPECT_TRUE(cd->cdrom);
+    EXPECT_TRUE(cd->options.file.empty());
+    EXPECT_EQ(cd->bootindex, 3);
+    const DriveSpec* named = drive_named(r->config, "mycd");
+    ASSERT_NE(named, nullptr);
+    EXPECT_EQ(named->index, 3);
+}
+
+TEST(CmdlineIdeDevices, ErrorsAreQemus) {
+    const std::pair<std::vector<std::string>, const char*> cases[] = {
+        {{"-device", "ide-hd,drive=nope"},
+         "-device ide-hd,drive=nope: Property 'ide-hd.drive' can't find value 'nope'"},
+        {{"-device", "ide-hd"}, "-device ide-hd: No drive specified"},
+        {{"-hda", "a.img", "-device", "ide-hd,drive=ide0-hd0"},
+         "-device ide-hd,drive=ide0-hd0: Drive 'ide0-hd0' is already in use because it has been "
+         "automatically connected to another device (did you need 'if=none' in the drive "
+         "options?)"},
+        {{"-drive", "if=none,id=d0,file=a.img", "-device", "ide-hd,drive=d0", "-device",
+          "ide-cd,drive=d0"},
+         "-device ide-cd,drive=d0: Drive 'd0' is already in use by another device"},
+        {{"-hda", "a.img", "-drive", "if=none,id=d0,file=b.img", "-device",
+          "ide-hd,drive=d0,bus=ide.0,unit=0"},
+         "-device ide-hd,drive=d0,bus=ide.0,unit=0: IDE unit 0 is in use"},
+        {{"-hda", "a.img", "-hdb", "b.img", "-drive", "if=none,id=d0,file=c.img", "-device",
+          "ide-hd,drive=d0,bus=ide.0"},
+         "-device ide-hd,drive=d0,bus=ide.0: IDE unit 1 is in use"},
+        {{"-drive", "if=none,id=d0,file=a.img", "-device", "ide-hd,drive=d0,unit=2"},
+         "-device ide-hd,drive=d0,unit=2: Can't create IDE unit 2, bus supports only 2 units"},
+        {{"-drive", "if=none,id=d0,file=a.img", "-device", "ide-hd,drive=d0,unit=x"},
+         "-device ide-hd,drive=d0,unit=x: Property 'ide-hd.unit' doesn't take value 'x'"},
+        {{"-drive", "if=none,id=d0,file=a.img", "-device", "ide-hd,drive=d0,bus=ide.2"},
+         "-device ide-hd,drive=d0,bus=ide.2: Bus 'ide.2' not found"},
+        {{"-device", "ide-hd,drive=d0,bus=isa.0"},
+         "-device ide-hd,drive=d0,bus=isa.0: Bus 'isa.0' not found"},
+        {{"-device", "pc-testdev,bus=ide.0"},
+         "-device pc-testdev,bus=ide.0: Bus 'ide.0' not found"},
+        {{"-hda", "a", "-hdb", "b", "-hdc", "c", "-hdd", "d", "-device", "ide-cd"},
+         "-device ide-cd: No 'IDE' bus found for device 'ide-cd'"},
+        {{"-device", "ide-cd,bootindex=1", "-device", "ide-cd,bootindex=1"},
+         "-device ide-cd,bootindex=1: The bootindex 1 has already been used"},
+        {{"-device", "ide-cd,bootindex=first"},
+         "-device ide-cd,bootindex=first: Property 'ide-cd.bootindex' doesn't take value 'first'"},
+        {{"-drive", "if=none,id=e,media=cdrom", "-device", "ide-hd,drive=e"},
+         "-device ide-hd,drive=e: Device needs media, but drive is empty"},
+        {{"-hda", "a.img", "-device", "ide-cd,id=ide0-hd0"},
+         "-device ide-cd,id=ide0-hd0: Duplicate ID 'ide0-hd0' for drive"},
+        {{"-device", "ide-hd,drive=d0,serial=x"},
+         "-device ide-hd,drive=d0,serial=x: Property 'ide-hd.serial' not found"},
+    };
+    for (const auto& [args, message] : cases) {
+        auto r = parse(args);
+        ASSERT_FALSE(r.ok()) << message;
+        EXPECT_EQ(r.error().message(), message);
+    }
+}
+
+TEST(CmdlineIdeDevices, HelpListsThemAsStorage) {
+    auto r = parse({"-device", "help"});
+    ASSERT_TRUE(r.ok() && r->exit_text);
+    const std::string& text = *r->exit_text;
+    size_t storage = text.find("Storage devices:\n");
+    ASSERT_NE(storage, std::string::npos) << text;
+    EXPECT_GT(text.find("\nname \"ide-cd\", bus IDE, desc \"virtual IDE CD-ROM\"\n"), storage);
+    EXPECT_GT(text.find("\nname \"ide-hd\", bus IDE, desc \"virtual IDE disk\""), storage);
+    r = parse({"-device", "ide-hd,help"});
+    ASSERT_TRUE(r.ok() && r->exit_text);
+    EXPECT_NE(r->exit_text->find("  drive=<str>"), std::string::npos) << *r->exit_text;
+    EXPECT_NE(r->exit_text->find("  bootindex=<int32>"), std::string::npos);
+    EXPECT_NE(r->exit_text->find("  unit=<uint32>"), std::string::npos);
+}
+
+}  // namespace
+}  // namespace kemu

@@ -7,6 +7,8 @@
 #include <string>
 #include <string_view>
 
+#include "target-x86/cpuid_tcg.h"
+
 namespace kemu {
 namespace {
 
@@ -112,6 +114,70 @@ TEST(Cpuid, TopologyLeaves) {
     set_cpuid_apic_id(t, 5);
     EXPECT_EQ(t.find(1)->regs[EBX] >> 24, 5u);
     EXPECT_EQ(t.find(0xb, 1)->regs[EDX], 5u);
+}
+
+// A leaf-4 cache's size in KiB, associativity and line size, as software decodes them.
+struct LeafFourCache {
+    uint32_t kib, ways, line;
+};
+LeafFourCache leaf_four_cache(const CpuidTable& t, uint32_t index) {
+    const CpuidEntry* e = t.find(4, index);
+    EXPECT_NE(e, nullptr);
+    if (!e) return {};
+    uint32_t ways = (e->regs[EBX] >> 22) + 1, partitions = (e->regs[EBX] >> 12 & 0x3ff) + 1;
+    uint32_t line = (e->regs[EBX] & 0xfff) + 1, sets = e->regs[ECX] + 1;
+    return {ways * partitions * line * sets / 1024, ways, line};
+}
+
+TEST(Cpuid, ExtendedCacheLeavesDescribeTheLeafFourCaches) {
+    for (const CpuModel& model : cpu_models()) {
+        if (model.passthrough) continue;
+        SCOPED_TRACE(model.name);
+        CpuidTable t = build_model_cpuid(model, {}, {1, 2, 1});
+        ASSERT_GE(t.find(0x80000000)->regs[EAX], 0x80000008u);
+        const CpuidEntry* l1 = t.find(0x80000005);
+        const CpuidEntry* l2 = t.find(0x80000006);
+        ASSERT_TRUE(l1 && l2);
+        // L1d in ECX, L1i in EDX: size KiB [31:24], ways [23:16], lines/tag [15:8], line [7:0].
+        for (auto [reg, index] : {std::pair{ECX, 0u}, std::pair{EDX, 1u}}) {
+            LeafFourCache c = leaf_four_cache(t, index);
+            EXPECT_EQ(c.kib, 32u);
+            EXPECT_EQ(l1->regs[reg] >> 24, c.kib);
+            EXPECT_EQ(l1->regs[reg] >> 16 & 0xff, c.ways);
+            EXPECT_EQ(l1->regs[reg] >> 8 & 0xff, 1u);
+            EXPECT_EQ(l1->regs[reg] & 0xff, c.line);
+        }
+        // L2 in ECX: size KiB [31:16], associativity code [15:12] (8: 16-way), line [7:0].
+        LeafFourCache c = leaf_four_cache(t, 2);
+        EXPECT_EQ(c.kib, 1024u);
+        EXPECT_EQ(c.ways, 16u);
+        EXPECT_EQ(l2->regs[ECX], 1024u << 16 | 0x8u << 12 | 1u << 8 | 64u);
+        EXPECT_EQ(l2->regs[ECX] & 0xff, c.line);
+        // No L3: leaf 4 ends after the L2, and EDX says none.
+        EXPECT_EQ(t.find(4, 3)->regs[EAX] & 0x1f, 0u);
+        EXPECT_EQ(l2->regs[EDX], 0u);
+        // TLB descriptors are present: L1 4K TLBs have entries, the L2 4K TLB is 4-way.
+        EXPECT_NE(l1->regs[EBX] >> 16 & 0xff, 0u);
+        EXPECT_NE(l1->regs[EBX] & 0xff, 0u);
+        EXPECT_EQ(l2->regs[EBX] >> 28, 4u);
+        EXPECT_EQ(l2->regs[EBX] >> 16 & 0xfff, 512u);
+    }
+}
+
+TEST(Cpuid, TcgMaxHasTheExtendedCacheLeaves) {
+    auto max = build_tcg_cpuid(*find_cpu_model("max"), {}, {1, 1, 1}, true);
+    ASSERT_TRUE(max.ok()) << max.error().message();
+    ASSERT_NE(max->table.find(0x80000006), nullptr);
+    EXPECT_EQ(max->table.find(0x80000006)->regs[ECX] >> 16, 1024u);
+    EXPECT_EQ(max->table.find(0x80000005)->regs[ECX] >> 24, 32u);
+}
+
+TEST(Cpuid, ExtendedCacheLeavesOnlyBelowTheMaximum) {
+    CpuModel small = *find_cpu_model("kvm64");
+    small.max_ext_leaf = 0x80000005;
+    CpuidTable t = build_model_cpuid(small, {}, {1, 1, 1});
+    EXPECT_NE(t.find(0x80000005), nullptr);
+    EXPECT_EQ(t.find(0x80000006), nullptr);
 }
 
 TEST(Cpuid, ModelsHelpListsEveryModel) {

@@ -273,6 +273,57 @@ TEST(AcpiBuild, DsdtProcessorDevices) {
     EXPECT_FALSE(contains(aml, {'C', '0', '0', 'C', 0x08}));
 }
 
+// Reads one AML integer (ZeroOp, OneOp or a Byte/Word/DWord constant) at `at`.
+uint64_t read_aml_integer(const std::vector<uint8_t>& b, size_t& at) {
+    uint8_t op = b.at(at++);
+    if (op == 0x00 || op == 0x01) return op;
+    unsigned size = op == 0x0a ? 1 : op == 0x0b ? 2 : op == 0x0c ? 4 : 0;
+    EXPECT_NE(size, 0u) << "opcode " << int(op);
+    uint64_t v = 0;
+    for (unsigned i = 0; i < size; i++)
+        v |= uint64_t(b.at(at++)) << (8 * i);
+    return v;
+}
+
+size_t skip_pkg_length(const std::vector<uint8_t>& b, size_t at) {
+    return at + 1 + (b.at(at) >> 6);
+}
+
+TEST(AcpiBuild, DsdtPciRoutingTableFollowsThePiixSwizzleToGsi16) {
+    AcpiConfig config{1, {}};
+    config.pci_window_start = 0x8000000;
+    auto aml = build_dsdt_aml(config);
+    const std::vector<uint8_t> prt_name = {0x08, '_', 'P', 'R', 'T', 0x12};
+    auto it = std::search(aml.begin(), aml.end(), prt_name.begin(), prt_name.end());
+    ASSERT_NE(it, aml.end()) << "no Name (_PRT, Package ...)";
+    // _PRT sits inside Device (PCI0).
+    const std::vector<uint8_t> pci0 = {'P', 'C', 'I', '0'};
+    EXPECT_LT(std::search(aml.begin(), aml.end(), pci0.begin(), pci0.end()), it);
+
+    size_t at = skip_pkg_length(aml, size_t(it - aml.begin()) + prt_name.size());
+    ASSERT_EQ(aml[at++], 128);  // 32 slots x 4 pins
+    for (unsigned slot = 0; slot < 32; slot++) {
+        for (unsigned pin = 0; pin < 4; pin++) {
+            ASSERT_EQ(aml.at(at), 0x12) << "slot " << slot << " pin " << pin;
+            at = skip_pkg_length(aml, at + 1);
+            ASSERT_EQ(aml.at(at++), 4);
+            EXPECT_EQ(read_aml_integer(aml, at), (uint64_t(slot) << 16) | 0xffff);
+            EXPECT_EQ(read_aml_integer(aml, at), pin);
+            EXPECT_EQ(read_aml_integer(aml, at), 0u);  // Source: Zero, a GSI follows
+            EXPECT_EQ(read_aml_integer(aml, at), 16 + (slot + pin) % 4)
+                << "slot " << slot << " pin " << pin;
+        }
+    }
+    // Package () { 0x0002FFFF, 3, Zero, 17 }: the VGA slot's INTD# on PIRQB, GSI 17.
+    EXPECT_TRUE(contains(
+        aml, {0x12, 0x0c, 0x04, 0x0c, 0xff, 0xff, 0x02, 0x00, 0x0a, 0x03, 0x00, 0x0a, 0x11}));
+}
+
+TEST(AcpiBuild, NoPciRoutingTableWithoutPciHostBridge) {
+    auto aml = build_dsdt_aml({1, {}});
+    EXPECT_FALSE(contains(aml, {'_', 'P', 'R', 'T'}));
+}
+
 // Processor entries (UID, APIC ID) and the IOAPIC ID of a MADT.
 std::pair<std::vector<std::pair<uint8_t, uint8_t>>, int> madt_ids(const Tables& t) {
     uint64_t madt_addr = t.xsdt_entries().at("APIC");

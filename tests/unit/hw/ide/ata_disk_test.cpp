@@ -123,11 +123,32 @@ TEST_F(AtaDiskTest, PioReadSingleAndMultipleSectors) {
     EXPECT_EQ(interrupts, 3);  // one per sector
 }
 
+TEST_F(AtaDiskTest, MultipleModeStartsAtTheMaximumOf16) {
+    attach();
+    auto w = identify();
+    EXPECT_EQ(w[47], 0x8010);  // READ/WRITE MULTIPLE: at most 16 sectors per block
+    EXPECT_EQ(w[59], 0x0110);  // current setting valid: 16
+    rig.set_lba28(0, 0, 20);
+    rig.outb(kCmd[0] + kCommand, 0xc4);
+    int interrupts = 0;
+    auto data = pio_read_blocks(20, 16, &interrupts);
+    EXPECT_EQ(data, std::vector<uint8_t>(contents.begin(), contents.begin() + 20 * 512));
+    EXPECT_EQ(interrupts, 2);        // blocks of 16 and 4 sectors
+    rig.outb(kCmd[0] + kCount, 32);  // above the maximum: aborted, the setting stays
+    rig.command(0, 0xa0, 0xc6);
+    EXPECT_TRUE(rig.wait_ready() & kStatusErr);
+    EXPECT_EQ(identify()[59], 0x0110);
+}
+
 TEST_F(AtaDiskTest, ReadMultipleUsesTheBlockSizeAndNeedsSetMultiple) {
     attach();
+    rig.outb(kCmd[0] + kCount, 0);  // SET MULTIPLE MODE 0 disables READ/WRITE MULTIPLE
+    rig.command(0, 0xa0, 0xc6);
+    EXPECT_EQ(rig.wait_ready() & kStatusErr, 0);
+    EXPECT_EQ(identify()[59], 0);
     rig.set_lba28(0, 0, 8);
     rig.outb(kCmd[0] + kCommand, 0xc4);
-    EXPECT_TRUE(rig.wait_ready() & kStatusErr);  // multiple mode still disabled
+    EXPECT_TRUE(rig.wait_ready() & kStatusErr);  // multiple mode disabled
     rig.outb(kCmd[0] + kCount, 3);               // not a power of two
     rig.command(0, 0xa0, 0xc6);
     EXPECT_TRUE(rig.wait_ready() & kStatusErr);
@@ -316,10 +337,10 @@ TEST_F(AtaDiskTest, SettingsSurviveSaveLoadAndHardwareReset) {
     EXPECT_EQ(w[59], 0x0108);
     EXPECT_EQ(w[63] & 0x0700, 0x0400);
     EXPECT_EQ(w[88] & 0xff00, 0);
-    copy.reset();  // power-on defaults: multiple mode off, UDMA 5
+    copy.reset();  // power-on defaults: multiple mode 16, UDMA 5
     rig.wait_ready();
     w = identify();
-    EXPECT_EQ(w[59], 0);
+    EXPECT_EQ(w[59], 0x0110);
     EXPECT_EQ(w[88] & 0xff00, 0x2000);
     rig.channel[0].attach(0, disk.get());
 }
