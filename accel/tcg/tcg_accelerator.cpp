@@ -86,6 +86,7 @@ std::string TcgAccelerator::jit_text() const {
     out += "translation time    " + std::to_string(st.translate_ns / 1000) + " us\n";
     out +=
         std::string("backend             ") + (shared_.code ? "x86-64 JIT" : "interpreter") + "\n";
+    std::lock_guard<std::mutex> code(shared_.code_lock);
     if (shared_.code)
         out += "host code           " + std::to_string(shared_.code->used() >> 10) + " KiB of " +
                std::to_string(shared_.code->capacity() >> 20) + " MiB\n";

@@ -556,20 +556,39 @@ TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t fla
     uint64_t ns = uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                std::chrono::steady_clock::now() - start)
                                .count());
-    std::lock_guard<std::mutex> g(shared_.cache.lock());
-    TbStats& st = shared_.cache.stats();
-    st.translations++;
-    st.guest_insns += tb->insn_rip.size();
-    st.ir_ops += tb->code.op_count();
-    st.translate_ns += ns;
-    if (!cache_it) {
-        one_insn_tb_ = std::move(tb);
-        return one_insn_tb_.get();
+    uint64_t generation;
+    bool jit = false;
+    {
+        std::lock_guard<std::mutex> g(shared_.cache.lock());
+        TbStats& st = shared_.cache.stats();
+        st.translations++;
+        st.guest_insns += tb->insn_rip.size();
+        st.ir_ops += tb->code.op_count();
+        st.translate_ns += ns;
+        if (!cache_it) {
+            one_insn_tb_ = std::move(tb);
+            return one_insn_tb_.get();
+        }
+        if (TranslationBlock* raced = shared_.cache.lookup(phys_pc, pc, tb->cs_base, flags))
+            return raced;
+        if (shared_.cache.over_limit() || (shared_.code && shared_.code->full())) flush_blocks();
+        if (shared_.code_reset_pending) reclaim_blocks();
+        // Blocks translated while old code may still run (a reset is pending) stay on the
+        // interpreter.
+        jit = shared_.code && !shared_.code_reset_pending;
+        generation = shared_.cache.generation();
+    }
+    // The JIT compiles without the cache lock, so the other vCPUs keep finding blocks
+    // meanwhile. Only a flush resets the code buffer, and a flush moves the generation:
+    // if one came in between, this block's code may be gone, so it is made again.
+    if (jit) compile_host_code(*tb);
+    std::unique_lock<std::mutex> g(shared_.cache.lock());
+    if (jit && shared_.cache.generation() != generation) {
+        g.unlock();
+        return translate(pc, phys_pc, flags, max_insns, cache_it);
     }
     if (TranslationBlock* raced = shared_.cache.lookup(phys_pc, pc, tb->cs_base, flags))
         return raced;
-    if (shared_.cache.over_limit() || (shared_.code && shared_.code->full())) flush_blocks();
-    compile_host_code(*tb);
     for (uint64_t page : tb->phys_pages)
         if (page != kNoPage && !shared_.cache.is_code_page(page)) mark_code_page(page);
     return shared_.cache.insert(std::move(tb));
@@ -599,17 +618,17 @@ void TcgVcpu::reclaim_blocks() {
     }
     shared_.cache.reclaim(oldest);
     if (shared_.code_reset_pending && !shared_.cache.has_retired()) {
+        std::lock_guard<std::mutex> g(shared_.code_lock);
         shared_.code->reset();
         shared_.code_reset_pending = false;
     }
 }
 
-// The cache lock is held. Blocks translated while old code may still run (a reset is
-// pending) stay on the interpreter.
+// Host code for `tb`, under the code lock alone: one writer in the buffer at a time, and a
+// reset waits for it. Without room the block stays on the interpreter.
 void TcgVcpu::compile_host_code(TranslationBlock& tb) {
-    if (!shared_.code) return;
-    if (shared_.code_reset_pending) reclaim_blocks();
-    if (shared_.code_reset_pending || shared_.code->full()) return;
+    std::lock_guard<std::mutex> g(shared_.code_lock);
+    if (shared_.code->full()) return;
     if (!shared_.backend.compile(ir_, *shared_.code, tb.jit, reinterpret_cast<uintptr_t>(&tb))) {
         tb.jit = {};
         return;

@@ -34,7 +34,9 @@ struct TcgShared {
     // A full buffer is reset only once no retired block can still be running.
     std::unique_ptr<tcg::CodeBuffer> code;
     tcg::X86Backend backend;
-    bool code_reset_pending = false;
+    bool code_reset_pending = false;  // under the cache lock
+    // Taken alone to compile into `code`, or inside the cache lock to reset it.
+    std::mutex code_lock;
     // -perfmap: "start size name" per JIT block, for perf report.
     struct FileCloser {
         void operator()(std::FILE* f) const { std::fclose(f); }
