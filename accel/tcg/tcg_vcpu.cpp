@@ -1,5 +1,6 @@
 #include "accel/tcg/tcg_vcpu.h"
 
+#include <algorithm>
 #include <chrono>
 #include <cstring>
 #include <thread>
@@ -157,6 +158,15 @@ void TcgVcpu::request_tlb_flush() {
     env_->chain_break.store(1);
 }
 
+void TcgVcpu::request_code_page_protection(uint64_t phys_page) {
+    {
+        std::lock_guard<std::mutex> g(code_pages_lock_);
+        new_code_pages_.push_back(phys_page);
+    }
+    code_pages_pending_.store(true);
+    env_->chain_break.store(1);
+}
+
 bool TcgVcpu::should_yield() {
     return env_->exit_request.load(std::memory_order_relaxed) ||
            (interrupt_pending_.load(std::memory_order_relaxed) && (env_->s.rflags & rflag::IF));
@@ -270,6 +280,15 @@ bool TcgVcpu::exec_blocks(VcpuExit& exit) {
         if (tlb_flush_request_.load(std::memory_order_relaxed) &&
             tlb_flush_request_.exchange(false))
             flush_tlb();
+        if (code_pages_pending_.load(std::memory_order_relaxed) &&
+            code_pages_pending_.exchange(false)) {
+            std::vector<uint64_t> pages;
+            {
+                std::lock_guard<std::mutex> g(code_pages_lock_);
+                pages.swap(new_code_pages_);
+            }
+            protect_code_pages(pages);
+        }
         // Out of every block: blocks retired by a flush may be freed once all vCPUs got here.
         uint64_t generation = shared_.cache.generation();
         if (generation != seen_generation_.load(std::memory_order_relaxed)) {
@@ -651,18 +670,26 @@ void TcgVcpu::compile_host_code(TranslationBlock& tb) {
     }
 }
 
-// A page now holds code: no vCPU may write it through a direct TLB mapping any more.
+// A page now holds code: no vCPU may write it through a direct TLB mapping any more. The
+// others mark their entries for it at their next block, as a full TLB flush did before
+// without emptying their TLBs and jump caches.
 void TcgVcpu::mark_code_page(uint64_t phys_page) {
-    for (auto& per_mmu : tlb_info_) {
-        for (unsigned i = 0; i < kTlbSize; i++) {
-            if (per_mmu[i].phys_page != phys_page) continue;
-            TlbEntry& ent = env_->tlb[&per_mmu - tlb_info_][i];
-            if (ent.addr_write != kTlbInvalid) ent.addr_write |= kTlbNotDirty;
-        }
-    }
+    protect_code_pages({&phys_page, 1});
     std::lock_guard<std::mutex> g(shared_.vcpus_lock);
     for (TcgVcpu* v : shared_.vcpus)
-        if (v != this) v->request_tlb_flush();
+        if (v != this) v->request_code_page_protection(phys_page);
+}
+
+void TcgVcpu::protect_code_pages(std::span<const uint64_t> phys_pages) {
+    for (unsigned m = 0; m < kMmuCount; m++) {
+        for (unsigned i = 0; i < kTlbSize; i++) {
+            TlbEntry& ent = env_->tlb[m][i];
+            if (ent.addr_write == kTlbInvalid) continue;
+            if (std::find(phys_pages.begin(), phys_pages.end(), tlb_info_[m][i].phys_page) !=
+                phys_pages.end())
+                ent.addr_write |= kTlbNotDirty;
+        }
+    }
 }
 
 // A write reached a page with translated code: drop the blocks made from the bytes it

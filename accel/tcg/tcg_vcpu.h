@@ -10,6 +10,7 @@
 #include <cstdio>
 #include <memory>
 #include <mutex>
+#include <span>
 
 #include "accel/accelerator.h"
 #include "accel/tcg/tb_cache.h"
@@ -92,8 +93,11 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     uint64_t load_slow(uint64_t addr, uint32_t memop) override;
     void store_slow(uint64_t addr, uint64_t value, uint32_t memop) override;
 
-    // Another vCPU made a page hold code: drop this vCPU's direct write mappings.
+    // The memory map changed: empty the TLB at the next block.
     void request_tlb_flush();
+    // Another vCPU translated code from `phys_page`: from the next block on, this one's
+    // writes to it must take the slow path (which invalidates the blocks they hit).
+    void request_code_page_protection(uint64_t phys_page);
 
   private:
     static constexpr uint64_t kNoPage = ~0ull;  // no physical page (TLB info, block pages)
@@ -146,6 +150,7 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     void mmio_write(uint64_t paddr, uint64_t value, unsigned size, PageKind kind);
     void code_write(uint64_t phys_addr, unsigned size);
     void mark_code_page(uint64_t phys_page);
+    void protect_code_pages(std::span<const uint64_t> phys_pages);
     void flush_blocks();
     void reclaim_blocks();
     void compile_host_code(TranslationBlock& tb);
@@ -172,7 +177,7 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     uint64_t data_breakpoints_hit_ = 0;  // DR6 B0-B3 bits of the running instruction
 
     // Guest PC -> block: what the exec loop and indirect branches look up first.
-    static constexpr unsigned kJumpCacheBits = 12;
+    static constexpr unsigned kJumpCacheBits = 14;
     JumpEntry jump_cache_[1u << kJumpCacheBits] = {};
     TranslationBlock* current_tb_ = nullptr;
     TranslationBlock* chain_from_ = nullptr;  // the block that just left through goto_tb
@@ -195,6 +200,9 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     bool irq_line_ = false;  // the LAPIC had an interrupt at the last poll
     std::atomic<bool> interrupt_pending_{true};
     std::atomic<bool> tlb_flush_request_{false};
+    std::mutex code_pages_lock_;
+    std::vector<uint64_t> new_code_pages_;  // from request_code_page_protection
+    std::atomic<bool> code_pages_pending_{false};
     std::mutex wait_lock_;
     std::condition_variable wake_;
     std::string last_error_;
