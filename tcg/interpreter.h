@@ -25,9 +25,6 @@ class InterpCode {
     // Fails (returns false) when the function needs more locals than the scratch area holds.
     bool compile(const Function& f);
     BlockExit run(void* env) const;
-    size_t op_count() const { return ops_.size(); }
-    // Frees the compiled ops once another backend runs the block instead.
-    void release() { *this = InterpCode{}; }
     size_t memory_bytes() const {
         return ops_.capacity() * sizeof(InterpOp) + consts_.capacity() * sizeof(uint64_t) +
                helpers_.capacity() * sizeof(HelperFn);

@@ -565,10 +565,13 @@ TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t fla
         log_printf(LogItem::OpOpt, "OP after optimization:\n%s\n",
                    tcg::format_function(ir_).c_str());
     tb->insn_rip = std::move(out.insn_rip);
-    if (!tb->code.compile(ir_)) {
+    // The interpreter's form, made only for blocks the JIT does not run.
+    auto interpret = [&] {
+        if (tb->code.compile(ir_)) return;
         last_error_ = "translated block needs more temporaries than the interpreter has\n";
         raise(vec::UD, std::nullopt);
-    }
+    };
+    if (!cache_it) interpret();
     tb->phys_pages[0] = code.pages[0];
     tb->phys_pages[1] = code.pages[1];
     tb->size = uint32_t(out.last_byte + 1 - pc);
@@ -582,7 +585,7 @@ TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t fla
         TbStats& st = shared_.cache.stats();
         st.translations++;
         st.guest_insns += tb->insn_rip.size();
-        st.ir_ops += tb->code.op_count();
+        st.ir_ops += ir_.ops().size();
         st.translate_ns += ns;
         if (!cache_it) {
             one_insn_tb_ = std::move(tb);
@@ -600,9 +603,10 @@ TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t fla
     // The JIT compiles without the cache lock, so the other vCPUs keep finding blocks
     // meanwhile. Only a flush resets the code buffer, and a flush moves the generation:
     // if one came in between, this block's code may be gone, so it is made again.
-    if (jit) compile_host_code(*tb);
+    bool jitted = jit && compile_host_code(*tb);
+    if (!jitted) interpret();
     std::unique_lock<std::mutex> g(shared_.cache.lock());
-    if (jit && shared_.cache.generation() != generation) {
+    if (jitted && shared_.cache.generation() != generation) {
         g.unlock();
         return translate(pc, phys_pc, flags, max_insns, cache_it);
     }
@@ -644,15 +648,15 @@ void TcgVcpu::reclaim_blocks() {
 }
 
 // Host code for `tb`, under the code lock alone: one writer in the buffer at a time, and a
-// reset waits for it. Without room the block stays on the interpreter.
-void TcgVcpu::compile_host_code(TranslationBlock& tb) {
+// reset waits for it. False without room, or for IR the backend cannot compile: the block
+// then runs on the interpreter.
+bool TcgVcpu::compile_host_code(TranslationBlock& tb) {
     std::lock_guard<std::mutex> g(shared_.code_lock);
-    if (shared_.code->full()) return;
+    if (shared_.code->full()) return false;
     if (!shared_.backend.compile(ir_, *shared_.code, tb.jit, reinterpret_cast<uintptr_t>(&tb))) {
         tb.jit = {};
-        return;
+        return false;
     }
-    tb.code.release();  // nothing runs it any more: it was most of a block's memory
     if (shared_.perfmap) {
         std::fprintf(shared_.perfmap.get(), "%llx %zx guest_%llx\n",
                      (unsigned long long)reinterpret_cast<uintptr_t>(tb.jit.entry),
@@ -668,6 +672,7 @@ void TcgVcpu::compile_host_code(TranslationBlock& tb) {
             text += "  0x" + hex(l.address) + ":  " + l.text + "\n";
         log_printf(LogItem::OutAsm, "%s\n", text.c_str());
     }
+    return true;
 }
 
 // A page now holds code: no vCPU may write it through a direct TLB mapping any more. The

@@ -153,7 +153,7 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     void protect_code_pages(std::span<const uint64_t> phys_pages);
     void flush_blocks();
     void reclaim_blocks();
-    void compile_host_code(TranslationBlock& tb);
+    bool compile_host_code(TranslationBlock& tb);
     // Everything, or (keep_global) all but global pages, as a CR3 load does.
     void flush_tlb(bool keep_global = false);
     uint8_t* phys_host(uint64_t paddr, unsigned size);
