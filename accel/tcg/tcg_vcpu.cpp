@@ -98,12 +98,14 @@ TcgVcpu::TcgVcpu(unsigned index, const CpuidTable& cpuid, const VcpuContext& con
     if (lapic_) lapic_->attach_cpu(this);
     std::lock_guard<std::mutex> g(shared_.vcpus_lock);
     shared_.vcpus.push_back(this);
+    shared_.vcpu_count.store(unsigned(shared_.vcpus.size()));
 }
 
 TcgVcpu::~TcgVcpu() {
     if (lapic_) lapic_->attach_cpu(nullptr);
     std::lock_guard<std::mutex> g(shared_.vcpus_lock);
     std::erase(shared_.vcpus, this);
+    shared_.vcpu_count.store(unsigned(shared_.vcpus.size()));
 }
 
 // ------------------------------------------------------------------ state
@@ -165,6 +167,13 @@ void TcgVcpu::request_code_page_protection(uint64_t phys_page) {
     }
     code_pages_pending_.store(true);
     env_->chain_break.store(1);
+}
+
+// A spinning guest waits for a lock another vCPU holds. That vCPU's thread may be waiting
+// for a host CPU (vCPUs and the main loop can outnumber the host's cores), so the spinner
+// gives its CPU up, as pause-loop exiting does under hardware virtualization.
+void TcgVcpu::spin_wait_hint() {
+    if (shared_.vcpu_count.load(std::memory_order_relaxed) > 1) std::this_thread::yield();
 }
 
 bool TcgVcpu::should_yield() {

@@ -30,6 +30,7 @@ struct TcgShared {
     TbCache cache;
     std::mutex vcpus_lock;
     std::vector<class TcgVcpu*> vcpus;
+    std::atomic<unsigned> vcpu_count{0};  // vcpus.size(), readable without the lock
     unsigned max_block_insns = 64;
     // The JIT backend and its code memory (null: every block runs on the interpreter).
     // A full buffer is reset only once no retired block can still be running.
@@ -89,6 +90,7 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     uint8_t* host_pointer(uint64_t linear, unsigned size, x86::Access access,
                           x86::Priv priv) override;
     bool should_yield() override;
+    void spin_wait_hint() override;
     const void* goto_ptr_target() override;
     uint64_t load_slow(uint64_t addr, uint32_t memop) override;
     void store_slow(uint64_t addr, uint64_t value, uint32_t memop) override;

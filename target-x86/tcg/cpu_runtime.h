@@ -32,10 +32,13 @@ class CpuRuntime : public SysContext {
     // Delivers a software interrupt (INT n and friends) at the exec loop; never returns.
     [[noreturn]] virtual void raise_event(const InterruptEvent& event) = 0;
     // A host pointer for `size` bytes at `linear` when they lie in one RAM page that the
-    // access may touch directly (faults raised as usual), else null (MMIO, ROM writes, code pages).
+    // access may touch (faults raised as usual), else null (MMIO, ROM). A write first drops
+    // the translated blocks made from those bytes.
     virtual uint8_t* host_pointer(uint64_t linear, unsigned size, Access access, Priv priv) = 0;
     // A pending interrupt or exit request: long-running helpers stop early and retry.
     virtual bool should_yield() = 0;
+    // PAUSE: the guest spins, waiting for another CPU. With one CPU there is nobody to wait for.
+    virtual void spin_wait_hint() {}
     // After an indirect branch: the host address to continue at in the next block's JIT code,
     // or null to leave to the exec loop.
     virtual const void* goto_ptr_target() = 0;

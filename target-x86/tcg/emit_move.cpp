@@ -239,7 +239,7 @@ void register_move_emitters(EmitterTable& t) {
     t[Op::Enter] = emit_enter;
     t[Op::Leave] = emit_leave;
     t[Op::Lds] = emit_load_far_pointer;
-    t[Op::Nop] = t[Op::Pause] = t[Op::Prefetch] = emit_nop;
+    t[Op::Nop] = t[Op::Prefetch] = emit_nop;
 }
 
 }  // namespace kemu::x86

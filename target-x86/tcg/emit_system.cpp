@@ -74,6 +74,9 @@ void emit_simple_helper(Ctx& c, HelperId h, bool ends_block) {
     if (ends_block) c.end = BlockEnd::Next;
 }
 
+void emit_pause(Ctx& c) {
+    emit_simple_helper(c, kHelper_pause, false);
+}
 void emit_cpuid(Ctx& c) {
     emit_simple_helper(c, kHelper_cpuid, false);
 }
@@ -250,6 +253,7 @@ void register_system_emitters(EmitterTable& t) {
     t[Op::Out] = emit_out;
     t[Op::Hlt] = emit_hlt;
     t[Op::Cpuid] = emit_cpuid;
+    t[Op::Pause] = emit_pause;
     t[Op::Rdtsc] = emit_rdtsc;
     t[Op::Rdtscp] = emit_rdtscp;
     t[Op::Rdmsr] = emit_rdmsr;

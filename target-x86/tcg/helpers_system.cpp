@@ -85,6 +85,11 @@ uint64_t helper_out(void* env, uint64_t port, uint64_t value, uint64_t size, uin
     return 0;
 }
 
+uint64_t helper_pause(void* env, uint64_t, uint64_t, uint64_t, uint64_t) {
+    runtime(env).spin_wait_hint();
+    return 0;
+}
+
 uint64_t helper_cpuid(void* env, uint64_t, uint64_t, uint64_t, uint64_t) {
     CpuEnv& e = E(env);
     auto& r = e.s.regs;
