@@ -151,7 +151,8 @@ def build_cpu_bench(workdir):
 
 def initrd_with(base, program, workdir):
     """`base` followed by a second archive holding /bin/cpu_bench; the kernel unpacks
-    concatenated archives in order."""
+    concatenated archives in order, each starting on a 4-byte boundary (zeros between
+    them are skipped)."""
     listing = os.path.join(workdir, "extra.list")
     with open(listing, "w") as f:
         f.write(f"file /bin/cpu_bench {program} 0755 0 0\n")
@@ -159,7 +160,8 @@ def initrd_with(base, program, workdir):
                            capture_output=True).stdout
     path = os.path.join(workdir, "initramfs-cpu-bench.cpio")
     with open(path, "wb") as out, open(base, "rb") as f:
-        out.write(f.read())
+        first = f.read()
+        out.write(first + bytes(-len(first) % 4))
         out.write(extra)
     return path
 

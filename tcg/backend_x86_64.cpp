@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tcg/backend_x86_64_regs.h"
+#include "tcg/vfp.h"
 
 namespace kemu::tcg {
 
@@ -23,6 +24,18 @@ using Xbyak::Reg64;
 using namespace Xbyak::util;
 using x64::RegCache;
 using x64::RegSet;
+
+// The vfp ops' instructions, in vfp_op order (tcg/vfp.h).
+using VfpInsn = void (CodeGenerator::*)(const Xbyak::Xmm&, const Operand&);
+constexpr VfpInsn kVfpInsns[kVfpOpCount] = {
+    &CodeGenerator::addss,  &CodeGenerator::addsd,  &CodeGenerator::addps,  &CodeGenerator::addpd,
+    &CodeGenerator::subss,  &CodeGenerator::subsd,  &CodeGenerator::subps,  &CodeGenerator::subpd,
+    &CodeGenerator::mulss,  &CodeGenerator::mulsd,  &CodeGenerator::mulps,  &CodeGenerator::mulpd,
+    &CodeGenerator::divss,  &CodeGenerator::divsd,  &CodeGenerator::divps,  &CodeGenerator::divpd,
+    &CodeGenerator::minss,  &CodeGenerator::minsd,  &CodeGenerator::minps,  &CodeGenerator::minpd,
+    &CodeGenerator::maxss,  &CodeGenerator::maxsd,  &CodeGenerator::maxps,  &CodeGenerator::maxpd,
+    &CodeGenerator::sqrtss, &CodeGenerator::sqrtsd, &CodeGenerator::sqrtps, &CodeGenerator::sqrtpd,
+};
 
 // Callee-saved registers the block uses (allocatable ones and env's r14), pushed in order.
 const Reg64 kSaved[] = {rbx, rbp, r12, r13, r14, r15};
@@ -824,6 +837,20 @@ class BlockCompiler {
             case Opc::mb:
                 c_.mfence();
                 return;
+            case Opc::vfp: {
+                // As run_vfp: the destination through xmm0, then the host's flags (the
+                // caller keeps them a subset of the guest's) ORed into the guest's status.
+                // The red zone below rsp holds the STMXCSR word; signal frames skip it.
+                const Reg64 env = r14;
+                c_.movups(xmm0, ptr[env + op.constant(1)]);
+                (c_.*kVfpInsns[op.constant(0)])(xmm0, ptr[env + op.constant(2)]);
+                c_.movups(ptr[env + op.constant(1)], xmm0);
+                c_.stmxcsr(ptr[rsp - 8]);
+                c_.mov(eax, dword[rsp - 8]);
+                c_.and_(eax, 0x3f);
+                c_.or_(dword[env + f_.target().fp_status_offset], eax);
+                return;
+            }
             case Opc::call0:
             case Opc::call1:
             case Opc::call2:

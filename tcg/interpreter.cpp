@@ -1,5 +1,7 @@
 #include "tcg/interpreter.h"
 
+#include "tcg/vfp.h"
+
 #include <bit>
 #include <cstring>
 
@@ -13,6 +15,7 @@ bool InterpCode::compile(const Function& f) {
     for (const HelperInfo& h : target.helpers)
         helpers_.push_back(h.fn);
     insn_index_offset_ = target.insn_index_offset;
+    fp_status_offset_ = target.fp_status_offset;
     guest_load_ = target.guest_load;
     guest_store_ = target.guest_store;
 
@@ -276,6 +279,10 @@ BlockExit InterpCode::run(void* env) const {
                 break;
             case Opc::mb:
                 __atomic_thread_fence(__ATOMIC_SEQ_CST);
+                break;
+            case Opc::vfp:
+                run_vfp(o.c[0], base + o.c[1], base + o.c[2],
+                        reinterpret_cast<uint32_t*>(base + fp_status_offset_));
                 break;
             case Opc::call0:
                 out(o.ref[0], helpers_[o.c[0]](env, 0, 0, 0, 0));

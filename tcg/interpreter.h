@@ -35,6 +35,7 @@ class InterpCode {
     std::vector<uint64_t> consts_;
     std::vector<HelperFn> helpers_;
     uint32_t insn_index_offset_ = 0;
+    uint32_t fp_status_offset_ = 0;
     uint64_t (*guest_load_)(void*, uint64_t, uint32_t) = nullptr;
     void (*guest_store_)(void*, uint64_t, uint64_t, uint32_t) = nullptr;
 };

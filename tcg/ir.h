@@ -137,6 +137,8 @@ struct TargetInfo {
     // Indirect branches (goto_ptr) in JIT code ask this for the next block's chain entry and
     // jump there; null (or no function) leaves to the exec loop as before.
     const void* (*goto_ptr_target)(void* env) = nullptr;
+    // vfp ops OR their floating-point exception flags into the u32 here (the guest's MXCSR).
+    uint32_t fp_status_offset = 0;
 };
 
 class Function {

@@ -16,6 +16,7 @@
 #include "target-x86/tcg/io_breakpoint.h"
 #include "target-x86/tcg/page_walk.h"
 #include "tcg/optimize.h"
+#include "tcg/vfp.h"
 
 namespace kemu::tcg_accel {
 
@@ -184,6 +185,9 @@ bool TcgVcpu::should_yield() {
 // ------------------------------------------------------------------ the exec loop
 
 VcpuExit TcgVcpu::run() {
+    // The state may have been put from outside: the inline SSE ops need the host's MXCSR
+    // flags within the guest's.
+    tcg::trim_host_fp_flags(env_->s.fpu.mxcsr);
     for (;;) {
         Jump why = Jump(sigsetjmp(jump_buf_, 0));
         current_tb_ = nullptr;

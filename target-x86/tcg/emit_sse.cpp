@@ -2,6 +2,7 @@
 // (or as one state helper); everything else is a call to the handler simd::find_op()
 // names for the row's mnemonic, with the operands described as simd_call.h says. The
 // #UD/#NM rules come from CR0, CR4 and XCR0 through the block's flags.
+#include <algorithm>
 #include <string_view>
 #include <unordered_map>
 
@@ -10,12 +11,15 @@
 #include "target-x86/tcg/simd.h"
 #include "target-x86/tcg/simd_call.h"
 #include "target-x86/tcg/simd_fp.h"
+#include "tcg/vfp.h"
 
 namespace kemu::x86 {
 
 namespace {
 
 using simd::Loc;
+using tcg::VfpForm;
+using tcg::VfpOperation;
 
 std::string_view mnemonic(const DecodedInsn& in) {
     std::string_view s = in.sdm;
@@ -532,8 +536,46 @@ void emit_masked_vector(Ctx& c) {
              {addr, c.b.cst(codes), c.b.cst(bytes | element << 8 | unsigned(store) << 16)});
 }
 
+// Legacy-encoded SSE/SSE2 arithmetic, as the host's own instruction in the JIT's code, where
+// the block's MXCSR lets the host compute the guest's exact result and flags.
+constexpr std::pair<std::string_view, uint32_t> kInlineFp[] = {
+#define KEMU_INLINE_FP(name, operation)                                           \
+    {name "SS", tcg::vfp_op(VfpOperation::operation, VfpForm::ScalarSingle)},     \
+        {name "SD", tcg::vfp_op(VfpOperation::operation, VfpForm::ScalarDouble)}, \
+        {name "PS", tcg::vfp_op(VfpOperation::operation, VfpForm::PackedSingle)}, \
+        {name "PD", tcg::vfp_op(VfpOperation::operation, VfpForm::PackedDouble)},
+    KEMU_INLINE_FP("ADD", Add) KEMU_INLINE_FP("SUB", Sub) KEMU_INLINE_FP("MUL", Mul)
+        KEMU_INLINE_FP("DIV", Div) KEMU_INLINE_FP("MIN", Min) KEMU_INLINE_FP("MAX", Max)
+            KEMU_INLINE_FP("SQRT", Sqrt)
+#undef KEMU_INLINE_FP
+};
+
+bool emit_inline_fp(Ctx& c) {
+    const DecodedInsn& in = *c.in;
+    if (!(c.flags & tbflag::kSimdInline) || is_vex(c) || in.operand_count != 2) return false;
+    const Operand& dst = in.operands[0];
+    const Operand& src = in.operands[1];
+    if (dst.kind != OperandKind::Xmm) return false;
+    std::string_view m = mnemonic(in);
+    const auto* row = std::find_if(std::begin(kInlineFp), std::end(kInlineFp),
+                                   [&](const auto& r) { return r.first == m; });
+    if (row == std::end(kInlineFp)) return false;
+    uint32_t src_offset;
+    if (src.kind == OperandKind::Xmm) {
+        src_offset = xmm_offset(src.reg);
+    } else if (src.kind == OperandKind::Mem) {
+        stage_load(c, src.size, src.size == 16);  // packed memory operands must be aligned
+        src_offset = kStagedOffset;
+    } else {
+        return false;
+    }
+    c.b.emit(Opc::vfp, tcg::Type::I64, {row->second, xmm_offset(dst.reg), src_offset});
+    return true;
+}
+
 void emit_sse(Ctx& c) {
     if (simd_faults(c)) return;
+    if (emit_inline_fp(c)) return;
     std::string_view m = mnemonic(*c.in);
     if (m == "EMMS") return emit_emms(c);
     if (m == "MASKMOVQ" || m == "MASKMOVDQU") return emit_masked_store(c);
@@ -551,6 +593,7 @@ void emit_sse(Ctx& c) {
 void emit_ldmxcsr(Ctx& c) {
     if (simd_faults(c)) return;
     c.b.call(kHelper_ldmxcsr, {read_operand(c, 0)});
+    c.end = BlockEnd::Next;  // MXCSR decides how the next SSE instructions are translated
 }
 
 void emit_stmxcsr(Ctx& c) {
@@ -570,6 +613,7 @@ void emit_fxsave(Ctx& c) {
     }
     TempId addr = mem_address(c, 512, c.in->op == Op::Fxsave);
     c.b.call(c.in->op == Op::Fxsave ? kHelper_fxsave : kHelper_fxrstor, {addr, c.b.cst(rex_w(c))});
+    if (c.in->op == Op::Fxrstor) c.end = BlockEnd::Next;  // a new MXCSR, as LDMXCSR
 }
 
 // XSAVE needs CR4.OSXSAVE (#UD) and then CR0.TS clear (#NM).
@@ -601,6 +645,7 @@ void emit_xrstor(Ctx& c) {
     }
     TempId addr = mem_address(c, 576, false);
     c.b.call(kHelper_xrstor, {addr, edx_eax(c), c.b.cst(rex_w(c))});
+    c.end = BlockEnd::Next;  // a new MXCSR, as LDMXCSR
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 // EMMS, and the x87 view MMX instructions switch to. Layouts: SDM vol. 1 10.5.1 (FXSAVE,
 // tables 10-2 and 10-3) and chapter 13 (XSAVE area: legacy region, header, AVX component).
 #include "target-x86/tcg/simd_state.h"
+#include "tcg/vfp.h"
 
 #include <algorithm>
 #include <array>
@@ -148,6 +149,7 @@ void mmx_enter(FpuState& f) {
 
 uint64_t helper_ldmxcsr(void* env, uint64_t value, uint64_t, uint64_t, uint64_t) {
     E(env).s.fpu.mxcsr = checked_mxcsr(env, uint32_t(value));
+    tcg::trim_host_fp_flags(E(env).s.fpu.mxcsr);
     return 0;
 }
 
@@ -182,6 +184,7 @@ uint64_t helper_fxrstor(void* env, uint64_t linear, uint64_t wide, uint64_t, uin
     X86CpuState& s = E(env).s;
     load_x87(s.fpu, wide, img.data());
     s.fpu.mxcsr = mxcsr;
+    tcg::trim_host_fp_flags(mxcsr);
     load_xmm(s, img.data());
     return 0;
 }
@@ -247,6 +250,7 @@ uint64_t helper_xrstor(void* env, uint64_t linear, uint64_t mask, uint64_t wide,
     if (rfbm & kSse) (load & kSse) ? load_xmm(s, img.data()) : init_xmm(s);
     if (rfbm & kAvx) (load & kAvx) ? load_avx(s, avx_img.data()) : init_avx(s);
     s.fpu.mxcsr = mxcsr;
+    tcg::trim_host_fp_flags(mxcsr);
     return 0;
 }
 

@@ -6,6 +6,7 @@
 #include "target-x86/tcg/cpu_mode.h"
 #include "target-x86/tcg/softmmu.h"
 #include "target-x86/tcg/translate_context.h"
+#include "tcg/vfp.h"
 
 namespace kemu::x86 {
 
@@ -69,6 +70,7 @@ const tcg::TargetInfo& x86_target_info() {
         KEMU_ENV_OFFSET(block_tag),
         KEMU_ENV_OFFSET(chain_break),
         goto_ptr_target,
+        KEMU_ENV_OFFSET(s.fpu.mxcsr),
     };
     return info;
 }
@@ -99,6 +101,9 @@ uint32_t tb_flags(const X86CpuState& s) {
     if (!(s.cr4 & cr4bit::OSXSAVE) || (s.fpu.xcr0 & 6) != 6) f |= tbflag::kAvxUd;
     if (s.cr0 & cr0bit::TS) f |= tbflag::kSimdNm;
     if (!(s.cr4 & cr4bit::OSXSAVE)) f |= tbflag::kXsaveUd;
+    constexpr uint32_t kHostControls = 0x1f80, kMxcsrFlags = 0x3f;
+    if (tcg::kVfpAvailable && (s.fpu.mxcsr & ~kMxcsrFlags) == kHostControls)
+        f |= tbflag::kSimdInline;
     return f;
 }
 

@@ -37,6 +37,9 @@ constexpr uint32_t kMmxUd = 1u << 19;    // CR0.EM: MMX is #UD
 constexpr uint32_t kAvxUd = 1u << 20;    // !CR4.OSXSAVE or XCR0 lacks SSE|AVX: VEX is #UD
 constexpr uint32_t kSimdNm = 1u << 21;   // CR0.TS: SIMD is #NM (after the #UD checks)
 constexpr uint32_t kXsaveUd = 1u << 22;  // !CR4.OSXSAVE: XSAVE/XRSTOR are #UD
+// MXCSR has the host's controls (round to nearest, no DAZ/FTZ, all exceptions masked) on an
+// x86-64 host: SSE arithmetic runs inline as the host's instruction (tcg/vfp.h).
+constexpr uint32_t kSimdInline = 1u << 23;
 }  // namespace tbflag
 
 uint32_t tb_flags(const X86CpuState& s);

@@ -5,6 +5,7 @@
 #include <gtest/gtest.h>
 
 #include <cstdio>
+#include <cstring>
 #include <fstream>
 #include <functional>
 #include <string>
@@ -13,6 +14,7 @@
 #include "tcg/backend_x86_64.h"
 #include "tcg/builder.h"
 #include "tcg/code_buffer.h"
+#include "tcg/vfp.h"
 #include "tests/unit/tcg/backend_harness.h"
 
 namespace kemu::tcg::backend_test {
@@ -219,6 +221,44 @@ void env_access_cases(Opc opc) {
             }
 }
 
+// Every operation and form on operand pairs whose results and flags differ: normal values,
+// inexact, overflowing and invalid ones, NaNs (which one wins), zeros and denormals.
+void vfp_cases() {
+    const double kDoubles[][2] = {{1.5, 2.25},
+                                  {1.0, 3.0},
+                                  {1e308, 1e308},
+                                  {0.0, 0.0},
+                                  {-0.0, 0.0},
+                                  {4.9e-324, 0.5},
+                                  {__builtin_nan("1"), 2.0},
+                                  {2.0, -__builtin_nan("2")},
+                                  {-1.0, __builtin_inf()}};
+    for (uint32_t op = 0; op < kVfpOpCount; op++)
+        for (const auto& pair : kDoubles) {
+            Machine m = initial_machine();
+            const bool single =
+                vfp_form(op) == VfpForm::ScalarSingle || vfp_form(op) == VfpForm::PackedSingle;
+            for (unsigned v = 0; v < 2; v++)
+                for (unsigned lane = 0; lane < 2; lane++) {
+                    double d = pair[v] * (lane + 1);
+                    if (single) {
+                        float f[2] = {float(d), float(-d)};
+                        std::memcpy(m.env.vec[v] + 8 * lane, f, 8);
+                    } else {
+                        std::memcpy(m.env.vec[v] + 8 * lane, &d, 8);
+                    }
+                }
+            m.env.fp_status = 0x1f80;
+            check_program(
+                [&](Builder& b) {
+                    b.emit(Opc::add, Type::I64, {2, 2, 0});
+                    b.emit(Opc::vfp, Type::I64, {op, kVecOffset, kVecOffset + 16});
+                    b.emit(Opc::exit_tb, Type::I64, {});
+                },
+                m);
+        }
+}
+
 void guest_access_cases(Opc opc) {
     // g5 (which the fake load reads) and the operands newest in registers at the access.
     check_program(
@@ -383,6 +423,9 @@ void cases_for(Opc opc) {
         case Opc::guest_ld:
         case Opc::guest_st:
             guest_access_cases(opc);
+            return;
+        case Opc::vfp:
+            if (kVfpAvailable) vfp_cases();
             return;
         case Opc::call0:
         case Opc::call1:

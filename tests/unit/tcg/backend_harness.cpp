@@ -171,14 +171,16 @@ std::string hex(uint64_t v) {
 
 const TargetInfo& test_target(TlbShape shape) {
     static const auto make = [](TlbLayout tlb) {
-        return TargetInfo{kGlobalInfo,
-                          kHelperInfo,
-                          offsetof(TestEnv, scratch),
-                          kScratchSlots,
-                          offsetof(TestEnv, insn_index),
-                          fake_load,
-                          fake_store,
-                          tlb};
+        TargetInfo t{kGlobalInfo,
+                     kHelperInfo,
+                     offsetof(TestEnv, scratch),
+                     kScratchSlots,
+                     offsetof(TestEnv, insn_index),
+                     fake_load,
+                     fake_store,
+                     tlb};
+        t.fp_status_offset = offsetof(TestEnv, fp_status);
+        return t;
     };
     static const TargetInfo absent = make(TlbLayout{});
     static const TargetInfo power_of_two = make(kPowerOfTwoTlb);
@@ -194,8 +196,18 @@ const TargetInfo& test_target(TlbShape shape) {
     return absent;
 }
 
+// vfp ops OR the host's MXCSR flags into the guest's, which a vCPU keeps a subset of the
+// guest's: each run starts with them clear.
+void clear_host_fp_flags() {
+#if defined(__x86_64__)
+    uint32_t csr = 0x1f80;
+    asm volatile("ldmxcsr %0" : : "m"(csr));
+#endif
+}
+
 Outcome run_interpreter(const Function& f, const Machine& init) {
     Outcome o{init, BlockExit::Exit};
+    clear_host_fp_flags();
     InterpCode code;
     EXPECT_TRUE(code.compile(f));
     g_guest = &o.machine.guest;
@@ -218,6 +230,7 @@ Outcome run_backend(const Function& f, const Machine& init) {
     g_guest = &o.machine.guest;
     g_outcome = &o;
     install_tlb(o, f.target().tlb);
+    clear_host_fp_flags();
     o.exit = block.run(&o.machine.env);
     return o;
 }

@@ -60,13 +60,15 @@ struct TestEnv {
     uint64_t field[4];
     uint64_t trace;  // helpers and guest memory accesses leave their arguments here
     uint32_t insn_index;
-    uint32_t pad;
+    uint32_t fp_status;              // TargetInfo::fp_status_offset (vfp ops)
+    alignas(16) uint8_t vec[2][16];  // vfp operands
     uint64_t scratch[kScratchSlots];
     uint64_t tlb[kTlbWords];  // laid out by the target's TlbLayout, filled in by each run
 };
 inline constexpr size_t kComparedBytes = offsetof(TestEnv, scratch);
 inline constexpr uint32_t kFieldOffset = offsetof(TestEnv, field);
 inline constexpr uint32_t kGlobalOffset = offsetof(TestEnv, g);
+inline constexpr uint32_t kVecOffset = offsetof(TestEnv, vec);
 
 // Helpers of the fake target, by index.
 enum Helper : uint32_t {

@@ -4,12 +4,14 @@
 #include <gtest/gtest.h>
 
 #include <bit>
+#include <cmath>
 #include <cstddef>
 #include <cstring>
 #include <vector>
 
 #include "tcg/builder.h"
 #include "tcg/interpreter.h"
+#include "tcg/vfp.h"
 
 namespace kemu::tcg {
 namespace {
@@ -17,8 +19,9 @@ namespace {
 struct TestEnv {
     uint64_t g[4];
     uint32_t insn_index;
-    uint32_t pad;
-    uint64_t field;  // for the env loads and stores
+    uint32_t fp_status;  // vfp flags
+    uint64_t field;      // for the env loads and stores
+    alignas(16) double vec[2][2];
     uint64_t scratch[64];
 };
 
@@ -58,9 +61,13 @@ uint64_t helper_seven(void*, uint64_t, uint64_t, uint64_t, uint64_t) {
 constexpr HelperInfo kHelpers[] = {{"weigh", helper_weigh, 0}, {"seven", helper_seven, 0}};
 
 const TargetInfo& target() {
-    static const TargetInfo t{
-        kGlobals,  kHelpers,  offsetof(TestEnv, scratch), 64, offsetof(TestEnv, insn_index),
-        test_load, test_store};
+    static const TargetInfo t = [] {
+        TargetInfo t{
+            kGlobals,  kHelpers,  offsetof(TestEnv, scratch), 64, offsetof(TestEnv, insn_index),
+            test_load, test_store};
+        t.fp_status_offset = offsetof(TestEnv, fp_status);
+        return t;
+    }();
     return t;
 }
 
@@ -507,6 +514,51 @@ TEST(TcgInterpreter, EnvLoadsAndStores) {
     EXPECT_EQ(store(Opc::st, Type::I32), 0xffffffff05060708u);
 }
 
+// vfp: SSE arithmetic on env vectors, its flags ORed into the status word. The host's own
+// flags start clear, as a vCPU keeps them within the guest's.
+TEST(TcgInterpreter, VectorFloatingPoint) {
+    if (!kVfpAvailable) GTEST_SKIP() << "vfp ops run on x86-64 hosts only";
+    auto run = [](uint32_t op, TestEnv env) {
+        Function f(target());
+        Builder b(f);
+        b.emit(Opc::vfp, Type::I64,
+               {op, uint32_t(offsetof(TestEnv, vec)), uint32_t(offsetof(TestEnv, vec) + 16)});
+        b.emit(Opc::exit_tb, Type::I64, {});
+        InterpCode code;
+        EXPECT_TRUE(code.compile(f));
+        trim_host_fp_flags(0);
+        code.run(&env);
+        return env;
+    };
+    constexpr uint32_t kPe = 0x20, kZe = 0x04, kIe = 0x01;
+    TestEnv e{};
+    e.fp_status = 0x1f80;
+    e.vec[0][0] = 1.5, e.vec[0][1] = 10.0, e.vec[1][0] = 2.25, e.vec[1][1] = 4.0;
+    TestEnv r = run(vfp_op(VfpOperation::Add, VfpForm::ScalarDouble), e);
+    EXPECT_EQ(r.vec[0][0], 3.75);
+    EXPECT_EQ(r.vec[0][1], 10.0);     // a scalar form keeps the upper lane
+    EXPECT_EQ(r.fp_status, 0x1f80u);  // exact: no flag
+    r = run(vfp_op(VfpOperation::Div, VfpForm::PackedDouble), e);
+    EXPECT_EQ(r.vec[0][0], 1.5 / 2.25);
+    EXPECT_EQ(r.vec[0][1], 2.5);
+    EXPECT_EQ(r.fp_status, 0x1f80u | kPe);
+    e.vec[1][0] = 0.0;
+    r = run(vfp_op(VfpOperation::Div, VfpForm::ScalarDouble), e);
+    EXPECT_EQ(r.vec[0][0], __builtin_inf());
+    EXPECT_EQ(r.fp_status, 0x1f80u | kZe);
+    e.vec[0][0] = -1.0;
+    r = run(vfp_op(VfpOperation::Sqrt, VfpForm::ScalarDouble), e);  // sqrt of the source
+    EXPECT_EQ(r.vec[0][0], 0.0);
+    e.vec[1][0] = -4.0;
+    r = run(vfp_op(VfpOperation::Sqrt, VfpForm::ScalarDouble), e);
+    EXPECT_TRUE(std::isnan(r.vec[0][0]));
+    EXPECT_EQ(r.fp_status, 0x1f80u | kIe);
+    // MIN with a NaN returns the second operand, whichever it is.
+    e.vec[0][0] = __builtin_nan("");
+    e.vec[1][0] = 7.0;
+    EXPECT_EQ(run(vfp_op(VfpOperation::Min, VfpForm::ScalarDouble), e).vec[0][0], 7.0);
+}
+
 TEST(TcgInterpreter, GuestMemoryGoesThroughTheTarget) {
     TestEnv e =
         run([&](Builder& b) { b.mov(G1, b.guest_ld(G0, MemOp::make(2, true, 1))); }, 0x1000);
@@ -612,7 +664,7 @@ TEST(TcgInterpreter, EveryOpIsTested) {
         Opc::ld16u,   Opc::ld32u,    Opc::ld32s,     Opc::ld,       Opc::st8,        Opc::st16,
         Opc::st32,    Opc::st,       Opc::guest_ld,  Opc::guest_st, Opc::mb,         Opc::call0,
         Opc::call1,   Opc::call2,    Opc::call3,     Opc::call4,    Opc::insn_start, Opc::goto_tb,
-        Opc::exit_tb, Opc::goto_ptr,
+        Opc::exit_tb, Opc::goto_ptr, Opc::vfp,
     };
     EXPECT_EQ(std::size(kTested), size_t(Opc::Count))
         << "an op was added to ir_ops.def: give it a test here";

@@ -46,7 +46,8 @@ class X86Diff : public ::testing::Test {
         Program sp = harness_.layout(small, mode64);
         std::string diff = harness_.compare(in, sp);
         std::string key = std::string(mode64 ? "64-bit " : "32-bit ") + small.back().form;
-        auto text = capstone_disassemble(encode(small.back().main.spec, 0, mode64), 0, mode64 ? 64 : 32, 1);
+        auto text =
+            capstone_disassemble(encode(small.back().main.spec, 0, mode64), 0, mode64 ? 64 : 32, 1);
         if (!text.empty()) key += ": " + text[0].text.substr(0, text[0].text.find(' '));
         auto& bucket = failures_[key];
         bucket.count++;
