@@ -8,6 +8,7 @@
 #include "accel/registry.h"
 #include "hw/i386/device_models.h"
 #include "hw/i386/fw_cfg_pc.h"
+#include "system/ide_devices.h"
 #include "system/keyval.h"
 #include "system/log.h"
 
@@ -30,6 +31,8 @@ std::string version_line() {
 struct ParseState {
     CmdlineResult& result;
     MachineConfig& config() { return result.config; }
+    // -device ide-hd/ide-cd, resolved once every -drive is known.
+    std::vector<IdeDeviceArg> ide_devices;
 };
 
 using Handler = Result<void> (*)(ParseState&, const std::string& arg);
@@ -406,7 +409,10 @@ Result<void> on_device(ParseState& s, const std::string& arg) {
         spec.props[key] = value;
     }
     if (auto model = check_device_spec(spec); !model) return model.error();
-    s.config().devices.push_back(std::move(spec));
+    if (is_ide_drive_device(spec.driver))
+        s.ide_devices.push_back({arg, std::move(spec)});
+    else
+        s.config().devices.push_back(std::move(spec));
     return ok();
 }
 
@@ -569,6 +575,7 @@ Result<CmdlineResult> parse_cmdline(const std::vector<std::string>& args) {
         if (result.config.snapshot) d.options.snapshot = true;
     if (auto r = assign_drive_ids(result.config.drives); !r)
         return r.error().with_context("-drive");
+    KEMU_TRY_VOID(attach_ide_devices(state.ide_devices, result.config.drives));
     return result;
 }
 

@@ -20,6 +20,7 @@ struct DriveSpec {
     bool cdrom = false;
     int index = -1;  // -1: the next free one
     DriveOptions options;
+    int bootindex = -1;  // -device ide-hd/ide-cd,bootindex=N (system/ide_devices.h); -1: none
 };
 
 // "-drive file=x.qcow2,format=qcow2,if=none,id=d0,cache=none,readonly=on".

@@ -124,8 +124,8 @@ Result<void> Machine::init() {
     };
     for (const Drive& d : drives_) {
         if (d.spec.interface == DriveInterface::Ide)
-            board_config.ide_drives.push_back(
-                {d.spec.id, unsigned(d.spec.index), d.spec.cdrom, d.backend.get()});
+            board_config.ide_drives.push_back({d.spec.id, unsigned(d.spec.index), d.spec.cdrom,
+                                               d.backend.get(), d.spec.bootindex});
     }
     auto board = PcBoard::create(board_config, services);
     if (!board) return board.error().with_context("-device");

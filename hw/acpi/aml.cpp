@@ -22,12 +22,30 @@ constexpr uint8_t kMultiNamePrefix = 0x2f;
 constexpr uint8_t kRootChar = '\\';
 constexpr uint8_t kParentPrefixChar = '^';
 constexpr uint8_t kExtOpPrefix = 0x5b;
-constexpr uint8_t kDeviceOp = 0x82;  // after kExtOpPrefix
+constexpr uint8_t kOpRegionOp = 0x80;  // after kExtOpPrefix
+constexpr uint8_t kFieldOp = 0x81;     // after kExtOpPrefix
+constexpr uint8_t kDeviceOp = 0x82;    // after kExtOpPrefix
+constexpr uint8_t kLocal0Op = 0x60;
+constexpr uint8_t kArg0Op = 0x68;
+constexpr uint8_t kStoreOp = 0x70;
+constexpr uint8_t kDecrementOp = 0x76;
+constexpr uint8_t kShiftLeftOp = 0x79;
+constexpr uint8_t kAndOp = 0x7b;
+constexpr uint8_t kOrOp = 0x7d;
+constexpr uint8_t kFindSetRightBitOp = 0x82;
+constexpr uint8_t kCreateWordFieldOp = 0x8b;
+constexpr uint8_t kIfOp = 0xa0;
 constexpr uint8_t kReturnOp = 0xa4;
+constexpr uint8_t kNullName = 0x00;
+// FieldFlags: AccessType ByteAcc (1), LockRule NoLock, UpdateRule Preserve.
+constexpr uint8_t kByteAccNoLockPreserve = 0x01;
 
 constexpr uint8_t kIrqNoFlagsTag = 0x22;  // small item 0x04, length 2
-constexpr uint8_t kIoPortTag = 0x47;      // small item 0x08, length 7
-constexpr uint8_t kEndTag = 0x79;         // small item 0x0f, length 1
+constexpr uint8_t kIrqTag = 0x23;         // small item 0x04, length 3
+// IRQ information byte: level-triggered (_HE 0), active low (_LL, bit 3), shared (_SHR, bit 4).
+constexpr uint8_t kIrqLevelLowShared = 0x18;
+constexpr uint8_t kIoPortTag = 0x47;  // small item 0x08, length 7
+constexpr uint8_t kEndTag = 0x79;     // small item 0x0f, length 1
 constexpr uint8_t kIoDecode16 = 1;
 
 void append(Bytes& out, const Bytes& more) {
@@ -201,6 +219,96 @@ Bytes return_value(const Bytes& value) {
     return out;
 }
 
+Bytes local(unsigned n) {
+    KEMU_ASSERT(n <= 7);
+    return {uint8_t(kLocal0Op + n)};
+}
+
+Bytes arg(unsigned n) {
+    KEMU_ASSERT(n <= 6);
+    return {uint8_t(kArg0Op + n)};
+}
+
+namespace {
+
+// `op`, its operands in order, then the target (NullName when empty).
+Bytes operation(uint8_t op, const std::vector<Bytes>& operands, const Bytes& target) {
+    Bytes out{op};
+    append(out, concat(operands));
+    if (target.empty())
+        out.push_back(kNullName);
+    else
+        append(out, target);
+    return out;
+}
+
+}  // namespace
+
+Bytes store(const Bytes& value, const Bytes& target) {
+    KEMU_ASSERT(!target.empty());
+    Bytes out{kStoreOp};
+    append(out, value);
+    append(out, target);
+    return out;
+}
+
+Bytes bit_and(const Bytes& a, const Bytes& b, const Bytes& target) {
+    return operation(kAndOp, {a, b}, target);
+}
+
+Bytes bit_or(const Bytes& a, const Bytes& b, const Bytes& target) {
+    return operation(kOrOp, {a, b}, target);
+}
+
+Bytes shift_left(const Bytes& value, const Bytes& count, const Bytes& target) {
+    return operation(kShiftLeftOp, {value, count}, target);
+}
+
+Bytes find_set_right_bit(const Bytes& value, const Bytes& target) {
+    return operation(kFindSetRightBitOp, {value}, target);
+}
+
+Bytes decrement(const Bytes& target) {
+    Bytes out{kDecrementOp};
+    append(out, target);
+    return out;
+}
+
+Bytes if_then(const Bytes& predicate, const std::vector<Bytes>& terms) {
+    Bytes body = predicate;
+    append(body, concat(terms));
+    return with_pkg_length({kIfOp}, body);
+}
+
+Bytes create_word_field(const Bytes& buffer, unsigned byte_index, std::string_view field_name) {
+    Bytes out{kCreateWordFieldOp};
+    append(out, buffer);
+    append(out, integer(byte_index));
+    append(out, name_string(field_name));
+    return out;
+}
+
+Bytes operation_region(std::string_view path, RegionSpace space, uint64_t offset, uint64_t length) {
+    Bytes out{kExtOpPrefix, kOpRegionOp};
+    append(out, name_string(path));
+    out.push_back(uint8_t(space));
+    append(out, integer(offset));
+    append(out, integer(length));
+    return out;
+}
+
+Bytes byte_field(std::string_view region, const std::vector<FieldUnit>& units) {
+    Bytes body = name_string(region);
+    body.push_back(kByteAccNoLockPreserve);
+    for (const FieldUnit& unit : units) {
+        // A NamedField's bit count is encoded like a PkgLength; below 64 it is one byte.
+        KEMU_ASSERT(unit.bits > 0 && unit.bits < 0x40);
+        append_name_seg(body, unit.name);
+        body.push_back(uint8_t(unit.bits));
+    }
+    return with_pkg_length({kExtOpPrefix, kFieldOp}, body);
+}
+
 Bytes buffer(std::span<const uint8_t> data) {
     Bytes body = integer(data.size());
     body.insert(body.end(), data.begin(), data.end());
@@ -220,6 +328,13 @@ Bytes irq_no_flags(unsigned irq) {
     KEMU_ASSERT(irq < 16);
     Bytes out{kIrqNoFlagsTag};
     append_le(out, 1u << irq, 2);
+    return out;
+}
+
+Bytes irq_level_low_shared(uint16_t mask) {
+    Bytes out{kIrqTag};
+    append_le(out, mask, 2);
+    out.push_back(kIrqLevelLowShared);
     return out;
 }
 

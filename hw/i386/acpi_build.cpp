@@ -7,6 +7,7 @@
 
 #include "hw/acpi/acpi_table.h"
 #include "hw/acpi/bios_linker_loader.h"
+#include "hw/pci/piix3.h"
 
 namespace kemu {
 namespace {
@@ -328,6 +329,89 @@ std::vector<aml::Bytes> isa_platform_devices() {
     };
 }
 
+// PCI INTx routing (ACPI 6.4 section 6.2.13). INTx pin P (0 = INTA#) of slot N reaches PIRQ
+// (N + P) mod 4 through the PIIX3 swizzle. In APIC mode PIRQA-D are IOAPIC inputs 16-19 and
+// _PRT names those GSIs (Source Zero: level-triggered, active low). In PIC mode they are the
+// link devices LNKA-D, which steer them through the PIIX3's route control registers. The OS
+// says which mode it uses with \_PIC (0 PIC, 1 APIC); until it does, PIC mode.
+constexpr const char* kPicModeFlag = "\\PICF";
+constexpr const char* kPirqLinks[Piix3::kPirqs] = {"LNKA", "LNKB", "LNKC", "LNKD"};
+constexpr const char* kPirqRouteFields[Piix3::kPirqs] = {"PRQA", "PRQB", "PRQC", "PRQD"};
+constexpr const char* kPirqRouteFieldScope = "\\_SB.PCI0.ISA.";
+// What the links offer: the ISA IRQs PC firmware leaves to PCI (SeaBIOS routes PIRQs to 10
+// and 11), all of them routable by the PIIX3 and used by no ISA device of kemu's.
+constexpr uint16_t kPirqIrqChoices = 1 << 5 | 1 << 10 | 1 << 11;
+constexpr uint8_t kRouteIrqBits = 0x0f;     // the ISA IRQ in a route control register
+constexpr uint8_t kLinkStaEnabled = 0x0b;   // present, enabled, functioning
+constexpr uint8_t kLinkStaDisabled = 0x09;  // present, functioning, not decoding
+
+aml::Bytes routing_package(bool apic_mode) {
+    using namespace aml;
+    constexpr unsigned kSlots = 32, kPins = 4;
+    constexpr uint32_t kAnyFunction = 0xffff;
+    std::vector<Bytes> entries;
+    for (unsigned slot = 0; slot < kSlots; slot++) {
+        for (unsigned pin = 0; pin < kPins; pin++) {
+            unsigned pirq = Piix3::pirq_of(slot, pin + 1);
+            Bytes source =
+                apic_mode ? integer(0) : name_string(std::string("\\_SB.") + kPirqLinks[pirq]);
+            Bytes index = integer(apic_mode ? pc::kPirqGsiBase + pirq : 0);
+            entries.push_back(
+                package({integer(slot << 16 | kAnyFunction), integer(pin), source, index}));
+        }
+    }
+    return package(entries);
+}
+
+// Name (PRTA, ...) Name (PRTP, ...) Method (_PRT) { If (\PICF) { Return (PRTA) } Return (PRTP) }
+std::vector<aml::Bytes> pci_routing_tables() {
+    using namespace aml;
+    return {name("PRTA", routing_package(true)), name("PRTP", routing_package(false)),
+            method("_PRT", 0, false,
+                   {if_then(name_string(kPicModeFlag), {return_value(name_string("PRTA"))}),
+                    return_value(name_string("PRTP"))})};
+}
+
+// Device (ISA): the PIIX3's function 01.0, for its PIRQ route control registers 60h-63h.
+aml::Bytes piix3_isa_bridge() {
+    using namespace aml;
+    constexpr uint32_t kIsaBridgeAdr = 1 << 16;  // device 1, function 0
+    std::vector<FieldUnit> routes;
+    for (const char* field : kPirqRouteFields)
+        routes.push_back({field, 8});
+    return device("ISA", {name("_ADR", integer(kIsaBridgeAdr)),
+                          operation_region("PIRQ", RegionSpace::PciConfig, Piix3::kPirqRouteControl,
+                                           Piix3::kPirqs),
+                          byte_field("PIRQ", routes)});
+}
+
+// Device (LNKx): PIRQx as a PCI interrupt link (PNP0C0F). The route control register holds
+// the ISA IRQ in bits 3-0 and, in bit 7, "not routed".
+aml::Bytes pirq_link(unsigned pirq) {
+    using namespace aml;
+    const Bytes route = name_string(std::string(kPirqRouteFieldScope) + kPirqRouteFields[pirq]);
+    const Bytes not_routed = bit_and(route, integer(Piix3::kRouteDisabled));
+    const Bytes irq_mask = name_string("IRQW");
+    Bytes sta = method("_STA", 0, false,
+                       {if_then(not_routed, {return_value(integer(kLinkStaDisabled))}),
+                        return_value(integer(kLinkStaEnabled))});
+    Bytes dis = method("_DIS", 0, false, {bit_or(route, integer(Piix3::kRouteDisabled), route)});
+    Bytes crs =
+        method("_CRS", 0, true,
+               {store(resource_template({irq_level_low_shared(0)}), local(0)),
+                create_word_field(local(0), kIrqDescriptorMaskOffset, "IRQW"),
+                store(shift_left(integer(1), bit_and(route, integer(kRouteIrqBits))), irq_mask),
+                if_then(not_routed, {store(integer(0), irq_mask)}), return_value(local(0))});
+    Bytes srs = method(
+        "_SRS", 1, true,
+        {create_word_field(arg(0), kIrqDescriptorMaskOffset, "IRQW"),
+         find_set_right_bit(irq_mask, local(0)), decrement(local(0)), store(local(0), route)});
+    return device(kPirqLinks[pirq],
+                  {name("_HID", eisaid("PNP0C0F")), name("_UID", integer(pirq + 1)),
+                   name("_PRS", resource_template({irq_level_low_shared(kPirqIrqChoices)})), sta,
+                   dis, crs, srs});
+}
+
 // Device (PCI0): the i440FX host bridge and the address windows it decodes, so Linux finds
 // bus 0 through ACPI. Config mechanism #1's ports stay the bridge's own.
 aml::Bytes pci_host_bridge(const AcpiConfig& config) {
@@ -341,8 +425,11 @@ aml::Bytes pci_host_bridge(const AcpiConfig& config) {
         memory32_window(uint32_t(pc::kVgaWindow), kVgaWindowEnd),
         memory32_window(uint32_t(config.pci_window_start), uint32_t(pc::kIoapicBase - 1)),
     });
-    return device("PCI0", {name("_HID", eisaid("PNP0A03")), name("_ADR", integer(0)),
-                           name("_UID", integer(0)), name("_CRS", crs)});
+    std::vector<Bytes> terms = {name("_HID", eisaid("PNP0A03")), name("_ADR", integer(0)),
+                                name("_UID", integer(0)), name("_CRS", crs), piix3_isa_bridge()};
+    for (Bytes& t : pci_routing_tables())
+        terms.push_back(std::move(t));
+    return device("PCI0", terms);
 }
 
 }  // namespace
@@ -356,9 +443,20 @@ aml::Bytes build_dsdt_aml(const AcpiConfig& config) {
         sb.push_back(serial_device(unsigned(i + 1), config.serial_ports[i]));
     for (Bytes& dev : isa_platform_devices())
         sb.push_back(std::move(dev));
-    if (config.pci_window_start) sb.push_back(pci_host_bridge(config));
+    if (config.pci_window_start) {
+        sb.push_back(pci_host_bridge(config));
+        for (unsigned pirq = 0; pirq < Piix3::kPirqs; pirq++)
+            sb.push_back(pirq_link(pirq));
+    }
     // SLP_TYP 0 for S5, as QEMU's pc has it, so one guest image shuts down on both.
     Bytes out = name("\\_S5", package({integer(0), integer(0), integer(0), integer(0)}));
+    if (config.pci_window_start) {
+        // \_PIC (ACPI 6.4 section 5.8.1) records the interrupt model for _PRT.
+        for (const Bytes& term :
+             {name(kPicModeFlag, integer(0)),
+              method("\\_PIC", 1, false, {store(arg(0), name_string(kPicModeFlag))})})
+            out.insert(out.end(), term.begin(), term.end());
+    }
     Bytes sb_scope = scope("\\_SB", sb);
     out.insert(out.end(), sb_scope.begin(), sb_scope.end());
     return out;

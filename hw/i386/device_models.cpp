@@ -91,6 +91,12 @@ constexpr DeviceProperty kDebugconProperties[] = {
     {"readback", "uint32", "233", "value reads of the port return"},
 };
 
+constexpr DeviceProperty kIdeDriveProperties[] = {
+    {"bootindex", "int32", nullptr, "position in the firmware's boot order"},
+    {"drive", "str", nullptr, "ID of a -drive if=none to use as a backend"},
+    {"unit", "uint32", nullptr, "0 (master) or 1 (slave); default: the first free one"},
+};
+
 constexpr std::span<const DeviceProperty> kNoProperties;
 constexpr auto kBuiltIn = DeviceAvailability::BuiltIn;
 constexpr auto kUser = DeviceAvailability::UserCreatable;
@@ -101,6 +107,10 @@ constexpr DeviceModel kDeviceModels[] = {
     {"apic", nullptr, Uncategorized, "local APIC (one per CPU)", kBuiltIn, kNoProperties, nullptr},
     {"i8042", "ISA", Input, "PS/2 keyboard and mouse controller", kBuiltIn, kNoProperties, nullptr},
     {"i8259", "ISA", Misc, "master and slave 8259A PICs", kBuiltIn, kNoProperties, nullptr},
+    {"ide-cd", "IDE", Storage, "virtual IDE CD-ROM", DeviceAvailability::IdeDrive,
+     kIdeDriveProperties, nullptr},
+    {"ide-hd", "IDE", Storage, "virtual IDE disk", DeviceAvailability::IdeDrive,
+     kIdeDriveProperties, nullptr},
     {"ioapic", "System", Uncategorized, "82093AA I/O APIC", kBuiltIn, kNoProperties, nullptr},
     {"isa-debug-exit", "ISA", Misc, "a write of v exits the emulator with status (v << 1) | 1",
      kUser, kDebugExitProperties, build_debug_exit},
@@ -130,6 +140,15 @@ const DeviceProperty* find_property(const DeviceModel& model, std::string_view n
 
 std::string property_not_found(const DeviceModel& model, const std::string& name) {
     return "Property '" + std::string(model.name) + "." + name + "' not found";
+}
+
+// The buses of each type this machine has: one ISA bus, and the PIIX3's two IDE channels.
+bool bus_exists(std::string_view type, std::string_view bus) {
+    static constexpr struct {
+        std::string_view type, bus;
+    } kBuses[] = {{"ISA", "isa.0"}, {"IDE", "ide.0"}, {"IDE", "ide.1"}};
+    return std::any_of(std::begin(kBuses), std::end(kBuses),
+                       [&](const auto& b) { return b.type == type && b.bus == bus; });
 }
 
 }  // namespace
@@ -194,10 +213,11 @@ Result<const DeviceModel*> check_device_spec(const DeviceSpec& spec) {
         return Error("No '" + std::string(model->bus) + "' bus found for device '" + spec.driver +
                      "'");
     for (const auto& [key, value] : spec.props) {
-        // id and bus belong to every device, as in QEMU; there is one ISA bus.
+        // id and bus belong to every device, as in QEMU.
         if (key == "id") continue;
         if (key == "bus") {
-            if (value != "isa.0") return Error("Bus '" + value + "' not found");
+            if (!model->bus || !bus_exists(model->bus, value))
+                return Error("Bus '" + value + "' not found");
             continue;
         }
         if (!find_property(*model, key)) return Error(property_not_found(*model, key));
@@ -214,6 +234,7 @@ Result<void> check_global_property(const DeviceModel& model, const GlobalPropert
 Result<void> build_user_device(const DeviceSpec& spec, DeviceBuildContext& context) {
     auto model = check_device_spec(spec);
     if (!model) return model.error();
+    KEMU_ASSERT((*model)->build);  // the command line keeps IdeDrive models off the board
     return (*model)->build(spec, context);
 }
 

@@ -55,6 +55,9 @@ enum class DeviceAvailability : uint8_t {
     UserCreatable,  // -device NAME works
     BuiltIn,        // the board creates it; -device help says "no-user"
     NoBus,          // needs a bus this machine lacks (PCI): not listed, -device NAME fails
+    // -device NAME works, and the command line turns it into one of the board's IDE drives
+    // (system/ide_devices.h), so the model has no builder.
+    IdeDrive,
 };
 
 struct DeviceModel {
@@ -77,8 +80,8 @@ std::string device_models_help();
 // -device NAME,help: the model's properties, or that it has none.
 std::string device_properties_help(const DeviceModel& model);
 
-// Whether -device SPEC names a model this machine can create, with known properties;
-// the errors are QEMU's.
+// Whether -device SPEC names a model this machine can create, with known properties and
+// an existing bus= (isa.0; ide.0 or ide.1); the errors are QEMU's.
 Result<const DeviceModel*> check_device_spec(const DeviceSpec& spec);
 // Whether -global DRIVER.PROPERTY can apply to `model`.
 Result<void> check_global_property(const DeviceModel& model, const GlobalProperty& global);

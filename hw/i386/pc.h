@@ -64,6 +64,7 @@ struct BoardIdeDrive {
     unsigned index = 0;
     bool cdrom = false;
     block::BlockBackend* backend = nullptr;  // null: a CD-ROM drive with an empty tray
+    int bootindex = -1;  // its place in fw_cfg "bootorder" (-device ...,bootindex=); -1: none
 };
 
 // The firmware path (docs/firmware.md): the system BIOS image, ending at 4 GiB with its last

@@ -58,6 +58,10 @@ Result<void> PcBoard::build_fw_cfg() {
     for (uint32_t id : config_.apic_ids)
         fc.apic_id_limit = std::max(fc.apic_id_limit, id + 1);
     if (config_.acpi) fc.acpi = acpi_config();
+    for (const BoardIdeDrive& drive : config_.ide_drives)
+        if (drive.bootindex >= 0)
+            fc.boot_devices.push_back(
+                {drive.bootindex, pc_ide_boot_path(drive.index / 2, drive.index % 2)});
     fc.boot_strict = firmware.boot.strict;
     fc.boot_menu = firmware.boot.menu;
     if (firmware.boot.splash_time_ms) fc.boot_menu_wait_ms = firmware.boot.splash_time_ms;

@@ -67,5 +67,8 @@ inline constexpr unsigned kIsaIrqs = 16;
 constexpr unsigned isa_irq_to_gsi(unsigned irq) {
     return irq == kIrqPit ? 2 : irq;
 }
+// The PIIX3 also drives IOAPIC inputs 16-19 with PIRQA-D (pc_pci.cpp), and the DSDT's _PRT
+// routes PCI INTx there in APIC mode (acpi_build.cpp).
+inline constexpr unsigned kPirqGsiBase = 16;
 
 }  // namespace kemu::pc

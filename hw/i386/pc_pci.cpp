@@ -28,8 +28,6 @@ constexpr unsigned kFunctionIsa = 0;
 constexpr unsigned kFunctionIde = 1;
 constexpr unsigned kFunctionPm = 3;
 constexpr unsigned kSlotVga = 2;
-// The PIIX3 also drives IOAPIC inputs 16-19 with PIRQA-D, for guests that route there.
-constexpr unsigned kPirqGsiBase = 16;
 
 constexpr uint16_t kIdeCommandPorts[2] = {0x1f0, 0x170};
 constexpr uint16_t kIdeControlPorts[2] = {0x3f6, 0x376};
@@ -85,9 +83,9 @@ Result<void> PcBoard::build_pci() {
     };
     piix3.pirq_changed = [this](unsigned pirq, bool level) {
         if (ioapic_) {
-            ioapic_->set_irq(kPirqGsiBase + pirq, level);
+            ioapic_->set_irq(pc::kPirqGsiBase + pirq, level);
         } else if (services_.irq_input) {
-            if (auto sink = services_.irq_input(kPirqGsiBase + pirq)) sink(level);
+            if (auto sink = services_.irq_input(pc::kPirqGsiBase + pirq)) sink(level);
         }
     };
 

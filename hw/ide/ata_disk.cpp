@@ -75,7 +75,10 @@ AtaDisk::AtaDisk(std::string name, block::BlockBackend& backend, std::string ser
 void AtaDisk::reset() {
     write_cache_ = !block::cache_flags(backend_.cache_mode()).writethrough;
     modes_ = TransferModes{};
-    multiple_ = 0;
+    // The power-on block size is the vendor's choice (ATA/ATAPI-6, SET MULTIPLE MODE): the largest,
+    // so word 59 reports a valid setting (Linux prints it as "multi 16") and READ/WRITE MULTIPLE
+    // work before any SET MULTIPLE MODE, as on QEMU's drive.
+    multiple_ = kMaxMultiple;
     power_mode_ = 0xff;
     cur_cylinders_ = cylinders_;
     cur_heads_ = heads_;

@@ -119,22 +119,12 @@ void IdeChannel::reset() {
     update_irq();
 }
 
-// Absent devices answer with a signature no driver classifies (mid/high FF) and diagnostic
-// code 01h: ATA/ATAPI-6 lets device 0 answer for a missing device 1, and Linux and SeaBIOS
-// then see "no device" (an error of 00h would make Linux assume a failed ATA disk).
 void IdeChannel::reset_devices() {
     for (unsigned unit = 0; unit < 2; unit++) {
-        if (devices_[unit]) {
+        if (devices_[unit])
             devices_[unit]->soft_reset();
-            continue;
-        }
-        TaskFile& t = tf_[unit];
-        t = TaskFile{};
-        t.count = 1;
-        t.lba_low = 1;
-        t.lba_mid = 0xff;
-        t.lba_high = 0xff;
-        t.error = kDiagnosticPassed;
+        else
+            tf_[unit] = TaskFile{};
     }
     tf_[0].device = tf_[1].device = 0;
 }
@@ -168,8 +158,14 @@ void IdeChannel::write_command_block(unsigned offset, uint64_t value, unsigned s
         write_register(offset + i, uint8_t(value >> (8 * i)));
 }
 
+// An absent device reads as 00h in every register but Device, whose select bit reads back
+// (drivers check it before probing). Drivers then see no device at all: the written test
+// patterns do not read back (SeaBIOS, Linux's ata_devchk), and the signature 00/00 with
+// status 00h is "no device" to Linux's ata_sff_dev_classify. A signature it cannot classify
+// would have it log "found unknown device" for every channel without a slave.
 uint8_t IdeChannel::read_register(unsigned offset) {
     const TaskFile& t = tf_[selected()];
+    if (!devices_[selected()] && offset != kDevice) return 0;
     bool hob = device_control_ & kControlHob;
     switch (offset) {
         case kErrorFeature:

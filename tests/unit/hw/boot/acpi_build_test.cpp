@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <cstring>
+#include <functional>
 #include <map>
 #include <string>
 
@@ -289,18 +290,22 @@ size_t skip_pkg_length(const std::vector<uint8_t>& b, size_t at) {
     return at + 1 + (b.at(at) >> 6);
 }
 
-TEST(AcpiBuild, DsdtPciRoutingTableFollowsThePiixSwizzleToGsi16) {
+AcpiConfig with_pci() {
     AcpiConfig config{1, {}};
     config.pci_window_start = 0x8000000;
-    auto aml = build_dsdt_aml(config);
-    const std::vector<uint8_t> prt_name = {0x08, '_', 'P', 'R', 'T', 0x12};
-    auto it = std::search(aml.begin(), aml.end(), prt_name.begin(), prt_name.end());
-    ASSERT_NE(it, aml.end()) << "no Name (_PRT, Package ...)";
-    // _PRT sits inside Device (PCI0).
-    const std::vector<uint8_t> pci0 = {'P', 'C', 'I', '0'};
-    EXPECT_LT(std::search(aml.begin(), aml.end(), pci0.begin(), pci0.end()), it);
+    return config;
+}
 
-    size_t at = skip_pkg_length(aml, size_t(it - aml.begin()) + prt_name.size());
+// Walks the 128 entries of Name (`table`, Package (0x80) {...}) and checks each with `check`
+// (slot, pin, the source's bytes, the source index).
+void for_each_routing_entry(
+    const std::vector<uint8_t>& aml, const char* table,
+    const std::function<void(unsigned, unsigned, std::vector<uint8_t>, uint64_t)>& check) {
+    const std::vector<uint8_t> header = {
+        0x08, uint8_t(table[0]), uint8_t(table[1]), uint8_t(table[2]), uint8_t(table[3]), 0x12};
+    auto it = std::search(aml.begin(), aml.end(), header.begin(), header.end());
+    ASSERT_NE(it, aml.end()) << "no Name (" << table << ", Package ...)";
+    size_t at = skip_pkg_length(aml, size_t(it - aml.begin()) + header.size());
     ASSERT_EQ(aml[at++], 128);  // 32 slots x 4 pins
     for (unsigned slot = 0; slot < 32; slot++) {
         for (unsigned pin = 0; pin < 4; pin++) {
@@ -309,19 +314,99 @@ TEST(AcpiBuild, DsdtPciRoutingTableFollowsThePiixSwizzleToGsi16) {
             ASSERT_EQ(aml.at(at++), 4);
             EXPECT_EQ(read_aml_integer(aml, at), (uint64_t(slot) << 16) | 0xffff);
             EXPECT_EQ(read_aml_integer(aml, at), pin);
-            EXPECT_EQ(read_aml_integer(aml, at), 0u);  // Source: Zero, a GSI follows
-            EXPECT_EQ(read_aml_integer(aml, at), 16 + (slot + pin) % 4)
-                << "slot " << slot << " pin " << pin;
+            std::vector<uint8_t> source;
+            if (aml.at(at) == 0x00) {
+                source = {aml[at++]};
+            } else {
+                source.assign(aml.begin() + at, aml.begin() + at + 10);  // \_SB.LNKx
+                at += 10;
+            }
+            uint64_t index = read_aml_integer(aml, at);
+            check(slot, pin, source, index);
         }
     }
+}
+
+TEST(AcpiBuild, DsdtApicModeRoutingFollowsThePiixSwizzleToGsi16) {
+    auto aml = build_dsdt_aml(with_pci());
+    for_each_routing_entry(aml, "PRTA", [](unsigned slot, unsigned pin, auto source, auto gsi) {
+        EXPECT_EQ(source, std::vector<uint8_t>{0x00}) << "Source Zero: a GSI follows";
+        EXPECT_EQ(gsi, 16 + (slot + pin) % 4) << "slot " << slot << " pin " << pin;
+    });
     // Package () { 0x0002FFFF, 3, Zero, 17 }: the VGA slot's INTD# on PIRQB, GSI 17.
     EXPECT_TRUE(contains(
         aml, {0x12, 0x0c, 0x04, 0x0c, 0xff, 0xff, 0x02, 0x00, 0x0a, 0x03, 0x00, 0x0a, 0x11}));
 }
 
-TEST(AcpiBuild, NoPciRoutingTableWithoutPciHostBridge) {
+TEST(AcpiBuild, DsdtPicModeRoutingNamesTheLinkDevices) {
+    auto aml = build_dsdt_aml(with_pci());
+    for_each_routing_entry(aml, "PRTP", [](unsigned slot, unsigned pin, auto source, auto index) {
+        char link = char('A' + (slot + pin) % 4);
+        EXPECT_EQ(source, (std::vector<uint8_t>{'\\', 0x2e, '_', 'S', 'B', '_', 'L', 'N', 'K',
+                                                uint8_t(link)}))
+            << "slot " << slot << " pin " << pin;
+        EXPECT_EQ(index, 0u);
+    });
+}
+
+TEST(AcpiBuild, DsdtPrtSelectsTheTableByThePicMethod) {
+    auto aml = build_dsdt_aml(with_pci());
+    // Method (_PRT) { If (\PICF) { Return (PRTA) } Return (PRTP) }
+    EXPECT_TRUE(contains(aml, {0x14, 0x17, '_',  'P', 'R', 'T', 0x00, 0xa0, 0x0b, '\\', 'P', 'I',
+                               'C',  'F',  0xa4, 'P', 'R', 'T', 'A',  0xa4, 'P',  'R',  'T', 'P'}));
+    // Name (\PICF, Zero) and Method (\_PIC, 1) { Store (Arg0, \PICF) }: PIC mode until told.
+    EXPECT_TRUE(contains(aml, {0x08, '\\', 'P', 'I', 'C', 'F', 0x00}));
+    EXPECT_TRUE(contains(
+        aml, {0x14, 0x0e, '\\', '_', 'P', 'I', 'C', 0x01, 0x70, 0x68, '\\', 'P', 'I', 'C', 'F'}));
+}
+
+TEST(AcpiBuild, DsdtPirqLinksDriveThePiix3RouteRegisters) {
+    auto aml = build_dsdt_aml(with_pci());
+    // Device (ISA) { Name (_ADR, 0x00010000)
+    //   OperationRegion (PIRQ, PCI_Config, 0x60, 4)
+    //   Field (PIRQ, ByteAcc, NoLock, Preserve) { PRQA, 8, PRQB, 8, PRQC, 8, PRQD, 8 } }
+    EXPECT_TRUE(contains(
+        aml, {'I',  'S',  'A', '_', 0x08, '_',  'A',  'D',  'R',  0x0c, 0x00, 0x00, 0x01, 0x00,
+              0x5b, 0x80, 'P', 'I', 'R',  'Q',  0x02, 0x0a, 0x60, 0x0a, 0x04, 0x5b, 0x81, 0x1a,
+              'P',  'I',  'R', 'Q', 0x01, 'P',  'R',  'Q',  'A',  0x08, 'P',  'R',  'Q',  'B',
+              0x08, 'P',  'R', 'Q', 'C',  0x08, 'P',  'R',  'Q',  'D',  0x08}));
+    const std::vector<uint8_t> prqc = {'\\', 0x2f, 0x04, '_', 'S', 'B', '_', 'P', 'C', 'I',
+                                       '0',  'I',  'S',  'A', '_', 'P', 'R', 'Q', 'C'};
+    auto with = [](std::vector<uint8_t> a, const std::vector<uint8_t>& b) {
+        a.insert(a.end(), b.begin(), b.end());
+        return a;
+    };
+    // Device (LNKC) { Name (_HID, EisaId ("PNP0C0F")) Name (_UID, 3)
+    //   Name (_PRS, ResourceTemplate () { IRQ (Level, ActiveLow, Shared) {5, 10, 11} })
+    EXPECT_TRUE(
+        contains(aml, {'L',  'N',  'K',  'C',  0x08, '_',  'H',  'I',  'D',  0x0c, 0x41, 0xd0,
+                       0x0c, 0x0f, 0x08, '_',  'U',  'I',  'D',  0x0a, 0x03, 0x08, '_',  'P',
+                       'R',  'S',  0x11, 0x09, 0x0a, 0x06, 0x23, 0x20, 0x0c, 0x18, 0x79, 0x00}));
+    // _STA: If (And (PRQC, 0x80)) { Return (0x09) } Return (0x0B)
+    EXPECT_TRUE(contains(aml, with(with({0xa0, 0x1b, 0x7b}, prqc),
+                                   {0x0a, 0x80, 0x00, 0xa4, 0x0a, 0x09, 0xa4, 0x0a, 0x0b})));
+    // _DIS: Or (PRQC, 0x80, PRQC)
+    EXPECT_TRUE(contains(
+        aml, with(with(with({'_', 'D', 'I', 'S', 0x00, 0x7d}, prqc), {0x0a, 0x80}), prqc)));
+    // _CRS: Store (ResourceTemplate () { IRQ (Level, ActiveLow, Shared) {} }, Local0)
+    //       CreateWordField (Local0, 1, IRQW)
+    //       Store (ShiftLeft (One, And (PRQC, 0x0F)), IRQW)
+    EXPECT_TRUE(contains(
+        aml, {'_',  'C',  'R',  'S',  0x08, 0x70, 0x11, 0x09, 0x0a, 0x06, 0x23, 0x00, 0x00, 0x18,
+              0x79, 0x00, 0x60, 0x8b, 0x60, 0x01, 'I',  'R',  'Q',  'W',  0x70, 0x79, 0x01, 0x7b}));
+    EXPECT_TRUE(contains(aml, with(prqc, {0x0a, 0x0f, 0x00, 0x00, 'I', 'R', 'Q', 'W'})));
+    // _SRS: CreateWordField (Arg0, 1, IRQW) FindSetRightBit (IRQW, Local0) Decrement (Local0)
+    //       Store (Local0, PRQC)
+    EXPECT_TRUE(contains(aml, with({'_', 'S',  'R', 'S', 0x09, 0x8b, 0x68, 0x01, 'I',  'R',  'Q',
+                                    'W', 0x82, 'I', 'R', 'Q',  'W',  0x60, 0x76, 0x60, 0x70, 0x60},
+                                   prqc)));
+}
+
+TEST(AcpiBuild, NoPciRoutingWithoutPciHostBridge) {
     auto aml = build_dsdt_aml({1, {}});
     EXPECT_FALSE(contains(aml, {'_', 'P', 'R', 'T'}));
+    EXPECT_FALSE(contains(aml, {'L', 'N', 'K', 'A'}));
+    EXPECT_FALSE(contains(aml, {'_', 'P', 'I', 'C'}));
 }
 
 // Processor entries (UID, APIC ID) and the IOAPIC ID of a MADT.
@@ -355,7 +440,9 @@ TEST(AcpiBuild, RejectsBadApicIds) {
 }
 
 TEST(AcpiBuild, ManyCpusStillFit) {
-    Tables t({kAcpiMaxCpus, {{0x3f8, 4}, {0x2f8, 3}, {0x3e8, 4}, {0x2e8, 3}}});
+    AcpiConfig config{kAcpiMaxCpus, {{0x3f8, 4}, {0x2f8, 3}, {0x3e8, 4}, {0x2e8, 3}}};
+    config.pci_window_start = 0x8000000;  // the PCI routing tables too
+    Tables t(config);
     EXPECT_LE(t.raw().blob.size(), pc::kAcpiTablesSize);
     EXPECT_EQ(t.length(t.xsdt_entries()["APIC"]), 44u + kAcpiMaxCpus * 8 + 12 + 2 * 10);
 }

@@ -84,6 +84,40 @@ TEST(Aml, BuffersAndResourceTemplates) {
               (B{0x11, 0x08, 0x0a, 0x05, 0x22, 0x10, 0x00, 0x79, 0x00}));
 }
 
+TEST(Aml, MethodBodyOperators) {
+    EXPECT_EQ(local(0), (B{0x60}));
+    EXPECT_EQ(local(7), (B{0x67}));
+    EXPECT_EQ(arg(0), (B{0x68}));
+    EXPECT_EQ(arg(6), (B{0x6e}));
+    EXPECT_EQ(store(arg(0), name_string("\\PICF")), (B{0x70, 0x68, '\\', 'P', 'I', 'C', 'F'}));
+    // And (FOO, 0x80) with no target, Or (FOO, 0x80, FOO)
+    EXPECT_EQ(bit_and(name_string("FOO"), integer(0x80)),
+              (B{0x7b, 'F', 'O', 'O', '_', 0x0a, 0x80, 0x00}));
+    EXPECT_EQ(bit_or(name_string("FOO"), integer(0x80), name_string("FOO")),
+              (B{0x7d, 'F', 'O', 'O', '_', 0x0a, 0x80, 'F', 'O', 'O', '_'}));
+    EXPECT_EQ(shift_left(integer(1), local(1)), (B{0x79, 0x01, 0x61, 0x00}));
+    EXPECT_EQ(find_set_right_bit(local(1), local(0)), (B{0x82, 0x61, 0x60}));
+    EXPECT_EQ(decrement(local(0)), (B{0x76, 0x60}));
+    // If (Local0) { Return (One) }
+    EXPECT_EQ(if_then(local(0), {return_value(integer(1))}), (B{0xa0, 0x04, 0x60, 0xa4, 0x01}));
+    EXPECT_EQ(create_word_field(arg(0), 1, "IRQW"), (B{0x8b, 0x68, 0x01, 'I', 'R', 'Q', 'W'}));
+}
+
+TEST(Aml, OperationRegionAndField) {
+    EXPECT_EQ(operation_region("PIRQ", RegionSpace::PciConfig, 0x60, 4),
+              (B{0x5b, 0x80, 'P', 'I', 'R', 'Q', 0x02, 0x0a, 0x60, 0x0a, 0x04}));
+    // Field (PIRQ, ByteAcc, NoLock, Preserve) { PRQA, 8, PRQB, 16 }
+    EXPECT_EQ(byte_field("PIRQ", {{"PRQA", 8}, {"PRQB", 16}}),
+              (B{0x5b, 0x81, 0x10, 'P', 'I', 'R', 'Q', 0x01, 'P', 'R', 'Q', 'A', 0x08, 'P', 'R',
+                 'Q', 'B', 0x10}));
+}
+
+TEST(Aml, IrqDescriptorWithFlags) {
+    // IRQ (Level, ActiveLow, Shared) {5, 10, 11}
+    EXPECT_EQ(irq_level_low_shared(1 << 5 | 1 << 10 | 1 << 11), (B{0x23, 0x20, 0x0c, 0x18}));
+    EXPECT_EQ(irq_level_low_shared(0), (B{0x23, 0x00, 0x00, 0x18}));
+}
+
 TEST(Aml, PkgLengthBoundaries) {
     // One byte holds lengths up to 63 (the length counts the PkgLength itself).
     EXPECT_EQ(pkg_length(62), (B{63}));
