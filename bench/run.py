@@ -64,8 +64,8 @@ def read_until(process, want, timeout, partial_line=False):
             if match:
                 return match, text, first_byte
             last = text.decode("utf-8", "replace").strip().splitlines()[-1:] or ["no output"]
-            process.stderr.seek(0)
-            err = process.stderr.read().decode("utf-8", "replace").strip().splitlines()[-1:]
+            process.err_file.seek(0)
+            err = process.err_file.read().decode("utf-8", "replace").strip().splitlines()[-1:]
             raise BenchFailure(f"no {want!r} within {timeout} s; last line: {last[0]}"
                                + (f"; stderr: {err[0]}" if err else ""))
         if first_byte is None:
@@ -76,15 +76,17 @@ def read_until(process, want, timeout, partial_line=False):
 def spawn(argv):
     """The emulator with the guest's serial port on a pipe. Its own messages go to a file:
     a warning on stderr must not pass for the guest's first byte."""
-    return subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=tempfile.TemporaryFile())
+    err = tempfile.TemporaryFile()
+    process = subprocess.Popen(argv, stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=err)
+    process.err_file = err
+    return process
 
 
 def finish(process):
     if process.poll() is None:
         process.kill()
     process.wait()
-    process.stderr.close()
+    process.err_file.close()
 
 
 def startup(argv):

@@ -38,7 +38,7 @@ class CodeBuffer {
 
     bool full() const { return remaining() < kMinFree; }
     // Forgets all code; every pointer into the buffer must have been dropped.
-    void reset() { used_ = 0; }
+    void reset() { used_ = released_ = 0; }
 
     size_t used() const { return used_; }
     size_t capacity() const { return writable_.size(); }
@@ -50,6 +50,7 @@ class CodeBuffer {
     MappedRegion writable_;
     MappedRegion executable_;
     size_t used_ = 0;
+    size_t released_ = 0;  // the write view's pages below this are given back (commit())
 };
 
 }  // namespace kemu::tcg

@@ -9,7 +9,8 @@ TranslationBlock* TbCache::lookup(uint64_t phys_pc, uint64_t pc, uint64_t cs_bas
 }
 
 size_t block_bytes(const TranslationBlock& tb) {
-    return sizeof(tb) + tb.insn_rip.size() * sizeof(uint64_t) + tb.code.memory_bytes();
+    return sizeof(tb) + tb.insn_rip.size() * sizeof(uint64_t) +
+           (tb.code ? sizeof(*tb.code) + tb.code->memory_bytes() : 0);
 }
 
 TranslationBlock* TbCache::insert(std::unique_ptr<TranslationBlock> tb) {

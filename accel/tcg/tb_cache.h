@@ -28,7 +28,9 @@ struct TranslationBlock {
     uint64_t phys_pages[2] = {~0ull, ~0ull};  // the pages its code bytes came from
     uint32_t size = 0;                        // guest code bytes from pc
     std::vector<uint64_t> insn_rip;
-    tcg::InterpCode code;    // the interpreter's form; released once the JIT has compiled the block
+    // The interpreter's form, only for blocks the JIT does not run (most have none: a
+    // pointer keeps the rest 88 bytes smaller).
+    std::unique_ptr<tcg::InterpCode> code;
     tcg::CompiledBlock jit;  // host code, when the JIT backend compiled the block
     // The block each goto_tb exit led to last time (a hint, checked before use).
     std::atomic<TranslationBlock*> next[2] = {nullptr, nullptr};
@@ -38,7 +40,7 @@ struct TranslationBlock {
     std::vector<std::pair<TranslationBlock*, unsigned>> incoming;
     std::atomic<bool> valid{true};
 
-    tcg::BlockExit run(void* env) const { return jit.entry ? jit.run(env) : code.run(env); }
+    tcg::BlockExit run(void* env) const { return jit.entry ? jit.run(env) : code->run(env); }
 
     bool on_page(uint64_t page) const { return phys_pages[0] == page || phys_pages[1] == page; }
     // Do the block's code bytes include any of [phys_addr, phys_addr + len)? A block that

@@ -580,7 +580,8 @@ TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t fla
     tb->insn_rip = std::move(out.insn_rip);
     // The interpreter's form, made only for blocks the JIT does not run.
     auto interpret = [&] {
-        if (tb->code.compile(ir_)) return;
+        tb->code = std::make_unique<tcg::InterpCode>();
+        if (tb->code->compile(ir_)) return;
         last_error_ = "translated block needs more temporaries than the interpreter has\n";
         raise(vec::UD, std::nullopt);
     };
