@@ -61,7 +61,7 @@ void TcgVcpu::flush_tlb_page(uint64_t linear) {
     }
     // A block may start on the previous page and run into this one.
     for (uint64_t page : {linear, linear - kPageSize})
-        forget_jumps_into(page);
+        page_epoch(page)++;
     chain_from_ = nullptr;
 }
 

@@ -29,10 +29,9 @@ unsigned TcgVcpu::jump_hash(uint64_t pc) {
 }
 
 // A page's blocks are spread over the whole cache, so INVLPG scans it.
-void TcgVcpu::forget_jumps_into(uint64_t page) {
-    page &= kPageMask;
-    for (JumpEntry& j : jump_cache_)
-        if (j.tb && (j.tb->pc & kPageMask) == page) j = {};
+TranslationBlock* TcgVcpu::cached_jump(uint64_t pc) const {
+    const JumpEntry& j = jump_cache_[jump_hash(pc)];
+    return j.epoch == page_epoch_[(pc >> kPageBits) & (kTlbSize - 1)] ? j.tb : nullptr;
 }
 
 // Reads instruction bytes for the translator without raising: an unmapped page just
@@ -393,7 +392,7 @@ TranslationBlock* TcgVcpu::chained_successor() {
     uint64_t pc = env_->s.seg[CS].base + env_->s.rip;
     if (!(chain_from_->flags & tbflag::kCode64)) pc = uint32_t(pc);
     TranslationBlock* next = chain_slot_ == 2
-                                 ? jump_cache_[jump_hash(pc)].tb
+                                 ? cached_jump(pc)
                                  : chain_from_->next[chain_slot_].load(std::memory_order_relaxed);
     if (!next || !next->valid.load(std::memory_order_relaxed)) return nullptr;
     if (next->pc != pc || next->flags != chain_from_->flags ||
@@ -414,7 +413,7 @@ const void* TcgVcpu::goto_ptr_target() {
     uint64_t cs_base = e.s.seg[CS].base;
     uint64_t pc = cs_base + e.s.rip;
     if (!(from->flags & tbflag::kCode64)) pc = uint32_t(pc);
-    const TranslationBlock* next = jump_cache_[jump_hash(pc)].tb;
+    const TranslationBlock* next = cached_jump(pc);
     if (!next || next->pc != pc || next->flags != from->flags || next->cs_base != cs_base ||
         !next->jit.entry || !next->valid.load(std::memory_order_relaxed))
         return nullptr;
@@ -518,7 +517,7 @@ TranslationBlock* TcgVcpu::find_block() {
     if (!code64(e.s)) pc = uint32_t(pc);
     uint32_t flags = block_flags();
     JumpEntry& slot = jump_cache_[jump_hash(pc)];
-    TranslationBlock* tb = slot.tb;
+    TranslationBlock* tb = cached_jump(pc);
     if (tb && tb->pc == pc && tb->cs_base == cs_base && tb->flags == flags &&
         tb->valid.load(std::memory_order_relaxed))
         return tb;
@@ -533,7 +532,7 @@ TranslationBlock* TcgVcpu::find_block() {
     }
     if (!tb) tb = translate(pc, phys_pc, flags, shared_.max_block_insns, true);
     // A block that runs into a second page depends on that page's mapping too.
-    slot = {tb, global && tb->phys_pages[1] == kNoPage};
+    slot = {tb, global && tb->phys_pages[1] == kNoPage, page_epoch(pc)};
     return tb;
 }
 

@@ -115,6 +115,7 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     struct JumpEntry {
         TranslationBlock* tb = nullptr;
         bool global = false;
+        uint32_t epoch = 0;  // page_epoch_ of tb->pc's page when the entry was made
     };
     class Code;
 
@@ -167,7 +168,15 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     TcgShared& shared_;
     std::unique_ptr<x86::CpuEnv> env_;
     static unsigned jump_hash(uint64_t pc);
-    void forget_jumps_into(uint64_t page);
+    // The jump cache's block for `pc` unless INVLPG has dropped its page's mapping since.
+    TranslationBlock* cached_jump(uint64_t pc) const;
+    uint32_t& page_epoch(uint64_t linear) {
+        return page_epoch_[(linear >> x86::kPageBits) & (x86::kTlbSize - 1)];
+    }
+    // Bumped by INVLPG for a page (and for the one before it, whose blocks may run into it),
+    // so its jump-cache entries stop matching without a search of the cache. Pages sharing
+    // a counter only lose entries they could have kept.
+    uint32_t page_epoch_[x86::kTlbSize] = {};
     x86::TlbEntry* tlb_base_ = nullptr;
     TlbInfo tlb_info_[x86::kMmuCount][x86::kTlbSize];
     // The linear range that 2M/4M/1G pages in the TLB cover: INVLPG inside it flushes all
