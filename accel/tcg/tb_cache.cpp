@@ -30,7 +30,11 @@ void TbCache::chain(TranslationBlock& from, unsigned slot, TranslationBlock& to)
     to.incoming.emplace_back(&from, slot);
 }
 
-void TbCache::invalidate_block(TranslationBlock& tb) {
+// `listed_on` is the page whose list the caller took the block from; the block leaves the
+// list of its other page here.
+void TbCache::invalidate_block(TranslationBlock& tb, uint64_t listed_on) {
+    for (uint64_t other : tb.phys_pages)
+        if (other != listed_on && other != ~0ull) forget_on_page(other, tb);
     if (!tb.valid.exchange(false)) return;
     stats_.invalidations++;
     // Nothing may jump into stale code: chained jumps to it go back to their exits.
@@ -56,11 +60,8 @@ bool TbCache::invalidate_page(uint64_t page) {
     if (it == pages_.end()) return false;
     std::vector<TranslationBlock*> blocks = std::move(it->second);
     pages_.erase(it);
-    for (TranslationBlock* tb : blocks) {
-        invalidate_block(*tb);
-        for (uint64_t other : tb->phys_pages)
-            if (other != page && other != ~0ull) forget_on_page(other, *tb);
-    }
+    for (TranslationBlock* tb : blocks)
+        invalidate_block(*tb, page);
     return true;
 }
 
@@ -74,11 +75,8 @@ unsigned TbCache::invalidate_range(uint64_t page, uint64_t phys_addr, uint64_t l
         return true;
     });
     if (it->second.empty()) pages_.erase(it);
-    for (TranslationBlock* tb : hit) {
-        invalidate_block(*tb);
-        for (uint64_t other : tb->phys_pages)
-            if (other != page && other != ~0ull) forget_on_page(other, *tb);
-    }
+    for (TranslationBlock* tb : hit)
+        invalidate_block(*tb, page);
     return unsigned(hit.size());
 }
 

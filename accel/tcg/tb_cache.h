@@ -96,7 +96,7 @@ class TbCache {
     uint64_t generation() const { return generation_.load(std::memory_order_acquire); }
 
   private:
-    void invalidate_block(TranslationBlock& tb);
+    void invalidate_block(TranslationBlock& tb, uint64_t listed_on);
     void forget_on_page(uint64_t page, const TranslationBlock& tb);
 
     struct Key {

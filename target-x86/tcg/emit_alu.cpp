@@ -201,12 +201,12 @@ void emit_rotate(Ctx& c) {
         return;
     }
     static constexpr uint64_t kRepeat[] = {0x0101010101010101, 0x0001000100010001,
-                                           0x0000000100000001, 1};
+                                           0x0000000100000001};
     const unsigned count_mask = size == 8 ? 0x3f : 0x1f;
     const bool constant = c.in->operands[1].kind == OperandKind::Imm;
     const unsigned constant_count = unsigned(c.in->imm) & count_mask;
     TempId count = constant ? c.b.cst(constant_count) : c.b.andi(read_operand(c, 1), count_mask);
-    TempId wide = c.b.binop(Opc::mul, a, c.b.cst(kRepeat[log2_size(size)]));
+    TempId wide = size == 8 ? a : c.b.binop(Opc::mul, a, c.b.cst(kRepeat[log2_size(size)]));
     TempId r = zero_extend(c, c.b.binop(op == Op::Rol ? Opc::rotl : Opc::rotr, wide, count), size);
     write_operand(c, 0, r);
     if (constant && constant_count == 0) return;  // a zero count changes no flag

@@ -396,6 +396,25 @@ class StaticFlags {
         return std::nullopt;
     }
 
+    // After SUB/CMP, BE, L and LE are one compare of the operands each.
+    std::optional<TempId> sub_compare(unsigned base) {
+        static constexpr struct {
+            unsigned base;
+            Cond cond;
+            bool is_signed;
+        } kCompares[] = {{6, Cond::Leu, false}, {12, Cond::Lt, true}, {14, Cond::Le, true}};
+        for (const auto& k : kCompares) {
+            if (k.base != base) continue;
+            TempId a = minuend(), b = src();
+            if (k.is_signed) {
+                a = sign_extend(c_, a, size_);
+                b = sign_extend(c_, b, size_);
+            }
+            return c_.b.setcond(k.cond, a, b);
+        }
+        return std::nullopt;
+    }
+
     std::optional<TempId> pf() {
         if (known_ && kind_ == CcKind::Eflags) return bit_of_src(kPfBit);
         return std::nullopt;
@@ -422,34 +441,12 @@ class StaticFlags {
     bool known_ = false;
 };
 
-// SUB/CMP's conditions straight from the operands: one compare each.
-std::optional<TempId> sub_condition(Ctx& c, unsigned base) {
-    unsigned size = 1u << cc_log2_size(*c.cc_static);
-    TempId dst = zero_extend(c, kGlobalCcDst, size);
-    TempId b = zero_extend(c, kGlobalCcSrc, size);
-    TempId a = zero_extend(c, c.b.add(dst, b), size);
-    switch (base) {
-        case 2:
-            return c.b.setcond(Cond::Ltu, a, b);
-        case 4:
-            return c.b.setcond(Cond::Eq, dst, c.b.cst(0));
-        case 6:
-            return c.b.setcond(Cond::Leu, a, b);
-        case 12:
-            return c.b.setcond(Cond::Lt, sign_extend(c, a, size), sign_extend(c, b, size));
-        case 14:
-            return c.b.setcond(Cond::Le, sign_extend(c, a, size), sign_extend(c, b, size));
-        default:
-            return std::nullopt;
-    }
-}
-
 // Condition `base` (even: O B Z BE S P L LE) from the static record, or nullopt.
 std::optional<TempId> static_condition(Ctx& c, unsigned base) {
     StaticFlags f(c);
     if (!f.known()) return std::nullopt;
     if (f.kind() == CcKind::Sub)
-        if (auto r = sub_condition(c, base)) return r;
+        if (auto r = f.sub_compare(base)) return r;
     switch (base) {
         case 0:
             return f.of();
