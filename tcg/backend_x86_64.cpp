@@ -851,6 +851,22 @@ class BlockCompiler {
                 c_.or_(dword[env + f_.target().fp_status_offset], eax);
                 return;
             }
+            case Opc::host_x87: {
+                // The instruction's own bytes; a memory form addresses its operand as
+                // [r14 + disp32] (REX.B, mod 10, rm 110).
+                const uint32_t insn = op.constant(0);
+                const uint8_t escape = uint8_t(0xd8 | (insn >> 8 & 7)), modrm = uint8_t(insn);
+                if (modrm >= 0xc0) {
+                    c_.db(escape);
+                    c_.db(modrm);
+                } else {
+                    c_.db(0x41);
+                    c_.db(escape);
+                    c_.db(0x80 | (modrm & 0x38) | 6);
+                    c_.dd(op.constant(1));
+                }
+                return;
+            }
             case Opc::call0:
             case Opc::call1:
             case Opc::call2:

@@ -1,5 +1,6 @@
 #include "tcg/interpreter.h"
 
+#include "tcg/host_x87.h"
 #include "tcg/vfp.h"
 
 #include <bit>
@@ -284,6 +285,11 @@ BlockExit InterpCode::run(void* env) const {
                 run_vfp(o.c[0], base + o.c[1], base + o.c[2],
                         reinterpret_cast<uint32_t*>(base + fp_status_offset_));
                 break;
+            case Opc::host_x87: {
+                uint8_t flags = 0;
+                run_host_x87(uint16_t(o.c[0]), base + o.c[1], flags);
+                break;
+            }
             case Opc::call0:
                 out(o.ref[0], helpers_[o.c[0]](env, 0, 0, 0, 0));
                 break;

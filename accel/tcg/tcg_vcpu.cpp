@@ -15,6 +15,7 @@
 #include "target-x86/tcg/exceptions.h"
 #include "target-x86/tcg/io_breakpoint.h"
 #include "target-x86/tcg/page_walk.h"
+#include "target-x86/tcg/x87_host.h"
 #include "tcg/optimize.h"
 #include "tcg/vfp.h"
 
@@ -120,6 +121,7 @@ Result<void> TcgVcpu::get_state(X86CpuState& out) {
 }
 
 Result<void> TcgVcpu::put_state(const X86CpuState& in) {
+    x87::leave_live(*env_);  // INIT, from within run(): the host FPU gives the state up first
     env_->s = in;
     env_->cc_op = kCcEflags;
     env_->cc_src = in.rflags & kArithFlags;
@@ -187,6 +189,11 @@ VcpuExit TcgVcpu::run() {
     // The state may have been put from outside: the inline SSE ops need the host's MXCSR
     // flags within the guest's.
     tcg::trim_host_fp_flags(env_->s.fpu.mxcsr);
+    // Whoever looks at the state next finds the x87 part in FpuState, not in this thread's FPU.
+    struct LeaveX87 {
+        CpuEnv& e;
+        ~LeaveX87() { x87::leave_live(e); }
+    } leave_x87{*env_};
     for (;;) {
         Jump why = Jump(sigsetjmp(jump_buf_, 0));
         current_tb_ = nullptr;
@@ -368,6 +375,7 @@ void TcgVcpu::log_block_entry(const TranslationBlock& tb) {
                    static_cast<const void*>(&tb), (unsigned long long)tb.cs_base,
                    (unsigned long long)tb.pc, tb.flags);
     if (cpu) {
+        x87::leave_live(*env_);
         X86CpuState s = env_->s;
         s.rflags = full_rflags(*env_);
         log_printf(LogItem::Cpu, "%s", format_cpu_state(s).c_str());

@@ -63,7 +63,12 @@ struct CpuEnv {
     uint64_t block_tag = 0;
     TlbEntry tlb[kMmuCount][kTlbSize];
     CpuRuntime* runtime = nullptr;
-    // A vector instruction's memory operand, staged between guest memory and its handler.
+    // Non-zero: the guest's x87 state is loaded in this thread's host FPU, and the host's own
+    // control word waits here (target-x86/tcg/x87_host.h).
+    uint8_t x87_live = 0;
+    uint16_t x87_host_control = 0;
+    // A vector or x87 instruction's memory operand, staged between guest memory and its
+    // handler or the inline instruction.
     alignas(32) uint8_t simd_mem[32];
     alignas(16) uint64_t scratch[kScratchSlots];
 };

@@ -99,7 +99,7 @@ bool uses_mmx(uint64_t codes) {
 uint64_t run(void* env, uint64_t index, uint64_t codes, uint64_t gpr, uint64_t extras) {
     CpuEnv& e = *static_cast<CpuEnv*>(env);
     const simd::OpInfo& op = simd::handlers_by_index[index];
-    if (uses_mmx(codes)) mmx_enter(e.s.fpu);
+    if (uses_mmx(codes)) mmx_enter(e);
     Operands o;
     simd::Args args{resolve(e, o, codes, simd::kDst),
                     resolve(e, o, codes, simd::kA),
@@ -151,7 +151,7 @@ uint64_t helper_simd_fp(void* env, uint64_t index, uint64_t codes, uint64_t gpr,
 // Each byte whose mask byte has its top bit set is stored; the others are not touched.
 uint64_t helper_maskmov(void* env, uint64_t linear, uint64_t codes, uint64_t bytes, uint64_t) {
     CpuEnv& e = *static_cast<CpuEnv*>(env);
-    if (uses_mmx(codes)) mmx_enter(e.s.fpu);
+    if (uses_mmx(codes)) mmx_enter(e);
     Operands o;
     const simd::Vec* data = resolve(e, o, codes, simd::kA);
     const simd::Vec* mask = resolve(e, o, codes, simd::kB);

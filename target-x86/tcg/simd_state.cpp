@@ -11,6 +11,7 @@
 #include "target-x86/tcg/cpu_mode.h"
 #include "target-x86/tcg/exceptions.h"
 #include "target-x86/tcg/guest_bytes.h"
+#include "target-x86/tcg/x87_host.h"
 
 namespace kemu::x86 {
 
@@ -137,7 +138,9 @@ void check_alignment(void* env, uint64_t linear, uint64_t align) {
 
 }  // namespace
 
-void mmx_enter(FpuState& f) {
+void mmx_enter(CpuEnv& e) {
+    x87::leave_live(e);
+    FpuState& f = e.s.fpu;
     unsigned top = (f.fsw >> 11) & 7;
     if (top) {
         // st[] is in ST(i) order; with TOP = 0 slot i becomes physical register Ri.
@@ -154,17 +157,19 @@ uint64_t helper_ldmxcsr(void* env, uint64_t value, uint64_t, uint64_t, uint64_t)
 }
 
 uint64_t helper_mmx_enter(void* env, uint64_t, uint64_t, uint64_t, uint64_t) {
-    mmx_enter(E(env).s.fpu);
+    mmx_enter(E(env));
     return 0;
 }
 
 uint64_t helper_emms(void* env, uint64_t, uint64_t, uint64_t, uint64_t) {
+    x87::leave_live(E(env));
     E(env).s.fpu.ftw = 0;
     return 0;
 }
 
 // (linear address, REX.W)
 uint64_t helper_fxsave(void* env, uint64_t linear, uint64_t wide, uint64_t, uint64_t) {
+    x87::leave_live(E(env));
     check_alignment(env, linear, 16);
     const X86CpuState& s = E(env).s;
     std::array<uint8_t, kLegacyBytes> img{};
@@ -177,6 +182,7 @@ uint64_t helper_fxsave(void* env, uint64_t linear, uint64_t wide, uint64_t, uint
 }
 
 uint64_t helper_fxrstor(void* env, uint64_t linear, uint64_t wide, uint64_t, uint64_t) {
+    x87::leave_live(E(env));
     check_alignment(env, linear, 16);
     std::array<uint8_t, kLegacyBytes> img;
     read_guest_bytes(env, linear, img.data(), kLegacyBytes);
@@ -193,6 +199,7 @@ uint64_t helper_fxrstor(void* env, uint64_t linear, uint64_t wide, uint64_t, uin
 // unmodified components, so saving them all is a valid XSAVEOPT. Every component counts
 // as in use (XINUSE = 1), which the SDM allows.
 uint64_t helper_xsave(void* env, uint64_t linear, uint64_t mask, uint64_t form, uint64_t) {
+    x87::leave_live(E(env));
     check_alignment(env, linear, 64);
     const X86CpuState& s = E(env).s;
     const bool wide = form & 1, compacted = form & 2;
@@ -221,6 +228,7 @@ uint64_t helper_xsave(void* env, uint64_t linear, uint64_t mask, uint64_t form, 
 // (linear address, instruction mask EDX:EAX, REX.W). The form (standard or compacted)
 // comes from the header's XCOMP_BV bit 63 (SDM vol. 1 13.8).
 uint64_t helper_xrstor(void* env, uint64_t linear, uint64_t mask, uint64_t wide, uint64_t) {
+    x87::leave_live(E(env));
     check_alignment(env, linear, 64);
     X86CpuState& s = E(env).s;
     const uint64_t xcr0 = s.fpu.xcr0, rfbm = mask & xcr0;

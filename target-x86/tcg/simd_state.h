@@ -4,7 +4,7 @@
 
 #include <cstdint>
 
-#include "target-x86/cpu_state.h"
+#include "target-x86/tcg/cpu_env.h"
 
 namespace kemu::x86 {
 
@@ -13,7 +13,8 @@ constexpr uint32_t kMxcsrMask = 0xffff;
 constexpr uint32_t kMxcsrDefault = 0x1f80;
 
 // What every MMX instruction does to the x87 state first (SDM vol. 1 9.5): TOP = 0 and
-// every register tagged valid, so MMi is physical register Ri = st[i].
-void mmx_enter(FpuState& f);
+// every register tagged valid, so MMi is physical register Ri = st[i]. The x87 state
+// leaves the host FPU for FpuState first (x87_host.h).
+void mmx_enter(CpuEnv& e);
 
 }  // namespace kemu::x86

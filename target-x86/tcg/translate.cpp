@@ -6,6 +6,7 @@
 #include "target-x86/tcg/cpu_mode.h"
 #include "target-x86/tcg/softmmu.h"
 #include "target-x86/tcg/translate_context.h"
+#include "target-x86/tcg/x87_host.h"
 #include "tcg/vfp.h"
 
 namespace kemu::x86 {
@@ -104,6 +105,9 @@ uint32_t tb_flags(const X86CpuState& s) {
     constexpr uint32_t kHostControls = 0x1f80, kMxcsrFlags = 0x3f;
     if (tcg::kVfpAvailable && (s.fpu.mxcsr & ~kMxcsrFlags) == kHostControls)
         f |= tbflag::kSimdInline;
+    if (x87::host_x87_available() && !(s.cr0 & (cr0bit::EM | cr0bit::TS)) &&
+        x87::may_run_live(s.fpu.fcw))
+        f |= tbflag::kX87Inline;
     return f;
 }
 
@@ -597,6 +601,9 @@ void translate_block(tcg::Function& f, const BlockStart& start, CodeReader& code
             c.next_rip &= 0xffff;
         c.cached_addr.reset();
         c.rsp_in_address.reset();
+        // Any other instruction may take the x87 state out of the host FPU (MMX, FXSAVE, a
+        // helper on the way to the exec loop).
+        if (insn.op != Op::X87 && insn.op != Op::Fwait) c.x87_live_known = false;
         c.b.emit(Opc::insn_start, tcg::Type::I64, {uint32_t(out.insn_rip.size()), 0});
         out.insn_rip.push_back(rip);
         out.last_byte = lin + (r.status == DecodeStatus::Ok ? insn.length : 1) - 1;

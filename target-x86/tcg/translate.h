@@ -40,6 +40,9 @@ constexpr uint32_t kXsaveUd = 1u << 22;  // !CR4.OSXSAVE: XSAVE/XRSTOR are #UD
 // MXCSR has the host's controls (round to nearest, no DAZ/FTZ, all exceptions masked) on an
 // x86-64 host: SSE arithmetic runs inline as the host's instruction (tcg/vfp.h).
 constexpr uint32_t kSimdInline = 1u << 23;
+// CR0.EM and TS clear and FCW masks every x87 exception on an x86-64 host: x87 register
+// forms and loads run inline on the host FPU (x87_host.h).
+constexpr uint32_t kX87Inline = 1u << 24;
 }  // namespace tbflag
 
 uint32_t tb_flags(const X86CpuState& s);

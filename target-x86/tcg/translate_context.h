@@ -43,6 +43,7 @@ struct Ctx {
     std::optional<TempId> cached_addr;     // linear address of the memory operand
     std::optional<TempId> rsp_in_address;  // POP m: RSP as an address register is the popped one
     std::optional<CcOp> cc_static;         // cc_op as this block last set it (unknown at entry)
+    bool x87_live_known = false;  // within a run of x87 instructions, the state is in the host FPU
 
     bool code64() const { return flags & tbflag::kCode64; }
     unsigned cpl() const { return flags & tbflag::kCplMask; }

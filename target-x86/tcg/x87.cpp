@@ -67,9 +67,11 @@ constexpr RegSpecial kRegSpecials[] = {
     {3, 0xe2, 0xe2, K(Kind::Fnclex)},
     {3, 0xe3, 0xe3, K(Kind::Fninit)},
     {3, 0xe4, 0xe4, K(Kind::Obsolete)},
-    {3, 0xe8, 0xf7, {Kind::Host, MemAccess::None, 0, true}},  // FUCOMI, FCOMI
-    {7, 0xe0, 0xe0, K(Kind::Fnstsw)},                         // FNSTSW AX
-    {7, 0xe8, 0xf7, {Kind::Host, MemAccess::None, 0, true}},  // FUCOMIP, FCOMIP
+    {2, 0xc0, 0xdf, {Kind::Host, MemAccess::None, 0, false, true}},  // FCMOVcc
+    {3, 0xc0, 0xdf, {Kind::Host, MemAccess::None, 0, false, true}},  // FCMOVNcc
+    {3, 0xe8, 0xf7, {Kind::Host, MemAccess::None, 0, true}},         // FUCOMI, FCOMI
+    {7, 0xe0, 0xe0, K(Kind::Fnstsw)},                                // FNSTSW AX
+    {7, 0xe8, 0xf7, {Kind::Host, MemAccess::None, 0, true}},         // FUCOMIP, FCOMIP
 };
 
 }  // namespace
@@ -122,26 +124,49 @@ void fclex(FpuState& f) {
     f.fsw &= uint16_t(~(fsw::kSticky | fsw::ES | fsw::B));
 }
 
-HostImage to_host_image(const FpuState& f) {
+namespace {
+
+HostImage image_with_status(const FpuState& f, uint16_t status) {
     HostImage img{};
     put16(&img[0], f.fcw);
-    put16(&img[4], f.fsw & uint16_t(~(fsw::kSticky | fsw::ES | fsw::B)));
+    put16(&img[4], status);
     put16(&img[8], full_tag_word(f));
     for (unsigned i = 0; i < 8; i++)
         std::memcpy(&img[kImageRegs + 10 * i], f.st[i].data(), 10);
     return img;
 }
 
-void from_host_image(FpuState& f, const HostImage& img) {
-    uint16_t sticky = f.fsw & fsw::kSticky;
+// FCW, FSW as the image has it, tags and registers; the pointers stay FpuState's own.
+void take_image(FpuState& f, const HostImage& img) {
     f.fcw = get16(&img[0]);
-    f.fsw = uint16_t((get16(&img[4]) & ~(fsw::ES | fsw::B)) | sticky);
-    update_summary(f);
+    f.fsw = get16(&img[4]);
     f.ftw = abridged_from(get16(&img[8]));
     for (unsigned i = 0; i < 8; i++) {
         std::memcpy(f.st[i].data(), &img[kImageRegs + 10 * i], 10);
         std::fill(f.st[i].begin() + 10, f.st[i].end(), 0);
     }
+}
+
+}  // namespace
+
+HostImage to_host_image(const FpuState& f) {
+    return image_with_status(f, f.fsw & uint16_t(~(fsw::kSticky | fsw::ES | fsw::B)));
+}
+
+void from_host_image(FpuState& f, const HostImage& img) {
+    uint16_t sticky = f.fsw & fsw::kSticky;
+    take_image(f, img);
+    f.fsw = uint16_t((f.fsw & ~(fsw::ES | fsw::B)) | sticky);
+    update_summary(f);
+}
+
+HostImage to_live_image(const FpuState& f) {
+    return image_with_status(f, f.fsw);
+}
+
+void from_live_image(FpuState& f, const HostImage& img) {
+    take_image(f, img);
+    update_summary(f);
 }
 
 // Real-mode layouts keep the linear pointers split: bits 15:0 in one field, the rest

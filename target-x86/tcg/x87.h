@@ -44,6 +44,10 @@ void fclex(FpuState& f);
 // host cannot trap; coming out, the instruction's new flags are merged with the old ones.
 HostImage to_host_image(const FpuState& f);
 void from_host_image(FpuState& f, const HostImage& image);
+// The live state's round trip (x87_host.h): every exception is masked, so the status word
+// goes in and comes out whole. FOP, FIP and FDP are left alone both ways.
+HostImage to_live_image(const FpuState& f);
+void from_live_image(FpuState& f, const HostImage& image);
 
 // The FSTENV/FLDENV environment (SDM vol. 1 figures 8-9 to 8-12): 16- or 32-bit, real
 // (pointers as linear addresses split around FOP) or protected (offsets + selectors).
@@ -76,8 +80,9 @@ enum class MemAccess : uint8_t { None, Read, Write };
 struct Form {
     Kind kind = Kind::Host;
     MemAccess access = MemAccess::None;
-    uint8_t size = 0;          // bytes of the memory operand for Host forms
-    bool sets_eflags = false;  // FCOMI, FCOMIP, FUCOMI, FUCOMIP
+    uint8_t size = 0;           // bytes of the memory operand for Host forms
+    bool sets_eflags = false;   // FCOMI, FCOMIP, FUCOMI, FUCOMIP
+    bool reads_eflags = false;  // FCMOVcc
 };
 // escape is 0-7 (the opcode byte's low bits), modrm the instruction's ModRM byte.
 Form form_of(unsigned escape, uint8_t modrm);

@@ -10,6 +10,7 @@
 #include "target-x86/tcg/exceptions.h"
 #include "target-x86/tcg/guest_bytes.h"
 #include "target-x86/tcg/x87.h"
+#include "target-x86/tcg/x87_host.h"
 
 namespace kemu::x86 {
 
@@ -63,31 +64,65 @@ bool store_happened(uint16_t raised, uint16_t fcw) {
     return !(raised & ~fcw & kBlocking);
 }
 
+// One instruction the one-at-a-time way (x87_host.h), its memory operand staged. Guest
+// memory is written before the FPU state changes: a fault there leaves the FPU as it was.
+// Returns the low byte of RFLAGS as the instruction left it.
+uint8_t run_one(void* env, uint16_t insn, const Form& form, uint64_t linear, uint8_t flags) {
+    CpuEnv& e = E(env);
+    alignas(16) uint8_t mem[16] = {};
+    if (form.access == MemAccess::Read) read_guest_bytes(env, linear, mem, form.size);
+    x87::HostImage image = x87::to_host_image(e.s.fpu);
+    x87::run_on_host(uint8_t(0xd8 + (insn >> 8)), uint8_t(insn), image, mem, flags);
+    uint16_t raised = uint16_t(image[4] & x87::fsw::kExceptions);
+    // (Instructions run on the host never change FCW, so the current one decides.)
+    if (form.access == MemAccess::Write && store_happened(raised, e.s.fpu.fcw))
+        write_guest_bytes(env, linear, mem, form.size);
+    x87::from_host_image(e.s.fpu, image);
+    return flags;
+}
+
+// One instruction on the live state, its memory operand read or written in place when it
+// lies in one RAM page. A store anywhere else goes the one-at-a-time way, which can hold
+// the FPU's update back until guest memory took the value.
+uint8_t run_live(void* env, uint16_t insn, const Form& form, uint64_t linear, uint8_t flags) {
+    CpuEnv& e = E(env);
+    uint8_t* place = nullptr;
+    alignas(16) uint8_t staged[16] = {};
+    if (form.access != MemAccess::None) {
+        Access access = form.access == MemAccess::Write ? Access::Write : Access::Read;
+        place = runtime(env).host_pointer(linear, form.size, access, Priv::Current);
+        if (!place && form.access == MemAccess::Write) {
+            x87::leave_live(e);
+            flags = run_one(env, insn, form, linear, flags);
+            x87::enter_live(e);  // translated code counts on the state staying live
+            return flags;
+        }
+        if (!place) {
+            read_guest_bytes(env, linear, staged, form.size);
+            place = staged;
+        }
+    }
+    x87::enter_live(e);
+    tcg::run_host_x87(insn, place, flags);
+    return flags;
+}
+
 }  // namespace
 
 // (escape << 8 | modrm, linear address, offset of the memory operand)
 uint64_t helper_x87_exec(void* env, uint64_t insn, uint64_t linear, uint64_t offset, uint64_t) {
     check_entry(env, true);
     CpuEnv& e = E(env);
-    unsigned escape = (insn >> 8) & 7;
-    uint8_t modrm = uint8_t(insn);
-    Form form = x87::form_of(escape, modrm);
-
-    alignas(16) uint8_t mem[16] = {};
-    if (form.access == MemAccess::Read) read_guest_bytes(env, linear, mem, form.size);
-    x87::HostImage image = x87::to_host_image(e.s.fpu);
-    uint8_t flags = uint8_t(full_rflags(e));
-    uint8_t host_modrm = modrm >= 0xc0 ? modrm : uint8_t((modrm & 0x38) | 7);
-    x87::run_on_host(uint8_t(0xd8 + escape), host_modrm, image, mem, flags);
-
-    uint16_t raised = uint16_t(image[4] & x87::fsw::kExceptions);
-    // Guest memory first: a fault there leaves the FPU as it was before the instruction.
-    // (Instructions run on the host never change FCW, so the current one decides.)
-    if (form.access == MemAccess::Write && store_happened(raised, e.s.fpu.fcw))
-        write_guest_bytes(env, linear, mem, form.size);
-    x87::from_host_image(e.s.fpu, image);
-    record_pointers(env, e.s.fpu, uint16_t(insn), form, linear, offset);
-
+    const uint16_t code = uint16_t(insn & 0x7ff);
+    Form form = x87::form_of(code >> 8, uint8_t(code));
+    uint8_t flags = form.reads_eflags ? uint8_t(full_rflags(e)) : 0;
+    if (x87::may_run_live(e.s.fpu.fcw)) {
+        flags = run_live(env, code, form, linear, flags);
+    } else {
+        x87::leave_live(e);
+        flags = run_one(env, code, form, linear, flags);
+    }
+    record_pointers(env, e.s.fpu, code, form, linear, offset);
     if (form.sets_eflags) {
         constexpr uint64_t kCompareFlags = rflag::ZF | rflag::PF | rflag::CF;
         e.cc_src = flags & kCompareFlags;  // and OF, SF, AF cleared
@@ -103,6 +138,8 @@ uint64_t helper_x87_control(void* env, uint64_t insn, uint64_t linear, uint64_t 
     check_entry(env, false);
     CpuEnv& e = E(env);
     FpuState& f = e.s.fpu;
+    // Only the status word lives in the host FPU among what these two read.
+    if (form.kind != Kind::Fnstsw && form.kind != Kind::Fnstcw) x87::leave_live(e);
     x87::EnvFormat fmt{opsize != 2, real_or_vm86(e.s)};
     uint8_t buf[28 + 80];
     auto store16 = [&](uint16_t v) {
@@ -110,9 +147,11 @@ uint64_t helper_x87_control(void* env, uint64_t insn, uint64_t linear, uint64_t 
         write_guest_bytes(env, linear, bytes, 2);
     };
     switch (form.kind) {
-        case Kind::Fnstsw:
-            if (form.access == MemAccess::Write) store16(f.fsw);
-            return f.fsw;
+        case Kind::Fnstsw: {
+            uint16_t status = e.x87_live ? tcg::host_x87_status() : f.fsw;
+            if (form.access == MemAccess::Write) store16(status);
+            return status;
+        }
         case Kind::Fnstcw:
             store16(f.fcw);
             return 0;
@@ -151,6 +190,12 @@ uint64_t helper_x87_control(void* env, uint64_t insn, uint64_t linear, uint64_t 
         case Kind::Host:
             return 0;
     }
+    return 0;
+}
+
+// Loads the x87 state into the host FPU for the inline instructions that follow.
+uint64_t helper_x87_enter(void* env, uint64_t, uint64_t, uint64_t, uint64_t) {
+    x87::enter_live(E(env));
     return 0;
 }
 

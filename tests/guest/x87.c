@@ -5,7 +5,8 @@
  * the three precision controls, the four rounding modes and two control words with
  * every exception unmasked; each (instruction, control word, first operand) row is
  * hashed and compared with the hash x87_gen computed natively (x87_table.h). Then the
- * FNSAVE layouts, stack overflow and underflow, FNSTSW AX, #NM from CR0.TS/EM/MP and #MF
+ * FNSAVE layouts, the state's hand-offs between arithmetic, FNSTSW, FNSAVE/FRSTOR and MMX,
+ * stack overflow and underflow, FNSTSW AX, #NM from CR0.TS/EM/MP and #MF
  * for a pending unmasked exception are checked against the SDM.
  */
 #include "libguest32.h"
@@ -102,6 +103,28 @@ static void test_save_layouts(void) {
     CHECK_EQ(sw & 0x4700, 0x4100); /* C3 and C0: empty */
 }
 
+/* A 32-bit FNSAVE image's control, status and tag words and registers. */
+static void check_words_and_regs(const char* what, const uint8_t* got, const uint8_t* expected) {
+    for (unsigned i = 0; i < 108; i++) {
+        bool pointer = i >= 12 && i < 28, reserved = i < 12 && (i & 3) >= 2;
+        if (!pointer && !reserved && got[i] != expected[i])
+            fail("%s byte %u is 0x%02x, expected 0x%02x", what, i, got[i], expected[i]);
+    }
+}
+
+/* Byte for byte as on the host, but for the FNSAVE images' pointers. */
+static void test_state_handoffs(void) {
+    struct x87_handoff got;
+    const struct x87_handoff* expected = (const struct x87_handoff*)x87_handoff_expected;
+    x87_handoff(&got);
+    CHECK_EQ(got.sw[1] << 8 | got.sw[0], expected->sw[1] << 8 | expected->sw[0]);
+    for (unsigned i = 0; i < 8; i++)
+        if (got.mmx[i] != expected->mmx[i])
+            fail("mmx byte %u is 0x%02x, expected 0x%02x", i, got.mmx[i], expected->mmx[i]);
+    check_words_and_regs("fnsave after arithmetic", got.image, expected->image);
+    check_words_and_regs("fnsave after mmx", got.after_mmx, expected->after_mmx);
+}
+
 static void test_stack_faults(void) {
     uint16_t sw;
     uint8_t st0[10];
@@ -184,6 +207,7 @@ int main(uint32_t mb_magic, uint32_t mb_info) {
     __asm__ volatile("fninit");
     test_stack_faults();
     test_save_layouts();
+    test_state_handoffs();
     test_device_not_available();
     test_math_fault();
     check_table();

@@ -221,3 +221,29 @@ static void x87_save16(uint8_t image[94]) {
         : [cw] "m"(cw), [a] "m"(x87_values[2]), [b] "m"(x87_values[9]), [c] "m"(x87_values[1])
         : "memory");
 }
+
+/* The x87 state handed between the host FPU, where a vCPU keeps it while every exception is
+ * masked, and whatever else reads or writes it: FNSTSW in the middle of a run of arithmetic,
+ * FNSAVE and FRSTOR, MMX (which sets TOP to 0 and tags every register valid), and
+ * arithmetic again after each. Records the FNSTSW word, an FNSAVE image after the
+ * arithmetic, one after MMX, and what MMX read. Every register starts out +0, so the
+ * empty ones hold the same bytes on the host and in the guest. */
+struct x87_handoff {
+    uint8_t sw[2];
+    uint8_t mmx[8];
+    uint8_t image[108];
+    uint8_t after_mmx[108];
+};
+static void x87_handoff(struct x87_handoff* out) {
+    static const uint16_t cw = 0x037f;
+    __asm__ volatile(
+        "fninit\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n\tfldz\n\t"
+        "fninit\n\tfldcw %[cw]\n\tfldt %[a]\n\tfldt %[b]\n\tfmul %%st(1), %%st\n\t"
+        "fnstsw %[sw]\n\tfld1\n\tfaddp\n\tfnsave %[image]\n\tfrstor %[image]\n\t"
+        "fldpi\n\tfdivrp\n\tmovq %[c], %%mm1\n\tmovq %%mm1, %[mmx]\n\t"
+        "fnsave %[after]\n\temms\n\tfninit"
+        : [sw] "=m"(out->sw), [mmx] "=m"(out->mmx), [image] "+m"(out->image),
+          [after] "=m"(out->after_mmx)
+        : [cw] "m"(cw), [a] "m"(x87_values[2]), [b] "m"(x87_values[3]), [c] "m"(x87_values[13])
+        : "memory");
+}

@@ -46,5 +46,8 @@ int main(int argc, char** argv) {
     x87_save16(image16);
     print_bytes(f, "x87_fsave32", image32, sizeof image32);
     print_bytes(f, "x87_fsave16", image16, sizeof image16);
+    struct x87_handoff handoff;
+    x87_handoff(&handoff);
+    print_bytes(f, "x87_handoff_expected", (const uint8_t*)&handoff, sizeof handoff);
     return fclose(f) == 0 ? 0 : 1;
 }

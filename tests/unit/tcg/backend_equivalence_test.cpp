@@ -14,6 +14,7 @@
 #include "tcg/backend_x86_64.h"
 #include "tcg/builder.h"
 #include "tcg/code_buffer.h"
+#include "tcg/host_x87.h"
 #include "tcg/vfp.h"
 #include "tests/unit/tcg/backend_harness.h"
 
@@ -259,6 +260,34 @@ void vfp_cases() {
         }
 }
 
+// Memory and register forms on the host FPU, through env: m64 loads and arithmetic, a
+// register op, a constant, and an m80 store, which leaves the FPU's stack empty as found.
+void host_x87_cases() {
+    const double kDoubles[] = {1.5, 2.0, 1e300, -0.0, 4.9e-324, __builtin_nan("1"), -1.0};
+    const uint16_t kProgram[] = {
+        host_x87_insn(5, 0 << 3),  // FLD m64
+        host_x87_insn(4, 1 << 3),  // FMUL m64
+        host_x87_insn(1, 0xfa),    // FSQRT
+        host_x87_insn(1, 0xeb),    // FLDPI
+        host_x87_insn(6, 0xc1),    // FADDP
+        host_x87_insn(3, 7 << 3),  // FSTP m80
+    };
+    for (double d : kDoubles) {
+        Machine m = initial_machine();
+        std::memcpy(m.env.vec[0], &d, 8);
+        check_program(
+            [&](Builder& b) {
+                b.emit(Opc::add, Type::I64, {2, 2, 0});
+                for (uint16_t insn : kProgram) {
+                    const uint32_t place = insn == kProgram[5] ? kVecOffset + 16 : kVecOffset;
+                    b.emit(Opc::host_x87, Type::I64, {insn, place});
+                }
+                b.emit(Opc::exit_tb, Type::I64, {});
+            },
+            m);
+    }
+}
+
 void guest_access_cases(Opc opc) {
     // g5 (which the fake load reads) and the operands newest in registers at the access.
     check_program(
@@ -426,6 +455,9 @@ void cases_for(Opc opc) {
             return;
         case Opc::vfp:
             if (kVfpAvailable) vfp_cases();
+            return;
+        case Opc::host_x87:
+            if (kHostX87Available) host_x87_cases();
             return;
         case Opc::call0:
         case Opc::call1:

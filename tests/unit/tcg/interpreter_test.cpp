@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "tcg/builder.h"
+#include "tcg/host_x87.h"
 #include "tcg/interpreter.h"
 #include "tcg/vfp.h"
 
@@ -652,6 +653,29 @@ TEST(TcgInterpreter, LocalsLiveInScratchAndRunOutCleanly) {
     EXPECT_FALSE(code.compile(f));
 }
 
+// host_x87: instructions on the host FPU, memory forms through env bytes.
+TEST(TcgInterpreter, HostX87) {
+    if (!kHostX87Available) GTEST_SKIP() << "host_x87 ops run on x86-64 hosts only";
+    const uint32_t lane0 = offsetof(TestEnv, vec), lane1 = lane0 + 8, other = lane0 + 16;
+    Function f(target());
+    Builder b(f);
+    b.emit(Opc::host_x87, Type::I64, {host_x87_insn(5, 0 << 3), lane0});  // FLD m64
+    b.emit(Opc::host_x87, Type::I64, {host_x87_insn(4, 6 << 3), other});  // FDIV m64
+    b.emit(Opc::host_x87, Type::I64, {host_x87_insn(1, 0xe8), 0});        // FLD1
+    b.emit(Opc::host_x87, Type::I64, {host_x87_insn(6, 0xc1), 0});        // FADDP
+    b.emit(Opc::host_x87, Type::I64, {host_x87_insn(5, 3 << 3), lane1});  // FSTP m64
+    b.emit(Opc::exit_tb, Type::I64, {});
+    InterpCode code;
+    ASSERT_TRUE(code.compile(f));
+    TestEnv e{};
+    e.vec[0][0] = 10.0;
+    e.vec[1][0] = 4.0;
+    code.run(&e);
+    EXPECT_EQ(e.vec[0][1], 3.5);
+    EXPECT_EQ(e.vec[0][0], 10.0);
+    EXPECT_EQ(host_x87_status() >> 11 & 7, 0) << "the FPU stack is balanced again";
+}
+
 // Every op in ir_ops.def is covered by one of the tests above.
 TEST(TcgInterpreter, EveryOpIsTested) {
     const Opc kTested[] = {
@@ -664,7 +688,7 @@ TEST(TcgInterpreter, EveryOpIsTested) {
         Opc::ld16u,   Opc::ld32u,    Opc::ld32s,     Opc::ld,       Opc::st8,        Opc::st16,
         Opc::st32,    Opc::st,       Opc::guest_ld,  Opc::guest_st, Opc::mb,         Opc::call0,
         Opc::call1,   Opc::call2,    Opc::call3,     Opc::call4,    Opc::insn_start, Opc::goto_tb,
-        Opc::exit_tb, Opc::goto_ptr, Opc::vfp,
+        Opc::exit_tb, Opc::goto_ptr, Opc::vfp,       Opc::host_x87,
     };
     EXPECT_EQ(std::size(kTested), size_t(Opc::Count))
         << "an op was added to ir_ops.def: give it a test here";
