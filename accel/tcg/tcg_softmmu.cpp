@@ -40,8 +40,8 @@ void TcgVcpu::flush_tlb(bool keep_global) {
             tlb_info_[m][i] = {kNoPage, PageKind::Io};
         }
     }
-    for (JumpEntry& j : jump_cache_)
-        if (!keep_global || !j.global) j = {};
+    tlb_flushes_[0]++;
+    if (!keep_global) tlb_flushes_[1]++;
     chain_from_ = nullptr;
     if (keep_global) return;
     large_lo_ = ~0ull;

@@ -32,7 +32,9 @@ unsigned TcgVcpu::jump_hash(uint64_t pc) {
 // A page's blocks are spread over the whole cache, so INVLPG scans it.
 TranslationBlock* TcgVcpu::cached_jump(uint64_t pc) const {
     const JumpEntry& j = jump_cache_[jump_hash(pc)];
-    return j.epoch == page_epoch_[(pc >> kPageBits) & (kTlbSize - 1)] ? j.tb : nullptr;
+    bool current = j.epoch == page_epoch_[(pc >> kPageBits) & (kTlbSize - 1)] &&
+                   j.flushes == tlb_flushes_[j.global];
+    return current ? j.tb : nullptr;
 }
 
 // Reads instruction bytes for the translator without raising: an unmapped page just
@@ -540,7 +542,8 @@ TranslationBlock* TcgVcpu::find_block() {
     }
     if (!tb) tb = translate(pc, phys_pc, flags, shared_.max_block_insns, true);
     // A block that runs into a second page depends on that page's mapping too.
-    slot = {tb, global && tb->phys_pages[1] == kNoPage, page_epoch(pc)};
+    const bool kept_across_cr3 = global && tb->phys_pages[1] == kNoPage;
+    slot = {tb, page_epoch(pc), tlb_flushes_[kept_across_cr3], kept_across_cr3};
     return tb;
 }
 

@@ -111,11 +111,12 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
         bool global = false;  // a global page (G with CR4.PGE): kept across CR3 loads
     };
     // A jump-cache entry remembers whether the block's code lies in one global page, so a
-    // CR3 load (an address-space switch) can keep it.
+    // CR3 load (an address-space switch) can keep it, and which TLB flushes it has seen.
     struct JumpEntry {
         TranslationBlock* tb = nullptr;
+        uint32_t epoch = 0;    // page_epoch_ of tb->pc's page when the entry was made
+        uint32_t flushes = 0;  // tlb_flushes_[global] then
         bool global = false;
-        uint32_t epoch = 0;  // page_epoch_ of tb->pc's page when the entry was made
     };
     class Code;
 
@@ -177,6 +178,10 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     // so its jump-cache entries stop matching without a search of the cache. Pages sharing
     // a counter only lose entries they could have kept.
     uint32_t page_epoch_[x86::kTlbSize] = {};
+    // TLB flushes so far: [0] every one, which drops non-global entries, [1] those that drop
+    // global ones too. Entries made before one stop matching, so a flush (every CR3 load)
+    // need not clear the cache.
+    uint32_t tlb_flushes_[2] = {};
     x86::TlbEntry* tlb_base_ = nullptr;
     TlbInfo tlb_info_[x86::kMmuCount][x86::kTlbSize];
     // The linear range that 2M/4M/1G pages in the TLB cover: INVLPG inside it flushes all
