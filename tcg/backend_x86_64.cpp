@@ -312,16 +312,15 @@ class BlockCompiler {
             c_.imul(rax, rax, int(t.entry_size));
         }
         const Xbyak::RegExp entry = r14 + rax + base;
-        c_.mov(rcx, addr);
+        // The page of the access's last byte against addr's entry: an access that runs into
+        // the next page cannot match (that page has another entry), so one compare covers it.
+        if (mop.size() > 1)
+            c_.lea(rcx, c_.ptr[addr + int(mop.size() - 1)]);
+        else
+            c_.mov(rcx, addr);
         c_.and_(rcx, uint32_t(~(page - 1)));  // sign-extends: all bits above the page offset
         c_.cmp(rcx, c_.qword[entry + (write ? t.write_tag : t.read_tag)]);
         c_.jne(miss);
-        if (mop.size() > 1) {
-            c_.mov(ecx, addr.cvt32());
-            c_.and_(ecx, page - 1);
-            c_.cmp(ecx, page - mop.size());
-            c_.ja(miss);
-        }
         c_.mov(rax, c_.qword[entry + t.addend]);
     }
 
@@ -442,11 +441,23 @@ class BlockCompiler {
 
     void binary_alu(const Op& op) {
         const Type t = op.type;
-        const Reg64 a = regs_.use(op.input(0));
+        // A constant goes to the right of a commutative operation, where it can be an immediate.
+        TempId left = op.input(0), right = op.input(1);
+        if (op.opc != Opc::sub && temp(left).kind == TempKind::Const) std::swap(left, right);
+        const Reg64 a = regs_.use(left);
         uint32_t imm;
-        const bool is_imm = op.opc != Opc::mul && as_imm(op.input(1), t, imm);
-        const Reg64 b = is_imm ? rax : regs_.use(op.input(1));
-        const Reg d = sized(regs_.def_over(op.output(0), op.input(0)), t);
+        const bool is_imm = op.opc != Opc::mul && as_imm(right, t, imm);
+        const Reg64 b = is_imm ? rax : regs_.use(right);
+        const Reg d = sized(regs_.def_over(op.output(0), left), t);
+        // d = a + imm in one instruction when d is another register (LEA sets no flags,
+        // which nothing here needs).
+        if (is_imm && d.getIdx() != a.getIdx() && (op.opc == Opc::add || op.opc == Opc::sub)) {
+            const int32_t delta = op.opc == Opc::add ? int32_t(imm) : -int32_t(imm);
+            if (op.opc == Opc::add || imm != 0x80000000u) {
+                c_.lea(d, c_.ptr[a + delta]);
+                return;
+            }
+        }
         copy_for_update(d, sized(a, t));
         if (op.opc == Opc::mul)
             c_.imul(d, sized(b, t));
@@ -694,6 +705,16 @@ class BlockCompiler {
         const Type t = op.type;
         switch (op.opc) {
             case Opc::mov: {
+                // A constant straight into the destination, not through a register of its own.
+                if (temp(op.input(0)).kind == TempKind::Const) {
+                    const uint64_t v = temp(op.input(0)).value & width_mask(t);
+                    const Reg64 d = regs_.def(op.output(0));
+                    if (v <= UINT32_MAX)
+                        c_.mov(d.cvt32(), uint32_t(v));
+                    else
+                        c_.mov(d, v);
+                    return;
+                }
                 const Reg64 a = regs_.use(op.input(0));
                 const Reg d = sized(regs_.def_over(op.output(0), op.input(0)), t);
                 if (t == Type::I32 || d.getIdx() != a.getIdx()) c_.mov(d, sized(a, t));

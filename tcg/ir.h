@@ -106,6 +106,9 @@ struct Op {
 // addr + addend when the entry's read (or write) tag equals addr's page and the access
 // does not cross the page; anything else goes to guest_load/guest_store.
 //   entry  = env + offset + mmu * mmu_stride + ((addr >> page_bits) & (entries - 1)) * entry_size
+// A tag without flag bits only ever names a page that indexes to its own entry, so a backend
+// may compare the page of an access's last byte against the first byte's entry: an access
+// that runs into the next page then never matches.
 struct TlbLayout {
     uint32_t offset = 0;
     uint32_t mmu_stride = 0;

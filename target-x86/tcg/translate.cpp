@@ -523,9 +523,15 @@ void store_rip(Ctx& c, TempId rip) {
     c.b.st(Opc::st, rip, KEMU_ENV_OFFSET(s.rip));
 }
 
+// A direct jump within the block's page can be chained for good. One to another page
+// cannot (that page may be remapped without this block knowing): it goes through the jump
+// cache, as an indirect one does, without leaving the JIT's code.
 void jump_const(Ctx& c, uint64_t target, unsigned slot) {
     store_rip(c, c.b.cst(target));
-    c.b.emit(Opc::goto_tb, tcg::Type::I64, {slot});
+    if (((c.cs_base + target) & kPageMask) == c.block_page)
+        c.b.emit(Opc::goto_tb, tcg::Type::I64, {slot});
+    else
+        c.b.emit(Opc::goto_ptr, tcg::Type::I64, {});
     c.end = BlockEnd::Emitted;
 }
 
@@ -577,6 +583,7 @@ void translate_block(tcg::Function& f, const BlockStart& start, CodeReader& code
     uint64_t rip = start.rip;
     const uint64_t rip_mask = c.code64() ? ~0ull : 0xffffffffull;
     const uint64_t first_page = (start.cs_base + start.rip) & kPageMask;
+    c.block_page = first_page;
     out.insn_rip.clear();
     out.fetch_fault = false;
 

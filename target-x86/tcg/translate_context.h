@@ -36,8 +36,9 @@ struct Ctx {
     Builder b;
     const DecodedInsn* in = nullptr;
     uint64_t cs_base = 0;
-    uint64_t rip = 0;       // of the instruction being translated
-    uint64_t next_rip = 0;  // of the one after it
+    uint64_t block_page = 0;  // linear address of the page the block starts in
+    uint64_t rip = 0;         // of the instruction being translated
+    uint64_t next_rip = 0;    // of the one after it
     uint32_t flags = 0;
     BlockEnd end = BlockEnd::None;
     std::optional<TempId> cached_addr;     // linear address of the memory operand

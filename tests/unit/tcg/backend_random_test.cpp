@@ -286,14 +286,14 @@ Machine random_machine(std::mt19937_64& rng, uint64_t base) {
     m.env.insn_index = uint32_t(rng());
     for (uint8_t& byte : m.guest)
         byte = uint8_t(rng());
-    // Tags that hit, carry a flag, are invalid, or name the next page (which a probe that
-    // tested only an access's last byte would take for a hit).
+    // Tags that hit, carry a flag, are invalid, or name another page with the same index
+    // (which a probe that compared only the index bits would take for a hit).
     const auto tag = [&](uint64_t page) {
         const unsigned r = unsigned(rng() % 20);
         if (r < 12) return page;
         if (r < 15) return page | kTlbFlag;
         if (r < 17) return kTlbInvalid;
-        return page + kPageSize;
+        return page + kTlbEntries * kPageSize;
     };
     for (auto& table : m.tlb)
         for (unsigned i = 0; i < kTlbEntries; i++) {

@@ -73,14 +73,6 @@ const std::vector<Scenario>& scenarios() {
              ld = st = size == 1;
              return kTopPage + kPageSize - size + 1;
          }},
-        {"tag of the last byte's page in the first byte's entry",
-         [](Machine& m, unsigned mmu, unsigned size, bool& ld, bool& st) {
-             const uint64_t addr = kPage + kPageSize - size + 1;
-             const uint64_t last = page_of(addr + size - 1);
-             m.tlb[mmu][tlb_index(addr)] = {last, last, last};
-             ld = st = size == 1;  // a single byte is in that page
-             return addr;
-         }},
         {"flag bits in both tags",
          [](Machine& m, unsigned mmu, unsigned, bool& ld, bool& st) {
              map(m, mmu, kPage, kPage | kTlbFlag, kPage | 2 * kTlbFlag);
