@@ -104,7 +104,8 @@ class Propagation {
           globals_(global_temps(f)),
           value_(f.temps().size()),
           copy_(f.temps().size()),
-          version_(f.temps().size()) {}
+          version_(f.temps().size()),
+          condition_(f.temps().size()) {}
 
     unsigned run() {
         unsigned folded = 0;
@@ -115,12 +116,15 @@ class Propagation {
                 uint32_t& arg = op.args[info.outputs + i];
                 arg = canonical(arg);
             }
+            if (op.opc == Opc::brcond) branch_on_condition(op);
             if (clobbers_globals(f_, op)) forget_globals();
             if (!info.outputs) continue;
             for (unsigned i = 0; i < info.outputs; i++)
                 forget(op.args[i]);
             if (info.outputs != 1 || !removable(f_, op) || is_call(op)) continue;
             TempId d = op.args[0];
+            if (op.opc == Opc::xor_) invert_condition(op);
+            if (op.opc == Opc::setcond) remember_condition(op);
             if (op.opc == Opc::mov) {
                 TempId src = op.args[1];
                 if (f_.temp(src).kind == TempKind::Const)
@@ -153,6 +157,59 @@ class Propagation {
     }
 
   private:
+    // What a setcond's result says, while its inputs still hold the values it compared.
+    struct Condition {
+        Cond cond;
+        Type type;
+        TempId a, b;
+        uint32_t version_a, version_b;
+    };
+
+    const Condition* condition_of(TempId t) const {
+        const std::optional<Condition>& c = condition_[t];
+        if (!c || version_[c->a] != c->version_a || version_[c->b] != c->version_b) return nullptr;
+        return &*c;
+    }
+
+    void remember_condition(const Op& op) {
+        const TempId d = op.output(0), a = op.input(0), b = op.input(1);
+        if (a == d || b == d) return;
+        condition_[d] = Condition{Cond(op.constant(0)), op.type, a, b, version_[a], version_[b]};
+    }
+
+    // xor(setcond(c, a, b), 1) is setcond(!c, a, b).
+    void invert_condition(Op& op) {
+        const Temp& one = f_.temp(op.input(1));
+        if (one.kind != TempKind::Const || one.value != 1) return;
+        const Condition* c = condition_of(op.input(0));
+        if (!c) return;
+        const Condition inverted{invert(c->cond), c->type, c->a, c->b, c->version_a, c->version_b};
+        const TempId d = op.output(0);
+        op = Op{Opc::setcond, inverted.type, {}};
+        op.args[0] = d;
+        op.args[1] = inverted.a;
+        op.args[2] = inverted.b;
+        op.args[3] = uint32_t(inverted.cond);
+        if (inverted.a != d && inverted.b != d) condition_[d] = inverted;
+    }
+
+    // brcond(setcond(c, a, b) ==/!= 0) branches on the comparison itself, which leaves the
+    // setcond dead when nothing else reads it.
+    void branch_on_condition(Op& op) {
+        const Cond test = Cond(op.constant(0));
+        const Temp& zero = f_.temp(op.input(1));
+        if ((test != Cond::Eq && test != Cond::Ne) || zero.kind != TempKind::Const || zero.value)
+            return;
+        const Condition* c = condition_of(op.input(0));
+        if (!c) return;
+        const LabelId target = op.constant(1);
+        op = Op{Opc::brcond, c->type, {}};
+        op.args[0] = c->a;
+        op.args[1] = c->b;
+        op.args[2] = uint32_t(test == Cond::Ne ? c->cond : invert(c->cond));
+        op.args[3] = target;
+    }
+
     TempId canonical(TempId t) {
         if (t < value_.size() && value_[t]) {
             TempId c = f_.new_const(f_.temp(t).type, *value_[t]);
@@ -167,12 +224,14 @@ class Propagation {
         value_.resize(f_.temps().size());
         copy_.resize(f_.temps().size());
         version_.resize(f_.temps().size());
+        condition_.resize(f_.temps().size());
     }
     // Redefining t ends what is known of it, and every copy made of it: those carry the
     // version of t they copied, so this needs no search.
     void forget(TempId t) {
         value_[t].reset();
         copy_[t].reset();
+        condition_[t].reset();
         version_[t]++;
     }
     void forget_globals() {
@@ -183,6 +242,8 @@ class Propagation {
         for (auto& v : value_)
             v.reset();
         for (auto& c : copy_)
+            c.reset();
+        for (auto& c : condition_)
             c.reset();
     }
 
@@ -196,6 +257,7 @@ class Propagation {
     std::vector<std::optional<uint64_t>> value_;
     std::vector<std::optional<Copy>> copy_;
     std::vector<uint32_t> version_;
+    std::vector<std::optional<Condition>> condition_;
 };
 
 // Backward liveness. Branches are forward only (the frontend never jumps back inside a

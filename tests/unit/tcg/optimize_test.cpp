@@ -1,0 +1,126 @@
+// The optimizer's rewrites: each program runs in the interpreter before and after
+// optimize() on edge inputs, with the same results, and the rewrite is checked to happen
+// (or, where it would be wrong, not to).
+#include "tcg/optimize.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <cstddef>
+#include <functional>
+
+#include "tcg/builder.h"
+#include "tcg/interpreter.h"
+
+namespace kemu::tcg {
+namespace {
+
+struct TestEnv {
+    uint64_t g[4];
+    uint32_t insn_index;
+    uint64_t scratch[64];
+};
+
+constexpr GlobalInfo kGlobals[] = {
+    {"g0", offsetof(TestEnv, g) + 0, Type::I64},
+    {"g1", offsetof(TestEnv, g) + 8, Type::I64},
+    {"g2", offsetof(TestEnv, g) + 16, Type::I64},
+    {"g3", offsetof(TestEnv, g) + 24, Type::I64},
+};
+constexpr TempId G0 = 0, G1 = 1, G2 = 2, G3 = 3;
+
+uint64_t no_load(void*, uint64_t, uint32_t) {
+    return 0;
+}
+void no_store(void*, uint64_t, uint64_t, uint32_t) {}
+
+const TargetInfo& target() {
+    static const TargetInfo t{kGlobals, {}, offsetof(TestEnv, scratch), 64,
+                              offsetof(TestEnv, insn_index), no_load, no_store};
+    return t;
+}
+
+constexpr uint64_t kValues[] = {0, 1, 2, 0x7fffffff, 0x80000000, 0xffffffff, ~0ull, 1ull << 63};
+
+TestEnv run(const Function& f, uint64_t g0, uint64_t g1) {
+    InterpCode code;
+    EXPECT_TRUE(code.compile(f));
+    TestEnv env{};
+    env.g[0] = g0;
+    env.g[1] = g1;
+    code.run(&env);
+    return env;
+}
+
+// Builds `build`, checks that optimizing it changes no result, and returns the optimized ops.
+std::vector<Op> optimized(const std::function<void(Builder&)>& build) {
+    Function before(target()), after(target());
+    for (Function* f : {&before, &after}) {
+        Builder b(*f);
+        build(b);
+        b.emit(Opc::exit_tb, Type::I64, {});
+    }
+    optimize(after);
+    for (uint64_t a : kValues)
+        for (uint64_t b : kValues) {
+            TestEnv x = run(before, a, b), y = run(after, a, b);
+            EXPECT_TRUE(std::equal(std::begin(x.g), std::end(x.g), std::begin(y.g)))
+                << "g0=" << a << " g1=" << b << "\n"
+                << format_function(after);
+        }
+    return after.ops();
+}
+
+unsigned count(const std::vector<Op>& ops, Opc opc) {
+    return unsigned(std::count_if(ops.begin(), ops.end(), [&](const Op& o) { return o.opc == opc; }));
+}
+
+// g2 = 1 when the branch on `test` of setcond(cond, g0, g1) is taken, else 2.
+void branch_on_setcond(Builder& b, Cond cond, Cond test, Type type, bool clobber_input) {
+    LabelId taken = b.label(), done = b.label();
+    TempId flag = b.setcond(cond, G0, G1, type);
+    if (clobber_input) b.mov(G0, b.cst(5));
+    b.brcond(test, flag, b.cst(0), taken);
+    b.mov(G2, b.cst(2));
+    b.br(done);
+    b.set_label(taken);
+    b.mov(G2, b.cst(1));
+    b.set_label(done);
+}
+
+TEST(Optimize, BranchOnASetcondBranchesOnItsComparison) {
+    for (Type type : {Type::I32, Type::I64})
+        for (Cond cond : {Cond::Eq, Cond::Lt, Cond::Geu, Cond::Gtu})
+            for (Cond test : {Cond::Eq, Cond::Ne}) {
+                auto ops = optimized(
+                    [&](Builder& b) { branch_on_setcond(b, cond, test, type, false); });
+                EXPECT_EQ(count(ops, Opc::setcond), 0u);
+                auto branch = std::find_if(ops.begin(), ops.end(),
+                                           [](const Op& o) { return o.opc == Opc::brcond; });
+                ASSERT_NE(branch, ops.end());
+                EXPECT_EQ(branch->input(0), G0);
+                EXPECT_EQ(branch->input(1), G1);
+                EXPECT_EQ(branch->type, type);
+            }
+}
+
+TEST(Optimize, ABranchAfterTheInputChangedKeepsTheSetcond) {
+    auto ops = optimized(
+        [&](Builder& b) { branch_on_setcond(b, Cond::Ltu, Cond::Ne, Type::I64, true); });
+    EXPECT_EQ(count(ops, Opc::setcond), 1u);
+}
+
+TEST(Optimize, XorOfASetcondWithOneIsTheInverseSetcond) {
+    auto ops = optimized([](Builder& b) {
+        TempId flag = b.setcond(Cond::Le, G0, G1);
+        b.emit(Opc::xor_, Type::I64, {G3, flag, b.cst(1)});
+    });
+    EXPECT_EQ(count(ops, Opc::xor_), 0u);
+    auto set = std::find_if(ops.begin(), ops.end(),
+                            [](const Op& o) { return o.opc == Opc::setcond && o.output(0) == G3; });
+    ASSERT_NE(set, ops.end());
+    EXPECT_EQ(Cond(set->constant(0)), Cond::Gt);
+}
+
+}  // namespace
+}  // namespace kemu::tcg
