@@ -1,5 +1,6 @@
 #include "tcg/optimize.h"
 
+#include <algorithm>
 #include <optional>
 #include <vector>
 
@@ -105,7 +106,8 @@ class Propagation {
           value_(f.temps().size()),
           copy_(f.temps().size()),
           version_(f.temps().size()),
-          condition_(f.temps().size()) {}
+          condition_(f.temps().size()),
+          zext32_(f.temps().size()) {}
 
     unsigned run() {
         unsigned folded = 0;
@@ -125,6 +127,14 @@ class Propagation {
             TempId d = op.args[0];
             if (op.opc == Opc::xor_) invert_condition(op);
             if (op.opc == Opc::setcond) remember_condition(op);
+            if (auto same = identity(op)) {
+                const Type type = op.type;
+                op = Op{Opc::mov, type, {}};
+                op.args[0] = d;
+                op.args[1] = *same;
+                folded++;
+            }
+            if (zero_extended_32(op)) zext32_[d] = true;
             if (op.opc == Opc::mov) {
                 TempId src = op.args[1];
                 if (f_.temp(src).kind == TempKind::Const)
@@ -157,6 +167,71 @@ class Propagation {
     }
 
   private:
+    bool is_const(TempId t, uint64_t v, Type type) const {
+        const Temp& temp = f_.temp(t);
+        return temp.kind == TempKind::Const && (temp.value & mask(type)) == (v & mask(type));
+    }
+
+    // The input an op passes through unchanged: x + 0, x | 0, x ^ 0, x - 0, shifts and
+    // rotates by 0, x * 1, x & ~0, and a zero-extension of what is zero-extended already.
+    std::optional<TempId> identity(const Op& op) const {
+        const Type t = op.type;
+        switch (op.opc) {
+            case Opc::add:
+            case Opc::or_:
+            case Opc::xor_:
+                if (is_const(op.input(0), 0, t)) return op.input(1);
+                [[fallthrough]];
+            case Opc::sub:
+            case Opc::shl:
+            case Opc::shr:
+            case Opc::sar:
+            case Opc::rotl:
+            case Opc::rotr:
+                if (is_const(op.input(1), 0, t)) return op.input(0);
+                return std::nullopt;
+            case Opc::mul:
+                if (is_const(op.input(0), 1, t)) return op.input(1);
+                if (is_const(op.input(1), 1, t)) return op.input(0);
+                return std::nullopt;
+            case Opc::and_:
+                if (is_const(op.input(0), ~0ull, t)) return op.input(1);
+                if (is_const(op.input(1), ~0ull, t)) return op.input(0);
+                return std::nullopt;
+            case Opc::ext32u:
+                if (zext32_[op.input(0)]) return op.input(0);
+                return std::nullopt;
+            default:
+                return std::nullopt;
+        }
+    }
+
+    // Whether the op's result has its upper 32 bits clear, whatever its inputs.
+    bool zero_extended_32(const Op& op) const {
+        if (op.type == Type::I32) return true;  // every i32 result is kept zero-extended
+        switch (op.opc) {
+            case Opc::ext8u:
+            case Opc::ext16u:
+            case Opc::ext32u:
+            case Opc::ld8u:
+            case Opc::ld16u:
+            case Opc::ld32u:
+            case Opc::setcond:
+                return true;
+            case Opc::guest_ld: {
+                const MemOp mop{op.constant(0)};
+                return !mop.sign() && mop.size() <= 4;
+            }
+            case Opc::mov: {
+                const Temp& src = f_.temp(op.input(0));
+                return zext32_[op.input(0)] ||
+                       (src.kind == TempKind::Const && src.value <= UINT32_MAX);
+            }
+            default:
+                return false;
+        }
+    }
+
     // What a setcond's result says, while its inputs still hold the values it compared.
     struct Condition {
         Cond cond;
@@ -225,6 +300,7 @@ class Propagation {
         copy_.resize(f_.temps().size());
         version_.resize(f_.temps().size());
         condition_.resize(f_.temps().size());
+        zext32_.resize(f_.temps().size());
     }
     // Redefining t ends what is known of it, and every copy made of it: those carry the
     // version of t they copied, so this needs no search.
@@ -232,6 +308,7 @@ class Propagation {
         value_[t].reset();
         copy_[t].reset();
         condition_[t].reset();
+        zext32_[t] = false;
         version_[t]++;
     }
     void forget_globals() {
@@ -245,6 +322,7 @@ class Propagation {
             c.reset();
         for (auto& c : condition_)
             c.reset();
+        std::fill(zext32_.begin(), zext32_.end(), false);
     }
 
     struct Copy {
@@ -258,6 +336,7 @@ class Propagation {
     std::vector<std::optional<Copy>> copy_;
     std::vector<uint32_t> version_;
     std::vector<std::optional<Condition>> condition_;
+    std::vector<char> zext32_;  // the temp's upper 32 bits are known to be clear
 };
 
 // Backward liveness. Branches are forward only (the frontend never jumps back inside a

@@ -94,8 +94,16 @@ void emit_alu(Ctx& c) {
                       s.kind == OperandKind::Gpr && d.reg == s.reg && d.high8 == s.high8;
     TempId a = zero_idiom ? c.b.cst(0) : read_operand(c, 0);
     TempId r = zero_idiom ? c.b.cst(0) : alu_result(c, op, a, b, cf);
+    // A copy of SUB/CMP's first operand for the conditions (alu_flags), taken before SUB
+    // overwrites its register; where nothing does, copy propagation reads the register.
+    std::optional<TempId> minuend;
+    if (op == Op::Sub || op == Op::Cmp) {
+        minuend = c.b.temp();
+        c.b.mov(*minuend, zero_idiom ? b : a);  // `sub r, r`: a is r, as b is
+    }
     if (op != Op::Cmp && op != Op::Test) write_operand(c, 0, r);
     alu_flags(c, op, size, r, b, cf);
+    c.cc_minuend = minuend;
 }
 
 void emit_inc_dec(Ctx& c) {

@@ -294,10 +294,12 @@ void set_cc(Ctx& c, CcKind kind, unsigned size, TempId dst, TempId src, TempId s
     if (src2 != ~0u) c.b.mov(kGlobalCcSrc2, src2);
     c.b.mov(kGlobalCcOp, c.b.cst(op));
     c.cc_static = op;
+    c.cc_minuend.reset();
 }
 
 void set_cc_dynamic(Ctx& c) {
     c.cc_static.reset();
+    c.cc_minuend.reset();
 }
 
 TempId eflags(Ctx& c) {
@@ -429,8 +431,10 @@ class StaticFlags {
     TempId src() { return zero_extend(c_, kGlobalCcSrc, size_); }
     TempId carry_in() { return c_.b.andi(kGlobalCcSrc2, 1); }
     TempId carry_in_or_zero() { return kind_ == CcKind::Adc ? carry_in() : c_.b.cst(0); }
-    // SUB's first operand, from the result: a = dst + b (+ borrow-in for SBB).
+    // SUB's first operand: as this block's SUB/CMP read it, or from the result, a = dst + b
+    // (+ borrow-in for SBB).
     TempId minuend() {
+        if (kind_ == CcKind::Sub && c_.cc_minuend) return *c_.cc_minuend;
         TempId a = c_.b.add(kGlobalCcDst, kGlobalCcSrc);
         if (kind_ == CcKind::Sbb) a = c_.b.add(a, carry_in());
         return zero_extend(c_, a, size_);

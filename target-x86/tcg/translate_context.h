@@ -44,6 +44,9 @@ struct Ctx {
     std::optional<TempId> cached_addr;     // linear address of the memory operand
     std::optional<TempId> rsp_in_address;  // POP m: RSP as an address register is the popped one
     std::optional<CcOp> cc_static;         // cc_op as this block last set it (unknown at entry)
+    // SUB/CMP's first operand (zero-extended), when this block's last flag setter was one:
+    // conditions compare it with the second instead of rebuilding it from the result.
+    std::optional<TempId> cc_minuend;
     bool x87_live_known = false;  // within a run of x87 instructions, the state is in the host FPU
 
     bool code64() const { return flags & tbflag::kCode64; }

@@ -35,8 +35,9 @@ uint64_t no_load(void*, uint64_t, uint32_t) {
 void no_store(void*, uint64_t, uint64_t, uint32_t) {}
 
 const TargetInfo& target() {
-    static const TargetInfo t{kGlobals, {}, offsetof(TestEnv, scratch), 64,
-                              offsetof(TestEnv, insn_index), no_load, no_store};
+    static const TargetInfo t{
+        kGlobals, {},      offsetof(TestEnv, scratch), 64, offsetof(TestEnv, insn_index),
+        no_load,  no_store};
     return t;
 }
 
@@ -72,7 +73,8 @@ std::vector<Op> optimized(const std::function<void(Builder&)>& build) {
 }
 
 unsigned count(const std::vector<Op>& ops, Opc opc) {
-    return unsigned(std::count_if(ops.begin(), ops.end(), [&](const Op& o) { return o.opc == opc; }));
+    return unsigned(
+        std::count_if(ops.begin(), ops.end(), [&](const Op& o) { return o.opc == opc; }));
 }
 
 // g2 = 1 when the branch on `test` of setcond(cond, g0, g1) is taken, else 2.
@@ -92,8 +94,8 @@ TEST(Optimize, BranchOnASetcondBranchesOnItsComparison) {
     for (Type type : {Type::I32, Type::I64})
         for (Cond cond : {Cond::Eq, Cond::Lt, Cond::Geu, Cond::Gtu})
             for (Cond test : {Cond::Eq, Cond::Ne}) {
-                auto ops = optimized(
-                    [&](Builder& b) { branch_on_setcond(b, cond, test, type, false); });
+                auto ops =
+                    optimized([&](Builder& b) { branch_on_setcond(b, cond, test, type, false); });
                 EXPECT_EQ(count(ops, Opc::setcond), 0u);
                 auto branch = std::find_if(ops.begin(), ops.end(),
                                            [](const Op& o) { return o.opc == Opc::brcond; });
@@ -105,8 +107,8 @@ TEST(Optimize, BranchOnASetcondBranchesOnItsComparison) {
 }
 
 TEST(Optimize, ABranchAfterTheInputChangedKeepsTheSetcond) {
-    auto ops = optimized(
-        [&](Builder& b) { branch_on_setcond(b, Cond::Ltu, Cond::Ne, Type::I64, true); });
+    auto ops =
+        optimized([&](Builder& b) { branch_on_setcond(b, Cond::Ltu, Cond::Ne, Type::I64, true); });
     EXPECT_EQ(count(ops, Opc::setcond), 1u);
 }
 
@@ -120,6 +122,45 @@ TEST(Optimize, XorOfASetcondWithOneIsTheInverseSetcond) {
                             [](const Op& o) { return o.opc == Opc::setcond && o.output(0) == G3; });
     ASSERT_NE(set, ops.end());
     EXPECT_EQ(Cond(set->constant(0)), Cond::Gt);
+}
+
+TEST(Optimize, OpsWithAnIdentityOperandBecomeMoves) {
+    struct Case {
+        Opc opc;
+        uint64_t constant;
+        bool constant_first;
+    };
+    const Case kCases[] = {{Opc::add, 0, false},     {Opc::add, 0, true},   {Opc::or_, 0, false},
+                           {Opc::xor_, 0, true},     {Opc::sub, 0, false},  {Opc::shl, 0, false},
+                           {Opc::sar, 0, false},     {Opc::rotr, 0, false}, {Opc::mul, 1, true},
+                           {Opc::and_, ~0ull, false}};
+    for (Type type : {Type::I32, Type::I64})
+        for (const Case& k : kCases) {
+            auto ops = optimized([&](Builder& b) {
+                TempId c = b.cst(k.constant, type);
+                b.emit(k.opc, type, {G2, k.constant_first ? c : G0, k.constant_first ? G0 : c});
+            });
+            EXPECT_EQ(count(ops, k.opc), 0u) << op_info(k.opc).name;
+        }
+    // Not identities: 0 - x, and x & ~0 at 64 bits when only the low half is ones.
+    auto ops = optimized([](Builder& b) {
+        b.emit(Opc::sub, Type::I64, {G2, b.cst(0), G0});
+        b.emit(Opc::and_, Type::I64, {G3, G1, b.cst(0xffffffff)});
+    });
+    EXPECT_EQ(count(ops, Opc::sub), 1u);
+    EXPECT_EQ(count(ops, Opc::and_), 1u);
+}
+
+TEST(Optimize, ZeroExtendingAZeroExtendedValueIsAMove) {
+    auto ops = optimized([](Builder& b) {
+        TempId low = b.temp();
+        b.emit(Opc::ext32u, Type::I64, {low, G0});
+        b.emit(Opc::ext32u, Type::I64, {G2, low});  // already clear above bit 31
+        b.emit(Opc::ext32u, Type::I64, {G3, G1});   // not known
+        b.emit(Opc::add, Type::I32, {G1, G0, G1});  // an i32 result is zero-extended
+        b.emit(Opc::ext32u, Type::I64, {G0, G1});
+    });
+    EXPECT_EQ(count(ops, Opc::ext32u), 2u) << "the first and the unknown one stay";
 }
 
 }  // namespace
