@@ -18,9 +18,9 @@ namespace {
 // Blocks start on a cache-line-friendly boundary.
 constexpr size_t kBlockAlign = 16;
 // The write view's pages count in the process's RSS as much as the exec view's, though
-// nothing reads them once written: every time this much new code is committed, the pages
-// behind the cursor leave the write view (on a shared mapping MADV_DONTNEED keeps their
-// contents in the memfd). Patching a chained jump faults its page back in.
+// nothing reads them once written: every time this much new code is committed, every page
+// behind the cursor leaves the write view (on a shared mapping MADV_DONTNEED keeps their
+// contents in the memfd), the ones that patching chained jumps faulted back in as well.
 constexpr size_t kReleaseBytes = 1 << 20;
 constexpr size_t kPage = 4096;
 
@@ -50,7 +50,7 @@ const void* CodeBuffer::commit(size_t size) {
     used_ = std::min(used_ + (size + kBlockAlign - 1) / kBlockAlign * kBlockAlign, capacity());
     const size_t written = used_ / kPage * kPage;
     if (written >= released_ + kReleaseBytes) {
-        madvise(writable_.data() + released_, written - released_, MADV_DONTNEED);
+        madvise(writable_.data(), written, MADV_DONTNEED);
         released_ = written;
     }
     return entry;

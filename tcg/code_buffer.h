@@ -50,7 +50,7 @@ class CodeBuffer {
     MappedRegion writable_;
     MappedRegion executable_;
     size_t used_ = 0;
-    size_t released_ = 0;  // the write view's pages below this are given back (commit())
+    size_t released_ = 0;  // where the cursor was when the write view was last given back
 };
 
 }  // namespace kemu::tcg

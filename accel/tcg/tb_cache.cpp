@@ -1,11 +1,62 @@
 #include "accel/tcg/tb_cache.h"
 
+#include <algorithm>
+
 namespace kemu::tcg_accel {
+
+namespace {
+
+bool same_key(const TranslationBlock& a, const TranslationBlock& b) {
+    return a.phys_pc == b.phys_pc && a.pc == b.pc && a.cs_base == b.cs_base && a.flags == b.flags;
+}
+
+}  // namespace
+
+size_t TbCache::bucket(uint64_t phys_pc, uint64_t pc, uint32_t flags) const {
+    const uint64_t h = (phys_pc * 0x9e3779b97f4a7c15ull ^ pc ^ flags) * 0xff51afd7ed558ccdull;
+    return (h >> 32) & (buckets_.size() - 1);
+}
 
 TranslationBlock* TbCache::lookup(uint64_t phys_pc, uint64_t pc, uint64_t cs_base,
                                   uint32_t flags) const {
-    auto it = index_.find(Key{phys_pc, pc, cs_base, flags});
-    return it == index_.end() ? nullptr : it->second;
+    TranslationBlock* tb = buckets_[bucket(phys_pc, pc, flags)];
+    while (tb && !(tb->phys_pc == phys_pc && tb->pc == pc && tb->cs_base == cs_base &&
+                   tb->flags == flags))
+        tb = tb->hash_next;
+    return tb;
+}
+
+// A block translated again for the same key (two vCPUs at once) takes the old one's place.
+void TbCache::index(TranslationBlock* tb) {
+    unindex(tb);
+    if (++indexed_ > buckets_.size()) grow_index();
+    TranslationBlock*& head = buckets_[bucket(tb->phys_pc, tb->pc, tb->flags)];
+    tb->hash_next = head;
+    head = tb;
+}
+
+// Drops whatever block the index holds under tb's key.
+void TbCache::unindex(const TranslationBlock* tb) {
+    for (TranslationBlock** link = &buckets_[bucket(tb->phys_pc, tb->pc, tb->flags)]; *link;
+         link = &(*link)->hash_next) {
+        if (!same_key(**link, *tb)) continue;
+        *link = (*link)->hash_next;
+        indexed_--;
+        return;
+    }
+}
+
+void TbCache::grow_index() {
+    std::vector<TranslationBlock*> old(buckets_.size() * 2);
+    old.swap(buckets_);
+    for (TranslationBlock* tb : old)
+        while (tb) {
+            TranslationBlock* next = tb->hash_next;
+            TranslationBlock*& head = buckets_[bucket(tb->phys_pc, tb->pc, tb->flags)];
+            tb->hash_next = head;
+            head = tb;
+            tb = next;
+        }
 }
 
 size_t block_bytes(const TranslationBlock& tb) {
@@ -16,7 +67,7 @@ size_t block_bytes(const TranslationBlock& tb) {
 TranslationBlock* TbCache::insert(std::unique_ptr<TranslationBlock> tb) {
     TranslationBlock* raw = tb.get();
     bytes_ += block_bytes(*raw);
-    index_[Key{raw->phys_pc, raw->pc, raw->cs_base, raw->flags}] = raw;
+    index(raw);
     for (uint64_t page : raw->phys_pages)
         if (page != ~0ull) pages_[page].push_back(raw);
     blocks_.push_back(std::move(tb));
@@ -44,8 +95,7 @@ void TbCache::invalidate_block(TranslationBlock& tb, uint64_t listed_on) {
         from->chained[slot] = nullptr;
     }
     tb.incoming.clear();
-    auto k = index_.find(Key{tb.phys_pc, tb.pc, tb.cs_base, tb.flags});
-    if (k != index_.end() && k->second == &tb) index_.erase(k);
+    if (lookup(tb.phys_pc, tb.pc, tb.cs_base, tb.flags) == &tb) unindex(&tb);
 }
 
 void TbCache::forget_on_page(uint64_t page, const TranslationBlock& tb) {
@@ -85,7 +135,8 @@ uint64_t TbCache::flush() {
         tb->valid.store(false);
     retired_.push_back({generation(), std::move(blocks_)});
     blocks_.clear();
-    index_.clear();
+    std::fill(buckets_.begin(), buckets_.end(), nullptr);
+    indexed_ = 0;
     pages_.clear();
     bytes_ = 0;
     stats_.flushes++;

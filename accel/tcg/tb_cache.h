@@ -38,6 +38,7 @@ struct TranslationBlock {
     // and the jumps patched to this block, undone when it is invalidated.
     TranslationBlock* chained[2] = {nullptr, nullptr};
     std::vector<std::pair<TranslationBlock*, unsigned>> incoming;
+    TranslationBlock* hash_next = nullptr;  // the next block in its TbCache index bucket
     std::atomic<bool> valid{true};
 
     tcg::BlockExit run(void* env) const { return jit.entry ? jit.run(env) : code->run(env); }
@@ -99,20 +100,18 @@ class TbCache {
     void invalidate_block(TranslationBlock& tb, uint64_t listed_on);
     void forget_on_page(uint64_t page, const TranslationBlock& tb);
 
-    struct Key {
-        uint64_t phys_pc, pc, cs_base;
-        uint32_t flags;
-        bool operator==(const Key&) const = default;
-    };
-    struct KeyHash {
-        size_t operator()(const Key& k) const {
-            return std::hash<uint64_t>()(k.phys_pc * 0x9e3779b97f4a7c15ull ^ k.pc ^ k.flags);
-        }
-    };
+    // The index: blocks by (phys_pc, pc, cs_base, flags), chained through hash_next in a
+    // power-of-two bucket array that doubles when it holds as many blocks as buckets.
+    // Intrusive, so a block costs the index a pointer rather than a map node.
+    size_t bucket(uint64_t phys_pc, uint64_t pc, uint32_t flags) const;
+    void index(TranslationBlock* tb);
+    void unindex(const TranslationBlock* tb);
+    void grow_index();
 
     std::mutex lock_;
     std::vector<std::unique_ptr<TranslationBlock>> blocks_;
-    std::unordered_map<Key, TranslationBlock*, KeyHash> index_;
+    std::vector<TranslationBlock*> buckets_ = std::vector<TranslationBlock*>(1u << 14);
+    size_t indexed_ = 0;
     std::unordered_map<uint64_t, std::vector<TranslationBlock*>> pages_;
     struct Retired {
         uint64_t generation;

@@ -37,6 +37,39 @@ TEST(TbCache, InvalidatingAPageDropsOnlyItsBlocks) {
     EXPECT_EQ(cache.stats().invalidations, 1u);
 }
 
+// The index keeps every block findable by its whole key while it grows far past its first
+// size, and a block translated again for a key replaces the old one there.
+TEST(TbCache, IndexFindsEachKeyAcrossGrowthAndReplacement) {
+    TbCache cache;
+    std::lock_guard<std::mutex> g(cache.lock());
+    constexpr uint64_t kBlocks = 70000;
+    std::vector<TranslationBlock*> made;
+    for (uint64_t i = 0; i < kBlocks; i++) {
+        auto tb = block(0x400000 + 16 * i, 0x100000 + (i << 12));
+        tb->flags = uint32_t(i & 3);
+        tb->cs_base = i % 5 == 0 ? 0x10 : 0;
+        made.push_back(cache.insert(std::move(tb)));
+    }
+    for (uint64_t i = 0; i < kBlocks; i++) {
+        const TranslationBlock* tb = made[i];
+        ASSERT_EQ(cache.lookup(tb->phys_pc, tb->pc, tb->cs_base, tb->flags), tb) << i;
+        EXPECT_EQ(cache.lookup(tb->phys_pc, tb->pc, tb->cs_base, tb->flags ^ 4), nullptr);
+        EXPECT_EQ(cache.lookup(tb->phys_pc, tb->pc, tb->cs_base ^ 0x20, tb->flags), nullptr);
+    }
+    auto again = block(made[7]->pc, made[7]->phys_pages[0]);
+    again->flags = made[7]->flags;
+    TranslationBlock* newer = cache.insert(std::move(again));
+    EXPECT_EQ(cache.lookup(newer->phys_pc, newer->pc, 0, newer->flags), newer);
+    // A write to their bytes drops both from the index, and no neighbour with them.
+    EXPECT_EQ(cache.invalidate_range(made[7]->phys_pages[0], made[7]->phys_pc, 1), 2u);
+    EXPECT_EQ(cache.lookup(newer->phys_pc, newer->pc, 0, newer->flags), nullptr);
+    EXPECT_EQ(cache.lookup(made[8]->phys_pc, made[8]->pc, made[8]->cs_base, made[8]->flags),
+              made[8]);
+    cache.flush();
+    EXPECT_EQ(cache.lookup(made[9]->phys_pc, made[9]->pc, made[9]->cs_base, made[9]->flags),
+              nullptr);
+}
+
 TEST(TbCache, CoversItsBytesOnBothPages) {
     // 0x1ff8..0x2007: 8 bytes at the end of physical page 0x5000, 8 at the start of 0x9000.
     auto tb = block(0x1ff8, 0x5000, 16, 0x9000);
