@@ -127,6 +127,12 @@ bool probe_supported(const TlbLayout& t) {
     return t.present && t.page_bits >= 3 && t.page_bits <= 31 && std::has_single_bit(t.entries);
 }
 
+// Where a code buffer's shared entry and exit stubs are (emit_shared_stubs).
+struct SharedStubs {
+    const uint8_t* enter = nullptr;
+    const uint8_t* exit[4] = {};  // by BlockExit
+};
+
 // A guest access's out-of-line slow path: taken on a TLB miss, it calls guest_load or
 // guest_store with the main path's registers preserved and returns after the access.
 struct SlowPath {
@@ -141,29 +147,31 @@ struct SlowPath {
 
 class BlockCompiler {
   public:
+    // `at` is the executable address the block's first byte will have; `stubs` those of the
+    // code buffer's shared entry and exits.
     BlockCompiler(CodeGenerator& code, const Function& f, std::vector<uint32_t> home,
-                  std::vector<uint32_t> last_use)
+                  std::vector<uint32_t> last_use, const uint8_t* at, const SharedStubs& stubs)
         : c_(code),
           f_(f),
           regs_(code, f, std::move(home), std::move(last_use)),
           labels_(f.label_count()),
-          probe_(probe_supported(f.target().tlb)) {}
+          probe_(probe_supported(f.target().tlb)),
+          at_(at),
+          stubs_(stubs) {}
 
+    // The block's own entry only hands its chain entry to the shared one, which builds the
+    // frame; every exit leaves through a shared stub that takes it down again.
     void emit() {
-        for (const Reg64& r : kSaved)
-            c_.push(r);
-        c_.sub(rsp, 8);  // 6 pushes after the return address: realign to 16 for calls
-        c_.mov(r14, rdi);
+        Label chain_entry;
+        c_.lea(rsi, c_.ptr[c_.rip + chain_entry]);
+        jump_to(stubs_.enter);
         // Chained blocks enter here, with the same frame and env in r14.
+        c_.L(chain_entry);
         chain_entry_ = uint32_t(c_.getSize());
         const TargetInfo& t = f_.target();
         if (t.chaining) {
-            Label go;
             c_.cmp(dword[r14 + t.chain_break_offset], 0);
-            c_.je(go);
-            c_.mov(eax, uint32_t(BlockExit::Exit));
-            c_.jmp(epilogue_);
-            c_.L(go);
+            jump_to(stubs_.exit[size_t(BlockExit::Exit)], 0x85);  // jne
             c_.mov(rax, tag_);
             c_.mov(qword[r14 + t.block_tag_offset], rax);
         }
@@ -175,11 +183,6 @@ class BlockCompiler {
         // A block that runs off its end leaves like exit_tb.
         regs_.begin_op(uint32_t(ops.size()));
         leave(BlockExit::Exit);
-        c_.L(epilogue_);
-        c_.add(rsp, 8);
-        for (int i = int(std::size(kSaved)) - 1; i >= 0; i--)
-            c_.pop(kSaved[i]);
-        c_.ret();
         for (SlowPath& slow : slow_paths_)
             emit_slow_path(slow);
     }
@@ -250,8 +253,21 @@ class BlockCompiler {
 
     void leave(BlockExit exit) {
         regs_.write_back(0, true);
-        c_.mov(eax, uint32_t(exit));
-        c_.jmp(epilogue_);
+        jump_to(stubs_.exit[size_t(exit)]);
+    }
+
+    // A jump (or, with `condition`, the 0F-prefixed jcc) to code outside this block. The
+    // block is assembled in the buffer's write view, so the displacement is worked out from
+    // the executable address it will run at.
+    void jump_to(const uint8_t* target, int condition = -1) {
+        if (condition >= 0) {
+            c_.db(0x0f);
+            c_.db(condition);
+        } else {
+            c_.db(0xe9);
+        }
+        const uint8_t* next = at_ + c_.getSize() + 4;
+        c_.dd(uint32_t(int32_t(target - next)));
     }
 
     // Calls fn(env, args..., imm) at op `index`; `imm` follows the temps when given, and
@@ -681,9 +697,30 @@ class BlockCompiler {
 
     void env_store(const Op& op, unsigned size) {
         const uint32_t offset = op.constant(0);
+        const Reg64 env = r14;
+        // A constant goes in as the instruction's immediate (sign-extended for 8 bytes).
+        const Temp& value = temp(op.input(0));
+        if (value.kind == TempKind::Const &&
+            (size < 8 || int64_t(value.value) == int64_t(int32_t(uint32_t(value.value))))) {
+            regs_.alias_env(offset, size, true);
+            const uint32_t imm = uint32_t(value.value);
+            switch (size) {
+                case 1:
+                    c_.mov(c_.byte[env + offset], uint8_t(imm));
+                    return;
+                case 2:
+                    c_.mov(c_.word[env + offset], uint16_t(imm));
+                    return;
+                case 4:
+                    c_.mov(c_.dword[env + offset], imm);
+                    return;
+                default:  // as the sign-extended value, which Xbyak checks against imm32
+                    c_.mov(c_.qword[env + offset], uint64_t(int64_t(int32_t(imm))));
+                    return;
+            }
+        }
         const Reg64 v = regs_.use(op.input(0));
         regs_.alias_env(offset, size, true);
-        const Reg64 env = r14;
         switch (size) {
             case 1:
                 c_.mov(c_.byte[env + offset], v.cvt8());
@@ -918,11 +955,12 @@ class BlockCompiler {
     const Function& f_;
     RegCache regs_;
     std::vector<Label> labels_;
-    Label epilogue_;
+    const bool probe_;
+    const uint8_t* at_;
+    const SharedStubs& stubs_;
     uint64_t tag_ = 0;
     uint32_t chain_entry_ = 0;
     uint32_t jump_rel32_[2] = {CompiledBlock::kNoJump, CompiledBlock::kNoJump};
-    const bool probe_;
     std::deque<SlowPath> slow_paths_;  // a deque: Labels must not move once used
 };
 
@@ -968,9 +1006,59 @@ bool uses(const Function& f, Opc opc) {
     return false;
 }
 
+// The shared entry and exits at the start of every buffer (emitted again after a reset).
+// Entry (env in rdi, the block's chain entry in rsi) saves the callee-saved registers the
+// blocks use and keeps env in r14; exit N returns BlockExit N after restoring them. Returns
+// each exit's offset from the entry.
+std::array<uint32_t, 4> assemble_stubs(CodeGenerator& code) {
+    code.setDefaultJmpNEAR(true);  // the same bytes wherever they are assembled
+    for (const Reg64& r : kSaved)
+        code.push(r);
+    code.sub(rsp, 8);  // 6 pushes after the return address: realign to 16 for calls
+    code.mov(r14, rdi);
+    code.jmp(rsi);
+    Label epilogue;
+    std::array<uint32_t, 4> exits{};
+    for (size_t i = 0; i < exits.size(); i++) {
+        exits[i] = uint32_t(code.getSize());
+        code.mov(eax, uint32_t(i));
+        code.jmp(epilogue);
+    }
+    code.L(epilogue);
+    code.add(rsp, 8);
+    for (int i = int(std::size(kSaved)) - 1; i >= 0; i--)
+        code.pop(kSaved[i]);
+    code.ret();
+    return exits;
+}
+
+// Where the stubs of the buffer whose code starts at `base` are.
+SharedStubs stubs_at(const uint8_t* base, const std::array<uint32_t, 4>& exits) {
+    SharedStubs stubs;
+    stubs.enter = base;
+    for (size_t i = 0; i < exits.size(); i++)
+        stubs.exit[i] = base + exits[i];
+    return stubs;
+}
+
+bool emit_stubs(CodeBuffer& buf) {
+    Xbyak::ClearError();
+    CodeGenerator code(buf.remaining(), buf.write_cursor());
+    assemble_stubs(code);
+    if (Xbyak::GetError() != Xbyak::ERR_NONE) {
+        Xbyak::ClearError();
+        return false;
+    }
+    buf.commit(code.getSize());
+    return true;
+}
+
 }  // namespace
 
-X86Backend::X86Backend() : has_popcnt_(Xbyak::util::Cpu().has(Xbyak::util::Cpu::tPOPCNT)) {}
+X86Backend::X86Backend() : has_popcnt_(Xbyak::util::Cpu().has(Xbyak::util::Cpu::tPOPCNT)) {
+    CodeGenerator layout;  // assembled only to learn the offsets
+    stub_exits_ = assemble_stubs(layout);
+}
 
 void patch_chain(CodeBuffer& buf, const CompiledBlock& from, unsigned slot,
                  const CompiledBlock* to) {
@@ -989,11 +1077,13 @@ bool X86Backend::compile(const Function& f, CodeBuffer& buf, CompiledBlock& out,
     std::vector<uint32_t> home;
     if (!assign_homes(f, home)) return false;
     if (!has_popcnt_ && uses(f, Opc::ctpop)) return false;
+    if (buf.used() == 0 && !emit_stubs(buf)) return false;
 
     Xbyak::ClearError();
     CodeGenerator code(buf.remaining(), buf.write_cursor());
     code.setDefaultJmpNEAR(true);
-    BlockCompiler block(code, f, std::move(home), last_uses(f));
+    const SharedStubs stubs = stubs_at(buf.executable_base(), stub_exits_);
+    BlockCompiler block(code, f, std::move(home), last_uses(f), buf.executable_cursor(), stubs);
     block.set_tag(tag);
     block.emit();
     if (Xbyak::GetError() != Xbyak::ERR_NONE) {

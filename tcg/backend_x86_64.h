@@ -3,6 +3,7 @@
 // in host registers within the block (tcg/backend_x86_64_regs.h). See docs/jit.md.
 #pragma once
 
+#include <array>
 #include <cstddef>
 
 #include "tcg/code_buffer.h"
@@ -44,6 +45,8 @@ class X86Backend {
 
   private:
     bool has_popcnt_;
+    // Every buffer starts with the blocks' shared entry; the exits follow at these offsets.
+    std::array<uint32_t, 4> stub_exits_;
 };
 
 }  // namespace kemu::tcg

@@ -27,6 +27,9 @@ class CodeBuffer {
 
     // Where the next block's bytes are written, and how many fit.
     uint8_t* write_cursor() const { return writable_.data() + used_; }
+    // The executable addresses of the buffer's first byte and of the write cursor.
+    const uint8_t* executable_base() const { return executable_.data(); }
+    const uint8_t* executable_cursor() const { return executable_.data() + used_; }
     // The writable alias of an address in committed code (for patching jumps).
     uint8_t* writable_alias(const void* code) const {
         return writable_.data() + (static_cast<const uint8_t*>(code) - executable_.data());

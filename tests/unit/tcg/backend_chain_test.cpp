@@ -121,5 +121,29 @@ TEST_F(BackendChain, SelfChainedLoopRunsToItsExit) {
     EXPECT_EQ(env_.g[0], 100u);
 }
 
+// Blocks enter and leave through stubs at the start of their buffer: after a reset the
+// next block brings them back, and a second backend finds them where the first put them.
+TEST_F(BackendChain, BlocksShareTheirBuffersEntryAndExitsAcrossResets) {
+    CompiledBlock a = block(0, 1, false, 0xa);
+    CompiledBlock b = block(1, 2, true, 0xb);
+    EXPECT_LT(b.code_size, 96u) << "a block carries no prologue or epilogue of its own";
+    EXPECT_EQ(a.run(&env_), BlockExit::Goto0);
+    EXPECT_EQ(b.run(&env_), BlockExit::Exit);
+    buf_->reset();
+    CompiledBlock c = block(0, 3, true, 0xc);
+    EXPECT_EQ(c.run(&env_), BlockExit::Exit);
+    X86Backend other;
+    Function f(target_);
+    Builder builder(f);
+    builder.mov(1, builder.add(1, builder.cst(4)));
+    builder.emit(Opc::goto_ptr, Type::I64, {});
+    CompiledBlock d;
+    ASSERT_TRUE(other.compile(f, *buf_, d, 0xd));
+    EXPECT_EQ(d.run(&env_), BlockExit::GotoPtr);
+    EXPECT_EQ(env_.g[0], 4u);
+    EXPECT_EQ(env_.g[1], 6u);
+    EXPECT_EQ(env_.tag, 0xdu);
+}
+
 }  // namespace
 }  // namespace kemu::tcg
