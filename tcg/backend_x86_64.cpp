@@ -241,6 +241,7 @@ class BlockCompiler {
         if (!t.chaining || !t.goto_ptr_target) return;
         regs_.write_back(x64::kCallerSaved, true);
         regs_.forget(x64::kCallerSaved, false);
+        if (t.fast_jumps.present && f_.fast_jump_key()) probe_fast_jumps(*f_.fast_jump_key());
         c_.mov(rdi, r14);
         c_.mov(rax, reinterpret_cast<uint64_t>(t.goto_ptr_target));
         c_.call(rax);
@@ -248,6 +249,32 @@ class BlockCompiler {
         c_.test(rax, rax);
         c_.jz(miss);
         c_.jmp(rax);
+        c_.L(miss);
+    }
+
+    // The fast jump cache's entry for the next PC (TargetInfo::fast_jumps), entered without
+    // a call when it matches; anything else falls through to the call.
+    void probe_fast_jumps(uint32_t key) {
+        const FastJumpLayout& j = f_.target().fast_jumps;
+        static_assert(sizeof(FastJump) == 32);
+        Label miss;
+        c_.mov(rax, qword[r14 + j.pc_offset]);
+        c_.mov(rcx, rax);
+        c_.shr(rcx, int(j.bits));
+        c_.xor_(rcx, rax);
+        c_.and_(ecx, (1u << j.bits) - 1);
+        c_.shl(ecx, 5);
+        c_.lea(rcx, ptr[r14 + rcx + j.offset]);
+        c_.cmp(rax, qword[rcx + offsetof(FastJump, pc)]);
+        c_.jne(miss);
+        c_.mov(rax, qword[r14 + j.key_offset]);
+        c_.or_(rax, key);
+        c_.cmp(rax, qword[rcx + offsetof(FastJump, key)]);
+        c_.jne(miss);
+        c_.mov(rax, qword[rcx + offsetof(FastJump, valid)]);
+        c_.cmp(byte[rax], 0);
+        c_.je(miss);
+        c_.jmp(qword[rcx + offsetof(FastJump, code)]);
         c_.L(miss);
     }
 

@@ -84,6 +84,7 @@ void Function::clear() {
     temps_.clear();
     ops_.clear();
     labels_ = 0;
+    fast_jump_key_.reset();
     for (const GlobalInfo& g : target_->globals)
         temps_.push_back({TempKind::Global, g.type, g.env_offset, 0});
 }

@@ -7,6 +7,7 @@
 #include <array>
 #include <cstdint>
 #include <initializer_list>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
@@ -121,6 +122,27 @@ struct TlbLayout {
     bool present = false;  // false: always call out
 };
 
+// The target's fast jump cache, which goto_ptr in JIT code probes before it calls out:
+// 2^bits FastJump entries at env+offset, the one for PC p at index (p ^ p >> bits) & (2^bits
+// - 1). An entry is taken when its pc is the u64 at env+pc_offset (the target stored the
+// next PC there), its key is the u64 at env+key_offset ORed with the Function's
+// fast_jump_key(), and *valid is non-zero; control then goes to `code`, as to a chained
+// block's entry. The target fills entries and moves the key on whenever one may have gone
+// stale, so a key covers what the entry cannot check itself (mode, mappings).
+struct FastJump {
+    uint64_t pc;
+    uint64_t key;
+    const void* code;
+    const uint8_t* valid;
+};
+struct FastJumpLayout {
+    uint32_t offset = 0;
+    uint32_t bits = 0;
+    uint32_t pc_offset = 0;
+    uint32_t key_offset = 0;
+    bool present = false;
+};
+
 struct TargetInfo {
     std::span<const GlobalInfo> globals;
     std::span<const HelperInfo> helpers;
@@ -142,6 +164,7 @@ struct TargetInfo {
     const void* (*goto_ptr_target)(void* env) = nullptr;
     // vfp ops OR their floating-point exception flags into the u32 here (the guest's MXCSR).
     uint32_t fp_status_offset = 0;
+    FastJumpLayout fast_jumps;
 };
 
 class Function {
@@ -160,8 +183,14 @@ class Function {
     LabelId new_label() { return labels_++; }
     void clear();
 
+    // The key (below 2^31) this block's goto_ptr ORs into the fast jump cache's, or none
+    // when the block may not take that path (TargetInfo::fast_jumps).
+    std::optional<uint32_t> fast_jump_key() const { return fast_jump_key_; }
+    void set_fast_jump_key(uint32_t key) { fast_jump_key_ = key; }
+
   private:
     const TargetInfo* target_;
+    std::optional<uint32_t> fast_jump_key_;
     std::vector<Temp> temps_;
     std::vector<Op> ops_;
     uint32_t labels_ = 0;

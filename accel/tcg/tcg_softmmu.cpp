@@ -42,6 +42,7 @@ void TcgVcpu::flush_tlb(bool keep_global) {
     }
     tlb_flushes_[0]++;
     if (!keep_global) tlb_flushes_[1]++;
+    forget_fast_jumps();
     chain_from_ = nullptr;
     if (keep_global) return;
     large_lo_ = ~0ull;
@@ -62,6 +63,7 @@ void TcgVcpu::flush_tlb_page(uint64_t linear) {
     // A block may start on the previous page and run into this one.
     for (uint64_t page : {linear, linear - kPageSize})
         page_epoch(page)++;
+    forget_fast_jumps();
     chain_from_ = nullptr;
 }
 

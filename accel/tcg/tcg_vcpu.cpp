@@ -314,6 +314,7 @@ bool TcgVcpu::exec_blocks(VcpuExit& exit) {
         uint64_t generation = shared_.cache.generation();
         if (generation != seen_generation_.load(std::memory_order_relaxed)) {
             std::fill(std::begin(jump_cache_), std::end(jump_cache_), JumpEntry{});
+            forget_fast_jumps();
             chain_from_ = nullptr;
             seen_generation_.store(generation, std::memory_order_release);
         }
@@ -427,7 +428,19 @@ const void* TcgVcpu::goto_ptr_target() {
     if (!next || next->pc != pc || next->flags != from->flags || next->cs_base != cs_base ||
         !next->jit.entry || !next->valid.load(std::memory_order_relaxed))
         return nullptr;
-    return reinterpret_cast<const uint8_t*>(next->jit.entry) + next->jit.chain_entry;
+    const void* code = reinterpret_cast<const uint8_t*>(next->jit.entry) + next->jit.chain_entry;
+    // What the JIT's own probe takes next time: a block of 64-bit code (whose PC is RIP).
+    if ((next->flags & tbflag::kCode64) && cs_base == 0) {
+        tcg::FastJump& j = e.fast_jumps[(pc ^ pc >> kFastJumpBits) & ((1u << kFastJumpBits) - 1)];
+        j = {pc, e.fast_jump_key | next->flags, code,
+             reinterpret_cast<const uint8_t*>(&next->valid)};
+    }
+    return code;
+}
+
+// Every fast jump entry made so far stops matching (see CpuEnv::fast_jump_key).
+void TcgVcpu::forget_fast_jumps() {
+    env_->fast_jump_key += 1ull << 32;
 }
 
 uint32_t TcgVcpu::block_flags() const {

@@ -169,6 +169,7 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     TcgShared& shared_;
     std::unique_ptr<x86::CpuEnv> env_;
     static unsigned jump_hash(uint64_t pc);
+    void forget_fast_jumps();
     // The jump cache's block for `pc` unless INVLPG has dropped its page's mapping since.
     TranslationBlock* cached_jump(uint64_t pc) const;
     uint32_t& page_epoch(uint64_t linear) {

@@ -10,6 +10,7 @@
 
 #include "target-x86/cpu_state.h"
 #include "target-x86/tcg/cc_op.h"
+#include "tcg/ir.h"
 
 namespace kemu::x86 {
 
@@ -35,6 +36,7 @@ constexpr uint64_t kPageSize = 1ull << kPageBits;
 constexpr uint64_t kPageMask = ~(kPageSize - 1);
 
 constexpr unsigned kScratchSlots = 4096;
+constexpr unsigned kFastJumpBits = 11;
 
 class CpuRuntime;
 
@@ -67,6 +69,10 @@ struct CpuEnv {
     // control word waits here (target-x86/tcg/x87_host.h).
     uint8_t x87_live = 0;
     uint16_t x87_host_control = 0;
+    // Indirect branches' first try in JIT code (tcg::FastJumpLayout): filled by the vCPU,
+    // and made stale at once by a new key whenever mappings or blocks may have changed.
+    uint64_t fast_jump_key = 0;
+    tcg::FastJump fast_jumps[1u << kFastJumpBits] = {};
     // A vector or x87 instruction's memory operand, staged between guest memory and its
     // handler or the inline instruction.
     alignas(32) uint8_t simd_mem[32];

@@ -55,6 +55,17 @@ tcg::TlbLayout tlb_layout() {
     return t;
 }
 
+// Keyed by linear PC, which is RIP in 64-bit code: only such blocks (CS base 0) use it.
+tcg::FastJumpLayout fast_jump_layout() {
+    tcg::FastJumpLayout j;
+    j.offset = KEMU_ENV_OFFSET(fast_jumps);
+    j.bits = kFastJumpBits;
+    j.pc_offset = KEMU_ENV_OFFSET(s.rip);
+    j.key_offset = KEMU_ENV_OFFSET(fast_jump_key);
+    j.present = true;
+    return j;
+}
+
 }  // namespace
 
 const tcg::TargetInfo& x86_target_info() {
@@ -72,6 +83,7 @@ const tcg::TargetInfo& x86_target_info() {
         KEMU_ENV_OFFSET(chain_break),
         goto_ptr_target,
         KEMU_ENV_OFFSET(s.fpu.mxcsr),
+        fast_jump_layout(),
     };
     return info;
 }
@@ -584,6 +596,9 @@ void translate_block(tcg::Function& f, const BlockStart& start, CodeReader& code
     Ctx c{Builder(f)};
     c.cs_base = start.cs_base;
     c.flags = start.flags;
+    // The next block of an indirect branch has this block's mode: its flags are the key.
+    if ((c.flags & tbflag::kCode64) && c.cs_base == 0 && !(c.flags & tbflag::kOneInsn))
+        f.set_fast_jump_key(c.flags);
     uint64_t rip = start.rip;
     const uint64_t rip_mask = c.code64() ? ~0ull : 0xffffffffull;
     const uint64_t first_page = (start.cs_base + start.rip) & kPageMask;

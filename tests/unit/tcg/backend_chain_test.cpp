@@ -18,7 +18,11 @@ struct ChainEnv {
     uint32_t chain_break = 0;
     uint32_t insn = 0;
     uint64_t scratch[16] = {};
+    uint64_t pc = 0;  // where an indirect branch goes
+    uint64_t fast_key = 0;
+    FastJump fast[4] = {};
 };
+constexpr unsigned kFastBits = 2;
 
 constexpr GlobalInfo kGlobals[] = {
     {"g0", uint32_t(offsetof(ChainEnv, g[0])), Type::I64},
@@ -41,6 +45,12 @@ TargetInfo chaining_target() {
     t.chaining = true;
     t.block_tag_offset = uint32_t(offsetof(ChainEnv, tag));
     t.chain_break_offset = uint32_t(offsetof(ChainEnv, chain_break));
+    t.goto_ptr_target = [](void*) -> const void* { return nullptr; };  // always a miss
+    t.fast_jumps.offset = uint32_t(offsetof(ChainEnv, fast));
+    t.fast_jumps.bits = kFastBits;
+    t.fast_jumps.pc_offset = uint32_t(offsetof(ChainEnv, pc));
+    t.fast_jumps.key_offset = uint32_t(offsetof(ChainEnv, fast_key));
+    t.fast_jumps.present = true;
     return t;
 }
 
@@ -143,6 +153,46 @@ TEST_F(BackendChain, BlocksShareTheirBuffersEntryAndExitsAcrossResets) {
     EXPECT_EQ(env_.g[0], 4u);
     EXPECT_EQ(env_.g[1], 6u);
     EXPECT_EQ(env_.tag, 0xdu);
+}
+
+// goto_ptr enters the block its fast jump entry names when PC, key and validity all match,
+// and otherwise asks goto_ptr_target (here: no answer) and exits.
+TEST_F(BackendChain, IndirectBranchTakesAMatchingFastJumpEntry) {
+    constexpr uint64_t kPc = 0x7654321;
+    constexpr uint32_t kKey = 5;
+    auto indirect = [&](bool keyed) {
+        Function f(target_);
+        Builder b(f);
+        b.mov(0, b.add(0, b.cst(1)));
+        b.emit(Opc::st, Type::I64, {b.cst(kPc), uint32_t(offsetof(ChainEnv, pc))});
+        b.emit(Opc::goto_ptr, Type::I64, {});
+        if (keyed) f.set_fast_jump_key(kKey);
+        CompiledBlock out;
+        EXPECT_TRUE(backend_.compile(f, *buf_, out, 0xa));
+        return out;
+    };
+    CompiledBlock a = indirect(true), unkeyed = indirect(false);
+    CompiledBlock target = block(1, 10, true, 0xb);
+    uint8_t valid = 1;
+    FastJump& slot = env_.fast[(kPc ^ kPc >> kFastBits) & ((1u << kFastBits) - 1)];
+    env_.fast_key = 0x300000000;
+    EXPECT_EQ(a.run(&env_), BlockExit::GotoPtr) << "an empty cache";
+    slot = {kPc, env_.fast_key | kKey,
+            reinterpret_cast<const uint8_t*>(target.entry) + target.chain_entry, &valid};
+    EXPECT_EQ(a.run(&env_), BlockExit::Exit);
+    EXPECT_EQ(env_.g[1], 10u);
+    EXPECT_EQ(env_.tag, 0xbu);
+    EXPECT_EQ(unkeyed.run(&env_), BlockExit::GotoPtr) << "a block without a key";
+    env_.fast_key += 1ull << 32;
+    EXPECT_EQ(a.run(&env_), BlockExit::GotoPtr) << "a key moved on since";
+    slot.key = env_.fast_key | kKey;
+    valid = 0;
+    EXPECT_EQ(a.run(&env_), BlockExit::GotoPtr) << "an invalidated block";
+    valid = 1;
+    slot.pc = kPc + 1;
+    EXPECT_EQ(a.run(&env_), BlockExit::GotoPtr) << "another PC";
+    EXPECT_EQ(env_.g[0], 6u);
+    EXPECT_EQ(env_.g[1], 10u);
 }
 
 }  // namespace
