@@ -7,11 +7,6 @@ namespace kemu::tcg {
 
 namespace {
 
-constexpr OpInfo kOpInfo[] = {
-#define IR_OP(name, o, i, c, flags, doc) {#name, o, i, c, flags, doc},
-#include "tcg/ir_ops.def"
-#undef IR_OP
-};
 static_assert(std::size(kOpInfo) == size_t(Opc::Count));
 static_assert([] {
     for (const OpInfo& i : kOpInfo)
@@ -23,10 +18,6 @@ constexpr const char* kCondNames[] = {"eq",  "ne",  "lt",  "ge",  "le",     "gt"
                                       "ltu", "geu", "leu", "gtu", "always", "never"};
 
 }  // namespace
-
-const OpInfo& op_info(Opc opc) {
-    return kOpInfo[size_t(opc)];
-}
 
 Cond invert(Cond c) {
     constexpr Cond kInverse[] = {Cond::Ne,  Cond::Eq,  Cond::Ge,    Cond::Lt,

@@ -36,7 +36,15 @@ struct OpInfo {
     uint8_t outputs, inputs, constants, flags;
     const char* doc;
 };
-const OpInfo& op_info(Opc opc);
+// In the header: every pass asks for each op's shape, and a call each time shows.
+inline constexpr OpInfo kOpInfo[] = {
+#define IR_OP(name, o, i, c, flags, doc) {#name, o, i, c, flags, doc},
+#include "tcg/ir_ops.def"
+#undef IR_OP
+};
+inline const OpInfo& op_info(Opc opc) {
+    return kOpInfo[size_t(opc)];
+}
 
 enum class Cond : uint8_t { Eq, Ne, Lt, Ge, Le, Gt, Ltu, Geu, Leu, Gtu, Always, Never };
 Cond invert(Cond c);

@@ -138,7 +138,7 @@ class Propagation {
             if (op.opc == Opc::mov) {
                 TempId src = op.args[1];
                 if (f_.temp(src).kind == TempKind::Const)
-                    value_[d] = f_.temp(src).value & mask(op.type);
+                    remember_value(d, f_.temp(src).value & mask(op.type), src);
                 else if (op.type == Type::I64 && f_.temp(d).type == f_.temp(src).type)
                     copy_[d] = Copy{src, version_[src]};
                 continue;
@@ -159,7 +159,7 @@ class Propagation {
                 op.args[0] = d;
                 op.args[1] = f_.new_const(type, *v);
                 grow();
-                value_[d] = *v;
+                remember_value(d, *v, op.args[1]);
                 folded++;
             }
         }
@@ -285,12 +285,19 @@ class Propagation {
         op.args[3] = target;
     }
 
-    TempId canonical(TempId t) {
-        if (t < value_.size() && value_[t]) {
-            TempId c = f_.new_const(f_.temp(t).type, *value_[t]);
+    // t holds `value`, which `source` (a constant) has too: uses of t read a constant of t's
+    // own type, made once here rather than at every use.
+    void remember_value(TempId t, uint64_t value, TempId source) {
+        const Temp& c = f_.temp(source);
+        if (c.type != f_.temp(t).type || c.value != value) {
+            source = f_.new_const(f_.temp(t).type, value);
             grow();
-            return c;
         }
+        value_[t] = source;
+    }
+
+    TempId canonical(TempId t) {
+        if (t < value_.size() && value_[t]) return *value_[t];
         if (t < copy_.size() && copy_[t] && version_[copy_[t]->src] == copy_[t]->version)
             return copy_[t]->src;
         return t;
@@ -332,7 +339,7 @@ class Propagation {
 
     Function& f_;
     const std::vector<TempId> globals_;
-    std::vector<std::optional<uint64_t>> value_;
+    std::vector<std::optional<TempId>> value_;  // the constant temp holding t's known value
     std::vector<std::optional<Copy>> copy_;
     std::vector<uint32_t> version_;
     std::vector<std::optional<Condition>> condition_;
