@@ -107,16 +107,19 @@ class Propagation {
           copy_(f.temps().size()),
           version_(f.temps().size()),
           condition_(f.temps().size()),
-          zext32_(f.temps().size()) {}
+          zext32_(f.temps().size()),
+          low32_(f.temps().size()) {}
 
     unsigned run() {
         unsigned folded = 0;
         for (Op& op : f_.ops()) {
             const OpInfo& info = op.info();
             if (op.opc == Opc::set_label) forget_all();  // another path joins here
+            const bool low_half = reads_low_half_only(op);
             for (unsigned i = 0; i < info.inputs; i++) {
                 uint32_t& arg = op.args[info.outputs + i];
                 arg = canonical(arg);
+                if (low_half) arg = low32_source(arg);
             }
             if (op.opc == Opc::brcond) branch_on_condition(op);
             if (clobbers_globals(f_, op)) forget_globals();
@@ -135,6 +138,9 @@ class Propagation {
                 folded++;
             }
             if (zero_extended_32(op)) zext32_[d] = true;
+            if ((op.opc == Opc::ext32u || op.opc == Opc::ext32s) && op.type == Type::I64 &&
+                op.input(0) != d)
+                low32_[d] = Copy{op.input(0), version_[op.input(0)]};
             if (op.opc == Opc::mov) {
                 TempId src = op.args[1];
                 if (f_.temp(src).kind == TempKind::Const)
@@ -167,6 +173,42 @@ class Propagation {
     }
 
   private:
+    // i32 ops that read nothing but the low 32 bits of every input (not memory or env
+    // accesses, whose address is whole, nor calls).
+    static bool reads_low_half_only(const Op& op) {
+        if (op.type != Type::I32) return false;
+        switch (op.opc) {
+            case Opc::mov:
+            case Opc::add:
+            case Opc::sub:
+            case Opc::mul:
+            case Opc::and_:
+            case Opc::or_:
+            case Opc::xor_:
+            case Opc::andc:
+            case Opc::shl:
+            case Opc::shr:
+            case Opc::sar:
+            case Opc::rotl:
+            case Opc::rotr:
+            case Opc::neg:
+            case Opc::not_:
+            case Opc::setcond:
+            case Opc::brcond:
+            case Opc::movcond:
+                return true;
+            default:
+                return false;
+        }
+    }
+
+    // What an ext32u/ext32s result was made from, while that is unchanged: an op that reads
+    // only the low half can read it directly, and the extension may die.
+    TempId low32_source(TempId t) const {
+        const std::optional<Copy>& c = low32_[t];
+        return c && version_[c->src] == c->version ? c->src : t;
+    }
+
     bool is_const(TempId t, uint64_t v, Type type) const {
         const Temp& temp = f_.temp(t);
         return temp.kind == TempKind::Const && (temp.value & mask(type)) == (v & mask(type));
@@ -308,6 +350,7 @@ class Propagation {
         version_.resize(f_.temps().size());
         condition_.resize(f_.temps().size());
         zext32_.resize(f_.temps().size());
+        low32_.resize(f_.temps().size());
     }
     // Redefining t ends what is known of it, and every copy made of it: those carry the
     // version of t they copied, so this needs no search.
@@ -316,6 +359,7 @@ class Propagation {
         copy_[t].reset();
         condition_[t].reset();
         zext32_[t] = false;
+        low32_[t].reset();
         version_[t]++;
     }
     void forget_globals() {
@@ -330,6 +374,8 @@ class Propagation {
         for (auto& c : condition_)
             c.reset();
         std::fill(zext32_.begin(), zext32_.end(), false);
+        for (auto& c : low32_)
+            c.reset();
     }
 
     struct Copy {
@@ -343,7 +389,8 @@ class Propagation {
     std::vector<std::optional<Copy>> copy_;
     std::vector<uint32_t> version_;
     std::vector<std::optional<Condition>> condition_;
-    std::vector<char> zext32_;  // the temp's upper 32 bits are known to be clear
+    std::vector<char> zext32_;                // the temp's upper 32 bits are known to be clear
+    std::vector<std::optional<Copy>> low32_;  // (ext32u/ext32s of) what, while unchanged
 };
 
 // Backward liveness. Branches are forward only (the frontend never jumps back inside a

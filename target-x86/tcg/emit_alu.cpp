@@ -11,25 +11,32 @@ bool locked_memory(const Ctx& c) {
     return c.in->lock && c.in->operands[0].kind == OperandKind::Mem;
 }
 
-// The result of `kind` with operands a, b (and carry-in for ADC/SBB).
-TempId alu_result(Ctx& c, Op op, TempId a, TempId b, TempId cf) {
+// 32-bit operations are i32 ops, whose results come zero-extended as a 32-bit register
+// write leaves them; narrower ones are truncated where they are written and flagged.
+tcg::Type op_type(unsigned size) {
+    return size == 4 ? tcg::Type::I32 : tcg::Type::I64;
+}
+
+// The result of `kind` with operands a, b (and carry-in for ADC/SBB) at `size`.
+TempId alu_result(Ctx& c, Op op, unsigned size, TempId a, TempId b, TempId cf) {
+    const tcg::Type t = op_type(size);
     switch (op) {
         case Op::Add:
-            return c.b.add(a, b);
+            return c.b.binop(Opc::add, a, b, t);
         case Op::Adc:
-            return c.b.add(c.b.add(a, b), cf);
+            return c.b.binop(Opc::add, c.b.binop(Opc::add, a, b, t), cf, t);
         case Op::Sub:
         case Op::Cmp:
-            return c.b.sub(a, b);
+            return c.b.binop(Opc::sub, a, b, t);
         case Op::Sbb:
-            return c.b.sub(c.b.sub(a, b), cf);
+            return c.b.binop(Opc::sub, c.b.binop(Opc::sub, a, b, t), cf, t);
         case Op::And:
         case Op::Test:
-            return c.b.and_(a, b);
+            return c.b.binop(Opc::and_, a, b, t);
         case Op::Or:
-            return c.b.or_(a, b);
+            return c.b.binop(Opc::or_, a, b, t);
         default:
-            return c.b.xor_(a, b);
+            return c.b.binop(Opc::xor_, a, b, t);
     }
 }
 
@@ -84,7 +91,7 @@ void emit_alu(Ctx& c) {
         TempId bits = c.b.cst(atomic_op_bits(atomic_kind(op), log2_size(size), c.mmu_idx()));
         TempId old = c.b.call(kHelper_atomic_rmw,
                               {operand_address(c), b, bits, cf == kNoTemp ? c.b.cst(0) : cf});
-        alu_flags(c, op, size, alu_result(c, op, old, b, cf), b, cf);
+        alu_flags(c, op, size, alu_result(c, op, size, old, b, cf), b, cf);
         return;
     }
     // `xor r, r` and `sub r, r` do not depend on the old value.
@@ -93,7 +100,7 @@ void emit_alu(Ctx& c) {
     bool zero_idiom = (op == Op::Xor || op == Op::Sub) && d.kind == OperandKind::Gpr &&
                       s.kind == OperandKind::Gpr && d.reg == s.reg && d.high8 == s.high8;
     TempId a = zero_idiom ? c.b.cst(0) : read_operand(c, 0);
-    TempId r = zero_idiom ? c.b.cst(0) : alu_result(c, op, a, b, cf);
+    TempId r = zero_idiom ? c.b.cst(0) : alu_result(c, op, size, a, b, cf);
     // A copy of SUB/CMP's first operand for the conditions (alu_flags), taken before SUB
     // overwrites its register; where nothing does, copy propagation reads the register.
     std::optional<TempId> minuend;
@@ -116,10 +123,10 @@ void emit_inc_dec(Ctx& c) {
             atomic_op_bits(inc ? AtomicKind::Add : AtomicKind::Sub, log2_size(size), c.mmu_idx()));
         TempId old =
             c.b.call(kHelper_atomic_rmw, {operand_address(c), c.b.cst(1), bits, c.b.cst(0)});
-        r = inc ? c.b.addi(old, 1) : c.b.sub(old, c.b.cst(1));
+        r = c.b.binop(inc ? Opc::add : Opc::sub, old, c.b.cst(1), op_type(size));
     } else {
         TempId a = read_operand(c, 0);
-        r = inc ? c.b.addi(a, 1) : c.b.sub(a, c.b.cst(1));
+        r = c.b.binop(inc ? Opc::add : Opc::sub, a, c.b.cst(1), op_type(size));
         write_operand(c, 0, r);
     }
     set_cc(c, inc ? CcKind::Inc : CcKind::Dec, size, r, cf);
@@ -133,10 +140,10 @@ void emit_neg_not(Ctx& c) {
         TempId bits = c.b.cst(
             atomic_op_bits(neg ? AtomicKind::Neg : AtomicKind::Not, log2_size(size), c.mmu_idx()));
         a = c.b.call(kHelper_atomic_rmw, {operand_address(c), c.b.cst(0), bits, c.b.cst(0)});
-        r = neg ? c.b.neg(a) : c.b.not_(a);
+        r = c.b.unop(neg ? Opc::neg : Opc::not_, a, op_type(size));
     } else {
         a = read_operand(c, 0);
-        r = neg ? c.b.neg(a) : c.b.not_(a);
+        r = c.b.unop(neg ? Opc::neg : Opc::not_, a, op_type(size));
         write_operand(c, 0, r);
     }
     if (neg) set_cc(c, CcKind::Sub, size, r, a);
@@ -166,20 +173,22 @@ void emit_shift(Ctx& c) {
         c.b.brcond(Cond::Eq, count, c.b.cst(0), *skip);
     }
     TempId count1 = c.b.sub(count, c.b.cst(1));
+    const tcg::Type t = op_type(size);
     TempId r, src;
     CcKind kind;
     if (op == Op::Shl) {
-        r = c.b.shl(a, count);
-        src = c.b.shl(a, count1);
+        r = c.b.binop(Opc::shl, a, count, t);
+        src = c.b.binop(Opc::shl, a, count1, t);
         kind = CcKind::Shl;
     } else if (op == Op::Shr) {
-        r = c.b.shr(a, count);
-        src = c.b.shr(a, count1);
+        r = c.b.binop(Opc::shr, a, count, t);
+        src = c.b.binop(Opc::shr, a, count1, t);
         kind = CcKind::Shr;
     } else {
-        TempId sa = sign_extend(c, a, size);
-        r = c.b.sar(sa, count);
-        src = c.b.sar(sa, count1);
+        // An i32 SAR shifts the low half as signed; narrower operands are extended first.
+        TempId sa = size == 4 ? a : sign_extend(c, a, size);
+        r = c.b.binop(Opc::sar, sa, count, t);
+        src = c.b.binop(Opc::sar, sa, count1, t);
         kind = CcKind::Sar;
     }
     write_operand(c, 0, r);

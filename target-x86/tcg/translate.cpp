@@ -653,7 +653,9 @@ void translate_block(tcg::Function& f, const BlockStart& start, CodeReader& code
         bool page_end = ((start.cs_base + rip) & kPageMask) != first_page;
         if (c.end == BlockEnd::Next || n + 1 >= start.max_insns || page_end ||
             (c.flags & tbflag::kOneInsn)) {
-            if (c.end == BlockEnd::Next || page_end || (c.flags & tbflag::kOneInsn))
+            // Into the next page too, a loop that straddles the boundary stays in JIT code
+            // (through the jump cache, see jump_const).
+            if (c.end == BlockEnd::Next || (c.flags & tbflag::kOneInsn))
                 exit_to_loop(c, rip);
             else
                 jump_const(c, rip, 0);

@@ -163,5 +163,28 @@ TEST(Optimize, ZeroExtendingAZeroExtendedValueIsAMove) {
     EXPECT_EQ(count(ops, Opc::ext32u), 2u) << "the first and the unknown one stay";
 }
 
+TEST(Optimize, I32OpsReadAnExtensionsSourceDirectly) {
+    auto ops = optimized([](Builder& b) {
+        TempId low = b.temp(), high_cleared = b.temp();
+        b.emit(Opc::ext32u, Type::I64, {low, G0});
+        b.emit(Opc::ext32s, Type::I64, {high_cleared, G1});
+        b.emit(Opc::add, Type::I32, {G2, low, high_cleared});
+    });
+    EXPECT_EQ(count(ops, Opc::ext32u) + count(ops, Opc::ext32s), 0u);
+    auto add = std::find_if(ops.begin(), ops.end(), [](const Op& o) { return o.opc == Opc::add; });
+    ASSERT_NE(add, ops.end());
+    EXPECT_EQ(add->input(0), G0);
+    EXPECT_EQ(add->input(1), G1);
+    // Not after the source changed, and not for an i64 op, which reads the upper half too.
+    ops = optimized([](Builder& b) {
+        TempId low = b.temp();
+        b.emit(Opc::ext32u, Type::I64, {low, G0});
+        b.mov(G0, b.cst(7));
+        b.emit(Opc::add, Type::I32, {G2, low, G1});
+        b.emit(Opc::add, Type::I64, {G3, low, G1});
+    });
+    EXPECT_EQ(count(ops, Opc::ext32u), 1u);
+}
+
 }  // namespace
 }  // namespace kemu::tcg
