@@ -150,10 +150,11 @@ class BlockCompiler {
     // `at` is the executable address the block's first byte will have; `stubs` those of the
     // code buffer's shared entry and exits.
     BlockCompiler(CodeGenerator& code, const Function& f, std::vector<uint32_t> home,
-                  std::vector<uint32_t> last_use, const uint8_t* at, const SharedStubs& stubs)
+                  std::vector<uint32_t> last_use, std::vector<uint64_t> global_deaths,
+                  const uint8_t* at, const SharedStubs& stubs)
         : c_(code),
           f_(f),
-          regs_(code, f, std::move(home), std::move(last_use)),
+          regs_(code, f, std::move(home), std::move(last_use), std::move(global_deaths)),
           labels_(f.label_count()),
           probe_(probe_supported(f.target().tlb)),
           at_(at),
@@ -517,7 +518,9 @@ class BlockCompiler {
         if (temp(op.input(1)).kind == TempKind::Const) {
             const int n = int(temp(op.input(1)).value & (width(t) - 1));
             const Reg d = sized(regs_.def_over(op.output(0), op.input(0)), t);
-            c_.mov(d, sized(a, t));
+            // A 32-bit shift of d itself clears d's upper half as the copy would; by 0, the
+            // copy does it.
+            if (d.getIdx() != a.getIdx() || n == 0) c_.mov(d, sized(a, t));
             if (n) (c_.*forms.by_imm)(d, n);
             return;
         }
@@ -1027,6 +1030,49 @@ std::vector<uint32_t> last_uses(const Function& f) {
     return last;
 }
 
+// Bit g of entry i: global g's value is not needed after op i reads it, because the next
+// thing to happen to it is a write, with nothing in between that could look at it (a call,
+// a possible fault, an env access, a branch, a label or the block's end). Its register can
+// then take op i's result. All zero in a block that branches backwards.
+std::vector<uint64_t> global_deaths(const Function& f) {
+    const std::vector<Op>& ops = f.ops();
+    std::vector<uint64_t> deaths(ops.size() + 1, 0);
+    std::vector<bool> label_seen(f.label_count(), false);
+    for (const Op& op : ops) {
+        if (op.opc == Opc::set_label) label_seen[op.constant(0)] = true;
+        if ((op.opc == Opc::br && label_seen[op.constant(0)]) ||
+            (op.opc == Opc::brcond && label_seen[op.constant(1)]))
+            return deaths;
+    }
+    auto global_bit = [&](TempId t) -> uint64_t {
+        return f.temp(t).kind == TempKind::Global && t < 64 ? 1ull << t : 0;
+    };
+    uint64_t next_is_write = 0;
+    for (size_t i = ops.size(); i-- > 0;) {
+        const Op& op = ops[i];
+        const OpInfo& info = op.info();
+        const bool looks = (info.flags & (kBlockEnd | kMayFault | kCall | kBranch)) ||
+                           op.opc == Opc::set_label || op.opc == Opc::ld || op.opc == Opc::ld8u ||
+                           op.opc == Opc::ld16u || op.opc == Opc::ld32u || op.opc == Opc::ld32s ||
+                           op.opc == Opc::st || op.opc == Opc::st8 || op.opc == Opc::st16 ||
+                           op.opc == Opc::st32 || op.opc == Opc::vfp || op.opc == Opc::host_x87;
+        uint64_t outputs = 0;
+        for (unsigned o = 0; o < info.outputs; o++)
+            outputs |= global_bit(op.args[o]);
+        for (unsigned in = 0; in < info.inputs; in++) {
+            const uint64_t bit = global_bit(op.args[info.outputs + in]);
+            if (bit & (next_is_write | outputs)) deaths[i] |= bit;
+        }
+        // Going back past op i: its writes come after its reads, and an op that looks at
+        // the state reads every global.
+        next_is_write |= outputs;
+        for (unsigned in = 0; in < info.inputs; in++)
+            next_is_write &= ~global_bit(op.args[info.outputs + in]);
+        if (looks) next_is_write = 0;
+    }
+    return deaths;
+}
+
 bool uses(const Function& f, Opc opc) {
     for (const Op& op : f.ops())
         if (op.opc == opc) return true;
@@ -1110,7 +1156,8 @@ bool X86Backend::compile(const Function& f, CodeBuffer& buf, CompiledBlock& out,
     CodeGenerator code(buf.remaining(), buf.write_cursor());
     code.setDefaultJmpNEAR(true);
     const SharedStubs stubs = stubs_at(buf.executable_base(), stub_exits_);
-    BlockCompiler block(code, f, std::move(home), last_uses(f), buf.executable_cursor(), stubs);
+    BlockCompiler block(code, f, std::move(home), last_uses(f), global_deaths(f),
+                        buf.executable_cursor(), stubs);
     block.set_tag(tag);
     block.emit();
     if (Xbyak::GetError() != Xbyak::ERR_NONE) {

@@ -7,11 +7,12 @@ namespace kemu::tcg::x64 {
 using Xbyak::Reg64;
 
 RegCache::RegCache(Xbyak::CodeGenerator& code, const Function& f, std::vector<uint32_t> home,
-                   std::vector<uint32_t> last_use)
+                   std::vector<uint32_t> last_use, std::vector<uint64_t> global_deaths)
     : code_(code),
       f_(f),
       home_(std::move(home)),
       last_use_(std::move(last_use)),
+      global_deaths_(std::move(global_deaths)),
       reg_of_(f.temps().size(), -1) {}
 
 void RegCache::begin_op(uint32_t index) {
@@ -79,7 +80,11 @@ Reg64 RegCache::def(TempId t) {
 
 Reg64 RegCache::def_over(TempId t, TempId from) {
     const int r = reg_of_[from];
-    const bool dies_here = f_.temp(from).kind == TempKind::Local && last_use_[from] == op_index_;
+    const Temp& source = f_.temp(from);
+    const bool dies_here =
+        (source.kind == TempKind::Local && last_use_[from] == op_index_) ||
+        (source.kind == TempKind::Global && from < 64 && op_index_ < global_deaths_.size() &&
+         (global_deaths_[op_index_] >> from & 1));
     if (r < 0 || (from != t && !dies_here)) return def(t);
     unbind(r);
     bind(r, t, true);

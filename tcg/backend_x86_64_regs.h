@@ -41,8 +41,9 @@ class RegCache {
 
     // home[t]: env offset of temp t's memory (kNoHome for constants); last_use[t]: index of
     // the last op that mentions local t (kLiveForever when that cannot be known).
+    // global_deaths[i] bit g: global g's value is not needed after op i (global_deaths()).
     RegCache(Xbyak::CodeGenerator& code, const Function& f, std::vector<uint32_t> home,
-             std::vector<uint32_t> last_use);
+             std::vector<uint32_t> last_use, std::vector<uint64_t> global_deaths = {});
 
     // Starts op `index`: registers handed out for the previous op may be reused.
     void begin_op(uint32_t index);
@@ -97,6 +98,7 @@ class RegCache {
     const Function& f_;
     std::vector<uint32_t> home_;
     std::vector<uint32_t> last_use_;
+    std::vector<uint64_t> global_deaths_;
     std::vector<int8_t> reg_of_;  // temp -> register, -1 when only in memory
     std::array<Slot, 16> slots_{};
     RegSet locked_ = 0;
