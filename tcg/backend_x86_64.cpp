@@ -849,6 +849,13 @@ class BlockCompiler {
             case Opc::ext32u:
                 extend(op);
                 return;
+            case Opc::lea: {
+                const Reg64 a = regs_.use(op.input(0));
+                const Reg64 b = regs_.use(op.input(1));
+                const Reg d = sized(regs_.def(op.output(0)), t);
+                c_.lea(d, c_.ptr[a + b * (1 << (op.constant(0) & 3)) + int32_t(op.constant(1))]);
+                return;
+            }
             case Opc::deposit:
                 deposit(op);
                 return;

@@ -204,6 +204,11 @@ BlockExit InterpCode::run(void* env) const {
             case Opc::ext32u:
                 out(o.ref[0], uint32_t(in(o.ref[1])));
                 break;
+            case Opc::lea:
+                out(o.ref[0], (in(o.ref[1]) + (in(o.ref[2]) << (o.c[0] & 3)) +
+                               uint64_t(int64_t(int32_t(o.c[1])))) &
+                                  m);
+                break;
             case Opc::deposit: {
                 unsigned pos = o.c[0], len = o.c[1];
                 uint64_t field = len >= 64 ? ~0ull : ((1ull << len) - 1) << pos;

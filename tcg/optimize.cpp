@@ -56,6 +56,9 @@ std::optional<uint64_t> fold(const Op& op, const uint64_t* in) {
             return uint64_t(int64_t(int32_t(a))) & m;
         case Opc::setcond:
             return eval_cond(Cond(op.constant(0)), op.type, a, b) ? 1 : 0;
+        case Opc::lea:
+            return (a + (b << (op.constant(0) & 3)) + uint64_t(int64_t(int32_t(op.constant(1))))) &
+                   m;
         default:
             return std::nullopt;
     }

@@ -173,6 +173,16 @@ TempId effective_offset(Ctx& c) {
     auto reg = [&](int8_t r) {
         return r == RSP && c.rsp_in_address ? *c.rsp_in_address : kGlobalRegs + unsigned(r);
     };
+    // base + index * scale + disp is one lea, which at 32 bits also wraps as the address does.
+    const bool plain = m.base != MemOperand::kRip && m.base != MemOperand::kNone &&
+                       m.index != MemOperand::kNone && m.addr_size >= 4 &&
+                       int64_t(m.disp) == int64_t(int32_t(m.disp));
+    if (plain) {
+        const tcg::Type t = m.addr_size == 4 ? tcg::Type::I32 : tcg::Type::I64;
+        TempId ea = c.b.temp(t);
+        c.b.emit(Opc::lea, t, {ea, reg(m.base), reg(m.index), m.scale, uint32_t(int32_t(m.disp))});
+        return ea;
+    }
     TempId ea = c.b.cst(uint64_t(m.disp));
     if (m.base == MemOperand::kRip) {
         ea = c.b.cst(c.next_rip + uint64_t(m.disp));

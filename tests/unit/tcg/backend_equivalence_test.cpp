@@ -406,6 +406,16 @@ void cases_for(Opc opc) {
         case Opc::muls2:
             binary(opc);
             return;
+        case Opc::lea:
+            for (uint32_t shift = 0; shift < 4; shift++)
+                for (uint32_t disp : {0u, 1u, 0xffffffffu, 0x7fffffffu, 0x80000000u})
+                    for (Type t : kTypes)
+                        for (uint64_t a : kFewEdges)
+                            for (uint64_t b : kFewEdges)
+                                for_sources([&](Source s) {
+                                    check_op(opc, t, {a, b}, {shift, disp}, s);
+                                });
+            return;
         case Opc::deposit:
             for (uint32_t pos : {0, 1, 7, 8, 16, 31, 32, 33, 63})
                 for (uint32_t len : {1, 7, 8, 16, 31, 32, 33, 63, 64})

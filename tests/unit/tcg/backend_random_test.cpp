@@ -192,11 +192,16 @@ class ProgramGenerator {
             const uint32_t pos = pick(64), len = pick(64 - pos + 1);
             return unary(Opc::extract, {pos, len});
         }
-        if (r < 48) {
+        if (r < 47) {
             const uint32_t pos = pick(64), len = 1 + pick(64 - pos);
             Type t = type();
             TempId a = input(t), c = input(t);
             return emit(Opc::deposit, t, {output(), a, c, pos, len});
+        }
+        if (r < 48) {
+            Type t = type();
+            TempId a = input(t), c = input(t);
+            return emit(Opc::lea, t, {output(), a, c, pick(4), uint32_t(rng_())});
         }
         if (r < 52) {
             Type t = type();

@@ -676,19 +676,36 @@ TEST(TcgInterpreter, HostX87) {
     EXPECT_EQ(host_x87_status() >> 11 & 7, 0) << "the FPU stack is balanced again";
 }
 
+// lea: an address, base + index << scale + a signed 32-bit displacement, at the op's width.
+TEST(TcgInterpreter, AddressArithmetic) {
+    auto lea = [](Type t, uint64_t a, uint64_t b, uint32_t shift, uint32_t disp) {
+        return run(
+                   [&](Builder& bld) {
+                       bld.emit(Opc::lea, t, {G2, G0, G1, shift, disp});
+                   },
+                   a, b)
+            .g[2];
+    };
+    EXPECT_EQ(lea(Type::I64, 0x1000, 3, 2, 0x10), 0x101cu);
+    EXPECT_EQ(lea(Type::I64, 0x1000, 1, 0, 0xfffffff0), 0xff1u);  // disp -16
+    EXPECT_EQ(lea(Type::I64, ~0ull, 1, 3, 0), 7u);
+    EXPECT_EQ(lea(Type::I32, 0xfffffff0, 0x20, 0, 0), 0x10u) << "wraps at 32 bits";
+    EXPECT_EQ(lea(Type::I32, 0x100000005, 1, 1, 0x7fffffff), 0x80000006u);
+}
+
 // Every op in ir_ops.def is covered by one of the tests above.
 TEST(TcgInterpreter, EveryOpIsTested) {
     const Opc kTested[] = {
-        Opc::mov,     Opc::discard,  Opc::add,       Opc::sub,      Opc::mul,        Opc::and_,
-        Opc::or_,     Opc::xor_,     Opc::andc,      Opc::shl,      Opc::shr,        Opc::sar,
-        Opc::rotl,    Opc::rotr,     Opc::neg,       Opc::not_,     Opc::mulu2,      Opc::muls2,
-        Opc::clz,     Opc::ctz,      Opc::ctpop,     Opc::bswap,    Opc::ext8s,      Opc::ext8u,
-        Opc::ext16s,  Opc::ext16u,   Opc::ext32s,    Opc::ext32u,   Opc::deposit,    Opc::extract,
-        Opc::setcond, Opc::movcond,  Opc::set_label, Opc::br,       Opc::brcond,     Opc::ld8u,
-        Opc::ld16u,   Opc::ld32u,    Opc::ld32s,     Opc::ld,       Opc::st8,        Opc::st16,
-        Opc::st32,    Opc::st,       Opc::guest_ld,  Opc::guest_st, Opc::mb,         Opc::call0,
-        Opc::call1,   Opc::call2,    Opc::call3,     Opc::call4,    Opc::insn_start, Opc::goto_tb,
-        Opc::exit_tb, Opc::goto_ptr, Opc::vfp,       Opc::host_x87,
+        Opc::mov,     Opc::discard, Opc::add,      Opc::sub,       Opc::mul,      Opc::and_,
+        Opc::or_,     Opc::xor_,    Opc::andc,     Opc::shl,       Opc::shr,      Opc::sar,
+        Opc::rotl,    Opc::rotr,    Opc::neg,      Opc::not_,      Opc::mulu2,    Opc::muls2,
+        Opc::clz,     Opc::ctz,     Opc::ctpop,    Opc::bswap,     Opc::ext8s,    Opc::ext8u,
+        Opc::ext16s,  Opc::ext16u,  Opc::ext32s,   Opc::ext32u,    Opc::deposit,  Opc::extract,
+        Opc::lea,     Opc::setcond, Opc::movcond,  Opc::set_label, Opc::br,       Opc::brcond,
+        Opc::ld8u,    Opc::ld16u,   Opc::ld32u,    Opc::ld32s,     Opc::ld,       Opc::st8,
+        Opc::st16,    Opc::st32,    Opc::st,       Opc::guest_ld,  Opc::guest_st, Opc::mb,
+        Opc::call0,   Opc::call1,   Opc::call2,    Opc::call3,     Opc::call4,    Opc::insn_start,
+        Opc::goto_tb, Opc::exit_tb, Opc::goto_ptr, Opc::vfp,       Opc::host_x87,
     };
     EXPECT_EQ(std::size(kTested), size_t(Opc::Count))
         << "an op was added to ir_ops.def: give it a test here";
