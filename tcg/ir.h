@@ -53,15 +53,24 @@ bool eval_cond(Cond c, Type type, uint64_t a, uint64_t b);
 const char* cond_name(Cond c);
 
 // A guest memory access: log2 size, sign extension, MMU index.
+// It may also name the guest instruction it belongs to (its insn_start index), for the
+// target to record before a slow path that can fault: such an access needs no insn_start of
+// its own. Bits: 1:0 log2 size, 2 sign, 7:4 MMU index, 8 has an instruction, 31:16 which.
 struct MemOp {
     uint32_t bits;
+    static constexpr uint32_t kHasInsn = 1u << 8;
     static constexpr MemOp make(unsigned log2_size, bool sign, unsigned mmu_idx) {
         return MemOp{log2_size | (sign ? 4u : 0u) | (mmu_idx << 4)};
+    }
+    constexpr MemOp with_insn(uint32_t index) const {
+        return MemOp{(bits & 0xffu) | kHasInsn | (index << 16)};
     }
     unsigned log2_size() const { return bits & 3; }
     unsigned size() const { return 1u << (bits & 3); }
     bool sign() const { return bits & 4; }
-    unsigned mmu_idx() const { return bits >> 4; }
+    unsigned mmu_idx() const { return (bits >> 4) & 0xf; }
+    bool has_insn() const { return bits & kHasInsn; }
+    uint32_t insn() const { return bits >> 16; }
 };
 
 // Helper functions called from translated code. Every helper has this one signature,

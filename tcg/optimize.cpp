@@ -466,6 +466,8 @@ unsigned eliminate_dead_code(Function& f) {
 // control flow inside the block.
 bool observes_insn_index(const Function& f, const Op& op) {
     if (op.opc == Opc::set_label || op.opc == Opc::br || op.opc == Opc::brcond) return true;
+    if ((op.opc == Opc::guest_ld || op.opc == Opc::guest_st) && MemOp{op.constant(0)}.has_insn())
+        return false;  // it hands the target its own instruction index
     if (op.info().flags & kMayFault) return true;
     if (is_call(op)) return !(helper_of(f, op).flags & (kHelperNoGlobals | kHelperPure));
     return false;

@@ -19,10 +19,16 @@ inline bool within_page(uint64_t addr, unsigned size) {
     return (addr & (kPageSize - 1)) + size <= kPageSize;
 }
 
+// Only the slow path can fault (or find the running block's code written): it needs the
+// instruction the access belongs to, which the translator put in the MemOp.
+inline void record_insn(CpuEnv& env, tcg::MemOp mop) {
+    if (mop.has_insn()) env.insn_index = mop.insn();
+}
+
 }  // namespace
 
 uint64_t guest_load(void* envp, uint64_t addr, uint32_t memop_bits) {
-    const CpuEnv& env = *static_cast<CpuEnv*>(envp);
+    CpuEnv& env = *static_cast<CpuEnv*>(envp);
     tcg::MemOp mop{memop_bits};
     unsigned size = mop.size();
     const TlbEntry& e = tlb_entry(env, mop.mmu_idx(), addr);
@@ -30,6 +36,7 @@ uint64_t guest_load(void* envp, uint64_t addr, uint32_t memop_bits) {
     if (e.addr_read == (addr & kPageMask) && within_page(addr, size)) {
         std::memcpy(&v, reinterpret_cast<const void*>(addr + e.addend), size);
     } else {
+        record_insn(env, mop);
         v = env.runtime->load_slow(addr, memop_bits);
     }
     if (mop.sign() && size < 8) {
@@ -48,6 +55,7 @@ void guest_store(void* envp, uint64_t addr, uint64_t value, uint32_t memop_bits)
         std::memcpy(reinterpret_cast<void*>(addr + e.addend), &value, size);
         return;
     }
+    record_insn(env, mop);
     env.runtime->store_slow(addr, value, memop_bits);
 }
 

@@ -232,12 +232,13 @@ void check_alignment(Ctx& c, TempId addr, unsigned size) {
 
 TempId load(Ctx& c, TempId addr, unsigned size, bool sign) {
     check_alignment(c, addr, size);
-    return c.b.guest_ld(addr, tcg::MemOp::make(log2_size(size), sign, c.mmu_idx()));
+    return c.b.guest_ld(addr,
+                        tcg::MemOp::make(log2_size(size), sign, c.mmu_idx()).with_insn(c.insn));
 }
 
 void store(Ctx& c, TempId addr, TempId v, unsigned size) {
     check_alignment(c, addr, size);
-    c.b.guest_st(v, addr, tcg::MemOp::make(log2_size(size), false, c.mmu_idx()));
+    c.b.guest_st(v, addr, tcg::MemOp::make(log2_size(size), false, c.mmu_idx()).with_insn(c.insn));
 }
 
 // ---------------------------------------------------------------- operands
@@ -640,7 +641,8 @@ void translate_block(tcg::Function& f, const BlockStart& start, CodeReader& code
         // Any other instruction may take the x87 state out of the host FPU (MMX, FXSAVE, a
         // helper on the way to the exec loop).
         if (insn.op != Op::X87 && insn.op != Op::Fwait) c.x87_live_known = false;
-        c.b.emit(Opc::insn_start, tcg::Type::I64, {uint32_t(out.insn_rip.size()), 0});
+        c.insn = uint32_t(out.insn_rip.size());
+        c.b.emit(Opc::insn_start, tcg::Type::I64, {c.insn, 0});
         out.insn_rip.push_back(rip);
         out.last_byte = lin + (r.status == DecodeStatus::Ok ? insn.length : 1) - 1;
 

@@ -38,6 +38,7 @@ struct Ctx {
     uint64_t cs_base = 0;
     uint64_t block_page = 0;  // linear address of the page the block starts in
     uint64_t rip = 0;         // of the instruction being translated
+    uint32_t insn = 0;        // its insn_start index
     uint64_t next_rip = 0;    // of the one after it
     uint32_t flags = 0;
     BlockEnd end = BlockEnd::None;
