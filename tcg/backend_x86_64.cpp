@@ -443,8 +443,12 @@ class BlockCompiler {
 
     void emit_slow_path(SlowPath& slow) {
         c_.L(slow.entry);
-        for (const RegCache::HomeStore& g : slow.globals)
-            c_.mov(c_.qword[r14 + g.home], Reg64(g.reg));
+        for (const RegCache::HomeStore& g : slow.globals) {
+            if (g.reg < 0)
+                c_.mov(c_.qword[r14 + g.home], uint64_t(int64_t(g.constant)));
+            else
+                c_.mov(c_.qword[r14 + g.home], Reg64(g.reg));
+        }
         std::vector<Reg64> saved;
         for (int r = 0; r < 16; r++)
             if (slow.saved >> r & 1) saved.emplace_back(r);
@@ -772,9 +776,15 @@ class BlockCompiler {
         const Type t = op.type;
         switch (op.opc) {
             case Opc::mov: {
-                // A constant straight into the destination, not through a register of its own.
+                // A constant straight into the destination, not through a register of its own;
+                // a global takes no register at all until something reads it.
                 if (temp(op.input(0)).kind == TempKind::Const) {
                     const uint64_t v = temp(op.input(0)).value & width_mask(t);
+                    if (temp(op.output(0)).kind == TempKind::Global &&
+                        int64_t(v) == int64_t(int32_t(uint32_t(v)))) {
+                        regs_.set_constant(op.output(0), int32_t(uint32_t(v)));
+                        return;
+                    }
                     const Reg64 d = regs_.def(op.output(0));
                     if (v <= UINT32_MAX)
                         c_.mov(d.cvt32(), uint32_t(v));

@@ -13,7 +13,8 @@ RegCache::RegCache(Xbyak::CodeGenerator& code, const Function& f, std::vector<ui
       home_(std::move(home)),
       last_use_(std::move(last_use)),
       global_deaths_(std::move(global_deaths)),
-      reg_of_(f.temps().size(), -1) {}
+      reg_of_(f.temps().size(), -1),
+      constant_(f.temps().size()) {}
 
 void RegCache::begin_op(uint32_t index) {
     op_index_ = index;
@@ -42,6 +43,7 @@ void RegCache::unbind(int reg) {
 
 void RegCache::bind(int reg, TempId t, bool dirty) {
     if (reg_of_[t] >= 0) unbind(reg_of_[t]);
+    constant_[t].reset();
     slots_[reg] = {t, dirty, ++clock_};
     reg_of_[t] = int8_t(reg);
     locked_ |= 1u << reg;
@@ -66,9 +68,21 @@ Reg64 RegCache::use(TempId t) {
         return Reg64(r);
     }
     int r = allocate();
+    const bool pending = constant_[t].has_value();  // a value not yet at home: dirty
     load_into(Reg64(r), t);
-    bind(r, t, false);
+    bind(r, t, pending);
     return Reg64(r);
+}
+
+void RegCache::set_constant(TempId g, int32_t value) {
+    if (int r = reg_of_[g]; r >= 0) unbind(r);
+    constant_[g] = value;
+}
+
+void RegCache::store_constant(TempId g) {
+    if (!constant_[g]) return;
+    code_.mov(code_.qword[Reg64(kEnvReg) + home_[g]], uint64_t(int64_t(*constant_[g])));
+    constant_[g].reset();
 }
 
 Reg64 RegCache::def(TempId t) {
@@ -95,6 +109,8 @@ void RegCache::load_into(const Reg64& dst, TempId t) {
     const Temp& temp = f_.temp(t);
     if (int r = reg_of_[t]; r >= 0)
         code_.mov(dst, Reg64(r));
+    else if (constant_[t])
+        code_.mov(dst, uint64_t(int64_t(*constant_[t])));
     else if (temp.kind == TempKind::Const)
         code_.mov(dst, temp.value);
     else
@@ -106,6 +122,9 @@ void RegCache::drop(TempId t) {
 }
 
 void RegCache::write_back(RegSet regs, bool globals) {
+    if (globals)
+        for (TempId g = 0; g < constant_.size() && f_.temp(g).kind == TempKind::Global; g++)
+            store_constant(g);
     for (int r = 0; r < 16; r++) {
         const Slot& s = slots_[r];
         if (s.temp == kNone || !s.dirty) continue;
@@ -114,6 +133,9 @@ void RegCache::write_back(RegSet regs, bool globals) {
 }
 
 void RegCache::forget(RegSet regs, bool globals) {
+    if (globals)
+        for (TempId g = 0; g < constant_.size() && f_.temp(g).kind == TempKind::Global; g++)
+            constant_[g].reset();
     for (int r = 0; r < 16; r++) {
         const Slot& s = slots_[r];
         if (s.temp == kNone) continue;
@@ -123,6 +145,8 @@ void RegCache::forget(RegSet regs, bool globals) {
 
 std::vector<RegCache::HomeStore> RegCache::dirty_globals() const {
     std::vector<HomeStore> stores;
+    for (TempId g = 0; g < constant_.size() && f_.temp(g).kind == TempKind::Global; g++)
+        if (constant_[g]) stores.push_back({-1, home_[g], *constant_[g]});
     for (int r = 0; r < 16; r++) {
         const Slot& s = slots_[r];
         if (s.temp != kNone && s.dirty && f_.temp(s.temp).kind == TempKind::Global)
@@ -139,6 +163,11 @@ RegSet RegCache::bound(RegSet regs) const {
 }
 
 void RegCache::alias_env(uint32_t offset, uint32_t size, bool write) {
+    for (TempId g = 0; g < constant_.size() && f_.temp(g).kind == TempKind::Global; g++) {
+        const uint32_t home = home_[g];
+        if (!constant_[g] || home >= offset + size || offset >= home + 8) continue;
+        store_constant(g);  // a write may cover only part of it
+    }
     for (int r = 0; r < 16; r++) {
         const Slot& s = slots_[r];
         if (s.temp == kNone || f_.temp(s.temp).kind != TempKind::Global) continue;

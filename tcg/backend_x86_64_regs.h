@@ -9,6 +9,7 @@
 
 #include <array>
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "tcg/backend_x86_64_xbyak.h"
@@ -70,11 +71,17 @@ class RegCache {
     // globals overlapping them current in memory, and for a write forgets them.
     void alias_env(uint32_t offset, uint32_t size, bool write);
 
-    // A dirty global's register and home, for code off the main path that must make globals
-    // current in memory without changing what the cache believes.
+    // Global g's new value is `value`, a 32-bit signed immediate: it needs no register until
+    // something reads it, and goes home as an immediate store where globals are written back.
+    void set_constant(TempId g, int32_t value);
+
+    // A dirty global's register (or, with reg < 0, its constant) and home, for code off the
+    // main path that must make globals current in memory without changing what the cache
+    // believes.
     struct HomeStore {
         int reg;
         uint32_t home;
+        int32_t constant = 0;
     };
     std::vector<HomeStore> dirty_globals() const;
     // The registers in `regs` that hold a temp's value.
@@ -100,6 +107,9 @@ class RegCache {
     std::vector<uint32_t> last_use_;
     std::vector<uint64_t> global_deaths_;
     std::vector<int8_t> reg_of_;  // temp -> register, -1 when only in memory
+    // Globals whose newest value is a constant not yet in a register or at home.
+    std::vector<std::optional<int32_t>> constant_;
+    void store_constant(TempId g);
     std::array<Slot, 16> slots_{};
     RegSet locked_ = 0;
     uint32_t op_index_ = 0;
