@@ -143,6 +143,7 @@ struct SlowPath {
     int out;          // a load's destination register, -1 for a store
     RegSet saved;     // caller-saved registers holding values across the call
     std::vector<RegCache::HomeStore> globals;  // dirty globals the callee may read
+    bool settle_fp = false;                    // vfp flags pending: the callee may fault
 };
 
 class BlockCompiler {
@@ -183,6 +184,7 @@ class BlockCompiler {
         }
         // A block that runs off its end leaves like exit_tb.
         regs_.begin_op(uint32_t(ops.size()));
+        if (fp_flags_pending_) settle_fp_flags();
         leave(BlockExit::Exit);
         for (SlowPath& slow : slow_paths_)
             emit_slow_path(slow);
@@ -358,11 +360,23 @@ class BlockCompiler {
         const Xbyak::RegExp entry = r14 + rax + base;
         // The page of the access's last byte against addr's entry: an access that runs into
         // the next page cannot match (that page has another entry), so one compare covers it.
-        if (mop.size() > 1)
-            c_.lea(rcx, c_.ptr[addr + int(mop.size() - 1)]);
-        else
+        // An access aligned to at least its size cannot cross a page: its address with the
+        // alignment bits kept matches only when they are clear.
+        const uint64_t align = mop.alignment();
+        if (align >= mop.size()) {
             c_.mov(rcx, addr);
-        c_.and_(rcx, uint32_t(~(page - 1)));  // sign-extends: all bits above the page offset
+            c_.and_(rcx, uint32_t(~(page - 1) | (align - 1)));
+        } else {
+            if (align > 1) {
+                c_.test(addr, uint32_t(align - 1));
+                c_.jnz(miss);
+            }
+            if (mop.size() > 1)
+                c_.lea(rcx, c_.ptr[addr + int(mop.size() - 1)]);
+            else
+                c_.mov(rcx, addr);
+            c_.and_(rcx, uint32_t(~(page - 1)));  // sign-extends: all bits above the page offset
+        }
         c_.cmp(rcx, c_.qword[entry + (write ? t.write_tag : t.read_tag)]);
         c_.jne(miss);
         c_.mov(rax, c_.qword[entry + t.addend]);
@@ -382,6 +396,7 @@ class BlockCompiler {
         const Reg64 value = store ? regs_.use(op.input(0)) : addr;
         // Before the destination is defined: a global's old value is what the callee sees.
         slow.globals = regs_.dirty_globals();
+        slow.settle_fp = fp_flags_pending_;
         const Reg64 out = store ? rax : regs_.def(op.output(0));
         slow.addr = addr.getIdx();
         slow.value = value.getIdx();
@@ -443,6 +458,7 @@ class BlockCompiler {
 
     void emit_slow_path(SlowPath& slow) {
         c_.L(slow.entry);
+        if (slow.settle_fp) settle_fp_flags();
         for (const RegCache::HomeStore& g : slow.globals) {
             if (g.reg < 0)
                 c_.mov(c_.qword[r14 + g.home], uint64_t(int64_t(g.constant)));
@@ -771,9 +787,70 @@ class BlockCompiler {
         }
     }
 
+    // vfp ops: the destination through xmm0, which a run of them on one destination keeps
+    // between them (it is not stored where the next op overwrites it, nor loaded again).
+    void vfp(const Op& op, uint32_t index) {
+        const Reg64 env = r14;
+        const uint32_t dst = op.constant(1), src = op.constant(2);
+        if (xmm0_holds_ != dst) c_.movups(xmm0, ptr[env + dst]);
+        (c_.*kVfpInsns[op.constant(0)])(xmm0, ptr[env + src]);
+        const std::vector<Op>& ops = f_.ops();
+        const bool next_overwrites =
+            index + 1 < ops.size() && ops[index + 1].opc == Opc::vfp &&
+            ops[index + 1].constant(1) == dst &&
+            (ops[index + 1].constant(2) + 16 <= dst || dst + 16 <= ops[index + 1].constant(2));
+        if (!next_overwrites) c_.movups(ptr[env + dst], xmm0);
+        xmm0_holds_ = dst;
+        fp_flags_pending_ = true;
+    }
+
+    // The host's MXCSR flags (the vCPU keeps them a subset of the guest's, so they are the
+    // guest's plus what vfp ops raised since) ORed into the guest's status. vfp ops leave this
+    // for the first thing that could look at it, once per run of them. The red zone below
+    // rsp holds the STMXCSR word; signal frames skip it. Uses rax.
+    void settle_fp_flags() {
+        c_.stmxcsr(ptr[rsp - 8]);
+        c_.mov(eax, dword[rsp - 8]);
+        c_.and_(eax, 0x3f);
+        c_.or_(dword[r14 + f_.target().fp_status_offset], eax);
+    }
+
+    // Whether op might let anything see the guest's status word (or leave the block) before
+    // pending vfp flags are settled. Guest accesses settle on their slow path instead.
+    bool may_see_fp_status(const Op& op) const {
+        const OpInfo& info = op.info();
+        switch (op.opc) {
+            case Opc::vfp:
+            case Opc::insn_start:
+            case Opc::host_x87:
+            case Opc::guest_ld:
+            case Opc::guest_st:
+                return false;
+            case Opc::ld8u:
+            case Opc::ld16u:
+            case Opc::ld32u:
+            case Opc::ld32s:
+            case Opc::ld:
+            case Opc::st8:
+            case Opc::st16:
+            case Opc::st32:
+            case Opc::st: {
+                const uint32_t at = op.constant(0), status = f_.target().fp_status_offset;
+                return at < status + 4 && status < at + 8;
+            }
+            default:
+                return info.flags & (kSideEffects | kCall | kBranch | kBlockEnd | kMayFault);
+        }
+    }
+
     void emit_op(const Op& op) {
         const uint32_t index = &op - f_.ops().data();
         const Type t = op.type;
+        if (op.opc != Opc::vfp) xmm0_holds_.reset();
+        if (fp_flags_pending_ && may_see_fp_status(op)) {
+            settle_fp_flags();
+            fp_flags_pending_ = false;
+        }
         switch (op.opc) {
             case Opc::mov: {
                 // A constant straight into the destination, not through a register of its own;
@@ -942,20 +1019,9 @@ class BlockCompiler {
             case Opc::mb:
                 c_.mfence();
                 return;
-            case Opc::vfp: {
-                // As run_vfp: the destination through xmm0, then the host's flags (the
-                // caller keeps them a subset of the guest's) ORed into the guest's status.
-                // The red zone below rsp holds the STMXCSR word; signal frames skip it.
-                const Reg64 env = r14;
-                c_.movups(xmm0, ptr[env + op.constant(1)]);
-                (c_.*kVfpInsns[op.constant(0)])(xmm0, ptr[env + op.constant(2)]);
-                c_.movups(ptr[env + op.constant(1)], xmm0);
-                c_.stmxcsr(ptr[rsp - 8]);
-                c_.mov(eax, dword[rsp - 8]);
-                c_.and_(eax, 0x3f);
-                c_.or_(dword[env + f_.target().fp_status_offset], eax);
+            case Opc::vfp:
+                vfp(op, index);
                 return;
-            }
             case Opc::host_x87: {
                 // The instruction's own bytes; a memory form addresses its operand as
                 // [r14 + disp32] (REX.B, mod 10, rm 110).
@@ -1003,6 +1069,8 @@ class BlockCompiler {
     RegCache regs_;
     std::vector<Label> labels_;
     const bool probe_;
+    std::optional<uint32_t> xmm0_holds_;  // the env vector xmm0 has, right after a vfp op
+    bool fp_flags_pending_ = false;       // vfp ops ran since the status word was settled
     const uint8_t* at_;
     const SharedStubs& stubs_;
     uint64_t tag_ = 0;

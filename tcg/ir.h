@@ -5,6 +5,7 @@
 #pragma once
 
 #include <array>
+#include <bit>
 #include <cstdint>
 #include <initializer_list>
 #include <optional>
@@ -55,7 +56,9 @@ const char* cond_name(Cond c);
 // A guest memory access: log2 size, sign extension, MMU index.
 // It may also name the guest instruction it belongs to (its insn_start index), for the
 // target to record before a slow path that can fault: such an access needs no insn_start of
-// its own. Bits: 1:0 log2 size, 2 sign, 7:4 MMU index, 8 has an instruction, 31:16 which.
+// its own. And it may require an alignment: a misaligned address takes the slow path, where
+// the target raises its fault. Bits: 1:0 log2 size, 2 sign, 7:4 MMU index, 8 has an
+// instruction, 11:9 log2 alignment (0: none), 31:16 the instruction.
 struct MemOp {
     uint32_t bits;
     static constexpr uint32_t kHasInsn = 1u << 8;
@@ -63,7 +66,12 @@ struct MemOp {
         return MemOp{log2_size | (sign ? 4u : 0u) | (mmu_idx << 4)};
     }
     constexpr MemOp with_insn(uint32_t index) const {
-        return MemOp{(bits & 0xffu) | kHasInsn | (index << 16)};
+        return MemOp{(bits & 0xffffu) | kHasInsn | (index << 16)};
+    }
+    // `bytes` a power of two up to 128; 0 or 1 for none.
+    constexpr MemOp with_alignment(unsigned bytes) const {
+        const unsigned log2 = bytes > 1 ? unsigned(std::countr_zero(bytes)) : 0;
+        return MemOp{(bits & ~(7u << 9)) | log2 << 9};
     }
     unsigned log2_size() const { return bits & 3; }
     unsigned size() const { return 1u << (bits & 3); }
@@ -71,6 +79,8 @@ struct MemOp {
     unsigned mmu_idx() const { return (bits >> 4) & 0xf; }
     bool has_insn() const { return bits & kHasInsn; }
     uint32_t insn() const { return bits >> 16; }
+    // The required alignment in bytes, 1 for none.
+    uint64_t alignment() const { return 1ull << ((bits >> 9) & 7); }
 };
 
 // Helper functions called from translated code. Every helper has this one signature,

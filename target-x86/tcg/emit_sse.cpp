@@ -70,14 +70,6 @@ void mmx_enter(Ctx& c) {
     c.b.call(kHelper_mmx_enter, {});
 }
 
-// #GP(0) unless addr is a multiple of `align` (legacy 16-byte operands, VMOVAPS and friends).
-void check_aligned(Ctx& c, TempId addr, unsigned align) {
-    tcg::LabelId ok = c.b.label();
-    c.b.brcond(Cond::Eq, c.b.andi(addr, align - 1), c.b.cst(0), ok);
-    c.b.call(kHelper_raise_exception, {c.b.cst(13), c.b.cst(1ull << 32)});
-    c.b.set_label(ok);
-}
-
 // The memory operand's address after the segment checks for `size` bytes.
 TempId mem_address(Ctx& c, unsigned size, bool write) {
     check_segment(c, unsigned(c.in->mem.seg), effective_offset(c), size, write);
@@ -89,7 +81,9 @@ TempId mem_address(Ctx& c, unsigned size, bool write) {
 struct Place {
     OperandKind kind;
     unsigned reg = 0;
-    TempId addr = 0;  // Mem
+    TempId addr = 0;     // Mem
+    unsigned align = 0;  // Mem: #GP(0) unless addr is a multiple (legacy 16-byte operands,
+                         // VMOVAPS and friends), checked by the piece at offset 0
 };
 
 Place place_of(Ctx& c, const Operand& o, unsigned size, bool write) {
@@ -104,14 +98,16 @@ uint32_t reg_offset(const Place& p) {
 
 // `size` bytes (1..8) at byte `at` of the operand.
 TempId read_piece(Ctx& c, const Place& p, unsigned at, unsigned size = 8) {
-    if (p.kind == OperandKind::Mem) return load(c, c.b.addi(p.addr, at), size);
+    if (p.kind == OperandKind::Mem)
+        return load(c, c.b.addi(p.addr, at), size, false, at == 0 ? p.align : 0);
     if (p.kind == OperandKind::Gpr) return read_gpr(c, p.reg, size);
     TempId v = c.b.ld(Opc::ld, reg_offset(p) + at);
     return size == 8 ? v : zero_extend(c, v, size);
 }
 
 void write_piece(Ctx& c, const Place& p, unsigned at, TempId v, unsigned size = 8) {
-    if (p.kind == OperandKind::Mem) return store(c, c.b.addi(p.addr, at), v, size);
+    if (p.kind == OperandKind::Mem)
+        return store(c, c.b.addi(p.addr, at), v, size, at == 0 ? p.align : 0);
     if (p.kind == OperandKind::Gpr) return write_gpr(c, p.reg, size, v);
     static constexpr Opc kStore[] = {Opc::st8, Opc::st16, Opc::st32, Opc::st};
     c.b.st(kStore[log2_size(size)], v, reg_offset(p) + at);
@@ -189,8 +185,8 @@ void emit_move(Ctx& c, const MoveRow& row) {
             Place src = place_of(c, src_op, size, false);
             Place dst = place_of(c, dst_op, size, true);
             if (row.kind == MoveKind::FullAligned) {
-                if (load_form) check_aligned(c, src.addr, size);
-                if (store_form) check_aligned(c, dst.addr, size);
+                if (load_form) src.align = size;
+                if (store_form) dst.align = size;
             }
             // Read everything first: a fault on the source must leave the destination alone.
             TempId v[4];
@@ -283,7 +279,7 @@ void emit_logic(Ctx& c, Logic op) {
     const unsigned size = d.kind == OperandKind::Mmx ? 8 : d.size;
     if (d.kind == OperandKind::Mmx) mmx_enter(c);
     Place src = place_of(c, b, size, false);
-    if (b.kind == OperandKind::Mem && !is_vex(c) && size == 16) check_aligned(c, src.addr, 16);
+    if (b.kind == OperandKind::Mem && !is_vex(c) && size == 16) src.align = 16;
     Place pa{a.kind, a.reg}, pd{d.kind, d.reg};
     // XOR/ANDN of a register with itself is the zeroing idiom: no need to read it.
     const bool same = b.kind != OperandKind::Mem && a.reg == b.reg && a.kind == b.kind;
@@ -336,9 +332,10 @@ bool is_vector_reg(const Operand& o) {
 // Loads a vector memory source into simd_mem: its bytes, zero above.
 void stage_load(Ctx& c, unsigned size, bool aligned) {
     TempId addr = mem_address(c, size, false);
-    if (aligned) check_aligned(c, addr, size);
     for (unsigned at = 0; at < 32; at += 8) {
-        TempId v = at < size ? load(c, c.b.addi(addr, at), size < 8 ? size : 8) : c.b.cst(0);
+        const unsigned align = aligned && at == 0 ? size : 0;
+        TempId v =
+            at < size ? load(c, c.b.addi(addr, at), size < 8 ? size : 8, false, align) : c.b.cst(0);
         c.b.st(Opc::st, v, kStagedOffset + at);
     }
 }

@@ -5,6 +5,7 @@
 #include "target-x86/tcg/softmmu.h"
 
 #include "target-x86/tcg/cpu_runtime.h"
+#include "target-x86/tcg/exceptions.h"
 #include "tcg/ir.h"
 
 namespace kemu::x86 {
@@ -20,9 +21,11 @@ inline bool within_page(uint64_t addr, unsigned size) {
 }
 
 // Only the slow path can fault (or find the running block's code written): it needs the
-// instruction the access belongs to, which the translator put in the MemOp.
-inline void record_insn(CpuEnv& env, tcg::MemOp mop) {
+// instruction the access belongs to, which the translator put in the MemOp. An access that
+// must be aligned (SSE's 16-byte operands) and is not is #GP(0), before any page fault.
+inline void enter_slow_path(CpuEnv& env, uint64_t addr, tcg::MemOp mop) {
     if (mop.has_insn()) env.insn_index = mop.insn();
+    if (addr & (mop.alignment() - 1)) env.runtime->raise(vec::GP, 0);
 }
 
 }  // namespace
@@ -33,10 +36,11 @@ uint64_t guest_load(void* envp, uint64_t addr, uint32_t memop_bits) {
     unsigned size = mop.size();
     const TlbEntry& e = tlb_entry(env, mop.mmu_idx(), addr);
     uint64_t v = 0;
-    if (e.addr_read == (addr & kPageMask) && within_page(addr, size)) {
+    if (e.addr_read == (addr & kPageMask) && within_page(addr, size) &&
+        !(addr & (mop.alignment() - 1))) {
         std::memcpy(&v, reinterpret_cast<const void*>(addr + e.addend), size);
     } else {
-        record_insn(env, mop);
+        enter_slow_path(env, addr, mop);
         v = env.runtime->load_slow(addr, memop_bits);
     }
     if (mop.sign() && size < 8) {
@@ -51,11 +55,12 @@ void guest_store(void* envp, uint64_t addr, uint64_t value, uint32_t memop_bits)
     tcg::MemOp mop{memop_bits};
     unsigned size = mop.size();
     const TlbEntry& e = tlb_entry(env, mop.mmu_idx(), addr);
-    if (e.addr_write == (addr & kPageMask) && within_page(addr, size)) {
+    if (e.addr_write == (addr & kPageMask) && within_page(addr, size) &&
+        !(addr & (mop.alignment() - 1))) {
         std::memcpy(reinterpret_cast<void*>(addr + e.addend), &value, size);
         return;
     }
-    record_insn(env, mop);
+    enter_slow_path(env, addr, mop);
     env.runtime->store_slow(addr, value, memop_bits);
 }
 

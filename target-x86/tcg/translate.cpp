@@ -230,15 +230,16 @@ void check_alignment(Ctx& c, TempId addr, unsigned size) {
     c.b.set_label(aligned);
 }
 
-TempId load(Ctx& c, TempId addr, unsigned size, bool sign) {
+TempId load(Ctx& c, TempId addr, unsigned size, bool sign, unsigned align) {
     check_alignment(c, addr, size);
-    return c.b.guest_ld(addr,
-                        tcg::MemOp::make(log2_size(size), sign, c.mmu_idx()).with_insn(c.insn));
+    const tcg::MemOp mop = tcg::MemOp::make(log2_size(size), sign, c.mmu_idx());
+    return c.b.guest_ld(addr, mop.with_alignment(align).with_insn(c.insn));
 }
 
-void store(Ctx& c, TempId addr, TempId v, unsigned size) {
+void store(Ctx& c, TempId addr, TempId v, unsigned size, unsigned align) {
     check_alignment(c, addr, size);
-    c.b.guest_st(v, addr, tcg::MemOp::make(log2_size(size), false, c.mmu_idx()).with_insn(c.insn));
+    const tcg::MemOp mop = tcg::MemOp::make(log2_size(size), false, c.mmu_idx());
+    c.b.guest_st(v, addr, mop.with_alignment(align).with_insn(c.insn));
 }
 
 // ---------------------------------------------------------------- operands

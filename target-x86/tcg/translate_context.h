@@ -81,9 +81,10 @@ void write_gpr(Ctx& c, unsigned reg, unsigned size, TempId v, bool high8 = false
 TempId effective_offset(Ctx& c);                     // the memory operand's offset in its segment
 TempId linear(Ctx& c, unsigned seg, TempId offset);  // segment base added, wrapped per mode
 TempId operand_address(Ctx& c);                      // the memory operand's linear address (cached)
-TempId load(Ctx& c, TempId addr, unsigned size, bool sign = false);
+// `align`: the bytes the address must be a multiple of (SSE's aligned forms), else #GP(0).
+TempId load(Ctx& c, TempId addr, unsigned size, bool sign = false, unsigned align = 0);
 void check_segment(Ctx& c, unsigned seg, TempId offset, unsigned size, bool write);
-void store(Ctx& c, TempId addr, TempId v, unsigned size);
+void store(Ctx& c, TempId addr, TempId v, unsigned size, unsigned align = 0);
 
 // --- operands of the decoded instruction
 TempId read_operand(Ctx& c, unsigned i);

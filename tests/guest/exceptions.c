@@ -241,6 +241,35 @@ static void test_user_mode_faults(void) {
         : "eax", "memory");
 }
 
+/* --- SSE alignment ------------------------------------------------------------- */
+
+#define CR4_OSFXSR (1u << 9)
+
+/* A legacy SSE instruction with a 16-byte memory operand that must be aligned is #GP(0) on a
+ * misaligned address (SDM vol. 2 MOVAPS, ADDPD), before the access; MOVUPS is not. */
+static void test_sse_alignment(void) {
+    static uint8_t buffer[48] __attribute__((aligned(16)));
+    uint32_t at;
+    write_cr4(read_cr4() | CR4_OSFXSR);
+    expect_exception(VEC_GP);
+    __asm__ volatile(PROVOKE("movaps (%[p]), %%xmm0") : [at] "=m"(at) : [p] "r"(buffer + 8));
+    expect_fault_sdm("MOVAPS from a misaligned address is #GP(0)", 0, at);
+    expect_exception(VEC_GP);
+    __asm__ volatile("xorps %%xmm1, %%xmm1\n\t" PROVOKE("movaps %%xmm1, (%[p])")
+                     : [at] "=m"(at)
+                     : [p] "r"(buffer + 4)
+                     : "memory");
+    expect_fault_sdm("MOVAPS to a misaligned address is #GP(0)", 0, at);
+    CHECK_EQ(buffer[4], 0); /* nothing was written */
+    expect_exception(VEC_GP);
+    __asm__ volatile(PROVOKE("addpd (%[p]), %%xmm0") : [at] "=m"(at) : [p] "r"(buffer + 1));
+    expect_fault_sdm("ADDPD from a misaligned address is #GP(0)", 0, at);
+    buffer[17] = 0x5a;
+    __asm__ volatile("movups (%0), %%xmm0\n\tmovaps %%xmm0, 16(%1)" ::"r"(buffer + 17), "r"(buffer)
+                     : "memory");
+    CHECK_EQ(buffer[16], 0x5a);
+}
+
 static void test_double_fault(void) {
     uint32_t at;
     /* #DE whose gate is not present: #NP while delivering a contributory exception
@@ -442,6 +471,7 @@ int main(uint32_t mb_magic, uint32_t mb_info) {
     test_segment_loads();
     test_data_access_checks();
     test_user_mode_faults();
+    test_sse_alignment();
     test_double_fault();
     test_software_traps();
     test_single_step();

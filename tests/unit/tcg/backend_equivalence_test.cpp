@@ -257,6 +257,19 @@ void vfp_cases() {
                     b.emit(Opc::exit_tb, Type::I64, {});
                 },
                 m);
+            // A run on one destination (which the JIT keeps in a register between its ops),
+            // then one reading its own destination.
+            check_program(
+                [&](Builder& b) {
+                    b.emit(Opc::vfp, Type::I64, {op, kVecOffset, kVecOffset + 16});
+                    b.emit(Opc::vfp, Type::I64,
+                           {vfp_op(VfpOperation::Add, vfp_form(op)), kVecOffset, kVecOffset + 16});
+                    b.emit(Opc::vfp, Type::I64,
+                           {vfp_op(VfpOperation::Mul, vfp_form(op)), kVecOffset, kVecOffset});
+                    b.emit(Opc::add, Type::I64, {2, 2, 0});
+                    b.emit(Opc::exit_tb, Type::I64, {});
+                },
+                m);
         }
 }
 

@@ -54,6 +54,7 @@ uint8_t* tlb_hit(void* env, uint64_t addr, MemOp mop, bool write) {
     const uint8_t* e = tlb_entry(env, t, mop.mmu_idx(), index);
     const uint64_t tag = read_u64(e + (write ? t.write_tag : t.read_tag));
     if (tag != (addr & ~(page - 1)) || (addr & (page - 1)) + mop.size() > page) return nullptr;
+    if (addr & (mop.alignment() - 1)) return nullptr;  // the target's fault, on its slow path
     return reinterpret_cast<uint8_t*>(addr + read_u64(e + t.addend));
 }
 

@@ -167,6 +167,36 @@ TEST(TlbProbe, HitsMissesFlagsAndCrossings) {
     std::printf("%u TLB probe checks\n", checks);
 }
 
+// An access that must be aligned misses the TLB (for the target's fault) exactly when its
+// address is not a multiple of the alignment, whether the alignment is at least its size
+// (one masked compare) or below it (a test of its own).
+TEST(TlbProbe, MisalignedAccessesTakeTheSlowPath) {
+    unsigned checks = 0;
+    for (TlbShape shape : {TlbShape::PowerOfTwo, TlbShape::Odd})
+        for (unsigned log2 = 0; log2 < 4; log2++)
+            for (unsigned align : {2u, 4u, 8u, 16u})
+                for (unsigned offset : {0u, 1u, 2u, 4u, 8u, 16u})
+                    for (bool store : {false, true}) {
+                        const unsigned size = 1u << log2;
+                        if (offset + size > kPageSize) continue;
+                        Machine m = initial_machine();
+                        map(m, 0, kPage, kPage, kPage);
+                        const uint64_t addr = kPage + offset;
+                        const Type type = log2 == 3 ? Type::I64 : Type::I32;
+                        const uint32_t mop = MemOp::make(log2, false, 0).with_alignment(align).bits;
+                        const Function f =
+                            access(test_target(shape), store, type, mop, addr, Source::Global, m);
+                        const bool misaligned = addr % align != 0;
+                        const std::string where = "size " + std::to_string(size) + " align " +
+                                                  std::to_string(align) + " offset " +
+                                                  std::to_string(offset);
+                        EXPECT_EQ(run_backend(f, m).calls, misaligned ? 1u : 0u) << where;
+                        ASSERT_EQ(compare_runs(f, m), "") << where;
+                        checks++;
+                    }
+    EXPECT_GT(checks, 300u);
+}
+
 // Hits do not call out at all; misses do, once each.
 TEST(TlbProbe, OnlyMissesCallOut) {
     Machine m = initial_machine();
