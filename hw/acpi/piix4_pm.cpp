@@ -3,6 +3,7 @@
 #include <algorithm>
 
 #include "hw/core/device_state.h"
+#include "hw/core/io_ops.h"
 #include "system/hex.h"
 #include "system/log.h"
 
@@ -15,6 +16,8 @@ constexpr unsigned kTimerStatusBit = 23;   // TMR_STS is set whenever this bit c
 constexpr uint16_t kPm1EnableMask =
     AcpiPm::kTmrSts | AcpiPm::kGblSts | AcpiPm::kPwrbtnSts | AcpiPm::kSlpbtnSts | AcpiPm::kRtcSts;
 constexpr uint16_t kPm1ControlStored = AcpiPm::kBmRld | AcpiPm::kSlpTypMask;
+// The PM1 and GPE0 handlers take byte, word and dword accesses at their natural alignment.
+constexpr AccessSizes kAlignedUpToDword{1, 4, false};
 
 // Hands each 16-bit register an access touches its bytes and a mask of which bytes
 // the access wrote, so a byte write to a write-1-to-clear register clears only its lane.
@@ -36,16 +39,6 @@ uint64_t byte_of(uint64_t reg, uint64_t byte_index) {
     return (reg >> (8 * byte_index)) & 0xff;
 }
 
-IoOps make_ops(std::function<uint64_t(uint64_t, unsigned)> read,
-               std::function<void(uint64_t, uint64_t, unsigned)> write) {
-    IoOps ops;
-    ops.read = std::move(read);
-    ops.write = std::move(write);
-    ops.valid = {1, 4, false};
-    ops.impl = {1, 4, false};
-    return ops;
-}
-
 }  // namespace
 
 AcpiPm::AcpiPm(std::string name, TimerQueue& timers)
@@ -59,12 +52,14 @@ AcpiPm::AcpiPm(std::string name, TimerQueue& timers)
                       }),
       pm_region_(MemoryRegion::io(
           "acpi-pm", kPmWindowSize,
-          make_ops([this](uint64_t o, unsigned s) { return pm_read(o, s); },
-                   [this](uint64_t o, uint64_t v, unsigned s) { pm_write(o, v, s); }))),
+          whole_access_ops([this](uint64_t o, unsigned s) { return pm_read(o, s); },
+                           [this](uint64_t o, uint64_t v, unsigned s) { pm_write(o, v, s); },
+                           kAlignedUpToDword))),
       gpe_region_(MemoryRegion::io(
           "acpi-gpe0", kGpe0WindowSize,
-          make_ops([this](uint64_t o, unsigned s) { return gpe_read(o, s); },
-                   [this](uint64_t o, uint64_t v, unsigned s) { gpe_write(o, v, s); }))) {
+          whole_access_ops([this](uint64_t o, unsigned s) { return gpe_read(o, s); },
+                           [this](uint64_t o, uint64_t v, unsigned s) { gpe_write(o, v, s); },
+                           kAlignedUpToDword))) {
     reset();
 }
 

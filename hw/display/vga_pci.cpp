@@ -1,7 +1,5 @@
 #include "hw/display/vga_pci.h"
 
-#include "hw/core/device_state.h"
-
 namespace kemu {
 
 namespace {
@@ -29,17 +27,6 @@ VgaPci::VgaPci(std::string name, Vga& vga, std::vector<uint8_t> rom)
         std::copy(rom.begin(), rom.end(), rom_image_.data());
         set_rom(rom_);
     }
-}
-
-void VgaPci::save(StateWriter& out) const {
-    save_config(out);
-}
-
-Result<void> VgaPci::load(StateReader& in, uint32_t version) {
-    KEMU_TRY_VOID(check_state_version(*this, version));
-    load_config(in);
-    config_loaded();
-    return finish_load(*this, in);
 }
 
 }  // namespace kemu

@@ -18,8 +18,6 @@ class VgaPci final : public PciDevice {
     VgaPci(std::string name, Vga& vga, std::vector<uint8_t> rom);
 
     const char* type_name() const override { return "VGA"; }
-    void save(StateWriter& out) const override;
-    Result<void> load(StateReader& in, uint32_t version) override;
 
   private:
     MappedRegion rom_image_;  // page-aligned: KVM maps the ROM BAR by host page

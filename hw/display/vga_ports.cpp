@@ -2,6 +2,8 @@
 // 0x3Dx as Misc Output bit 0 selects (monochrome or colour emulation); the other
 // address is dead, as on the card.
 #include <algorithm>
+#include <array>
+#include <string>
 
 #include "hw/display/vga.h"
 #include "system/log.h"
@@ -38,6 +40,22 @@ enum Port : uint16_t {
 // Input status 1: display enable inactive (bit 0) and vertical retrace (bit 3).
 constexpr uint8_t kStatus1Retrace = 0x09;
 
+// The data port of an index/data register bank. The card decodes no register past the
+// bank: such an index reads as 0 and drops writes.
+template <size_t N>
+uint8_t read_indexed(const std::array<uint8_t, N>& bank, uint8_t index) {
+    return index < N ? bank[index] : 0;
+}
+
+template <size_t N>
+void write_indexed(std::array<uint8_t, N>& bank, uint8_t index, uint8_t value,
+                   const std::string& device, const char* bank_name) {
+    if (index < N)
+        bank[index] = value;
+    else
+        log_unimp("%s: %s register 0x%x", device.c_str(), bank_name, index);
+}
+
 }  // namespace
 
 bool Vga::port_inactive(uint16_t port) const {
@@ -63,7 +81,7 @@ uint8_t Vga::port_read(uint16_t port) {
         case kSeqIndex:
             return r.seq_index;
         case kSeqData:
-            return r.seq_index < kSeqCount ? r.seq[r.seq_index] : 0;
+            return read_indexed(r.seq, r.seq_index);
         case kDacMask:
             return r.dac.pixel_mask;
         case kDacReadIndex:
@@ -79,13 +97,13 @@ uint8_t Vga::port_read(uint16_t port) {
         case kGcIndex:
             return r.gc_index;
         case kGcData:
-            return r.gc_index < kGcCount ? r.gc[r.gc_index] : 0;
+            return read_indexed(r.gc, r.gc_index);
         case kMonoCrtcIndex:
         case kColorCrtcIndex:
             return r.crtc_index;
         case kMonoCrtcData:
         case kColorCrtcData:
-            return r.crtc_index < kCrtcCount ? r.crtc[r.crtc_index] : 0;
+            return read_indexed(r.crtc, r.crtc_index);
         case kMonoStatus1:
         case kColorStatus1:
             return read_input_status_1();
@@ -110,11 +128,7 @@ void Vga::port_write(uint16_t port, uint8_t value) {
             r.seq_index = value & 0x07;
             return;
         case kSeqData:
-            if (r.seq_index < kSeqCount)
-                r.seq[r.seq_index] = value;
-            else
-                log_unimp("%s: sequencer register 0x%x", name().c_str(), r.seq_index);
-            return;
+            return write_indexed(r.seq, r.seq_index, value, name(), "sequencer");
         case kDacMask:
             r.dac.pixel_mask = value;
             return;
@@ -134,11 +148,7 @@ void Vga::port_write(uint16_t port, uint8_t value) {
             r.gc_index = value & 0x0f;
             return;
         case kGcData:
-            if (r.gc_index < kGcCount)
-                r.gc[r.gc_index] = value;
-            else
-                log_unimp("%s: graphics controller register 0x%x", name().c_str(), r.gc_index);
-            return;
+            return write_indexed(r.gc, r.gc_index, value, name(), "graphics controller");
         case kMonoCrtcIndex:
         case kColorCrtcIndex:
             r.crtc_index = value & 0x3f;

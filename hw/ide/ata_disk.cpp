@@ -22,26 +22,30 @@ const std::array<AtaDisk::Entry, 256>& AtaDisk::command_table() {
         auto rw = [&](uint8_t op, bool write, Mode mode, bool lba48) {
             t[op] = {&AtaDisk::read_write, {write, mode, lba48}};
         };
-        rw(0x20, false, Mode::Pio, false);          // READ SECTORS
-        rw(0x21, false, Mode::Pio, false);          // READ SECTORS WITHOUT RETRY
-        rw(0x24, false, Mode::Pio, true);           // READ SECTORS EXT
-        rw(0x29, false, Mode::PioMultiple, true);   // READ MULTIPLE EXT
-        rw(0xc4, false, Mode::PioMultiple, false);  // READ MULTIPLE
-        rw(0xc8, false, Mode::Dma, false);          // READ DMA
-        rw(0xc9, false, Mode::Dma, false);          // READ DMA WITHOUT RETRY
-        rw(0x25, false, Mode::Dma, true);           // READ DMA EXT
-        rw(0x40, false, Mode::Verify, false);       // READ VERIFY SECTORS
-        rw(0x41, false, Mode::Verify, false);       // READ VERIFY SECTORS WITHOUT RETRY
-        rw(0x42, false, Mode::Verify, true);        // READ VERIFY SECTORS EXT
-        rw(0x30, true, Mode::Pio, false);           // WRITE SECTORS
-        rw(0x31, true, Mode::Pio, false);           // WRITE SECTORS WITHOUT RETRY
-        rw(0x34, true, Mode::Pio, true);            // WRITE SECTORS EXT
-        rw(0x39, true, Mode::PioMultiple, true);    // WRITE MULTIPLE EXT
-        rw(0xc5, true, Mode::PioMultiple, false);   // WRITE MULTIPLE
-        rw(0xca, true, Mode::Dma, false);           // WRITE DMA
-        rw(0xcb, true, Mode::Dma, false);           // WRITE DMA WITHOUT RETRY
-        rw(0x35, true, Mode::Dma, true);            // WRITE DMA EXT
-        t[0x00] = {&AtaDisk::abort};                // NOP always aborts
+        // Every data-in command but READ VERIFY has a data-out twin with the same protocol.
+        struct Transfer {
+            uint8_t read, write;
+            Mode mode;
+            bool lba48;
+        };
+        static constexpr Transfer kTransfers[] = {
+            {0x20, 0x30, Mode::Pio, false},          // READ / WRITE SECTORS
+            {0x21, 0x31, Mode::Pio, false},          // ... WITHOUT RETRY
+            {0x24, 0x34, Mode::Pio, true},           // READ / WRITE SECTORS EXT
+            {0xc4, 0xc5, Mode::PioMultiple, false},  // READ / WRITE MULTIPLE
+            {0x29, 0x39, Mode::PioMultiple, true},   // READ / WRITE MULTIPLE EXT
+            {0xc8, 0xca, Mode::Dma, false},          // READ / WRITE DMA
+            {0xc9, 0xcb, Mode::Dma, false},          // ... WITHOUT RETRY
+            {0x25, 0x35, Mode::Dma, true},           // READ / WRITE DMA EXT
+        };
+        for (const Transfer& x : kTransfers) {
+            rw(x.read, false, x.mode, x.lba48);
+            rw(x.write, true, x.mode, x.lba48);
+        }
+        rw(0x40, false, Mode::Verify, false);  // READ VERIFY SECTORS
+        rw(0x41, false, Mode::Verify, false);  // READ VERIFY SECTORS WITHOUT RETRY
+        rw(0x42, false, Mode::Verify, true);   // READ VERIFY SECTORS EXT
+        t[0x00] = {&AtaDisk::abort};           // NOP always aborts
         t[0xec] = {&AtaDisk::identify};
         t[0xc6] = {&AtaDisk::set_multiple_mode};
         t[0xef] = {&AtaDisk::set_features};

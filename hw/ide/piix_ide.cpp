@@ -1,7 +1,5 @@
 #include "hw/ide/piix_ide.h"
 
-#include "hw/core/device_state.h"
-
 namespace kemu::ide {
 
 namespace {
@@ -24,17 +22,6 @@ PiixIde::PiixIde(std::string name, Bmdma& bmdma)
     set_write_mask(kIdeTiming, 4, 0xffffffff);
     set_write_mask(kSlaveTiming, 1, 0xff);
     add_bar(4, bmdma.io(), BarKind::Io);
-}
-
-void PiixIde::save(StateWriter& out) const {
-    save_config(out);
-}
-
-Result<void> PiixIde::load(StateReader& in, uint32_t version) {
-    KEMU_TRY_VOID(check_state_version(*this, version));
-    load_config(in);
-    config_loaded();
-    return finish_load(*this, in);
 }
 
 }  // namespace kemu::ide

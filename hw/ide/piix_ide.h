@@ -15,8 +15,6 @@ class PiixIde final : public PciDevice {
     PiixIde(std::string name, Bmdma& bmdma);
 
     const char* type_name() const override { return "piix3-ide"; }
-    void save(StateWriter& out) const override;
-    Result<void> load(StateReader& in, uint32_t version) override;
 };
 
 }  // namespace kemu::ide

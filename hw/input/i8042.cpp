@@ -80,6 +80,10 @@ constexpr std::array<uint8_t, 256> make_translation_table() {
 }
 constexpr std::array<uint8_t, 256> kSet2ToSet1 = make_translation_table();
 
+uint8_t with_bit(uint8_t byte, uint8_t bit, bool set) {
+    return set ? uint8_t(byte | bit) : uint8_t(byte & ~bit);
+}
+
 }  // namespace
 
 I8042::I8042(std::string name, ResetRequest on_reset, A20Change on_a20)
@@ -172,26 +176,21 @@ void I8042::write_command(uint8_t value) {
     } else {
         switch (value) {
             case kMouseDisable:
-                write_command_byte(ram_[0] | kCtrMouseDisable);
-                break;
             case kMouseEnable:
-                write_command_byte(ram_[0] & uint8_t(~kCtrMouseDisable));
+                write_command_byte(with_bit(ram_[0], kCtrMouseDisable, value == kMouseDisable));
+                break;
+            case kKeyboardDisable:
+            case kKeyboardEnable:
+                write_command_byte(
+                    with_bit(ram_[0], kCtrKeyboardDisable, value == kKeyboardDisable));
                 break;
             case kMouseTest:
+            case kKeyboardTest:
                 reply(kInterfaceOk);
                 break;
             case kSelfTest:
                 status_flags_ |= kStatusSystem;
                 reply(kSelfTestPassed);
-                break;
-            case kKeyboardTest:
-                reply(kInterfaceOk);
-                break;
-            case kKeyboardDisable:
-                write_command_byte(ram_[0] | kCtrKeyboardDisable);
-                break;
-            case kKeyboardEnable:
-                write_command_byte(ram_[0] & uint8_t(~kCtrKeyboardDisable));
                 break;
             case kReadOutputPort:
                 reply(uint8_t((output_port_ & ~(kOutKeyboardFull | kOutMouseFull)) |

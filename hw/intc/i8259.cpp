@@ -221,36 +221,8 @@ I8259Pair::I8259Pair(std::string name)
     : Device(std::move(name)),
       master_(true, kMasterElcrMask),
       slave_(false, kSlaveElcrMask),
-      master_io_(MemoryRegion::io(this->name() + "-master", 2,
-                                  IoOps{
-                                      .read = [this](uint64_t offset, unsigned) -> uint64_t {
-                                          uint8_t v = master_.read(unsigned(offset));
-                                          update();
-                                          return v;
-                                      },
-                                      .write =
-                                          [this](uint64_t offset, uint64_t value, unsigned) {
-                                              master_.write(unsigned(offset), uint8_t(value));
-                                              update();
-                                          },
-                                      .valid = {1, 2, false},
-                                      .impl = {1, 1, false},
-                                  })),
-      slave_io_(MemoryRegion::io(this->name() + "-slave", 2,
-                                 IoOps{
-                                     .read = [this](uint64_t offset, unsigned) -> uint64_t {
-                                         uint8_t v = slave_.read(unsigned(offset));
-                                         update();
-                                         return v;
-                                     },
-                                     .write =
-                                         [this](uint64_t offset, uint64_t value, unsigned) {
-                                             slave_.write(unsigned(offset), uint8_t(value));
-                                             update();
-                                         },
-                                     .valid = {1, 2, false},
-                                     .impl = {1, 1, false},
-                                 })),
+      master_io_(MemoryRegion::io(this->name() + "-master", 2, chip_ops(master_))),
+      slave_io_(MemoryRegion::io(this->name() + "-slave", 2, chip_ops(slave_))),
       elcr_io_(
           MemoryRegion::io(this->name() + "-elcr", 2,
                            IoOps{
@@ -266,6 +238,23 @@ I8259Pair::I8259Pair(std::string name)
                                .impl = {1, 1, false},
                            })) {
     reset();
+}
+
+IoOps I8259Pair::chip_ops(I8259Chip& chip) {
+    return IoOps{
+        .read = [this, &chip](uint64_t offset, unsigned) -> uint64_t {
+            uint8_t v = chip.read(unsigned(offset));
+            update();
+            return v;
+        },
+        .write =
+            [this, &chip](uint64_t offset, uint64_t value, unsigned) {
+                chip.write(unsigned(offset), uint8_t(value));
+                update();
+            },
+        .valid = {1, 2, false},
+        .impl = {1, 1, false},
+    };
 }
 
 void I8259Pair::reset() {

@@ -106,6 +106,8 @@ class I8259Pair final : public Device {
 
   private:
     void update();
+    // The two-port window of one chip; every access re-evaluates the cascade and INTR.
+    IoOps chip_ops(I8259Chip& chip);
 
     I8259Chip master_;
     I8259Chip slave_;

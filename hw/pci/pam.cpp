@@ -2,6 +2,7 @@
 
 #include <cstring>
 
+#include "hw/core/io_ops.h"
 #include "system/hex.h"
 #include "system/log.h"
 
@@ -13,15 +14,7 @@ constexpr uint64_t kHighSegment = 0xf0000;
 constexpr uint64_t kHighSegmentSize = 0x10000;
 constexpr uint64_t kLowSegmentSize = 0x4000;
 
-IoOps any_size_ops(std::function<uint64_t(uint64_t, unsigned)> read,
-                   std::function<void(uint64_t, uint64_t, unsigned)> write) {
-    IoOps ops;
-    ops.read = std::move(read);
-    ops.write = std::move(write);
-    ops.valid = {1, 8, true};
-    ops.impl = {1, 8, true};
-    return ops;
-}
+constexpr AccessSizes kAnySize{1, 8, true};
 
 }  // namespace
 
@@ -43,9 +36,10 @@ Pam::Pam(AddressSpace& memory, uint8_t* shadow_ram, std::vector<PciRegion> pci_r
     : memory_(memory),
       shadow_ram_(shadow_ram),
       pci_regions_(std::move(pci_regions)),
-      pci_window_(MemoryRegion::io("pam-pci", kSize,
-                                   any_size_ops([](uint64_t, unsigned) { return ~uint64_t(0); },
-                                                [](uint64_t, uint64_t, unsigned) {}))) {
+      pci_window_(
+          MemoryRegion::io("pam-pci", kSize,
+                           whole_access_ops([](uint64_t, unsigned) { return ~uint64_t(0); },
+                                            [](uint64_t, uint64_t, unsigned) {}, kAnySize))) {
     ram_aliases_.reserve(kSegments);
     rom_aliases_.reserve(kSegments);
     write_only_.reserve(kSegments);
@@ -58,7 +52,7 @@ Pam::Pam(AddressSpace& memory, uint8_t* shadow_ram, std::vector<PciRegion> pci_r
         uint64_t base = s.base;
         write_only_.push_back(
             MemoryRegion::io("pam-wo-" + where, s.size,
-                             any_size_ops(
+                             whole_access_ops(
                                  [this, base](uint64_t offset, unsigned size) {
                                      uint64_t v = 0;
                                      for (unsigned b = 0; b < size; b++)
@@ -67,7 +61,8 @@ Pam::Pam(AddressSpace& memory, uint8_t* shadow_ram, std::vector<PciRegion> pci_r
                                  },
                                  [host](uint64_t offset, uint64_t value, unsigned size) {
                                      std::memcpy(host + offset, &value, size);
-                                 })));
+                                 },
+                                 kAnySize)));
     }
 }
 

@@ -1,5 +1,6 @@
 #include "hw/pci/pci_bus.h"
 
+#include "hw/core/io_ops.h"
 #include "system/hex.h"
 
 namespace kemu {
@@ -17,15 +18,8 @@ uint32_t all_ones(unsigned size) {
     return size >= 4 ? 0xffffffffu : (1u << (8 * size)) - 1;
 }
 
-IoOps port_ops(std::function<uint64_t(uint64_t, unsigned)> read,
-               std::function<void(uint64_t, uint64_t, unsigned)> write) {
-    IoOps ops;
-    ops.read = std::move(read);
-    ops.write = std::move(write);
-    ops.valid = {1, 4, true};
-    ops.impl = {1, 4, true};
-    return ops;
-}
+// CONFIG_ADDRESS and CONFIG_DATA take any access up to a dword, at any byte offset.
+constexpr AccessSizes kConfigPortAccess{1, 4, true};
 
 }  // namespace
 
@@ -35,12 +29,14 @@ PciBus::PciBus(std::string name, AddressSpace& memory, AddressSpace& io)
       io_(io),
       address_io_(MemoryRegion::io(
           "pci-conf-idx", 4,
-          port_ops([this](uint64_t o, unsigned s) { return address_read(o, s); },
-                   [this](uint64_t o, uint64_t v, unsigned s) { address_write(o, v, s); }))),
+          whole_access_ops([this](uint64_t o, unsigned s) { return address_read(o, s); },
+                           [this](uint64_t o, uint64_t v, unsigned s) { address_write(o, v, s); },
+                           kConfigPortAccess))),
       data_io_(MemoryRegion::io(
           "pci-conf-data", 4,
-          port_ops([this](uint64_t o, unsigned s) { return data_read(o, s); },
-                   [this](uint64_t o, uint64_t v, unsigned s) { data_write(o, v, s); }))) {}
+          whole_access_ops([this](uint64_t o, unsigned s) { return data_read(o, s); },
+                           [this](uint64_t o, uint64_t v, unsigned s) { data_write(o, v, s); },
+                           kConfigPortAccess))) {}
 
 void PciBus::reset() {
     config_address_ = 0;

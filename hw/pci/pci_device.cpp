@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <bit>
 
+#include "hw/core/device_state.h"
 #include "hw/pci/pci_bus.h"
 
 namespace kemu {
@@ -176,6 +177,13 @@ void PciDevice::load_config(StateReader& in) {
 
 void PciDevice::config_loaded() {
     notify_bus();
+}
+
+Result<void> PciDevice::load(StateReader& in, uint32_t version) {
+    KEMU_TRY_VOID(check_state_version(*this, version));
+    load_config(in);
+    config_loaded();
+    return finish_load(*this, in);
 }
 
 }  // namespace kemu

@@ -52,6 +52,10 @@ class PciDevice : public Device {
     // Power-on state: the configuration space as the constructor described it, INTx low,
     // BARs unmapped. Models with more state override and call this first.
     void reset() override;
+    // A function whose only state is its configuration space saves and loads just that.
+    // Models with more state override both, using save_config()/load_config() below.
+    void save(StateWriter& out) const override { save_config(out); }
+    Result<void> load(StateReader& in, uint32_t version) override;
 
     // The function's INTx output: the model raises and lowers it; the bus owns the wiring
     // (applies COMMAND.INTx-disable and routes by slot and pin), so do not connect() it.

@@ -65,6 +65,23 @@ int64_t tick_to_ns(int64_t tick) {
     return (tick * kNsPerSecond + kTicksPerSecond - 1) / kTicksPerSecond;
 }
 
+// The registers the running clock owns: a read sees the current time, a write moves it.
+bool is_clock_register(uint8_t index) {
+    switch (index) {
+        case kSeconds:
+        case kMinutes:
+        case kHours:
+        case kDayOfWeek:
+        case kDayOfMonth:
+        case kMonth:
+        case kYear:
+        case Mc146818Rtc::kCenturyIndex:
+            return true;
+        default:
+            return false;
+    }
+}
+
 }  // namespace
 
 Mc146818Rtc::Mc146818Rtc(std::string name, TimerQueue& timers, UtcSeconds host_utc, uint16_t iobase,
@@ -140,17 +157,11 @@ int64_t Mc146818Rtc::rtc_seconds() const {
 }
 
 uint8_t Mc146818Rtc::read_data() {
+    if (is_clock_register(index_)) {
+        refresh_time_registers();
+        return cmos_[index_];
+    }
     switch (index_) {
-        case kSeconds:
-        case kMinutes:
-        case kHours:
-        case kDayOfWeek:
-        case kDayOfMonth:
-        case kMonth:
-        case kYear:
-        case kCenturyIndex:
-            refresh_time_registers();
-            return cmos_[index_];
         case kRegA:
             return (cmos_[kRegA] & uint8_t(~kAUip)) | (update_in_progress() ? kAUip : 0);
         case kRegC:
@@ -163,25 +174,19 @@ uint8_t Mc146818Rtc::read_data() {
 }
 
 void Mc146818Rtc::write_data(uint8_t value) {
-    switch (index_) {
-        case kSeconds:
-        case kMinutes:
-        case kHours:
-        case kDayOfWeek:
-        case kDayOfMonth:
-        case kMonth:
-        case kYear:
-        case kCenturyIndex:
-            // With SET the registers hold what the guest writes until SET clears;
-            // without it, the write moves the running clock at once.
-            if (!running()) {
-                cmos_[index_] = value;
-                return;
-            }
-            refresh_time_registers();
+    if (is_clock_register(index_)) {
+        // With SET the registers hold what the guest writes until SET clears;
+        // without it, the write moves the running clock at once.
+        if (!running()) {
             cmos_[index_] = value;
-            set_time_from_registers();
             return;
+        }
+        refresh_time_registers();
+        cmos_[index_] = value;
+        set_time_from_registers();
+        return;
+    }
+    switch (index_) {
         case kRegA:
             return write_register_a(value);
         case kRegB:

@@ -67,6 +67,20 @@ class SocketTest : public ::testing::Test, public test::LoopFixture {
         return chr.ok() ? std::move(*chr) : nullptr;
     }
 
+    // Connects a client to the unix server and runs the loop until the server took it.
+    UniqueFd accept_client(SocketChardev& chr) {
+        UniqueFd client = connect_unix(path_);
+        EXPECT_TRUE(client.valid());
+        EXPECT_TRUE(pump_until([&] { return chr.connected(); }));
+        return client;
+    }
+
+    // What the frontend writes reaches the client as it was.
+    static void expect_client_reads(SocketChardev& chr, int client, const std::string& text) {
+        chr.write(bytes(text));
+        EXPECT_EQ(read_some(client), text);
+    }
+
     std::string path_ = temp_socket_path();
 };
 
@@ -79,16 +93,13 @@ TEST_F(SocketTest, UnixRoundTripWithEventLoop) {
     EXPECT_EQ(chr->filename(), "disconnected:unix:" + path_ + ",server=on");
     EXPECT_TRUE(fe.events.empty());
 
-    UniqueFd client = connect_unix(path_);
-    ASSERT_TRUE(client.valid());
-    ASSERT_TRUE(pump_until([&] { return chr->connected(); }));
+    UniqueFd client = accept_client(*chr);
     EXPECT_EQ(fe.events, std::vector<CharEvent>{CharEvent::Opened});
     EXPECT_EQ(chr->filename(), "unix:" + path_ + ",server=on");
 
     send_text(client.get(), "info status\r");
     ASSERT_TRUE(pump_until([&] { return fe.received == "info status\r"; }));
-    chr->write(bytes("VM status: running\r\n"));
-    EXPECT_EQ(read_some(client.get()), "VM status: running\r\n");
+    expect_client_reads(*chr, client.get(), "VM status: running\r\n");
 }
 
 TEST_F(SocketTest, AcceptsTheNextClientAfterADisconnect) {
@@ -96,8 +107,7 @@ TEST_F(SocketTest, AcceptsTheNextClientAfterADisconnect) {
     ASSERT_TRUE(chr);
     RecordingFrontend fe;
     chr->attach(&fe);
-    UniqueFd first = connect_unix(path_);
-    ASSERT_TRUE(pump_until([&] { return chr->connected(); }));
+    UniqueFd first = accept_client(*chr);
     // A second client waits in the backlog while the first is served.
     UniqueFd second = connect_unix(path_);
     ASSERT_TRUE(second.valid());
@@ -109,18 +119,15 @@ TEST_F(SocketTest, AcceptsTheNextClientAfterADisconnect) {
     ASSERT_TRUE(pump_until([&] { return fe.received == "2"; }));
     EXPECT_EQ(fe.events,
               (std::vector<CharEvent>{CharEvent::Opened, CharEvent::Closed, CharEvent::Opened}));
-    chr->write(bytes("hello second"));
-    EXPECT_EQ(read_some(second.get()), "hello second");
+    expect_client_reads(*chr, second.get(), "hello second");
 }
 
 TEST_F(SocketTest, OutputWithoutClientIsDropped) {
     auto chr = make_unix_server();
     ASSERT_TRUE(chr);
     chr->write(bytes("lost"));
-    UniqueFd client = connect_unix(path_);
-    ASSERT_TRUE(pump_until([&] { return chr->connected(); }));
-    chr->write(bytes("kept"));
-    EXPECT_EQ(read_some(client.get()), "kept");
+    UniqueFd client = accept_client(*chr);
+    expect_client_reads(*chr, client.get(), "kept");
 }
 
 TEST_F(SocketTest, InputWaitsWhileFrontendIsFull) {
@@ -129,8 +136,7 @@ TEST_F(SocketTest, InputWaitsWhileFrontendIsFull) {
     RecordingFrontend fe;
     fe.room = 3;
     chr->attach(&fe);
-    UniqueFd client = connect_unix(path_);
-    ASSERT_TRUE(pump_until([&] { return chr->connected(); }));
+    UniqueFd client = accept_client(*chr);
     send_text(client.get(), "abcdefgh");
     ASSERT_TRUE(pump_until([&] { return fe.received.size() == 3; }));
     pump_briefly();
@@ -143,8 +149,7 @@ TEST_F(SocketTest, InputWaitsWhileFrontendIsFull) {
 TEST_F(SocketTest, UnreadOutputIsBoundedAndDropped) {
     auto chr = make_unix_server();
     ASSERT_TRUE(chr);
-    UniqueFd client = connect_unix(path_);
-    ASSERT_TRUE(pump_until([&] { return chr->connected(); }));
+    UniqueFd client = accept_client(*chr);
     std::string chunk(64 * 1024, 'x');
     for (int i = 0; i < 64; i++)
         chr->write(bytes(chunk));  // 4 MiB, nobody reading
@@ -190,8 +195,7 @@ TEST_F(SocketTest, TcpServerRoundTrip) {
     EXPECT_NE((*chr)->filename().find(" <-> 127.0.0.1:"), std::string::npos);
     send_text(client.get(), "x");
     ASSERT_TRUE(pump_until([&] { return fe.received == "x"; }));
-    (*chr)->write(bytes("y"));
-    EXPECT_EQ(read_some(client.get()), "y");
+    expect_client_reads(**chr, client.get(), "y");
 }
 
 TEST_F(SocketTest, WaitOnBlocksUntilTheFirstClient) {

@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <span>
+#include <string>
+#include <string_view>
+
 namespace kemu {
 namespace {
 
@@ -30,6 +34,17 @@ std::string option_error(std::string_view text) {
     auto r = parse_chardev_option(text);
     EXPECT_FALSE(r.ok()) << text;
     return r.ok() ? "" : r.error().message();
+}
+
+struct ErrorCase {
+    const char* text;
+    const char* message;
+};
+
+// Each row's text, parsed by `parse_error`, fails with the row's message.
+void expect_errors(std::string (*parse_error)(std::string_view), std::span<const ErrorCase> cases) {
+    for (const ErrorCase& c : cases)
+        EXPECT_EQ(parse_error(c.text), c.message) << c.text;
 }
 
 TEST(LegacySpec, SimpleBackends) {
@@ -103,14 +118,16 @@ TEST(LegacySpec, ChardevReference) {
 }
 
 TEST(LegacySpec, Errors) {
-    EXPECT_EQ(legacy_error("foo"), "unknown chardev backend 'foo'");
-    EXPECT_EQ(legacy_error("vc:80Cx24C"), "unknown chardev backend 'vc'");
-    EXPECT_EQ(legacy_error("unix:"), "'unix:' needs a path");
-    EXPECT_EQ(legacy_error("unix:/x,bogus"), "Invalid parameter 'bogus'");
-    EXPECT_EQ(legacy_error("unix:/x,server=maybe"),
-              "Parameter 'server' expects 'on' or 'off', not 'maybe'");
-    EXPECT_EQ(legacy_error("mon:none"), "'mon:' needs a backend to share, not 'none'");
-    EXPECT_EQ(legacy_error("mon:foo"), "unknown chardev backend 'foo'");
+    const ErrorCase cases[] = {
+        {"foo", "unknown chardev backend 'foo'"},
+        {"vc:80Cx24C", "unknown chardev backend 'vc'"},
+        {"unix:", "'unix:' needs a path"},
+        {"unix:/x,bogus", "Invalid parameter 'bogus'"},
+        {"unix:/x,server=maybe", "Parameter 'server' expects 'on' or 'off', not 'maybe'"},
+        {"mon:none", "'mon:' needs a backend to share, not 'none'"},
+        {"mon:foo", "unknown chardev backend 'foo'"},
+    };
+    expect_errors(legacy_error, cases);
 }
 
 TEST(ChardevOption, Backends) {
@@ -153,19 +170,21 @@ TEST(ChardevOption, BooleanVocabulary) {
 }
 
 TEST(ChardevOption, Errors) {
-    EXPECT_EQ(option_error("foo,id=x"), "unknown chardev backend 'foo'");
-    EXPECT_EQ(option_error("stdio"), "chardev: parameter 'id' is missing");
-    EXPECT_EQ(option_error("stdio,id="), "chardev: parameter 'id' is missing");
-    EXPECT_EQ(option_error("file,id=f"), "chardev file: parameter 'path' is missing");
-    EXPECT_EQ(option_error("null,id=n,path=/x"), "Invalid parameter 'path'");
-    EXPECT_EQ(option_error("stdio,id=s,mux=sometimes"),
-              "Parameter 'mux' expects 'on' or 'off', not 'sometimes'");
-    EXPECT_EQ(option_error("file,id=f,path"), "Parameter 'path' needs a value");
-    EXPECT_EQ(option_error("socket,id=s,path=/x,nowait=1"), "Parameter 'nowait' takes no value");
-    EXPECT_EQ(option_error("pty,id=p,server=on"), "Invalid parameter 'server'");
-    EXPECT_EQ(option_error("socket,id=s"), "chardev socket: needs 'path' or 'host'/'port'");
-    EXPECT_EQ(option_error("socket,id=s,path=/x,port=1"),
-              "chardev socket: 'path' cannot be combined with 'host'/'port'");
+    const ErrorCase cases[] = {
+        {"foo,id=x", "unknown chardev backend 'foo'"},
+        {"stdio", "chardev: parameter 'id' is missing"},
+        {"stdio,id=", "chardev: parameter 'id' is missing"},
+        {"file,id=f", "chardev file: parameter 'path' is missing"},
+        {"null,id=n,path=/x", "Invalid parameter 'path'"},
+        {"stdio,id=s,mux=sometimes", "Parameter 'mux' expects 'on' or 'off', not 'sometimes'"},
+        {"file,id=f,path", "Parameter 'path' needs a value"},
+        {"socket,id=s,path=/x,nowait=1", "Parameter 'nowait' takes no value"},
+        {"pty,id=p,server=on", "Invalid parameter 'server'"},
+        {"socket,id=s", "chardev socket: needs 'path' or 'host'/'port'"},
+        {"socket,id=s,path=/x,port=1",
+         "chardev socket: 'path' cannot be combined with 'host'/'port'"},
+    };
+    expect_errors(option_error, cases);
 }
 
 }  // namespace

@@ -3,6 +3,8 @@
 #include <gtest/gtest.h>
 
 #include <set>
+#include <span>
+#include <string>
 #include <vector>
 
 #include "monitor/hmp_table.h"
@@ -22,46 +24,66 @@ std::string eval_error(std::string_view text) {
     return r.ok() ? "" : r.error().message();
 }
 
+struct ValueCase {
+    const char* text;
+    uint64_t value;
+};
+
+void expect_values(std::span<const ValueCase> cases) {
+    for (const ValueCase& c : cases)
+        EXPECT_EQ(eval(c.text), c.value) << c.text;
+}
+
+struct ErrorCase {
+    std::string text;
+    const char* message;
+};
+
+void expect_errors(std::span<const ErrorCase> cases) {
+    for (const ErrorCase& c : cases)
+        EXPECT_EQ(eval_error(c.text), c.message) << c.text;
+}
+
 TEST(Expression, NumbersAndOperators) {
-    EXPECT_EQ(eval("0x1000"), 0x1000u);
-    EXPECT_EQ(eval("4096"), 4096u);
-    EXPECT_EQ(eval("0X1f"), 0x1fu);
-    EXPECT_EQ(eval("0x1000+16"), 0x1010u);
-    EXPECT_EQ(eval(" 0x1000 + 16 "), 0x1010u);
-    EXPECT_EQ(eval("2+3*4"), 14u);
-    EXPECT_EQ(eval("(2+3)*4"), 20u);
-    EXPECT_EQ(eval("100/7"), 14u);
-    EXPECT_EQ(eval("100%7"), 2u);
-    EXPECT_EQ(eval("10-3-2"), 5u);
-    EXPECT_EQ(eval("-1"), ~uint64_t(0));
-    EXPECT_EQ(eval("0xffffffffffffffff+2"), 1u);
-    EXPECT_EQ(eval("--5"), 5u);
-    EXPECT_EQ(eval("18446744073709551615"), ~uint64_t(0));
+    const ValueCase cases[] = {
+        {"0x1000", 0x1000u},
+        {"4096", 4096u},
+        {"0X1f", 0x1fu},
+        {"0x1000+16", 0x1010u},
+        {" 0x1000 + 16 ", 0x1010u},
+        {"2+3*4", 14u},
+        {"(2+3)*4", 20u},
+        {"100/7", 14u},
+        {"100%7", 2u},
+        {"10-3-2", 5u},
+        {"-1", ~uint64_t(0)},
+        {"0xffffffffffffffff+2", 1u},
+        {"--5", 5u},
+        {"18446744073709551615", ~uint64_t(0)},
+    };
+    expect_values(cases);
 }
 
 // QEMU's grammar: * / % bind tighter than & | ^, which bind tighter than + -. The
 // expected values are what QEMU 7.2's `p` printed for the same expressions.
 TEST(Expression, BitwiseOperatorsAndTheirPrecedence) {
-    EXPECT_EQ(eval("0xf0 | 0x0f"), 0xffu);
-    EXPECT_EQ(eval("0xff & 0x3c"), 0x3cu);
-    EXPECT_EQ(eval("0xff ^ 0x0f"), 0xf0u);
-    EXPECT_EQ(eval("~0"), ~uint64_t(0));
-    EXPECT_EQ(eval("~0&0xff"), 0xffu);
-    EXPECT_EQ(eval("~0xfff & 0x12345"), 0x12000u);
-    EXPECT_EQ(eval("2*3|4"), 6u);  // (2 * 3) | 4
-    EXPECT_EQ(eval("6&3*2"), 6u);  // 6 & (3 * 2)
-    EXPECT_EQ(eval("2+6&3"), 4u);  // 2 + (6 & 3)
-    EXPECT_EQ(eval("2|1+1"), 4u);  // (2 | 1) + 1
-    EXPECT_EQ(eval("(2+6)&3"), 0u);
+    const ValueCase cases[] = {
+        {"0xf0 | 0x0f", 0xffu}, {"0xff & 0x3c", 0x3cu}, {"0xff ^ 0x0f", 0xf0u},
+        {"~0", ~uint64_t(0)},   {"~0&0xff", 0xffu},     {"~0xfff & 0x12345", 0x12000u},
+        {"2*3|4", 6u},  // (2 * 3) | 4
+        {"6&3*2", 6u},  // 6 & (3 * 2)
+        {"2+6&3", 4u},  // 2 + (6 & 3)
+        {"2|1+1", 4u},  // (2 | 1) + 1
+        {"(2+6)&3", 0u},
+    };
+    expect_values(cases);
 }
 
 TEST(Expression, OctalAndCharacterConstants) {
-    EXPECT_EQ(eval("010"), 8u);
-    EXPECT_EQ(eval("0"), 0u);
-    EXPECT_EQ(eval("0777"), 511u);
-    EXPECT_EQ(eval("'A'"), 65u);
-    EXPECT_EQ(eval("' ' + 1"), 33u);
-    EXPECT_EQ(eval("'a' - 'A'"), 32u);
+    const ValueCase cases[] = {
+        {"010", 8u}, {"0", 0u}, {"0777", 511u}, {"'A'", 65u}, {"' ' + 1", 33u}, {"'a' - 'A'", 32u},
+    };
+    expect_values(cases);
 }
 
 TEST(Expression, RegistersComeFromTheReader) {
@@ -91,24 +113,26 @@ TEST(Expression, RegistersComeFromTheReader) {
 }
 
 TEST(Expression, Errors) {
-    EXPECT_EQ(eval_error(""), "number expected");
-    EXPECT_EQ(eval_error("0x"), "number expected");
-    EXPECT_EQ(eval_error("12ab"), "invalid char in expression: 'a'");
-    EXPECT_EQ(eval_error("1 2"), "invalid char in expression: '2'");
-    EXPECT_EQ(eval_error("$eax"), "unknown register '$eax'");  // no CPU to read from
-    EXPECT_EQ(eval_error("$"), "register name expected after '$'");
-    EXPECT_EQ(eval_error("'a"), "missing terminating ' character");
-    EXPECT_EQ(eval_error("'"), "character constant expected");
-    EXPECT_EQ(eval_error("09"), "invalid char in expression: '9'");  // octal
-    EXPECT_EQ(eval_error("1 & "), "number expected");
-    EXPECT_EQ(eval_error("4/0"), "division by zero");
-    EXPECT_EQ(eval_error("4%(1-1)"), "division by zero");
-    EXPECT_EQ(eval_error("(1+2"), "')' expected");
-    EXPECT_EQ(eval_error("18446744073709551616"), "number too large");
-    EXPECT_EQ(eval_error("0x10000000000000000"), "number too large");
-    EXPECT_EQ(eval_error(std::string(1000, '(') + "1" + std::string(1000, ')')),
-              "expression too deeply nested");
-    EXPECT_EQ(eval_error(std::string(1000, '-') + "1"), "expression too deeply nested");
+    const ErrorCase cases[] = {
+        {"", "number expected"},
+        {"0x", "number expected"},
+        {"12ab", "invalid char in expression: 'a'"},
+        {"1 2", "invalid char in expression: '2'"},
+        {"$eax", "unknown register '$eax'"},  // no CPU to read from
+        {"$", "register name expected after '$'"},
+        {"'a", "missing terminating ' character"},
+        {"'", "character constant expected"},
+        {"09", "invalid char in expression: '9'"},  // octal
+        {"1 & ", "number expected"},
+        {"4/0", "division by zero"},
+        {"4%(1-1)", "division by zero"},
+        {"(1+2", "')' expected"},
+        {"18446744073709551616", "number too large"},
+        {"0x10000000000000000", "number too large"},
+        {std::string(1000, '(') + "1" + std::string(1000, ')'), "expression too deeply nested"},
+        {std::string(1000, '-') + "1", "expression too deeply nested"},
+    };
+    expect_errors(cases);
 }
 
 TEST(MemoryFormatParse, DefaultsAndStickiness) {

@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <span>
+
 namespace kemu {
 namespace {
 
@@ -9,6 +11,16 @@ uint64_t value(const X86CpuState& s, std::string_view name) {
     auto r = cpu_register_value(s, name);
     EXPECT_TRUE(r.ok()) << name << ": " << (r.ok() ? "" : r.error().message());
     return r.ok() ? *r : 0;
+}
+
+struct RegisterCase {
+    const char* name;
+    uint64_t value;
+};
+
+void expect_registers(const X86CpuState& s, std::span<const RegisterCase> cases) {
+    for (const RegisterCase& c : cases)
+        EXPECT_EQ(value(s, c.name), c.value) << c.name;
 }
 
 X86CpuState sample_state() {
@@ -27,37 +39,30 @@ X86CpuState sample_state() {
 TEST(MonitorRegisters, GeneralRegistersUnderBothSpellingsAreWhole) {
     X86CpuState s = sample_state();
     // QEMU's x86-64 monitor gives the whole register for the 32-bit name too.
-    EXPECT_EQ(value(s, "eax"), s.regs[RAX]);
-    EXPECT_EQ(value(s, "rax"), s.regs[RAX]);
-    EXPECT_EQ(value(s, "ecx"), s.regs[RCX]);
-    EXPECT_EQ(value(s, "rdx"), s.regs[RDX]);
-    EXPECT_EQ(value(s, "ebx"), s.regs[RBX]);
-    EXPECT_EQ(value(s, "esp"), s.regs[RSP]);
-    EXPECT_EQ(value(s, "rsp"), s.regs[RSP]);
-    EXPECT_EQ(value(s, "sp"), s.regs[RSP]);
-    EXPECT_EQ(value(s, "fp"), s.regs[RBP]);
-    EXPECT_EQ(value(s, "rsi"), s.regs[RSI]);
-    EXPECT_EQ(value(s, "edi"), s.regs[RDI]);
-    EXPECT_EQ(value(s, "r8"), s.regs[R8]);
-    EXPECT_EQ(value(s, "r15"), s.regs[R15]);
+    const RegisterCase cases[] = {
+        {"eax", s.regs[RAX]}, {"rax", s.regs[RAX]}, {"ecx", s.regs[RCX]}, {"rdx", s.regs[RDX]},
+        {"ebx", s.regs[RBX]}, {"esp", s.regs[RSP]}, {"rsp", s.regs[RSP]}, {"sp", s.regs[RSP]},
+        {"fp", s.regs[RBP]},  {"rsi", s.regs[RSI]}, {"edi", s.regs[RDI]}, {"r8", s.regs[R8]},
+        {"r15", s.regs[R15]},
+    };
+    expect_registers(s, cases);
 }
 
 TEST(MonitorRegisters, PcIsCsBasePlusRip) {
     X86CpuState s = sample_state();
-    EXPECT_EQ(value(s, "eip"), 0x7c00u);
-    EXPECT_EQ(value(s, "rip"), 0x7c00u);
-    EXPECT_EQ(value(s, "pc"), 0xf7c00u);
-    EXPECT_EQ(value(s, "eflags"), 0x246u);
-    EXPECT_EQ(value(s, "cr3"), 0x1000u);
+    const RegisterCase cases[] = {
+        {"eip", 0x7c00u}, {"rip", 0x7c00u}, {"pc", 0xf7c00u}, {"eflags", 0x246u}, {"cr3", 0x1000u},
+    };
+    expect_registers(s, cases);
 }
 
 TEST(MonitorRegisters, SegmentSelectorsBasesAndLimits) {
     X86CpuState s = sample_state();
-    EXPECT_EQ(value(s, "cs"), 0xf000u);
-    EXPECT_EQ(value(s, "cs.base"), 0xf0000u);
-    EXPECT_EQ(value(s, "cs.limit"), 0xffffu);
-    EXPECT_EQ(value(s, "ss"), 0x18u);
-    EXPECT_EQ(value(s, "fs.base"), 0x7fff00001000u);
+    const RegisterCase cases[] = {
+        {"cs", 0xf000u}, {"cs.base", 0xf0000u},        {"cs.limit", 0xffffu},
+        {"ss", 0x18u},   {"fs.base", 0x7fff00001000u},
+    };
+    expect_registers(s, cases);
 }
 
 TEST(MonitorRegisters, UnknownNames) {

@@ -4,6 +4,9 @@
 
 #include <algorithm>
 #include <cstring>
+#include <initializer_list>
+#include <string>
+#include <utility>
 
 #include "chardev/mux_chardev.h"
 #include "fake_host.h"
@@ -29,6 +32,16 @@ class MonitorTest : public ::testing::Test {
         EXPECT_GE(out.size(), echo.size() + prompt.size());
         EXPECT_EQ(out.substr(out.size() - prompt.size()), prompt);
         return out.substr(echo.size(), out.size() - echo.size() - prompt.size());
+    }
+
+    struct Exchange {
+        std::string line;
+        std::string output;
+    };
+    // Runs each line in order, as typed, and checks what it printed.
+    void expect_outputs(std::initializer_list<Exchange> exchanges) {
+        for (const Exchange& e : exchanges)
+            EXPECT_EQ(run(e.line), e.output) << "line: " << e.line;
     }
 
     FakeHost host;
@@ -74,41 +87,51 @@ TEST(MonitorBanner, OnAMuxItWaitsForTheFocus) {
 
 TEST_F(MonitorTest, InfoStatus) {
     EXPECT_EQ(run("info status"), "VM status: running\r\n");
-    host.state = RunState::Paused;
-    EXPECT_EQ(run("info status"), "VM status: paused\r\n");
-    host.state = RunState::Shutdown;
-    EXPECT_EQ(run("info status"), "VM status: paused (shutdown)\r\n");
-    host.state = RunState::InternalError;
-    EXPECT_EQ(run("info status"), "VM status: paused (internal-error)\r\n");
-    host.state = RunState::Prelaunch;
-    EXPECT_EQ(run("info status"), "VM status: paused (prelaunch)\r\n");
+    const std::pair<RunState, const char*> stopped[] = {
+        {RunState::Paused, "VM status: paused\r\n"},
+        {RunState::Shutdown, "VM status: paused (shutdown)\r\n"},
+        {RunState::InternalError, "VM status: paused (internal-error)\r\n"},
+        {RunState::Prelaunch, "VM status: paused (prelaunch)\r\n"},
+    };
+    for (const auto& [state, status] : stopped) {
+        host.state = state;
+        EXPECT_EQ(run("info status"), status);
+    }
 }
 
 TEST_F(MonitorTest, InfoVersionAndKvm) {
-    EXPECT_EQ(run("info version"), "0.1.0\r\n");
-    EXPECT_EQ(run("info kvm"), "kvm support: enabled\r\n");
+    expect_outputs({
+        {"info version", "0.1.0\r\n"},
+        {"info kvm", "kvm support: enabled\r\n"},
+    });
     host.kvm = false;
     EXPECT_EQ(run("info kvm"), "kvm support: disabled\r\n");
 }
 
 TEST_F(MonitorTest, InfoCpusAndCpuSelection) {
-    EXPECT_EQ(run("info cpus"), "* CPU #0: thread_id=1234\r\n  CPU #1: thread_id=1235\r\n");
-    EXPECT_EQ(run("cpu 1"), "");
-    EXPECT_EQ(run("info cpus"), "  CPU #0: thread_id=1234\r\n* CPU #1: thread_id=1235\r\n");
-    EXPECT_EQ(run("info registers"), "RAX=1 RIP=fff0\r\n");
-    EXPECT_EQ(run("cpu 2"), "invalid CPU index\r\n");
-    EXPECT_EQ(run("cpu 0x100000000"), "invalid CPU index\r\n");
+    expect_outputs({
+        {"info cpus", "* CPU #0: thread_id=1234\r\n  CPU #1: thread_id=1235\r\n"},
+        {"cpu 1", ""},
+        {"info cpus", "  CPU #0: thread_id=1234\r\n* CPU #1: thread_id=1235\r\n"},
+        {"info registers", "RAX=1 RIP=fff0\r\n"},
+        {"cpu 2", "invalid CPU index\r\n"},
+        {"cpu 0x100000000", "invalid CPU index\r\n"},
+    });
     EXPECT_EQ(mon.cpu_index(), 1);
-    EXPECT_EQ(run("cpu"), "cpu: missing argument 'index'\r\n");
-    EXPECT_EQ(run("cpu one"), "cpu: invalid char in expression: 'o'\r\n");
+    expect_outputs({
+        {"cpu", "cpu: missing argument 'index'\r\n"},
+        {"cpu one", "cpu: invalid char in expression: 'o'\r\n"},
+    });
 }
 
 TEST_F(MonitorTest, InfoReportsFromHost) {
-    EXPECT_EQ(run("info registers"), "RAX=0 RIP=fff0\r\n");
-    EXPECT_EQ(run("info mtree"), "address-space: memory\r\n  ram\r\n");
-    EXPECT_EQ(run("info qtree"), "bus: main-system-bus\r\n");
-    EXPECT_EQ(run("info chardev"), "serial0: filename=null\r\n");
-    EXPECT_EQ(run("info version"), "0.1.0\r\n");
+    expect_outputs({
+        {"info registers", "RAX=0 RIP=fff0\r\n"},
+        {"info mtree", "address-space: memory\r\n  ram\r\n"},
+        {"info qtree", "bus: main-system-bus\r\n"},
+        {"info chardev", "serial0: filename=null\r\n"},
+        {"info version", "0.1.0\r\n"},
+    });
 }
 
 TEST_F(MonitorTest, InfoListsSubcommandsAndRejectsUnknownOnes) {
@@ -119,8 +142,10 @@ TEST_F(MonitorTest, InfoListsSubcommandsAndRejectsUnknownOnes) {
     for (char c : list)
         lines += c == '\n';
     EXPECT_EQ(lines, hmp_info_commands().size());
-    EXPECT_EQ(run("info foo"), "info: unknown subcommand 'foo'\r\n");
-    EXPECT_EQ(run("info status now"), "info: extraneous characters at the end of line\r\n");
+    expect_outputs({
+        {"info foo", "info: unknown subcommand 'foo'\r\n"},
+        {"info status now", "info: extraneous characters at the end of line\r\n"},
+    });
 }
 
 TEST_F(MonitorTest, Help) {
@@ -131,19 +156,23 @@ TEST_F(MonitorTest, Help) {
     EXPECT_EQ(lines, hmp_commands().size());
     EXPECT_NE(all.find("cont|c  -- resume emulation\r\n"), std::string::npos);
     EXPECT_NE(all.find("x /fmt addr -- virtual memory dump starting at 'addr'"), std::string::npos);
-    EXPECT_EQ(run("help cont"), "cont|c  -- resume emulation\r\n");
-    EXPECT_EQ(run("help c"), "cont|c  -- resume emulation\r\n");
-    EXPECT_EQ(run("? quit"), "quit|q  -- quit the emulator\r\n");
-    EXPECT_EQ(run("help info"), run("info"));
-    EXPECT_EQ(run("help foo"), "unknown command: 'foo'\r\n");
+    expect_outputs({
+        {"help cont", "cont|c  -- resume emulation\r\n"},
+        {"help c", "cont|c  -- resume emulation\r\n"},
+        {"? quit", "quit|q  -- quit the emulator\r\n"},
+        {"help info", run("info")},
+        {"help foo", "unknown command: 'foo'\r\n"},
+    });
 }
 
 TEST_F(MonitorTest, Actions) {
     EXPECT_EQ(run("stop"), "");
     EXPECT_EQ(host.stops, 1);
-    EXPECT_EQ(run("info status"), "VM status: paused\r\n");
-    EXPECT_EQ(run("c"), "");
-    EXPECT_EQ(run("cont"), "");
+    expect_outputs({
+        {"info status", "VM status: paused\r\n"},
+        {"c", ""},
+        {"cont", ""},
+    });
     EXPECT_EQ(host.conts, 2);
     EXPECT_EQ(run("s"), "");
     EXPECT_EQ(host.stops, 2);
@@ -151,8 +180,10 @@ TEST_F(MonitorTest, Actions) {
     EXPECT_EQ(host.resets, 1);
     EXPECT_EQ(run("system_powerdown"), "");
     EXPECT_EQ(host.powerdowns, 1);
-    EXPECT_EQ(run("q"), "");
-    EXPECT_EQ(run("quit"), "");
+    expect_outputs({
+        {"q", ""},
+        {"quit", ""},
+    });
     EXPECT_EQ(host.quits, 2);
 }
 
@@ -203,8 +234,10 @@ TEST_F(MonitorTest, SnapshotCommandsReachTheHost) {
     EXPECT_EQ(host.block_ops[1].argument, "before-upgrade");
     EXPECT_EQ(host.block_ops[2].operation, "loadvm");
     EXPECT_EQ(host.block_ops[3].operation, "delvm");
-    EXPECT_EQ(run("loadvm"), "loadvm: missing argument 'name'\r\n");
-    EXPECT_EQ(run("info snapshots"), "There is no snapshot available.\r\n");
+    expect_outputs({
+        {"loadvm", "loadvm: missing argument 'name'\r\n"},
+        {"info snapshots", "There is no snapshot available.\r\n"},
+    });
 }
 
 TEST_F(MonitorTest, BlockReportsComeFromTheHostsData) {
@@ -212,11 +245,12 @@ TEST_F(MonitorTest, BlockReportsComeFromTheHostsData) {
         {.device = "drive0",
          .medium = BlockDeviceInfo::Medium{.file = "disk.qcow2", .format = "qcow2"}});
     host.drive_stats.push_back({"drive0", {.rd_bytes = 512}});
-    EXPECT_EQ(run("info block"),
-              "drive0: disk.qcow2 (qcow2)\r\n    Cache mode:       writeback\r\n");
-    EXPECT_EQ(run("info blockstats"),
-              "drive0: rd_bytes=512 wr_bytes=0 unmap_bytes=0 rd_operations=0 wr_operations=0 "
-              "unmap_operations=0 flush_operations=0\r\n");
+    expect_outputs({
+        {"info block", "drive0: disk.qcow2 (qcow2)\r\n    Cache mode:       writeback\r\n"},
+        {"info blockstats",
+         "drive0: rd_bytes=512 wr_bytes=0 unmap_bytes=0 rd_operations=0 wr_operations=0 "
+         "unmap_operations=0 flush_operations=0\r\n"},
+    });
     host.snapshots = Error("No block device can accept snapshots");
     EXPECT_EQ(run("info snapshots"), "No block device can accept snapshots\r\n");
 }
@@ -227,78 +261,93 @@ TEST_F(MonitorTest, ActionErrorsArePrinted) {
 }
 
 TEST_F(MonitorTest, UnknownCommandsAndStrayArguments) {
-    EXPECT_EQ(run("foo"), "unknown command: 'foo'\r\n");
-    EXPECT_EQ(run("foo bar baz"), "unknown command: 'foo'\r\n");
-    EXPECT_EQ(run("stop now"), "stop: extraneous characters at the end of line\r\n");
+    expect_outputs({
+        {"foo", "unknown command: 'foo'\r\n"},
+        {"foo bar baz", "unknown command: 'foo'\r\n"},
+        {"stop now", "stop: extraneous characters at the end of line\r\n"},
+    });
     EXPECT_EQ(host.stops, 0);
-    EXPECT_EQ(run(""), "");
-    EXPECT_EQ(run("   "), "");
+    expect_outputs({
+        {"", ""},
+        {"   ", ""},
+    });
 }
 
 TEST_F(MonitorTest, XpFormats) {
-    EXPECT_EQ(run("xp /4wx 0x100"),
-              "0000000000000100: 0x03020100 0x07060504 0x0b0a0908 0x0f0e0d0c\r\n");
-    EXPECT_EQ(run("xp /10xb 0"),
-              "0000000000000000: 0x00 0x01 0x02 0x03 0x04 0x05 0x06 0x07\r\n"
-              "0000000000000008: 0x08 0x09\r\n");
-    EXPECT_EQ(run("xp /3xg 0"),
-              "0000000000000000: 0x0706050403020100 0x0f0e0d0c0b0a0908\r\n"
-              "0000000000000010: 0x1716151413121110\r\n");
-    EXPECT_EQ(run("xp /2xh 0x20"), "0000000000000020: 0x2120 0x2322\r\n");
-    EXPECT_EQ(run("xp /4ub 0xfc"), "00000000000000fc: 252 253 254 255\r\n");
-    EXPECT_EQ(run("xp /2dw 0xf8"), "00000000000000f8:  -67438088     -66052\r\n");
-    EXPECT_EQ(run("xp /2db 0x7f"), "000000000000007f: 127 -128\r\n");
-    EXPECT_EQ(run("xp /2oh 0"), "0000000000000000:   0400  01402\r\n");
-    EXPECT_EQ(run("xp /1ow 0"), "0000000000000000:  0300400400\r\n");
-    EXPECT_EQ(run("xp /1ug 0"), "0000000000000000:   506097522914230528\r\n");
-    EXPECT_EQ(run("xp /5c 0x200"), "0000000000000200: 'A' '\\n' '\\'' '\\\\' '\\x07'\r\n");
+    expect_outputs({
+        {"xp /4wx 0x100", "0000000000000100: 0x03020100 0x07060504 0x0b0a0908 0x0f0e0d0c\r\n"},
+        {"xp /10xb 0",
+         "0000000000000000: 0x00 0x01 0x02 0x03 0x04 0x05 0x06 0x07\r\n"
+         "0000000000000008: 0x08 0x09\r\n"},
+        {"xp /3xg 0",
+         "0000000000000000: 0x0706050403020100 0x0f0e0d0c0b0a0908\r\n"
+         "0000000000000010: 0x1716151413121110\r\n"},
+        {"xp /2xh 0x20", "0000000000000020: 0x2120 0x2322\r\n"},
+        {"xp /4ub 0xfc", "00000000000000fc: 252 253 254 255\r\n"},
+        {"xp /2dw 0xf8", "00000000000000f8:  -67438088     -66052\r\n"},
+        {"xp /2db 0x7f", "000000000000007f: 127 -128\r\n"},
+        {"xp /2oh 0", "0000000000000000:   0400  01402\r\n"},
+        {"xp /1ow 0", "0000000000000000:  0300400400\r\n"},
+        {"xp /1ug 0", "0000000000000000:   506097522914230528\r\n"},
+        {"xp /5c 0x200", "0000000000000200: 'A' '\\n' '\\'' '\\\\' '\\x07'\r\n"},
+    });
 }
 
 TEST_F(MonitorTest, XpRemembersFormatAndUnit) {
     // QEMU's defaults: one 32-bit word in hex.
-    EXPECT_EQ(run("xp 0x10"), "0000000000000010: 0x13121110\r\n");
-    EXPECT_EQ(run("xp /2ub 0x10"), "0000000000000010:  16  17\r\n");
-    EXPECT_EQ(run("xp 0x10"), "0000000000000010:  16\r\n");
-    EXPECT_EQ(run("xp /x 0x10"), "0000000000000010: 0x10\r\n");
-    EXPECT_EQ(run("xp /h 0x10"), "0000000000000010: 0x1110\r\n");
-    // A character dump does not change the remembered unit.
-    EXPECT_EQ(run("xp /2c 0x41"), "0000000000000041: 'A' 'B'\r\n");
-    EXPECT_EQ(run("xp /x 0x10"), "0000000000000010: 0x1110\r\n");
+    expect_outputs({
+        {"xp 0x10", "0000000000000010: 0x13121110\r\n"},
+        {"xp /2ub 0x10", "0000000000000010:  16  17\r\n"},
+        {"xp 0x10", "0000000000000010:  16\r\n"},
+        {"xp /x 0x10", "0000000000000010: 0x10\r\n"},
+        {"xp /h 0x10", "0000000000000010: 0x1110\r\n"},
+        // A character dump does not change the remembered unit.
+        {"xp /2c 0x41", "0000000000000041: 'A' 'B'\r\n"},
+        {"xp /x 0x10", "0000000000000010: 0x1110\r\n"},
+    });
 }
 
 TEST_F(MonitorTest, XpAddressExpressions) {
-    EXPECT_EQ(run("xp /1xb 0x10+2*3"), "0000000000000016: 0x16\r\n");
-    EXPECT_EQ(run("xp /1xb (0x20 - 8) * 2"), "0000000000000030: 0x30\r\n");
-    EXPECT_EQ(run("xp /1xb 100"), "0000000000000064: 0x64\r\n");
+    expect_outputs({
+        {"xp /1xb 0x10+2*3", "0000000000000016: 0x16\r\n"},
+        {"xp /1xb (0x20 - 8) * 2", "0000000000000030: 0x30\r\n"},
+        {"xp /1xb 100", "0000000000000064: 0x64\r\n"},
+    });
 }
 
 TEST_F(MonitorTest, XpUnreadableMemory) {
-    EXPECT_EQ(run("xp /4wx 0x100000"), "0000000000100000: Cannot access memory\r\n");
-    // The lines before the hole still print.
-    EXPECT_EQ(run("xp /8wx 0xff0"),
-              "0000000000000ff0: 0xf3f2f1f0 0xf7f6f5f4 0xfbfaf9f8 0xfffefdfc\r\n"
-              "0000000000001000: Cannot access memory\r\n");
+    expect_outputs({
+        {"xp /4wx 0x100000", "0000000000100000: Cannot access memory\r\n"},
+        // The lines before the hole still print.
+        {"xp /8wx 0xff0",
+         "0000000000000ff0: 0xf3f2f1f0 0xf7f6f5f4 0xfbfaf9f8 0xfffefdfc\r\n"
+         "0000000000001000: Cannot access memory\r\n"},
+    });
 }
 
 TEST_F(MonitorTest, XUsesTheSelectedCpusView) {
-    EXPECT_EQ(run("x /2xb 0x10004"), "0000000000010004: 0x04 0x05\r\n");
-    EXPECT_EQ(run("cpu 1"), "");
-    EXPECT_EQ(run("x /2xb 0x10004"), "0000000000010004: Cannot access memory\r\n");
-    EXPECT_EQ(run("x /2xb 0x20004"), "0000000000020004: 0x04 0x05\r\n");
+    expect_outputs({
+        {"x /2xb 0x10004", "0000000000010004: 0x04 0x05\r\n"},
+        {"cpu 1", ""},
+        {"x /2xb 0x10004", "0000000000010004: Cannot access memory\r\n"},
+        {"x /2xb 0x20004", "0000000000020004: 0x04 0x05\r\n"},
+    });
 }
 
 TEST_F(MonitorTest, XArgumentErrors) {
-    EXPECT_EQ(run("xp /4z 0"), "xp: invalid char in format: 'z'\r\n");
-    EXPECT_EQ(run("xp /2000i 0"), "xp: at most 1024 instructions\r\n");
-    EXPECT_EQ(run("xp /4x"), "xp: missing argument 'addr'\r\n");
-    EXPECT_EQ(run("x"), "x: missing argument 'addr'\r\n");
-    EXPECT_EQ(run("xp /4x 0x10+"), "xp: number expected\r\n");
-    EXPECT_EQ(run("xp /4x 0x10q"), "xp: invalid char in expression: 'q'\r\n");
-    EXPECT_EQ(run("xp /4x 1/0"), "xp: division by zero\r\n");
-    EXPECT_EQ(run("xp /4x (1"), "xp: ')' expected\r\n");
-    EXPECT_EQ(run("xp /999999999xg 0"), "xp: dump too large (at most 1048576 bytes)\r\n");
-    EXPECT_EQ(run("xp /99999999999999999999xg 0"), "xp: format count too large\r\n");
-    EXPECT_EQ(run("xp /0x 0"), "");
+    expect_outputs({
+        {"xp /4z 0", "xp: invalid char in format: 'z'\r\n"},
+        {"xp /2000i 0", "xp: at most 1024 instructions\r\n"},
+        {"xp /4x", "xp: missing argument 'addr'\r\n"},
+        {"x", "x: missing argument 'addr'\r\n"},
+        {"xp /4x 0x10+", "xp: number expected\r\n"},
+        {"xp /4x 0x10q", "xp: invalid char in expression: 'q'\r\n"},
+        {"xp /4x 1/0", "xp: division by zero\r\n"},
+        {"xp /4x (1", "xp: ')' expected\r\n"},
+        {"xp /999999999xg 0", "xp: dump too large (at most 1048576 bytes)\r\n"},
+        {"xp /99999999999999999999xg 0", "xp: format count too large\r\n"},
+        {"xp /0x 0", ""},
+    });
 }
 
 TEST_F(MonitorTest, LineEditing) {
@@ -362,12 +411,14 @@ TEST_F(MonitorTest, DisassemblesWithTheCpusCodeSize) {
 }
 
 TEST_F(MonitorTest, FormatMayBeGluedToTheCommandName) {
-    EXPECT_EQ(run("xp/4xb 0x10"), "0000000000000010: 0x10 0x11 0x12 0x13\r\n");
-    EXPECT_EQ(run("x/2xb 0x10004"), "0000000000010004: 0x04 0x05\r\n");
-    EXPECT_EQ(run("xp/2ub"), "xp: missing argument 'addr'\r\n");
-    EXPECT_EQ(run("xp/4z 0"), "xp: invalid char in format: 'z'\r\n");
-    EXPECT_EQ(run("p/x 255"), "0xff\r\n");
-    EXPECT_EQ(run("help/x"), "unknown command: '/x'\r\n");
+    expect_outputs({
+        {"xp/4xb 0x10", "0000000000000010: 0x10 0x11 0x12 0x13\r\n"},
+        {"x/2xb 0x10004", "0000000000010004: 0x04 0x05\r\n"},
+        {"xp/2ub", "xp: missing argument 'addr'\r\n"},
+        {"xp/4z 0", "xp: invalid char in format: 'z'\r\n"},
+        {"p/x 255", "0xff\r\n"},
+        {"help/x", "unknown command: '/x'\r\n"},
+    });
 }
 
 // The two spellings: `x/4i $pc` and `x /8i $pc`.
@@ -376,55 +427,67 @@ TEST_F(MonitorTest, DisassemblesAtTheProgramCounter) {
     std::memcpy(&host.memory[0x300], code, sizeof code);
     host.cpu_states[0].rip = 0x300;
     host.cpu_states[0].seg[CS].base = FakeHost::kVirtualBase;  // x reads CPU 0's view at +64 KiB
-    EXPECT_EQ(run("x/2i $pc"), "0x0000000000010300:  mov eax, 1\r\n0x0000000000010305:  hlt\r\n");
-    EXPECT_EQ(run("x /3i $pc"),
-              "0x0000000000010300:  mov eax, 1\r\n0x0000000000010305:  hlt\r\n"
-              "0x0000000000010306:  nop\r\n");
-    EXPECT_EQ(run("xp /1i $eip + 5"), "0x0000000000000305:  hlt\r\n");
+    expect_outputs({
+        {"x/2i $pc", "0x0000000000010300:  mov eax, 1\r\n0x0000000000010305:  hlt\r\n"},
+        {"x /3i $pc",
+         "0x0000000000010300:  mov eax, 1\r\n0x0000000000010305:  hlt\r\n"
+         "0x0000000000010306:  nop\r\n"},
+        {"xp /1i $eip + 5", "0x0000000000000305:  hlt\r\n"},
+    });
 }
 
 TEST_F(MonitorTest, RegistersInAddressExpressions) {
     host.cpu_states[0].regs[RSI] = 0x10;
     host.cpu_states[0].regs[RSP] = 0x10020;
-    EXPECT_EQ(run("xp /2xb $esi"), "0000000000000010: 0x10 0x11\r\n");
-    EXPECT_EQ(run("xp /1xb $rsi * 2 + 1"), "0000000000000021: 0x21\r\n");
-    EXPECT_EQ(run("x /1xw $rsp"), "0000000000010020: 0x23222120\r\n");
-    EXPECT_EQ(run("x /1xw ($esp + 4)"), "0000000000010024: 0x27262524\r\n");
-    EXPECT_EQ(run("xp /1xb $foo"), "xp: unknown register '$foo'\r\n");
+    expect_outputs({
+        {"xp /2xb $esi", "0000000000000010: 0x10 0x11\r\n"},
+        {"xp /1xb $rsi * 2 + 1", "0000000000000021: 0x21\r\n"},
+        {"x /1xw $rsp", "0000000000010020: 0x23222120\r\n"},
+        {"x /1xw ($esp + 4)", "0000000000010024: 0x27262524\r\n"},
+        {"xp /1xb $foo", "xp: unknown register '$foo'\r\n"},
+    });
 }
 
 TEST_F(MonitorTest, RegistersOfTheSelectedCpu) {
     host.cpu_states.push_back(reset_cpu_state(false));
     host.cpu_states[0].regs[RAX] = 1;
     host.cpu_states[1].regs[RAX] = 2;
-    EXPECT_EQ(run("p $eax"), "0x1\r\n");
-    EXPECT_EQ(run("cpu 1"), "");
-    EXPECT_EQ(run("p $eax"), "0x2\r\n");
+    expect_outputs({
+        {"p $eax", "0x1\r\n"},
+        {"cpu 1", ""},
+        {"p $eax", "0x2\r\n"},
+    });
     host.cpu_states.pop_back();
-    EXPECT_EQ(run("p $eax"), "print: CPU state not available\r\n");
-    EXPECT_EQ(run("p 7"), "0x7\r\n");  // no register named: the state is not needed
+    expect_outputs({
+        {"p $eax", "print: CPU state not available\r\n"},
+        {"p 7", "0x7\r\n"},  // no register named: the state is not needed
+    });
 }
 
 TEST_F(MonitorTest, PrintFormats) {
     // Without a format, the remembered one (first x), as QEMU.
-    EXPECT_EQ(run("print 10"), "0xa\r\n");
-    EXPECT_EQ(run("p 0"), "0\r\n");
-    EXPECT_EQ(run("p/d -1"), "-1\r\n");
-    EXPECT_EQ(run("p 0x10 * 2"), "32\r\n");
-    EXPECT_EQ(run("p/u -1"), "18446744073709551615\r\n");
-    EXPECT_EQ(run("p/o 8"), "010\r\n");
-    EXPECT_EQ(run("p/c 65"), "'A'\r\n");
-    EXPECT_EQ(run("p/c 10"), "'\\n'\r\n");
-    EXPECT_EQ(run("p/x 'a'"), "0x61\r\n");
-    EXPECT_EQ(run("p/i 9"), "9\r\n");  // QEMU prints other formats in decimal
+    expect_outputs({
+        {"print 10", "0xa\r\n"},
+        {"p 0", "0\r\n"},
+        {"p/d -1", "-1\r\n"},
+        {"p 0x10 * 2", "32\r\n"},
+        {"p/u -1", "18446744073709551615\r\n"},
+        {"p/o 8", "010\r\n"},
+        {"p/c 65", "'A'\r\n"},
+        {"p/c 10", "'\\n'\r\n"},
+        {"p/x 'a'", "0x61\r\n"},
+        {"p/i 9", "9\r\n"},  // QEMU prints other formats in decimal
+    });
     host.cpu_states[0].rip = 0xfff0;
     host.cpu_states[0].seg[CS].base = 0xffff0000;
-    EXPECT_EQ(run("p/x $pc"), "0xfffffff0\r\n");
-    EXPECT_EQ(run("p/x $cs.base | $eip"), "0xfffffff0\r\n");
-    EXPECT_EQ(run("p"), "print: missing argument 'val'\r\n");
-    // A format given to print is remembered for the next dump, as in QEMU.
-    EXPECT_EQ(run("p/u 1"), "1\r\n");
-    EXPECT_EQ(run("xp /1b 0x10"), "0000000000000010:  16\r\n");
+    expect_outputs({
+        {"p/x $pc", "0xfffffff0\r\n"},
+        {"p/x $cs.base | $eip", "0xfffffff0\r\n"},
+        {"p", "print: missing argument 'val'\r\n"},
+        // A format given to print is remembered for the next dump, as in QEMU.
+        {"p/u 1", "1\r\n"},
+        {"xp /1b 0x10", "0000000000000010:  16\r\n"},
+    });
 }
 
 TEST_F(MonitorTest, InfoTlbWithoutPaging) {
@@ -454,9 +517,11 @@ TEST_F(MonitorTest, InfoTlbWalksTheSelectedCpusTables) {
 }
 
 TEST_F(MonitorTest, PortReadAndWrite) {
-    EXPECT_EQ(run("i /b 0x80"), "portb[0x0080] = 0x78\r\n");
-    EXPECT_EQ(run("i /h 0x3f8"), "portw[0x03f8] = 0x5678\r\n");
-    EXPECT_EQ(run("o /h 0x604 0x2000"), "");
+    expect_outputs({
+        {"i /b 0x80", "portb[0x0080] = 0x78\r\n"},
+        {"i /h 0x3f8", "portw[0x03f8] = 0x5678\r\n"},
+        {"o /h 0x604 0x2000", ""},
+    });
     ASSERT_EQ(host.io_log.size(), 3u);
     EXPECT_TRUE(host.io_log[2].write);
     EXPECT_EQ(host.io_log[2].port, 0x604);

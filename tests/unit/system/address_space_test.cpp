@@ -113,20 +113,30 @@ TEST(AddressSpace, InvalidSizeReadsAllOnesAndSkipsHandler) {
     EXPECT_TRUE(rec.reads.empty());
 }
 
+// Two 4 KiB RAM blocks and a 4 GiB memory space to map them into.
+struct TwoRamBlocks {
+    std::vector<uint8_t> a = std::vector<uint8_t>(0x1000), b = std::vector<uint8_t>(0x1000);
+    MemoryRegion ra = MemoryRegion::ram("a", a.data(), a.size());
+    MemoryRegion rb = MemoryRegion::ram("b", b.data(), b.size());
+    AddressSpace as{"memory", 1ull << 32};
+
+    // `a` at 0 and `b` right after it, so an access can straddle the two.
+    void map_back_to_back() {
+        ASSERT_TRUE(as.map(0, &ra).ok());
+        ASSERT_TRUE(as.map(0x1000, &rb).ok());
+    }
+};
+
 TEST(AddressSpace, BulkCopyAcrossRamAndHostPointer) {
-    std::vector<uint8_t> a(0x1000), b(0x1000);
-    auto ra = MemoryRegion::ram("a", a.data(), a.size());
-    auto rb = MemoryRegion::ram("b", b.data(), b.size());
-    AddressSpace as("memory", 1ull << 32);
-    ASSERT_TRUE(as.map(0, &ra).ok());
-    ASSERT_TRUE(as.map(0x1000, &rb).ok());
+    TwoRamBlocks m;
+    m.map_back_to_back();
     std::vector<uint8_t> data(16, 0x5a);
-    EXPECT_EQ(as.write_bytes(0xff8, data), MemTxResult::Ok);
-    EXPECT_EQ(a[0xfff], 0x5a);
-    EXPECT_EQ(b[7], 0x5a);
-    EXPECT_EQ(b[8], 0);
-    EXPECT_EQ(as.host_pointer(0x1000, 0x1000), b.data());
-    EXPECT_EQ(as.host_pointer(0xff8, 16), nullptr);
+    EXPECT_EQ(m.as.write_bytes(0xff8, data), MemTxResult::Ok);
+    EXPECT_EQ(m.a[0xfff], 0x5a);
+    EXPECT_EQ(m.b[7], 0x5a);
+    EXPECT_EQ(m.b[8], 0);
+    EXPECT_EQ(m.as.host_pointer(0x1000, 0x1000), m.b.data());
+    EXPECT_EQ(m.as.host_pointer(0xff8, 16), nullptr);
 }
 
 struct CountingListener : MemoryListener {
@@ -142,20 +152,16 @@ struct CountingListener : MemoryListener {
 // Bulk writes (loaders, DMA) tell listeners which RAM they changed, region by region, so
 // TCG can drop code translated from it; CPU-path writes do not (the softmmu sees those).
 TEST(AddressSpace, BulkWritesReportTheRamTheyChanged) {
-    std::vector<uint8_t> a(0x1000), b(0x1000);
-    auto ra = MemoryRegion::ram("a", a.data(), a.size());
-    auto rb = MemoryRegion::ram("b", b.data(), b.size());
-    AddressSpace as("memory", 1ull << 32);
-    ASSERT_TRUE(as.map(0, &ra).ok());
-    ASSERT_TRUE(as.map(0x1000, &rb).ok());
+    TwoRamBlocks m;
+    m.map_back_to_back();
     CountingListener l;
-    as.add_listener(&l);
+    m.as.add_listener(&l);
     std::vector<uint8_t> data(16, 0x5a);
-    EXPECT_EQ(as.write_bytes(0xff8, data), MemTxResult::Ok);
+    EXPECT_EQ(m.as.write_bytes(0xff8, data), MemTxResult::Ok);
     ASSERT_EQ(l.written.size(), 2u);
     EXPECT_EQ(l.written[0], std::make_pair(uint64_t(0xff8), uint64_t(8)));
     EXPECT_EQ(l.written[1], std::make_pair(uint64_t(0x1000), uint64_t(8)));
-    EXPECT_EQ(as.write(0x10, 4, 1), MemTxResult::Ok);
+    EXPECT_EQ(m.as.write(0x10, 4, 1), MemTxResult::Ok);
     EXPECT_EQ(l.written.size(), 2u);
 }
 
@@ -172,26 +178,23 @@ TEST(AddressSpace, ListenersSeeEveryNewView) {
 }
 
 TEST(AddressSpace, AnUpdateBatchTellsListenersOnceAtTheEnd) {
-    std::vector<uint8_t> a(0x1000), b(0x1000);
-    auto ra = MemoryRegion::ram("a", a.data(), a.size());
-    auto rb = MemoryRegion::ram("b", b.data(), b.size());
-    AddressSpace as("memory", 1ull << 32);
+    TwoRamBlocks m;
     CountingListener l;
-    as.add_listener(&l);
+    m.as.add_listener(&l);
     {
-        AddressSpace::UpdateBatch outer(as);
-        ASSERT_TRUE(as.map(0, &ra).ok());
+        AddressSpace::UpdateBatch outer(m.as);
+        ASSERT_TRUE(m.as.map(0, &m.ra).ok());
         {
-            AddressSpace::UpdateBatch inner(as);
-            ASSERT_TRUE(as.map(0x1000, &rb).ok());
+            AddressSpace::UpdateBatch inner(m.as);
+            ASSERT_TRUE(m.as.map(0x1000, &m.rb).ok());
         }
-        EXPECT_EQ(l.commits, 1u);                   // the inner batch's end is not the last
-        EXPECT_EQ(as.host_pointer(0, 1), nullptr);  // accesses see the map before the batch
+        EXPECT_EQ(l.commits, 1u);                     // the inner batch's end is not the last
+        EXPECT_EQ(m.as.host_pointer(0, 1), nullptr);  // accesses see the map before the batch
     }
     EXPECT_EQ(l.commits, 2u);
     EXPECT_EQ(l.last_ranges, 2u);
-    EXPECT_EQ(as.host_pointer(0x1000, 1), b.data());
-    { AddressSpace::UpdateBatch nothing(as); }
+    EXPECT_EQ(m.as.host_pointer(0x1000, 1), m.b.data());
+    { AddressSpace::UpdateBatch nothing(m.as); }
     EXPECT_EQ(l.commits, 2u);  // a batch without changes rebuilds nothing
 }
 

@@ -7,14 +7,12 @@
 #include <initializer_list>
 #include <string>
 
+#include "tests/unit/target-x86/cpuid_has.h"
+
 namespace kemu {
 namespace {
 
-bool has(const CpuidTable& t, const char* feature) {
-    const CpuFeature* f = find_cpu_feature(feature);
-    const CpuidEntry* e = t.find(f->leaf, f->subleaf);
-    return e && (e->regs[f->reg] >> f->bit & 1);
-}
+using test::has;
 
 std::string vendor_of(const CpuidTable& t) {
     char vendor[13] = {};

@@ -8,15 +8,12 @@
 #include <string_view>
 
 #include "target-x86/cpuid_tcg.h"
+#include "tests/unit/target-x86/cpuid_has.h"
 
 namespace kemu {
 namespace {
 
-bool has(const CpuidTable& t, const char* feature) {
-    const CpuFeature* f = find_cpu_feature(feature);
-    const CpuidEntry* e = t.find(f->leaf, f->subleaf);
-    return e && (e->regs[f->reg] >> f->bit & 1);
-}
+using test::has;
 
 TEST(Cpuid, Qemu64IdentifiesAsQemusModel) {
     auto spec = parse_cpu_spec("qemu64");

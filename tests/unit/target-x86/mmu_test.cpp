@@ -2,21 +2,12 @@
 
 #include <gtest/gtest.h>
 
-#include <map>
+#include "tests/unit/target-x86/fake_page_tables.h"
 
 namespace kemu {
 namespace {
 
-struct FakeMemory {
-    std::map<uint64_t, uint64_t> words;
-    PhysRead reader() {
-        return [this](uint64_t pa, unsigned size) -> std::optional<uint64_t> {
-            auto it = words.find(pa);
-            uint64_t v = it == words.end() ? 0 : it->second;
-            return size == 4 ? v & 0xffffffff : v;
-        };
-    }
-};
+using FakeMemory = test::FakePageTables;
 
 TEST(Mmu, NoPagingIsIdentity) {
     X86CpuState s = reset_cpu_state(true);
@@ -32,13 +23,13 @@ TEST(Mmu, FourLevelWith4kAnd2mPages) {
     s.cr3 = 0x1000;
     FakeMemory mem;
     uint64_t va = 0xffff800000201234ull;  // PML4 256, PDPT 0, PD 1, PT 1
-    mem.words[0x1000 + 256 * 8] = 0x2000 | 3;
-    mem.words[0x2000 + 0 * 8] = 0x3000 | 3;
-    mem.words[0x3000 + 1 * 8] = 0x4000 | 3;
-    mem.words[0x4000 + 1 * 8] = 0xabc000 | 3;
+    mem.entries[0x1000 + 256 * 8] = 0x2000 | 3;
+    mem.entries[0x2000 + 0 * 8] = 0x3000 | 3;
+    mem.entries[0x3000 + 1 * 8] = 0x4000 | 3;
+    mem.entries[0x4000 + 1 * 8] = 0xabc000 | 3;
     EXPECT_EQ(debug_translate(s, va, mem.reader()), 0xabc234u);
     // A 2 MiB page at PD index 2.
-    mem.words[0x3000 + 2 * 8] = 0x40000000 | 0x83;
+    mem.entries[0x3000 + 2 * 8] = 0x40000000 | 0x83;
     EXPECT_EQ(debug_translate(s, 0xffff800000400000ull + 0x12345, mem.reader()), 0x40012345u);
     // Not present.
     EXPECT_FALSE(debug_translate(s, 0x1000, mem.reader()).has_value());
@@ -50,10 +41,10 @@ TEST(Mmu, ThirtyTwoBitWithPse) {
     s.cr4 = 1u << 4;
     s.cr3 = 0x5000;
     FakeMemory mem;
-    mem.words[0x5000 + 3 * 4] = 0x00c00000 | 0x83;  // 4 MiB page
+    mem.entries[0x5000 + 3 * 4] = 0x00c00000 | 0x83;  // 4 MiB page
     EXPECT_EQ(debug_translate(s, 0x00c01234, mem.reader()), 0x00c01234u);
-    mem.words[0x5000 + 1 * 4] = 0x6000 | 3;
-    mem.words[0x6000 + 2 * 4] = 0x9000 | 3;
+    mem.entries[0x5000 + 1 * 4] = 0x6000 | 3;
+    mem.entries[0x6000 + 2 * 4] = 0x9000 | 3;
     EXPECT_EQ(debug_translate(s, 0x00402abc, mem.reader()), 0x9abcu);
 }
 

@@ -2,24 +2,15 @@
 
 #include <gtest/gtest.h>
 
-#include <map>
 #include <string>
 #include <vector>
+
+#include "tests/unit/target-x86/fake_page_tables.h"
 
 namespace kemu {
 namespace {
 
-// Guest-physical memory as a map of entries; unset entries read as zero (not present).
-struct FakeTables {
-    std::map<uint64_t, uint64_t> entries;
-    PhysRead reader() {
-        return [this](uint64_t pa, unsigned size) -> std::optional<uint64_t> {
-            auto it = entries.find(pa);
-            uint64_t v = it == entries.end() ? 0 : it->second;
-            return size == 4 ? v & 0xffffffff : v;
-        };
-    }
-};
+using FakeTables = test::FakePageTables;
 
 std::vector<PageMapping> walk(const X86CpuState& s, FakeTables& mem) {
     std::vector<PageMapping> out;

@@ -36,57 +36,56 @@ TEST(FrameMirrorTest, CopiesOnlyTheDirtyRectangles) {
     EXPECT_FALSE(mirror.take(pixels));
 }
 
-TEST(FrameMirrorTest, UpdatesAccumulateUntilTakenAndCollapseWhenMany) {
-    DisplaySurface surface(200, 200);
+// A mirror of a `width` x `height` surface whose front end already took the first,
+// whole-picture update: what follows is only what the tests capture.
+struct MirrorPastFirstFrame {
+    MirrorPastFirstFrame(int width, int height) : surface(width, height) {
+        mirror.capture_all(surface);
+        mirror.take(pixels);
+    }
+    void capture(Rect r) { mirror.capture(surface, std::span<const Rect>(&r, 1)); }
+    auto take() { return mirror.take(pixels); }
+
+    DisplaySurface surface;
     FrameMirror mirror;
     std::vector<uint32_t> pixels;
-    mirror.capture_all(surface);
-    mirror.take(pixels);
+};
+
+TEST(FrameMirrorTest, UpdatesAccumulateUntilTakenAndCollapseWhenMany) {
+    MirrorPastFirstFrame m(200, 200);
     Rect a{0, 0, 1, 1}, b{10, 10, 1, 1};
-    mirror.capture(surface, std::span<const Rect>(&a, 1));
-    mirror.capture(surface, std::span<const Rect>(&b, 1));
-    EXPECT_EQ(mirror.take(pixels)->rects, (std::vector<Rect>{a, b}));
+    m.capture(a);
+    m.capture(b);
+    EXPECT_EQ(m.take()->rects, (std::vector<Rect>{a, b}));
     // A slow front end that missed many frames gets a bounding box, not 65 rectangles.
-    for (int i = 0; i < 65; i++) {
-        Rect dot{i * 2, i * 2, 1, 1};
-        mirror.capture(surface, std::span<const Rect>(&dot, 1));
-    }
-    auto many = mirror.take(pixels);
+    for (int i = 0; i < 65; i++)
+        m.capture({i * 2, i * 2, 1, 1});
+    auto many = m.take();
     ASSERT_TRUE(many);
     EXPECT_EQ(many->rects, (std::vector<Rect>{{0, 0, 129, 129}}));
 }
 
 TEST(FrameMirrorTest, ASizeChangeIsReportedOnceWithTheWholePicture) {
-    DisplaySurface surface(32, 32);
-    FrameMirror mirror;
-    std::vector<uint32_t> pixels;
-    mirror.capture_all(surface);
-    mirror.take(pixels);
-    surface.resize(48, 16);
-    surface.row(15)[47] = 0xff0000;
-    auto dirty = surface.take_dirty();
-    mirror.capture(surface, dirty);
-    auto update = mirror.take(pixels);
+    MirrorPastFirstFrame m(32, 32);
+    m.surface.resize(48, 16);
+    m.surface.row(15)[47] = 0xff0000;
+    auto dirty = m.surface.take_dirty();
+    m.mirror.capture(m.surface, dirty);
+    auto update = m.take();
     ASSERT_TRUE(update);
     EXPECT_TRUE(update->resized);
     EXPECT_EQ(update->width, 48);
     EXPECT_EQ(update->height, 16);
-    EXPECT_EQ(pixels.size(), 48u * 16u);
-    EXPECT_EQ(pixels.back(), 0xff0000u);
-    Rect r{0, 0, 1, 1};
-    mirror.capture(surface, std::span<const Rect>(&r, 1));
-    EXPECT_FALSE(mirror.take(pixels)->resized);
+    EXPECT_EQ(m.pixels.size(), 48u * 16u);
+    EXPECT_EQ(m.pixels.back(), 0xff0000u);
+    m.capture({0, 0, 1, 1});
+    EXPECT_FALSE(m.take()->resized);
 }
 
 TEST(FrameMirrorTest, StaleRectanglesAreClipped) {
-    DisplaySurface surface(16, 16);
-    FrameMirror mirror;
-    std::vector<uint32_t> pixels;
-    mirror.capture_all(surface);
-    mirror.take(pixels);
-    Rect outside{10, 10, 100, 100};
-    mirror.capture(surface, std::span<const Rect>(&outside, 1));
-    EXPECT_EQ(mirror.take(pixels)->rects, (std::vector<Rect>{{10, 10, 6, 6}}));
+    MirrorPastFirstFrame m(16, 16);
+    m.capture({10, 10, 100, 100});
+    EXPECT_EQ(m.take()->rects, (std::vector<Rect>{{10, 10, 6, 6}}));
 }
 
 class ConsoleLinkTest : public ::testing::Test {

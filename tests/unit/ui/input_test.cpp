@@ -42,11 +42,17 @@ class PostedQueue {
 
 using Events = std::vector<std::string>;
 
-TEST(InputRouter, DeliversOnlyThroughRunLockedAndInOrder) {
+// A router posting through `queue`, with `sink` attached as the machine's input.
+class RoutedToASink : public ::testing::Test {
+  protected:
+    RoutedToASink() { router.set_sink(&sink); }
+
     PostedQueue queue;
-    InputRouter router(queue.run_locked());
+    InputRouter router{queue.run_locked()};
     RecordingSink sink;
-    router.set_sink(&sink);
+};
+
+TEST_F(RoutedToASink, DeliversOnlyThroughRunLockedAndInOrder) {
     router.key(KEY_A, true);
     router.relative_motion({.dx = 3, .dy = -2, .dz = 1, .buttons = kButtonLeft});
     router.key(KEY_A, false);
@@ -70,11 +76,7 @@ TEST(InputRouter, DropsUnknownKeysAndEventsWithoutASink) {
     EXPECT_EQ(sink.events, Events{"up 48"});
 }
 
-TEST(InputRouter, AbsolutePositionsBecomeRelativeMotion) {
-    PostedQueue queue;
-    InputRouter router(queue.run_locked());
-    RecordingSink sink;
-    router.set_sink(&sink);
+TEST_F(RoutedToASink, AbsolutePositionsBecomeRelativeMotion) {
     router.absolute_position({.x = 100, .y = 50});
     router.absolute_position({.x = 110, .y = 45, .buttons = kButtonRight});
     router.absolute_position({.x = 110, .y = 45, .dz = -1});
@@ -82,11 +84,7 @@ TEST(InputRouter, AbsolutePositionsBecomeRelativeMotion) {
     EXPECT_EQ(sink.events, (Events{"move 0,0,0 b0", "move 10,-5,0 b2", "move 0,0,-1 b0"}));
 }
 
-TEST(InputRouter, ReleaseAllKeysReleasesOnlyKeysStillDown) {
-    PostedQueue queue;
-    InputRouter router(queue.run_locked());
-    RecordingSink sink;
-    router.set_sink(&sink);
+TEST_F(RoutedToASink, ReleaseAllKeysReleasesOnlyKeysStillDown) {
     router.key(KEY_LEFTCTRL, true);
     router.key(KEY_LEFTALT, true);
     router.key(KEY_F2, true);
@@ -100,11 +98,7 @@ TEST(InputRouter, ReleaseAllKeysReleasesOnlyKeysStillDown) {
     EXPECT_TRUE(sink.events.empty());
 }
 
-TEST(InputRouter, LedsFollowTheSinkListener) {
-    PostedQueue queue;
-    InputRouter router(queue.run_locked());
-    RecordingSink sink;
-    router.set_sink(&sink);
+TEST_F(RoutedToASink, LedsFollowTheSinkListener) {
     ASSERT_TRUE(sink.listener);
     EXPECT_EQ(router.leds(), 0);
     sink.listener(kLedCapsLock | kLedNumLock);
@@ -113,37 +107,39 @@ TEST(InputRouter, LedsFollowTheSinkListener) {
     EXPECT_FALSE(sink.listener) << "a detached sink no longer reports to the router";
 }
 
-TEST(KeyChordPlayer, PressesInOrderAndReleasesInReverseAfterTheHoldTime) {
+// A player on a manual clock that records the key events it sends, as text.
+class ChordPlayerTest : public ::testing::Test {
+  protected:
+    // Moves the clock on by `ns` and fires the timers now due.
+    void advance(int64_t ns) {
+        clock.step(ns);
+        timers.run_expired();
+    }
+
     ManualClock clock;
-    TimerQueue timers(clock);
+    TimerQueue timers{clock};
     Events events;
-    KeyChordPlayer player(timers, [&](uint16_t code, bool down) {
-        events.push_back((down ? "down " : "up ") + std::to_string(code));
-    });
+    KeyChordPlayer player{timers, [this](uint16_t code, bool down) {
+                              events.push_back((down ? "down " : "up ") + std::to_string(code));
+                          }};
+};
+
+TEST_F(ChordPlayerTest, PressesInOrderAndReleasesInReverseAfterTheHoldTime) {
     player.play({KEY_LEFTCTRL, KEY_LEFTALT, KEY_DELETE}, 100'000'000);
     EXPECT_EQ(events, (Events{"down 29", "down 56", "down 111"}));
     EXPECT_TRUE(player.holding());
-    clock.step(99'000'000);
-    timers.run_expired();
+    advance(99'000'000);
     EXPECT_EQ(events.size(), 3u) << "still held before the hold time";
-    clock.step(1'000'000);
-    timers.run_expired();
+    advance(1'000'000);
     EXPECT_EQ(events, (Events{"down 29", "down 56", "down 111", "up 111", "up 56", "up 29"}));
     EXPECT_FALSE(player.holding());
 }
 
-TEST(KeyChordPlayer, ANewChordReleasesTheOneStillHeld) {
-    ManualClock clock;
-    TimerQueue timers(clock);
-    Events events;
-    KeyChordPlayer player(timers, [&](uint16_t code, bool down) {
-        events.push_back((down ? "down " : "up ") + std::to_string(code));
-    });
+TEST_F(ChordPlayerTest, ANewChordReleasesTheOneStillHeld) {
     player.play({KEY_A}, 1'000'000'000);
     player.play({KEY_B}, 10);
     EXPECT_EQ(events, (Events{"down 30", "up 30", "down 48"}));
-    clock.step(10);
-    timers.run_expired();
+    advance(10);
     EXPECT_EQ(events.back(), "up 48");
     EXPECT_EQ(timers.next_deadline(), INT64_MAX) << "the first chord's release was cancelled";
 }

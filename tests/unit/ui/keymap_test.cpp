@@ -3,6 +3,9 @@
 #include <X11/keysym.h>
 #include <gtest/gtest.h>
 
+#include <optional>
+#include <span>
+
 #include "ui/input.h"
 
 namespace kemu {
@@ -14,6 +17,32 @@ const KeyboardLayout& en_us() {
     return **layout;
 }
 
+uint16_t keysym_on_us(uint32_t keysym) {
+    return keycode_from_keysym(en_us(), keysym);
+}
+
+struct KeyCase {
+    uint32_t from;
+    uint16_t key;
+};
+
+// Each row's input through `translate` gives the row's key code.
+template <typename Translate>
+void expect_keys(Translate translate, std::span<const KeyCase> cases) {
+    for (const KeyCase& c : cases)
+        EXPECT_EQ(translate(c.from), c.key) << "input 0x" << std::hex << c.from;
+}
+
+struct NameCase {
+    const char* name;
+    std::optional<uint16_t> key;
+};
+
+void expect_names(std::span<const NameCase> cases) {
+    for (const NameCase& c : cases)
+        EXPECT_EQ(keycode_from_name(c.name), c.key) << "name '" << c.name << "'";
+}
+
 TEST(Keymap, OnlyEnUsIsALayout) {
     EXPECT_TRUE(find_keyboard_layout("en-us"));
     Result<const KeyboardLayout*> de = find_keyboard_layout("de");
@@ -23,127 +52,123 @@ TEST(Keymap, OnlyEnUsIsALayout) {
 }
 
 TEST(Keymap, KeysymLettersBothCasesAndDigits) {
-    const KeyboardLayout& us = en_us();
-    EXPECT_EQ(keycode_from_keysym(us, XK_a), KEY_A);
-    EXPECT_EQ(keycode_from_keysym(us, XK_A), KEY_A);
-    EXPECT_EQ(keycode_from_keysym(us, XK_q), KEY_Q);
-    EXPECT_EQ(keycode_from_keysym(us, XK_Z), KEY_Z);
-    EXPECT_EQ(keycode_from_keysym(us, XK_m), KEY_M);
-    EXPECT_EQ(keycode_from_keysym(us, XK_1), KEY_1);
-    EXPECT_EQ(keycode_from_keysym(us, XK_0), KEY_0);
-    EXPECT_EQ(keycode_from_keysym(us, XK_9), KEY_9);
+    const KeyCase cases[] = {
+        {XK_a, KEY_A}, {XK_A, KEY_A}, {XK_q, KEY_Q}, {XK_Z, KEY_Z},
+        {XK_m, KEY_M}, {XK_1, KEY_1}, {XK_0, KEY_0}, {XK_9, KEY_9},
+    };
+    expect_keys(keysym_on_us, cases);
 }
 
 TEST(Keymap, KeysymShiftedSymbolsTypeOnTheirUsKey) {
-    const KeyboardLayout& us = en_us();
-    EXPECT_EQ(keycode_from_keysym(us, XK_exclam), KEY_1);
-    EXPECT_EQ(keycode_from_keysym(us, XK_at), KEY_2);
-    EXPECT_EQ(keycode_from_keysym(us, XK_parenright), KEY_0);
-    EXPECT_EQ(keycode_from_keysym(us, XK_underscore), KEY_MINUS);
-    EXPECT_EQ(keycode_from_keysym(us, XK_quotedbl), KEY_APOSTROPHE);
-    EXPECT_EQ(keycode_from_keysym(us, XK_asciitilde), KEY_GRAVE);
-    EXPECT_EQ(keycode_from_keysym(us, XK_bar), KEY_BACKSLASH);
-    EXPECT_EQ(keycode_from_keysym(us, XK_question), KEY_SLASH);
-    EXPECT_EQ(keycode_from_keysym(us, XK_space), KEY_SPACE);
+    const KeyCase cases[] = {
+        {XK_exclam, KEY_1},
+        {XK_at, KEY_2},
+        {XK_parenright, KEY_0},
+        {XK_underscore, KEY_MINUS},
+        {XK_quotedbl, KEY_APOSTROPHE},
+        {XK_asciitilde, KEY_GRAVE},
+        {XK_bar, KEY_BACKSLASH},
+        {XK_question, KEY_SLASH},
+        {XK_space, KEY_SPACE},
+    };
+    expect_keys(keysym_on_us, cases);
 }
 
 TEST(Keymap, KeysymModifiersArrowsAndFunctionKeys) {
-    const KeyboardLayout& us = en_us();
-    EXPECT_EQ(keycode_from_keysym(us, XK_Shift_L), KEY_LEFTSHIFT);
-    EXPECT_EQ(keycode_from_keysym(us, XK_Shift_R), KEY_RIGHTSHIFT);
-    EXPECT_EQ(keycode_from_keysym(us, XK_Control_L), KEY_LEFTCTRL);
-    EXPECT_EQ(keycode_from_keysym(us, XK_Control_R), KEY_RIGHTCTRL);
-    EXPECT_EQ(keycode_from_keysym(us, XK_Alt_L), KEY_LEFTALT);
-    EXPECT_EQ(keycode_from_keysym(us, XK_Alt_R), KEY_RIGHTALT);
-    EXPECT_EQ(keycode_from_keysym(us, XK_ISO_Level3_Shift), KEY_RIGHTALT);
-    EXPECT_EQ(keycode_from_keysym(us, XK_Super_L), KEY_LEFTMETA);
-    EXPECT_EQ(keycode_from_keysym(us, XK_Up), KEY_UP);
-    EXPECT_EQ(keycode_from_keysym(us, XK_Down), KEY_DOWN);
-    EXPECT_EQ(keycode_from_keysym(us, XK_Left), KEY_LEFT);
-    EXPECT_EQ(keycode_from_keysym(us, XK_Right), KEY_RIGHT);
-    EXPECT_EQ(keycode_from_keysym(us, XK_F1), KEY_F1);
-    EXPECT_EQ(keycode_from_keysym(us, XK_F12), KEY_F12);
-    EXPECT_EQ(keycode_from_keysym(us, XK_Return), KEY_ENTER);
-    EXPECT_EQ(keycode_from_keysym(us, XK_Delete), KEY_DELETE);
-    EXPECT_EQ(keycode_from_keysym(us, XK_ISO_Left_Tab), KEY_TAB);
+    const KeyCase cases[] = {
+        {XK_Shift_L, KEY_LEFTSHIFT},
+        {XK_Shift_R, KEY_RIGHTSHIFT},
+        {XK_Control_L, KEY_LEFTCTRL},
+        {XK_Control_R, KEY_RIGHTCTRL},
+        {XK_Alt_L, KEY_LEFTALT},
+        {XK_Alt_R, KEY_RIGHTALT},
+        {XK_ISO_Level3_Shift, KEY_RIGHTALT},
+        {XK_Super_L, KEY_LEFTMETA},
+        {XK_Up, KEY_UP},
+        {XK_Down, KEY_DOWN},
+        {XK_Left, KEY_LEFT},
+        {XK_Right, KEY_RIGHT},
+        {XK_F1, KEY_F1},
+        {XK_F12, KEY_F12},
+        {XK_Return, KEY_ENTER},
+        {XK_Delete, KEY_DELETE},
+        {XK_ISO_Left_Tab, KEY_TAB},
+    };
+    expect_keys(keysym_on_us, cases);
 }
 
 TEST(Keymap, KeysymKeypadWithAndWithoutNumLock) {
-    const KeyboardLayout& us = en_us();
-    EXPECT_EQ(keycode_from_keysym(us, XK_KP_7), KEY_KP7);
-    EXPECT_EQ(keycode_from_keysym(us, XK_KP_Home), KEY_KP7);
-    EXPECT_EQ(keycode_from_keysym(us, XK_KP_Enter), KEY_KPENTER);
-    EXPECT_EQ(keycode_from_keysym(us, XK_KP_Decimal), KEY_KPDOT);
+    const KeyCase cases[] = {
+        {XK_KP_7, KEY_KP7},
+        {XK_KP_Home, KEY_KP7},
+        {XK_KP_Enter, KEY_KPENTER},
+        {XK_KP_Decimal, KEY_KPDOT},
+    };
+    expect_keys(keysym_on_us, cases);
 }
 
 TEST(Keymap, UnknownKeysymsAreNoKey) {
-    const KeyboardLayout& us = en_us();
-    EXPECT_EQ(keycode_from_keysym(us, XK_eacute), KEY_RESERVED);
-    EXPECT_EQ(keycode_from_keysym(us, 0), KEY_RESERVED);
-    EXPECT_EQ(keycode_from_keysym(us, 0xffffffff), KEY_RESERVED);
+    const KeyCase cases[] = {
+        {XK_eacute, KEY_RESERVED},
+        {0, KEY_RESERVED},
+        {0xffffffff, KEY_RESERVED},
+    };
+    expect_keys(keysym_on_us, cases);
 }
 
 // Usage IDs from the HID Usage Tables, keyboard page 0x07 (= SDL_Scancode values).
 TEST(Keymap, UsbHidLettersDigitsModifiersArrows) {
-    EXPECT_EQ(keycode_from_usb_hid(0x04), KEY_A);
-    EXPECT_EQ(keycode_from_usb_hid(0x1d), KEY_Z);
-    EXPECT_EQ(keycode_from_usb_hid(0x10), KEY_M);
-    EXPECT_EQ(keycode_from_usb_hid(0x1e), KEY_1);
-    EXPECT_EQ(keycode_from_usb_hid(0x27), KEY_0);
-    EXPECT_EQ(keycode_from_usb_hid(0x28), KEY_ENTER);
-    EXPECT_EQ(keycode_from_usb_hid(0x2c), KEY_SPACE);
-    EXPECT_EQ(keycode_from_usb_hid(0xe0), KEY_LEFTCTRL);
-    EXPECT_EQ(keycode_from_usb_hid(0xe1), KEY_LEFTSHIFT);
-    EXPECT_EQ(keycode_from_usb_hid(0xe2), KEY_LEFTALT);
-    EXPECT_EQ(keycode_from_usb_hid(0xe3), KEY_LEFTMETA);
-    EXPECT_EQ(keycode_from_usb_hid(0xe4), KEY_RIGHTCTRL);
-    EXPECT_EQ(keycode_from_usb_hid(0xe6), KEY_RIGHTALT);
-    EXPECT_EQ(keycode_from_usb_hid(0x4f), KEY_RIGHT);
-    EXPECT_EQ(keycode_from_usb_hid(0x50), KEY_LEFT);
-    EXPECT_EQ(keycode_from_usb_hid(0x51), KEY_DOWN);
-    EXPECT_EQ(keycode_from_usb_hid(0x52), KEY_UP);
-    EXPECT_EQ(keycode_from_usb_hid(0x3a), KEY_F1);
-    EXPECT_EQ(keycode_from_usb_hid(0x45), KEY_F12);
-    EXPECT_EQ(keycode_from_usb_hid(0x46), KEY_SYSRQ);
-    EXPECT_EQ(keycode_from_usb_hid(0x48), KEY_PAUSE);
-    EXPECT_EQ(keycode_from_usb_hid(0x64), KEY_102ND);
+    const KeyCase cases[] = {
+        {0x04, KEY_A},         {0x1d, KEY_Z},       {0x10, KEY_M},        {0x1e, KEY_1},
+        {0x27, KEY_0},         {0x28, KEY_ENTER},   {0x2c, KEY_SPACE},    {0xe0, KEY_LEFTCTRL},
+        {0xe1, KEY_LEFTSHIFT}, {0xe2, KEY_LEFTALT}, {0xe3, KEY_LEFTMETA}, {0xe4, KEY_RIGHTCTRL},
+        {0xe6, KEY_RIGHTALT},  {0x4f, KEY_RIGHT},   {0x50, KEY_LEFT},     {0x51, KEY_DOWN},
+        {0x52, KEY_UP},        {0x3a, KEY_F1},      {0x45, KEY_F12},      {0x46, KEY_SYSRQ},
+        {0x48, KEY_PAUSE},     {0x64, KEY_102ND},
+    };
+    expect_keys(keycode_from_usb_hid, cases);
 }
 
 TEST(Keymap, UsbHidUnknownUsagesAreNoKey) {
-    EXPECT_EQ(keycode_from_usb_hid(0x00), KEY_RESERVED);
-    EXPECT_EQ(keycode_from_usb_hid(0x03), KEY_RESERVED);
-    EXPECT_EQ(keycode_from_usb_hid(0xe8), KEY_RESERVED);
-    EXPECT_EQ(keycode_from_usb_hid(0x10000), KEY_RESERVED);
+    const KeyCase cases[] = {
+        {0x00, KEY_RESERVED},
+        {0x03, KEY_RESERVED},
+        {0xe8, KEY_RESERVED},
+        {0x10000, KEY_RESERVED},
+    };
+    expect_keys(keycode_from_usb_hid, cases);
 }
 
 TEST(Keymap, QemuKeyNames) {
-    EXPECT_EQ(keycode_from_name("ctrl"), KEY_LEFTCTRL);
-    EXPECT_EQ(keycode_from_name("ctrl_r"), KEY_RIGHTCTRL);
-    EXPECT_EQ(keycode_from_name("alt_r"), KEY_RIGHTALT);
-    EXPECT_EQ(keycode_from_name("shift_r"), KEY_RIGHTSHIFT);
-    EXPECT_EQ(keycode_from_name("delete"), KEY_DELETE);
-    EXPECT_EQ(keycode_from_name("ret"), KEY_ENTER);
-    EXPECT_EQ(keycode_from_name("spc"), KEY_SPACE);
-    EXPECT_EQ(keycode_from_name("esc"), KEY_ESC);
-    EXPECT_EQ(keycode_from_name("f1"), KEY_F1);
-    EXPECT_EQ(keycode_from_name("f12"), KEY_F12);
-    EXPECT_EQ(keycode_from_name("a"), KEY_A);
-    EXPECT_EQ(keycode_from_name("0"), KEY_0);
-    EXPECT_EQ(keycode_from_name("minus"), KEY_MINUS);
-    EXPECT_EQ(keycode_from_name("kp_enter"), KEY_KPENTER);
-    EXPECT_EQ(keycode_from_name("less"), KEY_102ND);
-    EXPECT_EQ(keycode_from_name("CTRL"), std::nullopt) << "names are case-sensitive, as QEMU's";
-    EXPECT_EQ(keycode_from_name("control"), std::nullopt);
+    const NameCase cases[] = {
+        {"ctrl", KEY_LEFTCTRL},
+        {"ctrl_r", KEY_RIGHTCTRL},
+        {"alt_r", KEY_RIGHTALT},
+        {"shift_r", KEY_RIGHTSHIFT},
+        {"delete", KEY_DELETE},
+        {"ret", KEY_ENTER},
+        {"spc", KEY_SPACE},
+        {"esc", KEY_ESC},
+        {"f1", KEY_F1},
+        {"f12", KEY_F12},
+        {"a", KEY_A},
+        {"0", KEY_0},
+        {"minus", KEY_MINUS},
+        {"kp_enter", KEY_KPENTER},
+        {"less", KEY_102ND},
+        {"CTRL", std::nullopt},  // names are case-sensitive, as QEMU's
+        {"control", std::nullopt},
+    };
+    expect_names(cases);
 }
 
 TEST(Keymap, HexKeyCodes) {
-    EXPECT_EQ(keycode_from_name("0x1d"), KEY_LEFTCTRL);
-    EXPECT_EQ(keycode_from_name("0x1C"), KEY_ENTER);
-    EXPECT_EQ(keycode_from_name("0x6f"), KEY_DELETE);
-    EXPECT_EQ(keycode_from_name("0x"), std::nullopt);
-    EXPECT_EQ(keycode_from_name("0x00"), std::nullopt);
-    EXPECT_EQ(keycode_from_name("0x1g"), std::nullopt);
-    EXPECT_EQ(keycode_from_name("0x300"), std::nullopt) << "beyond KEY_MAX";
+    const NameCase cases[] = {
+        {"0x1d", KEY_LEFTCTRL},  {"0x1C", KEY_ENTER},    {"0x6f", KEY_DELETE},
+        {"0x", std::nullopt},    {"0x00", std::nullopt}, {"0x1g", std::nullopt},
+        {"0x300", std::nullopt},  // beyond KEY_MAX
+    };
+    expect_names(cases);
 }
 
 TEST(Keymap, ParseKeyChord) {

@@ -10,18 +10,14 @@
 #include <string>
 
 #include "hw/acpi/acpi_table.h"
+#include "tests/unit/hw/boot/firmware_reads.h"
 
 namespace kemu {
 namespace {
 
 using ::testing::HasSubstr;
 
-uint8_t sum(const uint8_t* p, size_t n) {
-    uint8_t s = 0;
-    while (n--)
-        s = uint8_t(s + *p++);
-    return s;
-}
+using test::byte_sum;
 
 // Reads tables out of a built blob by guest address, the way a guest would.
 class Tables {
@@ -73,9 +69,9 @@ TEST(AcpiBuild, RsdpChecksumsAndPointers) {
     EXPECT_EQ(t.raw().rsdp_offset % 16, 0u);
     const uint8_t* r = t.rsdp();
     EXPECT_EQ(std::string(reinterpret_cast<const char*>(r), 8), "RSD PTR ");
-    EXPECT_EQ(sum(r, 20), 0);  // ACPI 1.0 checksum over the first 20 bytes
-    EXPECT_EQ(sum(r, 36), 0);  // extended checksum over all of it
-    EXPECT_EQ(r[15], 2);       // revision
+    EXPECT_EQ(byte_sum(r, 20), 0);  // ACPI 1.0 checksum over the first 20 bytes
+    EXPECT_EQ(byte_sum(r, 36), 0);  // extended checksum over all of it
+    EXPECT_EQ(r[15], 2);            // revision
     EXPECT_EQ(Tables::get<uint32_t>(r, 20), 36u);
     EXPECT_EQ(t.signature(Tables::get<uint32_t>(r, 16)), "RSDT");
     EXPECT_EQ(t.signature(Tables::get<uint64_t>(r, 24)), "XSDT");
@@ -95,7 +91,7 @@ TEST(AcpiBuild, EveryTableChecksumsToZero) {
         uint32_t len = t.length(a);
         EXPECT_GE(len, 36u) << t.signature(a);
         EXPECT_LE(a - t.raw().base + len, t.raw().blob.size()) << t.signature(a);
-        EXPECT_EQ(sum(t.at(a), len), 0) << t.signature(a);
+        EXPECT_EQ(byte_sum(t.at(a), len), 0) << t.signature(a);
         EXPECT_EQ(std::string(reinterpret_cast<const char*>(t.at(a)) + 10, 6), "KEMU  ");
     }
     EXPECT_LE(t.raw().blob.size(), pc::kAcpiTablesSize);
@@ -466,7 +462,7 @@ TEST(AcpiTable, HeaderAndChecksum) {
     EXPECT_EQ(std::string(bytes.begin() + 10, bytes.begin() + 16), "KEMU  ");
     EXPECT_EQ(std::string(bytes.begin() + 16, bytes.begin() + 24), "KEMUPC  ");
     EXPECT_EQ(std::string(bytes.begin() + 28, bytes.begin() + 32), "KEMU");
-    EXPECT_EQ(sum(bytes.data(), bytes.size()), 0);
+    EXPECT_EQ(byte_sum(bytes.data(), bytes.size()), 0);
     EXPECT_EQ(Tables::get<uint32_t>(bytes.data(), 36), 0x11223344u);
     const uint8_t some[] = {1, 2, 3};
     EXPECT_EQ(acpi_checksum(some), uint8_t(-6));

@@ -12,6 +12,7 @@
 
 #include "hw/acpi/bios_linker_loader.h"
 #include "hw/i386/acpi_build.h"
+#include "tests/unit/hw/boot/firmware_reads.h"
 
 namespace kemu {
 namespace {
@@ -25,12 +26,7 @@ T get(const uint8_t* p, size_t off = 0) {
     return v;
 }
 
-uint8_t sum(const uint8_t* p, size_t n) {
-    uint8_t s = 0;
-    while (n--)
-        s = uint8_t(s + *p++);
-    return s;
-}
+using test::byte_sum;
 
 // A loader after SeaBIOS's romfile_loader: ALLOCATE copies a file to an address the
 // `place` function picks for its zone and alignment, ADD_POINTER adds the source file's
@@ -107,7 +103,7 @@ class TinyLoader {
                      length = get<uint32_t>(c, 68);
             ASSERT_LT(offset, f.bytes.size());
             ASSERT_LE(uint64_t(start) + length, f.bytes.size());
-            f.bytes[offset] = uint8_t(f.bytes[offset] - sum(&f.bytes[start], length));
+            f.bytes[offset] = uint8_t(f.bytes[offset] - byte_sum(&f.bytes[start], length));
         } else {
             ADD_FAILURE() << "unknown command " << command;
         }
@@ -161,8 +157,8 @@ TEST(AcpiFirmwareFiles, LoadedRsdpIsValidAndPointsAtTheTables) {
     EXPECT_GE(rsdp_addr, 0xe0000u);
     const uint8_t* rsdp = l.at(rsdp_addr, 36);
     EXPECT_EQ(std::string(reinterpret_cast<const char*>(rsdp), 8), "RSD PTR ");
-    EXPECT_EQ(sum(rsdp, 20), 0);
-    EXPECT_EQ(sum(rsdp, 36), 0);
+    EXPECT_EQ(byte_sum(rsdp, 20), 0);
+    EXPECT_EQ(byte_sum(rsdp, 36), 0);
     EXPECT_EQ(signature(l.at(get<uint32_t>(rsdp, 16))), "RSDT");
     EXPECT_EQ(signature(l.at(get<uint64_t>(rsdp, 24))), "XSDT");
 }
@@ -173,8 +169,8 @@ TEST(AcpiFirmwareFiles, RsdtAndXsdtEntriesAreValidTables) {
     const uint8_t* rsdt = l.at(get<uint32_t>(rsdp, 16), 36);
     const uint8_t* xsdt = l.at(get<uint64_t>(rsdp, 24), 36);
     uint32_t rsdt_len = get<uint32_t>(rsdt, 4), xsdt_len = get<uint32_t>(xsdt, 4);
-    ASSERT_EQ(sum(l.at(get<uint32_t>(rsdp, 16), rsdt_len), rsdt_len), 0);
-    ASSERT_EQ(sum(l.at(get<uint64_t>(rsdp, 24), xsdt_len), xsdt_len), 0);
+    ASSERT_EQ(byte_sum(l.at(get<uint32_t>(rsdp, 16), rsdt_len), rsdt_len), 0);
+    ASSERT_EQ(byte_sum(l.at(get<uint64_t>(rsdp, 24), xsdt_len), xsdt_len), 0);
     ASSERT_EQ((rsdt_len - 36) / 4, (xsdt_len - 36) / 8);
 
     std::set<std::string> seen;
@@ -183,7 +179,7 @@ TEST(AcpiFirmwareFiles, RsdtAndXsdtEntriesAreValidTables) {
         EXPECT_EQ(get<uint64_t>(xsdt, 36 + 8 * i), addr) << "entry " << i;
         const uint8_t* table = l.at(addr, 36);
         uint32_t len = get<uint32_t>(table, 4);
-        EXPECT_EQ(sum(l.at(addr, len), len), 0) << signature(table);
+        EXPECT_EQ(byte_sum(l.at(addr, len), len), 0) << signature(table);
         seen.insert(signature(table));
     }
     EXPECT_EQ(seen, (std::set<std::string>{"FACP", "APIC"}));
@@ -206,7 +202,7 @@ TEST(AcpiFirmwareFiles, FadtPointsAtFacsAndDsdt) {
     const uint8_t* d = l.at(dsdt, 36);
     EXPECT_EQ(signature(d), "DSDT");
     uint32_t len = get<uint32_t>(d, 4);
-    EXPECT_EQ(sum(l.at(dsdt, len), len), 0);
+    EXPECT_EQ(byte_sum(l.at(dsdt, len), len), 0);
 }
 
 // Placed where direct boot puts them (the RSDP at the start of the scan area, the tables

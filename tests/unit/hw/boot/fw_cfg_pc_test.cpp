@@ -7,6 +7,7 @@
 #include <string>
 
 #include "hw/acpi/bios_linker_loader.h"
+#include "tests/unit/hw/boot/firmware_reads.h"
 #include "tests/unit/hw/boot/guest_ram.h"
 #include "tests/unit/hw/devices/device_harness.h"
 
@@ -102,11 +103,7 @@ class FwCfgPcFill : public ::testing::Test {
     }
 
     std::vector<uint8_t> read_item(uint16_t key, size_t n) {
-        h.outw(0x510, key);
-        std::vector<uint8_t> out;
-        for (size_t i = 0; i < n; i++)
-            out.push_back(h.inb(0x511));
-        return out;
+        return test::read_fw_cfg_item(h, key, n);
     }
 
     test::DeviceHarness h;

@@ -5,6 +5,7 @@
 #include <string>
 #include <vector>
 
+#include "tests/unit/hw/boot/firmware_reads.h"
 #include "tests/unit/hw/boot/guest_ram.h"
 #include "tests/unit/hw/devices/device_harness.h"
 
@@ -31,11 +32,7 @@ class FwCfgTest : public ::testing::Test {
     }
 
     std::vector<uint8_t> read_port(uint16_t key, size_t n) {
-        h.outw(kSelector, key);
-        std::vector<uint8_t> out;
-        for (size_t i = 0; i < n; i++)
-            out.push_back(h.inb(kData));
-        return out;
+        return test::read_fw_cfg_item(h, key, n);
     }
 
     // Writes an FWCfgDmaAccess (big-endian fields) and starts it the way SeaBIOS does:

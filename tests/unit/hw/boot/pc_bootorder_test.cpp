@@ -6,12 +6,12 @@
 #include <vector>
 
 #include "hw/i386/pc.h"
+#include "tests/unit/hw/boot/firmware_reads.h"
 #include "tests/unit/hw/devices/device_harness.h"
 
 namespace kemu {
 namespace {
 
-constexpr uint16_t kFwCfgSelector = 0x510, kFwCfgData = 0x511;
 constexpr uint16_t kFwCfgFileDir = 0x19;
 
 class PcBootorder : public ::testing::Test {
@@ -30,11 +30,7 @@ class PcBootorder : public ::testing::Test {
     }
 
     std::vector<uint8_t> read_item(uint16_t key, size_t n) {
-        h.outw(kFwCfgSelector, key);
-        std::vector<uint8_t> out;
-        for (size_t i = 0; i < n; i++)
-            out.push_back(h.inb(kFwCfgData));
-        return out;
+        return test::read_fw_cfg_item(h, key, n);
     }
     static uint32_t be(const std::vector<uint8_t>& b, size_t at, unsigned size) {
         uint32_t v = 0;

@@ -22,13 +22,11 @@
 
 namespace kemu::test {
 
-class DeviceHarness {
+// A 64 KiB I/O port space and the outb/inb family that drives it; the rigs of
+// single devices and of whole controllers (tests/unit/hw/ide/ide_rig.h) share it.
+class PortBus {
   public:
     AddressSpace io{"io", 0x10000};
-    ManualClock clock;
-    TimerQueue timers{clock};
-
-    void map(uint16_t port, MemoryRegion& region) { ASSERT_TRUE(io.map(port, &region).ok()); }
 
     void outb(uint16_t port, uint8_t v) { (void)io.write(port, 1, v); }
     void outw(uint16_t port, uint16_t v) { (void)io.write(port, 2, v); }
@@ -36,6 +34,21 @@ class DeviceHarness {
     uint8_t inb(uint16_t port) { return uint8_t(in(port, 1)); }
     uint16_t inw(uint16_t port) { return uint16_t(in(port, 2)); }
     uint32_t inl(uint16_t port) { return uint32_t(in(port, 4)); }
+
+  private:
+    uint64_t in(uint16_t port, unsigned size) {
+        uint64_t v = 0;
+        (void)io.read(port, size, &v);
+        return v;
+    }
+};
+
+class DeviceHarness : public PortBus {
+  public:
+    ManualClock clock;
+    TimerQueue timers{clock};
+
+    void map(uint16_t port, MemoryRegion& region) { ASSERT_TRUE(io.map(port, &region).ok()); }
 
     int64_t now() const { return clock.now_ns(); }
     // Advances time by `ns`, stopping at each timer deadline on the way so a timer
@@ -48,13 +61,6 @@ class DeviceHarness {
             timers.run_expired();
             if (clock.now_ns() >= target && timers.next_deadline() > target) return;
         }
-    }
-
-  private:
-    uint64_t in(uint16_t port, unsigned size) {
-        uint64_t v = 0;
-        (void)io.read(port, size, &v);
-        return v;
     }
 };
 

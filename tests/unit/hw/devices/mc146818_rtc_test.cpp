@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <span>
+
 #include "tests/unit/hw/devices/device_harness.h"
 
 namespace kemu {
@@ -25,6 +27,13 @@ class RtcTest : public ::testing::Test {
         h.outb(0x70, index);
         h.outb(0x71, value);
     }
+    struct RegisterValue {
+        uint8_t index, value;
+    };
+    void expect_registers(std::span<const RegisterValue> expected) {
+        for (const RegisterValue& r : expected)
+            EXPECT_EQ(read(r.index), r.value) << "register 0x" << std::hex << int(r.index);
+    }
 
     DeviceHarness h;
     Mc146818Rtc rtc{"rtc", h.timers, [] { return kThursday20240229_134556; }};
@@ -32,32 +41,31 @@ class RtcTest : public ::testing::Test {
 };
 
 TEST_F(RtcTest, PowerOnRegisters) {
-    EXPECT_EQ(read(0x0a), 0x26);
-    EXPECT_EQ(read(0x0b), 0x02);
-    EXPECT_EQ(read(0x0c), 0x00);
-    EXPECT_EQ(read(0x0d), 0x80);
+    const RegisterValue expected[] = {
+        {0x0a, 0x26},
+        {0x0b, 0x02},
+        {0x0c, 0x00},
+        {0x0d, 0x80},
+    };
+    expect_registers(expected);
     EXPECT_FALSE(irq.level());
 }
 
 TEST_F(RtcTest, TimeInBcd) {
-    EXPECT_EQ(read(0x00), 0x56);
-    EXPECT_EQ(read(0x02), 0x45);
-    EXPECT_EQ(read(0x04), 0x13);
-    EXPECT_EQ(read(0x06), 0x05);  // Thursday, Sunday = 1
-    EXPECT_EQ(read(0x07), 0x29);
-    EXPECT_EQ(read(0x08), 0x02);
-    EXPECT_EQ(read(0x09), 0x24);
-    EXPECT_EQ(read(0x32), 0x20);
+    // Register 6, the day of the week, counts from Sunday = 1: Thursday is 5.
+    const RegisterValue expected[] = {
+        {0x00, 0x56}, {0x02, 0x45}, {0x04, 0x13}, {0x06, 0x05},
+        {0x07, 0x29}, {0x08, 0x02}, {0x09, 0x24}, {0x32, 0x20},
+    };
+    expect_registers(expected);
 }
 
 TEST_F(RtcTest, TimeInBinary) {
     write(0x0b, 0x06);
-    EXPECT_EQ(read(0x00), 56);
-    EXPECT_EQ(read(0x02), 45);
-    EXPECT_EQ(read(0x04), 13);
-    EXPECT_EQ(read(0x07), 29);
-    EXPECT_EQ(read(0x09), 24);
-    EXPECT_EQ(read(0x32), 20);
+    const RegisterValue expected[] = {
+        {0x00, 56}, {0x02, 45}, {0x04, 13}, {0x07, 29}, {0x09, 24}, {0x32, 20},
+    };
+    expect_registers(expected);
 }
 
 TEST_F(RtcTest, TwelveHourMode) {
@@ -111,12 +119,10 @@ TEST_F(RtcTest, SetBitFreezesRegistersAndGuestSetsTheTime) {
     write(0x0b, 0x02);
     EXPECT_EQ(rtc.rtc_seconds(), 946684798);  // 1999-12-31 23:59:58
     h.step(2 * kSecond);
-    EXPECT_EQ(read(0x00), 0x00);
-    EXPECT_EQ(read(0x04), 0x00);
-    EXPECT_EQ(read(0x07), 0x01);
-    EXPECT_EQ(read(0x08), 0x01);
-    EXPECT_EQ(read(0x09), 0x00);
-    EXPECT_EQ(read(0x32), 0x20);
+    const RegisterValue expected[] = {
+        {0x00, 0x00}, {0x04, 0x00}, {0x07, 0x01}, {0x08, 0x01}, {0x09, 0x00}, {0x32, 0x20},
+    };
+    expect_registers(expected);
     EXPECT_EQ(read(0x06), 0x07) << "2000-01-01 was a Saturday";
 }
 
@@ -280,10 +286,13 @@ TEST_F(RtcTest, ResetClearsEnablesAndFlagsButKeepsTimeAndRam) {
     EXPECT_TRUE(irq.level());
     rtc.reset();
     EXPECT_FALSE(irq.level());
-    EXPECT_EQ(read(0x0b), 0x06);
-    EXPECT_EQ(read(0x0c), 0x00);
-    EXPECT_EQ(read(0x15), 0x80);
-    EXPECT_EQ(read(0x00), 57);
+    const RegisterValue expected[] = {
+        {0x0b, 0x06},
+        {0x0c, 0x00},
+        {0x15, 0x80},
+        {0x00, 57},
+    };
+    expect_registers(expected);
 }
 
 TEST_F(RtcTest, SaveLoadRoundTrip) {

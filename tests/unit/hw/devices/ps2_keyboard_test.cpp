@@ -9,6 +9,7 @@
 #include "hw/input/i8042.h"
 #include "hw/input/ps2_scancodes.h"
 #include "tests/unit/hw/devices/device_harness.h"
+#include "tests/unit/hw/devices/ps2_queue.h"
 #include "ui/input.h"
 
 namespace kemu {
@@ -19,12 +20,7 @@ using test::DeviceHarness;
 
 class Ps2KeyboardTest : public ::testing::Test {
   protected:
-    Bytes drain() {
-        Bytes out;
-        while (kbd.has_data())
-            out.push_back(kbd.read());
-        return out;
-    }
+    Bytes drain() { return test::drain(kbd); }
     Bytes press(uint16_t code) {
         kbd.key(code, true);
         return drain();

@@ -7,6 +7,7 @@
 
 #include "hw/input/i8042.h"
 #include "tests/unit/hw/devices/device_harness.h"
+#include "tests/unit/hw/devices/ps2_queue.h"
 
 namespace kemu {
 namespace {
@@ -16,12 +17,7 @@ using test::DeviceHarness;
 
 class Ps2MouseTest : public ::testing::Test {
   protected:
-    Bytes drain() {
-        Bytes out;
-        while (mouse.has_data())
-            out.push_back(mouse.read());
-        return out;
-    }
+    Bytes drain() { return test::drain(mouse); }
     Bytes command(std::initializer_list<uint8_t> bytes) {
         for (uint8_t b : bytes)
             mouse.write(b);

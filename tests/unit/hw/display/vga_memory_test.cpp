@@ -1,19 +1,26 @@
 #include <gtest/gtest.h>
 
+#include <array>
+
 #include "tests/unit/hw/display/vga_test_util.h"
 
 namespace kemu {
 namespace {
 
 using test::VgaFixture;
+using Planes = std::array<uint8_t, 4>;
 
 // Plane `p` byte at plane offset `offset` (VRAM interleaves the planes).
 class VgaMemoryTest : public VgaFixture {
   protected:
     VgaMemoryTest() { set_mode(test::kMode12); }
     uint8_t plane(unsigned p, uint64_t offset) { return vga->vram()[offset * 4 + p]; }
+    // The four plane bytes at `offset`, plane 0 first.
+    Planes planes(uint64_t offset) {
+        return {plane(0, offset), plane(1, offset), plane(2, offset), plane(3, offset)};
+    }
     // Writes `values[p]` into each plane p at `offset` with write mode 0, one plane at a time.
-    void fill_planes(uint64_t offset, std::array<uint8_t, 4> values) {
+    void fill_planes(uint64_t offset, Planes values) {
         for (unsigned p = 0; p < 4; p++) {
             write_seq(2, uint8_t(1 << p));
             writeb(0xa0000 + offset, values[p]);
@@ -29,10 +36,7 @@ TEST_F(VgaMemoryTest, WriteMode0SetResetAndBitMask) {
     write_gc(0, 0x05);    // ... with colour 5: planes 0 and 2 set
     write_gc(8, 0xf0);    // only the high nibble comes from the write
     writeb(0xa0000 + 10, 0x00);
-    EXPECT_EQ(plane(0, 10), 0xff);
-    EXPECT_EQ(plane(1, 10), 0x0f);
-    EXPECT_EQ(plane(2, 10), 0xff);
-    EXPECT_EQ(plane(3, 10), 0x0f);
+    EXPECT_EQ(planes(10), (Planes{0xff, 0x0f, 0xff, 0x0f}));
 }
 
 TEST_F(VgaMemoryTest, WriteMode0RotatesCpuDataAndAppliesLogicalOp) {
@@ -40,10 +44,7 @@ TEST_F(VgaMemoryTest, WriteMode0RotatesCpuDataAndAppliesLogicalOp) {
     readb(0xa0000 + 3);
     write_gc(3, (3 << 3) | 4);  // XOR with the latches, rotate right by 4
     writeb(0xa0000 + 3, 0x0f);  // becomes 0xf0
-    EXPECT_EQ(plane(0, 3), 0x00);
-    EXPECT_EQ(plane(1, 3), 0x00);
-    EXPECT_EQ(plane(2, 3), 0xf0);
-    EXPECT_EQ(plane(3, 3), 0xf0);
+    EXPECT_EQ(planes(3), (Planes{0x00, 0x00, 0xf0, 0xf0}));
 }
 
 TEST_F(VgaMemoryTest, WriteMode1CopiesLatches) {
@@ -51,10 +52,7 @@ TEST_F(VgaMemoryTest, WriteMode1CopiesLatches) {
     readb(0xa0000);
     write_gc(5, 0x01);
     writeb(0xa0000 + 100, 0xee);  // the data byte is ignored
-    EXPECT_EQ(plane(0, 100), 0x11);
-    EXPECT_EQ(plane(1, 100), 0x22);
-    EXPECT_EQ(plane(2, 100), 0x33);
-    EXPECT_EQ(plane(3, 100), 0x44);
+    EXPECT_EQ(planes(100), (Planes{0x11, 0x22, 0x33, 0x44}));
 }
 
 TEST_F(VgaMemoryTest, WriteMode2SpreadsColourBitsUnderBitMask) {
@@ -63,10 +61,7 @@ TEST_F(VgaMemoryTest, WriteMode2SpreadsColourBitsUnderBitMask) {
     write_gc(5, 0x02);
     write_gc(8, 0x81);
     writeb(0xa0000 + 7, 0x0a);  // colour 10: planes 1 and 3
-    EXPECT_EQ(plane(0, 7), 0x3c);
-    EXPECT_EQ(plane(1, 7), 0xbd);
-    EXPECT_EQ(plane(2, 7), 0x3c);
-    EXPECT_EQ(plane(3, 7), 0xbd);
+    EXPECT_EQ(planes(7), (Planes{0x3c, 0xbd, 0x3c, 0xbd}));
 }
 
 TEST_F(VgaMemoryTest, WriteMode3MasksBitMaskWithRotatedData) {
@@ -75,10 +70,7 @@ TEST_F(VgaMemoryTest, WriteMode3MasksBitMaskWithRotatedData) {
     write_gc(0, 0x0c);  // colour 12: planes 2 and 3
     write_gc(8, 0xf0);
     writeb(0xa0000 + 20, 0x3c);  // effective mask 0x30
-    EXPECT_EQ(plane(0, 20), 0x00);
-    EXPECT_EQ(plane(1, 20), 0x00);
-    EXPECT_EQ(plane(2, 20), 0x30);
-    EXPECT_EQ(plane(3, 20), 0x30);
+    EXPECT_EQ(planes(20), (Planes{0x00, 0x00, 0x30, 0x30}));
 }
 
 TEST_F(VgaMemoryTest, ReadMode0ReturnsReadMapPlane) {

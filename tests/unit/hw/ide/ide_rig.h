@@ -36,7 +36,7 @@ inline constexpr uint64_t kRamSize = 1 << 20;
 enum : uint16_t { kData = 0, kError = 1, kFeature = 1, kCount = 2, kLbaLow = 3, kLbaMid = 4 };
 enum : uint16_t { kLbaHigh = 5, kDevice = 6, kStatus = 7, kCommand = 7 };
 
-class IdeRig {
+class IdeRig : public kemu::test::PortBus {
   public:
     std::mutex machine_lock;
     HostClock clock;
@@ -46,7 +46,6 @@ class IdeRig {
     std::unique_ptr<block::IoEngine> engine;
     block::test::TempDir dir;
 
-    AddressSpace io{"io", 0x10000};
     AddressSpace memory{"memory", 1ull << 32};
     std::vector<uint8_t> ram = std::vector<uint8_t>(kRamSize);
     MemoryRegion ram_region = MemoryRegion::ram("ram", ram.data(), ram.size());
@@ -89,13 +88,6 @@ class IdeRig {
         ::close(fd);
         return out;
     }
-
-    void outb(uint16_t port, uint8_t v) { (void)io.write(port, 1, v); }
-    void outw(uint16_t port, uint16_t v) { (void)io.write(port, 2, v); }
-    void outl(uint16_t port, uint32_t v) { (void)io.write(port, 4, v); }
-    uint8_t inb(uint16_t port) { return uint8_t(in(port, 1)); }
-    uint16_t inw(uint16_t port) { return uint16_t(in(port, 2)); }
-    uint32_t inl(uint16_t port) { return uint32_t(in(port, 4)); }
 
     // Runs the main loop until the selected device of channel `c` drops BSY; the alternate
     // status, so a pending interrupt stays pending. Fails the test after a few seconds.
@@ -166,13 +158,6 @@ class IdeRig {
         outb(bm(c, 2), 0x06);
     }
     void bm_start(int c, bool to_memory) { outb(bm(c, 0), to_memory ? 0x09 : 0x01); }
-
-  private:
-    uint64_t in(uint16_t port, unsigned size) {
-        uint64_t v = 0;
-        (void)io.read(port, size, &v);
-        return v;
-    }
 };
 
 // Bytes whose value encodes their offset, so misplaced data shows.
