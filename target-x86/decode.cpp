@@ -257,6 +257,14 @@ const OpcodeRow* Decoder::select_row() {
         const OpcodeRow& r = map.rows[map.order[i]];
         if (row_matches(r, mandatory)) {
             mandatory66_ = r.pfx == Pfx::P66 && !vex_;
+            constexpr uint8_t kPpByte[4] = {0, 0x66, 0xf3, 0xf2};
+            d_.simd_prefix = vex_                ? kPpByte[vex_pp_]
+                             : r.pfx == Pfx::P66 ? 0x66
+                             : r.pfx == Pfx::F3  ? 0xf3
+                             : r.pfx == Pfx::F2  ? 0xf2
+                                                 : 0;
+            d_.reg_is_opcode = r.reg >= 0;
+            d_.rm_is_opcode = r.rm >= 0;
             return &r;
         }
     }

@@ -101,6 +101,12 @@ struct DecodedInsn {
     uint8_t vex_vvvv = 0;
     bool vex_l = false;
     bool vex_w = false;  // VEX.W in every mode (rex carries it only in 64-bit mode)
+    // For re-encoding (the JIT runs SIMD instructions as themselves): the mandatory prefix
+    // the row matched, or VEX.pp, as a byte (0, 0x66, 0xF3, 0xF2), and whether the row
+    // fixes ModRM.reg or ModRM.rm (an opcode extension, not an operand).
+    uint8_t simd_prefix = 0;
+    bool reg_is_opcode = false;
+    bool rm_is_opcode = false;
     uint8_t operand_count = 0;
     std::array<Operand, 4> operands{};  // destination first, as the SDM lists them
     MemOperand mem;

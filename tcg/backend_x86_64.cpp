@@ -804,6 +804,30 @@ class BlockCompiler {
         fp_flags_pending_ = true;
     }
 
+    // A vector instruction as itself, on xmm/ymm 0-2 loaded from env. After 256-bit work the
+    // upper halves are cleared again, so the legacy-SSE code around (vfp ops, helpers compiled
+    // for SSE) pays no transition penalty.
+    void host_simd(const HostSimdInsn& h) {
+        const Reg64 env = r14;
+        const bool wide = h.width == 32;
+        for (int i = 0; i < 3; i++) {
+            if (h.sources[i] == HostSimdInsn::kNoSource) continue;
+            if (wide)
+                c_.vmovups(Xbyak::Ymm(i), ptr[env + h.sources[i]]);
+            else
+                c_.movups(Xbyak::Xmm(i), ptr[env + h.sources[i]]);
+        }
+        for (unsigned b = 0; b < h.length; b++)
+            c_.db(h.bytes[b]);
+        if (wide) {
+            c_.vmovups(ptr[env + h.result], Xbyak::Ymm(h.result_reg));
+            c_.vzeroupper();
+        } else {
+            c_.movups(ptr[env + h.result], Xbyak::Xmm(h.result_reg));
+        }
+        if (h.raises_fp) fp_flags_pending_ = true;
+    }
+
     // The host's MXCSR flags (the vCPU keeps them a subset of the guest's, so they are the
     // guest's plus what vfp ops raised since) ORed into the guest's status. vfp ops leave this
     // for the first thing that could look at it, once per run of them. The red zone below
@@ -821,6 +845,7 @@ class BlockCompiler {
         const OpInfo& info = op.info();
         switch (op.opc) {
             case Opc::vfp:
+            case Opc::host_simd:
             case Opc::insn_start:
             case Opc::host_x87:
             case Opc::guest_ld:
@@ -1021,6 +1046,9 @@ class BlockCompiler {
                 return;
             case Opc::vfp:
                 vfp(op, index);
+                return;
+            case Opc::host_simd:
+                host_simd(f_.host_simd(op.constant(1)));
                 return;
             case Opc::host_x87: {
                 // The instruction's own bytes; a memory form addresses its operand as

@@ -295,6 +295,9 @@ BlockExit InterpCode::run(void* env) const {
                 run_host_x87(uint16_t(o.c[0]), base + o.c[1], flags);
                 break;
             }
+            case Opc::host_simd:
+                helpers_[o.c[0]](env, in(o.ref[0]), in(o.ref[1]), in(o.ref[2]), in(o.ref[3]));
+                break;
             case Opc::call0:
                 out(o.ref[0], helpers_[o.c[0]](env, 0, 0, 0, 0));
                 break;

@@ -13,6 +13,8 @@
 #include <string>
 #include <vector>
 
+#include "tcg/host_simd.h"
+
 namespace kemu::tcg {
 
 enum class Type : uint8_t { I32, I64 };
@@ -210,6 +212,13 @@ class Function {
     LabelId new_label() { return labels_++; }
     void clear();
 
+    // host_simd ops' instructions, by index.
+    uint32_t add_host_simd(const HostSimdInsn& insn) {
+        host_simd_.push_back(insn);
+        return uint32_t(host_simd_.size() - 1);
+    }
+    const HostSimdInsn& host_simd(uint32_t index) const { return host_simd_[index]; }
+
     // The key (below 2^31) this block's goto_ptr ORs into the fast jump cache's, or none
     // when the block may not take that path (TargetInfo::fast_jumps).
     std::optional<uint32_t> fast_jump_key() const { return fast_jump_key_; }
@@ -218,6 +227,7 @@ class Function {
   private:
     const TargetInfo* target_;
     std::optional<uint32_t> fast_jump_key_;
+    std::vector<HostSimdInsn> host_simd_;
     std::vector<Temp> temps_;
     std::vector<Op> ops_;
     uint32_t labels_ = 0;

@@ -8,6 +8,7 @@
 
 #include "system/log.h"
 #include "target-x86/tcg/emit.h"
+#include "target-x86/tcg/host_simd_form.h"
 #include "target-x86/tcg/simd.h"
 #include "target-x86/tcg/simd_call.h"
 #include "target-x86/tcg/simd_fp.h"
@@ -368,6 +369,24 @@ TempId explicit_length(Ctx& c, unsigned reg) {
     return c.b.movcond(Cond::Gt, v, hi, hi, v);
 }
 
+// An instruction with vector operands only (and no flags, GPR or MMX results) may run as
+// itself in the JIT's code; floating point only while MXCSR has the host's controls.
+bool runs_as_itself(const Ctx& c, const simd::OpInfo& op, const CallPlan& plan) {
+    constexpr uint32_t kNotVector =
+        simd::kResultGpr | simd::kResultFlags | simd::kResultEcxFlags | simd::kGprSource;
+    if ((op.flags & kNotVector) || plan.result_operand >= 0 || plan.staged_dst) return false;
+    return !(op.flags & simd::kFloatingPoint) || (c.flags & tbflag::kSimdInline);
+}
+
+// The host_simd op, with the helper call the interpreter makes in its place.
+void emit_host_simd(Ctx& c, HelperId helper, std::initializer_list<TempId> args,
+                    const tcg::HostSimdInsn& h) {
+    const uint32_t index = c.b.function().add_host_simd(h);
+    std::vector<uint32_t> operands(args.begin(), args.end());
+    c.b.emit(Opc::host_simd, tcg::Type::I64,
+             {operands[0], operands[1], operands[2], operands[3], uint32_t(helper), index});
+}
+
 void emit_call(Ctx& c, const simd::OpInfo& op) {
     const DecodedInsn& in = *c.in;
     const bool vex = is_vex(c);
@@ -451,9 +470,18 @@ void emit_call(Ctx& c, const simd::OpInfo& op) {
     const bool upper_zero = vex && plan.bytes < 32 && first.kind == OperandKind::Xmm;
     const bool plain =
         !(op.flags & (simd::kFloatingPoint | simd::kResultFlags | simd::kResultEcxFlags));
-    TempId result = c.b.call(plain ? kHelper_simd : kHelper_simd_fp,
-                             {c.b.cst(simd::op_index(op)), c.b.cst(plan.codes), plan.gpr,
-                              c.b.cst(simd::extras(imm, plan.bytes, plan.gpr_size, upper_zero))});
+    const HelperId helper = plain ? kHelper_simd : kHelper_simd_fp;
+    const std::initializer_list<TempId> args = {
+        c.b.cst(simd::op_index(op)), c.b.cst(plan.codes), plan.gpr,
+        c.b.cst(simd::extras(imm, plan.bytes, plan.gpr_size, upper_zero))};
+    if (runs_as_itself(c, op, plan)) {
+        if (auto h = host_simd_form(in, xmm_offset, kStagedOffset)) {
+            h->raises_fp = op.flags & simd::kFloatingPoint;
+            emit_host_simd(c, helper, args, *h);
+            return;
+        }
+    }
+    TempId result = c.b.call(helper, args);
 
     if (op.flags & simd::kResultEcxFlags) write_gpr(c, RCX, 4, result);
     if (op.flags & (simd::kResultFlags | simd::kResultEcxFlags)) set_cc_dynamic(c);

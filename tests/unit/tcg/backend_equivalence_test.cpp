@@ -301,6 +301,55 @@ void host_x87_cases() {
     }
 }
 
+// A vector instruction as itself (JIT) and through its fallback helper (interpreter), in
+// register, memory and VEX forms.
+void host_simd_cases() {
+    struct Form {
+        std::vector<uint8_t> bytes;
+        std::array<uint32_t, 3> sources;
+        uint32_t result;
+        uint8_t result_reg;
+        uint64_t dst_vec, src_vec;  // the fallback's arguments
+    };
+    constexpr uint32_t kNone = HostSimdInsn::kNoSource, kVec0 = kVecOffset, kVec1 = kVecOffset + 16;
+    const uint32_t disp = kVec1;
+    const Form kForms[] = {
+        {{0x66, 0x0f, 0xfe, 0xc1}, {kVec0, kVec1, kNone}, kVec0, 0, 0, 1},  // paddd xmm0, xmm1
+        {{0x66, 0x41, 0x0f, 0xfe, 0x86, uint8_t(disp), uint8_t(disp >> 8), uint8_t(disp >> 16),
+          uint8_t(disp >> 24)},
+         {kVec0, kNone, kNone},
+         kVec0,
+         0,
+         0,
+         1},  // paddd xmm0, [r14+vec1]
+        {{0xc5, 0xf9, 0xfe, 0xd1}, {kVec0, kVec1, kNone}, kVec1, 2, 1, 0},  // vpaddd xmm2, xmm0,
+                                                                            // xmm1
+    };
+    for (const Form& form : kForms) {
+        Machine m = initial_machine();
+        for (unsigned i = 0; i < 16; i++) {
+            m.env.vec[0][i] = uint8_t(0xf0 + i * 7);
+            m.env.vec[1][i] = uint8_t(0x31 * i + 3);
+        }
+        check_program(
+            [&](Builder& b) {
+                HostSimdInsn h;
+                std::copy(form.bytes.begin(), form.bytes.end(), h.bytes.begin());
+                h.length = uint8_t(form.bytes.size());
+                h.sources = form.sources;
+                h.result = form.result;
+                h.result_reg = form.result_reg;
+                const uint32_t index = b.function().add_host_simd(h);
+                b.emit(Opc::add, Type::I64, {2, 2, 0});
+                b.emit(
+                    Opc::host_simd, Type::I64,
+                    {b.cst(form.dst_vec), b.cst(form.src_vec), b.cst(0), b.cst(0), kPaddd, index});
+                b.emit(Opc::exit_tb, Type::I64, {});
+            },
+            m);
+    }
+}
+
 void guest_access_cases(Opc opc) {
     // g5 (which the fake load reads) and the operands newest in registers at the access.
     check_program(
@@ -481,6 +530,9 @@ void cases_for(Opc opc) {
             return;
         case Opc::host_x87:
             if (kHostX87Available) host_x87_cases();
+            return;
+        case Opc::host_simd:
+            if (kHostX87Available) host_simd_cases();  // an x86-64 host
             return;
         case Opc::call0:
         case Opc::call1:

@@ -137,6 +137,19 @@ uint64_t helper_clobber(void* env, uint64_t a, uint64_t b, uint64_t c, uint64_t 
     return d;
 }
 
+uint64_t helper_paddd(void* env, uint64_t a, uint64_t b, uint64_t, uint64_t) {
+    TestEnv& e = as_env(env);
+    a &= 1, b &= 1;  // the random programs call every helper with any arguments
+    for (unsigned lane = 0; lane < 4; lane++) {
+        uint32_t x, y;
+        std::memcpy(&x, e.vec[a] + 4 * lane, 4);
+        std::memcpy(&y, e.vec[b] + 4 * lane, 4);
+        x += y;
+        std::memcpy(e.vec[a] + 4 * lane, &x, 4);
+    }
+    return 0;
+}
+
 constexpr GlobalInfo kGlobalInfo[kGlobals] = {
     {"g0", kGlobalOffset + 0, Type::I64},  {"g1", kGlobalOffset + 8, Type::I64},
     {"g2", kGlobalOffset + 16, Type::I64}, {"g3", kGlobalOffset + 24, Type::I64},
@@ -148,6 +161,7 @@ constexpr HelperInfo kHelperInfo[kHelperCount] = {
     {"pure", helper_pure, kHelperNoGlobals | kHelperPure},
     {"trace", helper_trace, kHelperNoGlobals},
     {"clobber", helper_clobber, 0},
+    {"paddd", helper_paddd, kHelperNoGlobals},
 };
 
 CodeBuffer& code_buffer() {

@@ -76,6 +76,7 @@ enum Helper : uint32_t {
     kPure,     // kHelperNoGlobals | kHelperPure
     kTrace,    // kHelperNoGlobals, writes the trace field
     kClobber,  // overwrites globals g0 and g1
+    kPaddd,    // vec[a & 1] += vec[b & 1] in 32-bit lanes: host_simd's fallback for PADDD
     kHelperCount,
 };
 

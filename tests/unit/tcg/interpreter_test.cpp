@@ -59,7 +59,13 @@ uint64_t helper_weigh(void* env, uint64_t a, uint64_t b, uint64_t c, uint64_t d)
 uint64_t helper_seven(void*, uint64_t, uint64_t, uint64_t, uint64_t) {
     return 7;
 }
-constexpr HelperInfo kHelpers[] = {{"weigh", helper_weigh, 0}, {"seven", helper_seven, 0}};
+uint64_t g_recorded = 0;
+uint64_t helper_record(void*, uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
+    g_recorded = a + 2 * b + 3 * c + 5 * d;
+    return 0;
+}
+constexpr HelperInfo kHelpers[] = {
+    {"weigh", helper_weigh, 0}, {"seven", helper_seven, 0}, {"record", helper_record, 0}};
 
 const TargetInfo& target() {
     static const TargetInfo t = [] {
@@ -693,6 +699,20 @@ TEST(TcgInterpreter, AddressArithmetic) {
     EXPECT_EQ(lea(Type::I32, 0x100000005, 1, 1, 0x7fffffff), 0x80000006u);
 }
 
+// host_simd: the interpreter runs no host code; it calls the fallback helper with the op's
+// four inputs.
+TEST(TcgInterpreter, HostSimdCallsItsFallback) {
+    g_recorded = 0;
+    TestEnv e = run(
+        [](Builder& b) {
+            const uint32_t index = b.function().add_host_simd(HostSimdInsn{});
+            b.emit(Opc::host_simd, Type::I64, {G0, G1, b.cst(3), b.cst(4), 2, index});
+        },
+        1, 2);
+    EXPECT_EQ(g_recorded, 1u + 2 * 2 + 3 * 3 + 5 * 4);
+    EXPECT_EQ(e.g[0], 1u) << "no output";
+}
+
 // Every op in ir_ops.def is covered by one of the tests above.
 TEST(TcgInterpreter, EveryOpIsTested) {
     const Opc kTested[] = {
@@ -705,7 +725,7 @@ TEST(TcgInterpreter, EveryOpIsTested) {
         Opc::ld8u,    Opc::ld16u,   Opc::ld32u,    Opc::ld32s,     Opc::ld,       Opc::st8,
         Opc::st16,    Opc::st32,    Opc::st,       Opc::guest_ld,  Opc::guest_st, Opc::mb,
         Opc::call0,   Opc::call1,   Opc::call2,    Opc::call3,     Opc::call4,    Opc::insn_start,
-        Opc::goto_tb, Opc::exit_tb, Opc::goto_ptr, Opc::vfp,       Opc::host_x87,
+        Opc::goto_tb, Opc::exit_tb, Opc::goto_ptr, Opc::vfp,       Opc::host_x87, Opc::host_simd,
     };
     EXPECT_EQ(std::size(kTested), size_t(Opc::Count))
         << "an op was added to ir_ops.def: give it a test here";

@@ -1,0 +1,26 @@
+// SIMD instructions the JIT runs as themselves: the host_simd IR op, for an x86 frontend on
+// an x86-64 host. The frontend hands over the instruction's bytes with its vector registers
+// renumbered 0..2 and its memory operand, if any, at [r14 + disp32] (in env, where it was
+// staged); the JIT loads those registers from env, runs the bytes, and stores the result
+// register back. The interpreter, which runs no host code, calls the op's fallback helper
+// instead, which computes the same thing.
+#pragma once
+
+#include <array>
+#include <cstdint>
+
+namespace kemu::tcg {
+
+struct HostSimdInsn {
+    static constexpr uint32_t kNoSource = UINT32_MAX;
+    std::array<uint8_t, 15> bytes{};
+    uint8_t length = 0;
+    // The env offset loaded into host vector register i before the instruction.
+    std::array<uint32_t, 3> sources{kNoSource, kNoSource, kNoSource};
+    uint32_t result = 0;     // env offset the result register goes back to
+    uint8_t result_reg = 0;  // which host register holds the result
+    uint8_t width = 16;      // bytes per load and store: 16 (SSE) or 32 (VEX, ymm)
+    bool raises_fp = false;  // sets MXCSR flags, which join the status word as vfp's do
+};
+
+}  // namespace kemu::tcg
