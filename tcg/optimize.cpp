@@ -103,15 +103,33 @@ std::vector<TempId> global_temps(const Function& f) {
 
 class Propagation {
   public:
-    explicit Propagation(Function& f)
-        : f_(f),
-          globals_(global_temps(f)),
-          value_(f.temps().size()),
-          copy_(f.temps().size()),
-          version_(f.temps().size()),
-          condition_(f.temps().size()),
-          zext32_(f.temps().size()),
-          low32_(f.temps().size()) {}
+    struct Copy {
+        TempId src;
+        uint32_t version;
+    };
+    // What a setcond's result says, while its inputs still hold the values it compared.
+    struct Condition {
+        Cond cond;
+        Type type;
+        TempId a, b;
+        uint32_t version_a, version_b;
+    };
+    // What is known of one temp's current value, learnt in `epoch`.
+    struct Facts {
+        uint64_t epoch = 0;  // 64 bits: never wraps back to a stale epoch
+        std::optional<TempId> value;      // the constant temp that holds it
+        std::optional<Copy> copy;         // a copy of another temp's
+        std::optional<Condition> condition;
+        std::optional<Copy> low32;        // ext32u/ext32s of another temp
+        bool zext32 = false;              // bits 63:32 are clear
+    };
+
+    explicit Propagation(Function& f) : f_(f), globals_(global_temps(f)) {
+        // The storage outlives the call (one per thread): a new epoch invalidates what an
+        // earlier function left in it, without clearing.
+        forget_all();
+        grow();
+    }
 
     unsigned run() {
         unsigned folded = 0;
@@ -140,16 +158,16 @@ class Propagation {
                 op.args[1] = *same;
                 folded++;
             }
-            if (zero_extended_32(op)) zext32_[d] = true;
+            if (zero_extended_32(op)) learn(d).zext32 = true;
             if ((op.opc == Opc::ext32u || op.opc == Opc::ext32s) && op.type == Type::I64 &&
                 op.input(0) != d)
-                low32_[d] = Copy{op.input(0), version_[op.input(0)]};
+                learn(d).low32 = Copy{op.input(0), version_[op.input(0)]};
             if (op.opc == Opc::mov) {
                 TempId src = op.args[1];
                 if (f_.temp(src).kind == TempKind::Const)
                     remember_value(d, f_.temp(src).value & mask(op.type), src);
                 else if (op.type == Type::I64 && f_.temp(d).type == f_.temp(src).type)
-                    copy_[d] = Copy{src, version_[src]};
+                    learn(d).copy = Copy{src, version_[src]};
                 continue;
             }
             uint64_t in[2] = {0, 0};
@@ -208,8 +226,9 @@ class Propagation {
     // What an ext32u/ext32s result was made from, while that is unchanged: an op that reads
     // only the low half can read it directly, and the extension may die.
     TempId low32_source(TempId t) const {
-        const std::optional<Copy>& c = low32_[t];
-        return c && version_[c->src] == c->version ? c->src : t;
+        const Facts* k = known(t);
+        if (!k || !k->low32) return t;
+        return version_[k->low32->src] == k->low32->version ? k->low32->src : t;
     }
 
     bool is_const(TempId t, uint64_t v, Type type) const {
@@ -244,7 +263,7 @@ class Propagation {
                 if (is_const(op.input(1), ~0ull, t)) return op.input(0);
                 return std::nullopt;
             case Opc::ext32u:
-                if (zext32_[op.input(0)]) return op.input(0);
+                if (zero_extended(op.input(0))) return op.input(0);
                 return std::nullopt;
             default:
                 return std::nullopt;
@@ -269,7 +288,7 @@ class Propagation {
             }
             case Opc::mov: {
                 const Temp& src = f_.temp(op.input(0));
-                return zext32_[op.input(0)] ||
+                return zero_extended(op.input(0)) ||
                        (src.kind == TempKind::Const && src.value <= UINT32_MAX);
             }
             default:
@@ -277,24 +296,19 @@ class Propagation {
         }
     }
 
-    // What a setcond's result says, while its inputs still hold the values it compared.
-    struct Condition {
-        Cond cond;
-        Type type;
-        TempId a, b;
-        uint32_t version_a, version_b;
-    };
-
     const Condition* condition_of(TempId t) const {
-        const std::optional<Condition>& c = condition_[t];
-        if (!c || version_[c->a] != c->version_a || version_[c->b] != c->version_b) return nullptr;
-        return &*c;
+        const Facts* k = known(t);
+        if (!k || !k->condition) return nullptr;
+        const Condition& c = *k->condition;
+        if (version_[c.a] != c.version_a || version_[c.b] != c.version_b) return nullptr;
+        return &c;
     }
 
     void remember_condition(const Op& op) {
         const TempId d = op.output(0), a = op.input(0), b = op.input(1);
         if (a == d || b == d) return;
-        condition_[d] = Condition{Cond(op.constant(0)), op.type, a, b, version_[a], version_[b]};
+        learn(d).condition =
+            Condition{Cond(op.constant(0)), op.type, a, b, version_[a], version_[b]};
     }
 
     // xor(setcond(c, a, b), 1) is setcond(!c, a, b).
@@ -310,7 +324,7 @@ class Propagation {
         op.args[1] = inverted.a;
         op.args[2] = inverted.b;
         op.args[3] = uint32_t(inverted.cond);
-        if (inverted.a != d && inverted.b != d) condition_[d] = inverted;
+        if (inverted.a != d && inverted.b != d) learn(d).condition = inverted;
     }
 
     // brcond(setcond(c, a, b) ==/!= 0) branches on the comparison itself, which leaves the
@@ -338,63 +352,58 @@ class Propagation {
             source = f_.new_const(f_.temp(t).type, value);
             grow();
         }
-        value_[t] = source;
+        learn(t).value = source;
     }
 
     TempId canonical(TempId t) {
-        if (t < value_.size() && value_[t]) return *value_[t];
-        if (t < copy_.size() && copy_[t] && version_[copy_[t]->src] == copy_[t]->version)
-            return copy_[t]->src;
+        const Facts* k = known(t);
+        if (!k) return t;
+        if (k->value) return *k->value;
+        if (k->copy && version_[k->copy->src] == k->copy->version) return k->copy->src;
         return t;
     }
+    bool zero_extended(TempId t) const {
+        const Facts* k = known(t);
+        return k && k->zext32;
+    }
     void grow() {
-        value_.resize(f_.temps().size());
-        copy_.resize(f_.temps().size());
-        version_.resize(f_.temps().size());
-        condition_.resize(f_.temps().size());
-        zext32_.resize(f_.temps().size());
-        low32_.resize(f_.temps().size());
+        if (facts_.size() < f_.temps().size()) {
+            facts_.resize(f_.temps().size());
+            version_.resize(f_.temps().size());
+        }
+    }
+    // What is known of t now: facts from an earlier epoch (before a label) are none.
+    const Facts* known(TempId t) const { return facts_[t].epoch == epoch_ ? &facts_[t] : nullptr; }
+    Facts& learn(TempId t) {
+        Facts& k = facts_[t];
+        if (k.epoch != epoch_) k = Facts{epoch_};
+        return k;
     }
     // Redefining t ends what is known of it, and every copy made of it: those carry the
     // version of t they copied, so this needs no search.
     void forget(TempId t) {
-        value_[t].reset();
-        copy_[t].reset();
-        condition_[t].reset();
-        zext32_[t] = false;
-        low32_[t].reset();
+        facts_[t].epoch = 0;
         version_[t]++;
     }
     void forget_globals() {
         for (TempId t : globals_)
             forget(t);
     }
-    void forget_all() {
-        for (auto& v : value_)
-            v.reset();
-        for (auto& c : copy_)
-            c.reset();
-        for (auto& c : condition_)
-            c.reset();
-        std::fill(zext32_.begin(), zext32_.end(), false);
-        for (auto& c : low32_)
-            c.reset();
-    }
-
-    struct Copy {
-        TempId src;
-        uint32_t version;
-    };
+    void forget_all() { epoch_ = ++next_epoch_; }
 
     Function& f_;
     const std::vector<TempId> globals_;
-    std::vector<std::optional<TempId>> value_;  // the constant temp holding t's known value
-    std::vector<std::optional<Copy>> copy_;
-    std::vector<uint32_t> version_;
-    std::vector<std::optional<Condition>> condition_;
-    std::vector<char> zext32_;                // the temp's upper 32 bits are known to be clear
-    std::vector<std::optional<Copy>> low32_;  // (ext32u/ext32s of) what, while unchanged
+    // By temp: what is known of its value, and how often it was redefined (versions
+    // outlive epochs, so a copy of a global stays checkable across labels).
+    static thread_local std::vector<Facts> facts_;
+    static thread_local std::vector<uint32_t> version_;
+    static thread_local uint64_t next_epoch_;
+    uint64_t epoch_ = 0;
 };
+
+thread_local std::vector<Propagation::Facts> Propagation::facts_;
+thread_local std::vector<uint32_t> Propagation::version_;
+thread_local uint64_t Propagation::next_epoch_ = 0;
 
 // Backward liveness. Branches are forward only (the frontend never jumps back inside a
 // block), so the live set at each label is known by the time a branch to it is seen.
