@@ -69,7 +69,10 @@ TranslationBlock* TbCache::insert(std::unique_ptr<TranslationBlock> tb) {
     bytes_ += block_bytes(*raw);
     index(raw);
     for (uint64_t page : raw->phys_pages)
-        if (page != ~0ull) pages_[page].push_back(raw);
+        if (page != ~0ull) {
+            pages_[page].push_back(raw);
+            set_code_bit(page, true);
+        }
     blocks_.push_back(std::move(tb));
     return raw;
 }
@@ -102,7 +105,10 @@ void TbCache::forget_on_page(uint64_t page, const TranslationBlock& tb) {
     auto it = pages_.find(page);
     if (it == pages_.end()) return;
     std::erase(it->second, &tb);
-    if (it->second.empty()) pages_.erase(it);
+    if (it->second.empty()) {
+        pages_.erase(it);
+        set_code_bit(page, false);
+    }
 }
 
 bool TbCache::invalidate_page(uint64_t page) {
@@ -110,6 +116,7 @@ bool TbCache::invalidate_page(uint64_t page) {
     if (it == pages_.end()) return false;
     std::vector<TranslationBlock*> blocks = std::move(it->second);
     pages_.erase(it);
+    set_code_bit(page, false);
     for (TranslationBlock* tb : blocks)
         invalidate_block(*tb, page);
     return true;
@@ -124,7 +131,10 @@ unsigned TbCache::invalidate_range(uint64_t page, uint64_t phys_addr, uint64_t l
         hit.push_back(tb);
         return true;
     });
-    if (it->second.empty()) pages_.erase(it);
+    if (it->second.empty()) {
+        pages_.erase(it);
+        set_code_bit(page, false);
+    }
     for (TranslationBlock* tb : hit)
         invalidate_block(*tb, page);
     return unsigned(hit.size());
@@ -138,9 +148,21 @@ uint64_t TbCache::flush() {
     std::fill(buckets_.begin(), buckets_.end(), nullptr);
     indexed_ = 0;
     pages_.clear();
+    for (uint64_t w = 0; w < kCodeBitPages / 64; w++)
+        code_bits_[w].store(0, std::memory_order_relaxed);
     bytes_ = 0;
     stats_.flushes++;
     return generation_.fetch_add(1, std::memory_order_acq_rel) + 1;
+}
+
+void TbCache::set_code_bit(uint64_t page, bool code) {
+    const uint64_t n = page >> 12;
+    if (n >= kCodeBitPages) return;
+    const uint64_t bit = 1ull << (n % 64);
+    if (code)
+        code_bits_[n / 64].fetch_or(bit, std::memory_order_release);
+    else
+        code_bits_[n / 64].fetch_and(~bit, std::memory_order_release);
 }
 
 void TbCache::reclaim(uint64_t oldest_seen) {

@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -71,6 +72,15 @@ class TbCache {
     TranslationBlock* lookup(uint64_t phys_pc, uint64_t pc, uint64_t cs_base, uint32_t flags) const;
     TranslationBlock* insert(std::unique_ptr<TranslationBlock> tb);
     bool is_code_page(uint64_t page) const { return pages_.count(page) != 0; }
+    // is_code_page() without the lock, for pages below 4 GiB (nullopt above): TLB fills ask
+    // it for every page, and on the lock they made the vCPUs wait for each other. A page
+    // becoming code after the answer is covered as before, by the protection request the
+    // translating vCPU queues to the others.
+    std::optional<bool> code_page_unlocked(uint64_t page) const {
+        const uint64_t n = page >> 12;
+        if (n >= kCodeBitPages) return std::nullopt;
+        return (code_bits_[n / 64].load(std::memory_order_acquire) >> (n % 64)) & 1;
+    }
     // Invalidates every block with code on `page`; true if there were any.
     bool invalidate_page(uint64_t page);
     // Invalidates the blocks on `page` whose code includes a byte of [phys_addr,
@@ -113,6 +123,11 @@ class TbCache {
     std::vector<TranslationBlock*> buckets_ = std::vector<TranslationBlock*>(1u << 14);
     size_t indexed_ = 0;
     std::unordered_map<uint64_t, std::vector<TranslationBlock*>> pages_;
+    // pages_' keys below 4 GiB as bits, for code_page_unlocked(); written under the lock.
+    static constexpr uint64_t kCodeBitPages = 1ull << 20;
+    std::unique_ptr<std::atomic<uint64_t>[]> code_bits_ =
+        std::make_unique<std::atomic<uint64_t>[]>(kCodeBitPages / 64);
+    void set_code_bit(uint64_t page, bool code);
     struct Retired {
         uint64_t generation;
         std::vector<std::unique_ptr<TranslationBlock>> blocks;

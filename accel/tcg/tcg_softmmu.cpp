@@ -149,8 +149,8 @@ const TlbEntry& TcgVcpu::fill(uint64_t addr, Access access, unsigned mmu) {
     };
     bool direct = kind == PageKind::Ram || kind == PageKind::Rom;
     uint64_t slow = direct ? 0 : kTlbMmio;
-    bool code_page;
-    {
+    std::optional<bool> code_page = shared_.cache.code_page_unlocked(phys_page);
+    if (!code_page) {
         std::lock_guard<std::mutex> g(shared_.cache.lock());
         code_page = shared_.cache.is_code_page(phys_page);
     }
@@ -159,7 +159,7 @@ const TlbEntry& TcgVcpu::fill(uint64_t addr, Access access, unsigned mmu) {
     ent.addr_code = allowed(Access::Execute) ? page | slow : kTlbInvalid;
     ent.addr_write = allowed(Access::Write) && dirty
                          ? page | (kind == PageKind::Ram ? 0 : kTlbMmio) | (slow & kTlbWatch) |
-                               (code_page ? kTlbNotDirty : 0)
+                               (*code_page ? kTlbNotDirty : 0)
                          : kTlbInvalid;
     ent.addend = host ? uintptr_t(host) - uintptr_t(page) : 0;
     tlb_info_[mmu][i] = {phys_page, kind, global};

@@ -70,6 +70,28 @@ TEST(TbCache, IndexFindsEachKeyAcrossGrowthAndReplacement) {
               nullptr);
 }
 
+// The lock-free answer follows the locked one below 4 GiB, and declines above.
+TEST(TbCache, CodePagesAreKnownWithoutTheLock) {
+    TbCache cache;
+    std::lock_guard<std::mutex> g(cache.lock());
+    EXPECT_EQ(cache.code_page_unlocked(0x5000), false);
+    cache.insert(block(0x1ff8, 0x5000, 16, 0x9000));  // runs into a second page
+    cache.insert(block(0x3000, 0x6000));
+    EXPECT_EQ(cache.code_page_unlocked(0x5000), true);
+    EXPECT_EQ(cache.code_page_unlocked(0x9000), true);
+    EXPECT_EQ(cache.code_page_unlocked(0x6000), true);
+    EXPECT_EQ(cache.code_page_unlocked(0x7000), false);
+    EXPECT_EQ(cache.code_page_unlocked(1ull << 32), std::nullopt);
+    EXPECT_TRUE(cache.invalidate_page(0x5000));
+    EXPECT_EQ(cache.code_page_unlocked(0x5000), false);
+    EXPECT_EQ(cache.code_page_unlocked(0x9000), false) << "its only block went with the other page";
+    EXPECT_EQ(cache.invalidate_range(0x6000, 0x6000, 1), 1u);
+    EXPECT_EQ(cache.code_page_unlocked(0x6000), false);
+    cache.insert(block(0x3000, 0x6000));
+    cache.flush();
+    EXPECT_EQ(cache.code_page_unlocked(0x6000), false);
+}
+
 TEST(TbCache, CoversItsBytesOnBothPages) {
     // 0x1ff8..0x2007: 8 bytes at the end of physical page 0x5000, 8 at the start of 0x9000.
     auto tb = block(0x1ff8, 0x5000, 16, 0x9000);
