@@ -32,13 +32,30 @@ bool TcgVcpu::page_watched(uint64_t page) const {
     return (env_->s.dr[7] & 0xff) && watched(page, unsigned(kPageSize), true);
 }
 
+void TcgVcpu::reset_tlb_entry(unsigned mmu, unsigned index) {
+    env_->tlb[mmu][index] = {kTlbInvalid, kTlbInvalid, kTlbInvalid, 0};
+    tlb_info_[mmu][index] = {kNoPage, PageKind::Io};
+}
+
+// Only the entries filled since the last full flush can hold anything: a CR3 load costs
+// what the address space used, not the size of the TLB.
 void TcgVcpu::flush_tlb(bool keep_global) {
     for (unsigned m = 0; m < kMmuCount; m++) {
-        for (unsigned i = 0; i < kTlbSize; i++) {
-            if (keep_global && tlb_info_[m][i].global) continue;
-            env_->tlb[m][i] = {kTlbInvalid, kTlbInvalid, kTlbInvalid, 0};
-            tlb_info_[m][i] = {kNoPage, PageKind::Io};
+        if (tlb_listed_[m].empty()) {  // the first flush (construction): every entry
+            tlb_listed_[m].assign(kTlbSize, false);
+            for (unsigned i = 0; i < kTlbSize; i++)
+                reset_tlb_entry(m, i);
         }
+        std::vector<uint16_t> kept;
+        for (uint16_t i : tlb_used_[m]) {
+            if (keep_global && tlb_info_[m][i].global) {
+                kept.push_back(i);
+                continue;
+            }
+            reset_tlb_entry(m, i);
+            tlb_listed_[m][i] = false;
+        }
+        tlb_used_[m].swap(kept);
     }
     tlb_flushes_[0]++;
     if (!keep_global) tlb_flushes_[1]++;
@@ -56,10 +73,8 @@ void TcgVcpu::flush_tlb_page(uint64_t linear) {
         return;
     }
     unsigned i = (linear >> kPageBits) & (kTlbSize - 1);
-    for (unsigned m = 0; m < kMmuCount; m++) {
-        env_->tlb[m][i] = {kTlbInvalid, kTlbInvalid, kTlbInvalid, 0};
-        tlb_info_[m][i] = {kNoPage, PageKind::Io};
-    }
+    for (unsigned m = 0; m < kMmuCount; m++)
+        reset_tlb_entry(m, i);  // stays listed: it will be filled again soon enough
     // A block may start on the previous page and run into this one.
     for (uint64_t page : {linear, linear - kPageSize})
         page_epoch(page)++;
@@ -163,6 +178,11 @@ const TlbEntry& TcgVcpu::fill(uint64_t addr, Access access, unsigned mmu) {
                          : kTlbInvalid;
     ent.addend = host ? uintptr_t(host) - uintptr_t(page) : 0;
     tlb_info_[mmu][i] = {phys_page, kind, global};
+    if (tlb_listed_[mmu].empty()) tlb_listed_[mmu].assign(kTlbSize, false);
+    if (!tlb_listed_[mmu][i]) {
+        tlb_listed_[mmu][i] = true;
+        tlb_used_[mmu].push_back(uint16_t(i));
+    }
     return ent;
 }
 

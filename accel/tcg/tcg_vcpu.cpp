@@ -723,15 +723,11 @@ void TcgVcpu::mark_code_page(uint64_t phys_page) {
 }
 
 void TcgVcpu::protect_code_pages(std::span<const uint64_t> phys_pages) {
-    for (unsigned m = 0; m < kMmuCount; m++) {
-        for (unsigned i = 0; i < kTlbSize; i++) {
-            TlbEntry& ent = env_->tlb[m][i];
-            if (ent.addr_write == kTlbInvalid) continue;
-            if (std::find(phys_pages.begin(), phys_pages.end(), tlb_info_[m][i].phys_page) !=
-                phys_pages.end())
-                ent.addr_write |= kTlbNotDirty;
-        }
-    }
+    for_each_used_tlb_entry([&](TlbEntry& ent, const TlbInfo& info) {
+        if (ent.addr_write == kTlbInvalid) return;
+        if (std::find(phys_pages.begin(), phys_pages.end(), info.phys_page) != phys_pages.end())
+            ent.addr_write |= kTlbNotDirty;
+    });
 }
 
 // A write reached a page with translated code: drop the blocks made from the bytes it
@@ -751,11 +747,10 @@ void TcgVcpu::code_write(uint64_t phys_addr, unsigned size) {
         code_left = shared_.cache.is_code_page(phys_page);
     }
     if (!code_left)
-        for (unsigned m = 0; m < kMmuCount; m++)
-            for (unsigned i = 0; i < kTlbSize; i++)
-                if (tlb_info_[m][i].phys_page == phys_page &&
-                    env_->tlb[m][i].addr_write != kTlbInvalid)
-                    env_->tlb[m][i].addr_write &= ~kTlbNotDirty;
+        for_each_used_tlb_entry([&](TlbEntry& ent, const TlbInfo& info) {
+            if (info.phys_page == phys_page && ent.addr_write != kTlbInvalid)
+                ent.addr_write &= ~kTlbNotDirty;
+        });
     if (restart) {
         env_->s.rip = current_rip();
         jump_to_loop(Jump::RetranslateOne);
