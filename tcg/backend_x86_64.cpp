@@ -174,8 +174,6 @@ class BlockCompiler {
         if (t.chaining) {
             c_.cmp(dword[r14 + t.chain_break_offset], 0);
             jump_to(stubs_.exit[size_t(BlockExit::Exit)], 0x85);  // jne
-            c_.mov(rax, tag_);
-            c_.mov(qword[r14 + t.block_tag_offset], rax);
         }
         const std::vector<Op>& ops = f_.ops();
         for (uint32_t i = 0; i < ops.size(); i++) {
@@ -245,6 +243,7 @@ class BlockCompiler {
         regs_.write_back(x64::kCallerSaved, true);
         regs_.forget(x64::kCallerSaved, false);
         if (t.fast_jumps.present && f_.fast_jump_key()) probe_fast_jumps(*f_.fast_jump_key());
+        store_tag();  // goto_ptr_target reads which block is asking
         c_.mov(rdi, r14);
         c_.mov(rax, reinterpret_cast<uint64_t>(t.goto_ptr_target));
         c_.call(rax);
@@ -281,8 +280,19 @@ class BlockCompiler {
         c_.L(miss);
     }
 
+    // The block's tag goes into env only where someone may read it: before a call, on a
+    // memory slow path and on the way out. A chain of blocks that stays in JIT code (a loop)
+    // stores none; the exec loop set the first block's before entering it.
+    void store_tag() {
+        if (!f_.target().chaining || tag_stored_) return;
+        c_.mov(rax, tag_);
+        c_.mov(qword[r14 + f_.target().block_tag_offset], rax);
+        tag_stored_ = true;
+    }
+
     void leave(BlockExit exit) {
         regs_.write_back(0, true);
+        store_tag();
         jump_to(stubs_.exit[size_t(exit)]);
     }
 
@@ -308,6 +318,7 @@ class BlockCompiler {
               std::optional<uint32_t> imm, unsigned zeroed, bool sees_globals,
               bool writes_globals) {
         regs_.begin_op(index + 1);  // arguments used for the last time need not be saved
+        store_tag();
         regs_.write_back(x64::kCallerSaved, sees_globals);
         // Argument registers are filled from registers, env or constants without clobbering
         // a source: rdx and rcx never are one, so they go first; r8 goes through rax so that
@@ -458,6 +469,10 @@ class BlockCompiler {
 
     void emit_slow_path(SlowPath& slow) {
         c_.L(slow.entry);
+        if (f_.target().chaining) {  // the access may fault, or find its own code written
+            c_.mov(rax, tag_);
+            c_.mov(qword[r14 + f_.target().block_tag_offset], rax);
+        }
         if (slow.settle_fp) settle_fp_flags();
         for (const RegCache::HomeStore& g : slow.globals) {
             if (g.reg < 0)
@@ -983,6 +998,7 @@ class BlockCompiler {
             case Opc::set_label:
                 regs_.write_back(x64::kAllocatable, true);
                 regs_.forget(x64::kAllocatable, true);
+                tag_stored_ = false;  // another path may join here without it
                 c_.L(labels_[op.constant(0)]);
                 return;
             case Opc::br:
@@ -1102,6 +1118,7 @@ class BlockCompiler {
     const uint8_t* at_;
     const SharedStubs& stubs_;
     uint64_t tag_ = 0;
+    bool tag_stored_ = false;  // on the path being emitted, the tag is already in env
     uint32_t chain_entry_ = 0;
     uint32_t jump_rel32_[2] = {CompiledBlock::kNoJump, CompiledBlock::kNoJump};
     std::deque<SlowPath> slow_paths_;  // a deque: Labels must not move once used
