@@ -857,7 +857,10 @@ class BlockCompiler {
     // Whether op might let anything see the guest's status word (or leave the block) before
     // pending vfp flags are settled. Guest accesses settle on their slow path instead.
     bool may_see_fp_status(const Op& op) const {
-        const OpInfo& info = op.info();
+        if (is_env_load(op.opc) || is_env_store(op.opc)) {
+            const uint32_t at = op.constant(0), status = f_.target().fp_status_offset;
+            return at < status + 4 && status < at + 8;
+        }
         switch (op.opc) {
             case Opc::vfp:
             case Opc::host_simd:
@@ -866,20 +869,8 @@ class BlockCompiler {
             case Opc::guest_ld:
             case Opc::guest_st:
                 return false;
-            case Opc::ld8u:
-            case Opc::ld16u:
-            case Opc::ld32u:
-            case Opc::ld32s:
-            case Opc::ld:
-            case Opc::st8:
-            case Opc::st16:
-            case Opc::st32:
-            case Opc::st: {
-                const uint32_t at = op.constant(0), status = f_.target().fp_status_offset;
-                return at < status + 4 && status < at + 8;
-            }
             default:
-                return info.flags & (kSideEffects | kCall | kBranch | kBlockEnd | kMayFault);
+                return op.info().flags & (kSideEffects | kCall | kBranch | kBlockEnd | kMayFault);
         }
     }
 
@@ -1182,10 +1173,8 @@ std::vector<uint64_t> global_deaths(const Function& f) {
         const Op& op = ops[i];
         const OpInfo& info = op.info();
         const bool looks = (info.flags & (kBlockEnd | kMayFault | kCall | kBranch)) ||
-                           op.opc == Opc::set_label || op.opc == Opc::ld || op.opc == Opc::ld8u ||
-                           op.opc == Opc::ld16u || op.opc == Opc::ld32u || op.opc == Opc::ld32s ||
-                           op.opc == Opc::st || op.opc == Opc::st8 || op.opc == Opc::st16 ||
-                           op.opc == Opc::st32 || op.opc == Opc::vfp || op.opc == Opc::host_x87;
+                           op.opc == Opc::set_label || is_env_load(op.opc) ||
+                           is_env_store(op.opc) || op.opc == Opc::vfp || op.opc == Opc::host_x87;
         uint64_t outputs = 0;
         for (unsigned o = 0; o < info.outputs; o++)
             outputs |= global_bit(op.args[o]);

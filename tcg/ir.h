@@ -49,6 +49,15 @@ inline const OpInfo& op_info(Opc opc) {
     return kOpInfo[size_t(opc)];
 }
 
+// Loads and stores of the CPU state block's bytes (ld*, st*), which may alias a global's home.
+inline bool is_env_load(Opc opc) {
+    return opc == Opc::ld8u || opc == Opc::ld16u || opc == Opc::ld32u || opc == Opc::ld32s ||
+           opc == Opc::ld;
+}
+inline bool is_env_store(Opc opc) {
+    return opc == Opc::st8 || opc == Opc::st16 || opc == Opc::st32 || opc == Opc::st;
+}
+
 enum class Cond : uint8_t { Eq, Ne, Lt, Ge, Le, Gt, Ltu, Geu, Leu, Gtu, Always, Never };
 Cond invert(Cond c);
 // The comparison on values of `type` (i32 compares the low 32 bits).

@@ -78,14 +78,13 @@ bool observes_globals(const Function& f, const Op& op) {
     const OpInfo& info = op.info();
     if (info.flags & (kBlockEnd | kMayFault)) return true;
     if (is_call(op)) return !(helper_of(f, op).flags & kHelperNoGlobals);
-    return op.opc == Opc::ld || op.opc == Opc::ld8u || op.opc == Opc::ld16u ||
-           op.opc == Opc::ld32u || op.opc == Opc::ld32s;
+    return is_env_load(op.opc);
 }
 
 // May the op change globals behind the IR's back (through the CPU state)?
 bool clobbers_globals(const Function& f, const Op& op) {
     if (is_call(op)) return !(helper_of(f, op).flags & (kHelperNoGlobals | kHelperPure));
-    return op.opc == Opc::st || op.opc == Opc::st8 || op.opc == Opc::st16 || op.opc == Opc::st32;
+    return is_env_store(op.opc);
 }
 
 bool removable(const Function& f, const Op& op) {
@@ -116,12 +115,12 @@ class Propagation {
     };
     // What is known of one temp's current value, learnt in `epoch`.
     struct Facts {
-        uint64_t epoch = 0;  // 64 bits: never wraps back to a stale epoch
-        std::optional<TempId> value;      // the constant temp that holds it
-        std::optional<Copy> copy;         // a copy of another temp's
+        uint64_t epoch = 0;           // 64 bits: never wraps back to a stale epoch
+        std::optional<TempId> value;  // the constant temp that holds it
+        std::optional<Copy> copy;     // a copy of another temp's
         std::optional<Condition> condition;
-        std::optional<Copy> low32;        // ext32u/ext32s of another temp
-        bool zext32 = false;              // bits 63:32 are clear
+        std::optional<Copy> low32;  // ext32u/ext32s of another temp
+        bool zext32 = false;        // bits 63:32 are clear
     };
 
     explicit Propagation(Function& f) : f_(f), globals_(global_temps(f)) {
@@ -197,30 +196,12 @@ class Propagation {
     // i32 ops that read nothing but the low 32 bits of every input (not memory or env
     // accesses, whose address is whole, nor calls).
     static bool reads_low_half_only(const Op& op) {
-        if (op.type != Type::I32) return false;
-        switch (op.opc) {
-            case Opc::mov:
-            case Opc::add:
-            case Opc::sub:
-            case Opc::mul:
-            case Opc::and_:
-            case Opc::or_:
-            case Opc::xor_:
-            case Opc::andc:
-            case Opc::shl:
-            case Opc::shr:
-            case Opc::sar:
-            case Opc::rotl:
-            case Opc::rotr:
-            case Opc::neg:
-            case Opc::not_:
-            case Opc::setcond:
-            case Opc::brcond:
-            case Opc::movcond:
-                return true;
-            default:
-                return false;
-        }
+        static constexpr Opc kLowHalf[] = {
+            Opc::mov,  Opc::add,  Opc::sub,  Opc::mul,     Opc::and_,   Opc::or_,
+            Opc::xor_, Opc::andc, Opc::shl,  Opc::shr,     Opc::sar,    Opc::rotl,
+            Opc::rotr, Opc::neg,  Opc::not_, Opc::setcond, Opc::brcond, Opc::movcond};
+        return op.type == Type::I32 &&
+               std::find(std::begin(kLowHalf), std::end(kLowHalf), op.opc) != std::end(kLowHalf);
     }
 
     // What an ext32u/ext32s result was made from, while that is unchanged: an op that reads

@@ -13,26 +13,12 @@
 #include "tcg/host_x87.h"
 #include "tcg/interpreter.h"
 #include "tcg/vfp.h"
+#include "tests/unit/tcg/interp_env.h"
 
 namespace kemu::tcg {
 namespace {
 
-struct TestEnv {
-    uint64_t g[4];
-    uint32_t insn_index;
-    uint32_t fp_status;  // vfp flags
-    uint64_t field;      // for the env loads and stores
-    alignas(16) double vec[2][2];
-    uint64_t scratch[64];
-};
-
-constexpr GlobalInfo kGlobals[] = {
-    {"g0", offsetof(TestEnv, g) + 0, Type::I64},
-    {"g1", offsetof(TestEnv, g) + 8, Type::I64},
-    {"g2", offsetof(TestEnv, g) + 16, Type::I64},
-    {"g3", offsetof(TestEnv, g) + 24, Type::I64},
-};
-constexpr TempId G0 = 0, G1 = 1, G2 = 2, G3 = 3;
+using namespace interp_test;
 constexpr uint32_t kField = offsetof(TestEnv, field);
 
 // Guest memory for guest_ld/guest_st: records what the interpreter passes on.

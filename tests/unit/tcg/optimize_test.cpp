@@ -11,23 +11,12 @@
 
 #include "tcg/builder.h"
 #include "tcg/interpreter.h"
+#include "tests/unit/tcg/interp_env.h"
 
 namespace kemu::tcg {
 namespace {
 
-struct TestEnv {
-    uint64_t g[4];
-    uint32_t insn_index;
-    uint64_t scratch[64];
-};
-
-constexpr GlobalInfo kGlobals[] = {
-    {"g0", offsetof(TestEnv, g) + 0, Type::I64},
-    {"g1", offsetof(TestEnv, g) + 8, Type::I64},
-    {"g2", offsetof(TestEnv, g) + 16, Type::I64},
-    {"g3", offsetof(TestEnv, g) + 24, Type::I64},
-};
-constexpr TempId G0 = 0, G1 = 1, G2 = 2, G3 = 3;
+using namespace interp_test;
 
 uint64_t no_load(void*, uint64_t, uint32_t) {
     return 0;
