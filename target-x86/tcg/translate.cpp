@@ -509,37 +509,32 @@ TempId carry(Ctx& c) {
     return c.b.andi(eflags(c), 1);
 }
 
+// Condition `base` from materialised flags (Jcc's table, by base / 2): the flags it ORs
+// together, and whether it also takes SF != OF.
+struct FlagsCondition {
+    uint16_t bits;
+    bool sf_not_of;
+};
+constexpr FlagsCondition kFromFlags[8] = {
+    {1u << kOfBit, false},
+    {1u << kCfBit, false},
+    {1u << kZfBit, false},
+    {1u << kCfBit | 1u << kZfBit, false},
+    {1u << kSfBit, false},
+    {1u << kPfBit, false},
+    {0, true},
+    {1u << kZfBit, true},
+};
+
 TempId condition(Ctx& c, unsigned cc) {
     std::optional<TempId> r = static_condition(c, cc & ~1u);
     if (!r) {
         TempId f = eflags(c);
         auto bit = [&](unsigned n) { return c.b.andi(c.b.shri(f, n), 1); };
-        switch (cc & ~1u) {
-            case 0:
-                r = bit(kOfBit);
-                break;
-            case 2:
-                r = bit(kCfBit);
-                break;
-            case 4:
-                r = bit(kZfBit);
-                break;
-            case 6:
-                r = c.b.or_(bit(kCfBit), bit(kZfBit));
-                break;
-            case 8:
-                r = bit(kSfBit);
-                break;
-            case 10:
-                r = bit(kPfBit);
-                break;
-            case 12:
-                r = c.b.xor_(bit(kSfBit), bit(kOfBit));
-                break;
-            default:
-                r = c.b.or_(c.b.xor_(bit(kSfBit), bit(kOfBit)), bit(kZfBit));
-                break;
-        }
+        const FlagsCondition& k = kFromFlags[(cc >> 1) & 7];
+        if (k.sf_not_of) r = c.b.xor_(bit(kSfBit), bit(kOfBit));
+        for (unsigned n = 0; n < 16; n++)
+            if (k.bits >> n & 1) r = r ? c.b.or_(*r, bit(n)) : bit(n);
     }
     if (cc & 1) r = c.b.xor_(*r, c.b.cst(1));
     return *r;
