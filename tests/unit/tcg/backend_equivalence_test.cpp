@@ -17,33 +17,12 @@
 #include "tcg/host_x87.h"
 #include "tcg/vfp.h"
 #include "tests/unit/tcg/backend_harness.h"
+#include "tests/unit/tcg/edge_values.h"
 
 namespace kemu::tcg::backend_test {
 namespace {
 
-constexpr uint64_t kEdges[] = {0,
-                               1,
-                               2,
-                               31,
-                               32,
-                               33,
-                               63,
-                               64,
-                               0x7f,
-                               0x80,
-                               0xff,
-                               0x7fff,
-                               0x8000,
-                               0xffff,
-                               0x7fffffff,
-                               0x80000000,
-                               0xffffffff,
-                               0x100000000,
-                               0x7fffffffffffffff,
-                               0x8000000000000000,
-                               ~0ull,
-                               0x123456789abcdef0,
-                               0xfedcba9876543210};
+using tcg::kEdges;
 // A smaller set for ops with constant operands to loop over as well.
 constexpr uint64_t kFewEdges[] = {
     0, 1, 0x80, 0xffffffff, 0x8000000000000000, ~0ull, 0x123456789abcdef0};

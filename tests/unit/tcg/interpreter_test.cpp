@@ -13,6 +13,7 @@
 #include "tcg/host_x87.h"
 #include "tcg/interpreter.h"
 #include "tcg/vfp.h"
+#include "tests/unit/tcg/edge_values.h"
 #include "tests/unit/tcg/interp_env.h"
 
 namespace kemu::tcg {
@@ -63,25 +64,6 @@ const TargetInfo& target() {
     }();
     return t;
 }
-
-constexpr uint64_t kEdges[] = {0,
-                               1,
-                               2,
-                               0x7f,
-                               0x80,
-                               0xff,
-                               0x7fff,
-                               0x8000,
-                               0xffff,
-                               0x7fffffff,
-                               0x80000000,
-                               0xffffffff,
-                               0x100000000,
-                               0x7fffffffffffffff,
-                               0x8000000000000000,
-                               ~0ull,
-                               0x123456789abcdef0,
-                               0xfedcba9876543210};
 
 constexpr Type kTypes[] = {Type::I32, Type::I64};
 
