@@ -25,9 +25,6 @@ constexpr bool kHostX87Available =
 constexpr uint16_t host_x87_insn(unsigned escape, uint8_t modrm) {
     return uint16_t((escape & 7) << 8 | modrm);
 }
-constexpr bool host_x87_has_memory(uint16_t insn) {
-    return uint8_t(insn) < 0xc0;
-}
 
 // Runs `insn` on the host FPU as it stands. A memory form reads or writes its operand at
 // `mem`, whatever its ModRM's addressing says. `flags` is the low byte of RFLAGS going in

@@ -382,9 +382,8 @@ bool runs_as_itself(const Ctx& c, const simd::OpInfo& op, const CallPlan& plan) 
 void emit_host_simd(Ctx& c, HelperId helper, std::initializer_list<TempId> args,
                     const tcg::HostSimdInsn& h) {
     const uint32_t index = c.b.function().add_host_simd(h);
-    std::vector<uint32_t> operands(args.begin(), args.end());
-    c.b.emit(Opc::host_simd, tcg::Type::I64,
-             {operands[0], operands[1], operands[2], operands[3], uint32_t(helper), index});
+    const TempId* a = args.begin();
+    c.b.emit(Opc::host_simd, tcg::Type::I64, {a[0], a[1], a[2], a[3], uint32_t(helper), index});
 }
 
 void emit_call(Ctx& c, const simd::OpInfo& op) {

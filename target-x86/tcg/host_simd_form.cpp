@@ -100,11 +100,10 @@ std::optional<tcg::HostSimdInsn> host_simd_form(const DecodedInsn& in,
     const uint8_t rm = uint8_t(memory ? 6 : rm_field ? host(in.modrm_rm) : in.modrm_rm & 7);
     if (vex) {
         // Three-byte VEX: R, X inverted set; B inverted clear for the memory form's r14.
-        constexpr uint8_t kPp[] = {0, 1, 2, 3};
-        const uint8_t pp = in.simd_prefix == 0x66   ? kPp[1]
-                           : in.simd_prefix == 0xf3 ? kPp[2]
-                           : in.simd_prefix == 0xf2 ? kPp[3]
-                                                    : kPp[0];
+        const uint8_t pp = in.simd_prefix == 0x66   ? 1
+                           : in.simd_prefix == 0xf3 ? 2
+                           : in.simd_prefix == 0xf2 ? 3
+                                                    : 0;
         const uint8_t vvvv = uint8_t(vvvv_field ? host(in.vex_vvvv) : 0);
         emit(0xc4);
         emit(uint8_t(0xc0 | (memory ? 0 : 0x20) | in.map));
