@@ -127,6 +127,11 @@ bool probe_supported(const TlbLayout& t) {
     return t.present && t.page_bits >= 3 && t.page_bits <= 31 && std::has_single_bit(t.entries);
 }
 
+bool host_has_avx() {
+    static const bool avx = Xbyak::util::Cpu().has(Xbyak::util::Cpu::tAVX);
+    return avx;
+}
+
 // Where a code buffer's shared entry and exit stubs are (emit_shared_stubs).
 struct SharedStubs {
     const uint8_t* enter = nullptr;
@@ -139,9 +144,10 @@ struct SlowPath {
     Label entry, resume;
     const void* fn;
     uint32_t memop;
-    int addr, value;  // registers; value only for a store
-    int out;          // a load's destination register, -1 for a store
-    RegSet saved;     // caller-saved registers holding values across the call
+    int addr, value;                    // registers; value only for a store
+    int out;                            // a load's destination register, -1 for a store
+    std::optional<uint32_t> vector_at;  // a vector access: its env offset
+    RegSet saved;                       // caller-saved registers holding values across the call
     std::vector<RegCache::HomeStore> globals;  // dirty globals the callee may read
     bool settle_fp = false;                    // vfp flags pending: the callee may fault
 };
@@ -315,7 +321,7 @@ class BlockCompiler {
     // written home first when the callee may see them, and re-read afterwards when it may
     // change them; values in caller-saved registers are saved home if still needed.
     void call(uint32_t index, const void* fn, std::span<const uint32_t> args,
-              std::optional<uint32_t> imm, unsigned zeroed, bool sees_globals,
+              std::initializer_list<uint32_t> imms, unsigned zeroed, bool sees_globals,
               bool writes_globals) {
         regs_.begin_op(index + 1);  // arguments used for the last time need not be saved
         store_tag();
@@ -330,7 +336,8 @@ class BlockCompiler {
         if (n > 0) regs_.load_into(rsi, args[0]);
         if (n > 3) c_.mov(r8, rax);
         unsigned next = n;
-        if (imm) c_.mov(kArgs[next++].cvt32(), *imm);
+        for (uint32_t imm : imms)
+            c_.mov(kArgs[next++].cvt32(), imm);
         for (; next < zeroed; next++)
             c_.mov(kArgs[next].cvt32(), 0u);
         regs_.forget(x64::kCallerSaved, false);
@@ -422,6 +429,55 @@ class BlockCompiler {
         c_.L(slow.resume);
     }
 
+    // guest_ld_vec/guest_st_vec: 16 or 32 bytes between guest memory and env through xmm0,
+    // after one probe; the slow path hands the whole access to the target.
+    void guest_vector_access(const Op& op, bool store) {
+        const TargetInfo& target = f_.target();
+        const MemOp mop{op.constant(0)};
+        const uint32_t at = op.constant(1);
+        const void* fn = store ? reinterpret_cast<const void*>(target.guest_store_vector)
+                               : reinterpret_cast<const void*>(target.guest_load_vector);
+        if (!probes(op)) {
+            const uint32_t args[] = {op.input(0)};
+            call(uint32_t(&op - f_.ops().data()), fn, args, {mop.bits, at}, 0, true, false);
+            return;
+        }
+        const Reg64 addr = regs_.use(op.input(0));
+        SlowPath& slow = slow_paths_.emplace_back();
+        slow.fn = fn;
+        slow.memop = mop.bits;
+        slow.vector_at = at;
+        slow.globals = regs_.dirty_globals();
+        slow.settle_fp = fp_flags_pending_;
+        slow.addr = slow.value = addr.getIdx();
+        slow.out = -1;
+        slow.saved = regs_.bound(x64::kCallerSaved);
+        probe_tlb(addr, mop, store, *tlb_displacement(mop.mmu_idx()), slow.entry);
+        auto host = [&](unsigned i) { return c_.ptr[addr + rax + int(i)]; };
+        auto env = [&](unsigned i) { return c_.ptr[r14 + int(at + i)]; };
+        if (store)
+            copy_vector(mop.size(), env, host);
+        else
+            copy_vector(mop.size(), host, env);
+        c_.L(slow.resume);
+    }
+
+    // `size` (16 or 32) bytes through xmm0, or ymm0 where the host has AVX: in the widths the
+    // vector ops around read and write them, so the host forwards stores to loads.
+    template <class From, class To>
+    void copy_vector(unsigned size, From from, To to) {
+        if (size == 32 && host_has_avx()) {
+            c_.vmovups(ymm0, from(0));
+            c_.vmovups(to(0), ymm0);
+            c_.vzeroupper();
+            return;
+        }
+        for (unsigned i = 0; i < size; i += 16) {
+            c_.movups(xmm0, from(i));
+            c_.movups(to(i), xmm0);
+        }
+    }
+
     // A guest load's value as guest_load returns it: zero- or sign-extended to 64 bits.
     void load_host(const Reg64& d, const Xbyak::RegExp& host, MemOp mop) {
         const bool sign = mop.sign();
@@ -488,7 +544,10 @@ class BlockCompiler {
         const bool pad = saved.size() % 2 != 0;  // keep rsp 16-byte aligned at the call
         if (pad) c_.sub(rsp, 8);
         // rdx and rcx are never allocated, so filling them first clobbers no source.
-        if (slow.out < 0) {
+        if (slow.vector_at) {
+            c_.mov(edx, slow.memop);
+            c_.mov(ecx, *slow.vector_at);
+        } else if (slow.out < 0) {
             c_.mov(rdx, Reg64(slow.value));
             c_.mov(ecx, slow.memop);
         } else {
@@ -864,10 +923,13 @@ class BlockCompiler {
         switch (op.opc) {
             case Opc::vfp:
             case Opc::host_simd:
+            case Opc::vmov:
             case Opc::insn_start:
             case Opc::host_x87:
             case Opc::guest_ld:
             case Opc::guest_st:
+            case Opc::guest_ld_vec:
+            case Opc::guest_st_vec:
                 return false;
             default:
                 return op.info().flags & (kSideEffects | kCall | kBranch | kBlockEnd | kMayFault);
@@ -1034,7 +1096,7 @@ class BlockCompiler {
                     return;
                 }
                 const uint32_t args[] = {op.input(0)};
-                call(index, fn, args, op.constant(0), 0, true, false);
+                call(index, fn, args, {op.constant(0)}, 0, true, false);
                 c_.mov(regs_.def(op.output(0)), rax);
                 return;
             }
@@ -1045,9 +1107,13 @@ class BlockCompiler {
                     return;
                 }
                 const uint32_t args[] = {op.input(1), op.input(0)};  // address, value
-                call(index, fn, args, op.constant(0), 0, true, false);
+                call(index, fn, args, {op.constant(0)}, 0, true, false);
                 return;
             }
+            case Opc::guest_ld_vec:
+            case Opc::guest_st_vec:
+                guest_vector_access(op, op.opc == Opc::guest_st_vec);
+                return;
             case Opc::mb:
                 c_.mfence();
                 return;
@@ -1057,6 +1123,13 @@ class BlockCompiler {
             case Opc::host_simd:
                 host_simd(f_.host_simd(op.constant(1)));
                 return;
+            case Opc::vmov: {
+                const uint32_t dst = op.constant(0), src = op.constant(1);
+                copy_vector(
+                    op.constant(2), [&](unsigned i) { return c_.ptr[r14 + int(src + i)]; },
+                    [&](unsigned i) { return c_.ptr[r14 + int(dst + i)]; });
+                return;
+            }
             case Opc::host_x87: {
                 // The instruction's own bytes; a memory form addresses its operand as
                 // [r14 + disp32] (REX.B, mod 10, rm 110).

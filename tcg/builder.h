@@ -85,6 +85,12 @@ class Builder {
     void guest_st(TempId value, TempId addr, MemOp mop) {
         emit(Opc::guest_st, Type::I64, {value, addr, mop.bits});
     }
+    void guest_ld_vec(TempId addr, MemOp mop, uint32_t env_offset) {
+        emit(Opc::guest_ld_vec, Type::I64, {addr, mop.bits, env_offset});
+    }
+    void guest_st_vec(TempId addr, MemOp mop, uint32_t env_offset) {
+        emit(Opc::guest_st_vec, Type::I64, {addr, mop.bits, env_offset});
+    }
 
     TempId call(uint32_t helper, std::initializer_list<TempId> args) {
         static constexpr Opc kByArity[] = {Opc::call0, Opc::call1, Opc::call2, Opc::call3,

@@ -19,6 +19,8 @@ bool InterpCode::compile(const Function& f) {
     fp_status_offset_ = target.fp_status_offset;
     guest_load_ = target.guest_load;
     guest_store_ = target.guest_store;
+    guest_load_vector_ = target.guest_load_vector;
+    guest_store_vector_ = target.guest_store_vector;
 
     // Temps to operand references; locals get scratch slots in order of first use.
     std::vector<int32_t> ref(f.temps().size(), 0);
@@ -283,6 +285,12 @@ BlockExit InterpCode::run(void* env) const {
             case Opc::guest_st:
                 guest_store_(env, in(o.ref[1]), in(o.ref[0]), o.c[0]);
                 break;
+            case Opc::guest_ld_vec:
+                guest_load_vector_(env, in(o.ref[0]), o.c[0], o.c[1]);
+                break;
+            case Opc::guest_st_vec:
+                guest_store_vector_(env, in(o.ref[0]), o.c[0], o.c[1]);
+                break;
             case Opc::mb:
                 __atomic_thread_fence(__ATOMIC_SEQ_CST);
                 break;
@@ -297,6 +305,9 @@ BlockExit InterpCode::run(void* env) const {
             }
             case Opc::host_simd:
                 helpers_[o.c[0]](env, in(o.ref[0]), in(o.ref[1]), in(o.ref[2]), in(o.ref[3]));
+                break;
+            case Opc::vmov:
+                std::memmove(base + o.c[0], base + o.c[1], o.c[2]);
                 break;
             case Opc::call0:
                 out(o.ref[0], helpers_[o.c[0]](env, 0, 0, 0, 0));

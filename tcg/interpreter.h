@@ -38,6 +38,8 @@ class InterpCode {
     uint32_t fp_status_offset_ = 0;
     uint64_t (*guest_load_)(void*, uint64_t, uint32_t) = nullptr;
     void (*guest_store_)(void*, uint64_t, uint64_t, uint32_t) = nullptr;
+    void (*guest_load_vector_)(void*, uint64_t, uint32_t, uint32_t) = nullptr;
+    void (*guest_store_vector_)(void*, uint64_t, uint32_t, uint32_t) = nullptr;
 };
 
 }  // namespace kemu::tcg

@@ -68,13 +68,14 @@ const char* cond_name(Cond c);
 // It may also name the guest instruction it belongs to (its insn_start index), for the
 // target to record before a slow path that can fault: such an access needs no insn_start of
 // its own. And it may require an alignment: a misaligned address takes the slow path, where
-// the target raises its fault. Bits: 1:0 log2 size, 2 sign, 7:4 MMU index, 8 has an
-// instruction, 11:9 log2 alignment (0: none), 31:16 the instruction.
+// the target raises its fault. Bits: 2:0 log2 size (1 to 8 bytes for guest_ld/guest_st, 16 or
+// 32 for the vector forms), 3 sign, 7:4 MMU index, 8 has an instruction, 11:9 log2 alignment
+// (0: none), 31:16 the instruction.
 struct MemOp {
     uint32_t bits;
     static constexpr uint32_t kHasInsn = 1u << 8;
     static constexpr MemOp make(unsigned log2_size, bool sign, unsigned mmu_idx) {
-        return MemOp{log2_size | (sign ? 4u : 0u) | (mmu_idx << 4)};
+        return MemOp{log2_size | (sign ? 8u : 0u) | (mmu_idx << 4)};
     }
     constexpr MemOp with_insn(uint32_t index) const {
         return MemOp{(bits & 0xffffu) | kHasInsn | (index << 16)};
@@ -84,9 +85,9 @@ struct MemOp {
         const unsigned log2 = bytes > 1 ? unsigned(std::countr_zero(bytes)) : 0;
         return MemOp{(bits & ~(7u << 9)) | log2 << 9};
     }
-    unsigned log2_size() const { return bits & 3; }
-    unsigned size() const { return 1u << (bits & 3); }
-    bool sign() const { return bits & 4; }
+    unsigned log2_size() const { return bits & 7; }
+    unsigned size() const { return 1u << (bits & 7); }
+    bool sign() const { return bits & 8; }
     unsigned mmu_idx() const { return (bits >> 4) & 0xf; }
     bool has_insn() const { return bits & kHasInsn; }
     uint32_t insn() const { return bits >> 16; }
@@ -190,6 +191,10 @@ struct TargetInfo {
     // Guest memory accesses (the softmmu slow path; backends may inline a TLB probe first).
     uint64_t (*guest_load)(void* env, uint64_t addr, uint32_t memop);
     void (*guest_store)(void* env, uint64_t addr, uint64_t value, uint32_t memop);
+    // The vector forms (guest_ld_vec, guest_st_vec): MemOp::size() bytes between guest memory
+    // and env at env_offset. A load that faults leaves env as it was.
+    void (*guest_load_vector)(void* env, uint64_t addr, uint32_t memop, uint32_t env_offset);
+    void (*guest_store_vector)(void* env, uint64_t addr, uint32_t memop, uint32_t env_offset);
     TlbLayout tlb;
     // Direct chaining (JIT): a chained block starts by storing its tag (CompiledBlock's
     // caller picks it) at env+block_tag_offset and leaves at once, as exit_tb, while the

@@ -189,6 +189,18 @@ void emit_move(Ctx& c, const MoveRow& row) {
                 if (load_form) src.align = size;
                 if (store_form) dst.align = size;
             }
+            if (size >= 16 && load_form && dst.kind == OperandKind::Xmm) {
+                load_vector(c, src.addr, size, src.align, reg_offset(dst));
+                if (size == 16) zero_upper(c, dst);
+                return;
+            }
+            if (size >= 16 && store_form && src.kind == OperandKind::Xmm)
+                return store_vector(c, dst.addr, size, dst.align, reg_offset(src));
+            if (size >= 16 && src.kind == OperandKind::Xmm && dst.kind == OperandKind::Xmm) {
+                c.b.emit(Opc::vmov, tcg::Type::I64, {reg_offset(dst), reg_offset(src), size});
+                if (size == 16) zero_upper(c, dst);
+                return;
+            }
             // Read everything first: a fault on the source must leave the destination alone.
             TempId v[4];
             for (unsigned i = 0; i < size / 8; i++)
@@ -333,6 +345,12 @@ bool is_vector_reg(const Operand& o) {
 // Loads a vector memory source into simd_mem: its bytes, zero above.
 void stage_load(Ctx& c, unsigned size, bool aligned) {
     TempId addr = mem_address(c, size, false);
+    if (size >= 16) {
+        load_vector(c, addr, size, aligned ? size : 0, kStagedOffset);
+        for (unsigned at = size; at < 32; at += 8)
+            c.b.st(Opc::st, c.b.cst(0), kStagedOffset + at);
+        return;
+    }
     for (unsigned at = 0; at < 32; at += 8) {
         const unsigned align = aligned && at == 0 ? size : 0;
         TempId v =
@@ -493,6 +511,7 @@ void emit_call(Ctx& c, const simd::OpInfo& op) {
     }
     if (plan.staged_dst) {
         TempId addr = mem_address(c, first.size, true);
+        if (first.size >= 16) return store_vector(c, addr, first.size, 0, kStagedOffset);
         for (unsigned at = 0; at < first.size; at += 8)
             store(c, c.b.addi(addr, at), c.b.ld(Opc::ld, kStagedOffset + at),
                   first.size - at < 8 ? first.size - at : 8);

@@ -64,6 +64,48 @@ void guest_store(void* envp, uint64_t addr, uint64_t value, uint32_t memop_bits)
     env.runtime->store_slow(addr, value, memop_bits);
 }
 
+// A vector access that misses the TLB or crosses a page goes through the slow path in 8-byte
+// pieces. A load gathers them before it writes env, so a fault on the second page leaves the
+// destination register alone.
+void guest_load_vector(void* envp, uint64_t addr, uint32_t memop_bits, uint32_t env_offset) {
+    CpuEnv& env = *static_cast<CpuEnv*>(envp);
+    const tcg::MemOp mop{memop_bits};
+    const unsigned size = mop.size();
+    auto* dst = reinterpret_cast<uint8_t*>(&env) + env_offset;
+    const TlbEntry& e = tlb_entry(env, mop.mmu_idx(), addr);
+    if (e.addr_read == (addr & kPageMask) && within_page(addr, size) &&
+        !(addr & (mop.alignment() - 1))) {
+        std::memcpy(dst, reinterpret_cast<const void*>(addr + e.addend), size);
+        return;
+    }
+    enter_slow_path(env, addr, mop);
+    const uint32_t piece = tcg::MemOp::make(3, false, mop.mmu_idx()).bits;
+    uint64_t bytes[4];
+    for (unsigned i = 0; i < size / 8; i++)
+        bytes[i] = env.runtime->load_slow(addr + 8 * i, piece);
+    std::memcpy(dst, bytes, size);
+}
+
+void guest_store_vector(void* envp, uint64_t addr, uint32_t memop_bits, uint32_t env_offset) {
+    CpuEnv& env = *static_cast<CpuEnv*>(envp);
+    const tcg::MemOp mop{memop_bits};
+    const unsigned size = mop.size();
+    const auto* src = reinterpret_cast<const uint8_t*>(&env) + env_offset;
+    const TlbEntry& e = tlb_entry(env, mop.mmu_idx(), addr);
+    if (e.addr_write == (addr & kPageMask) && within_page(addr, size) &&
+        !(addr & (mop.alignment() - 1))) {
+        std::memcpy(reinterpret_cast<void*>(addr + e.addend), src, size);
+        return;
+    }
+    enter_slow_path(env, addr, mop);
+    const uint32_t piece = tcg::MemOp::make(3, false, mop.mmu_idx()).bits;
+    for (unsigned i = 0; i < size / 8; i++) {
+        uint64_t v;
+        std::memcpy(&v, src + 8 * i, 8);
+        env.runtime->store_slow(addr + 8 * i, v, piece);
+    }
+}
+
 const void* goto_ptr_target(void* env) {
     return runtime(env).goto_ptr_target();
 }

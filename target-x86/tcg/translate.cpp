@@ -77,6 +77,8 @@ const tcg::TargetInfo& x86_target_info() {
         KEMU_ENV_OFFSET(insn_index),
         guest_load,
         guest_store,
+        guest_load_vector,
+        guest_store_vector,
         tlb_layout(),
         true,
         KEMU_ENV_OFFSET(block_tag),
@@ -240,6 +242,21 @@ void store(Ctx& c, TempId addr, TempId v, unsigned size, unsigned align) {
     check_alignment(c, addr, size);
     const tcg::MemOp mop = tcg::MemOp::make(log2_size(size), false, c.mmu_idx());
     c.b.guest_st(v, addr, mop.with_alignment(align).with_insn(c.insn));
+}
+
+// Alignment checking (#AC) looks at 8-byte pieces, as when vectors moved in two halves.
+tcg::MemOp vector_memop(Ctx& c, TempId addr, unsigned size, unsigned align) {
+    check_alignment(c, addr, 8);
+    const tcg::MemOp mop = tcg::MemOp::make(unsigned(std::countr_zero(size)), false, c.mmu_idx());
+    return mop.with_alignment(align).with_insn(c.insn);
+}
+
+void load_vector(Ctx& c, TempId addr, unsigned size, unsigned align, uint32_t env_offset) {
+    c.b.guest_ld_vec(addr, vector_memop(c, addr, size, align), env_offset);
+}
+
+void store_vector(Ctx& c, TempId addr, unsigned size, unsigned align, uint32_t env_offset) {
+    c.b.guest_st_vec(addr, vector_memop(c, addr, size, align), env_offset);
 }
 
 // ---------------------------------------------------------------- operands

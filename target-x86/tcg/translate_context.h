@@ -85,6 +85,9 @@ TempId operand_address(Ctx& c);                      // the memory operand's lin
 TempId load(Ctx& c, TempId addr, unsigned size, bool sign = false, unsigned align = 0);
 void check_segment(Ctx& c, unsigned seg, TempId offset, unsigned size, bool write);
 void store(Ctx& c, TempId addr, TempId v, unsigned size, unsigned align = 0);
+// A 16- or 32-byte vector operand between guest memory and env at `env_offset`, one access.
+void load_vector(Ctx& c, TempId addr, unsigned size, unsigned align, uint32_t env_offset);
+void store_vector(Ctx& c, TempId addr, unsigned size, unsigned align, uint32_t env_offset);
 
 // --- operands of the decoded instruction
 TempId read_operand(Ctx& c, unsigned i);

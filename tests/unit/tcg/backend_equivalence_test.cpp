@@ -355,6 +355,40 @@ void guest_access_cases(Opc opc) {
                 });
 }
 
+// 16 and 32 bytes between guest memory and the vec field, with g5 (which a slow path
+// mixes in) and the address in registers; aligned and not.
+void guest_vector_cases(Opc opc) {
+    for (unsigned log2 : {4u, 5u})
+        for (unsigned align : {0u, 16u})
+            for (uint64_t addr : kFewEdges)
+                check_program(
+                    [&](Builder& b) {
+                        b.emit(Opc::add, Type::I64, {5, 5, 1});
+                        const TempId a = b.add(0, b.cst(addr));
+                        const MemOp mop = MemOp::make(log2, false, log2 % 3).with_alignment(align);
+                        b.emit(opc, Type::I64, {a, mop.bits, kVecOffset});
+                        b.emit(Opc::add, Type::I64, {7, a, 5});
+                        b.emit(Opc::exit_tb, Type::I64, {});
+                    },
+                    initial_machine());
+}
+
+// Moves between the vec fields, 16 bytes and 32, and onto themselves.
+void vmov_cases() {
+    Machine m = initial_machine();
+    for (unsigned i = 0; i < sizeof m.env.vec; i++)
+        m.env.vec[i / 16][i % 16] = uint8_t(0x3d * i + 1);
+    for (uint32_t size : {16u, 32u})
+        for (uint32_t dst : {0u, 32u})
+            for (uint32_t src : {0u, 32u})
+                check_program(
+                    [&](Builder& b) {
+                        b.emit(Opc::vmov, Type::I64, {kVecOffset + dst, kVecOffset + src, size});
+                        b.emit(Opc::exit_tb, Type::I64, {});
+                    },
+                    m);
+}
+
 void call_cases(Opc opc) {
     const unsigned n = op_info(opc).inputs;
     for (uint32_t h = 0; h < kHelperCount; h++)
@@ -503,6 +537,13 @@ void cases_for(Opc opc) {
         case Opc::guest_ld:
         case Opc::guest_st:
             guest_access_cases(opc);
+            return;
+        case Opc::guest_ld_vec:
+        case Opc::guest_st_vec:
+            guest_vector_cases(opc);
+            return;
+        case Opc::vmov:
+            vmov_cases();
             return;
         case Opc::vfp:
             if (kVfpAvailable) vfp_cases();

@@ -94,6 +94,37 @@ void fake_store(void* env, uint64_t addr, uint64_t value, uint32_t memop) {
     trace(env, addr + 3 * value + memop);
 }
 
+// The vector forms: a TLB hit copies host memory; a miss wraps in the guest array and, for
+// a load, mixes g5 into the first bytes, as fake_load does.
+void fake_load_vector(void* env, uint64_t addr, uint32_t memop, uint32_t env_offset) {
+    const MemOp mop{memop};
+    g_outcome->calls++;
+    uint8_t* dst = static_cast<uint8_t*>(env) + env_offset;
+    if (const uint8_t* host = tlb_hit(env, addr, mop, false)) {
+        std::memcpy(dst, host, mop.size());
+        return;
+    }
+    g_outcome->misses++;
+    for (unsigned i = 0; i < mop.size(); i++)
+        dst[i] = (*g_guest)[(addr + i) % kGuestBytes];
+    write_u64(dst, read_u64(dst) + as_env(env).g[5]);
+    trace(env, addr ^ memop ^ env_offset);
+}
+
+void fake_store_vector(void* env, uint64_t addr, uint32_t memop, uint32_t env_offset) {
+    const MemOp mop{memop};
+    g_outcome->calls++;
+    const uint8_t* src = static_cast<const uint8_t*>(env) + env_offset;
+    if (uint8_t* host = tlb_hit(env, addr, mop, true)) {
+        std::memcpy(host, src, mop.size());
+        return;
+    }
+    g_outcome->misses++;
+    for (unsigned i = 0; i < mop.size(); i++)
+        (*g_guest)[(addr + i) % kGuestBytes] = src[i];
+    trace(env, addr + memop + env_offset);
+}
+
 // Writes the machine's TLB into env in the target's layout, each entry's addend pointing
 // its page at the bytes of this run's guest memory the slow path wraps it to.
 void install_tlb(Outcome& o, const TlbLayout& t) {
@@ -193,6 +224,8 @@ const TargetInfo& test_target(TlbShape shape) {
                      offsetof(TestEnv, insn_index),
                      fake_load,
                      fake_store,
+                     fake_load_vector,
+                     fake_store_vector,
                      tlb};
         t.fp_status_offset = offsetof(TestEnv, fp_status);
         return t;

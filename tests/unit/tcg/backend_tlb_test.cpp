@@ -167,6 +167,40 @@ TEST(TlbProbe, HitsMissesFlagsAndCrossings) {
     std::printf("%u TLB probe checks\n", checks);
 }
 
+// The vector forms through the same scenarios: one probe for all 16 or 32 bytes, so only a
+// miss or a page crossing calls out.
+TEST(TlbProbe, VectorAccesses) {
+    unsigned checks = 0;
+    for (TlbShape shape : kTlbShapes)
+        for (const Scenario& s : scenarios())
+            for (unsigned log2 : {4u, 5u})
+                for (unsigned mmu = 0; mmu < kMmuCount; mmu++)
+                    for (bool store : {false, true}) {
+                        Machine m = initial_machine();
+                        bool load_hits = false, store_hits = false;
+                        const uint64_t addr = s.setup(m, mmu, 1u << log2, load_hits, store_hits);
+                        const bool expect_miss =
+                            !(store ? store_hits : load_hits) || shape == TlbShape::Absent;
+                        Function f(test_target(shape));
+                        Builder b(f);
+                        m.env.g[0] = addr;
+                        const uint32_t mop = MemOp::make(log2, false, mmu).bits;
+                        b.emit(store ? Opc::guest_st_vec : Opc::guest_ld_vec, Type::I64,
+                               {0, mop, kVecOffset});
+                        b.emit(Opc::exit_tb, Type::I64, {});
+                        const std::string where = std::string(s.name) + ", size " +
+                                                  std::to_string(1 << log2) +
+                                                  (store ? " store" : " load");
+                        const Outcome ref = run_interpreter(f, m);
+                        ASSERT_EQ(ref.calls, 1u) << where;
+                        ASSERT_EQ(ref.misses, expect_miss ? 1u : 0u) << where;
+                        EXPECT_EQ(run_backend(f, m).calls, expect_miss ? 1u : 0u) << where;
+                        ASSERT_EQ(compare_runs(f, m), "") << where;
+                        checks++;
+                    }
+    EXPECT_GT(checks, 300u);
+}
+
 // An access that must be aligned misses the TLB (for the target's fault) exactly when its
 // address is not a multiple of the alignment, whether the alignment is at least its size
 // (one masked compare) or below it (a test of its own).

@@ -37,6 +37,13 @@ uint64_t test_load(void* env, uint64_t addr, uint32_t memop) {
 void test_store(void* env, uint64_t addr, uint64_t value, uint32_t memop) {
     g_mem = {addr, value, memop, env};
 }
+// The vector forms record the env offset as the value.
+void test_load_vector(void* env, uint64_t addr, uint32_t memop, uint32_t env_offset) {
+    g_mem = {addr, env_offset, memop, env};
+}
+void test_store_vector(void* env, uint64_t addr, uint32_t memop, uint32_t env_offset) {
+    g_mem = {addr, ~uint64_t(env_offset), memop, env};
+}
 
 void* g_helper_env = nullptr;
 uint64_t helper_weigh(void* env, uint64_t a, uint64_t b, uint64_t c, uint64_t d) {
@@ -56,9 +63,15 @@ constexpr HelperInfo kHelpers[] = {
 
 const TargetInfo& target() {
     static const TargetInfo t = [] {
-        TargetInfo t{
-            kGlobals,  kHelpers,  offsetof(TestEnv, scratch), 64, offsetof(TestEnv, insn_index),
-            test_load, test_store};
+        TargetInfo t{kGlobals,
+                     kHelpers,
+                     offsetof(TestEnv, scratch),
+                     64,
+                     offsetof(TestEnv, insn_index),
+                     test_load,
+                     test_store,
+                     test_load_vector,
+                     test_store_vector};
         t.fp_status_offset = offsetof(TestEnv, fp_status);
         return t;
     }();
@@ -548,6 +561,37 @@ TEST(TcgInterpreter, GuestMemoryGoesThroughTheTarget) {
     EXPECT_EQ(g_mem.memop, MemOp::make(3, false, 0).bits);
 }
 
+TEST(TcgInterpreter, VectorGuestMemoryGoesThroughTheTarget) {
+    const uint32_t at = offsetof(TestEnv, vec);
+    const MemOp load = MemOp::make(4, false, 1).with_alignment(16);
+    run([&](Builder& b) { b.guest_ld_vec(G0, load, at); }, 0x1230);
+    EXPECT_EQ(g_mem.addr, 0x1230u);
+    EXPECT_EQ(g_mem.value, at);
+    EXPECT_EQ(g_mem.memop, load.bits);
+    EXPECT_NE(g_mem.env, nullptr);
+
+    const MemOp store = MemOp::make(5, false, 0);
+    run([&](Builder& b) { b.guest_st_vec(G0, store, at); }, 0x2000);
+    EXPECT_EQ(g_mem.addr, 0x2000u);
+    EXPECT_EQ(g_mem.value, ~uint64_t(at));
+    EXPECT_EQ(MemOp{g_mem.memop}.size(), 32u);
+}
+
+TEST(TcgInterpreter, VmovCopiesEnvBytes) {
+    const uint32_t at = offsetof(TestEnv, vec);
+    TestEnv e = run(
+        [&](Builder& b) {
+            b.emit(Opc::st, Type::I64, {G0, at});
+            b.emit(Opc::st, Type::I64, {G1, at + 8});
+            b.emit(Opc::vmov, Type::I64, {at + 16, at, 16});
+        },
+        0x1111, 0x2222);
+    uint64_t copied[2];
+    std::memcpy(copied, e.vec[1], 16);
+    EXPECT_EQ(copied[0], 0x1111u);
+    EXPECT_EQ(copied[1], 0x2222u);
+}
+
 TEST(TcgInterpreter, HelperCallsPassEnvAndArguments) {
     const uint64_t args[] = {11, 13, 17, 19};
     for (unsigned arity = 0; arity <= 4; arity++) {
@@ -684,16 +728,19 @@ TEST(TcgInterpreter, HostSimdCallsItsFallback) {
 // Every op in ir_ops.def is covered by one of the tests above.
 TEST(TcgInterpreter, EveryOpIsTested) {
     const Opc kTested[] = {
-        Opc::mov,     Opc::discard, Opc::add,      Opc::sub,       Opc::mul,      Opc::and_,
-        Opc::or_,     Opc::xor_,    Opc::andc,     Opc::shl,       Opc::shr,      Opc::sar,
-        Opc::rotl,    Opc::rotr,    Opc::neg,      Opc::not_,      Opc::mulu2,    Opc::muls2,
-        Opc::clz,     Opc::ctz,     Opc::ctpop,    Opc::bswap,     Opc::ext8s,    Opc::ext8u,
-        Opc::ext16s,  Opc::ext16u,  Opc::ext32s,   Opc::ext32u,    Opc::deposit,  Opc::extract,
-        Opc::lea,     Opc::setcond, Opc::movcond,  Opc::set_label, Opc::br,       Opc::brcond,
-        Opc::ld8u,    Opc::ld16u,   Opc::ld32u,    Opc::ld32s,     Opc::ld,       Opc::st8,
-        Opc::st16,    Opc::st32,    Opc::st,       Opc::guest_ld,  Opc::guest_st, Opc::mb,
-        Opc::call0,   Opc::call1,   Opc::call2,    Opc::call3,     Opc::call4,    Opc::insn_start,
-        Opc::goto_tb, Opc::exit_tb, Opc::goto_ptr, Opc::vfp,       Opc::host_x87, Opc::host_simd,
+        Opc::mov,        Opc::discard,   Opc::add,     Opc::sub,          Opc::mul,
+        Opc::and_,       Opc::or_,       Opc::xor_,    Opc::andc,         Opc::shl,
+        Opc::shr,        Opc::sar,       Opc::rotl,    Opc::rotr,         Opc::neg,
+        Opc::not_,       Opc::mulu2,     Opc::muls2,   Opc::clz,          Opc::ctz,
+        Opc::ctpop,      Opc::bswap,     Opc::ext8s,   Opc::ext8u,        Opc::ext16s,
+        Opc::ext16u,     Opc::ext32s,    Opc::ext32u,  Opc::deposit,      Opc::extract,
+        Opc::lea,        Opc::setcond,   Opc::movcond, Opc::set_label,    Opc::br,
+        Opc::brcond,     Opc::ld8u,      Opc::ld16u,   Opc::ld32u,        Opc::ld32s,
+        Opc::ld,         Opc::st8,       Opc::st16,    Opc::st32,         Opc::st,
+        Opc::guest_ld,   Opc::guest_st,  Opc::mb,      Opc::guest_ld_vec, Opc::guest_st_vec,
+        Opc::call0,      Opc::call1,     Opc::call2,   Opc::call3,        Opc::call4,
+        Opc::insn_start, Opc::goto_tb,   Opc::exit_tb, Opc::goto_ptr,     Opc::vfp,
+        Opc::host_x87,   Opc::host_simd, Opc::vmov,
     };
     EXPECT_EQ(std::size(kTested), size_t(Opc::Count))
         << "an op was added to ir_ops.def: give it a test here";
