@@ -56,6 +56,9 @@ class Console:
         self.text = ""
         self.pos = 0
         self.closed = False
+        # Called when expect() gives up, for what the failure message cannot hold (a monitor
+        # dump of a guest that went silent); returns text to print before the FAIL line.
+        self.on_silence = None
 
     def _read_some(self, deadline):
         remaining = deadline - time.monotonic()
@@ -91,6 +94,8 @@ class Console:
         match = self.wait_for(pattern, timeout)
         if match is None:
             state = "closed" if self.closed else f"silent for {timeout:g} s"
+            if self.on_silence and not self.closed:
+                print(self.on_silence(self))
             fail(f"{self.name}: waited for {what or repr(pattern)}, console {state}; "
                  f"last line: {last_line(self.text[self.pos:])!r}")
         return match
@@ -107,6 +112,16 @@ class Console:
         if isinstance(data, str):
             data = data.encode()
         os.write(self.write_fd, data)
+
+
+def monitor_dump(console):
+    """What the HMP monitor (Ctrl-A c on -nographic) says of each vCPU and the interrupt
+    controllers: the first thing to read when a guest goes silent."""
+    console.send(b"\x01c")
+    for cpu in (0, 1):
+        console.send(f"cpu {cpu}\ninfo registers\ninfo lapic\n")
+    console.send("info irq\ninfo pic\ninfo jit\n")
+    return "monitor dump of the silent guest:\n" + console.drain(3)
 
 
 def wait_exit(process, timeout, what):

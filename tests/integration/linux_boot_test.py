@@ -23,7 +23,7 @@ import subprocess
 import sys
 import tempfile
 
-from harness import check, last_line, skip, spawn_with_console, stop, wait_exit
+from harness import check, last_line, monitor_dump, skip, spawn_with_console, stop, wait_exit
 
 BOOT_TIMEOUT = 120
 MARKER = r"kemu-guest: init started"
@@ -52,6 +52,7 @@ def machine_args(guest_dir, initrd=None, *extra, kernel="vmlinuz"):
 def boot(argv, name):
     """Starts a guest and waits for its shell prompt; returns (process, console)."""
     process, console = spawn_with_console(argv, name)
+    console.on_silence = monitor_dump
     match = console.expect(rf"{MARKER}|{PANIC}", BOOT_TIMEOUT, what="init's marker line")
     check(not re.match(PANIC, match.group(0)), f"{name}: kernel panic before /init")
     console.expect(PROMPT, 30, what="the shell prompt")
