@@ -35,35 +35,66 @@ void set_sub_flags(CpuEnv& e, unsigned log2, uint64_t a, uint64_t b) {
     e.cc_src = b;
 }
 
-// Elements from `offset` before the page ends or the address-size offset wraps.
-uint64_t elements_left_in_page(uint64_t linear, uint64_t offset, uint64_t amask, unsigned size) {
-    uint64_t to_page_end = (kPageSize - (linear & (kPageSize - 1))) / size;
+// Elements from `offset` on, in the string's direction, before the page ends (or begins) or
+// the address-size offset wraps. An element that straddles the page boundary gives 0.
+uint64_t elements_left_in_page(uint64_t linear, uint64_t offset, uint64_t amask, unsigned size,
+                               bool down) {
+    const uint64_t in_page = linear & (kPageSize - 1);
+    if (down) {
+        if (in_page + size > kPageSize) return 0;
+        return std::min(in_page / size, offset / size) + 1;
+    }
+    uint64_t to_page_end = (kPageSize - in_page) / size;
     uint64_t to_wrap = (amask - offset) / size + 1;
     return std::min(to_page_end, to_wrap);
 }
 
-// A run of REP MOVS or REP STOS elements (DF=0) within one page of each operand, through
-// host pointers: Linux clears and copies pages this way. The elements are stored in the
-// element loop's order (an overlapping MOVS repeats its pattern as on the CPU), the source
-// is checked before the destination as the loop reads before it writes, and the registers
-// are architectural when it returns. Otherwise the caller runs the element loop: for one
-// element when it crosses a page, for the rest of the instruction when memory is not RAM.
+// n elements of `size` bytes from src to dst in the element loop's order, first to last
+// (`down`: last to first, the bytes at the end of each range go first). Where that order never
+// reads a byte the copy already wrote, the result is memmove's; otherwise an overlapping MOVS
+// repeats its pattern, as on the CPU.
+void copy_elements(uint8_t* dst, const uint8_t* src, size_t n, unsigned size, bool down) {
+    const size_t bytes = n * size;
+    const bool reads_before_writes = down ? dst >= src : dst <= src;
+    if (reads_before_writes || dst >= src + bytes || src >= dst + bytes) {
+        std::memmove(dst, src, bytes);
+        return;
+    }
+    for (size_t k = 0; k < n; k++) {
+        const size_t i = down ? n - 1 - k : k;
+        std::memmove(dst + i * size, src + i * size, size);
+    }
+}
+
+// A run of REP MOVS or REP STOS elements within one page of each operand, through host
+// pointers: Linux clears and copies pages this way, and moves its compressed image up with
+// STD; REP MOVSQ before it decompresses. The source is checked before the destination as
+// the loop reads before it writes, and the registers are architectural when it returns.
+// Otherwise the caller runs the element loop: for one element when it crosses a page, for the
+// rest of the instruction when memory is not RAM.
 enum class BulkRun { Done, CrossesPage, NotRam };
 
 BulkRun bulk_string_run(CpuEnv& e, CpuRuntime& rt, bool movs, unsigned size, unsigned src_seg,
                         uint64_t amask, unsigned addr_size) {
     auto& r = e.s.regs;
+    const bool down = e.s.rflags & rflag::DF;
     uint64_t count = r[RCX] & amask;
     uint64_t di_off = r[RDI] & amask, si_off = r[RSI] & amask;
     uint64_t di = seg_linear(e, ES, di_off), si = seg_linear(e, src_seg, si_off);
-    uint64_t n = std::min(count, elements_left_in_page(di, di_off, amask, size));
-    if (movs) n = std::min(n, elements_left_in_page(si, si_off, amask, size));
+    uint64_t n = std::min(count, elements_left_in_page(di, di_off, amask, size, down));
+    if (movs) n = std::min(n, elements_left_in_page(si, si_off, amask, size, down));
     if (n == 0) return BulkRun::CrossesPage;
     const size_t bytes = size_t(n) * size;
+    // Each run lies within one page, so the first element's check (whose fault names the
+    // address the element loop would) covers the run, which starts `back` bytes lower.
+    const uint64_t back = down ? bytes - size : 0;
+    auto run_pointer = [&](uint64_t first, Access access) -> uint8_t* {
+        if (!rt.host_pointer(first, size, access, Priv::Current)) return nullptr;
+        return rt.host_pointer(first - back, unsigned(bytes), access, Priv::Current);
+    };
     const uint8_t* src = nullptr;
-    if (movs && !(src = rt.host_pointer(si, unsigned(bytes), Access::Read, Priv::Current)))
-        return BulkRun::NotRam;
-    uint8_t* dst = rt.host_pointer(di, unsigned(bytes), Access::Write, Priv::Current);
+    if (movs && !(src = run_pointer(si, Access::Read))) return BulkRun::NotRam;
+    uint8_t* dst = run_pointer(di, Access::Write);
     if (!dst) return BulkRun::NotRam;
     if (!movs) {
         uint64_t v = r[RAX];
@@ -73,14 +104,11 @@ BulkRun bulk_string_run(CpuEnv& e, CpuRuntime& rt, bool movs, unsigned size, uns
             for (size_t i = 0; i < bytes; i += size)
                 std::memcpy(dst + i, &v, size);
         }
-    } else if (dst >= src + bytes || src >= dst + bytes) {
-        std::memcpy(dst, src, bytes);
     } else {
-        for (size_t i = 0; i < bytes; i += size)
-            std::memmove(dst + i, src + i, size);
+        copy_elements(dst, src, n, size, down);
     }
     auto advance = [&](unsigned reg) {
-        uint64_t next = (r[reg] + bytes) & amask;
+        uint64_t next = (down ? r[reg] - bytes : r[reg] + bytes) & amask;
         r[reg] = addr_size == 4 ? next : (r[reg] & ~amask) | next;
     };
     advance(RDI);
@@ -128,7 +156,7 @@ uint64_t helper_string_op(void* env, uint64_t bits, uint64_t next_rip, uint64_t,
 
     const uint64_t current = rt.current_rip();
     bool bulk = rep != RepKind::None && (kind == StringKind::Movs || kind == StringKind::Stos) &&
-                !(e.s.rflags & rflag::DF) && !(e.s.dr[7] & 0xff);
+                !(e.s.dr[7] & 0xff);
     for (uint64_t n = 0;; n++) {
         if (rep != RepKind::None) {
             if ((r[RCX] & amask) == 0) return next_rip;

@@ -58,6 +58,7 @@ STRING_STUB(fault_rep_movsb_down, "rep movsb")
 #define ARITH_FLAGS (EFLAGS_CF | EFLAGS_PF | EFLAGS_AF | EFLAGS_ZF | EFLAGS_SF | EFLAGS_OF)
 
 static uint8_t src[256], dst[256];
+static uint8_t big[3 * PAGE_SIZE] __attribute__((aligned(PAGE_SIZE)));
 
 static uint32_t addr(const void* p) {
     return (uint32_t)(uintptr_t)p;
@@ -117,6 +118,42 @@ static void test_movs(void) {
     check_regs("overlapping rep movsl", &r, 0, addr(src) + 80, addr(src) + 84);
     for (unsigned i = 4; i < 84; i++)
         CHECK_EQ(src[i], src[i % 4]);
+
+    /* DF=1, destination above the source: copying from the top down reads every dword
+     * before it is overwritten, so the block moves up intact (Linux moves its compressed
+     * image this way). */
+    fill_pattern(src, sizeof(src), 5);
+    r = (struct sregs){.ecx = 20,
+                       .esi = addr(src) + 76,
+                       .edi = addr(src) + 84,
+                       .eflags = 0x2 | EFLAGS_DF};
+    rep_movsl(&r);
+    check_regs("std; rep movsl, moving up", &r, 0, addr(src) - 4, addr(src) + 4);
+    for (unsigned i = 8; i < 88; i++)
+        CHECK_EQ(src[i], (uint8_t)(5 + (i - 8) * 7));
+
+    /* DF=1, destination one dword below the source: the top dword repeats all the way down. */
+    fill_pattern(src, sizeof(src), 9);
+    r = (struct sregs){.ecx = 20,
+                       .esi = addr(src) + 80,
+                       .edi = addr(src) + 76,
+                       .eflags = 0x2 | EFLAGS_DF};
+    rep_movsl(&r);
+    check_regs("std; rep movsl, overlapping down", &r, 0, addr(src), addr(src) - 4);
+    for (unsigned i = 0; i < 80; i++)
+        CHECK_EQ(src[i], (uint8_t)(9 + (80 + i % 4) * 7));
+
+    /* The same across two page boundaries, 12 bytes up, with the runs' page ends apart. */
+    for (unsigned i = 0; i < sizeof(big); i++)
+        big[i] = (uint8_t)(i * 13 + i / 251);
+    r = (struct sregs){.ecx = 2 * PAGE_SIZE / 4,
+                       .esi = addr(big) + 2 * PAGE_SIZE - 4,
+                       .edi = addr(big) + 2 * PAGE_SIZE + 8,
+                       .eflags = 0x2 | EFLAGS_DF};
+    rep_movsl(&r);
+    check_regs("std; rep movsl across pages", &r, 0, addr(big) - 4, addr(big) + 8);
+    for (unsigned i = 12; i < 2 * PAGE_SIZE + 12; i++)
+        CHECK_EQ(big[i], (uint8_t)((i - 12) * 13 + (i - 12) / 251));
 
     /* ECX = 0: no iteration, no register change. */
     r = (struct sregs){.ecx = 0, .esi = addr(src), .edi = addr(dst), .eflags = 0x2};
