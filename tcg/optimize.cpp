@@ -451,11 +451,10 @@ unsigned eliminate_dead_code(Function& f) {
 }
 
 // What may read the instruction index an insn_start sets: a guest memory access (it may
-// fault, or write into the running block and restart its instruction), a helper that is not
-// free of guest state (it may raise, or ask for the current RIP), and, conservatively, any
-// control flow inside the block.
+// fault, or write into the running block and restart its instruction) and a helper that is
+// not free of guest state (it may raise, or ask for the current RIP). Branches are judged by
+// where they go (branch_observes_insn_index).
 bool observes_insn_index(const Function& f, const Op& op) {
-    if (op.opc == Opc::set_label || op.opc == Opc::br || op.opc == Opc::brcond) return true;
     if ((op.opc == Opc::guest_ld || op.opc == Opc::guest_st) && MemOp{op.constant(0)}.has_insn())
         return false;  // it hands the target its own instruction index
     if (op.info().flags & kMayFault) return true;
@@ -463,15 +462,30 @@ bool observes_insn_index(const Function& f, const Op& op) {
     return false;
 }
 
-// An insn_start nothing observes before the next one is a store for nothing: most guest
-// instructions (register moves, arithmetic) cannot fault, and each insn_start costs an
-// 11-byte store in the JIT's code.
+// A branch at `from` lets the index be observed unless it goes forward to ops that, up to the
+// next insn_start, neither observe it nor branch again (a block's closing exits: stores of
+// the next PC and goto_tb).
+bool branch_observes_insn_index(const Function& f, const std::vector<size_t>& label_at,
+                                size_t from) {
+    const Op& branch = f.ops()[from];
+    const size_t to = label_at[branch.constant(branch.opc == Opc::br ? 0 : 1)];
+    if (to <= from) return true;
+    const std::vector<Op>& ops = f.ops();
+    for (size_t k = to + 1; k < ops.size() && ops[k].opc != Opc::insn_start; k++)
+        if (ops[k].opc == Opc::br || ops[k].opc == Opc::brcond || observes_insn_index(f, ops[k]))
+            return true;
+    return false;
+}
+
 unsigned drop_unobserved_insn_starts(Function& f) {
     std::vector<Op>& ops = f.ops();
     std::vector<char> keep(ops.size(), 1);
     constexpr size_t kNone = SIZE_MAX;
     size_t pending = kNone;
     unsigned removed = 0;
+    std::vector<size_t> label_at(f.label_count(), 0);
+    for (size_t i = 0; i < ops.size(); i++)
+        if (ops[i].opc == Opc::set_label) label_at[ops[i].constant(0)] = i;
     auto drop_pending = [&] {
         if (pending == kNone) return;
         keep[pending] = 0;
@@ -481,8 +495,11 @@ unsigned drop_unobserved_insn_starts(Function& f) {
         if (ops[i].opc == Opc::insn_start) {
             drop_pending();
             pending = i;
-        } else if (pending != kNone && observes_insn_index(f, ops[i])) {
-            pending = kNone;
+        } else if (pending != kNone) {
+            const bool branch = ops[i].opc == Opc::br || ops[i].opc == Opc::brcond;
+            if (branch ? branch_observes_insn_index(f, label_at, i)
+                       : observes_insn_index(f, ops[i]))
+                pending = kNone;
         }
     }
     drop_pending();

@@ -175,5 +175,27 @@ TEST(Optimize, I32OpsReadAnExtensionsSourceDirectly) {
     EXPECT_EQ(count(ops, Opc::ext32u), 1u);
 }
 
+// An instruction index nothing can read is not stored: a block's closing branch to its exits.
+TEST(Optimize, AnInsnStartBeforeTheClosingBranchIsDropped) {
+    auto ops = optimized([&](Builder& b) {
+        b.emit(Opc::insn_start, Type::I64, {3, 0});
+        branch_on_setcond(b, Cond::Eq, Cond::Ne, Type::I64, false);
+    });
+    EXPECT_EQ(count(ops, Opc::insn_start), 0u);
+}
+
+// A branch forward to an access that can fault keeps the index the access reports.
+TEST(Optimize, AnInsnStartABranchLeadsToAFaultingAccessIsKept) {
+    auto ops = optimized([&](Builder& b) {
+        LabelId access = b.label();
+        b.emit(Opc::insn_start, Type::I64, {3, 0});
+        b.brcond(Cond::Eq, G0, G1, access);
+        b.mov(G2, b.cst(2));
+        b.set_label(access);
+        b.mov(G3, b.guest_ld(G0, MemOp::make(3, false, 0)));
+    });
+    EXPECT_EQ(count(ops, Opc::insn_start), 1u);
+}
+
 }  // namespace
 }  // namespace kemu::tcg
