@@ -9,6 +9,8 @@ ConsoleLink::ConsoleLink(ConsoleSet& consoles, Post post)
 
 ConsoleLink::~ConsoleLink() {
     consoles_.remove_mirror(&shared_->mirror);
+    // Requests still queued may run after the front end is gone: they must not call it.
+    shared_->frame_ready = nullptr;
 }
 
 void ConsoleLink::request_frame() {
@@ -20,6 +22,7 @@ void ConsoleLink::request_frame() {
         if (!set) return;
         set->update_mirrors();
         if (set->size()) shared->wants_pointer = set->active().wants_pointer();
+        if (shared->frame_ready) shared->frame_ready();
     });
 }
 

@@ -26,13 +26,17 @@ class ConsoleLink {
     ConsoleLink(const ConsoleLink&) = delete;
     ConsoleLink& operator=(const ConsoleLink&) = delete;
 
+    // Before the front end's first request_frame(): `ready` runs on the main thread each
+    // time a request has been served, so the front end can sleep until then instead of
+    // polling the mirror. It must not block; the link's destructor drops it.
+    void set_frame_ready(std::function<void()> ready) { shared_->frame_ready = std::move(ready); }
+
     // --- from the front end's thread ---
     // Asks the main loop to refresh the active console; a request still pending is enough.
     void request_frame();
     // What changed since the last call, copied into `pixels`.
-    std::optional<FrameMirror::Update> take_frame(std::vector<uint32_t>& pixels,
-                                                  PixelOrder order = PixelOrder::Xrgb) {
-        return shared_->mirror.take(pixels, order);
+    std::optional<FrameMirror::Update> take_frame(std::vector<uint32_t>& pixels) {
+        return shared_->mirror.take(pixels);
     }
     void key(uint16_t code, bool down);
     void pointer(const PointerMotion& motion);
@@ -45,6 +49,7 @@ class ConsoleLink {
     struct Shared {
         FrameMirror mirror;
         std::atomic<bool> wants_pointer{false};
+        std::function<void()> frame_ready;  // main thread only, once set
     };
     ConsoleSet& consoles_;
     Post post_;

@@ -14,10 +14,6 @@
 
 namespace kemu {
 
-// How a front end wants its pixels: as the surface keeps them (0x00RRGGBB, what SDL calls
-// XRGB8888), or with red and blue swapped (0x00BBGGRR, libvncserver's 24-bit format).
-enum class PixelOrder { Xrgb, Xbgr };
-
 class FrameMirror {
   public:
     struct Update {
@@ -27,20 +23,24 @@ class FrameMirror {
         std::vector<Rect> rects;  // what changed, clipped and merged
     };
 
-    // Main thread: copies the `dirty` parts of `surface` (all of it after a size change).
+    // Main thread: copies the `dirty` parts of `surface` that differ from the copy (all of
+    // it after a size change).
     void capture(const DisplaySurface& surface, std::span<const Rect> dirty);
     // Main thread: the console changed, so the whole picture is new.
     void capture_all(const DisplaySurface& surface);
 
     // Front-end thread: brings `pixels` (width x height xRGB, resized as needed) up to
     // date and says what changed; nothing when nothing did.
-    std::optional<Update> take(std::vector<uint32_t>& pixels, PixelOrder order = PixelOrder::Xrgb);
+    std::optional<Update> take(std::vector<uint32_t>& pixels);
 
     // At most one capture request in flight on the main loop per front end.
     bool start_request() { return !requested_.exchange(true); }
     void finish_request() { requested_ = false; }
 
   private:
+    // Whether columns [x0, x1) of rows [y0, y1) differ between `surface` and the copy.
+    bool differs(const DisplaySurface& surface, int x0, int x1, int y0, int y1) const;
+
     std::mutex lock_;
     DisplaySurface copy_{1, 1};
     uint64_t taken_generation_ = ~0ull;  // copy_'s size generation at the last take()

@@ -1,8 +1,13 @@
 #include "ui/vnc.h"
 
+#include <fcntl.h>
 #include <netdb.h>
+#include <netinet/in.h>
+#include <netinet/tcp.h>
+#include <pthread.h>
 #include <rfb/rfb.h>
 #include <signal.h>
+#include <sys/eventfd.h>
 #include <sys/socket.h>
 #include <unistd.h>
 
@@ -21,10 +26,11 @@ namespace kemu {
 
 namespace {
 
-// While a client is connected the thread wakes at least this often to pick up frames;
-// without one it only waits for connections.
-constexpr long kBusyPollUs = 10'000;
-constexpr long kIdlePollUs = 100'000;
+// The thread sleeps in libvncserver's select until a client or the main loop (a frame is
+// ready) wakes it, or it is time to ask for the next frame; this bounds each sleep so a stop
+// request is seen.
+constexpr long kMaxWaitUs = 100'000;
+constexpr auto kFramePeriod = std::chrono::microseconds(1'000'000 / VncServer::kFrameRate);
 constexpr int kInitialWidth = 640;
 constexpr int kInitialHeight = 480;
 
@@ -54,15 +60,21 @@ class LibVncServer final : public VncServer {
     struct ClientInfo;
     struct Callbacks;  // libvncserver's callbacks, on the server thread
     void run();
-    void apply_frame();
+    void accept_websocket_clients();
+    // Takes a frame from the mirror into the framebuffer; whether there was one.
+    bool apply_frame();
+    void use_surface_pixel_layout();
 
     Setup setup_;
     ConsoleLink link_;
     std::string desktop_name_;
     rfbScreenInfo* screen_ = nullptr;
-    std::vector<uint32_t> pixels_;            // the framebuffer libvncserver sends from
-    std::vector<VncListenSocket> listeners_;  // fds handed to libvncserver; info only
+    std::vector<uint32_t> pixels_;  // the framebuffer libvncserver sends from
+    // The VNC sockets' fds are handed to libvncserver (info only here); the websocket=
+    // sockets stay ours, since libvncserver listens on one socket per family only.
+    std::vector<VncListenSocket> listeners_;
     std::atomic<bool> stop_{false};
+    UniqueFd frame_ready_;  // eventfd the main loop signals when a requested frame is in
     std::thread thread_;
 
     mutable std::mutex lock_;  // guards password_ and clients_ (main and server thread)
@@ -181,6 +193,8 @@ Result<std::unique_ptr<VncServer>> start_vnc_server(VncServer::Setup setup, Cons
 }
 
 Result<void> LibVncServer::init(std::vector<VncListenSocket> sockets) {
+    frame_ready_ = UniqueFd(eventfd(0, EFD_NONBLOCK | EFD_CLOEXEC));
+    if (!frame_ready_.valid()) return Error("cannot create the VNC server's eventfd");
     rfbLog = quiet;
     rfbErr = quiet;
     int argc = 1;
@@ -190,6 +204,7 @@ Result<void> LibVncServer::init(std::vector<VncListenSocket> sockets) {
     screen_ = rfbGetScreen(&argc, argv, kInitialWidth, kInitialHeight, 8, 3, 4);
     if (!screen_) return Error("cannot create the VNC server");
     screen_->frameBuffer = reinterpret_cast<char*>(pixels_.data());
+    use_surface_pixel_layout();
     screen_->desktopName = desktop_name_.c_str();
     screen_->screenData = this;
     screen_->alwaysShared = TRUE;
@@ -213,12 +228,23 @@ Result<void> LibVncServer::init(std::vector<VncListenSocket> sockets) {
     FD_ZERO(&screen_->allFds);
     screen_->maxFd = -1;
     for (VncListenSocket& s : sockets) {
-        int fd = s.fd.release();
-        (s.family == "ipv6" ? screen_->listen6Sock : screen_->listenSock) = fd;
+        // In allFds so that libvncserver's select wakes for them too.
+        int fd = s.websocket ? s.fd.get() : s.fd.release();
+        if (s.websocket)
+            fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+        else
+            (s.family == "ipv6" ? screen_->listen6Sock : screen_->listenSock) = fd;
         FD_SET(fd, &screen_->allFds);
         screen_->maxFd = std::max(screen_->maxFd, fd);
     }
     listeners_ = std::move(sockets);
+    FD_SET(frame_ready_.get(), &screen_->allFds);
+    screen_->maxFd = std::max(screen_->maxFd, frame_ready_.get());
+    link_.set_frame_ready([fd = frame_ready_.get()] {
+        uint64_t one = 1;
+        // Only a wake-up: the count is drained, not read.
+        [[maybe_unused]] ssize_t n = write(fd, &one, sizeof one);
+    });
     rfbInitServer(screen_);
     thread_ = std::thread([this] { run(); });
     return ok();
@@ -234,38 +260,85 @@ LibVncServer::~LibVncServer() {
 }
 
 void LibVncServer::run() {
+    // Named for top -H and the display benchmark (bench/display.py).
+    pthread_setname_np(pthread_self(), "vnc");
     sigset_t pipe;
     sigemptyset(&pipe);
     sigaddset(&pipe, SIGPIPE);
     pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
     using Clock = std::chrono::steady_clock;
     auto next_frame = Clock::now();
+    bool updated = false;
     while (!stop_) {
-        bool clients = screen_->clientHead != nullptr;
-        rfbProcessEvents(screen_, clients ? kBusyPollUs : kIdlePollUs);
+        long wait_us = kMaxWaitUs;
+        if (screen_->clientHead) {
+            auto until =
+                std::chrono::duration_cast<std::chrono::microseconds>(next_frame - Clock::now());
+            wait_us = std::clamp<long>(long(until.count()), 0, kMaxWaitUs);
+        }
+        // libvncserver sends what is marked after its wait: an update just taken goes
+        // out at once rather than after the next sleep.
+        rfbProcessEvents(screen_, updated ? 0 : wait_us);
+        uint64_t signals;
+        while (read(frame_ready_.get(), &signals, sizeof signals) > 0) {
+        }
+        accept_websocket_clients();
+        updated = false;
         if (!screen_->clientHead) continue;
         auto now = Clock::now();
         if (now >= next_frame) {
             link_.request_frame();
-            next_frame = now + std::chrono::milliseconds(1000 / kFrameRate);
+            // A steady cadence; after a long stall, start again from now rather than burst.
+            next_frame = std::max(next_frame + kFramePeriod, now);
         }
-        apply_frame();
+        updated = apply_frame();
     }
 }
 
-void LibVncServer::apply_frame() {
-    // libvncserver's 8-bit-per-sample format on a little-endian host has red lowest, and
-    // rfbNewFramebuffer resets any other layout we might set.
-    auto update = link_.take_frame(pixels_, PixelOrder::Xbgr);
-    if (!update) return;
+// libvncserver takes the WebSocket handshake from any new client (it peeks for an HTTP
+// request before sending the RFB greeting), so a connection accepted here only needs to
+// be handed over as its own accept path would.
+void LibVncServer::accept_websocket_clients() {
+    for (const VncListenSocket& s : listeners_) {
+        if (!s.websocket) continue;
+        int fd;
+        while ((fd = accept4(s.fd.get(), nullptr, nullptr, SOCK_CLOEXEC)) >= 0) {
+            int one = 1;
+            setsockopt(fd, IPPROTO_TCP, TCP_NODELAY, &one, sizeof one);
+            fcntl(fd, F_SETFL, fcntl(fd, F_GETFL) | O_NONBLOCK);
+            rfbNewClient(screen_, fd);
+        }
+    }
+}
+
+void LibVncServer::use_surface_pixel_layout() {
+    // The surface's own 0x00RRGGBB words: frames are copied as they are, and clients that
+    // ask for this common layout get their pixels without a translation. libvncserver's
+    // default for 8 bits per sample on a little-endian host has red lowest instead.
+    screen_->serverFormat.redShift = 16;
+    screen_->serverFormat.greenShift = 8;
+    screen_->serverFormat.blueShift = 0;
+}
+
+bool LibVncServer::apply_frame() {
+    auto update = link_.take_frame(pixels_);
+    if (!update) return false;
     if (update->resized) {
-        // Sends DesktopSize to clients that support it and marks everything modified.
+        // Sends DesktopSize to clients that support it and marks everything modified. It
+        // also resets the server's pixel layout to libvncserver's default and picks every
+        // client's translation for that, so both are redone.
         rfbNewFramebuffer(screen_, reinterpret_cast<char*>(pixels_.data()), update->width,
                           update->height, 8, 3, 4);
-        return;
+        use_surface_pixel_layout();
+        rfbClientIteratorPtr clients = rfbGetClientIterator(screen_);
+        while (rfbClientPtr cl = rfbClientIteratorNext(clients))
+            screen_->setTranslateFunction(cl);
+        rfbReleaseClientIterator(clients);
+        return true;
     }
     for (const Rect& r : update->rects)
         rfbMarkRectAsModified(screen_, r.x, r.y, r.x + r.width, r.y + r.height);
+    return true;
 }
 
 Result<void> LibVncServer::set_password(const std::string& password) {
@@ -284,7 +357,8 @@ std::string LibVncServer::info_text() const {
     const char* auth = setup_.options.password ? "vnc" : "none";
     std::string out = "default:\n";
     for (const VncListenSocket& s : listeners_) {
-        out += "  Server: " + describe_vnc_address(s.host, s.service, s.family) + "\n";
+        out += "  Server: " + describe_vnc_address(s.host, s.service, s.family) +
+               (s.websocket ? " (websocket)" : "") + "\n";
         out += std::string("    Auth: ") + auth + " (Sub: none)\n";
     }
     std::lock_guard<std::mutex> guard(lock_);

@@ -35,16 +35,17 @@ void describe_bound(VncListenSocket& out) {
     out.family = addr.ss_family == AF_INET6 ? "ipv6" : "ipv4";
 }
 
-Result<std::vector<VncListenSocket>> open_tcp(const VncOptions& options) {
+// `host` empty: every address.
+Result<std::vector<VncListenSocket>> open_tcp(const std::string& host_name, int port_number) {
     addrinfo hints{};
     hints.ai_family = AF_UNSPEC;
     hints.ai_socktype = SOCK_STREAM;
     hints.ai_flags = AI_PASSIVE;
     addrinfo* found = nullptr;
-    std::string port = std::to_string(options.port());
-    const char* host = options.host.empty() ? nullptr : options.host.c_str();
+    std::string port = std::to_string(port_number);
+    const char* host = host_name.empty() ? nullptr : host_name.c_str();
     if (int rc = getaddrinfo(host, port.c_str(), &hints, &found); rc != 0)
-        return Error("address resolution failed for " + options.host + ":" + port + ": " +
+        return Error("address resolution failed for " + host_name + ":" + port + ": " +
                      gai_strerror(rc));
     std::unique_ptr<addrinfo, decltype(&freeaddrinfo)> list(found, freeaddrinfo);
 
@@ -106,8 +107,17 @@ Result<std::vector<VncListenSocket>> open_unix(const VncOptions& options) {
 
 Result<std::vector<VncListenSocket>> open_vnc_listeners(const VncOptions& options) {
     switch (options.kind) {
-        case VncOptions::Kind::Tcp:
-            return open_tcp(options);
+        case VncOptions::Kind::Tcp: {
+            KEMU_TRY(sockets, open_tcp(options.host, options.port()));
+            if (!options.websocket) return sockets;
+            KEMU_TRY(websockets,
+                     open_tcp(options.websocket_listen_host(), options.websocket_listen_port()));
+            for (VncListenSocket& s : websockets) {
+                s.websocket = true;
+                sockets.push_back(std::move(s));
+            }
+            return sockets;
+        }
         case VncOptions::Kind::Unix:
             return open_unix(options);
         case VncOptions::Kind::None:

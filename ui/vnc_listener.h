@@ -14,13 +14,15 @@ namespace kemu {
 
 struct VncListenSocket {
     UniqueFd fd;
-    std::string host;     // numeric address, or the path of a Unix socket
-    std::string service;  // port number, or "" for a Unix socket
-    std::string family;   // "ipv4", "ipv6", "unix", as `info vnc` words it
+    std::string host;        // numeric address, or the path of a Unix socket
+    std::string service;     // port number, or "" for a Unix socket
+    std::string family;      // "ipv4", "ipv6", "unix", as `info vnc` words it
+    bool websocket = false;  // the websocket= port
 };
 
-// Binds and listens. A port in use is an error ("Failed to find an available port:
-// Address already in use"); a host without IPv6 just gets no IPv6 socket.
+// Binds and listens: the VNC sockets, then those of websocket= if asked for. A port in
+// use is an error ("Failed to find an available port: Address already in use"); a host
+// without IPv6 just gets no IPv6 socket.
 Result<std::vector<VncListenSocket>> open_vnc_listeners(const VncOptions& options);
 
 // "0.0.0.0:5900 (ipv4)": the address part of `info vnc` lines.

@@ -264,7 +264,10 @@ void I8042::refill_output() {
             }
         }
     }
-    if (!(ram_[0] & kCtrMouseDisable) && mouse_.has_data()) put_output(mouse_.read(), true);
+    if (!(ram_[0] & kCtrMouseDisable) && mouse_.has_data()) {
+        put_output(mouse_.read(), true);
+        mouse_.report_pending_motion();
+    }
 }
 
 void I8042::update_irqs() {

@@ -29,6 +29,13 @@ constexpr std::array<uint8_t, 3> kIntelliMouseKnock = {200, 100, 80};
 constexpr uint8_t kDefaultSampleRate = 100;
 constexpr uint8_t kDefaultResolution = 2;  // 4 counts per mm
 constexpr uint8_t kPacketAlwaysOne = 0x08;
+// A packet's range per axis (nine-bit two's complement) and for the wheel (the
+// IntelliMouse's four bits).
+constexpr int kAxisMin = -256, kAxisMax = 255;
+constexpr int kWheelMin = -8, kWheelMax = 7;
+// The counters stop growing here: far more than a screen, and no int overflow whatever
+// the host sends.
+constexpr int kCounterLimit = 1 << 16;
 
 }  // namespace
 
@@ -44,12 +51,18 @@ void Ps2Mouse::power_on() {
     set_defaults();
 }
 
+void Ps2Mouse::clear_counters() {
+    pending_dx_ = pending_dy_ = pending_dz_ = 0;
+    buttons_changed_ = false;
+}
+
 void Ps2Mouse::set_defaults() {
     sample_rate_ = kDefaultSampleRate;
     resolution_ = kDefaultResolution;
     scaling_2to1_ = false;
     reporting_ = false;
     remote_mode_ = false;
+    clear_counters();
 }
 
 void Ps2Mouse::write(uint8_t byte) {
@@ -81,12 +94,20 @@ bool Ps2Mouse::command(uint8_t byte) {
         case kStreamMode:
         case kRemoteMode:
             remote_mode_ = byte == kRemoteMode;
+            clear_counters();
             send(kAck);
             return true;
-        case kReadData:
+        case kReadData: {
+            // Remote mode's poll: one packet with what the counters hold.
             send(kAck);
-            send_packet(0, 0, 0);
+            bool wheel = device_id_ == kIntelliMouseId;
+            int dx = std::clamp(pending_dx_, kAxisMin, kAxisMax);
+            int dy = std::clamp(pending_dy_, kAxisMin, kAxisMax);
+            int dz = wheel ? std::clamp(pending_dz_, kWheelMin, kWheelMax) : 0;
+            send_packet(dx, dy, dz);
+            clear_counters();
             return true;
+        }
         case kResetWrapMode:
         case kWrapMode:
             wrap_mode_ = byte == kWrapMode;
@@ -99,6 +120,7 @@ bool Ps2Mouse::command(uint8_t byte) {
         case kEnableReporting:
         case kDisableReporting:
             reporting_ = byte == kEnableReporting;
+            clear_counters();
             send(kAck);
             return true;
         case kSetDefaults:
@@ -128,28 +150,52 @@ void Ps2Mouse::note_sample_rate(uint8_t rate) {
 }
 
 void Ps2Mouse::move(int dx, int dy, int dz, uint8_t buttons) {
-    buttons_ = buttons & 0x07;
-    if (reporting_ && !remote_mode_ && !wrap_mode_) send_packet(dx, dy, dz);
+    buttons &= 0x07;
+    // Remote mode counts whether reporting is on or not: it only waits to be asked.
+    if (!(reporting_ || remote_mode_) || wrap_mode_) {
+        buttons_ = buttons;
+        return;
+    }
+    buttons_changed_ |= buttons != buttons_;
+    buttons_ = buttons;
+    auto add = [](int& counter, int delta) {
+        counter = std::clamp(counter + std::clamp(delta, -kCounterLimit, kCounterLimit),
+                             -kCounterLimit, kCounterLimit);
+    };
+    add(pending_dx_, dx);
+    add(pending_dy_, dy);
+    if (device_id_ == kIntelliMouseId) add(pending_dz_, dz);
+    report_pending_motion();
+}
+
+void Ps2Mouse::report_pending_motion() {
+    if (!reporting_ || remote_mode_ || wrap_mode_) return;
+    bool wheel = device_id_ == kIntelliMouseId;
+    // A packet goes whole or not at all: a partial one would shift every later byte.
+    while ((pending_dx_ || pending_dy_ || pending_dz_ || buttons_changed_) &&
+           queue_space() >= (wheel ? 4u : 3u)) {
+        int dx = std::clamp(pending_dx_, kAxisMin, kAxisMax);
+        int dy = std::clamp(pending_dy_, kAxisMin, kAxisMax);
+        int dz = std::clamp(pending_dz_, kWheelMin, kWheelMax);
+        send_packet(dx, dy, dz);
+        pending_dx_ -= dx;
+        pending_dy_ -= dy;
+        pending_dz_ -= dz;
+        buttons_changed_ = false;
+    }
 }
 
 void Ps2Mouse::send_packet(int dx, int dy, int dz) {
-    bool wheel = device_id_ == kIntelliMouseId;
-    // A packet goes whole or not at all: a partial one would shift every later byte.
-    if (queue_space() < (wheel ? 4u : 3u)) return;
-    // Nine-bit two's complement per axis: the sign is in byte 0, overflow saturates.
-    bool x_overflow = dx < -256 || dx > 255;
-    bool y_overflow = dy < -256 || dy > 255;
-    dx = std::clamp(dx, -256, 255);
-    dy = std::clamp(dy, -256, 255);
-    send(uint8_t(buttons_ | kPacketAlwaysOne | (dx < 0 ? 0x10 : 0) | (dy < 0 ? 0x20 : 0) |
-                 (x_overflow ? 0x40 : 0) | (y_overflow ? 0x80 : 0)));
+    // Nine-bit two's complement per axis, the sign in byte 0; callers keep within range,
+    // so the overflow bits stay clear.
+    send(uint8_t(buttons_ | kPacketAlwaysOne | (dx < 0 ? 0x10 : 0) | (dy < 0 ? 0x20 : 0)));
     send(uint8_t(dx));
     send(uint8_t(dy));
-    // The wheel byte is two's complement, limited to -8..7 by the IntelliMouse spec.
-    if (wheel) send(uint8_t(std::clamp(dz, -8, 7)));
+    if (device_id_ == kIntelliMouseId) send(uint8_t(dz));
 }
 
 void Ps2Mouse::clamp_loaded_state() {
+    clear_counters();
     resolution_ &= 0x03;
     buttons_ &= 0x07;
     if (device_id_ != kIntelliMouseId) device_id_ = kDeviceId[0];

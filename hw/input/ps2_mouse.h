@@ -20,8 +20,15 @@ class Ps2Mouse final : public Ps2Device {
 
     // Relative motion (x right, y up, as PS/2 counts them), wheel clicks (dz > 0
     // toward the user, as the IntelliMouse counts them) and buttons (bit 0 left,
-    // bit 1 right, bit 2 middle). Queued as one packet when reporting in stream mode.
+    // bit 1 right, bit 2 middle). Added to the movement counters while reporting is
+    // enabled; in stream mode the counters go out as packets at once, as many as the
+    // queue has room for, each within a packet's range (no overflow bits), so a large
+    // jump becomes several packets and motion the host reports faster than the guest
+    // reads waits in the counters instead of being lost.
     void move(int dx, int dy, int dz, uint8_t buttons);
+    // Sends what the counters still hold, if the queue has room now (the controller
+    // calls it after the host read a byte).
+    void report_pending_motion();
 
     bool reporting() const { return reporting_; }
     uint8_t device_id() const { return device_id_; }
@@ -43,6 +50,7 @@ class Ps2Mouse final : public Ps2Device {
     void argument(uint8_t command, uint8_t byte) override;
     void set_defaults();
     void send_packet(int dx, int dy, int dz);
+    void clear_counters();
     void note_sample_rate(uint8_t rate);
 
     uint8_t sample_rate_ = 0;
@@ -55,6 +63,13 @@ class Ps2Mouse final : public Ps2Device {
     uint8_t device_id_ = 0;
     std::array<uint8_t, 3>
         recent_rates_{};  // the last three Set Sample Rate arguments, oldest first
+    // The movement counters: motion no packet has carried yet, and whether the buttons
+    // changed since the last packet. Host input in flight rather than configuration, so
+    // not in the saved state: a snapshot drops motion the guest has not read yet.
+    int pending_dx_ = 0;
+    int pending_dy_ = 0;
+    int pending_dz_ = 0;
+    bool buttons_changed_ = false;
 };
 
 }  // namespace kemu

@@ -8,12 +8,16 @@
 3. A client that sends garbage, and one that leaves in the middle of an update, leave kemu
    running and the first client served.
 4. A second kemu on the same display fails at start-up with one line and status 1.
-5. With --with-guest, a running guest: SeaBIOS's banner and "No bootable device" reach the client, and
+5. `,websocket=PORT`: a WebSocket client (RFC 6455 upgrade with Python's standard library)
+   gets 101 with the right Sec-WebSocket-Accept, then the RFB greeting inside a frame.
+6. With --with-guest, a running guest: SeaBIOS's banner and "No bootable device" reach the client, and
    Ctrl+Alt+Delete typed there makes SeaBIOS reset the machine (-no-reboot: exit 0).
 
 usage: display_vnc_test.py KEMU [--with-guest]   (5 needs a real kemu with SeaBIOS)
 """
 
+import base64
+import hashlib
 import os
 import socket
 import struct
@@ -175,6 +179,90 @@ def free_display():
     skip("no free VNC display number between 41 and 98")
 
 
+# RFC 6455 section 1.3: the server proves it read the key by hashing it with this GUID.
+WEBSOCKET_GUID = b"258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def read_websocket_frame(sock, data, deadline):
+    """(opcode, payload) of the server frame that starts `data`, the bytes already read
+    (servers never mask)."""
+
+    def need(n):
+        nonlocal data
+        while len(data) < n:
+            sock.settimeout(max(deadline - time.monotonic(), 0.1))
+            chunk = sock.recv(4096)
+            if not chunk:
+                fail(f"the websocket closed after {data!r}")
+            data += chunk
+        return data
+
+    need(2)
+    opcode, length = data[0] & 0x0F, data[1] & 0x7F
+    start = 2
+    if length == 126:
+        length, start = struct.unpack(">H", need(4)[2:4])[0], 4
+    elif length == 127:
+        length, start = struct.unpack(">Q", need(10)[2:10])[0], 10
+    check(not data[1] & 0x80, "the server masked its frame")
+    return opcode, need(start + length)[start:start + length]
+
+
+def websocket_greeting(kemu):
+    """-vnc ...,websocket=PORT: the upgrade handshake, then the RFB version in a frame."""
+    display, port = free_display(), free_port()
+    argv = [kemu, "-m", "64", "-S", "-vnc", f"127.0.0.1:{display},websocket={port}"]
+    process = subprocess.Popen(argv, stdin=subprocess.DEVNULL, stdout=subprocess.PIPE,
+                               stderr=subprocess.STDOUT)
+    try:
+        deadline = time.monotonic() + 10
+        while True:
+            try:
+                sock = socket.create_connection(("127.0.0.1", port), timeout=5)
+                break
+            except OSError:
+                if process.poll() is not None:
+                    out = process.stdout.read().decode(errors="replace").strip()
+                    fail(f"kemu {' '.join(argv[1:])} exited with {process.returncode}: {out!r}")
+                if time.monotonic() > deadline:
+                    fail(f"nothing listens on the websocket port {port} after 10 s")
+                time.sleep(0.1)
+        with sock:
+            key = base64.b64encode(os.urandom(16))
+            sock.sendall(b"GET / HTTP/1.1\r\nHost: 127.0.0.1:%d\r\nUpgrade: websocket\r\n"
+                         b"Connection: Upgrade\r\nSec-WebSocket-Key: %s\r\n"
+                         b"Sec-WebSocket-Version: 13\r\nSec-WebSocket-Protocol: binary\r\n"
+                         b"Origin: http://127.0.0.1\r\n\r\n" % (port, key))
+            reply = b""
+            while b"\r\n\r\n" not in reply:
+                chunk = sock.recv(4096)
+                check(chunk, f"the websocket port closed during the handshake: {reply!r}")
+                reply += chunk
+            head, rest = reply.split(b"\r\n\r\n", 1)
+            lines = head.decode(errors="replace").split("\r\n")
+            check(lines[0].split()[1:2] == ["101"], f"the upgrade answered {lines[0]!r}")
+            headers = {k.strip().lower(): v.strip() for k, v in
+                       (line.split(":", 1) for line in lines[1:] if ":" in line)}
+            accept = base64.b64encode(hashlib.sha1(key + WEBSOCKET_GUID).digest()).decode()
+            check(headers.get("sec-websocket-accept") == accept,
+                  f"Sec-WebSocket-Accept is {headers.get('sec-websocket-accept')!r}, "
+                  f"want {accept!r}")
+            opcode, payload = read_websocket_frame(sock, rest, time.monotonic() + 10)
+            if opcode == 1:  # a text frame: the base64 subprotocol
+                payload = base64.b64decode(payload)
+            check(opcode in (1, 2), f"the first frame has opcode {opcode}")
+            check(payload.startswith(b"RFB 003.00"),
+                  f"the first frame carries {payload!r}, not an RFB version")
+    finally:
+        stop(process)
+
+
 def main():
     kemu = find_kemu(sys.argv)
     if not os.path.exists(vga_text.DEFAULT_ROM):
@@ -229,12 +317,14 @@ def main():
         check(status == 0, f"kemu exited with {status} after quit")
     finally:
         stop(process)
+    websocket_greeting(kemu)
     if "--with-guest" not in sys.argv:
-        print("PASS: VNC picture, Ctrl+Alt+2 monitor, info status, bad clients, port in use")
+        print("PASS: VNC picture, Ctrl+Alt+2 monitor, info status, bad clients, port in use, "
+              "websocket upgrade")
         return
     guest_screen_and_keys(kemu, matcher)
-    print("PASS: VNC picture, Ctrl+Alt+2 monitor, info status, bad clients, port in use; "
-          "SeaBIOS's screen over VNC and Ctrl+Alt+Delete typed to the guest")
+    print("PASS: VNC picture, Ctrl+Alt+2 monitor, info status, bad clients, port in use, "
+          "websocket upgrade; SeaBIOS's screen over VNC and Ctrl+Alt+Delete typed to the guest")
 
 
 def guest_screen_and_keys(kemu, matcher):

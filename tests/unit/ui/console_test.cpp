@@ -165,19 +165,27 @@ TEST_F(ConsoleSetTest, MirrorsGetTheActiveConsoleAndAllOfItAfterASwitch) {
     consoles_.remove_mirror(&mirror);
 }
 
-TEST_F(ConsoleSetTest, SwitchingBetweenSameSizedConsolesSendsTheWholePicture) {
+TEST_F(ConsoleSetTest, SwitchingBetweenSameSizedConsolesSendsWhereTheyDiffer) {
     FrameMirror mirror;
     consoles_.select(1);
     consoles_.add_mirror(&mirror);
     std::vector<uint32_t> pixels;
     consoles_.update_mirrors();
     ASSERT_TRUE(mirror.take(pixels));
+    // Drawn while console 3 is hidden: nothing of it was marked while the monitor showed.
+    const std::string text = "\r\n\r\n\r\nserial text";
+    serial_chr_.write(std::span(reinterpret_cast<const uint8_t*>(text.data()), text.size()));
     consoles_.select(2);
     consoles_.update_mirrors();
     auto update = mirror.take(pixels);
     ASSERT_TRUE(update);
     EXPECT_FALSE(update->resized);
-    EXPECT_EQ(update->rects, (std::vector<Rect>{{0, 0, 640, 384}}));
+    ASSERT_FALSE(update->rects.empty());
+    EXPECT_EQ(update->rects.front().y, 0) << "the cursor moved from row 0";
+    EXPECT_EQ(update->rects.back().y, 48) << "the text on row 3";
+    DisplaySurface& serial = consoles_.at(2).surface();
+    EXPECT_TRUE(std::equal(serial.pixels().begin(), serial.pixels().end(), pixels.begin()))
+        << "the front end's picture is the serial console's";
     consoles_.remove_mirror(&mirror);
 }
 

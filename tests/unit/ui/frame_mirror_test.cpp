@@ -54,12 +54,16 @@ struct MirrorPastFirstFrame {
 TEST(FrameMirrorTest, UpdatesAccumulateUntilTakenAndCollapseWhenMany) {
     MirrorPastFirstFrame m(200, 200);
     Rect a{0, 0, 1, 1}, b{10, 10, 1, 1};
+    m.surface.row(0)[0] = 1;
     m.capture(a);
+    m.surface.row(10)[10] = 1;
     m.capture(b);
     EXPECT_EQ(m.take()->rects, (std::vector<Rect>{a, b}));
     // A slow front end that missed many frames gets a bounding box, not 65 rectangles.
-    for (int i = 0; i < 65; i++)
+    for (int i = 0; i < 65; i++) {
+        m.surface.row(i * 2)[i * 2] = 2;
         m.capture({i * 2, i * 2, 1, 1});
+    }
     auto many = m.take();
     ASSERT_TRUE(many);
     EXPECT_EQ(many->rects, (std::vector<Rect>{{0, 0, 129, 129}}));
@@ -78,14 +82,34 @@ TEST(FrameMirrorTest, ASizeChangeIsReportedOnceWithTheWholePicture) {
     EXPECT_EQ(update->height, 16);
     EXPECT_EQ(m.pixels.size(), 48u * 16u);
     EXPECT_EQ(m.pixels.back(), 0xff0000u);
+    m.surface.row(0)[0] = 0x00ff00;
     m.capture({0, 0, 1, 1});
     EXPECT_FALSE(m.take()->resized);
 }
 
 TEST(FrameMirrorTest, StaleRectanglesAreClipped) {
     MirrorPastFirstFrame m(16, 16);
+    m.surface.row(15)[15] = 1;
     m.capture({10, 10, 100, 100});
     EXPECT_EQ(m.take()->rects, (std::vector<Rect>{{10, 10, 6, 6}}));
+}
+
+TEST(FrameMirrorTest, OnlyWhatDiffersFromTheCopyIsReported) {
+    // A 720x400 text screen redrawn whole (a scroll through the start address) on which
+    // only two 16-pixel bands changed, one of them only in its middle.
+    MirrorPastFirstFrame m(720, 400);
+    std::fill(m.surface.row(32), m.surface.row(32) + 720, 0xaaaaaa);
+    m.surface.row(200)[100] = 0x555555;
+    m.surface.row(207)[300] = 0x555555;
+    m.capture({0, 0, 720, 400});
+    auto update = m.take();
+    ASSERT_TRUE(update);
+    EXPECT_EQ(update->rects, (std::vector<Rect>{{0, 32, 720, 16}, {96, 192, 208, 16}}))
+        << "the changed tiles' span in each band, nothing of the unchanged bands";
+    EXPECT_EQ(m.pixels[32 * 720 + 719], 0xaaaaaau);
+    EXPECT_EQ(m.pixels[207 * 720 + 300], 0x555555u);
+    m.capture({0, 0, 720, 400});
+    EXPECT_FALSE(m.take()) << "a redraw that changed nothing is no update";
 }
 
 class ConsoleLinkTest : public ::testing::Test {
@@ -117,6 +141,21 @@ TEST_F(ConsoleLinkTest, FrameRequestsDoNotPileUpOnTheMainLoop) {
     link.request_frame();
     EXPECT_EQ(poster_.queue.size(), 1u);  // the next request goes out again
     poster_.run_all();
+}
+
+TEST_F(ConsoleLinkTest, TheFrontEndHearsWhenItsFrameIsReadyAndNotAfterItIsGone) {
+    int ready = 0;
+    {
+        ConsoleLink link(consoles_, poster_.fn());
+        link.set_frame_ready([&ready] { ready++; });
+        link.request_frame();
+        EXPECT_EQ(ready, 0) << "not before the main loop served the request";
+        poster_.run_all();
+        EXPECT_EQ(ready, 1);
+        link.request_frame();
+    }
+    poster_.run_all();
+    EXPECT_EQ(ready, 1) << "a request that outlived its link calls nobody";
 }
 
 TEST_F(ConsoleLinkTest, InputRunsOnTheMainLoopInOrder) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 #include <netinet/in.h>
 #include <rfb/rfb.h>
+#include <sys/socket.h>
 
 #include <mutex>
 #include <thread>
@@ -36,13 +37,37 @@ TEST(VncOptionsTest, Spellings) {
     EXPECT_EQ(parse_vnc_option("none")->kind, VncOptions::Kind::None);
 }
 
+TEST(VncOptionsTest, WebSocketSpellings) {
+    auto on = parse_vnc_option("127.0.0.1:3,websocket=on");
+    ASSERT_TRUE(on.ok());
+    EXPECT_TRUE(on->websocket);
+    EXPECT_EQ(on->websocket_listen_port(), 5703) << "5700 + display, as QEMU";
+    EXPECT_EQ(on->websocket_listen_host(), "127.0.0.1");
+    EXPECT_TRUE(parse_vnc_option(":0,websocket")->websocket);
+    EXPECT_FALSE(parse_vnc_option(":0,websocket=off")->websocket);
+    auto port = parse_vnc_option(":1,websocket=6080");
+    ASSERT_TRUE(port.ok());
+    EXPECT_EQ(port->websocket_listen_port(), 6080);
+    EXPECT_EQ(port->websocket_listen_host(), "");
+    auto host_port = parse_vnc_option(":1,websocket=[::1]:6081,password=on");
+    ASSERT_TRUE(host_port.ok());
+    EXPECT_EQ(host_port->websocket_listen_host(), "::1");
+    EXPECT_EQ(host_port->websocket_listen_port(), 6081);
+    EXPECT_TRUE(host_port->password);
+}
+
 TEST(VncOptionsTest, Errors) {
     EXPECT_EQ(parse_vnc_option(":x").error().message(), "invalid display number 'x'");
     EXPECT_EQ(parse_vnc_option(":70000").error().message(), "invalid display number '70000'");
     EXPECT_EQ(parse_vnc_option("localhost").error().message(),
               "address 'localhost' is not HOST:DISPLAY or unix:PATH");
-    EXPECT_EQ(parse_vnc_option(":0,websocket=1").error().message(),
-              "Invalid parameter 'websocket'");
+    EXPECT_EQ(parse_vnc_option(":0,share=on").error().message(), "Invalid parameter 'share'");
+    EXPECT_EQ(parse_vnc_option(":0,websocket=70000").error().message(),
+              "invalid websocket port '70000'");
+    EXPECT_EQ(parse_vnc_option(":0,websocket=maybe").error().message(),
+              "Parameter 'websocket' expects 'on' or 'off', not 'maybe'");
+    EXPECT_EQ(parse_vnc_option("unix:/tmp/v.sock,websocket=on").error().message(),
+              "websocket needs a TCP display (HOST:N), not 'unix:/tmp/v.sock'");
     EXPECT_EQ(parse_vnc_option(":0,password=maybe").error().message(),
               "Parameter 'password' expects 'on' or 'off', not 'maybe'");
     EXPECT_FALSE(parse_vnc_option("unix:").ok());
@@ -58,6 +83,19 @@ int free_display() {
         if (open_vnc_listeners(probe).ok()) return display;
     }
     return -1;
+}
+
+// A TCP port on 127.0.0.1 the kernel just found free; 0 if it could not.
+int free_tcp_port() {
+    UniqueFd fd(socket(AF_INET, SOCK_STREAM | SOCK_CLOEXEC, 0));
+    sockaddr_in addr{};
+    addr.sin_family = AF_INET;
+    addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+    socklen_t len = sizeof addr;
+    if (bind(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) != 0 ||
+        getsockname(fd.get(), reinterpret_cast<sockaddr*>(&addr), &len) != 0)
+        return 0;
+    return ntohs(addr.sin_port);
 }
 
 TEST(VncListenerTest, APortInUseIsAOneLineError) {
@@ -294,6 +332,29 @@ TEST(VncInfoTest, ServerLinesAsQemuWordsThem) {
               "default:\n  Server: 127.0.0.1:" + std::to_string(setup.options.port()) +
                   " (ipv4)\n    Auth: none (Sub: none)\n");
     EXPECT_EQ(vnc_info_none(), "None\n");
+}
+
+TEST(VncInfoTest, TheWebSocketPortIsListedAndInUseIsAnError) {
+    ConsoleSet consoles;
+    test::Poster poster;
+    VncServer::Setup setup;
+    setup.options.kind = VncOptions::Kind::Tcp;
+    setup.options.host = "127.0.0.1";
+    setup.options.display = free_display();
+    setup.options.websocket = true;
+    setup.options.websocket_port = free_tcp_port();
+    ASSERT_NE(setup.options.websocket_port, 0);
+    std::string ws_port = std::to_string(setup.options.websocket_port);
+    auto server = start_vnc_server(setup, consoles, poster.fn());
+    ASSERT_TRUE(server.ok()) << server.error().message();
+    EXPECT_NE(
+        (*server)->info_text().find("  Server: 127.0.0.1:" + ws_port + " (ipv4) (websocket)\n"),
+        std::string::npos)
+        << (*server)->info_text();
+    setup.options.display = free_display();
+    auto twin = start_vnc_server(setup, consoles, poster.fn());
+    ASSERT_FALSE(twin.ok()) << "the websocket port is taken";
+    EXPECT_EQ(twin.error().message(), "Failed to find an available port: Address already in use");
 }
 
 }  // namespace
