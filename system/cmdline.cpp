@@ -452,13 +452,21 @@ Result<void> on_global(ParseState& s, const std::string& arg) {
 
 // Globals are defaults: a property given on -device wins, and a later -global wins
 // over an earlier one.
-void apply_globals(MachineConfig& config) {
-    for (DeviceSpec& spec : config.devices) {
-        std::map<std::string, std::string> defaults;
-        for (const GlobalProperty& g : config.globals)
-            if (g.driver == spec.driver) defaults[g.property] = g.value;
-        spec.props.merge(defaults);
-    }
+void apply_globals(const std::vector<GlobalProperty>& globals, const std::string& driver,
+                   std::map<std::string, std::string>& props) {
+    std::map<std::string, std::string> defaults;
+    for (const GlobalProperty& g : globals)
+        if (g.driver == driver) defaults[g.property] = g.value;
+    props.merge(defaults);
+}
+
+// Every IDE drive is an ide-hd or ide-cd device, -hda and -drive if=ide ones included, so
+// -global ide-hd.model=... reaches them all.
+void apply_ide_globals(MachineConfig& config) {
+    for (DriveSpec& drive : config.drives)
+        if (drive.interface == DriveInterface::Ide)
+            apply_globals(config.globals, drive.cdrom ? "ide-cd" : "ide-hd",
+                          drive.device_properties);
 }
 
 Result<void> on_nodefaults(ParseState& s, const std::string&) {
@@ -565,7 +573,10 @@ Result<CmdlineResult> parse_cmdline(const std::vector<std::string>& args) {
         if (!r.ok())
             return r.error().with_context(option->takes_argument ? arg + " " + value : arg);
     }
-    apply_globals(result.config);
+    for (DeviceSpec& spec : result.config.devices)
+        apply_globals(result.config.globals, spec.driver, spec.props);
+    for (IdeDeviceArg& device : state.ide_devices)
+        apply_globals(result.config.globals, device.spec.driver, device.spec.props);
     // As QEMU picks its default display: a window when there is an X server or Wayland
     // compositor to show it on.
     auto set = [](const char* name) { return std::getenv(name) && *std::getenv(name); };
@@ -576,6 +587,7 @@ Result<CmdlineResult> parse_cmdline(const std::vector<std::string>& args) {
     if (auto r = assign_drive_ids(result.config.drives); !r)
         return r.error().with_context("-drive");
     KEMU_TRY_VOID(attach_ide_devices(state.ide_devices, result.config.drives));
+    apply_ide_globals(result.config);
     return result;
 }
 

@@ -2,6 +2,7 @@
 // The block layer (block/) does the opening; this is the command-line side.
 #pragma once
 
+#include <map>
 #include <string>
 #include <string_view>
 
@@ -21,6 +22,9 @@ struct DriveSpec {
     int index = -1;  // -1: the next free one
     DriveOptions options;
     int bootindex = -1;  // -device ide-hd/ide-cd,bootindex=N (system/ide_devices.h); -1: none
+    // The IDE drive's -device ide-hd/ide-cd properties with the -global defaults filled in
+    // (model=, serial=, ...); the board reads the IDENTIFY data from them.
+    std::map<std::string, std::string> device_properties;
 };
 
 // "-drive file=x.qcow2,format=qcow2,if=none,id=d0,cache=none,readonly=on".

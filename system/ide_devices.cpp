@@ -108,6 +108,7 @@ Result<void> attach(const DeviceSpec& spec, std::vector<DriveSpec>& drives,
     }
     drive->interface = DriveInterface::Ide;
     drive->index = int(index);
+    drive->device_properties = spec.props;
     drive->cdrom = cdrom;
     if (cdrom) drive->options.read_only = true;
     drive->bootindex = bootindex;

@@ -1,13 +1,18 @@
 #include "hw/i386/device_models.h"
 
 #include <algorithm>
+#include <array>
 #include <cstdio>
 #include <vector>
 
 #include "hw/char/debugcon.h"
 #include "hw/i386/pc_layout.h"
+#include "hw/i386/pci_device_models.h"
+#include "hw/ide/ata_disk.h"
+#include "hw/ide/atapi_cdrom.h"
 #include "hw/misc/debug_exit.h"
 #include "hw/misc/pc_testdev.h"
+#include "hw/pci/pci_address.h"
 #include "system/keyval.h"
 #include "system/log.h"
 
@@ -80,37 +85,68 @@ Result<void> build_pc_testdev(const DeviceSpec&, DeviceBuildContext& context) {
     return services.memory.map(PcTestdev::kIomemBase, &dev.iomem());
 }
 
+using enum PropertyType;
+
 constexpr DeviceProperty kDebugExitProperties[] = {
-    {"iobase", "uint32", "244", "I/O port (0xf4)"},
-    {"iosize", "uint32", "4", "width of the port in bytes: 1, 2 or 4"},
+    {"iobase", Uint32, "244", "I/O port (0xf4)"},
+    {"iosize", Uint32, "4", "width of the port in bytes: 1, 2 or 4"},
 };
 
 constexpr DeviceProperty kDebugconProperties[] = {
-    {"chardev", "str", nullptr, "ID of a chardev to use as a backend"},
-    {"iobase", "uint32", "233", "I/O port (0xe9)"},
-    {"readback", "uint32", "233", "value reads of the port return"},
+    {"chardev", Str, nullptr, "ID of a chardev to use as a backend"},
+    {"iobase", Uint32, "233", "I/O port (0xe9)"},
+    {"readback", Uint32, "233", "value reads of the port return"},
 };
 
-constexpr DeviceProperty kIdeDriveProperties[] = {
-    {"bootindex", "int32", nullptr, "position in the firmware's boot order"},
-    {"drive", "str", nullptr, "ID of a -drive if=none to use as a backend"},
-    {"unit", "uint32", nullptr, "0 (master) or 1 (slave); default: the first free one"},
+// ide-hd and ide-cd differ in the default model only. The identity properties (IDENTIFY
+// data) also take -global; bootindex, drive and unit place the drive.
+constexpr std::array<DeviceProperty, 8> ide_drive_properties(const char* default_model) {
+    return {{
+        {"bootindex", Int32, nullptr, "position in the firmware's boot order"},
+        {"drive", Str, nullptr, "ID of a -drive if=none to use as a backend"},
+        {"model", Str, default_model, "IDENTIFY model number (40 characters)"},
+        {"rotation_rate", Uint16, "0", "IDENTIFY word 217: 1 for a non-rotating medium, or rpm"},
+        {"serial", Str, nullptr, "IDENTIFY serial number (20 characters); default QM0000<n>"},
+        {"unit", Uint32, nullptr, "0 (master) or 1 (slave); default: the first free one"},
+        {"ver", Str, ide::DriveIdentity::kDefaultVersion, "firmware revision (8 characters)"},
+        {"wwn", Uint64, "0", "world wide name (0: none)"},
+    }};
+}
+constexpr auto kIdeDiskProperties = ide_drive_properties(ide::AtaDisk::kDefaultModel);
+constexpr auto kIdeCdromProperties = ide_drive_properties(ide::AtapiCdrom::kDefaultModel);
+
+constexpr DeviceProperty kPciDisplayProperties[] = {
+    {"addr", PciAddress, "-1", "Slot and optional function number, example: 06.0 or 06"},
 };
 
 constexpr std::span<const DeviceProperty> kNoProperties;
 constexpr auto kBuiltIn = DeviceAvailability::BuiltIn;
 constexpr auto kUser = DeviceAvailability::UserCreatable;
+constexpr auto kPart = DeviceAvailability::Part;
 using enum DeviceCategory;
 
-// Sorted by name. The board builds the BuiltIn ones itself (pc.cpp).
+// Sorted by name (in ASCII order: capitals first). The board builds the BuiltIn ones and
+// the default VGA itself (pc.cpp, pc_pci.cpp).
 constexpr DeviceModel kDeviceModels[] = {
+    {"PIIX3", "PCI", Bridge, "PCI-to-ISA bridge, PCI interrupt routing", kBuiltIn, kNoProperties,
+     nullptr},
+    {"PIIX4_PM", "PCI", Bridge, "power management and SMBus function", kBuiltIn, kNoProperties,
+     nullptr},
+    {"VGA", "PCI", Display, nullptr, kUser, kPciDisplayProperties, build_vga},
     {"apic", nullptr, Uncategorized, "local APIC (one per CPU)", kBuiltIn, kNoProperties, nullptr},
+    {"fw_cfg_io", "System", Misc, "firmware configuration interface", kBuiltIn, kNoProperties,
+     nullptr},
+    {"i440FX", "PCI", Bridge, "host bridge with the PAM shadow registers", kBuiltIn, kNoProperties,
+     nullptr},
+    {"i440FX-pcihost", "System", Bridge, nullptr, kPart, kNoProperties, nullptr},
     {"i8042", "ISA", Input, "PS/2 keyboard and mouse controller", kBuiltIn, kNoProperties, nullptr},
     {"i8259", "ISA", Misc, "master and slave 8259A PICs", kBuiltIn, kNoProperties, nullptr},
+    {"ide-bmdma", "PCI", Storage, nullptr, kPart, kNoProperties, nullptr},
     {"ide-cd", "IDE", Storage, "virtual IDE CD-ROM", DeviceAvailability::IdeDrive,
-     kIdeDriveProperties, nullptr},
-    {"ide-hd", "IDE", Storage, "virtual IDE disk", DeviceAvailability::IdeDrive,
-     kIdeDriveProperties, nullptr},
+     kIdeCdromProperties, nullptr},
+    {"ide-channel", "PCI", Storage, nullptr, kPart, kNoProperties, nullptr},
+    {"ide-hd", "IDE", Storage, "virtual IDE disk", DeviceAvailability::IdeDrive, kIdeDiskProperties,
+     nullptr},
     {"ioapic", "System", Uncategorized, "82093AA I/O APIC", kBuiltIn, kNoProperties, nullptr},
     {"isa-debug-exit", "ISA", Misc, "a write of v exits the emulator with status (v << 1) | 1",
      kUser, kDebugExitProperties, build_debug_exit},
@@ -123,13 +159,15 @@ constexpr DeviceModel kDeviceModels[] = {
      nullptr},
     {"pc-testdev", "ISA", Misc, "kvm-unit-tests I/O, interrupt and MMIO test device", kUser,
      kNoProperties, build_pc_testdev},
-    {"pci-testdev", "PCI", Misc, "PCI Test Device", DeviceAvailability::NoBus, kNoProperties,
+    {"piix3-ide", "PCI", Storage, "PIIX3 IDE controller (two channels)", kBuiltIn, kNoProperties,
      nullptr},
     {"piix4-pm", "ISA", Misc, "ACPI power management (PM1 and GPE0 blocks)", kBuiltIn,
      kNoProperties, nullptr},
     {"port80", "ISA", Misc, "POST code port and I/O delay", kBuiltIn, kNoProperties, nullptr},
     {"reset-control", "ISA", Misc, "PIIX3 reset control register (0xcf9)", kBuiltIn, kNoProperties,
      nullptr},
+    {"secondary-vga", "PCI", Display, nullptr, kUser, kPciDisplayProperties, build_secondary_vga},
+    {"vga-core", "PCI", Display, nullptr, kPart, kNoProperties, nullptr},
 };
 
 const DeviceProperty* find_property(const DeviceModel& model, std::string_view name) {
@@ -142,11 +180,34 @@ std::string property_not_found(const DeviceModel& model, const std::string& name
     return "Property '" + std::string(model.name) + "." + name + "' not found";
 }
 
-// The buses of each type this machine has: one ISA bus, and the PIIX3's two IDE channels.
+// QEMU's names of the property types, as -device NAME,help shows them.
+const char* type_name(PropertyType type) {
+    constexpr const char* kNames[] = {"str", "int32", "uint16", "uint32", "uint64", "int32"};
+    return kNames[unsigned(type)];
+}
+
+// The largest value of each unsigned type, and QEMU's name for it in range errors.
+struct UnsignedRange {
+    PropertyType type;
+    uint64_t max;
+    const char* c_name;
+};
+constexpr UnsignedRange kUnsignedRanges[] = {
+    {Uint16, UINT16_MAX, "uint16_t"},
+    {Uint32, UINT32_MAX, "uint32_t"},
+    {Uint64, UINT64_MAX, "uint64_t"},
+};
+
+// The buses of each type this machine has: the system bus, pci.0, the PIIX3's ISA bus and
+// its IDE function's two channels.
 bool bus_exists(std::string_view type, std::string_view bus) {
     static constexpr struct {
         std::string_view type, bus;
-    } kBuses[] = {{"ISA", "isa.0"}, {"IDE", "ide.0"}, {"IDE", "ide.1"}};
+    } kBuses[] = {{"System", "main-system-bus"},
+                  {"PCI", "pci.0"},
+                  {"ISA", "isa.0"},
+                  {"IDE", "ide.0"},
+                  {"IDE", "ide.1"}};
     return std::any_of(std::begin(kBuses), std::end(kBuses),
                        [&](const auto& b) { return b.type == type && b.bus == bus; });
 }
@@ -166,7 +227,7 @@ const DeviceModel* find_device_model(std::string_view name) {
 std::string device_models_help() {
     std::vector<const DeviceModel*> listed;
     for (const DeviceModel& m : kDeviceModels)
-        if (m.availability != DeviceAvailability::NoBus) listed.push_back(&m);
+        if (m.availability != DeviceAvailability::Part) listed.push_back(&m);
     std::sort(listed.begin(), listed.end(), [](const DeviceModel* a, const DeviceModel* b) {
         if (a->category != b->category) return a->category < b->category;
         return std::string_view(a->name) < std::string_view(b->name);
@@ -192,7 +253,7 @@ std::string device_properties_help(const DeviceModel& model) {
         return "There are no options for " + std::string(model.name) + ".";
     std::string out = std::string(model.name) + " options:";
     for (const DeviceProperty& p : model.properties) {
-        std::string line = "  " + std::string(p.name) + "=<" + p.type + ">";
+        std::string line = "  " + std::string(p.name) + "=<" + type_name(p.type) + ">";
         if (p.description || p.default_value) {
             line.resize(std::max<size_t>(line.size(), 24), ' ');
             line += " - ";
@@ -207,11 +268,9 @@ std::string device_properties_help(const DeviceModel& model) {
 Result<const DeviceModel*> check_device_spec(const DeviceSpec& spec) {
     const DeviceModel* model = find_device_model(spec.driver);
     if (!model) return Error("'" + spec.driver + "' is not a valid device model name");
-    if (model->availability == DeviceAvailability::BuiltIn)
+    if (model->availability == DeviceAvailability::BuiltIn ||
+        model->availability == DeviceAvailability::Part)
         return Error("Parameter 'driver' expects a pluggable device type");
-    if (model->availability == DeviceAvailability::NoBus)
-        return Error("No '" + std::string(model->bus) + "' bus found for device '" + spec.driver +
-                     "'");
     for (const auto& [key, value] : spec.props) {
         // id and bus belong to every device, as in QEMU.
         if (key == "id") continue;
@@ -220,15 +279,77 @@ Result<const DeviceModel*> check_device_spec(const DeviceSpec& spec) {
                 return Error("Bus '" + value + "' not found");
             continue;
         }
-        if (!find_property(*model, key)) return Error(property_not_found(*model, key));
+        const DeviceProperty* property = find_property(*model, key);
+        if (!property) return Error(property_not_found(*model, key));
+        if (property->type == PciAddress && !pci::parse_address(value))
+            return Error("Property '" + spec.driver + "." + key + "' doesn't take value '" + value +
+                         "'");
+        KEMU_TRY_VOID(check_property_value(*property, value));
     }
     return model;
 }
 
+Result<void> check_property_value(const DeviceProperty& property, const std::string& value) {
+    std::string name = property.name;
+    switch (property.type) {
+        case Str:
+            return ok();
+        case PciAddress:
+            if (pci::parse_address(value)) return ok();
+            return Error("Parameter '" + name + "' expects a PCI address, SLOT[.FN]");
+        case Int32: {
+            bool negative = !value.empty() && value[0] == '-';
+            auto magnitude = parse_uint(std::string_view(value).substr(negative ? 1 : 0));
+            if (!magnitude) return Error("Parameter '" + name + "' expects integer");
+            if (*magnitude > uint64_t(INT32_MAX) + negative)
+                return Error("Parameter '" + name + "' expects int32_t");
+            return ok();
+        }
+        default:
+            break;
+    }
+    auto number = parse_uint(value);
+    if (!number) return Error("Parameter '" + name + "' expects integer");
+    for (const UnsignedRange& range : kUnsignedRanges)
+        if (range.type == property.type && *number > range.max)
+            return Error("Parameter '" + name + "' expects " + range.c_name);
+    return ok();
+}
+
 Result<void> check_global_property(const DeviceModel& model, const GlobalProperty& global) {
-    if (find_property(model, global.property)) return ok();
-    return Error("can't apply global " + global.driver + "." + global.property + "=" +
-                 global.value + ": " + property_not_found(model, global.property));
+    auto fail = [&](const std::string& why) {
+        return Error("can't apply global " + global.driver + "." + global.property + "=" +
+                     global.value + ": " + why);
+    };
+    const DeviceProperty* property = find_property(model, global.property);
+    if (!property) return fail(property_not_found(model, global.property));
+    if (auto r = check_property_value(*property, global.value); !r)
+        return fail(r.error().message());
+    return ok();
+}
+
+ide::DriveIdentity ide_drive_identity(const std::map<std::string, std::string>& properties,
+                                      std::string default_serial) {
+    ide::DriveIdentity identity{.serial = std::move(default_serial)};
+    auto text = [&](const char* key, std::string& field) {
+        if (auto it = properties.find(key); it != properties.end()) field = it->second;
+    };
+    auto number = [&](const char* key) -> uint64_t {
+        auto it = properties.find(key);
+        if (it == properties.end()) return 0;
+        auto value = parse_uint(it->second);  // checked on the command line
+        return value ? *value : 0;
+    };
+    text("serial", identity.serial);
+    text("model", identity.model);
+    text("ver", identity.version);
+    identity.wwn = number("wwn");
+    identity.rotation_rate = uint16_t(number("rotation_rate"));
+    return identity;
+}
+
+const DeviceModel* model_of(const Device& device) {
+    return find_device_model(device.type_name());
 }
 
 Result<void> build_user_device(const DeviceSpec& spec, DeviceBuildContext& context) {

@@ -11,6 +11,7 @@
 #include "hw/misc/port80.h"
 #include "hw/misc/reset_control.h"
 #include "hw/pci/pam.h"
+#include "hw/pci/pci_address.h"
 #include "hw/pci/pci_bus.h"
 #include "hw/pci/pci_device.h"
 #include "hw/pci/piix4_pm_function.h"
@@ -116,16 +117,25 @@ Result<void> PcBoard::build_isa_devices() {
     return ok();
 }
 
-// -device: each model's builder comes from the table in device_models.cpp.
-Result<void> PcBoard::build_user_devices() {
+DeviceBuildContext PcBoard::device_build_context() {
     auto irq_input = [this](unsigned line) -> IrqLine::Sink {
         if (line < pc::kIsaIrqs) return isa_irq_input(line);
         if (!pic_) return services_.irq_input ? services_.irq_input(line) : nullptr;
         return ioapic_->input(line);
     };
-    DeviceBuildContext context{
-        services_, irq_input,
-        [this](std::unique_ptr<Device> device) -> Device& { return add(std::move(device)); }};
+    return DeviceBuildContext{
+        services_,
+        irq_input,
+        [this](std::unique_ptr<Device> device) -> Device& { return add(std::move(device)); },
+        pci_,
+        &config_.firmware.vga_bios,
+        [this](Vga& vga) { vga_ = &vga; },
+    };
+}
+
+// -device: each model's builder comes from the table in device_models.cpp.
+Result<void> PcBoard::build_user_devices() {
+    DeviceBuildContext context = device_build_context();
     for (const DeviceSpec& spec : config_.devices)
         KEMU_TRY_VOID(build_user_device(spec, context));
     return ok();
@@ -186,10 +196,10 @@ void PcBoard::power_button() {
 
 namespace {
 
-// One device of `info qtree`, its describe() lines indented below it.
-std::string qtree_device(const Device& d, const std::string& indent) {
+// One device of `info qtree`, its describe() lines indented below it (after `first`).
+std::string qtree_device(const Device& d, const std::string& indent, std::string first = "") {
     std::string out = indent + "dev: " + d.type_name() + ", id \"" + d.name() + "\"\n";
-    std::string desc = d.describe();
+    std::string desc = first.empty() ? d.describe() : first + "\n" + d.describe();
     size_t start = 0;
     while (start < desc.size()) {
         size_t nl = desc.find('\n', start);
@@ -204,20 +214,44 @@ std::string qtree_device(const Device& d, const std::string& indent) {
 
 }  // namespace
 
-// As QEMU nests them: the PCI functions on pci.0 below the host bridge, the rest on the
-// PIIX3's ISA bus.
+// As QEMU nests them, each device where its model's bus (device_models.cpp) puts it: the
+// system bus, pci.0 below the host bridge in address order, the ISA bus below the PIIX3 and
+// the IDE drives below their channel of piix3-ide. The parts of a model come after the PCI
+// functions.
 std::string PcBoard::qtree_text() const {
-    std::string pci, isa;
-    for (const auto& d : devices_) {
-        if (d.get() == static_cast<const Device*>(pci_)) continue;
-        if (dynamic_cast<const PciDevice*>(d.get()))
-            pci += qtree_device(*d, "      ");
-        else
-            isa += qtree_device(*d, "          ");
+    // The PCI functions and the bus itself are printed in place, the rest by their bus.
+    auto on_bus = [this](std::string_view bus, const std::string& indent) {
+        std::string out;
+        for (const auto& d : devices_) {
+            if (d.get() == static_cast<const Device*>(pci_) ||
+                dynamic_cast<const PciDevice*>(d.get()))
+                continue;
+            const DeviceModel* model = model_of(*d);
+            if ((model && model->bus ? model->bus : "System") == bus)
+                out += qtree_device(*d, indent);
+        }
+        return out;
+    };
+    auto ide_channel = [this](unsigned channel) {
+        std::string out = "        bus: ide." + std::to_string(channel) + "\n          type IDE\n";
+        for (const BoardIdeDrive& drive : config_.ide_drives)
+            for (const auto& d : devices_)
+                if (drive.index / 2 == channel && d->name() == drive.id)
+                    out += qtree_device(*d, "          ");
+        return out;
+    };
+    std::string pci;
+    for (unsigned devfn = 0; devfn < pci::kSlots * pci::kFunctions; devfn++) {
+        const PciDevice* f = pci_->occupant(devfn);
+        if (!f) continue;
+        pci += qtree_device(*f, "      ", "addr = " + pci::format_address(devfn));
+        if (std::string_view(f->type_name()) == "PIIX3")
+            pci += "        bus: isa.0\n          type ISA\n" + on_bus("ISA", "          ");
+        if (std::string_view(f->type_name()) == "piix3-ide") pci += ide_channel(0) + ide_channel(1);
     }
-    return "bus: main-system-bus\n  type System\n  dev: i440FX-pcihost, id \"\"\n"
-           "    bus: pci.0\n      type PCI\n" +
-           pci + "      bus: isa.0\n        type ISA\n" + isa;
+    return "bus: main-system-bus\n  type System\n" + on_bus("System", "  ") +
+           qtree_device(*pci_, "  ") + "    bus: pci.0\n      type PCI\n" + pci +
+           on_bus("PCI", "      ");
 }
 
 }  // namespace kemu

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <functional>
+#include <map>
 #include <memory>
 #include <optional>
 #include <string>
@@ -30,6 +31,7 @@ namespace ide {
 class AtapiCdrom;
 }
 class AcpiPm;
+struct DeviceBuildContext;
 class I8042;
 class InputSink;
 class Pam;
@@ -65,6 +67,9 @@ struct BoardIdeDrive {
     bool cdrom = false;
     block::BlockBackend* backend = nullptr;  // null: a CD-ROM drive with an empty tray
     int bootindex = -1;  // its place in fw_cfg "bootorder" (-device ...,bootindex=); -1: none
+    // Its -device ide-hd/ide-cd and -global properties (model=, serial=, ...): the IDENTIFY
+    // data (device_models.h, ide_drive_identity()).
+    std::map<std::string, std::string> properties;
 };
 
 // The firmware path (docs/firmware.md): the system BIOS image, ending at 4 GiB with its last
@@ -140,8 +145,9 @@ class PcBoard {
     Result<void> build_pci();
     void program_chipset_as_firmware_would();
     Result<void> build_ide(PciBus& pci);
-    Result<void> build_vga(PciBus& pci);
     Result<void> build_isa_devices();
+    // What the -device builders (device_models.cpp) get from the board.
+    DeviceBuildContext device_build_context();
     Result<void> build_user_devices();
     AcpiConfig acpi_config() const;
     Result<void> write_acpi_tables();

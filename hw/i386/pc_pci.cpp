@@ -1,10 +1,14 @@
 // The PC's PCI side, as QEMU's i440FX machine lays it out: host bridge 00.0 with the PAM
 // shadow of 0xC0000-0xFFFFF, PIIX3 ISA bridge 01.0 routing PCI interrupts to ISA IRQs, IDE
-// 01.1, PIIX4 power management 01.3 and the standard VGA at 02.0.
+// 01.1, PIIX4 power management 01.3 and the standard VGA at 02.0 (the first free slot),
+// unless -device VGA puts it elsewhere.
+#include <algorithm>
+
 #include "hw/display/vga.h"
-#include "hw/display/vga_pci.h"
+#include "hw/i386/device_models.h"
 #include "hw/i386/pc.h"
 #include "hw/i386/pc_layout.h"
+#include "hw/i386/pci_device_models.h"
 #include "hw/ide/ata_disk.h"
 #include "hw/ide/atapi_cdrom.h"
 #include "hw/ide/bmdma.h"
@@ -27,7 +31,6 @@ constexpr unsigned kSlotPiix = 1;
 constexpr unsigned kFunctionIsa = 0;
 constexpr unsigned kFunctionIde = 1;
 constexpr unsigned kFunctionPm = 3;
-constexpr unsigned kSlotVga = 2;
 
 constexpr uint16_t kIdeCommandPorts[2] = {0x1f0, 0x170};
 constexpr uint16_t kIdeControlPorts[2] = {0x3f6, 0x376};
@@ -93,7 +96,12 @@ Result<void> PcBoard::build_pci() {
     KEMU_TRY_VOID(pci.plug(*pm_function_, pci::devfn(kSlotPiix, kFunctionPm)));
 
     KEMU_TRY_VOID(build_ide(pci));
-    return build_vga(pci);
+    // QEMU's default VGA, built before the -device ones so it takes slot 2.
+    bool user_vga = std::any_of(config_.devices.begin(), config_.devices.end(),
+                                [](const DeviceSpec& spec) { return spec.driver == "VGA"; });
+    if (user_vga) return ok();
+    DeviceBuildContext context = device_build_context();
+    return build_vga(DeviceSpec{"VGA", {}}, context);
 }
 
 // A direct kernel boot has no firmware to set up the chipset: RAM at 0xC0000-0xFFFFF (where
@@ -118,14 +126,15 @@ Result<void> PcBoard::build_ide(PciBus& pci) {
     }
     for (const BoardIdeDrive& drive : config_.ide_drives) {
         if (drive.index > 3) return Error("IDE drive " + drive.id + ": index above 3");
-        std::string serial = "QM0000" + std::to_string(drive.index + 1);
+        ide::DriveIdentity identity =
+            ide_drive_identity(drive.properties, "QM0000" + std::to_string(drive.index + 1));
         ide::IdeDevice* device;
         if (drive.cdrom) {
-            auto& cd = add(std::make_unique<ide::AtapiCdrom>(drive.id, serial));
+            auto& cd = add(std::make_unique<ide::AtapiCdrom>(drive.id, identity));
             if (drive.backend) cd.insert(drive.backend);
             device = &cd;
         } else {
-            device = &add(std::make_unique<ide::AtaDisk>(drive.id, *drive.backend, serial));
+            device = &add(std::make_unique<ide::AtaDisk>(drive.id, *drive.backend, identity));
         }
         channels[drive.index / 2]->attach(drive.index % 2, device);
     }
@@ -133,16 +142,6 @@ Result<void> PcBoard::build_ide(PciBus& pci) {
         std::make_unique<ide::Bmdma>("ide-bmdma", services_.memory, *channels[0], *channels[1]));
     auto& function = add(std::make_unique<ide::PiixIde>("piix3-ide", bmdma));
     return pci.plug(function, pci::devfn(kSlotPiix, kFunctionIde));
-}
-
-Result<void> PcBoard::build_vga(PciBus& pci) {
-    KEMU_TRY(vga, Vga::create("vga", services_.timers.clock()));
-    vga_ = &add(std::move(vga));
-    KEMU_TRY_VOID(map_io(Vga::kPortBase, vga_->io()));
-    KEMU_TRY_VOID(map_io(Vga::kVbePortBase, vga_->vbe_io()));
-    KEMU_TRY_VOID(services_.memory.map(Vga::kWindowBase, &vga_->window(), 1));
-    auto& function = add(std::make_unique<VgaPci>("vga-pci", *vga_, config_.firmware.vga_bios));
-    return pci.plug(function, pci::devfn(kSlotVga, 0));
 }
 
 Result<void> PcBoard::screendump(const std::string& path, const std::string& format) {

@@ -67,8 +67,8 @@ const std::array<AtaDisk::Entry, 256>& AtaDisk::command_table() {
     return table;
 }
 
-AtaDisk::AtaDisk(std::string name, block::BlockBackend& backend, std::string serial)
-    : Device(std::move(name)), backend_(backend), serial_(std::move(serial)) {
+AtaDisk::AtaDisk(std::string name, block::BlockBackend& backend, DriveIdentity identity)
+    : Device(std::move(name)), backend_(backend), identity_(std::move(identity)) {
     heads_ = kDefaultHeads;
     sectors_per_track_ = kDefaultSectorsPerTrack;
     cylinders_ =
@@ -339,9 +339,6 @@ IdentifyData AtaDisk::identify_data() const {
     id[1] = uint16_t(cylinders_);
     id[3] = uint16_t(heads_);
     id[6] = uint16_t(sectors_per_track_);
-    id.set_string(10, 10, serial_);
-    id.set_string(23, 4, "2.5+");
-    id.set_string(27, 20, "KEMU HARDDISK");
     id[47] = 0x8000 | kMaxMultiple;
     id[49] = 0x0f00;  // DMA, LBA, IORDY (may be disabled)
     id[50] = 0x4000;
@@ -368,6 +365,7 @@ IdentifyData AtaDisk::identify_data() const {
     id[93] = uint16_t(0x6000 | (unit_ == 0 ? 0x000b : 0x0300));
     id.set_u64(100, total);
     id[106] = 0x4000;  // one 512-byte logical sector per physical sector
+    identity_.fill(id, kDefaultModel);
     return id;
 }
 

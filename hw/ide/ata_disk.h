@@ -9,6 +9,7 @@
 
 #include "block/block_backend.h"
 #include "hw/core/device.h"
+#include "hw/ide/drive_identity.h"
 #include "hw/ide/drive_io.h"
 #include "hw/ide/ide_channel.h"
 #include "hw/ide/identify_data.h"
@@ -20,9 +21,10 @@ class AtaDisk final : public Device, public IdeDevice {
     static constexpr unsigned kSectorSize = 512;
     static constexpr uint32_t kChunkSectors = 256;
     static constexpr unsigned kMaxMultiple = 16;  // sectors per DRQ block in READ/WRITE MULTIPLE
+    static constexpr const char* kDefaultModel = "KEMU HARDDISK";
 
     // `backend` must outlive the disk and any request it has in flight (see idle()).
-    AtaDisk(std::string name, block::BlockBackend& backend, std::string serial);
+    AtaDisk(std::string name, block::BlockBackend& backend, DriveIdentity identity);
 
     bool is_packet_device() const override { return false; }
     void execute(uint8_t command) override;
@@ -91,7 +93,7 @@ class AtaDisk final : public Device, public IdeDevice {
 
     block::BlockBackend& backend_;
     DriveIo io_;
-    std::string serial_;
+    DriveIdentity identity_;
     Transfer xfer_;
     TransferModes modes_;
     unsigned multiple_ = 0;  // 0: READ/WRITE MULTIPLE disabled

@@ -45,8 +45,8 @@ const std::array<AtapiCdrom::Entry, 256>& AtapiCdrom::command_table() {
     return table;
 }
 
-AtapiCdrom::AtapiCdrom(std::string name, std::string serial)
-    : Device(std::move(name)), serial_(std::move(serial)) {
+AtapiCdrom::AtapiCdrom(std::string name, DriveIdentity identity)
+    : Device(std::move(name)), identity_(std::move(identity)) {
     reset();
 }
 
@@ -202,9 +202,6 @@ IdentifyData AtapiCdrom::identify_data() const {
     IdentifyData id;
     // ATAPI, CD-ROM device type, removable, DRQ within 50 us of PACKET, 12-byte packets.
     id[0] = 0x85c0;
-    id.set_string(10, 10, serial_);
-    id.set_string(23, 4, "2.5+");
-    id.set_string(27, 20, "KEMU DVD-ROM");
     id[49] = 0x0f00;  // DMA, LBA, IORDY
     id[50] = 0x4000;
     id[53] = 0x0006;  // words 64-70 and 88 are valid
@@ -218,6 +215,7 @@ IdentifyData AtapiCdrom::identify_data() const {
     id[87] = 0x4000;
     modes_.fill(id);
     id[93] = uint16_t(0x6000 | (unit_ == 0 ? 0x000b : 0x0300));
+    identity_.fill(id, kDefaultModel);
     return id;
 }
 
@@ -362,7 +360,7 @@ void AtapiCdrom::inquiry(Cdb cdb) {
         check_condition({mmc::kSenseIllegalRequest, mmc::kAscInvalidField, 0});
         return;
     }
-    send_response(mmc::inquiry(), be16(cdb, 3));
+    send_response(mmc::inquiry(identity_.version_or_default()), be16(cdb, 3));
 }
 
 void AtapiCdrom::start_stop_unit(Cdb cdb) {

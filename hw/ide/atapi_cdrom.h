@@ -11,6 +11,7 @@
 
 #include "block/block_backend.h"
 #include "hw/core/device.h"
+#include "hw/ide/drive_identity.h"
 #include "hw/ide/drive_io.h"
 #include "hw/ide/ide_channel.h"
 #include "hw/ide/identify_data.h"
@@ -23,9 +24,10 @@ class AtapiCdrom final : public Device, public IdeDevice {
   public:
     static constexpr unsigned kSectorSize = 2048;
     static constexpr uint32_t kChunkSectors = 32;
+    static constexpr const char* kDefaultModel = "KEMU DVD-ROM";
 
     // Starts with an empty, closed tray.
-    AtapiCdrom(std::string name, std::string serial);
+    AtapiCdrom(std::string name, DriveIdentity identity);
 
     bool is_packet_device() const override { return true; }
     void execute(uint8_t command) override;
@@ -103,7 +105,7 @@ class AtapiCdrom final : public Device, public IdeDevice {
     void mechanism_status(Cdb cdb);
     void no_data(Cdb) { complete_ok(); }
 
-    std::string serial_;
+    DriveIdentity identity_;
     DriveIo io_;
     block::BlockBackend* medium_ = nullptr;
     bool tray_open_ = false;

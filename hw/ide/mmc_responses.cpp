@@ -54,7 +54,7 @@ bool MediumState::dvd() const {
     return sectors > kCdMaxSectors;
 }
 
-Bytes inquiry() {
+Bytes inquiry(std::string_view revision) {
     Bytes b(36, 0);
     b[0] = 0x05;  // CD/DVD device
     b[1] = 0x80;  // removable medium
@@ -63,7 +63,7 @@ Bytes inquiry() {
     b[4] = uint8_t(b.size() - 5);
     put_text(b, 8, 8, "KEMU");
     put_text(b, 16, 16, "KEMU DVD-ROM");
-    put_text(b, 32, 4, "2.5+");
+    put_text(b, 32, 4, revision);
     return b;
 }
 

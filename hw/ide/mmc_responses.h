@@ -7,6 +7,7 @@
 #include <cstdint>
 #include <optional>
 #include <span>
+#include <string_view>
 #include <vector>
 
 namespace kemu::ide::mmc {
@@ -52,7 +53,8 @@ inline uint32_t be32(std::span<const uint8_t> b, size_t at) {
     return uint32_t(b[at]) << 24 | uint32_t(b[at + 1]) << 16 | uint32_t(b[at + 2]) << 8 | b[at + 3];
 }
 
-Bytes inquiry();
+// The product revision field carries the drive's firmware revision (its ver= property).
+Bytes inquiry(std::string_view revision);
 Bytes fixed_sense(Sense sense);
 Bytes read_capacity(uint32_t sectors);
 // READ TOC/PMA/ATIP formats 0 (TOC), 1 (session info) and 2 (full TOC).

@@ -94,6 +94,12 @@ PciDevice* PciBus::function(unsigned devfn) const {
     return functions_[devfn];
 }
 
+std::optional<unsigned> PciBus::first_free_slot() const {
+    for (unsigned slot = 0; slot < pci::kSlots; slot++)
+        if (!functions_[pci::devfn(slot, 0)]) return slot;
+    return std::nullopt;
+}
+
 uint32_t PciBus::config_read(unsigned devfn, unsigned offset, unsigned size) const {
     PciDevice* f = function(devfn);
     if (!f || offset >= pci::kConfigSize) return all_ones(size);

@@ -8,6 +8,7 @@
 #include <array>
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <string>
 
 #include "hw/core/device.h"
@@ -25,7 +26,7 @@ class PciBus final : public Device {
 
     PciBus(std::string name, AddressSpace& memory, AddressSpace& io);
 
-    const char* type_name() const override { return "pci-host"; }
+    const char* type_name() const override { return "i440FX-pcihost"; }
     void reset() override;
     void save(StateWriter& out) const override;
     Result<void> load(StateReader& in, uint32_t version) override;
@@ -36,6 +37,12 @@ class PciBus final : public Device {
     Result<void> plug(PciDevice& function, unsigned devfn);
     // The function at `devfn` if the guest can see it (function 0 of its slot present).
     PciDevice* function(unsigned devfn) const;
+    // The function plugged at `devfn`, whether the guest can see it or not.
+    PciDevice* occupant(unsigned devfn) const {
+        return devfn < functions_.size() ? functions_[devfn] : nullptr;
+    }
+    // The first slot whose function 0 is free: where a device without addr= goes.
+    std::optional<unsigned> first_free_slot() const;
 
     // 4 bytes at 0xcf8: the configuration address register latches only 4-byte accesses
     // at 0xcf8; other accesses are not claimed, except a byte at 0xcf9 (below).

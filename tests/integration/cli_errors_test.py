@@ -29,8 +29,15 @@ def cases(not_a_kernel):
         ("unknown accelerator", ["-accel", "bogus", *QUIET], None),
         ("unknown CPU model", ["-accel", "null", *QUIET, "-cpu", "bogus"], None),
         ("option missing its argument", ["-accel", "null", *QUIET, "-m"], None),
-        ("device that needs PCI", ["-accel", "null", *QUIET, "-device", "pci-testdev"],
-         f"{PROGRAM}: -device pci-testdev: No 'PCI' bus found for device 'pci-testdev'"),
+        ("device kemu does not model", ["-accel", "null", *QUIET, "-device", "pci-testdev"],
+         f"{PROGRAM}: -device pci-testdev: 'pci-testdev' is not a valid device model name"),
+        ("PCI slot beyond the bus", ["-accel", "null", *QUIET, "-device", "VGA,addr=0x20"],
+         f"{PROGRAM}: -device VGA,addr=0x20: Property 'VGA.addr' doesn't take value '0x20'"),
+        # The default VGA took slot 2 before the -device ones, as in QEMU.
+        ("PCI slot in use", ["-accel", "null", *QUIET, "-kernel", not_a_kernel, "-device",
+                             "secondary-vga,addr=2"],
+         f"{PROGRAM}: -device: PCI: slot 2 function 0 not available for secondary-vga, "
+         "in use by VGA,id=(null)"),
         ("unknown device property", ["-accel", "null", *QUIET, "-device", "pc-testdev,x=1"],
          f"{PROGRAM}: -device pc-testdev,x=1: Property 'pc-testdev.x' not found"),
         ("-dfilter without a range operator", ["-accel", "null", *QUIET, "-dfilter", "0x1000"],

@@ -11,6 +11,7 @@ import os
 import re
 import subprocess
 import sys
+import tempfile
 
 from harness import PROGRAM, check, excerpt, find_kemu, skip
 
@@ -46,17 +47,24 @@ def check_device_help(kemu):
         check(status == 0, f"-device {spelling}: exit status {status}")
         # kvm-unit-tests' x86/run: pc-testdev must be found, pci-testdev must not be offered.
         check('name "pc-testdev", bus ISA' in out, f"-device {spelling} lacks pc-testdev")
-        check("pci-testdev" not in out, f"-device {spelling} offers pci-testdev without PCI")
-        # QEMU's category order: ... Storage, Network, Input, Display, Sound, Misc ...
-        groups = [out.find(g) for g in ("Storage devices:\n", "\n\nInput devices:\n",
-                                        "\n\nMisc devices:\n")]
-        check(groups[0] == 0 and 0 < groups[1] < groups[2],
+        check("pci-testdev" not in out, f"-device {spelling} offers pci-testdev, which kemu lacks")
+        # QEMU's category order: Controller/Bridge/Hub, ..., Storage, Network, Input, Display,
+        # Sound, Misc ...
+        groups = [out.find(g) for g in ("Controller/Bridge/Hub devices:\n",
+                                        "\n\nStorage devices:\n", "\n\nInput devices:\n",
+                                        "\n\nDisplay devices:\n", "\n\nMisc devices:\n")]
+        check(groups[0] == 0 and 0 < groups[1] < groups[2] < groups[3] < groups[4],
               f"-device {spelling} is not grouped as QEMU groups it: {excerpt(out)}")
+        check('name "VGA", bus PCI' in out and 'name "secondary-vga", bus PCI' in out,
+              f"-device help lacks the PCI displays: {excerpt(out)}")
     status, out, _ = run(kemu, ["-device", "isa-debug-exit,help"])
     check(status == 0 and out.startswith("isa-debug-exit options:\n  iobase=<uint32>"),
           f"-device isa-debug-exit,help: {excerpt(out)}")
+    status, out, _ = run(kemu, ["-device", "ide-hd,help"])
+    check(status == 0 and "\n  model=<str>" in out and "\n  wwn=<uint64>" in out,
+          f"-device ide-hd,help: {excerpt(out)}")
     status, out, err = run(kemu, ["-accel", "null", *QUIET, "-device", "pci-testdev"])
-    want = f"{PROGRAM}: -device pci-testdev: No 'PCI' bus found for device 'pci-testdev'"
+    want = f"{PROGRAM}: -device pci-testdev: 'pci-testdev' is not a valid device model name"
     check(status == 1 and err.strip() == want, f"-device pci-testdev: {status} {excerpt(err)}")
     status, out, _ = run(kemu, ["-d", "help"])
     check(status == 0 and out.startswith("Log items (comma separated):\n")
@@ -102,6 +110,31 @@ def check_testdev_and_globals(kemu, image):
     print("ok   -global driver=,property=,value= moves isa-debug-exit")
 
 
+def check_ide_globals(kemu, image):
+    """-global ide-hd.model= reaches the IDENTIFY data of a -hda disk, read word by word
+    through the monitor as a guest would; an unknown property of a known driver is an error."""
+    status, _, err = run(kemu, ["-accel", "null", *QUIET, "-kernel", image,
+                                "-global", "ide-hd.nosuch=1"])
+    want = f"{PROGRAM}: -global ide-hd.nosuch=1: can't apply global ide-hd.nosuch=1: " \
+           "Property 'ide-hd.nosuch' not found"
+    check(status == 1 and err.strip() == want, f"-global ide-hd.nosuch: {status} {excerpt(err)}")
+    with tempfile.TemporaryDirectory() as tmp:
+        disk = os.path.join(tmp, "disk.raw")
+        with open(disk, "wb") as f:
+            f.truncate(1 << 20)
+        # IDENTIFY DEVICE on the primary master, then data words 0-28 (27-28: model chars 0-3).
+        commands = ["o /b 0x1f6 0xa0", "o /b 0x1f7 0xec"] + ["i /h 0x1f0"] * 29 + ["quit"]
+        status, out, err = run(kemu, ["-accel", "null", *QUIET, "-monitor", "stdio", "-kernel",
+                                      image, "-drive", f"file={disk},format=raw,if=ide",
+                                      "-global", "ide-hd.model=XYZ"],
+                               stdin="\n".join(commands) + "\n")
+    words = [int(w, 16) for w in re.findall(r"^portw\[0x01f0\] = (0x[0-9a-f]+)", out, re.M)]
+    check(status == 0 and len(words) == 29, f"IDENTIFY session: {status} {excerpt(err)}")
+    model = "".join(chr(w >> 8) + chr(w & 0xff) for w in words[27:29])
+    check(model == "XYZ ", f"-global ide-hd.model=XYZ: IDENTIFY model starts {model!r}")
+    print("ok   -global ide-hd.model= in IDENTIFY, unknown ide-hd property refused")
+
+
 def main():
     kemu = find_kemu(sys.argv)
     image = sys.argv[2] if len(sys.argv) > 2 else ""
@@ -110,6 +143,7 @@ def main():
     if not os.path.isfile(image):
         skip(f"no Multiboot guest image at '{image}' (built by tests/guest)")
     check_testdev_and_globals(kemu, image)
+    check_ide_globals(kemu, image)
 
 
 if __name__ == "__main__":

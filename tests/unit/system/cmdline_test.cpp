@@ -253,7 +253,7 @@ TEST(CmdlineDevices, DevicePropertiesHelp) {
 
 TEST(CmdlineDevices, ErrorsAreQemus) {
     const std::pair<const char*, const char*> cases[] = {
-        {"pci-testdev", "-device pci-testdev: No 'PCI' bus found for device 'pci-testdev'"},
+        {"pci-testdev", "-device pci-testdev: 'pci-testdev' is not a valid device model name"},
         {"bogus", "-device bogus: 'bogus' is not a valid device model name"},
         {"i8042", "-device i8042: Parameter 'driver' expects a pluggable device type"},
         {"isa-debug-exit,foo=1",
@@ -487,7 +487,7 @@ TEST(CmdlineIdeDevices, ErrorsAreQemus) {
         {{"-drive", "if=none,id=d0,file=a.img", "-device", "ide-hd,drive=d0,unit=2"},
          "-device ide-hd,drive=d0,unit=2: Can't create IDE unit 2, bus supports only 2 units"},
         {{"-drive", "if=none,id=d0,file=a.img", "-device", "ide-hd,drive=d0,unit=x"},
-         "-device ide-hd,drive=d0,unit=x: Property 'ide-hd.unit' doesn't take value 'x'"},
+         "-device ide-hd,drive=d0,unit=x: Parameter 'unit' expects integer"},
         {{"-drive", "if=none,id=d0,file=a.img", "-device", "ide-hd,drive=d0,bus=ide.2"},
          "-device ide-hd,drive=d0,bus=ide.2: Bus 'ide.2' not found"},
         {{"-device", "ide-hd,drive=d0,bus=isa.0"},
@@ -499,13 +499,11 @@ TEST(CmdlineIdeDevices, ErrorsAreQemus) {
         {{"-device", "ide-cd,bootindex=1", "-device", "ide-cd,bootindex=1"},
          "-device ide-cd,bootindex=1: The bootindex 1 has already been used"},
         {{"-device", "ide-cd,bootindex=first"},
-         "-device ide-cd,bootindex=first: Property 'ide-cd.bootindex' doesn't take value 'first'"},
+         "-device ide-cd,bootindex=first: Parameter 'bootindex' expects integer"},
         {{"-drive", "if=none,id=e,media=cdrom", "-device", "ide-hd,drive=e"},
          "-device ide-hd,drive=e: Device needs media, but drive is empty"},
         {{"-hda", "a.img", "-device", "ide-cd,id=ide0-hd0"},
          "-device ide-cd,id=ide0-hd0: Duplicate ID 'ide0-hd0' for drive"},
-        {{"-device", "ide-hd,drive=d0,serial=x"},
-         "-device ide-hd,drive=d0,serial=x: Property 'ide-hd.serial' not found"},
     };
     for (const auto& [args, message] : cases) {
         auto r = parse(args);

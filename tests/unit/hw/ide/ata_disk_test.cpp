@@ -10,11 +10,12 @@ constexpr uint64_t kDiskSectors = kDiskSize / 512;
 
 class AtaDiskTest : public ::testing::Test {
   protected:
-    void attach(block::DriveOptions o = {}, uint64_t size = kDiskSize) {
+    void attach(block::DriveOptions o = {}, uint64_t size = kDiskSize,
+                DriveIdentity identity = {.serial = "KM-0001"}) {
         contents = pattern(1 << 20);
         backend = rig.image("disk.raw", contents, size, o);
         ASSERT_TRUE(backend);
-        disk = std::make_unique<AtaDisk>("ide0-hd0", *backend, "KM-0001");
+        disk = std::make_unique<AtaDisk>("ide0-hd0", *backend, identity);
         rig.channel[0].attach(0, disk.get());
         rig.wait_ready();
     }
@@ -63,6 +64,27 @@ class AtaDiskTest : public ::testing::Test {
     std::unique_ptr<block::BlockBackend> backend;
     std::unique_ptr<AtaDisk> disk;
 };
+
+// -device ide-hd,model=,ver=,serial=,wwn=,rotation_rate=: longer strings are cut to the field.
+TEST_F(AtaDiskTest, IdentityPropertiesFillIdentify) {
+    attach({}, kDiskSize,
+           {.serial = "S123456789012345678901234",
+            .model = "Model XYZ",
+            .version = "v1234567890",
+            .wwn = 0x5000c50015ea71acull,
+            .rotation_rate = 1});
+    auto w = identify();
+    EXPECT_EQ(ata_string(w, 27, 20), "Model XYZ" + std::string(31, ' '));
+    EXPECT_EQ(ata_string(w, 10, 10), "S1234567890123456789");
+    EXPECT_EQ(ata_string(w, 23, 4), "v1234567");
+    EXPECT_EQ(w[108], 0x5000);
+    EXPECT_EQ(w[109], 0xc500);
+    EXPECT_EQ(w[110], 0x15ea);
+    EXPECT_EQ(w[111], 0x71ac);
+    EXPECT_EQ(w[84], 0x4100);  // WWN supported
+    EXPECT_EQ(w[87], 0x4100);
+    EXPECT_EQ(w[217], 1) << "a non-rotating medium, as Linux reads it for an SSD";
+}
 
 TEST_F(AtaDiskTest, IdentifyDescribesTheDisk) {
     attach();
@@ -329,7 +351,7 @@ TEST_F(AtaDiskTest, SettingsSurviveSaveLoadAndHardwareReset) {
     rig.outb(kCmd[0] + kCount, 0x22);  // multiword DMA 2
     rig.command(0, 0xa0, 0xef);
     rig.wait_ready();
-    AtaDisk copy("copy", *backend, "KM-0001");
+    AtaDisk copy("copy", *backend, DriveIdentity{.serial = "KM-0001"});
     kemu::test::copy_state(*disk, copy);
     rig.channel[0].attach(0, &copy);
     rig.wait_ready();

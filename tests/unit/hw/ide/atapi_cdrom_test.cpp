@@ -98,7 +98,7 @@ class AtapiTest : public ::testing::Test {
     }
 
     IdeRig rig;
-    AtapiCdrom cd{"ide1-cd0", "KC-0001"};
+    AtapiCdrom cd{"ide1-cd0", DriveIdentity{.serial = "KC-0001"}};
     std::vector<uint8_t> contents;
     std::unique_ptr<block::BlockBackend> iso;
 };
@@ -278,7 +278,7 @@ TEST_F(AtapiTest, LockAndAttentionSurviveSaveLoad) {
     EXPECT_EQ(packet({0x1e, 0, 0, 0, 1}).status, kStatusReady);  // PREVENT MEDIUM REMOVAL
     // The machine reattaches the medium (which raises a unit attention), then loads the state
     // saved without one.
-    AtapiCdrom copy("copy", "KC-0001");
+    AtapiCdrom copy("copy", DriveIdentity{.serial = "KC-0001"});
     copy.insert(iso.get());
     kemu::test::copy_state(cd, copy);
     EXPECT_TRUE(copy.locked());

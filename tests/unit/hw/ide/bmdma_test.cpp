@@ -14,7 +14,7 @@ class BmdmaTest : public ::testing::Test {
         contents = pattern(1 << 20, 3);
         backend = rig.image("disk.raw", contents, 4 << 20);
         ASSERT_TRUE(backend);
-        disk = std::make_unique<AtaDisk>("ide0-hd0", *backend, "KM-0002");
+        disk = std::make_unique<AtaDisk>("ide0-hd0", *backend, DriveIdentity{.serial = "KM-0002"});
         rig.channel[0].attach(0, disk.get());
         rig.wait_ready();
     }

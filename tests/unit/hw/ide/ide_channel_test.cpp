@@ -10,7 +10,7 @@ class ChannelTest : public ::testing::Test {
     void attach_disk() {
         backend = rig.image("disk.raw", pattern(4096), 1 << 20);
         ASSERT_TRUE(backend);
-        disk = std::make_unique<AtaDisk>("ide0-hd0", *backend, "KM-0003");
+        disk = std::make_unique<AtaDisk>("ide0-hd0", *backend, DriveIdentity{.serial = "KM-0003"});
         rig.channel[0].attach(0, disk.get());
         rig.wait_ready();
     }
@@ -31,7 +31,7 @@ class ChannelTest : public ::testing::Test {
     IdeRig rig;
     std::unique_ptr<block::BlockBackend> backend;
     std::unique_ptr<AtaDisk> disk;
-    AtapiCdrom cd{"ide1-cd0", "KC-0002"};
+    AtapiCdrom cd{"ide1-cd0", DriveIdentity{.serial = "KC-0002"}};
 };
 
 TEST_F(ChannelTest, EmptyChannelReadsZero) {
