@@ -69,25 +69,23 @@ Result<void> BlockBackend::snapshot_to_locked(const std::string& path) {
     KEMU_TRY_VOID(qcow2::create(path, c));
     std::optional<ImageLock> overlay_lock;
     if (options_.locking != LockMode::Off) {
-        auto l = ImageLock::acquire(path, true, false);
-        if (!l) return l.error();
-        overlay_lock.emplace(std::move(*l));
+        KEMU_TRY(l, ImageLock::acquire(path, true, false));
+        overlay_lock.emplace(std::move(l));
     }
-    auto file = ImageFile::open(path, {.direct = flags_.direct, .no_flush = flags_.ignore_flush});
-    if (!file) return file.error();
+    KEMU_TRY(file,
+             ImageFile::open(path, {.direct = flags_.direct, .no_flush = flags_.ignore_flush}));
     // Both opened before anything changes, so a failure leaves the drive as it was: the
     // overlay, and the old image again, read-only now (its metadata was just flushed).
-    auto overlay = qcow2::Qcow2Driver::open(std::move(*file), nullptr);
+    auto overlay = qcow2::Qcow2Driver::open(std::move(file), nullptr);
     if (!overlay) return Error("Could not open '" + path + "': " + overlay.error().message());
     OpenOptions ro;
     ro.format = driver_->format_name();
     ro.read_only = true;
     ro.direct = flags_.direct;
     ro.warnings = nullptr;
-    auto base = open_image(top_path_, ro);
-    if (!base) return base.error();
+    KEMU_TRY(base, open_image(top_path_, ro));
     KEMU_TRY_VOID(driver_->close());
-    (*overlay)->exchange_backing(std::move(*base));
+    (*overlay)->exchange_backing(std::move(base));
     driver_ = std::move(*overlay);
     // The old image is only read from now on: a reader's lock, as QEMU's would be. Our own
     // writer lock would conflict with it, so it goes first.
@@ -131,9 +129,8 @@ Result<void> BlockBackend::commit_locked() {
     }
     auto restore_lock = [&]() -> Result<void> {
         if (!relock) return ok();
-        auto again = ImageLock::acquire(*relock, false, false);
-        if (!again) return again.error();
-        backing_locks_.push_back({*relock, std::move(*again)});
+        KEMU_TRY(again, ImageLock::acquire(*relock, false, false));
+        backing_locks_.push_back({*relock, std::move(again)});
         return ok();
     };
     std::optional<ImageLock> base_lock;

@@ -57,23 +57,20 @@ Result<std::unique_ptr<BlockBackend>> BlockBackend::open(const DriveOptions& o, 
     b->flags_ = cache_flags(o.cache);
     b->read_only_ = o.read_only;
     if (o.locking != LockMode::Off) {
-        auto lock = ImageLock::acquire(o.file, !o.read_only && !o.snapshot, false);
-        if (!lock) return lock.error();
+        KEMU_TRY(lock, ImageLock::acquire(o.file, !o.read_only && !o.snapshot, false));
         // With snapshot=on the image is a reader's, below the unlocked temporary overlay.
         if (o.snapshot)
-            b->backing_locks_.push_back({o.file, std::move(*lock)});
+            b->backing_locks_.push_back({o.file, std::move(lock)});
         else
-            b->lock_.emplace(std::move(*lock));
+            b->lock_.emplace(std::move(lock));
     }
     bool format_probed = o.format.empty();
     if (format_probed) {
-        auto probed = probe_format(o.file);
-        if (!probed) return probed.error();
-        b->options_.format = *probed;
+        KEMU_TRY(probed, probe_format(o.file));
+        b->options_.format = probed;
     }
-    auto driver = open_chain(b->options_, b->flags_, format_probed);
-    if (!driver) return driver.error();
-    b->driver_ = std::move(*driver);
+    KEMU_TRY(driver, open_chain(b->options_, b->flags_, format_probed));
+    b->driver_ = std::move(driver);
     b->top_path_ = o.file;
     b->size_ = b->driver_->size();
     return b;

@@ -11,11 +11,10 @@ Result<void> commit_into(BlockDriver& top, int base_depth, BlockDriver& base,
     uint64_t size = std::min(top.size(), base.size());
     std::vector<uint8_t> buf(kChunk);
     for (uint64_t pos = 0; pos < size;) {
-        auto e = top.block_status(pos, std::min(kChunk, size - pos));
-        if (!e) return e.error();
-        uint64_t n = e->length;
-        if (e->allocated && e->depth < base_depth) {
-            if (e->zero && !e->data) {
+        KEMU_TRY(e, top.block_status(pos, std::min(kChunk, size - pos)));
+        uint64_t n = e.length;
+        if (e.allocated && e.depth < base_depth) {
+            if (e.zero && !e.data) {
                 KEMU_TRY_VOID(base.write_zeroes(pos, n, false));
             } else {
                 KEMU_TRY_VOID(top.read(pos, {buf.data(), n}));

@@ -22,16 +22,17 @@ struct CacheFlags {
 Result<CacheMode> parse_cache_mode(std::string_view name);
 CacheFlags cache_flags(CacheMode mode);
 
-// -drive aio=: which engine runs the drive's requests. Default (no aio=) depends on the cache
-// mode, see engine_mode; as an engine it is io_uring when the kernel allows it, else threads.
+// -drive aio=: which engine runs the drive's requests; Default (no aio=) is make_engine's choice.
 enum class AioMode { Default, Threads, IoUring, Native };
 Result<AioMode> parse_aio_mode(std::string_view name);
-// The engine for a drive that asked for `requested` with `cache`. Without aio=, buffered
-// modes get threads, as in QEMU: io_uring hands buffered writes to the kernel's io-wq
-// workers, which were 1.3-1.5x slower than our pool in issue 12's measurement (page-cache
-// reads, which io_uring completes at submission, lose by it). O_DIRECT modes get io_uring
-// where the kernel allows it: requests leave the main thread in batches, no thread between.
-AioMode engine_mode(AioMode requested, CacheMode cache);
+// What an engine is made for: the aio= asked for, and whether the requests are O_DIRECT, which
+// wait on the device and so want more worker threads than page-cache copies do.
+struct EngineKind {
+    AioMode aio;
+    bool direct;
+    auto operator<=>(const EngineKind&) const = default;
+};
+EngineKind engine_kind(AioMode requested, CacheMode cache);
 // -drive discard=: whether guest discards reach the image (QEMU's default: ignored).
 enum class DiscardMode { Ignore, Unmap };
 Result<DiscardMode> parse_discard_mode(std::string_view name);
@@ -56,7 +57,9 @@ struct DriveOptions {
 // discard=unmap.
 Result<void> check_drive_options(const DriveOptions& options);
 
-// The engine for aio=`mode`, completing on `loop`.
-Result<std::unique_ptr<IoEngine>> make_engine(AioMode mode, EventLoop& loop);
+// The engine for `kind`, completing on `loop`. Without aio=: io_uring for reads and flushes,
+// worker threads for writes (block/drive_options.cpp says why); workers only where the kernel
+// refuses io_uring.
+Result<std::unique_ptr<IoEngine>> make_engine(EngineKind kind, EventLoop& loop);
 
 }  // namespace kemu::block

@@ -147,9 +147,8 @@ Result<uint64_t> ImageFile::size() const {
 
 Result<void> ImageFile::truncate(uint64_t size) {
     if (block_device_) {
-        auto cur = this->size();
-        if (!cur) return cur.error();
-        if (*cur < size) return Error("Cannot grow device files");
+        KEMU_TRY(cur, this->size());
+        if (cur < size) return Error("Cannot grow device files");
         return ok();
     }
     if (ftruncate(fd_.get(), static_cast<off_t>(size)) != 0) return io_error("resize");

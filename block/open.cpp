@@ -30,9 +30,8 @@ Result<std::unique_ptr<BlockDriver>> open_chain(const std::string& path, const O
     std::string format = options.format;
     bool probed = format.empty() || options.format_probed;
     if (format.empty()) {
-        auto probed = probe_format(path);
-        if (!probed) return probed.error();
-        format = *probed;
+        KEMU_TRY(probed, probe_format(path));
+        format = probed;
         if (format == "raw" && !options.read_only && options.warnings && depth == 0) {
             std::fprintf(options.warnings,
                          "WARNING: Image format was not specified for '%s' and probing guessed "
@@ -47,18 +46,16 @@ Result<std::unique_ptr<BlockDriver>> open_chain(const std::string& path, const O
         {.read_only = options.read_only, .direct = options.direct, .no_flush = options.no_flush});
     if (!file) return file.error();
     if (format == "raw") {
-        auto raw = RawDriver::open(std::move(*file), probed);
-        if (!raw) return raw.error();
-        return std::unique_ptr<BlockDriver>(std::move(*raw));
+        KEMU_TRY(raw, RawDriver::open(std::move(*file), probed));
+        return std::unique_ptr<BlockDriver>(std::move(raw));
     }
     if (format != "qcow2") return Error("Unknown driver '" + format + "'");
 
     // Peek at the header (read-only) for the backing link before opening the chain beneath.
     std::unique_ptr<BlockDriver> backing;
     if (options.open_backing) {
-        auto peek_file = ImageFile::open(path, {.read_only = true});
-        if (!peek_file) return peek_file.error();
-        auto peek = qcow2::Qcow2Driver::open(std::move(*peek_file), nullptr);
+        KEMU_TRY(peek_file, ImageFile::open(path, {.read_only = true}));
+        auto peek = qcow2::Qcow2Driver::open(std::move(peek_file), nullptr);
         if (!peek) return Error("Could not open '" + path + "': " + peek.error().message());
         std::string backing_name = (*peek)->header().backing_file;
         std::string backing_format = (*peek)->header().backing_format;
@@ -81,11 +78,10 @@ Result<std::unique_ptr<BlockDriver>> open_chain(const std::string& path, const O
 }  // namespace
 
 Result<std::string> probe_format(const std::string& path) {
-    auto file = ImageFile::open(path, {.read_only = true});
-    if (!file) return file.error();
+    KEMU_TRY(file, ImageFile::open(path, {.read_only = true}));
     uint8_t head[8] = {};
-    auto size = file->size();
-    if (size && *size >= sizeof(head)) KEMU_TRY_VOID(file->read(0, head));
+    auto size = file.size();
+    if (size && *size >= sizeof(head)) KEMU_TRY_VOID(file.read(0, head));
     return probe_header(head);
 }
 

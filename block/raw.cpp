@@ -9,19 +9,17 @@
 namespace kemu::block {
 
 Result<std::unique_ptr<RawDriver>> RawDriver::open(ImageFile file, bool probed) {
-    auto size = file.size();
-    if (!size) return size.error();
+    KEMU_TRY(size, file.size());
     // Sizes are whole sectors, as QEMU reports them; the tail past EOF reads as zeroes.
     return std::unique_ptr<RawDriver>(
-        new RawDriver(std::move(file), (*size + 511) & ~511ull, probed));
+        new RawDriver(std::move(file), (size + 511) & ~511ull, probed));
 }
 
 Result<void> RawDriver::create(const std::string& path, uint64_t size,
                                std::optional<ImageFile::Prealloc> preallocation) {
-    auto file = ImageFile::open(path, {.create = true});
-    if (!file) return file.error();
-    KEMU_TRY_VOID(file->truncate(size));
-    if (preallocation) KEMU_TRY_VOID(file->preallocate(0, size, *preallocation));
+    KEMU_TRY(file, ImageFile::open(path, {.create = true}));
+    KEMU_TRY_VOID(file.truncate(size));
+    if (preallocation) KEMU_TRY_VOID(file.preallocate(0, size, *preallocation));
     return ok();
 }
 

@@ -29,8 +29,7 @@ Result<std::unique_ptr<PtyChardev>> PtyChardev::create(std::string id, EventLoop
         cfmakeraw(&tty);
         tcsetattr(chr->slave_.get(), TCSANOW, &tty);
     }
-    auto started = chr->start_streaming(chr->master_.get(), chr->master_.get(), true);
-    if (!started) return started.error();
+    KEMU_TRY_VOID(chr->start_streaming(chr->master_.get(), chr->master_.get(), true));
     std::fprintf(stderr, "char device redirected to %s (label %s)\n", name, chr->id().c_str());
     return chr;
 }

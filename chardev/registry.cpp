@@ -79,17 +79,15 @@ Result<std::unique_ptr<Chardev>> ChardevRegistry::create_backend(const ChardevSp
 Result<Chardev*> ChardevRegistry::create(const ChardevSpec& spec) {
     if (find(spec.id)) return Error("duplicate chardev id '" + spec.id + "'");
     if (!spec.mux) {
-        auto chr = create_backend(spec);
-        if (!chr) return chr.error();
-        return add(std::move(*chr));
+        KEMU_TRY(chr, create_backend(spec));
+        return add(std::move(chr));
     }
     ChardevSpec base_spec = spec;
     base_spec.id = spec.id + "-base";
     base_spec.mux = false;
     if (find(base_spec.id)) return Error("duplicate chardev id '" + base_spec.id + "'");
-    auto base = create_backend(base_spec);
-    if (!base) return base.error();
-    Chardev* backend = add(std::move(*base));
+    KEMU_TRY(base, create_backend(base_spec));
+    Chardev* backend = add(std::move(base));
     auto mux = std::make_unique<MuxChardev>(spec.id, *backend);
     mux->set_quit_handler(on_quit_);
     muxes_.push_back(mux.get());
@@ -130,9 +128,8 @@ Result<ChardevRegistry::Legacy> ChardevRegistry::add_legacy(std::string_view opt
 }
 
 Result<Chardev*> ChardevRegistry::add_nographic_console() {
-    auto legacy = add_legacy("-nographic", "mon:stdio", "serial0");
-    if (!legacy) return legacy.error();
-    return legacy->chardev;
+    KEMU_TRY(legacy, add_legacy("-nographic", "mon:stdio", "serial0"));
+    return legacy.chardev;
 }
 
 std::string ChardevRegistry::info_text() const {

@@ -15,6 +15,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
+#include <functional>
 
 #include "system/event_loop.h"
 
@@ -64,6 +65,21 @@ Result<void> resolve(const SocketOptions& o, bool passive, AddrInfoList& out) {
     return ok();
 }
 
+// Tries the addresses in turn, each with a new socket, and returns the first socket `use`
+// succeeds with (0). Otherwise errno is the last failure of `use`, or `none_tried`.
+UniqueFd first_usable_socket(const AddrInfoList& list, int type_flags, int none_tried,
+                             const std::function<int(int fd, const addrinfo&)>& use) {
+    int last_errno = none_tried;
+    for (addrinfo* ai = list.head; ai; ai = ai->ai_next) {
+        UniqueFd fd(socket(ai->ai_family, ai->ai_socktype | type_flags, 0));
+        if (!fd.valid()) continue;
+        if (use(fd.get(), *ai) == 0) return fd;
+        last_errno = errno;
+    }
+    errno = last_errno;
+    return {};
+}
+
 }  // namespace
 
 Result<std::unique_ptr<SocketChardev>> SocketChardev::create(std::string id, EventLoop& loop,
@@ -77,9 +93,8 @@ Result<std::unique_ptr<SocketChardev>> SocketChardev::create(std::string id, Eve
     KEMU_TRY_VOID(chr->listen_now());
     if (options.wait) KEMU_TRY_VOID(chr->wait_for_first_client());
     if (!chr->connected()) {
-        auto watched = loop.add_fd(chr->listener_.get(), EPOLLIN,
-                                   [c = chr.get()](uint32_t) { c->accept_client(); });
-        if (!watched) return watched.error();
+        KEMU_TRY_VOID(loop.add_fd(chr->listener_.get(), EPOLLIN,
+                                  [c = chr.get()](uint32_t) { c->accept_client(); }));
     }
     return chr;
 }
@@ -92,8 +107,7 @@ SocketChardev::~SocketChardev() {
 
 Result<void> SocketChardev::listen_now() {
     if (options_.family == SocketOptions::Family::Unix) {
-        auto addr = unix_address(options_.path);
-        if (!addr) return addr.error();
+        KEMU_TRY(addr, unix_address(options_.path));
         // A socket left behind by an earlier run would make bind() fail; anything
         // that is not a socket is the user's file and stays.
         struct stat st;
@@ -101,28 +115,20 @@ Result<void> SocketChardev::listen_now() {
             unlink(options_.path.c_str());
         listener_.reset(socket(AF_UNIX, SOCK_STREAM | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
         if (!listener_.valid()) return errno_error("cannot create socket");
-        if (bind(listener_.get(), reinterpret_cast<sockaddr*>(&*addr), sizeof *addr) < 0)
+        if (bind(listener_.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
             return errno_error("cannot bind '" + options_.path + "'");
         unlink_on_close_ = true;
     } else {
         AddrInfoList list;
         KEMU_TRY_VOID(resolve(options_, true, list));
-        int last_errno = 0;
-        for (addrinfo* ai = list.head; ai && !listener_.valid(); ai = ai->ai_next) {
-            UniqueFd fd(socket(ai->ai_family, ai->ai_socktype | SOCK_NONBLOCK | SOCK_CLOEXEC, 0));
-            if (!fd.valid()) continue;
-            int one = 1;
-            setsockopt(fd.get(), SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
-            if (bind(fd.get(), ai->ai_addr, ai->ai_addrlen) < 0) {
-                last_errno = errno;
-                continue;
-            }
-            listener_ = std::move(fd);
-        }
-        if (!listener_.valid()) {
-            errno = last_errno;
+        listener_ = first_usable_socket(
+            list, SOCK_NONBLOCK | SOCK_CLOEXEC, 0, [](int fd, const addrinfo& ai) {
+                int one = 1;
+                setsockopt(fd, SOL_SOCKET, SO_REUSEADDR, &one, sizeof one);
+                return bind(fd, ai.ai_addr, ai.ai_addrlen);
+            });
+        if (!listener_.valid())
             return errno_error("cannot bind " + options_.host + ":" + options_.port);
-        }
         sockaddr_storage local{};
         socklen_t len = sizeof local;
         getsockname(listener_.get(), reinterpret_cast<sockaddr*>(&local), &len);
@@ -138,28 +144,18 @@ Result<void> SocketChardev::listen_now() {
 Result<void> SocketChardev::connect_now() {
     UniqueFd fd;
     if (options_.family == SocketOptions::Family::Unix) {
-        auto addr = unix_address(options_.path);
-        if (!addr) return addr.error();
+        KEMU_TRY(addr, unix_address(options_.path));
         fd.reset(socket(AF_UNIX, SOCK_STREAM | SOCK_CLOEXEC, 0));
-        if (!fd.valid() || connect(fd.get(), reinterpret_cast<sockaddr*>(&*addr), sizeof *addr) < 0)
+        if (!fd.valid() || connect(fd.get(), reinterpret_cast<sockaddr*>(&addr), sizeof addr) < 0)
             return errno_error("cannot connect to '" + options_.path + "'");
     } else {
         AddrInfoList list;
         KEMU_TRY_VOID(resolve(options_, false, list));
-        int last_errno = ECONNREFUSED;
-        for (addrinfo* ai = list.head; ai && !fd.valid(); ai = ai->ai_next) {
-            UniqueFd candidate(socket(ai->ai_family, ai->ai_socktype | SOCK_CLOEXEC, 0));
-            if (!candidate.valid()) continue;
-            if (connect(candidate.get(), ai->ai_addr, ai->ai_addrlen) < 0) {
-                last_errno = errno;
-                continue;
-            }
-            fd = std::move(candidate);
-        }
-        if (!fd.valid()) {
-            errno = last_errno;
+        fd = first_usable_socket(list, SOCK_CLOEXEC, ECONNREFUSED, [](int s, const addrinfo& ai) {
+            return connect(s, ai.ai_addr, ai.ai_addrlen);
+        });
+        if (!fd.valid())
             return errno_error("cannot connect to " + options_.host + ":" + options_.port);
-        }
     }
     fcntl(fd.get(), F_SETFL, fcntl(fd.get(), F_GETFL) | O_NONBLOCK);
     adopt_client(std::move(fd), options_.family == SocketOptions::Family::Unix

@@ -20,9 +20,8 @@ Result<void> set_bool(const Option& opt, bool& out) {
         out = true;  // "server" alone means server=on
         return ok();
     }
-    auto on = parse_bool(opt.key, opt.value);
-    if (!on) return on.error();
-    out = *on;
+    KEMU_TRY(on, parse_bool(opt.key, opt.value));
+    out = on;
     return ok();
 }
 
@@ -174,13 +173,12 @@ Result<ChardevSpec> parse_chardev_option(std::string_view text) {
 Result<LegacyChardevSpec> parse_legacy_chardev(std::string_view text, std::string id) {
     LegacyChardevSpec legacy;
     if (text.starts_with("mon:")) {
-        auto inner = parse_legacy_chardev(text.substr(4), std::move(id));
-        if (!inner) return inner.error();
-        if (inner->kind != LegacyChardevSpec::Kind::New)
+        KEMU_TRY(inner, parse_legacy_chardev(text.substr(4), std::move(id)));
+        if (inner.kind != LegacyChardevSpec::Kind::New)
             return Error("'mon:' needs a backend to share, not '" + std::string(text.substr(4)) +
                          "'");
-        inner->spec.mux = true;
-        inner->with_monitor = true;
+        inner.spec.mux = true;
+        inner.with_monitor = true;
         return inner;
     }
     if (text == "none") return legacy;

@@ -99,8 +99,7 @@ Result<std::unique_ptr<StdioChardev>> StdioChardev::create(std::string id, Event
     // stdin is read only when epoll says it is readable, so it stays blocking: setting
     // O_NONBLOCK would also change the terminal's stdout and stderr, which share its
     // open file description, and would outlive us in the shell.
-    auto started = chr->start_streaming(STDIN_FILENO, STDOUT_FILENO, false);
-    if (!started) return started.error();
+    KEMU_TRY_VOID(chr->start_streaming(STDIN_FILENO, STDOUT_FILENO, false));
     return chr;
 }
 

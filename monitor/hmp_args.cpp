@@ -285,10 +285,9 @@ const MemoryFormat& HmpArgs::format(const std::string& name) const {
 
 Result<HmpArgs> parse_hmp_args(std::string_view spec, std::string_view line,
                                MemoryFormat& sticky_format, const RegisterReader& registers) {
-    auto specs = parse_arg_spec(spec);
-    if (!specs) return specs.error();
+    KEMU_TRY(specs, parse_arg_spec(spec));
     HmpArgs args;
-    for (const HmpArgSpec& arg : *specs) {
+    for (const HmpArgSpec& arg : specs) {
         line = trim_left(line);
         HmpArgs::Value value;
         if (arg.kind == '/') {
@@ -299,9 +298,8 @@ Result<HmpArgs> parse_hmp_args(std::string_view spec, std::string_view line,
                 args.values_[arg.name] = value;
                 continue;
             }
-            auto fmt = parse_memory_format(next_word(line), sticky_format);
-            if (!fmt) return fmt.error();
-            value.format = *fmt;
+            KEMU_TRY(fmt, parse_memory_format(next_word(line), sticky_format));
+            value.format = fmt;
             args.values_[arg.name] = value;
             continue;
         }
@@ -316,9 +314,8 @@ Result<HmpArgs> parse_hmp_args(std::string_view spec, std::string_view line,
             value.text = std::string(next_word(line));
         }
         if (arg.kind == 'i' || arg.kind == 'l') {
-            auto number = evaluate_expression(value.text, registers);
-            if (!number) return number.error();
-            value.number = *number;
+            KEMU_TRY(number, evaluate_expression(value.text, registers));
+            value.number = number;
         }
         args.values_[arg.name] = value;
     }

@@ -7,6 +7,7 @@
 #include "monitor/block_report.h"
 #include "monitor/hmp_handlers.h"
 #include "monitor/monitor.h"
+#include "target-x86/cpu_dump.h"
 #include "target-x86/page_table_dump.h"
 
 namespace kemu {
@@ -38,7 +39,8 @@ void hmp_info_cpus(Monitor& mon) {
 }
 
 void hmp_info_registers(Monitor& mon) {
-    mon.print(mon.host().cpu_registers_text(mon.cpu_index()));
+    auto state = mon.host().cpu_state(mon.cpu_index());
+    mon.print(state ? format_cpu_state(*state) : state.error().message() + "\n");
 }
 
 // QEMU's `info tlb`: the selected CPU's page tables, walked from its CR3 through the same

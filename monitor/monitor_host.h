@@ -32,12 +32,10 @@ class MonitorHost {
     // Every vCPU, in index order.
     virtual std::vector<MonitorCpuInfo> cpus() const = 0;
 
-    // Preformatted reports (`info registers`, `info mtree`, `info qtree`), each
-    // ending in a newline.
-    virtual std::string cpu_registers_text(int cpu) = 0;
-    // The registers of `cpu` as last saved (`$eax` in expressions, `info tlb`); an error
-    // when they cannot be read.
+    // The registers of `cpu` as last saved (`info registers`, `$eax` in expressions, `info
+    // tlb`); an error when they cannot be read.
     virtual Result<X86CpuState> cpu_state(int cpu) = 0;
+    // Preformatted reports (`info mtree`, `info qtree`), each ending in a newline.
     virtual std::string mtree_text() = 0;
     virtual std::string qtree_text() = 0;
     // Every drive, in -drive order (`info block`, `info blockstats`).

@@ -31,11 +31,10 @@ Result<std::vector<KeyValueItem>> split_keyvalues(std::string_view text) {
 }
 
 Result<KeyValues> parse_keyvalues(std::string_view text, std::string_view implied_key) {
-    auto items = split_keyvalues(text);
-    if (!items) return items.error();
+    KEMU_TRY(items, split_keyvalues(text));
     KeyValues out;
-    for (size_t i = 0; i < items->size(); i++) {
-        KeyValueItem& item = (*items)[i];
+    for (size_t i = 0; i < items.size(); i++) {
+        KeyValueItem& item = items[i];
         if (item.has_value)
             out.emplace_back(std::move(item.key), std::move(item.value));
         else if (item.key.empty())

@@ -1,3 +1,6 @@
+// Building the machine from its configuration: the accelerator, RAM, chardevs and monitors,
+// drives (machine_block.cpp), the board, firmware or a kernel, and the vCPUs. Running it is
+// machine_run.cpp.
 #include "system/machine.h"
 
 #include <cstdio>
@@ -31,11 +34,6 @@ Result<std::vector<uint8_t>> read_file(const std::string& path, const std::strin
                               std::istreambuf_iterator<char>());
     if (in.bad()) return Error(option + " " + path + ": read error");
     return data;
-}
-
-std::string trim_newline(std::string text) {
-    if (!text.empty() && text.back() == '\n') text.pop_back();
-    return text;
 }
 
 }  // namespace
@@ -76,9 +74,8 @@ Result<void> Machine::init() {
     PcRamLayout ram{ram_below_4g_->size(), ram_above_4g_ ? ram_above_4g_->size() : 0};
     BoardConfig board_config{config_.cpus, {}, ram, {}, config_.devices, config_.acpi};
     if (config_.kernel.empty()) {
-        auto bios = load_firmware();
-        if (!bios) return bios.error();
-        board_config.firmware.bios = std::move(*bios);
+        KEMU_TRY(bios, load_firmware());
+        board_config.firmware.bios = std::move(bios);
         board_config.firmware.boot = config_.boot;
         board_config.firmware.serial_console = config_.nographic;
         auto vga_bios = find_firmware_file(kVgaBios, config_.firmware_dirs);
@@ -90,9 +87,8 @@ Result<void> Machine::init() {
             log_host_warning("%s; the VGA has no BIOS", vga_bios.error().message().c_str());
         }
         for (const auto& [name, path] : config_.fw_cfg_files) {
-            auto data = read_file(path, "-fw_cfg");
-            if (!data) return data.error();
-            board_config.firmware.user_files.push_back({name, std::move(*data)});
+            KEMU_TRY(data, read_file(path, "-fw_cfg"));
+            board_config.firmware.user_files.push_back({name, std::move(data)});
         }
         for (const auto& [name, text] : config_.fw_cfg_strings)
             board_config.firmware.user_files.push_back(
@@ -125,7 +121,8 @@ Result<void> Machine::init() {
     for (const Drive& d : drives_) {
         if (d.spec.interface == DriveInterface::Ide)
             board_config.ide_drives.push_back({d.spec.id, unsigned(d.spec.index), d.spec.cdrom,
-                                               d.backend.get(), d.spec.bootindex});
+                                               d.backend.get(), d.spec.bootindex,
+                                               d.spec.device_properties});
     }
     auto board = PcBoard::create(board_config, services);
     if (!board) return board.error().with_context("-device");
@@ -169,8 +166,7 @@ Result<void> Machine::init_chardevs_and_monitor() {
     chardevs_ = std::make_unique<ChardevRegistry>(loop_);
     chardevs_->set_quit_handler([this] { quit(); });
     for (const std::string& spec : config_.chardevs) {
-        auto r = chardevs_->add_chardev_option(spec);
-        if (!r) return r.error();
+        KEMU_TRY_VOID(chardevs_->add_chardev_option(spec));
     }
     monitor_host_ = std::make_unique<MachineMonitorHost>(*this);
     bool vc_defaults = config_.display_on() && !config_.nodefaults;
@@ -185,17 +181,16 @@ Result<void> Machine::init_chardevs_and_monitor() {
         if (!monitor) add_monitor(*console);
     }
     for (size_t i = 0; i < serials.size(); i++) {
-        auto legacy = chardevs_->add_legacy("-serial", serials[i], "serial" + std::to_string(i));
-        if (!legacy) return legacy.error();
-        serial_ids_.push_back(legacy->chardev ? legacy->chardev->id() : "");
-        if (legacy->with_monitor && !monitor) add_monitor(legacy->chardev);
+        KEMU_TRY(legacy,
+                 chardevs_->add_legacy("-serial", serials[i], "serial" + std::to_string(i)));
+        serial_ids_.push_back(legacy.chardev ? legacy.chardev->id() : "");
+        if (legacy.with_monitor && !monitor) add_monitor(legacy.chardev);
     }
     // Without a console the first serial port still exists; its output goes nowhere.
     if (serial_ids_.empty() && !config_.nodefaults) serial_ids_.push_back("");
     if (monitor) {
-        auto legacy = chardevs_->add_legacy("-monitor", *monitor, "compat_monitor0");
-        if (!legacy) return legacy.error();
-        if (legacy->chardev) add_monitor(legacy->chardev);
+        KEMU_TRY(legacy, chardevs_->add_legacy("-monitor", *monitor, "compat_monitor0"));
+        if (legacy.chardev) add_monitor(legacy.chardev);
     }
     return ok();
 }
@@ -227,9 +222,8 @@ Result<void> Machine::load_boot_state() {
         std::vector<MultibootModuleSpec> specs = parse_multiboot_module_list(config_.initrd);
         std::vector<std::vector<uint8_t>> module_data;
         for (const MultibootModuleSpec& m : specs) {
-            auto data = read_file(m.path, "-initrd");
-            if (!data) return data.error();
-            module_data.push_back(std::move(*data));
+            KEMU_TRY(data, read_file(m.path, "-initrd"));
+            module_data.push_back(std::move(data));
         }
         MultibootConfig mb{*kernel,
                            config_.kernel + (config_.append.empty() ? "" : " " + config_.append),
@@ -244,9 +238,8 @@ Result<void> Machine::load_boot_state() {
     }
     std::vector<uint8_t> initrd;
     if (!config_.initrd.empty()) {
-        auto data = read_file(config_.initrd, "-initrd");
-        if (!data) return data.error();
-        initrd = std::move(*data);
+        KEMU_TRY(data, read_file(config_.initrd, "-initrd"));
+        initrd = std::move(data);
     }
     auto r = load_linux({*kernel, initrd, config_.append, ram}, memory_);
     if (!r) return r.error().with_context("-kernel " + config_.kernel);
@@ -271,168 +264,6 @@ Result<void> Machine::init_vcpus() {
             std::make_unique<VcpuThread>(i, std::move(*backend), *this, lock_, state_changed_));
     }
     return ok();
-}
-
-void Machine::on_vcpu_exit(unsigned index, VcpuExit exit, const std::string& detail) {
-    switch (exit) {
-        case VcpuExit::Interrupted:
-        case VcpuExit::Halted:
-            return;
-        case VcpuExit::TripleFault:
-        case VcpuExit::ResetRequest:
-            raise_request(reset_requested_);
-            return;
-        case VcpuExit::PowerOff:
-            raise_request(poweroff_requested_);
-            return;
-        case VcpuExit::InternalError:
-            log_host_error("vCPU %u: %s", index, trim_newline(detail).c_str());
-            raise_request(internal_error_);
-            return;
-    }
-}
-
-// Machine lock held, on any thread. Every vCPU leaves the guest and parks (see
-// vcpus_should_run) until the main loop has handled the request.
-void Machine::raise_request(bool& flag) {
-    flag = true;
-    for (auto& v : vcpus_)
-        v->kick();
-    loop_.notify();
-}
-
-void Machine::pause_vcpus(std::unique_lock<std::mutex>& lock) {
-    for (auto& v : vcpus_)
-        v->kick();
-    state_changed_.wait(lock, [this] {
-        for (auto& v : vcpus_)
-            if (!v->parked()) return false;
-        return true;
-    });
-    clock_.pause();
-}
-
-void Machine::resume_vcpus() {
-    clock_.resume();
-    state_changed_.notify_all();
-}
-
-void Machine::stop() {
-    if (run_state_ != RunState::Running) return;
-    run_state_ = RunState::Paused;
-    pause_vcpus(*main_lock_);
-}
-
-// As QEMU does, a guest that powered off or hit an accelerator error is not resumed
-// where it stopped: `system_reset` first, then `cont`.
-Result<void> Machine::cont() {
-    if (run_state_ == RunState::Shutdown || run_state_ == RunState::InternalError)
-        return Error("resetting the virtual machine is required");
-    if (run_state_ == RunState::Running) return ok();
-    run_state_ = RunState::Running;
-    resume_vcpus();
-    return ok();
-}
-
-void Machine::system_reset() {
-    raise_request(reset_requested_);
-}
-
-Result<void> Machine::send_keys(std::vector<uint16_t> codes, int64_t hold_ns) {
-    if (!board_->input_sink()) return Error("no keyboard");
-    key_chord_.play(std::move(codes), hold_ns);
-    return ok();
-}
-
-void Machine::system_powerdown() {
-    board_->power_button();
-}
-
-Result<X86CpuState> Machine::cpu_state(unsigned index) {
-    X86CpuState state;
-    Result<void> r = ok();
-    auto read = [&](VcpuBackend& b) { r = b.get_state(state); };
-    if (main_lock_) {
-        vcpus_[index]->run_on(*main_lock_, read);
-    } else {
-        std::unique_lock<std::mutex> lock(lock_);  // before run(): nobody holds the lock
-        vcpus_[index]->run_on(lock, read);
-    }
-    if (!r) return r.error();
-    return state;
-}
-
-// system_reset: devices and firmware tables to power-on state, the kernel loaded
-// again (as QEMU's -kernel does through its option ROM), every vCPU reset.
-void Machine::do_reset(std::unique_lock<std::mutex>& lock) {
-    RunState before = run_state_;
-    run_state_ = RunState::Paused;
-    pause_vcpus(lock);
-    accel_->reset_platform();
-    auto r = board_->reset();
-    if (r) r = load_boot_state();
-    if (!r) log_host_error("reset: %s", r.error().message().c_str());
-    for (auto& v : vcpus_) {
-        unsigned i = v->index();
-        X86CpuState state = i == 0 && boot_state_ ? *boot_state_ : reset_cpu_state(i == 0);
-        v->run_on(lock, [&](VcpuBackend& b) {
-            auto put = b.put_state(state);
-            if (!put) log_host_error("reset: %s", put.error().message().c_str());
-        });
-    }
-    // Running and prelaunch machines stay so; a reset is what lets a machine that shut down
-    // or failed be continued.
-    if (before == RunState::Running) {
-        run_state_ = RunState::Running;
-        resume_vcpus();
-    } else if (before == RunState::Prelaunch) {
-        run_state_ = RunState::Prelaunch;
-    }
-}
-
-void Machine::handle_requests(std::unique_lock<std::mutex>& lock) {
-    if (internal_error_) {
-        internal_error_ = false;
-        run_state_ = RunState::InternalError;
-        pause_vcpus(lock);
-    }
-    if (reset_requested_) {
-        reset_requested_ = false;
-        if (config_.no_reboot) {
-            exit_status_ = 0;
-            loop_.request_quit();
-            return;
-        }
-        do_reset(lock);
-    }
-    if (poweroff_requested_) {
-        poweroff_requested_ = false;
-        if (config_.no_shutdown) {
-            run_state_ = RunState::Shutdown;
-            pause_vcpus(lock);
-        } else {
-            exit_status_ = 0;
-            loop_.request_quit();
-        }
-    }
-}
-
-int Machine::run() {
-    std::unique_lock<std::mutex> lock(lock_);
-    main_lock_ = &lock;
-    run_state_ = config_.start_paused ? RunState::Prelaunch : RunState::Running;
-    if (run_state_ == RunState::Running) clock_.resume();
-    silence_watch_->start();
-    for (auto& v : vcpus_)
-        v->start();
-    while (!loop_.quit_requested()) {
-        loop_.run_once(-1);
-        handle_requests(lock);
-    }
-    for (auto& v : vcpus_)
-        v->request_stop();
-    main_lock_ = nullptr;
-    return exit_status_;
 }
 
 }  // namespace kemu

@@ -1,6 +1,9 @@
 // The root object: owns guest RAM, the two address spaces, the accelerator, the
 // vCPU threads, the board's devices, chardevs and the monitor, and runs the main
 // loop. Nothing else is global (logging aside, see system/log.h).
+// Its parts: machine.cpp builds it, machine_run.cpp runs it, machine_block.cpp and
+// machine_snapshot.cpp hold the drives and VM snapshots, machine_display.cpp the consoles
+// and front ends, machine_monitor.cpp the monitor's view of it.
 #pragma once
 
 #include <condition_variable>
@@ -145,8 +148,8 @@ class Machine final : public VcpuOwner {
     Result<ide::AtapiCdrom*> removable_drive(const std::string& device);
     Result<std::vector<Drive*>> snapshot_drives();
     void run_stopped(std::vector<std::function<void(BlockDone)>> steps, BlockDone done);
-    Result<block::IoEngine*> engine_for(block::AioMode mode);
-    std::map<block::AioMode, std::unique_ptr<block::IoEngine>> io_engines_;
+    Result<block::IoEngine*> engine_for(block::EngineKind kind);
+    std::map<block::EngineKind, std::unique_ptr<block::IoEngine>> io_engines_;
     std::vector<Drive> drives_;
     // Media `change` replaced; kept open until the machine ends, as a request the guest
     // started on one may still be in flight.

@@ -3,7 +3,6 @@
 #include <cstdio>
 
 #include "system/machine.h"
-#include "target-x86/cpu_dump.h"
 #include "target-x86/disas.h"
 #include "target-x86/mmu.h"
 
@@ -50,12 +49,6 @@ std::vector<MonitorCpuInfo> MachineMonitorHost::cpus() const {
     for (unsigned i = 0; i < machine_.cpu_count(); i++)
         out.push_back({int(i), machine_.cpu_thread_id(i)});
     return out;
-}
-
-std::string MachineMonitorHost::cpu_registers_text(int cpu) {
-    auto state = machine_.cpu_state(unsigned(cpu));
-    if (!state) return state.error().message() + "\n";
-    return format_cpu_state(*state);
 }
 
 Result<X86CpuState> MachineMonitorHost::cpu_state(int cpu) {

@@ -14,7 +14,6 @@ class MachineMonitorHost final : public MonitorHost {
     RunState run_state() const override;
     bool kvm_enabled() const override;
     std::vector<MonitorCpuInfo> cpus() const override;
-    std::string cpu_registers_text(int cpu) override;
     Result<X86CpuState> cpu_state(int cpu) override;
     std::string mtree_text() override;
     std::string qtree_text() override;

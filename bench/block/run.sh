@@ -3,7 +3,8 @@
 #   usage: run.sh <kemu-img> [qemu-img] [scratch-dir]
 # Environment: COUNT_SMALL (4K requests, default 20000), COUNT_LARGE (64K requests, default
 # 4000), IMAGE_SIZE (bench image, default 1G), CONVERT_SIZE (default 2G), REPEAT (best of N,
-# default 3). Prints a markdown table; ratio = kemu time / qemu time (below 1: kemu faster).
+# default 5). Prints a markdown table; ratio = kemu time / qemu time (below 1: kemu faster).
+# The two tools run alternately, so load from elsewhere on the host falls on both alike.
 set -u
 KEMU_IMG=${1:?usage: run.sh <kemu-img> [qemu-img] [scratch-dir]}
 QEMU_IMG=${2:-qemu-img}
@@ -12,22 +13,36 @@ COUNT_SMALL=${COUNT_SMALL:-20000}
 COUNT_LARGE=${COUNT_LARGE:-4000}
 IMAGE_SIZE=${IMAGE_SIZE:-1G}
 CONVERT_SIZE=${CONVERT_SIZE:-2G}
-REPEAT=${REPEAT:-3}
+REPEAT=${REPEAT:-5}
 WORK=$(mktemp -d "$SCRATCH/kemu-bench.XXXXXX")
 trap 'rm -rf "$WORK"' EXIT
 
-# Best wall time of REPEAT runs of a command, in seconds.
-best_of() {
-    local best=""
+# Wall time of one run of a shell command, in seconds, or "error".
+time_of() {
+    local start end
+    start=$(date +%s.%N)
+    eval "$1" >/dev/null 2>&1 || { echo error; return; }
+    end=$(date +%s.%N)
+    echo "$end - $start" | bc -l
+}
+
+# The smaller of a best time so far (or "") and a new time; "error" sticks.
+better() {
+    if [ "$1" = error ] || [ "$2" = error ]; then echo error
+    elif [ -z "$1" ] || [ "$(echo "$2 < $1" | bc -l)" = 1 ]; then echo "$2"
+    else echo "$1"; fi
+}
+
+# Best wall times of REPEAT alternating runs of two shell commands: "kemu qemu".
+best_pair() {
+    local k="" q=""
     for _ in $(seq 1 "$REPEAT"); do
-        local start end t
-        start=$(date +%s.%N)
-        "$@" >/dev/null 2>&1 || { echo "error"; return; }
-        end=$(date +%s.%N)
-        t=$(echo "$end - $start" | bc -l)
-        if [ -z "$best" ] || [ "$(echo "$t < $best" | bc -l)" = 1 ]; then best=$t; fi
+        k=$(better "$k" "$(time_of "$1")")
+        q=$(better "$q" "$(time_of "$2")")
     done
-    printf "%.3f" "$best"
+    [ "$k" = error ] || k=$(printf "%.3f" "$k")
+    [ "$q" = error ] || q=$(printf "%.3f" "$q")
+    echo "$k $q"
 }
 
 ratio() { if [ "$1" = error ] || [ "$2" = error ]; then echo "-"; else printf "%.2f" "$(echo "$1 / $2" | bc -l)"; fi; }
@@ -50,8 +65,8 @@ for workload in "4K-random-read" "4K-random-write" "64K-seq-read" "64K-seq-write
     esac
     for cache in none writeback; do
         for depth in 1 32; do
-            k=$(best_of "$KEMU_IMG" bench -f qcow2 -t $cache -d $depth $args "$img")
-            q=$(best_of "$QEMU_IMG" bench -f qcow2 -t $cache -d $depth $args "$img")
+            bench="bench -f qcow2 -t $cache -d $depth $args '$img'"
+            read -r k q < <(best_pair "'$KEMU_IMG' $bench" "'$QEMU_IMG' $bench")
             echo "| $workload | $cache | $depth | $k | $q | $(ratio "$k" "$q") |"
         done
     done
@@ -64,6 +79,6 @@ mib=$(( $(stat -c %s "$src") >> 20 ))
 for ((m = 0; m < mib; m += 4)); do
     dd if=/dev/urandom of="$src" bs=1M count=1 seek=$m conv=notrunc status=none
 done
-k=$(best_of bash -c "rm -f '$WORK/k.qcow2' && '$KEMU_IMG' convert -O qcow2 '$src' '$WORK/k.qcow2'")
-q=$(best_of bash -c "rm -f '$WORK/q.qcow2' && '$QEMU_IMG' convert -O qcow2 '$src' '$WORK/q.qcow2'")
+read -r k q < <(best_pair "rm -f '$WORK/k.qcow2' && '$KEMU_IMG' convert -O qcow2 '$src' '$WORK/k.qcow2'" \
+    "rm -f '$WORK/q.qcow2' && '$QEMU_IMG' convert -O qcow2 '$src' '$WORK/q.qcow2'")
 echo "| convert raw->qcow2 $CONVERT_SIZE | - | - | $k | $q | $(ratio "$k" "$q") |"

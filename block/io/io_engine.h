@@ -43,12 +43,18 @@ class IoEngine {
 
 // A pool of worker threads executing blocking calls (pread, pwrite, driver calls).
 std::unique_ptr<IoEngine> make_thread_pool_engine(Deliver deliver, unsigned threads);
+// Where an io_uring engine sends fd writes: into the ring, or to its thread pool as blocking
+// pwrite calls (reads and flushes always use the ring).
+enum class UringWrites { Ring, Threads };
 // io_uring for fd requests, its completions reaped by `loop` (work items still go to a
-// thread pool). Fails when the kernel or a seccomp policy refuses io_uring.
+// thread pool of at most `threads`). Fails when the kernel or a seccomp policy refuses
+// io_uring.
 Result<std::unique_ptr<IoEngine>> make_uring_engine(EventLoop& loop, unsigned queue_depth,
-                                                    unsigned threads);
-// io_uring when available, else the thread pool; completions run on `loop`, which must
-// outlive the engine.
+                                                    unsigned threads,
+                                                    UringWrites writes = UringWrites::Ring);
+// The engine of a buffered drive without aio= (block::make_engine): io_uring for reads and
+// flushes, a thread pool for writes, or the pool alone when io_uring is unavailable.
+// Completions run on `loop`, which must outlive the engine.
 std::unique_ptr<IoEngine> make_default_engine(EventLoop& loop);
 
 }  // namespace kemu::block

@@ -6,43 +6,67 @@
 
 namespace kemu::block {
 
-ThreadPool::ThreadPool(unsigned threads) {
-    for (unsigned i = 0; i < std::max(threads, 1u); ++i) {
-        workers_.emplace_back([this] { worker(); });
-    }
+ThreadPool::ThreadPool(unsigned max_threads) : max_threads_(std::max(max_threads, 1u)) {
+    sem_init(&permits_, 0, 0);
 }
 
 ThreadPool::~ThreadPool() {
-    {
-        std::lock_guard<std::mutex> g(lock_);
-        stopping_ = true;
-    }
-    wake_.notify_all();
+    // One more permit per worker: each finds the queue empty once the jobs are done.
+    for (size_t i = 0; i < workers_.size(); ++i)
+        sem_post(&permits_);
     for (std::thread& t : workers_)
         t.join();
+    sem_destroy(&permits_);
 }
 
 void ThreadPool::post(std::function<void()> job) {
     {
         std::lock_guard<std::mutex> g(lock_);
         jobs_.push_back(std::move(job));
+        if (jobs_.size() > idle_.load() && workers_.size() < max_threads_)
+            workers_.emplace_back([this] { worker(); });
     }
-    wake_.notify_one();
+    sem_post(&permits_);
 }
 
 void ThreadPool::worker() {
     for (;;) {
+        ++idle_;
+        while (sem_wait(&permits_) != 0 && errno == EINTR) {
+        }
+        --idle_;
         std::function<void()> job;
         {
-            std::unique_lock<std::mutex> g(lock_);
-            wake_.wait(g, [this] { return stopping_ || !jobs_.empty(); });
-            // Drain queued jobs even when stopping, so no completion is lost.
+            std::lock_guard<std::mutex> g(lock_);
+            // Every job has its permit, so the queue is empty only when the destructor's
+            // permits come, after the queued jobs ran: no completion is lost.
             if (jobs_.empty()) return;
             job = std::move(jobs_.front());
             jobs_.pop_front();
         }
         job();
     }
+}
+
+void CompletionBatch::add(IoEngine::Done done, ssize_t result) {
+    bool first;
+    {
+        std::lock_guard<std::mutex> g(lock_);
+        first = pending_.empty();
+        pending_.emplace_back(std::move(done), result);
+    }
+    // A batch that was not empty has a drain on its way, which has not taken it yet.
+    if (first) deliver_([self = shared_from_this()] { self->drain(); });
+}
+
+void CompletionBatch::drain() {
+    std::vector<std::pair<IoEngine::Done, ssize_t>> ready;
+    {
+        std::lock_guard<std::mutex> g(lock_);
+        ready.swap(pending_);
+    }
+    for (auto& [done, result] : ready)
+        done(result);
 }
 
 ssize_t run_request_blocking(const IoRequest& r) {
@@ -66,7 +90,7 @@ namespace {
 class ThreadPoolEngine final : public IoEngine {
   public:
     ThreadPoolEngine(Deliver deliver, unsigned threads)
-        : deliver_(std::move(deliver)), pool_(threads) {}
+        : completions_(std::make_shared<CompletionBatch>(std::move(deliver))), pool_(threads) {}
 
     const char* name() const override { return "threads"; }
 
@@ -76,14 +100,13 @@ class ThreadPoolEngine final : public IoEngine {
 
     void run(std::function<ssize_t()> work, Done done) override {
         pool_.post([this, work = std::move(work), done = std::move(done)]() mutable {
-            ssize_t r = work();
-            deliver_([done = std::move(done), r] { done(r); });
+            completions_->add(std::move(done), work());
         });
     }
 
   private:
-    Deliver deliver_;
-    ThreadPool pool_;  // last: its destructor joins workers that use deliver_
+    std::shared_ptr<CompletionBatch> completions_;
+    ThreadPool pool_;  // last: its destructor joins workers that use completions_
 };
 
 }  // namespace

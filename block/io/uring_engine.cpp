@@ -30,7 +30,12 @@ struct Pending {
 // system call and no context switch.
 class UringEngine final : public IoEngine {
   public:
-    UringEngine(EventLoop& loop, unsigned threads) : loop_(loop), pool_(threads) {}
+    UringEngine(EventLoop& loop, unsigned threads, UringWrites writes)
+        : loop_(loop),
+          writes_(writes),
+          completions_(std::make_shared<CompletionBatch>(
+              [&loop](std::function<void()> fn) { loop.post(std::move(fn)); })),
+          pool_(threads) {}
 
     ~UringEngine() override {
         if (!ready_) return;  // init() failed: no ring to tear down
@@ -67,9 +72,14 @@ class UringEngine final : public IoEngine {
         return ok();
     }
 
-    const char* name() const override { return "io_uring"; }
+    const char* name() const override {
+        return writes_ == UringWrites::Threads ? "io_uring+threads" : "io_uring";
+    }
 
     void submit(const IoRequest& request, Done done) override {
+        if (request.op == IoRequest::Op::Write && writes_ == UringWrites::Threads) {
+            return run([request] { return run_request_blocking(request); }, std::move(done));
+        }
         auto* p = new Pending{request, std::move(done)};
         ++in_flight_;
         std::lock_guard<std::mutex> g(lock_);
@@ -79,8 +89,7 @@ class UringEngine final : public IoEngine {
 
     void run(std::function<ssize_t()> work, Done done) override {
         pool_.post([this, work = std::move(work), done = std::move(done)]() mutable {
-            ssize_t r = work();
-            loop_.post([done = std::move(done), r] { done(r); });
+            completions_->add(std::move(done), work());
         });
     }
 
@@ -156,22 +165,23 @@ class UringEngine final : public IoEngine {
     }
 
     EventLoop& loop_;
+    UringWrites writes_;
     std::mutex lock_;       // submission side of the ring
     bool reaping_ = false;  // submissions wait for the end of reap()
     io_uring ring_{};
     UniqueFd completion_fd_;
     std::atomic<unsigned> in_flight_{0};
     bool ready_ = false;
-    ThreadPool pool_;
+    std::shared_ptr<CompletionBatch> completions_;
+    ThreadPool pool_;  // last: its destructor joins workers that use completions_
 };
 
 }  // namespace
 
 Result<std::unique_ptr<IoEngine>> make_uring_engine(EventLoop& loop, unsigned queue_depth,
-                                                    unsigned threads) {
-    auto engine = std::make_unique<UringEngine>(loop, threads);
-    auto r = engine->init(queue_depth);
-    if (!r) return r.error();
+                                                    unsigned threads, UringWrites writes) {
+    auto engine = std::make_unique<UringEngine>(loop, threads, writes);
+    KEMU_TRY_VOID(engine->init(queue_depth));
     return std::unique_ptr<IoEngine>(std::move(engine));
 }
 

@@ -44,9 +44,8 @@ Result<CheckResult> Qcow2Driver::check(RepairMode mode) {
     const uint64_t cs = cluster_size();
     const uint32_t bits = header_.cluster_bits;
     CheckResult res;
-    auto file_size = file_.size();
-    if (!file_size) return file_size.error();
-    uint64_t nb_clusters = (*file_size + cs - 1) / cs;
+    KEMU_TRY(file_size, file_.size());
+    uint64_t nb_clusters = (file_size + cs - 1) / cs;
     if (nb_clusters > kMaxCheckClusters) return Error("Image is too large to check");
     Walk w{std::vector<uint32_t>(nb_clusters, 0), &res, bits};
 
@@ -56,22 +55,21 @@ Result<CheckResult> Qcow2Driver::check(RepairMode mode) {
         for (uint64_t e : l1) {
             uint64_t l2 = e & kOffsetMask;
             if (!l2) continue;
-            if (l2 & (cs - 1) || l2 >= *file_size) {
+            if (l2 & (cs - 1) || l2 >= file_size) {
                 res.messages.push_back("ERROR l2_offset=" + hex(l2) +
                                        ": L2 table offset invalid; L1 entry corrupted");
                 res.corruptions++;
                 continue;
             }
             w.add(l2, cs, "L2 table");
-            auto table = l2_cache_->get(l2);
-            if (!table) return table.error();
-            std::vector<uint64_t> entries = (*table)->entries;
+            KEMU_TRY(table, l2_cache_->get(l2));
+            std::vector<uint64_t> entries = table->entries;
             for (uint64_t entry : entries) {
                 Mapping m = decode(entry);
                 if (m.kind == Kind::Compressed) {
                     CompressedDescriptor d = decode_compressed(m.host, bits);
-                    uint64_t len = d.host_offset < *file_size
-                                       ? std::min(d.host_length, *file_size - d.host_offset)
+                    uint64_t len = d.host_offset < file_size
+                                       ? std::min(d.host_length, file_size - d.host_offset)
                                        : 1;
                     w.add(d.host_offset, len, "compressed cluster");
                     if (active) {
@@ -131,7 +129,7 @@ Result<CheckResult> Qcow2Driver::check(RepairMode mode) {
             block_invalid[bi] = true;
             invalid_blocks++;
         };
-        if (block & (cs - 1) || block >= *file_size) {
+        if (block & (cs - 1) || block >= file_size) {
             reject(" offset 0x" + hex(block) + " is invalid; refcount table entry corrupted");
             continue;
         }
@@ -166,14 +164,13 @@ Result<CheckResult> Qcow2Driver::check(RepairMode mode) {
         uint64_t start = bi * per_block;
         uint64_t end = exists ? start + per_block : std::min(start + per_block, nb_clusters);
         for (uint64_t c = start; c < end; ++c) {
-            auto stored = refcounts_->get(c);
-            if (!stored) return stored.error();
+            KEMU_TRY(stored, refcounts_->get(c));
             uint64_t expected = c < nb_clusters ? w.refs[c] : 0;
-            if (*stored) highest_used = c + 1;
-            if (*stored == expected) continue;
-            bool leak = *stored > expected;
+            if (stored) highest_used = c + 1;
+            if (stored == expected) continue;
+            bool leak = stored > expected;
             std::string line = std::string(leak ? "Leaked" : "ERROR") + " cluster " +
-                               std::to_string(c) + " refcount=" + std::to_string(*stored) +
+                               std::to_string(c) + " refcount=" + std::to_string(stored) +
                                " reference=" + std::to_string(expected);
             res.messages.push_back(line);
             bool fix = mode == RepairMode::All || (mode == RepairMode::Leaks && leak);

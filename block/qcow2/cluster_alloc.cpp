@@ -52,44 +52,39 @@ Result<L2Table*> Qcow2Driver::l2_for_write(uint64_t l1_index) {
     std::vector<uint64_t> entries(header_.l2_entries(), 0);
     if (old_offset) {
         KEMU_TRY_VOID(check_host_offset(old_offset, "L2 table"));
-        auto old = l2_cache_->get(old_offset);
-        if (!old) return old.error();
-        entries = (*old)->entries;
+        KEMU_TRY(old, l2_cache_->get(old_offset));
+        entries = old->entries;
     }
-    auto offset = refcounts_->allocate(1);
-    if (!offset) return offset.error();
-    file_end_ = std::max(file_end_, *offset + cluster_size());
+    KEMU_TRY(offset, refcounts_->allocate(1));
+    file_end_ = std::max(file_end_, offset + cluster_size());
     if (!lazy_refcounts_) KEMU_TRY_VOID(refcounts_->flush());
-    KEMU_TRY_VOID(file_.write(*offset, L2Cache::encode(entries)));
+    KEMU_TRY_VOID(file_.write(offset, L2Cache::encode(entries)));
     // Rules 1 and 2: refcount and table contents durable before the L1 entry points here.
     KEMU_TRY_VOID(file_.datasync());
-    l1_[l1_index] = *offset | kOflagCopied;
+    l1_[l1_index] = offset | kOflagCopied;
     KEMU_TRY_VOID(write_l1_entry(l1_index));
     if (old_offset) pending_frees_.emplace_back(old_offset >> header_.cluster_bits, 1);
-    return l2_cache_->install(*offset, std::move(entries));
+    return l2_cache_->install(offset, std::move(entries));
 }
 
 Result<void> Qcow2Driver::set_entry(uint64_t guest_cluster, uint64_t entry) {
-    auto table = l2_for_write(guest_cluster / header_.l2_entries());
-    if (!table) return table.error();
-    (*table)->entries[guest_cluster % header_.l2_entries()] = entry;
-    (*table)->dirty = true;
+    KEMU_TRY(table, l2_for_write(guest_cluster / header_.l2_entries()));
+    table->entries[guest_cluster % header_.l2_entries()] = entry;
+    table->dirty = true;
     return ok();
 }
 
 // Allocates `count` contiguous clusters for whole-cluster data and maps them.
 Result<void> Qcow2Driver::write_new_clusters(uint64_t offset, std::span<const uint8_t> data,
                                              uint64_t count) {
-    auto host = refcounts_->allocate(count);
-    if (!host) return host.error();
-    file_end_ = std::max(file_end_, *host + count * cluster_size());
-    KEMU_TRY_VOID(file_.write(*host, data));
+    KEMU_TRY(host, refcounts_->allocate(count));
+    file_end_ = std::max(file_end_, host + count * cluster_size());
+    KEMU_TRY_VOID(file_.write(host, data));
     uint64_t gc = offset >> header_.cluster_bits;
     for (uint64_t i = 0; i < count; ++i) {
-        auto old = lookup(gc + i);
-        if (!old) return old.error();
-        KEMU_TRY_VOID(set_entry(gc + i, (*host + i * cluster_size()) | kOflagCopied));
-        free_later(*old);
+        KEMU_TRY(old, lookup(gc + i));
+        KEMU_TRY_VOID(set_entry(gc + i, (host + i * cluster_size()) | kOflagCopied));
+        free_later(old);
     }
     return ok();
 }
@@ -98,17 +93,16 @@ Result<void> Qcow2Driver::write_new_clusters(uint64_t offset, std::span<const ui
 Result<void> Qcow2Driver::write_partial_cluster(uint64_t offset, std::span<const uint8_t> data) {
     const uint64_t cs = cluster_size();
     uint64_t cluster_start = offset & ~(cs - 1);
-    auto old = lookup(cluster_start >> header_.cluster_bits);
-    if (!old) return old.error();
+    KEMU_TRY(old, lookup(cluster_start >> header_.cluster_bits));
     std::vector<uint8_t> buf(cs);
-    KEMU_TRY_VOID(read_mapped(*old, cluster_start, buf));
+    KEMU_TRY_VOID(read_mapped(old, cluster_start, buf));
     std::memcpy(buf.data() + (offset - cluster_start), data.data(), data.size());
-    if (old->kind == Kind::ZeroAllocated && old->copied) {
+    if (old.kind == Kind::ZeroAllocated && old.copied) {
         // Preallocated zero cluster we own: fill it and drop the zero flag.
-        KEMU_TRY_VOID(file_.write(old->host, buf));
-        return set_entry(cluster_start >> header_.cluster_bits, old->host | kOflagCopied);
+        KEMU_TRY_VOID(file_.write(old.host, buf));
+        return set_entry(cluster_start >> header_.cluster_bits, old.host | kOflagCopied);
     }
-    if (old->kind == Kind::Compressed) decompressed_key_.reset();
+    if (old.kind == Kind::Compressed) decompressed_key_.reset();
     return write_new_clusters(cluster_start, buf, 1);
 }
 
@@ -124,32 +118,29 @@ Result<void> Qcow2Driver::write_range(uint64_t offset, std::span<const uint8_t> 
     while (!buf.empty()) {
         uint64_t gc = offset >> bits;
         uint64_t in_cluster = offset & (cs - 1);
-        auto m = lookup(gc);
-        if (!m) return m.error();
+        KEMU_TRY(m, lookup(gc));
         uint64_t n = std::min<uint64_t>(buf.size(), cs - in_cluster);
-        if (m->kind == Kind::Normal && m->copied) {
+        if (m.kind == Kind::Normal && m.copied) {
             while (n < buf.size()) {
-                auto next = lookup((offset + n) >> bits);
-                if (!next) return next.error();
-                if (next->kind != Kind::Normal || !next->copied ||
-                    next->host != m->host + in_cluster + n) {
+                KEMU_TRY(next, lookup((offset + n) >> bits));
+                if (next.kind != Kind::Normal || !next.copied ||
+                    next.host != m.host + in_cluster + n) {
                     break;
                 }
                 n += std::min<uint64_t>(buf.size() - n, cs);
             }
-            KEMU_TRY_VOID(file_.write(m->host + in_cluster, buf.first(n)));
+            KEMU_TRY_VOID(file_.write(m.host + in_cluster, buf.first(n)));
         } else if (in_cluster == 0 && n == cs) {
             // Whole clusters needing new storage: gather a run within one L2 table.
             uint64_t count = 1;
             uint64_t table_end = (gc / header_.l2_entries() + 1) * header_.l2_entries();
             while ((count + 1) * cs <= buf.size() && gc + count < table_end) {
-                auto next = lookup(gc + count);
-                if (!next) return next.error();
-                if (next->kind == Kind::Normal && next->copied) break;
+                KEMU_TRY(next, lookup(gc + count));
+                if (next.kind == Kind::Normal && next.copied) break;
                 ++count;
             }
             n = count * cs;
-            if (m->kind == Kind::Compressed) decompressed_key_.reset();
+            if (m.kind == Kind::Compressed) decompressed_key_.reset();
             KEMU_TRY_VOID(write_new_clusters(offset, buf.first(n), count));
         } else {
             KEMU_TRY_VOID(write_partial_cluster(offset, buf.first(n)));
@@ -169,18 +160,17 @@ Result<void> Qcow2Driver::write_zeroes(uint64_t offset, uint64_t len, bool may_u
         uint64_t in_cluster = offset & (cs - 1);
         uint64_t n = std::min(len, cs - in_cluster);
         bool whole = n == cs || offset + n == size();
-        auto m = lookup(offset >> header_.cluster_bits);
-        if (!m) return m.error();
-        bool reads_zero = m->kind == Kind::Zero || m->kind == Kind::ZeroAllocated ||
-                          (m->kind == Kind::Unallocated && !backing_);
+        KEMU_TRY(m, lookup(offset >> header_.cluster_bits));
+        bool reads_zero = m.kind == Kind::Zero || m.kind == Kind::ZeroAllocated ||
+                          (m.kind == Kind::Unallocated && !backing_);
         if (reads_zero) {
             // Already zero.
         } else if (whole && in_cluster == 0 && header_.version >= 3) {
             uint64_t entry = kOflagZero;
-            if (!may_unmap && m->kind == Kind::Normal && m->copied) {
-                entry |= m->host | kOflagCopied;
+            if (!may_unmap && m.kind == Kind::Normal && m.copied) {
+                entry |= m.host | kOflagCopied;
             } else {
-                free_later(*m);
+                free_later(m);
             }
             KEMU_TRY_VOID(set_entry(offset >> header_.cluster_bits, entry));
         } else {
@@ -209,17 +199,16 @@ Result<void> Qcow2Driver::discard_range(uint64_t offset, uint64_t len) {
     uint64_t first = (offset + cs - 1) & ~(cs - 1);
     uint64_t end = (offset + len) & ~(cs - 1);
     for (uint64_t pos = first; pos < end; pos += cs) {
-        auto m = lookup(pos >> header_.cluster_bits);
-        if (!m) return m.error();
-        if (m->kind == Kind::Unallocated) continue;
+        KEMU_TRY(m, lookup(pos >> header_.cluster_bits));
+        if (m.kind == Kind::Unallocated) continue;
         // Without a backing file an unallocated cluster reads as zeroes. With one, a zero
         // flag keeps stale backing data from showing through; v2 has none, so keep the data.
         uint64_t entry = 0;
         if (backing_) {
-            if (header_.version < 3 || m->kind == Kind::Zero) continue;
+            if (header_.version < 3 || m.kind == Kind::Zero) continue;
             entry = kOflagZero;
         }
-        free_later(*m);
+        free_later(m);
         KEMU_TRY_VOID(set_entry(pos >> header_.cluster_bits, entry));
     }
     return ok();
@@ -250,14 +239,13 @@ Result<uint64_t> Qcow2Driver::place_compressed(uint64_t len) {
         return cursor;
     }
     // A new host cluster (len < cs: one is enough wherever it lands).
-    auto fresh = refcounts_->allocate(1);
-    if (!fresh) return fresh.error();
-    file_end_ = std::max(file_end_, *fresh + cs);
-    if (compressed_cursor_ && in_cluster && *fresh == (cursor & ~(cs - 1)) + cs) {
+    KEMU_TRY(fresh, refcounts_->allocate(1));
+    file_end_ = std::max(file_end_, fresh + cs);
+    if (compressed_cursor_ && in_cluster && fresh == (cursor & ~(cs - 1)) + cs) {
         KEMU_TRY_VOID(refcounts_->update(cursor >> bits, 1, +1));
         return cursor;
     }
-    return *fresh;
+    return fresh;
 }
 
 Result<void> Qcow2Driver::store_compressed(uint64_t offset, std::span<const uint8_t> compressed) {
@@ -270,18 +258,16 @@ Result<void> Qcow2Driver::store_compressed(uint64_t offset, std::span<const uint
     }
     KEMU_TRY_VOID(begin_write());
     const uint64_t len = compressed.size();
-    auto m = lookup(offset >> header_.cluster_bits);
-    if (!m) return m.error();
-    auto host = place_compressed(len);
-    if (!host) return host.error();
+    KEMU_TRY(m, lookup(offset >> header_.cluster_bits));
+    KEMU_TRY(host, place_compressed(len));
     // Whole sectors reach the file, so the padding after the stream reads as zeroes.
     std::vector<uint8_t> sectors((len + 511) & ~511ull, 0);
     std::copy(compressed.begin(), compressed.end(), sectors.begin());
-    KEMU_TRY_VOID(file_.write(*host, sectors));
-    compressed_cursor_ = *host + len;
+    KEMU_TRY_VOID(file_.write(host, sectors));
+    compressed_cursor_ = host + len;
     KEMU_TRY_VOID(set_entry(offset >> header_.cluster_bits,
-                            encode_compressed(*host, len, header_.cluster_bits)));
-    free_later(*m);
+                            encode_compressed(host, len, header_.cluster_bits)));
+    free_later(m);
     return ok();
 }
 

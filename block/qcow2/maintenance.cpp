@@ -11,17 +11,16 @@ Result<void> Qcow2Driver::grow_l1(uint64_t min_entries) {
     uint64_t clusters = (min_entries * 8 + cs - 1) / cs;
     std::vector<uint64_t> grown = l1_;
     grown.resize(min_entries, 0);
-    auto offset = refcounts_->allocate(clusters);
-    if (!offset) return offset.error();
-    file_end_ = std::max(file_end_, *offset + clusters * cs);
+    KEMU_TRY(offset, refcounts_->allocate(clusters));
+    file_end_ = std::max(file_end_, offset + clusters * cs);
     KEMU_TRY_VOID(refcounts_->flush());
     std::vector<uint8_t> raw = L2Cache::encode(grown);
     raw.resize(clusters * cs, 0);
-    KEMU_TRY_VOID(file_.write(*offset, raw));
+    KEMU_TRY_VOID(file_.write(offset, raw));
     KEMU_TRY_VOID(file_.datasync());
     uint64_t old_offset = header_.l1_table_offset;
     uint64_t old_clusters = (l1_.size() * 8 + cs - 1) / cs;
-    header_.l1_table_offset = *offset;
+    header_.l1_table_offset = offset;
     header_.l1_size = static_cast<uint32_t>(min_entries);
     KEMU_TRY_VOID(write_header());
     KEMU_TRY_VOID(file_.datasync());
@@ -43,10 +42,9 @@ Result<void> Qcow2Driver::truncate(uint64_t new_size, bool allow_shrink) {
         uint64_t first = (new_size + cs - 1) / cs;
         uint64_t end = (size() + cs - 1) / cs;
         for (uint64_t gc = first; gc < end; ++gc) {
-            auto m = lookup(gc);
-            if (!m) return m.error();
-            if (m->kind == Kind::Unallocated) continue;
-            free_later(*m);
+            KEMU_TRY(m, lookup(gc));
+            if (m.kind == Kind::Unallocated) continue;
+            free_later(m);
             KEMU_TRY_VOID(set_entry(gc, 0));
         }
         KEMU_TRY_VOID(flush_metadata());
@@ -69,26 +67,22 @@ Result<void> Qcow2Driver::allocate_range(uint64_t offset, uint64_t len) {
     while (gc < end) {
         // One contiguous allocation per L2 table's worth of clusters.
         uint64_t table_end = std::min(end, (gc / header_.l2_entries() + 1) * header_.l2_entries());
-        auto table = l2_for_write(gc / header_.l2_entries());
-        if (!table) return table.error();
+        KEMU_TRY_VOID(l2_for_write(gc / header_.l2_entries()));
         uint64_t count = table_end - gc;
-        auto host = refcounts_->allocate(count);
-        if (!host) return host.error();
-        file_end_ = std::max(file_end_, *host + count * cs);
-        auto again = l2_for_write(gc / header_.l2_entries());
-        if (!again) return again.error();
+        KEMU_TRY(host, refcounts_->allocate(count));
+        file_end_ = std::max(file_end_, host + count * cs);
+        KEMU_TRY(again, l2_for_write(gc / header_.l2_entries()));
         for (uint64_t i = 0; i < count; ++i) {
-            uint64_t& entry = (*again)->entries[(gc + i) % header_.l2_entries()];
-            entry = (*host + i * cs) | kOflagCopied;
+            uint64_t& entry = again->entries[(gc + i) % header_.l2_entries()];
+            entry = (host + i * cs) | kOflagCopied;
         }
-        (*again)->dirty = true;
+        again->dirty = true;
         gc = table_end;
     }
     KEMU_TRY_VOID(flush());
     // The last data cluster may lie past EOF; make the file cover it so reads see zeroes.
-    auto size = file_.size();
-    if (!size) return size.error();
-    if (*size < file_end_) KEMU_TRY_VOID(file_.truncate(file_end_));
+    KEMU_TRY(size, file_.size());
+    if (size < file_end_) KEMU_TRY_VOID(file_.truncate(file_end_));
     return ok();
 }
 
@@ -102,30 +96,27 @@ Result<void> Qcow2Driver::preallocate_growth(uint64_t old_size,
     while (gc < end) {
         uint64_t table_end = std::min(end, (gc / per_table + 1) * per_table);
         uint64_t count = table_end - gc;
-        auto first = refcounts_->allocate(count);
-        if (!first) return first.error();
-        file_end_ = std::max(file_end_, *first + count * cs);
+        KEMU_TRY(first, refcounts_->allocate(count));
+        file_end_ = std::max(file_end_, first + count * cs);
         uint64_t flags = kOflagCopied;
         if (header_.version >= 3) {
             flags |= kOflagZero;
         } else {
-            KEMU_TRY_VOID(file_.write_zeroes(*first, count * cs, false));  // data before L2
+            KEMU_TRY_VOID(file_.write_zeroes(first, count * cs, false));  // data before L2
         }
         for (uint64_t i = 0; i < count; ++i)
-            KEMU_TRY_VOID(set_entry(gc + i, (*first + i * cs) | flags));
+            KEMU_TRY_VOID(set_entry(gc + i, (first + i * cs) | flags));
         gc = table_end;
     }
     KEMU_TRY_VOID(flush());
-    auto file_size = file_.size();
-    if (!file_size) return file_size.error();
-    if (*file_size < file_end_) KEMU_TRY_VOID(file_.truncate(file_end_));
+    KEMU_TRY(file_size, file_.size());
+    if (file_size < file_end_) KEMU_TRY_VOID(file_.truncate(file_end_));
     return host ? reserve_host_space(*host) : ok();
 }
 
 Result<void> Qcow2Driver::reserve_host_space(ImageFile::Prealloc mode) {
-    auto size = file_.size();
-    if (!size) return size.error();
-    KEMU_TRY_VOID(file_.preallocate(0, *size, mode));
+    KEMU_TRY(size, file_.size());
+    KEMU_TRY_VOID(file_.preallocate(0, size, mode));
     return file_.datasync();
 }
 
@@ -137,10 +128,9 @@ Result<void> Qcow2Driver::make_empty() {
             gc += header_.l2_entries() - 1;  // no table: nothing mapped in this stretch
             continue;
         }
-        auto m = lookup(gc);
-        if (!m) return m.error();
-        if (m->kind == Kind::Unallocated) continue;
-        free_later(*m);
+        KEMU_TRY(m, lookup(gc));
+        if (m.kind == Kind::Unallocated) continue;
+        free_later(m);
         KEMU_TRY_VOID(set_entry(gc, 0));
     }
     return flush();
@@ -175,9 +165,8 @@ Result<void> Qcow2Driver::amend(std::optional<bool> lazy_refcounts,
         for (uint64_t e : l1_) {
             uint64_t l2 = e & kOffsetMask;
             if (!l2) continue;
-            auto table = l2_cache_->get(l2);
-            if (!table) return table.error();
-            for (uint64_t entry : (*table)->entries) {
+            KEMU_TRY(table, l2_cache_->get(l2));
+            for (uint64_t entry : table->entries) {
                 if (!(entry & kOflagCompressed) && (entry & kOflagZero)) {
                     return Error("Cannot downgrade an image with zero clusters");
                 }

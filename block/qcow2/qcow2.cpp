@@ -146,9 +146,8 @@ Result<Qcow2Driver::Mapping> Qcow2Driver::lookup(uint64_t guest_cluster) {
     uint64_t l2_offset = l1_[l1_index] & kOffsetMask;
     if (!l2_offset) return Mapping{};
     KEMU_TRY_VOID(check_host_offset(l2_offset, "L2 table"));
-    auto table = l2_cache_->get(l2_offset);
-    if (!table) return table.error();
-    Mapping m = decode((*table)->entries[guest_cluster % header_.l2_entries()]);
+    KEMU_TRY(table, l2_cache_->get(l2_offset));
+    Mapping m = decode(table->entries[guest_cluster % header_.l2_entries()]);
     if (m.kind == Kind::Normal || m.kind == Kind::ZeroAllocated) {
         KEMU_TRY_VOID(check_host_offset(m.host, "Data cluster"));
     } else if (m.kind == Kind::Compressed) {
@@ -215,19 +214,17 @@ Result<void> Qcow2Driver::read_range(uint64_t offset, std::span<uint8_t> buf) {
     while (!buf.empty()) {
         uint64_t gc = offset >> header_.cluster_bits;
         uint64_t in_cluster = offset & (cs - 1);
-        auto m = lookup(gc);
-        if (!m) return m.error();
+        KEMU_TRY(m, lookup(gc));
         uint64_t n = std::min<uint64_t>(buf.size(), cs - in_cluster);
         // Merge following clusters that are contiguous on the host into one read.
-        if (m->kind == Kind::Normal) {
+        if (m.kind == Kind::Normal) {
             while (n < buf.size()) {
-                auto next = lookup(gc + ((in_cluster + n) >> header_.cluster_bits));
-                if (!next) return next.error();
-                if (next->kind != Kind::Normal || next->host != m->host + in_cluster + n) break;
+                KEMU_TRY(next, lookup(gc + ((in_cluster + n) >> header_.cluster_bits)));
+                if (next.kind != Kind::Normal || next.host != m.host + in_cluster + n) break;
                 n += std::min<uint64_t>(buf.size() - n, cs);
             }
         }
-        KEMU_TRY_VOID(read_mapped(*m, offset, buf.first(n)));
+        KEMU_TRY_VOID(read_mapped(m, offset, buf.first(n)));
         offset += n;
         buf = buf.subspan(n);
     }
@@ -237,27 +234,25 @@ Result<void> Qcow2Driver::read_range(uint64_t offset, std::span<uint8_t> buf) {
 Result<Extent> Qcow2Driver::block_status(uint64_t offset, uint64_t len) {
     if (offset > size() || len > size() - offset) return Error("Request out of range");
     const uint64_t cs = cluster_size();
-    auto first = lookup(offset >> header_.cluster_bits);
-    if (!first) return first.error();
+    KEMU_TRY(first, lookup(offset >> header_.cluster_bits));
     uint64_t in_cluster = offset & (cs - 1);
     uint64_t n = std::min(len, cs - in_cluster);
     while (n < len) {
-        auto next = lookup((offset + n) >> header_.cluster_bits);
-        if (!next) return next.error();
-        bool same = next->kind == first->kind;
-        if (same && first->kind == Kind::Normal) same = next->host == first->host + in_cluster + n;
-        if (same && first->kind == Kind::Compressed) same = false;
+        KEMU_TRY(next, lookup((offset + n) >> header_.cluster_bits));
+        bool same = next.kind == first.kind;
+        if (same && first.kind == Kind::Normal) same = next.host == first.host + in_cluster + n;
+        if (same && first.kind == Kind::Compressed) same = false;
         if (!same) break;
         n += std::min(len - n, cs);
     }
     Extent e;
     e.length = n;
-    switch (first->kind) {
+    switch (first.kind) {
         case Kind::Unallocated: {
             if (backing_ && offset < backing_->size()) {
-                auto below = backing_->block_status(offset, std::min(n, backing_->size() - offset));
-                if (!below) return below.error();
-                e = *below;
+                KEMU_TRY(below,
+                         backing_->block_status(offset, std::min(n, backing_->size() - offset)));
+                e = below;
                 e.depth += 1;
                 return e;
             }
@@ -277,7 +272,7 @@ Result<Extent> Qcow2Driver::block_status(uint64_t offset, uint64_t len) {
         case Kind::Normal:
             e.data = true;
             e.allocated = true;
-            e.host_offset = first->host + in_cluster;
+            e.host_offset = first.host + in_cluster;
             e.host_file = file_.path();
             return e;
     }

@@ -175,17 +175,15 @@ Result<RefcountManager::Block*> RefcountManager::load_block(uint64_t block_index
 }
 
 Result<uint64_t> RefcountManager::get(uint64_t cluster_index) {
-    auto b = load_block(cluster_index / entries_per_block_, false);
-    if (!b) return b.error();
-    if (!*b) return uint64_t{0};
-    return read_entry(**b, cluster_index % entries_per_block_);
+    KEMU_TRY(b, load_block(cluster_index / entries_per_block_, false));
+    if (!b) return uint64_t{0};
+    return read_entry(*b, cluster_index % entries_per_block_);
 }
 
 Result<void> RefcountManager::update(uint64_t first, uint64_t count, int64_t delta) {
     for (uint64_t c = first; c < first + count; ++c) {
-        auto b = load_block(c / entries_per_block_, delta > 0);
-        if (!b) return b.error();
-        uint64_t cur = *b ? read_entry(**b, c % entries_per_block_) : 0;
+        KEMU_TRY(b, load_block(c / entries_per_block_, delta > 0));
+        uint64_t cur = b ? read_entry(*b, c % entries_per_block_) : 0;
         if (delta > 0 && max_ - cur < static_cast<uint64_t>(delta)) {
             return Error("qcow2: refcount overflow on cluster " + std::to_string(c));
         }
@@ -193,7 +191,7 @@ Result<void> RefcountManager::update(uint64_t first, uint64_t count, int64_t del
             return Error("qcow2: refcount underflow on cluster " + std::to_string(c));
         }
         uint64_t next = cur + static_cast<uint64_t>(delta);
-        write_entry(**b, c % entries_per_block_, next);
+        write_entry(*b, c % entries_per_block_, next);
         if (next == 0) free_hint_ = std::min(free_hint_, c);
     }
     return ok();
@@ -201,10 +199,9 @@ Result<void> RefcountManager::update(uint64_t first, uint64_t count, int64_t del
 
 Result<void> RefcountManager::set(uint64_t cluster_index, uint64_t value) {
     if (value > max_) return Error("qcow2: refcount value too large");
-    auto b = load_block(cluster_index / entries_per_block_, value != 0);
-    if (!b) return b.error();
-    if (!*b) return ok();
-    write_entry(**b, cluster_index % entries_per_block_, value);
+    KEMU_TRY(b, load_block(cluster_index / entries_per_block_, value != 0));
+    if (!b) return ok();
+    write_entry(*b, cluster_index % entries_per_block_, value);
     if (value == 0) free_hint_ = std::min(free_hint_, cluster_index);
     return ok();
 }
@@ -216,10 +213,9 @@ Result<uint64_t> RefcountManager::find_free(uint64_t count) {
         if (((i + 1) << cluster_bits_) >= kMaxHostOffset) {
             return Error("qcow2: image file is full (host offsets exhausted)");
         }
-        auto rc = get(i);
-        if (!rc) return rc.error();
-        if (*rc != 0 || reserved(i)) {
-            if (i == free_hint_ && *rc != 0) free_hint_ = i + 1;
+        KEMU_TRY(rc, get(i));
+        if (rc != 0 || reserved(i)) {
+            if (i == free_hint_ && rc != 0) free_hint_ = i + 1;
             run = 0;
             start = i + 1;
             continue;
@@ -229,12 +225,11 @@ Result<uint64_t> RefcountManager::find_free(uint64_t count) {
 }
 
 Result<uint64_t> RefcountManager::allocate(uint64_t count) {
-    auto start = find_free(count);
-    if (!start) return start.error();
-    Reservation guard(reserved_, *start, count);
-    KEMU_TRY_VOID(update(*start, count, +1));
-    free_hint_ = std::max(free_hint_, *start + count);
-    return *start << cluster_bits_;
+    KEMU_TRY(start, find_free(count));
+    Reservation guard(reserved_, start, count);
+    KEMU_TRY_VOID(update(start, count, +1));
+    free_hint_ = std::max(free_hint_, start + count);
+    return start << cluster_bits_;
 }
 
 Result<void> RefcountManager::write_table_entry(uint64_t block_index) {
@@ -253,9 +248,8 @@ Result<void> RefcountManager::create_block(uint64_t block_index) {
         }
         // Growing the table may have created this very block along the way.
         if (table_[block_index] & kRefTableOffsetMask) return ok();
-        auto pos = find_free(1);
-        if (!pos) return pos.error();
-        uint64_t home = *pos / entries_per_block_;
+        KEMU_TRY(pos, find_free(1));
+        uint64_t home = pos / entries_per_block_;
         if (home >= table_.size()) {
             KEMU_TRY_VOID(grow_table(home + 1));
             continue;
@@ -267,16 +261,16 @@ Result<void> RefcountManager::create_block(uint64_t block_index) {
             // The free cluster's own refcount block is missing too: make that block first,
             // placed in the cluster it describes, so it counts itself.
             target = home;
-            write_entry(*block, *pos % entries_per_block_, 1);
+            write_entry(*block, pos % entries_per_block_, 1);
         } else {
-            KEMU_TRY_VOID(update(*pos, 1, +1));
+            KEMU_TRY_VOID(update(pos, 1, +1));
         }
         block->index = target;
         block->dirty = false;
-        KEMU_TRY_VOID(file_.write(*pos << cluster_bits_, block->data));
+        KEMU_TRY_VOID(file_.write(pos << cluster_bits_, block->data));
         // The block's contents must be durable before the table points at it.
         KEMU_TRY_VOID(file_.datasync());
-        table_[target] = *pos << cluster_bits_;
+        table_[target] = pos << cluster_bits_;
         KEMU_TRY_VOID(write_table_entry(target));
         if (target == block_index) return ok();
     }

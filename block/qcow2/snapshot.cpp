@@ -26,9 +26,8 @@ Result<void> Qcow2Driver::update_l1_refcounts(const std::vector<uint64_t>& l1, i
         if (!l2) continue;
         KEMU_TRY_VOID(check_host_offset(l2, "L2 table"));
         KEMU_TRY_VOID(refcounts_->update(l2 >> bits, 1, delta));
-        auto table = l2_cache_->get(l2);
-        if (!table) return table.error();
-        std::vector<uint64_t> entries = (*table)->entries;
+        KEMU_TRY(table, l2_cache_->get(l2));
+        std::vector<uint64_t> entries = table->entries;
         for (uint64_t entry : entries) {
             Mapping m = decode(entry);
             if (m.kind == Kind::Normal || m.kind == Kind::ZeroAllocated) {
@@ -51,9 +50,8 @@ Result<void> Qcow2Driver::update_copied_flags() {
     for (uint64_t& e : l1_) {
         uint64_t l2 = e & kOffsetMask;
         if (!l2) continue;
-        auto rc = refcounts_->get(l2 >> bits);
-        if (!rc) return rc.error();
-        uint64_t want = *rc == 1 ? (l2 | kOflagCopied) : l2;
+        KEMU_TRY(rc, refcounts_->get(l2 >> bits));
+        uint64_t want = rc == 1 ? (l2 | kOflagCopied) : l2;
         if (want != e) {
             e = want;
             l1_changed = true;
@@ -67,9 +65,8 @@ Result<void> Qcow2Driver::update_copied_flags() {
             if (m.kind == Kind::Compressed) {
                 fixed = entry & ~kOflagCopied;
             } else if (m.kind == Kind::Normal || m.kind == Kind::ZeroAllocated) {
-                auto drc = refcounts_->get(m.host >> bits);
-                if (!drc) return drc.error();
-                fixed = *drc == 1 ? (entry | kOflagCopied) : (entry & ~kOflagCopied);
+                KEMU_TRY(drc, refcounts_->get(m.host >> bits));
+                fixed = drc == 1 ? (entry | kOflagCopied) : (entry & ~kOflagCopied);
             }
             if (fixed != entry) {
                 // Safe to hold `table`: refcount lookups never touch the L2 cache.
@@ -91,9 +88,8 @@ Result<void> Qcow2Driver::write_snapshot_table(std::vector<SnapshotEntry> table)
     uint64_t new_offset = 0;
     if (!raw.empty()) {
         uint64_t clusters = (raw.size() + cs - 1) / cs;
-        auto off = refcounts_->allocate(clusters);
-        if (!off) return off.error();
-        new_offset = *off;
+        KEMU_TRY(off, refcounts_->allocate(clusters));
+        new_offset = off;
         file_end_ = std::max(file_end_, new_offset + clusters * cs);
         KEMU_TRY_VOID(refcounts_->flush());
         KEMU_TRY_VOID(file_.write(new_offset, raw));
@@ -126,20 +122,19 @@ Result<void> Qcow2Driver::snapshot_create(const SnapshotInfo& snapshot) {
     }
     uint64_t l1_bytes = l1_.size() * 8;
     uint64_t l1_clusters = std::max<uint64_t>(1, (l1_bytes + cs - 1) / cs);
-    auto l1_offset = refcounts_->allocate(l1_clusters);
-    if (!l1_offset) return l1_offset.error();
-    file_end_ = std::max(file_end_, *l1_offset + l1_clusters * cs);
+    KEMU_TRY(l1_offset, refcounts_->allocate(l1_clusters));
+    file_end_ = std::max(file_end_, l1_offset + l1_clusters * cs);
     std::vector<uint64_t> copy = l1_;
     for (uint64_t& e : copy)
         e &= ~kOflagCopied;
     KEMU_TRY_VOID(update_l1_refcounts(l1_, +1));
     KEMU_TRY_VOID(update_copied_flags());
     KEMU_TRY_VOID(refcounts_->flush());
-    KEMU_TRY_VOID(file_.write(*l1_offset, L2Cache::encode(copy)));
+    KEMU_TRY_VOID(file_.write(l1_offset, L2Cache::encode(copy)));
     KEMU_TRY_VOID(file_.datasync());
 
     SnapshotEntry s;
-    s.l1_table_offset = *l1_offset;
+    s.l1_table_offset = l1_offset;
     s.l1_size = static_cast<uint32_t>(l1_.size());
     s.id = std::to_string(next_id);
     s.name = name;
@@ -160,15 +155,14 @@ Result<void> Qcow2Driver::snapshot_apply(const std::string& id_or_name) {
     if (index == snapshots_.size()) return Error("Can't find snapshot");
     KEMU_TRY_VOID(flush_metadata());
     const SnapshotEntry& s = snapshots_[index];
-    auto snap_l1 = read_l1(s.l1_table_offset, s.l1_size);
-    if (!snap_l1) return snap_l1.error();
-    if (snap_l1->size() > l1_.size()) KEMU_TRY_VOID(grow_l1(snap_l1->size()));
+    KEMU_TRY(snap_l1, read_l1(s.l1_table_offset, s.l1_size));
+    if (snap_l1.size() > l1_.size()) KEMU_TRY_VOID(grow_l1(snap_l1.size()));
     std::vector<uint64_t> old_l1 = l1_;
-    KEMU_TRY_VOID(update_l1_refcounts(*snap_l1, +1));
+    KEMU_TRY_VOID(update_l1_refcounts(snap_l1, +1));
     KEMU_TRY_VOID(refcounts_->flush());
     KEMU_TRY_VOID(file_.datasync());
     std::fill(l1_.begin(), l1_.end(), 0);
-    std::copy(snap_l1->begin(), snap_l1->end(), l1_.begin());
+    std::copy(snap_l1.begin(), snap_l1.end(), l1_.begin());
     KEMU_TRY_VOID(file_.write(header_.l1_table_offset, L2Cache::encode(l1_)));
     if (s.disk_size && s.disk_size != header_.size) {
         header_.size = s.disk_size;
@@ -192,9 +186,8 @@ Result<void> Qcow2Driver::snapshot_delete(const std::string& id_or_name) {
     std::vector<SnapshotEntry> table = snapshots_;
     table.erase(table.begin() + static_cast<long>(index));
     KEMU_TRY_VOID(write_snapshot_table(std::move(table)));
-    auto l1 = read_l1(gone.l1_table_offset, gone.l1_size);
-    if (!l1) return l1.error();
-    KEMU_TRY_VOID(update_l1_refcounts(*l1, -1));
+    KEMU_TRY(l1, read_l1(gone.l1_table_offset, gone.l1_size));
+    KEMU_TRY_VOID(update_l1_refcounts(l1, -1));
     const uint64_t cs = cluster_size();
     uint64_t l1_clusters = std::max<uint64_t>(1, (uint64_t{gone.l1_size} * 8 + cs - 1) / cs);
     KEMU_TRY_VOID(refcounts_->update(gone.l1_table_offset / cs, l1_clusters, -1));

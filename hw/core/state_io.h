@@ -167,7 +167,11 @@ class StateReader {
             field(value);
             v = present ? T(value) : std::nullopt;
         } else if constexpr (kIsVector<T>) {
-            if (u32() != v.size()) failed_ = true;
+            // The length is the device's; a stream with another one leaves the vector alone.
+            if (u32() != v.size()) {
+                failed_ = true;
+                return;
+            }
             for (auto& item : v)
                 field(item);
         } else {

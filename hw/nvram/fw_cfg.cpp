@@ -4,6 +4,7 @@
 #include <array>
 #include <cstring>
 
+#include "hw/core/device_state.h"
 #include "system/hex.h"
 #include "system/log.h"
 
@@ -284,34 +285,16 @@ bool FwCfg::dma_write_item(uint32_t length, uint64_t address) {
     return true;
 }
 
-// Item contents are configuration the machine rebuilds, except what the guest wrote
-// into writable files.
 void FwCfg::save(StateWriter& out) const {
-    out.u16(key_);
-    out.u32(offset_);
-    out.u32(dma_address_high_);
-    for (const File& f : files_)
-        if (f.item.on_write) out.bytes(f.item.data);
+    state_fields(*this, out);
 }
 
+// A writable file's length is the machine's: a stream holding another length is malformed.
 Result<void> FwCfg::load(StateReader& in, uint32_t version) {
-    if (version > state_version()) return Error(name() + ": unsupported state version");
-    uint16_t key = in.u16();
-    uint32_t offset = in.u32(), high = in.u32();
-    std::vector<std::vector<uint8_t>> writable;
-    for (const File& f : files_) {
-        if (!f.item.on_write) continue;
-        writable.emplace_back(f.item.data.size());
-        in.bytes(writable.back());
-    }
-    KEMU_TRY_VOID(in.finish(name()));
-    key_ = key & ~kKeyWriteChannel;
-    offset_ = offset;
-    dma_address_high_ = high;
-    size_t next = 0;
-    for (File& f : files_)
-        if (f.item.on_write) f.item.data = std::move(writable[next++]);
-    return ok();
+    KEMU_TRY_VOID(check_state_version(*this, version));
+    state_fields(*this, in);
+    key_ &= ~kKeyWriteChannel;
+    return finish_load(*this, in);
 }
 
 std::string FwCfg::describe() const {

@@ -119,6 +119,15 @@ class FwCfg final : public Device {
     std::map<uint16_t, Item> items_;  // numbered items, by key without kKeyWriteChannel
     std::vector<File> files_;         // sorted by name; files_[i] has key kKeyFileFirst + i
 
+    // Item contents are configuration the machine rebuilds, except what the guest wrote
+    // into writable files.
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        io(self.key_, self.offset_, self.dma_address_high_);
+        for (auto& f : self.files_)
+            if (f.item.on_write) io(f.item.data);
+    }
+
     uint16_t key_ = kKeySignature;  // the selected key, without kKeyWriteChannel
     uint32_t offset_ = 0;           // read position in the selected item
     uint32_t dma_address_high_ = 0;

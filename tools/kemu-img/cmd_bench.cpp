@@ -159,7 +159,7 @@ int run(const ParsedArgs& args) {
     std::unique_lock<std::mutex> held(machine_lock);
     auto init = loop.init();
     if (!init) return fail(init.error());
-    auto engine = block::make_engine(block::engine_mode(*aio, *mode), loop);
+    auto engine = block::make_engine(block::engine_kind(*aio, *mode), loop);
     if (!engine) return fail(engine.error());
     block::DriveOptions o;
     o.file = args.operands[0];

@@ -21,10 +21,9 @@ Result<std::optional<uint64_t>> first_nonzero(block::BlockDriver& d, uint64_t of
     std::vector<uint8_t> buf(kChunk);
     for (uint64_t pos = offset; pos < offset + len;) {
         uint64_t n = std::min(kChunk, offset + len - pos);
-        auto e = d.block_status(pos, n);
-        if (!e) return e.error();
-        n = e->length;
-        if (!(e->zero && !e->data)) {
+        KEMU_TRY(e, d.block_status(pos, n));
+        n = e.length;
+        if (!(e.zero && !e.data)) {
             KEMU_TRY_VOID(d.read(pos, {buf.data(), n}));
             for (uint64_t i = 0; i < n; ++i) {
                 if (buf[i]) return std::optional<uint64_t>(pos + i);

@@ -100,9 +100,8 @@ Result<std::vector<OpenedImage>> open_sources(const ConvertArgs& a,
         o.format = a.in_format;
         o.read_only = true;
         o.direct = cache.direct;
-        auto d = open_for_tool(path, o, a.share);
-        if (!d) return d.error();
-        inputs.push_back(std::move(*d));
+        KEMU_TRY(d, open_for_tool(path, o, a.share));
+        inputs.push_back(std::move(d));
     }
     return inputs;
 }
@@ -117,15 +116,12 @@ Result<OpenedImage> open_target(const ConvertArgs& a, const block::CacheFlags& c
 }
 
 Result<void> convert(ConvertArgs& a) {
-    auto source_cache = cache_flags_for(a.source_cache, "source ");
-    if (!source_cache) return source_cache.error();
-    auto target_cache = cache_flags_for(a.target_cache, "");
-    if (!target_cache) return target_cache.error();
-    auto inputs = open_sources(a, *source_cache);
-    if (!inputs) return inputs.error();
+    KEMU_TRY(source_cache, cache_flags_for(a.source_cache, "source "));
+    KEMU_TRY(target_cache, cache_flags_for(a.target_cache, ""));
+    KEMU_TRY(inputs, open_sources(a, source_cache));
     std::vector<block::BlockDriver*> sources;
     uint64_t total = 0;
-    for (const OpenedImage& in : *inputs) {
+    for (const OpenedImage& in : inputs) {
         sources.push_back(in.get());
         total += in->size();
     }
@@ -140,27 +136,26 @@ Result<void> convert(ConvertArgs& a) {
                                                 a.out_format);
         }
     }
-    auto out = open_target(a, *target_cache);
-    if (!out) return out.error();
+    KEMU_TRY(out, open_target(a, target_cache));
     ConvertTarget target;
-    target.driver = out->get();
+    target.driver = out.get();
     target.sparse_size = a.sparse_size;
     target.has_backing = !a.backing.empty();
     target.has_zeroes = !a.no_create && !target.has_backing;
-    if (!a.no_create && (*out)->backing()) target.backing_size = (*out)->backing()->size();
-    target.flush_each_write = target_cache->writethrough;
+    if (!a.no_create && out->backing()) target.backing_size = out->backing()->size();
+    target.flush_each_write = target_cache.writethrough;
     if (a.compress) {
-        target.compressed = dynamic_cast<block::qcow2::Qcow2Driver*>(out->get());
+        target.compressed = dynamic_cast<block::qcow2::Qcow2Driver*>(out.get());
         if (!target.compressed) return Error("Compression not supported for this file format");
     }
-    if (a.no_create && (*out)->size() < total) {
+    if (a.no_create && out->size() < total) {
         return Error("output file is smaller than input file");
     }
     Progress progress(a.progress && !a.quiet);
     progress.update(0);
     KEMU_TRY_VOID(copy_to_target(sources, target, progress));
-    KEMU_TRY_VOID((*out)->flush());
-    KEMU_TRY_VOID((*out)->close());
+    KEMU_TRY_VOID(out->flush());
+    KEMU_TRY_VOID(out->close());
     progress.finish();
     return ok();
 }

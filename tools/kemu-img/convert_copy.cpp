@@ -170,9 +170,8 @@ Result<void> CopyPipeline::read_source(block::BlockDriver& in, uint64_t base) {
 Result<Run> CopyPipeline::next_run(block::BlockDriver& in, uint64_t base, uint64_t pos) {
     Run run;
     run.offset = base + pos;
-    auto status_end = status_at(in, base, pos);
-    if (!status_end) return status_end.error();
-    run.length = *status_end - pos;
+    KEMU_TRY(status_end, status_at(in, base, pos));
+    run.length = status_end - pos;
     run.kind = status_.kind;
     // -S 0: the target is fully allocated, so zeroes are copied as data (as qemu-img does).
     if (run.kind == RunKind::Zero && target_.sparse_size == 0) run.kind = RunKind::Data;

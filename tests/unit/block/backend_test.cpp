@@ -1,8 +1,12 @@
 #include <gtest/gtest.h>
 
+#include <algorithm>
+#include <chrono>
+#include <condition_variable>
 #include <mutex>
 
 #include "block/block_backend.h"
+#include "block/io/thread_pool.h"
 #include "block/raw.h"
 #include "system/clock.h"
 #include "system/event_loop.h"
@@ -70,6 +74,54 @@ TEST(IoEngine, ThreadPool) {
     exercise_engine(*engine, f, dir.file("t"));
 }
 
+// Jobs that wait for each other: `jobs` of them run at once only if the pool starts that many
+// workers. Returns the most that ran at the same time.
+unsigned most_at_once(ThreadPool& pool, unsigned jobs) {
+    std::mutex m;
+    std::condition_variable cv;
+    unsigned running = 0, most = 0, finished = 0;
+    for (unsigned i = 0; i < jobs; ++i) {
+        pool.post([&] {
+            std::unique_lock<std::mutex> g(m);
+            most = std::max(most, ++running);
+            cv.notify_all();
+            cv.wait_for(g, std::chrono::milliseconds(200), [&] { return running == jobs; });
+            --running;
+            ++finished;
+            cv.notify_all();
+        });
+    }
+    std::unique_lock<std::mutex> g(m);
+    cv.wait(g, [&] { return finished == jobs; });
+    return most;
+}
+
+// Workers start as jobs queue up, to the pool's limit and no further.
+TEST(IoEngine, ThreadPoolGrowsToItsLimit) {
+    ThreadPool wide(16);
+    EXPECT_EQ(most_at_once(wide, 12), 12u);
+    ThreadPool narrow(3);
+    EXPECT_EQ(most_at_once(narrow, 8), 3u);
+}
+
+// Completions that pile up before the main loop drains them cost it one wake-up, and run in
+// the order they finished.
+TEST(IoEngine, CompletionsThatPileUpShareOneWakeUp) {
+    std::vector<std::function<void()>> wakeups;
+    auto batch = std::make_shared<CompletionBatch>(
+        [&](std::function<void()> fn) { wakeups.push_back(std::move(fn)); });
+    std::vector<ssize_t> results;
+    for (ssize_t r = 0; r < 5; ++r)
+        batch->add([&](ssize_t v) { results.push_back(v); }, r);
+    ASSERT_EQ(wakeups.size(), 1u);
+    wakeups[0]();
+    EXPECT_EQ(results, (std::vector<ssize_t>{0, 1, 2, 3, 4}));
+    batch->add([&](ssize_t v) { results.push_back(v); }, 7);
+    ASSERT_EQ(wakeups.size(), 2u);  // drained: the next completion wakes the loop again
+    wakeups[1]();
+    EXPECT_EQ(results.back(), 7);
+}
+
 TEST(IoEngine, Uring) {
     TempDir dir;
     LoopFixture f;
@@ -90,19 +142,22 @@ TEST(CacheModes, ParseAndFlags) {
     EXPECT_FALSE(parse_cache_mode("fast").ok());
 }
 
-// Buffered modes default to threads; O_DIRECT ones to io_uring where it works; aio= wins.
-TEST(CacheModes, EngineFollowsTheCacheModeUnlessAioIsGiven) {
+// An engine serves one aio= and either buffered or O_DIRECT requests; without aio= it reads
+// through io_uring and writes on workers (only workers where the kernel refuses io_uring).
+TEST(CacheModes, EngineKindIsTheAioModeAndWhetherRequestsAreDirect) {
     for (CacheMode buffered : {CacheMode::Writeback, CacheMode::Writethrough, CacheMode::Unsafe})
-        EXPECT_EQ(engine_mode(AioMode::Default, buffered), AioMode::Threads);
+        EXPECT_EQ(engine_kind(AioMode::Default, buffered), (EngineKind{AioMode::Default, false}));
     for (CacheMode direct : {CacheMode::None, CacheMode::Directsync})
-        EXPECT_EQ(engine_mode(AioMode::Default, direct), AioMode::Default);
-    EXPECT_EQ(engine_mode(AioMode::IoUring, CacheMode::Writeback), AioMode::IoUring);
-    EXPECT_EQ(engine_mode(AioMode::Threads, CacheMode::None), AioMode::Threads);
-    EXPECT_EQ(engine_mode(AioMode::Native, CacheMode::None), AioMode::Native);
+        EXPECT_EQ(engine_kind(AioMode::Default, direct), (EngineKind{AioMode::Default, true}));
+    EXPECT_EQ(engine_kind(AioMode::Native, CacheMode::None), (EngineKind{AioMode::Native, true}));
     LoopFixture f;
-    auto engine = make_engine(engine_mode(AioMode::Default, CacheMode::Writeback), f.loop);
+    auto engine = make_engine(engine_kind(AioMode::Default, CacheMode::Writeback), f.loop);
     ASSERT_TRUE(engine.ok()) << engine.error().message();
-    EXPECT_STREQ((*engine)->name(), "threads");
+    std::string name = (*engine)->name();
+    EXPECT_TRUE(name == "io_uring+threads" || name == "threads") << name;
+    auto threads = make_engine(engine_kind(AioMode::Threads, CacheMode::None), f.loop);
+    ASSERT_TRUE(threads.ok());
+    EXPECT_STREQ((*threads)->name(), "threads");
 }
 
 class BackendTest : public ::testing::TestWithParam<const char*> {};
@@ -524,14 +579,16 @@ TEST(Backend, DetectZeroesTurnsZeroWritesIntoZeroClusters) {
     }
 }
 
-TEST(Backend, EnginesForEveryAioMode) {
+TEST(Backend, EnginesForEveryAioModeBufferedOrDirect) {
     TempDir dir;
     LoopFixture f;
-    for (AioMode mode : {AioMode::Default, AioMode::Threads, AioMode::IoUring}) {
-        auto engine = make_engine(mode, f.loop);
-        if (!engine && mode == AioMode::IoUring) GTEST_SKIP() << engine.error().message();
-        ASSERT_TRUE(engine.ok()) << engine.error().message();
-        exercise_engine(**engine, f, dir.file("e"));
+    for (bool direct : {false, true}) {
+        for (AioMode mode : {AioMode::Default, AioMode::Threads, AioMode::IoUring}) {
+            auto engine = make_engine({mode, direct}, f.loop);
+            if (!engine && mode == AioMode::IoUring) GTEST_SKIP() << engine.error().message();
+            ASSERT_TRUE(engine.ok()) << engine.error().message();
+            exercise_engine(**engine, f, dir.file("e"));
+        }
     }
 }
 

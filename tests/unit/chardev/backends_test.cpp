@@ -11,6 +11,7 @@
 
 #include <fstream>
 #include <sstream>
+#include <utility>
 
 #include "chardev/file_chardev.h"
 #include "chardev/null_chardev.h"
@@ -128,6 +129,18 @@ constexpr bool kSanitizerOwnsSegv = true;
 constexpr bool kSanitizerOwnsSegv = false;
 #endif
 
+// The signal the child raises to end, or 0.
+int raised_signal(Ending ending) {
+    constexpr std::pair<Ending, int> kRaised[] = {{Ending::Sigterm, SIGTERM},
+                                                  {Ending::ChainedSigterm, SIGTERM},
+                                                  {Ending::Sighup, SIGHUP},
+                                                  {Ending::Sigint, SIGINT},
+                                                  {Ending::Sigsegv, SIGSEGV}};
+    for (auto [e, sig] : kRaised)
+        if (e == ending) return sig;
+    return 0;
+}
+
 // Returns the child's wait status; `slave` is where the child's stdin pointed.
 int run_stdio_child(Ending ending, int slave) {
     pid_t pid = fork();
@@ -147,26 +160,13 @@ int run_stdio_child(Ending ending, int slave) {
         struct termios tty;
         tcgetattr(STDIN_FILENO, &tty);
         if (tty.c_lflag & kCookedFlags) _exit(12);  // not raw
-        switch (ending) {
-            case Ending::Exit:
-                std::exit(0);  // the chardev is never destroyed: atexit must restore
-            case Ending::Destroy:
-                chr->reset();
-                _exit(0);
-            case Ending::Sigterm:
-            case Ending::ChainedSigterm:
-                raise(SIGTERM);
-                break;
-            case Ending::Sighup:
-                raise(SIGHUP);
-                break;
-            case Ending::Sigint:
-                raise(SIGINT);
-                break;
-            case Ending::Sigsegv:
-                raise(SIGSEGV);
-                break;
+        if (ending == Ending::Exit)
+            std::exit(0);  // the chardev is never destroyed: atexit must restore
+        if (ending == Ending::Destroy) {
+            chr->reset();
+            _exit(0);
         }
+        raise(raised_signal(ending));
         _exit(13);  // the signal should have ended us
     }
     int status = 0;
@@ -188,13 +188,8 @@ TEST_P(StdioTerminal, RawWhileRunningAndRestoredAfterwards) {
     ASSERT_EQ(before.c_lflag & kCookedFlags, kCookedFlags);
 
     int status = run_stdio_child(GetParam(), slave.get());
-    const std::pair<Ending, int> kExpectedSignal[] = {{Ending::Sigterm, SIGTERM},
-                                                      {Ending::Sighup, SIGHUP},
-                                                      {Ending::Sigint, SIGINT},
-                                                      {Ending::Sigsegv, SIGSEGV}};
-    int expected_signal = 0;
-    for (auto [ending, sig] : kExpectedSignal)
-        if (ending == GetParam()) expected_signal = sig;
+    // A chained SIGTERM handler exits instead.
+    int expected_signal = GetParam() == Ending::ChainedSigterm ? 0 : raised_signal(GetParam());
     if (kSanitizerOwnsSegv && GetParam() == Ending::Sigsegv) {
         // ASan's SIGSEGV handler predates ours; ours restores the terminal, chains
         // to it, and it reports and exits.

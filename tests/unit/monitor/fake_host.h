@@ -32,9 +32,6 @@ class FakeHost : public MonitorHost {
     RunState run_state() const override { return state; }
     bool kvm_enabled() const override { return kvm; }
     std::vector<MonitorCpuInfo> cpus() const override { return cpu_list; }
-    std::string cpu_registers_text(int cpu) override {
-        return "RAX=" + std::to_string(cpu) + " RIP=fff0\n";
-    }
     Result<X86CpuState> cpu_state(int cpu) override {
         if (cpu < 0 || size_t(cpu) >= cpu_states.size()) return Error("CPU state not available");
         return cpu_states[size_t(cpu)];

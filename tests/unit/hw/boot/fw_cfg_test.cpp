@@ -235,5 +235,33 @@ TEST_F(FwCfgTest, ResetSelectsTheSignatureAndStateRoundTrips) {
     EXPECT_EQ(h.inb(kData), 'Q');
 }
 
+// A writable file's length is the machine's: state for another length, or cut short, is
+// refused, and the device is left at power-on state rather than half loaded.
+TEST_F(FwCfgTest, StateOfAnotherFileLengthOrCutShortIsRefused) {
+    ASSERT_TRUE(fw.add_file("etc/rw", std::vector<uint8_t>(2), [](uint32_t, uint32_t) {}).ok());
+    h.outw(kSelector, FwCfg::kKeyId);
+    StateWriter w;
+    fw.save(w);
+
+    FwCfg longer("fw_cfg", ram.mem());
+    ASSERT_TRUE(longer.add_file("etc/rw", bytes("xyz"), [](uint32_t, uint32_t) {}).ok());
+    StateReader r(w.data());
+    EXPECT_FALSE(longer.load(r, fw.state_version()).ok());
+    EXPECT_EQ(*longer.file("etc/rw"), bytes("xyz"));
+
+    FwCfg same("fw_cfg", ram.mem());
+    ASSERT_TRUE(same.add_file("etc/rw", std::vector<uint8_t>(2), [](uint32_t, uint32_t) {}).ok());
+    std::span<const uint8_t> all(w.data());
+    StateReader cut(all.first(all.size() - 1));
+    h.io.unmap(&fw.ctl_region());
+    h.map(kSelector, same.ctl_region());
+    EXPECT_FALSE(same.load(cut, fw.state_version()).ok());
+    EXPECT_EQ(h.inb(kData), 'Q');  // the signature, not the saved selection
+    StateReader whole(all);
+    EXPECT_TRUE(same.load(whole, fw.state_version()).ok());
+    EXPECT_EQ(h.inb(kData), FwCfg::kIdTraditional | FwCfg::kIdDma);
+    EXPECT_FALSE(same.load(whole, fw.state_version() + 1).ok());
+}
+
 }  // namespace
 }  // namespace kemu
