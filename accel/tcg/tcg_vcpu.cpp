@@ -14,6 +14,7 @@
 #include "target-x86/tcg/cpu_mode.h"
 #include "target-x86/tcg/exceptions.h"
 #include "target-x86/tcg/io_breakpoint.h"
+#include "target-x86/tcg/msr.h"
 #include "target-x86/tcg/page_walk.h"
 #include "target-x86/tcg/x87_host.h"
 #include "tcg/optimize.h"
@@ -785,14 +786,23 @@ void TcgVcpu::write_tsc(uint64_t value) {
     tsc_offset_ = int64_t(value - (lapic_ ? lapic_->tsc_now() : 0));
 }
 
+// IA32_TSC_DEADLINE is a value of the TSC this vCPU reads, which carries its offset (a guest
+// write to the TSC or TSC_ADJUST); the LAPIC counts the shared TSC. 0 stays "disarmed", and a
+// deadline already behind the shared TSC becomes 1, which fires at once.
 std::optional<uint64_t> TcgVcpu::read_apic_msr(uint32_t msr) {
     if (!lapic_) return std::nullopt;
     auto g = lock_machine();
-    return lapic_->read_msr(msr);
+    std::optional<uint64_t> v = lapic_->read_msr(msr);
+    if (v && *v && msr == x86::msr::TSC_DEADLINE) *v += uint64_t(tsc_offset_);
+    return v;
 }
 
 bool TcgVcpu::write_apic_msr(uint32_t msr, uint64_t value) {
     if (!lapic_) return false;
+    if (msr == x86::msr::TSC_DEADLINE && value) {
+        const __int128 shared = (__int128)value - tsc_offset_;
+        value = shared < 1 ? 1 : shared > (__int128)UINT64_MAX ? UINT64_MAX : uint64_t(shared);
+    }
     bool ok;
     {
         auto g = lock_machine();

@@ -27,6 +27,11 @@
 
 #define TIMER_VECTOR 0x40
 
+#define MSR_TSC 0x10
+#define MSR_TSC_DEADLINE 0x6e0
+#define LVT_TSC_DEADLINE (2u << 17)
+#define CPUID1_ECX_TSC_DEADLINE (1u << 24)
+
 static uint32_t lapic_base;
 static volatile unsigned timer_interrupts;
 static volatile bool eoi_in_handler = true;
@@ -63,6 +68,38 @@ static uint32_t calibrate(void) {
 static void wait_ms(unsigned ms) {
     for (unsigned i = 0; i < ms / 10; i++)
         pit_delay_us(10000);
+}
+
+/* TSC-deadline mode (11.5.4.1) after this CPU's TSC was moved far ahead: the deadline is a
+ * value of the TSC the CPU reads, whatever was written to it. */
+static void test_tsc_deadline(void) {
+    uint32_t eax = 1, ebx, ecx = 0, edx;
+    __asm__ volatile("cpuid" : "+a"(eax), "=b"(ebx), "+c"(ecx), "=d"(edx));
+    if (!(ecx & CPUID1_ECX_TSC_DEADLINE)) {
+        printf("lapic_timer: no TSC-deadline mode (CPUID.1:ECX[24] clear)\n");
+        return;
+    }
+    wrmsr(MSR_TSC, rdtsc() + (1ull << 44));
+    timer_interrupts = 0;
+    lapic_write(LAPIC_LVT_TIMER, LVT_TSC_DEADLINE | TIMER_VECTOR);
+    irq_enable();
+    wrmsr(MSR_TSC_DEADLINE, rdtsc() + 100000);
+    wait_ms(40);
+    irq_disable();
+    CHECK_EQ(timer_interrupts, 1);
+    CHECK_EQ(rdmsr(MSR_TSC_DEADLINE), 0); /* a deadline that fired is disarmed */
+
+    /* Armed far ahead, it reads back as written, and has not fired. */
+    uint64_t later = rdtsc() + (1ull << 40);
+    wrmsr(MSR_TSC_DEADLINE, later);
+    CHECK_EQ(rdmsr(MSR_TSC_DEADLINE), later);
+    irq_enable();
+    wait_ms(20);
+    irq_disable();
+    CHECK_EQ(timer_interrupts, 1);
+    wrmsr(MSR_TSC_DEADLINE, 0);
+    lapic_write(LAPIC_LVT_TIMER, LVT_MASKED | TIMER_VECTOR);
+    printf("lapic_timer: TSC-deadline mode fires by the CPU's own TSC\n");
 }
 
 int main(uint32_t mb_magic, uint32_t mb_info) {
@@ -138,6 +175,8 @@ int main(uint32_t mb_magic, uint32_t mb_info) {
     lapic_write(LAPIC_TIMER_INITIAL, 0);
     if (timer_interrupts < 3) fail("only %u interrupts after the EOI", timer_interrupts);
     CHECK(!vector_bit(LAPIC_ISR, TIMER_VECTOR));
+
+    test_tsc_deadline();
 
     printf("PASS lapic_timer\n");
     return 0;
