@@ -63,6 +63,7 @@ class LibVncServer final : public VncServer {
     void accept_websocket_clients();
     // Takes a frame from the mirror into the framebuffer; whether there was one.
     bool apply_frame();
+    void tell_clients_the_size();
     void use_surface_pixel_layout();
 
     Setup setup_;
@@ -88,7 +89,8 @@ struct LibVncServer::ClientInfo {
     int last_x = 0, last_y = 0;
     bool has_position = false;
     int last_mask = 0;
-    std::bitset<KEY_CNT> keys_down;  // released for it if the client vanishes
+    std::bitset<KEY_CNT> keys_down;         // released for it if the client vanishes
+    int known_width = 0, known_height = 0;  // the framebuffer size the client was told
 };
 
 struct LibVncServer::Callbacks {
@@ -107,6 +109,8 @@ struct LibVncServer::Callbacks {
                              : addr.ss_family == AF_INET ? "ipv4"
                                                          : "unix";
         info->address = describe_vnc_address(host, service, family);
+        info->known_width = cl->screen->width;
+        info->known_height = cl->screen->height;
         cl->clientData = info;
         cl->clientGoneHook = client_gone;
         std::lock_guard<std::mutex> guard(server->lock_);
@@ -320,8 +324,26 @@ void LibVncServer::use_surface_pixel_layout() {
     screen_->serverFormat.blueShift = 0;
 }
 
+// libvncserver tells a client of a new size only if the client had already asked for
+// DesktopSize when the size changed. One that connected just before a mode change and sent
+// its encodings just after would keep drawing the new frames into the old size; it is told
+// once it can be.
+void LibVncServer::tell_clients_the_size() {
+    rfbClientIteratorPtr clients = rfbGetClientIterator(screen_);
+    while (rfbClientPtr cl = rfbClientIteratorNext(clients)) {
+        auto* info = static_cast<ClientInfo*>(cl->clientData);
+        if (!info || !cl->useNewFBSize) continue;
+        if (info->known_width != screen_->width || info->known_height != screen_->height)
+            cl->newFBSizePending = TRUE;
+        info->known_width = screen_->width;
+        info->known_height = screen_->height;
+    }
+    rfbReleaseClientIterator(clients);
+}
+
 bool LibVncServer::apply_frame() {
     auto update = link_.take_frame(pixels_);
+    tell_clients_the_size();
     if (!update) return false;
     if (update->resized) {
         // Sends DesktopSize to clients that support it and marks everything modified. It
@@ -329,6 +351,7 @@ bool LibVncServer::apply_frame() {
         // client's translation for that, so both are redone.
         rfbNewFramebuffer(screen_, reinterpret_cast<char*>(pixels_.data()), update->width,
                           update->height, 8, 3, 4);
+        tell_clients_the_size();
         use_surface_pixel_layout();
         rfbClientIteratorPtr clients = rfbGetClientIterator(screen_);
         while (rfbClientPtr cl = rfbClientIteratorNext(clients))

@@ -36,7 +36,9 @@ class RfbClient {
 
     // Version, security (1 = none, 2 = VNC auth with `encrypt` answering the challenge),
     // ClientInit (shared), ServerInit. Returns false on any failure.
-    bool handshake(std::function<void(uint8_t challenge[16])> encrypt = nullptr) {
+    // Without `encodings`, SetEncodings waits for send_encodings().
+    bool handshake(std::function<void(uint8_t challenge[16])> encrypt = nullptr,
+                   bool encodings = true) {
         std::string version = read_bytes(12);
         if (version.substr(0, 4) != "RFB ") return false;
         send_bytes("RFB 003.008\n");
@@ -63,10 +65,14 @@ class RfbClient {
         blue_shift = uint8_t(format[12]);
         read_bytes(read_u32());  // name
         pixels.assign(size_t(width) * height, 0);
-        // Raw encoding and DesktopSize (-223).
+        if (encodings) send_encodings();
+        return ok_;
+    }
+
+    // Raw encoding and DesktopSize (-223).
+    void send_encodings() {
         std::string enc = {2, 0, 0, 2, 0, 0, 0, 0, char(0xff), char(0xff), char(0xff), char(0x21)};
         send_bytes(enc);
-        return ok_;
     }
 
     void request_update(bool incremental) {

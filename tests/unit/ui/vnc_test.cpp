@@ -233,6 +233,27 @@ TEST_F(VncServerTest, ChangesAndModeSwitchesReachTheClient) {
     EXPECT_EQ(c.height, 200);
 }
 
+// A client that asks for DesktopSize only after a mode change is still told the new size,
+// rather than drawing the new frames into the size ServerInit gave it.
+TEST_F(VncServerTest, ALateDesktopSizeClientLearnsOfAnEarlierResize) {
+    start();
+    auto c = client();
+    ASSERT_TRUE(c.connect_unix(path_));
+    ASSERT_TRUE(c.handshake(nullptr, false));
+    surface_.resize(320, 200);  // a guest mode change before the client's SetEncodings
+    surface_.row(199)[319] = 0x0000ff;
+    for (int i = 0; i < 25; i++) {  // the server takes the new frame meanwhile
+        poster_.pump();
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    c.send_encodings();
+    do {
+        c.request_update(true);
+        ASSERT_TRUE(c.read_update());
+    } while (c.width != 320 || c.rgb(319, 199) != 0x0000ff);
+    EXPECT_EQ(c.height, 200);
+}
+
 TEST_F(VncServerTest, KeysAndPointerReachTheGuest) {
     start();
     auto c = client();
