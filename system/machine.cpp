@@ -11,6 +11,7 @@
 #include "accel/registry.h"
 #include "hw/i386/firmware_files.h"
 #include "hw/i386/linux_boot.h"
+#include "hw/i386/linux_boot_firmware.h"
 #include "hw/i386/multiboot.h"
 #include "hw/i386/pc_layout.h"
 #include "monitor/monitor.h"
@@ -34,6 +35,22 @@ Result<std::vector<uint8_t>> read_file(const std::string& path, const std::strin
                               std::istreambuf_iterator<char>());
     if (in.bad()) return Error(option + " " + path + ": read error");
     return data;
+}
+
+// -kernel with -bios: the bzImage, initrd and command line for the firmware's linuxboot ROM.
+Result<PcFwCfgKernel> load_firmware_kernel(const MachineConfig& config, const PcRamLayout& ram) {
+    KEMU_TRY(kernel, read_file(config.kernel, "-kernel"));
+    if (is_multiboot(kernel))
+        return Error("-kernel " + config.kernel +
+                     ": a Multiboot kernel boots only directly (without -bios)");
+    std::vector<uint8_t> initrd;
+    if (!config.initrd.empty()) {
+        KEMU_TRY(data, read_file(config.initrd, "-initrd"));
+        initrd = std::move(data);
+    }
+    auto k = firmware_linux_kernel(kernel, initrd, config.append, ram);
+    if (!k) return k.error().with_context("-kernel " + config.kernel);
+    return k;
 }
 
 }  // namespace
@@ -73,7 +90,8 @@ Result<void> Machine::init() {
 
     PcRamLayout ram{ram_below_4g_->size(), ram_above_4g_ ? ram_above_4g_->size() : 0};
     BoardConfig board_config{config_.cpus, {}, ram, {}, config_.devices, config_.acpi};
-    if (config_.kernel.empty()) {
+    // -kernel boots directly unless the user names a BIOS to boot it (docs/boot.md).
+    if (config_.kernel.empty() || !config_.bios.empty()) {
         KEMU_TRY(bios, load_firmware());
         board_config.firmware.bios = std::move(bios);
         board_config.firmware.boot = config_.boot;
@@ -98,6 +116,10 @@ Result<void> Machine::init() {
             if (!image) return image.error().with_context("-option-rom");
             board_config.firmware.option_roms.push_back(
                 {rom.substr(rom.find_last_of('/') + 1), std::move(*image)});
+        }
+        if (!config_.kernel.empty()) {
+            KEMU_TRY(kernel, load_firmware_kernel(config_, ram));
+            board_config.firmware.kernel = std::move(kernel);
         }
     }
     for (unsigned i = 0; i < config_.cpus; i++)
@@ -202,7 +224,7 @@ void Machine::add_monitor(Chardev* chardev) {
     monitor_chardevs_.push_back(chardev);
 }
 
-// Without -kernel, the vCPUs start at the reset vector in the BIOS.
+// Without -kernel, or with -kernel and -bios, the vCPUs start at the reset vector in the BIOS.
 Result<std::vector<uint8_t>> Machine::load_firmware() {
     std::string name = config_.bios.empty() ? kDefaultBios : config_.bios;
     auto path = find_firmware_file(name, config_.firmware_dirs);
@@ -213,7 +235,7 @@ Result<std::vector<uint8_t>> Machine::load_firmware() {
 }
 
 Result<void> Machine::load_boot_state() {
-    if (config_.kernel.empty()) return ok();
+    if (config_.kernel.empty() || !config_.bios.empty()) return ok();
     auto kernel = read_file(config_.kernel, "-kernel");
     if (!kernel) return kernel.error();
     PcRamLayout ram{ram_below_4g_->size(), ram_above_4g_ ? ram_above_4g_->size() : 0};

@@ -81,6 +81,8 @@ struct BoardFirmware {
     std::vector<uint8_t> vga_bios;            // the VGA's expansion ROM (vgabios-stdvga.bin)
     bool serial_console = false;              // -nographic: the BIOS's screen on COM1 too
     BootSpec boot;
+    // -kernel with -bios: booted by the linuxboot option ROM (hw/i386/linux_boot_firmware.h).
+    std::optional<PcFwCfgKernel> kernel;
 };
 
 struct BoardConfig {

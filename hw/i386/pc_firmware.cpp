@@ -1,5 +1,6 @@
 // The PC's firmware path: the BIOS mapped where the reset vector finds it, fw_cfg with what
 // SeaBIOS reads, and the CMOS bytes it still takes from the RTC.
+#include "hw/i386/linux_boot_firmware.h"
 #include "hw/i386/pc.h"
 #include "hw/i386/pc_layout.h"
 #include "hw/timer/mc146818_rtc.h"
@@ -69,6 +70,8 @@ Result<void> PcBoard::build_fw_cfg() {
     if (firmware.serial_console) fc.serial_console_port = pc::kPortCom[0];
     fc.option_roms = firmware.option_roms;
     fc.user_files = firmware.user_files;
+    // The board is built once: the kernel's bytes move into fw_cfg instead of being copied.
+    if (firmware.kernel) add_firmware_linux_boot(fc, std::move(*config_.firmware.kernel));
     return fill_pc_fw_cfg(fw_cfg, std::move(fc));
 }
 
