@@ -22,62 +22,37 @@ usage: bench/display.py --kemu build/kemu-system-x86_64 [--guest-dir build/guest
 """
 
 import argparse
+import contextlib
 import os
 import re
 import select
 import shutil
 import socket
 import statistics
-import struct
 import subprocess
 import sys
 import tempfile
 import time
 
-QEMU = "qemu-system-x86_64"
 HERE = os.path.dirname(os.path.abspath(__file__))
-SCRIPTS = os.path.join(HERE, "..", "scripts")
+# The RFB client, the guest's disk and Xvfb are the display tests' own.
+sys.path.insert(0, os.path.join(HERE, "..", "tests", "integration"))
+from display_env import DisplayEnvError, private_xvfb, syslinux_disk  # noqa: E402
+from rfb_client import RfbClient, RfbError, free_display  # noqa: E402
+
+QEMU = "qemu-system-x86_64"
 BOOT_TIMEOUT = 240
 PROMPT = rb"/ # "
 # Every line differs all along (ash's $RANDOM), so each scroll changes every row of the screen.
 LOOP = ('r() { echo -n "$RANDOM$RANDOM$RANDOM "; }; while :; do r; r; r; r; r; r; echo; '
         'usleep 20000; done >/dev/tty0')
-SYSLINUX_CFG = """SERIAL 0 115200
-DEFAULT linux
-LABEL linux
-  KERNEL /vmlinuz
-  APPEND initrd=/initrd.gz console=tty0 console=ttyS0 panic=-1
-"""
+# The shell on the serial port (the last console=), tty0 free for the loop.
+KERNEL_APPEND = "console=tty0 console=ttyS0 panic=-1"
 CLOCK_TICKS = os.sysconf("SC_CLK_TCK")
 
 
 class BenchFailure(Exception):
     pass
-
-
-def bench_disk(guest, tmp):
-    source = os.path.join(guest, "disk.img")
-    if not os.path.exists(source):
-        subprocess.run([os.path.join(SCRIPTS, "make-boot-images.sh"), guest], check=True,
-                       stdout=subprocess.DEVNULL)
-    disk = os.path.join(tmp, "bench.img")
-    shutil.copy(source, disk)
-    cfg = os.path.join(tmp, "syslinux.cfg")
-    with open(cfg, "w") as f:
-        f.write(SYSLINUX_CFG)
-    subprocess.run(["mcopy", "-o", "-i", f"{disk}@@1M", cfg, "::syslinux.cfg"], check=True)
-    return disk
-
-
-def free_display():
-    for display in range(61, 99):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", 5900 + display))
-                return display
-            except OSError:
-                continue
-    raise BenchFailure("no free VNC display number between 61 and 98")
 
 
 class Emulator:
@@ -158,130 +133,46 @@ def thread_times(pid):
     return out
 
 
-class RfbCounter:
-    """RFB 3.8 without authentication that keeps one incremental request outstanding and
-    counts the FramebufferUpdate messages (and their rectangles' pixel bytes)."""
-
-    def __init__(self, port):
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                self.sock = socket.create_connection(("127.0.0.1", port), timeout=10)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    raise BenchFailure(f"nothing listens on 127.0.0.1:{port}")
-                time.sleep(0.1)
-        self.buf = b""
-
-    def read(self, n):
-        while len(self.buf) < n:
-            data = self.sock.recv(1 << 20)
-            if not data:
-                raise BenchFailure("the VNC server closed the connection")
-            self.buf += data
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
-
-    def handshake(self):
-        self.read(12)
-        self.sock.sendall(b"RFB 003.008\n")
-        types = self.read(self.read(1)[0])
-        if 1 not in types:
-            raise BenchFailure("the VNC server wants authentication")
-        self.sock.sendall(b"\x01")
-        self.read(4)
-        self.sock.sendall(b"\x01")
-        self.width, self.height = struct.unpack(">HH", self.read(4))
-        self.read(16)
-        self.read(struct.unpack(">I", self.read(4))[0])
-        # 32 bpp true colour, little endian, then raw and DesktopSize only.
-        self.sock.sendall(struct.pack(">BxxxBBBBHHHBBBxxx", 0, 32, 24, 0, 1, 255, 255, 255,
-                                      16, 8, 0))
-        self.sock.sendall(struct.pack(">BxHii", 2, 2, 0, -223))
-
-    def request(self, incremental):
-        self.sock.sendall(struct.pack(">BBHHHH", 3, incremental, 0, 0, self.width, self.height))
-
-    def read_update(self):
-        """Reads one FramebufferUpdate; returns its pixel bytes."""
-        while True:
-            kind = self.read(1)[0]
-            if kind == 0:
-                break
-            if kind == 2:
-                continue
-            if kind == 3:
-                self.read(3)
-                self.read(struct.unpack(">I", self.read(4))[0])
-                continue
-            raise BenchFailure(f"unexpected server message {kind}")
-        self.read(1)
-        (count,) = struct.unpack(">H", self.read(2))
-        pixels = 0
-        for _ in range(count):
-            x, y, w, h, encoding = struct.unpack(">HHHHi", self.read(12))
-            if encoding == -223:
-                self.width, self.height = w, h
-            elif encoding == 0:
-                self.read(w * h * 4)
-                pixels += w * h * 4
-            else:
-                raise BenchFailure(f"unexpected encoding {encoding}")
-        return pixels
-
-    def count_for(self, seconds):
-        """(updates, pixel bytes) received in `seconds` with a request always outstanding."""
-        updates = data = 0
-        deadline = time.monotonic() + seconds
-        self.request(1)
-        while True:
-            remaining = deadline - time.monotonic()
-            if remaining <= 0:
-                return updates, data
-            ready, _, _ = select.select([self.sock], [], [], remaining)
-            if not ready and not self.buf:
-                continue
-            data += self.read_update()
-            updates += 1
-            self.request(1)
-
-
-def start_xvfb(tmp):
-    read_fd, write_fd = os.pipe()
-    xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(write_fd), "-screen", "0", "1024x768x24",
-                             "-nolisten", "tcp"], pass_fds=[write_fd],
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    os.close(write_fd)
-    ready = os.fdopen(read_fd)
-    number = ready.readline().strip()
-    if not number.isdigit():
-        raise BenchFailure("Xvfb did not start")
-    return xvfb, ready, ":" + number
+def count_updates(client, seconds):
+    """(updates, pixel bytes) received in `seconds` with a request always outstanding."""
+    updates = data = 0
+    deadline = time.monotonic() + seconds
+    client.request(1)
+    while True:
+        remaining = deadline - time.monotonic()
+        if remaining <= 0:
+            return updates, data
+        received = client.poll_update(remaining)
+        if received is None:
+            continue
+        data += received
+        updates += 1
+        client.request(1)
 
 
 def measure(name, argv, frontend, disk, seconds, tmp):
     """{"updates": n/s or None, "display_cpu": %, "vcpu_cpu": %, "threads": {...}}."""
-    env = dict(os.environ)
-    env.pop("WAYLAND_DISPLAY", None)
-    xvfb = ready = None
     argv = argv + ["-accel", "tcg", "-m", "256", "-drive",
                    f"file={disk},format=raw,if=ide,index=0"]
-    display = None
-    if frontend == "vnc":
-        display = free_display()
-        argv += ["-vnc", f"127.0.0.1:{display}"]
-        env.pop("DISPLAY", None)
-    else:
-        xvfb, ready, env["DISPLAY"] = start_xvfb(tmp)
-        argv += ["-display", "sdl"]
-    emulator = Emulator(argv, env, tmp)
-    try:
+    with contextlib.ExitStack() as stack:
+        display = None
+        if frontend == "vnc":
+            display = free_display(61)
+            argv += ["-vnc", f"127.0.0.1:{display}"]
+            env = dict(os.environ)
+            env.pop("WAYLAND_DISPLAY", None)
+            env.pop("DISPLAY", None)
+        else:
+            env = stack.enter_context(private_xvfb())
+            argv += ["-display", "sdl"]
+        emulator = Emulator(argv, env, tmp)
+        stack.callback(emulator.stop)
         emulator.wait_for(PROMPT, BOOT_TIMEOUT)
         client = None
         if frontend == "vnc":
-            client = RfbCounter(5900 + display)
-            client.handshake()
+            client = RfbClient(5900 + display, keep_pixels=False)
+            # 32 bpp true colour, little endian.
+            client.handshake((16, 8, 0))
             client.request(0)
             client.read_update()
         emulator.type(LOOP)
@@ -290,7 +181,7 @@ def measure(name, argv, frontend, disk, seconds, tmp):
         before = thread_times(emulator.process.pid)
         start = time.monotonic()
         if client:
-            updates, data = client.count_for(seconds)
+            updates, data = count_updates(client, seconds)
         else:
             time.sleep(seconds)
             updates = data = None
@@ -306,12 +197,6 @@ def measure(name, argv, frontend, disk, seconds, tmp):
         return {"updates": updates / elapsed if updates is not None else None,
                 "mbytes": data / elapsed / 1e6 if data is not None else None,
                 "display_cpu": total - vcpu, "vcpu_cpu": vcpu, "threads": threads}
-    finally:
-        emulator.stop()
-        if xvfb:
-            xvfb.kill()
-            xvfb.wait()
-            ready.close()
 
 
 def main():
@@ -336,13 +221,13 @@ def main():
         frontends.remove("sdl")
     rows = {}
     with tempfile.TemporaryDirectory(prefix="kemu-display-bench-") as tmp:
-        disk = bench_disk(guest, tmp)
+        disk = syslinux_disk(guest, tmp, KERNEL_APPEND)
         for run in range(args.runs):
             for frontend in frontends:
                 for name, argv in emulators:
                     try:
                         result = measure(name, argv, frontend, disk, args.seconds, tmp)
-                    except BenchFailure as e:
+                    except (BenchFailure, RfbError, DisplayEnvError) as e:
                         print(f"{name} {frontend}: skipped: {e}")
                         continue
                     rows.setdefault((frontend, name), []).append(result)

@@ -256,6 +256,9 @@ void I8042::refill_output() {
     }
     // A disabled port's clock is held low: its device keeps its bytes.
     if (!(ram_[0] & kCtrKeyboardDisable)) {
+        // UI keys go into the keyboard only once the guest has read the bytes before
+        // them, so a command the guest sends cannot clear keys it never saw.
+        keyboard_.type_waiting_key();
         while (keyboard_.has_data()) {
             uint8_t byte;
             if (translate(keyboard_.read(), &byte)) {
@@ -281,7 +284,7 @@ void I8042::key_event(std::span<const uint8_t> scancodes) {
 }
 
 void I8042::key(uint16_t code, bool down) {
-    keyboard_.key(code, down);
+    keyboard_.queue_key(code, down);
     refill_output();
 }
 

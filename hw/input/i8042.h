@@ -37,6 +37,7 @@ class I8042 final : public Device, public InputSink {
 
     // InputSink: keys become scan codes of the keyboard's current set (set 2 unless
     // the guest changed it), which the controller translates to set 1 when told to.
+    // Keys wait in the keyboard's queue of UI keys until the guest has read the ones before.
     void key(uint16_t code, bool down) override;
     void relative_motion(const PointerMotion& motion) override;
     void set_led_listener(LedListener listener) override;

@@ -60,6 +60,7 @@ class Ps2Device {
 
     // Acknowledges `command` and takes the next byte as its argument.
     void await_argument(uint8_t command);
+    bool awaiting_argument() const { return awaiting_argument_ != 0; }
     unsigned queue_space() const { return kQueueSize - unsigned(queue_.size()); }
     // Queues a byte for the host; when the buffer is full the byte is lost.
     void send(uint8_t byte);

@@ -1,5 +1,7 @@
 #include "hw/input/ps2_keyboard.h"
 
+#include <utility>
+
 #include "hw/input/ps2_scancodes.h"
 #include "system/log.h"
 
@@ -40,6 +42,7 @@ void Ps2Keyboard::power_on() {
     set_defaults();
     scanning_ = true;
     held_modifiers_ = 0;
+    waiting_.clear();
 }
 
 void Ps2Keyboard::set_defaults() {
@@ -84,6 +87,7 @@ bool Ps2Keyboard::command(uint8_t byte) {
             send(kAck);
             set_defaults();
             scanning_ = false;
+            waiting_.clear();
             return true;
         case kSetDefaults:
             send(kAck);
@@ -126,11 +130,46 @@ void Ps2Keyboard::argument(uint8_t command, uint8_t byte) {
 }
 
 void Ps2Keyboard::key(uint16_t keycode, bool down) {
+    queue_key(keycode, down);
+    type_waiting_key();
+}
+
+void Ps2Keyboard::queue_key(uint16_t keycode, bool down) {
+    if (!scanning_) {
+        track_modifier(keycode, down);
+        return;
+    }
+    if (waiting_.size() >= kWaitingKeysMax) {
+        if (!std::exchange(warned_full_, true))
+            log_host_warning(
+                "ps2 keyboard: %u keys wait for the guest to read them; "
+                "dropping keys until it catches up",
+                kWaitingKeysMax);
+        return;
+    }
+    waiting_.push_back({keycode, down});
+}
+
+void Ps2Keyboard::type_waiting_key() {
+    // A key may send nothing (a set-3 make-only release): then the next one goes.
+    while (!waiting_.empty() && !has_data() && !awaiting_argument()) {
+        WaitingKey next = waiting_.front();
+        waiting_.pop_front();
+        type(next.keycode, next.down);
+    }
+    if (waiting_.empty()) warned_full_ = false;
+}
+
+void Ps2Keyboard::track_modifier(uint16_t keycode, bool down) {
     uint8_t modifier = ps2_modifier_of(keycode);
     if (down)
         held_modifiers_ |= modifier;
     else
         held_modifiers_ &= uint8_t(~modifier);
+}
+
+void Ps2Keyboard::type(uint16_t keycode, bool down) {
+    track_modifier(keycode, down);
     if (!ps2_has_key(keycode, scan_set_)) {
         log_unimp("ps2 keyboard: key code %u has no scan code in set %u", keycode, scan_set_);
         return;

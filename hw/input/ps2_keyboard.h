@@ -1,9 +1,16 @@
 // A PS/2 (MF2) keyboard as seen from the controller: the command set of the
 // IBM PS/2 keyboard technical reference, an output queue, and key input from
 // the UI as key codes (ui/input.h) it turns into scan codes of the current set.
+//
+// Keys from the UI wait in a queue of their own in front of the keyboard's 16-byte
+// buffer and are typed into it one at a time, as the host (the controller, for the
+// guest) takes the bytes: a burst of keys (a VNC client pasting a line) arrives whole
+// and in order at the speed the guest reads, where a real keyboard, never pressed
+// that fast, needs no such queue.
 #pragma once
 
 #include <cstdint>
+#include <deque>
 #include <functional>
 #include <span>
 
@@ -15,14 +22,27 @@ class Ps2Keyboard final : public Ps2Device {
   public:
     Ps2Keyboard();
 
+    // UI keys that may wait at once; past this, keys are dropped (with a warning).
+    static constexpr unsigned kWaitingKeysMax = 1024;
+
     // How set-3 keys report releases (commands 0xf7-0xfa; per-key 0xfb-0xfd are refused).
     enum class Set3Breaks : uint8_t { Default, None, All };
     using LedListener = std::function<void(uint8_t leds)>;
 
-    // A key (a Linux evdev key code) going down or up, sent in the current
-    // scan-code set; a key the keyboard does not have is dropped.
+    // A key (a Linux evdev key code) going down or up: queue_key() then type_waiting_key().
     void key(uint16_t keycode, bool down);
-    // Bytes of one key press or release as they are. Dropped while scanning is
+    // Queues a key behind the ones still waiting. Every key is dropped while scanning is
+    // disabled; a key the keyboard does not have is dropped when its turn comes.
+    void queue_key(uint16_t keycode, bool down);
+    // Types the next waiting key, in the scan-code set of the moment, if the buffer is
+    // empty and no command waits for its argument (the keyboard stops scanning then).
+    // The controller calls it only when the host has taken every byte it held, so a
+    // command that clears the keyboard's buffer never discards a key the host has not
+    // started reading.
+    void type_waiting_key();
+    unsigned waiting_keys() const { return unsigned(waiting_.size()); }
+    // Bytes of one key press or release as they are, straight into the buffer ahead of
+    // any waiting key (what the keyboard's own electronics do). Dropped while scanning is
     // disabled; when the buffer cannot take them all, an overrun code is queued instead.
     void key_event(std::span<const uint8_t> scancodes);
 
@@ -53,6 +73,8 @@ class Ps2Keyboard final : public Ps2Device {
     void set_defaults();
     void set_leds(uint8_t leds);
     bool sends_release(uint16_t keycode) const;
+    void type(uint16_t keycode, bool down);
+    void track_modifier(uint16_t keycode, bool down);
 
     unsigned scan_set_ = 2;
     uint8_t leds_ = 0;
@@ -63,6 +85,14 @@ class Ps2Keyboard final : public Ps2Device {
     // and Pause depend on them. Host state, so not saved.
     uint8_t held_modifiers_ = 0;
     LedListener led_listener_;
+    // UI keys not typed yet, oldest first. Input in flight rather than keyboard state,
+    // so not saved, like the mouse's movement counters.
+    struct WaitingKey {
+        uint16_t keycode;
+        bool down;
+    };
+    std::deque<WaitingKey> waiting_;
+    bool warned_full_ = false;  // the drop warning is given once per overflow
 };
 
 }  // namespace kemu

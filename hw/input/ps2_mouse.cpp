@@ -52,8 +52,8 @@ void Ps2Mouse::power_on() {
 }
 
 void Ps2Mouse::clear_counters() {
-    pending_dx_ = pending_dy_ = pending_dz_ = 0;
-    buttons_changed_ = false;
+    counters_ = {};
+    earlier_.clear();
 }
 
 void Ps2Mouse::set_defaults() {
@@ -101,10 +101,10 @@ bool Ps2Mouse::command(uint8_t byte) {
             // Remote mode's poll: one packet with what the counters hold.
             send(kAck);
             bool wheel = device_id_ == kIntelliMouseId;
-            int dx = std::clamp(pending_dx_, kAxisMin, kAxisMax);
-            int dy = std::clamp(pending_dy_, kAxisMin, kAxisMax);
-            int dz = wheel ? std::clamp(pending_dz_, kWheelMin, kWheelMax) : 0;
-            send_packet(dx, dy, dz);
+            int dx = std::clamp(counters_.dx, kAxisMin, kAxisMax);
+            int dy = std::clamp(counters_.dy, kAxisMin, kAxisMax);
+            int dz = wheel ? std::clamp(counters_.dz, kWheelMin, kWheelMax) : 0;
+            send_packet(dx, dy, dz, buttons_);
             clear_counters();
             return true;
         }
@@ -156,39 +156,52 @@ void Ps2Mouse::move(int dx, int dy, int dz, uint8_t buttons) {
         buttons_ = buttons;
         return;
     }
-    buttons_changed_ |= buttons != buttons_;
-    buttons_ = buttons;
+    // A change the guest has not been sent yet keeps a packet of its own (stream mode
+    // only: remote mode reports the buttons of the moment when asked).
+    if (buttons != buttons_ && counters_.buttons_changed && !remote_mode_ &&
+        earlier_.size() < kEarlierMovementsMax) {
+        earlier_.push_back(counters_);
+        counters_ = {};
+    }
+    counters_.buttons_changed |= buttons != buttons_;
+    counters_.buttons = buttons_ = buttons;
     auto add = [](int& counter, int delta) {
         counter = std::clamp(counter + std::clamp(delta, -kCounterLimit, kCounterLimit),
                              -kCounterLimit, kCounterLimit);
     };
-    add(pending_dx_, dx);
-    add(pending_dy_, dy);
-    if (device_id_ == kIntelliMouseId) add(pending_dz_, dz);
+    add(counters_.dx, dx);
+    add(counters_.dy, dy);
+    if (device_id_ == kIntelliMouseId) add(counters_.dz, dz);
     report_pending_motion();
 }
 
 void Ps2Mouse::report_pending_motion() {
     if (!reporting_ || remote_mode_ || wrap_mode_) return;
-    bool wheel = device_id_ == kIntelliMouseId;
-    // A packet goes whole or not at all: a partial one would shift every later byte.
-    while ((pending_dx_ || pending_dy_ || pending_dz_ || buttons_changed_) &&
-           queue_space() >= (wheel ? 4u : 3u)) {
-        int dx = std::clamp(pending_dx_, kAxisMin, kAxisMax);
-        int dy = std::clamp(pending_dy_, kAxisMin, kAxisMax);
-        int dz = std::clamp(pending_dz_, kWheelMin, kWheelMax);
-        send_packet(dx, dy, dz);
-        pending_dx_ -= dx;
-        pending_dy_ -= dy;
-        pending_dz_ -= dz;
-        buttons_changed_ = false;
-    }
+    while (!earlier_.empty() && send_movement(earlier_.front()))
+        earlier_.pop_front();
+    if (earlier_.empty()) send_movement(counters_);
 }
 
-void Ps2Mouse::send_packet(int dx, int dy, int dz) {
+bool Ps2Mouse::send_movement(Movement& movement) {
+    bool wheel = device_id_ == kIntelliMouseId;
+    // A packet goes whole or not at all: a partial one would shift every later byte.
+    while (!movement.empty() && queue_space() >= (wheel ? 4u : 3u)) {
+        int dx = std::clamp(movement.dx, kAxisMin, kAxisMax);
+        int dy = std::clamp(movement.dy, kAxisMin, kAxisMax);
+        int dz = std::clamp(movement.dz, kWheelMin, kWheelMax);
+        send_packet(dx, dy, dz, movement.buttons);
+        movement.dx -= dx;
+        movement.dy -= dy;
+        movement.dz -= dz;
+        movement.buttons_changed = false;
+    }
+    return movement.empty();
+}
+
+void Ps2Mouse::send_packet(int dx, int dy, int dz, uint8_t buttons) {
     // Nine-bit two's complement per axis, the sign in byte 0; callers keep within range,
     // so the overflow bits stay clear.
-    send(uint8_t(buttons_ | kPacketAlwaysOne | (dx < 0 ? 0x10 : 0) | (dy < 0 ? 0x20 : 0)));
+    send(uint8_t(buttons | kPacketAlwaysOne | (dx < 0 ? 0x10 : 0) | (dy < 0 ? 0x20 : 0)));
     send(uint8_t(dx));
     send(uint8_t(dy));
     if (device_id_ == kIntelliMouseId) send(uint8_t(dz));

@@ -6,6 +6,7 @@
 
 #include <array>
 #include <cstdint>
+#include <deque>
 
 #include "hw/input/ps2_device.h"
 
@@ -24,7 +25,8 @@ class Ps2Mouse final : public Ps2Device {
     // enabled; in stream mode the counters go out as packets at once, as many as the
     // queue has room for, each within a packet's range (no overflow bits), so a large
     // jump becomes several packets and motion the host reports faster than the guest
-    // reads waits in the counters instead of being lost.
+    // reads waits in the counters instead of being lost. A button change that cannot go
+    // out yet waits for a packet of its own, so a quick click still reaches the guest.
     void move(int dx, int dy, int dz, uint8_t buttons);
     // Sends what the counters still hold, if the queue has room now (the controller
     // calls it after the host read a byte).
@@ -49,7 +51,7 @@ class Ps2Mouse final : public Ps2Device {
     bool command(uint8_t byte) override;
     void argument(uint8_t command, uint8_t byte) override;
     void set_defaults();
-    void send_packet(int dx, int dy, int dz);
+    void send_packet(int dx, int dy, int dz, uint8_t buttons);
     void clear_counters();
     void note_sample_rate(uint8_t rate);
 
@@ -63,13 +65,28 @@ class Ps2Mouse final : public Ps2Device {
     uint8_t device_id_ = 0;
     std::array<uint8_t, 3>
         recent_rates_{};  // the last three Set Sample Rate arguments, oldest first
-    // The movement counters: motion no packet has carried yet, and whether the buttons
-    // changed since the last packet. Host input in flight rather than configuration, so
-    // not in the saved state: a snapshot drops motion the guest has not read yet.
-    int pending_dx_ = 0;
-    int pending_dy_ = 0;
-    int pending_dz_ = 0;
-    bool buttons_changed_ = false;
+    // Motion no packet has carried yet, and whether the buttons changed since the last
+    // packet. Host input in flight rather than configuration, so not in the saved state:
+    // a snapshot drops motion the guest has not read yet.
+    struct Movement {
+        int dx = 0;
+        int dy = 0;
+        int dz = 0;
+        bool buttons_changed = false;
+        uint8_t buttons = 0;  // held during this movement
+
+        bool empty() const { return !dx && !dy && !dz && !buttons_changed; }
+    };
+    // Button changes the host makes faster than the guest reads that may wait; past
+    // this, a change merges into the one before, as it would without the queue.
+    static constexpr unsigned kEarlierMovementsMax = 64;
+    // Sends `movement` as whole packets while the queue has room; true once all went out.
+    bool send_movement(Movement& movement);
+
+    Movement counters_;  // the movement counters, under the buttons held now
+    // Movements under earlier buttons still to go out, oldest first, so a click shorter
+    // than the guest's reading is a press and a release rather than nothing.
+    std::deque<Movement> earlier_;
 };
 
 }  // namespace kemu

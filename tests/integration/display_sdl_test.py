@@ -18,7 +18,8 @@ import sys
 import tempfile
 import time
 
-from harness import check, fail, find_kemu, skip, stop
+from display_env import DisplayEnvError, private_xvfb
+from harness import check, fail, find_kemu, skip, stop, wait_exit
 import vga_text
 
 NAME = "sdltest"
@@ -114,25 +115,11 @@ def main():
         skip(f"{vga_text.DEFAULT_ROM} (seabios) is needed to read the screen")
 
     matcher = vga_text.Matcher(vga_text.load_font())
-    with tempfile.TemporaryDirectory(prefix="kemu-sdl-") as fbdir:
-        # -displayfd: Xvfb picks a free display and writes its number once it takes clients.
-        ready_read, ready_write = os.pipe()
-        xvfb = subprocess.Popen(["Xvfb", "-displayfd", str(ready_write), "-screen", "0",
-                                 "1024x768x24", "-fbdir", fbdir, "-nolisten", "tcp"],
-                                pass_fds=[ready_write], stdout=subprocess.DEVNULL,
-                                stderr=subprocess.DEVNULL)
-        os.close(ready_write)
-        kemu_process = None
-        # Open while Xvfb runs: it dies when a write to the pipe fails.
-        ready = os.fdopen(ready_read)
+    with tempfile.TemporaryDirectory(prefix="kemu-sdl-") as fbdir, private_xvfb(fbdir) as env:
+        kemu_process = subprocess.Popen([kemu, "-m", "64", "-S", "-display", "sdl", "-name", NAME],
+                                        env=env, stdin=subprocess.DEVNULL,
+                                        stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
         try:
-            number = ready.readline().strip()
-            check(number.isdigit(), "Xvfb did not start")
-            env = {**os.environ, "DISPLAY": ":" + number}
-            env.pop("WAYLAND_DISPLAY", None)
-            kemu_process = subprocess.Popen([kemu, "-m", "64", "-S", "-display", "sdl", "-name", NAME],
-                                            env=env, stdin=subprocess.DEVNULL,
-                                            stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
             window = wait_for_window(env, kemu_process)
             xdotool(env, "windowfocus", "--sync", window)
             xdotool(env, "key", "--delay", "50", "ctrl+alt+2")
@@ -142,19 +129,16 @@ def main():
             wait_for_text(env, fbdir, window, matcher, "VM status: paused", "info status")
             xdotool(env, "type", "--delay", "30", "quit")
             xdotool(env, "key", "Return")
-            try:
-                status = kemu_process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                fail("`quit` typed into the window did not end kemu")
+            status = wait_exit(kemu_process, 10, "`quit` typed into the window")
             check(status == 0, f"kemu exited with {status} after quit: "
                                f"{kemu_process.stderr.read().decode(errors='replace').strip()!r}")
         finally:
-            if kemu_process:
-                stop(kemu_process)
-            stop(xvfb)
-            ready.close()
+            stop(kemu_process)
     print("PASS: -display sdl without X; under Xvfb: window title, Ctrl+Alt+2, info status, quit")
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except DisplayEnvError as e:
+        fail(f"sdl: {e}")

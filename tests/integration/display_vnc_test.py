@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
-"""The VNC server as a person uses it (issue 11), through a minimal RFB 3.8 client of our own
-(no authentication, raw encoding, DesktopSize, key events), so no VNC client package is needed:
+"""The VNC server as a person uses it (issue 11), through our own minimal RFB 3.8 client
+(rfb_client.py), so no VNC client package is needed:
 
 1. `kemu -vnc 127.0.0.1:N -S`: a client connects and gets a picture.
 2. Ctrl+Alt+2 sent as key events shows the monitor's `(kemu)` prompt; `info status` typed
@@ -26,108 +26,12 @@ import sys
 import tempfile
 import time
 
-from harness import check, fail, find_kemu, skip, stop
+from harness import check, fail, find_kemu, skip, stop, wait_exit
+import rfb_client
+from rfb_client import KEYSYM, RfbClient, RfbError
 import vga_text
 
-KEYSYM = {"ctrl": 0xFFE3, "alt": 0xFFE9, "return": 0xFF0D, "delete": 0xFFFF}
 SCREEN_TIMEOUT = 20
-
-
-class RfbClient:
-    """RFB 3.8, security type None, raw pixels in the server's 32-bit format."""
-
-    def __init__(self, port):
-        deadline = time.monotonic() + 10
-        while True:
-            try:
-                self.sock = socket.create_connection(("127.0.0.1", port), timeout=5)
-                break
-            except OSError:
-                if time.monotonic() > deadline:
-                    fail(f"nothing listens on 127.0.0.1:{port} after 10 s")
-                time.sleep(0.1)
-        self.buf = b""
-
-    def read(self, n):
-        while len(self.buf) < n:
-            data = self.sock.recv(1 << 20)
-            if not data:
-                fail("the VNC server closed the connection")
-            self.buf += data
-        out, self.buf = self.buf[:n], self.buf[n:]
-        return out
-
-    def handshake(self):
-        check(self.read(12).startswith(b"RFB "), "no RFB version greeting")
-        self.sock.sendall(b"RFB 003.008\n")
-        count = self.read(1)[0]
-        check(count > 0, "the server offered no security type")
-        check(1 in self.read(count), "the server insists on authentication")
-        self.sock.sendall(b"\x01")
-        check(struct.unpack(">I", self.read(4))[0] == 0, "security handshake failed")
-        self.sock.sendall(b"\x01")  # shared
-        self.width, self.height = struct.unpack(">HH", self.read(4))
-        fmt = self.read(16)
-        self.bpp = fmt[0]
-        self.big_endian = fmt[2]
-        self.shifts = fmt[10], fmt[11], fmt[12]
-        check(self.bpp == 32, f"unexpected {self.bpp} bits per pixel")
-        self.read(struct.unpack(">I", self.read(4))[0])  # desktop name
-        self.pixels = bytearray(self.width * self.height * 4)
-        # Raw and DesktopSize (-223).
-        self.sock.sendall(struct.pack(">BxHii", 2, 2, 0, -223))
-
-    def request(self, incremental):
-        self.sock.sendall(struct.pack(">BBHHHH", 3, incremental, 0, 0, self.width, self.height))
-
-    def read_update(self):
-        while True:
-            kind = self.read(1)[0]
-            if kind == 0:
-                break
-            if kind == 2:  # bell
-                continue
-            if kind == 3:  # cut text
-                self.read(3)
-                self.read(struct.unpack(">I", self.read(4))[0])
-                continue
-            fail(f"unexpected server message type {kind}")
-        self.read(1)
-        (count,) = struct.unpack(">H", self.read(2))
-        for _ in range(count):
-            x, y, w, h, encoding = struct.unpack(">HHHHi", self.read(12))
-            if encoding == -223:
-                self.width, self.height = w, h
-                self.pixels = bytearray(w * h * 4)
-                continue
-            check(encoding == 0, f"unexpected encoding {encoding}")
-            data = self.read(w * h * 4)
-            for row in range(h):
-                start = ((y + row) * self.width + x) * 4
-                self.pixels[start:start + w * 4] = data[row * w * 4:(row + 1) * w * 4]
-
-    def rgb(self):
-        """The picture as packed RGB bytes, for vga_text's glyph matcher."""
-        order = ">I" if self.big_endian else "<I"
-        rs, gs, bs = self.shifts
-        out = bytearray(self.width * self.height * 3)
-        for i in range(self.width * self.height):
-            (p,) = struct.unpack_from(order, self.pixels, i * 4)
-            out[i * 3:i * 3 + 3] = bytes(((p >> rs) & 255, (p >> gs) & 255, (p >> bs) & 255))
-        return bytes(out)
-
-    def key(self, keysym, down):
-        self.sock.sendall(struct.pack(">BBxxI", 4, down, keysym))
-
-    def tap(self, *keysyms):
-        for k in keysyms:
-            self.key(k, True)
-        for k in reversed(keysyms):
-            self.key(k, False)
-
-    def type(self, text):
-        for ch in text:
-            self.tap(KEYSYM["return"] if ch == "\n" else ord(ch))
 
 
 def screen_decodes(client, matcher):
@@ -169,14 +73,10 @@ def wait_for_text(client, matcher, text, what):
 
 
 def free_display():
-    for display in range(41, 99):
-        with socket.socket() as s:
-            try:
-                s.bind(("127.0.0.1", 5900 + display))
-                return display
-            except OSError:
-                continue
-    skip("no free VNC display number between 41 and 98")
+    try:
+        return rfb_client.free_display(41)
+    except RfbError as e:
+        skip(str(e))
 
 
 # RFC 6455 section 1.3: the server proves it read the key by hashing it with this GUID.
@@ -310,10 +210,7 @@ def main():
         client.type("info status\n")
         wait_for_text(client, matcher, "VM status: paused", "info status on the monitor")
         client.type("quit\n")
-        try:
-            status = process.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            fail("`quit` typed over VNC did not end kemu")
+        status = wait_exit(process, 10, "`quit` typed over VNC")
         check(status == 0, f"kemu exited with {status} after quit")
     finally:
         stop(process)
@@ -340,14 +237,14 @@ def guest_screen_and_keys(kemu, matcher):
         wait_for_text(client, matcher, "SeaBIOS (version", "the guest's screen")
         wait_for_text(client, matcher, "No bootable device", "the guest's screen")
         client.tap(KEYSYM["ctrl"], KEYSYM["alt"], KEYSYM["delete"])
-        try:
-            status = process.wait(timeout=20)
-        except subprocess.TimeoutExpired:
-            fail("Ctrl+Alt+Delete typed over VNC did not reset the guest")
+        status = wait_exit(process, 20, "Ctrl+Alt+Delete typed over VNC (the guest's reset)")
         check(status == 0, f"kemu exited with {status} after the guest's reset, want 0")
     finally:
         stop(process)
 
 
 if __name__ == "__main__":
-    main()
+    try:
+        main()
+    except RfbError as e:
+        fail(f"vnc: {e}")
