@@ -1359,7 +1359,7 @@ bool X86Backend::compile(const Function& f, CodeBuffer& buf, CompiledBlock& out,
     out.chain_entry = block.chain_entry();
     out.jump_rel32[0] = block.jump_rel32(0);
     out.jump_rel32[1] = block.jump_rel32(1);
-    out.code_size = code.getSize();
+    out.code_size = uint32_t(code.getSize());
     out.entry = reinterpret_cast<CompiledBlock::Entry>(buf.commit(out.code_size));
     return true;
 }

@@ -17,7 +17,7 @@ struct CompiledBlock {
     using Entry = BlockExit (*)(void* env);
     static constexpr uint32_t kNoJump = 0;
     Entry entry = nullptr;
-    size_t code_size = 0;
+    uint32_t code_size = 0;
     // Chaining: where another block's goto_tb may jump in (past the prologue, which every
     // block shares), and the offsets of the 4-byte-aligned rel32 of this block's goto_tb 0
     // and 1 jumps (kNoJump when it has none). An unpatched jump falls through to the exit.

@@ -1,8 +1,34 @@
 #include "accel/tcg/tb_cache.h"
 
 #include <algorithm>
+#include <new>
+
+#include "target-x86/tcg/translate.h"
 
 namespace kemu::tcg_accel {
+
+std::unique_ptr<TranslationBlock> TranslationBlock::make(std::span<const uint64_t> insn_rip) {
+    void* memory = ::operator new(sizeof(TranslationBlock) + insn_rip.size());
+    std::unique_ptr<TranslationBlock> tb(new (memory) TranslationBlock);
+    tb->insn_count = uint16_t(insn_rip.size());
+    uint8_t* lengths = reinterpret_cast<uint8_t*>(tb.get() + 1);
+    for (size_t i = 1; i < insn_rip.size(); i++)
+        lengths[i - 1] = uint8_t(insn_rip[i] - insn_rip[i - 1]);
+    return tb;
+}
+
+uint64_t TranslationBlock::insn_rip(unsigned index) const {
+    // The first RIP from the linear address, which is 32 bits outside 64-bit code; each next
+    // one as the translator advanced it (16-bit code wraps at 64 KiB).
+    const bool code64 = flags & x86::tbflag::kCode64;
+    const uint64_t mask = code64                           ? ~0ull
+                          : (flags & x86::tbflag::kCode32) ? 0xffffffffull
+                                                           : 0xffffull;
+    uint64_t rip = (pc - cs_base) & (code64 ? ~0ull : 0xffffffffull);
+    for (unsigned i = 0; i < index; i++)
+        rip = (rip + insn_lengths()[i]) & mask;
+    return rip;
+}
 
 namespace {
 
@@ -60,8 +86,7 @@ void TbCache::grow_index() {
 }
 
 size_t block_bytes(const TranslationBlock& tb) {
-    return sizeof(tb) + tb.insn_rip.size() * sizeof(uint64_t) +
-           (tb.code ? sizeof(*tb.code) + tb.code->memory_bytes() : 0);
+    return sizeof(tb) + tb.insn_count + (tb.code ? sizeof(*tb.code) + tb.code->memory_bytes() : 0);
 }
 
 TranslationBlock* TbCache::insert(std::unique_ptr<TranslationBlock> tb) {
@@ -81,7 +106,8 @@ void TbCache::chain(TranslationBlock& from, unsigned slot, TranslationBlock& to)
     if (!code_ || from.chained[slot] || !from.valid.load() || !to.valid.load()) return;
     tcg::patch_chain(*code_, from.jit, slot, &to.jit);
     from.chained[slot] = &to;
-    to.incoming.emplace_back(&from, slot);
+    from.incoming_next[slot] = to.incoming;
+    to.incoming = reinterpret_cast<uintptr_t>(&from) | slot;
 }
 
 // `listed_on` is the page whose list the caller took the block from; the block leaves the
@@ -92,12 +118,14 @@ void TbCache::invalidate_block(TranslationBlock& tb, uint64_t listed_on) {
     if (!tb.valid.exchange(false)) return;
     stats_.invalidations++;
     // Nothing may jump into stale code: chained jumps to it go back to their exits.
-    for (auto [from, slot] : tb.incoming) {
-        if (from->chained[slot] != &tb) continue;
+    for (uintptr_t edge = tb.incoming; edge;) {
+        auto* from = reinterpret_cast<TranslationBlock*>(edge & ~uintptr_t(1));
+        const unsigned slot = edge & 1;
+        edge = std::exchange(from->incoming_next[slot], 0);
         tcg::patch_chain(*code_, from->jit, slot, nullptr);
         from->chained[slot] = nullptr;
     }
-    tb.incoming.clear();
+    tb.incoming = 0;
     if (lookup(tb.phys_pc, tb.pc, tb.cs_base, tb.flags) == &tb) unindex(&tb);
 }
 

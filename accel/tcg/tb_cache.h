@@ -12,6 +12,7 @@
 #include <memory>
 #include <mutex>
 #include <optional>
+#include <span>
 #include <unordered_map>
 #include <unordered_set>
 #include <vector>
@@ -21,28 +22,39 @@
 
 namespace kemu::tcg_accel {
 
+// One per translated block, so it is kept small: a Linux boot makes about 90,000. The
+// instructions' lengths follow it in the same allocation (make()).
 struct TranslationBlock {
+    // A block for instructions at `insn_rip` (each within 255 bytes of the one before, as
+    // translate_block makes them), with its other fields still to fill in.
+    static std::unique_ptr<TranslationBlock> make(std::span<const uint64_t> insn_rip);
+    void operator delete(void* p) { ::operator delete(p); }
+
     uint64_t pc = 0;  // linear address of the first instruction
     uint64_t cs_base = 0;
-    uint32_t flags = 0;
     uint64_t phys_pc = 0;
     uint64_t phys_pages[2] = {~0ull, ~0ull};  // the pages its code bytes came from
-    uint32_t size = 0;                        // guest code bytes from pc
-    std::vector<uint64_t> insn_rip;
-    // The interpreter's form, only for blocks the JIT does not run (most have none: a
-    // pointer keeps the rest 88 bytes smaller).
+    uint32_t flags = 0;
+    uint16_t size = 0;  // guest code bytes from pc (a block never leaves its second page)
+    uint16_t insn_count = 0;
+    std::atomic<bool> valid{true};
+    // The interpreter's form, only for blocks the JIT does not run.
     std::unique_ptr<tcg::InterpCode> code;
     tcg::CompiledBlock jit;  // host code, when the JIT backend compiled the block
     // The block each goto_tb exit led to last time (a hint, checked before use).
     std::atomic<TranslationBlock*> next[2] = {nullptr, nullptr};
-    // Direct chaining (JIT code; cache lock held): where each goto_tb jump is patched to,
-    // and the jumps patched to this block, undone when it is invalidated.
+    // Direct chaining (JIT code; cache lock held): where each goto_tb jump is patched to.
+    // The jumps patched to this block form a list, undone when it is invalidated: its head
+    // is here, and each (block, slot) in it links on through that block's incoming_next.
     TranslationBlock* chained[2] = {nullptr, nullptr};
-    std::vector<std::pair<TranslationBlock*, unsigned>> incoming;
+    uintptr_t incoming = 0;  // a block's address | its slot; 0 ends the list
+    uintptr_t incoming_next[2] = {0, 0};
     TranslationBlock* hash_next = nullptr;  // the next block in its TbCache index bucket
-    std::atomic<bool> valid{true};
 
     tcg::BlockExit run(void* env) const { return jit.entry ? jit.run(env) : code->run(env); }
+
+    // RIP of instruction `index` (< insn_count), wrapping as the block's code size does.
+    uint64_t insn_rip(unsigned index) const;
 
     bool on_page(uint64_t page) const { return phys_pages[0] == page || phys_pages[1] == page; }
     // Do the block's code bytes include any of [phys_addr, phys_addr + len)? A block that
@@ -54,6 +66,10 @@ struct TranslationBlock {
         uint64_t rest = phys_pc + size - first_end;
         return rest && phys_addr < phys_pages[1] + rest && phys_pages[1] < phys_addr + len;
     }
+
+  private:
+    TranslationBlock() = default;
+    const uint8_t* insn_lengths() const { return reinterpret_cast<const uint8_t*>(this + 1); }
 };
 
 struct TbStats {

@@ -232,7 +232,7 @@ TranslationBlock* TcgVcpu::running_block() const {
 
 uint64_t TcgVcpu::current_rip() {
     TranslationBlock* tb = running_block();
-    if (tb && env_->insn_index < tb->insn_rip.size()) return tb->insn_rip[env_->insn_index];
+    if (tb && env_->insn_index < tb->insn_count) return tb->insn_rip(env_->insn_index);
     return env_->s.rip;
 }
 
@@ -470,7 +470,7 @@ bool TcgVcpu::instruction_breakpoint(uint64_t pc) {
 void TcgVcpu::after_debug_step(const TranslationBlock* tb, bool resume_flag) {
     CpuEnv& e = *env_;
     if (halted_) return;
-    if (resume_flag && tb->insn_rip.size() == 1) e.s.rflags &= ~rflag::RF;
+    if (resume_flag && tb->insn_count == 1) e.s.rflags &= ~rflag::RF;
     bool shadowed = e.interrupt_shadow == kShadowMovSs;
     uint64_t dr6 = 0;
     if ((tb->flags & tbflag::kSingleStep) && !shadowed) dr6 |= 1u << 14;  // BS
@@ -582,26 +582,25 @@ TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t fla
                                      unsigned max_insns, bool cache_it) {
     CpuEnv& e = *env_;
     auto start = std::chrono::steady_clock::now();
-    auto tb = std::make_unique<TranslationBlock>();
-    tb->pc = pc;
-    tb->cs_base = e.s.seg[CS].base;
-    tb->flags = flags;
-    tb->phys_pc = phys_pc;
     unsigned mmu = (flags & tbflag::kCplMask) == 3 ? kMmuUser : kMmuSupervisor;
     Code code(*this, mmu);
     TranslatedBlock out;
-    translate_block(ir_, {tb->cs_base, e.s.rip, flags, max_insns}, code, out);
+    translate_block(ir_, {e.s.seg[CS].base, e.s.rip, flags, max_insns}, code, out);
     if (out.fetch_fault) {
         // The bytes straddle into a page that cannot be fetched: take the fault the CPU would.
         fill((pc + 15) & kPageMask, Access::Execute, mmu);
         raise(vec::PF, 0);
     }
+    auto tb = TranslationBlock::make(out.insn_rip);
+    tb->pc = pc;
+    tb->cs_base = e.s.seg[CS].base;
+    tb->flags = flags;
+    tb->phys_pc = phys_pc;
     log_translation(code, *tb, out);
     tcg::optimize(ir_);
     if (log_enabled(LogItem::OpOpt) && log_filter_accepts(tb->pc))
         log_printf(LogItem::OpOpt, "OP after optimization:\n%s\n",
                    tcg::format_function(ir_).c_str());
-    tb->insn_rip = std::move(out.insn_rip);
     // The interpreter's form, made only for blocks the JIT does not run.
     auto interpret = [&] {
         tb->code = std::make_unique<tcg::InterpCode>();
@@ -612,7 +611,7 @@ TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t fla
     if (!cache_it) interpret();
     tb->phys_pages[0] = code.pages[0];
     tb->phys_pages[1] = code.pages[1];
-    tb->size = uint32_t(out.last_byte + 1 - pc);
+    tb->size = uint16_t(out.last_byte + 1 - pc);
     uint64_t ns = uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                std::chrono::steady_clock::now() - start)
                                .count());
@@ -622,7 +621,7 @@ TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t fla
         std::lock_guard<std::mutex> g(shared_.cache.lock());
         TbStats& st = shared_.cache.stats();
         st.translations++;
-        st.guest_insns += tb->insn_rip.size();
+        st.guest_insns += tb->insn_count;
         st.ir_ops += ir_.ops().size();
         st.translate_ns += ns;
         if (!cache_it) {
@@ -696,7 +695,7 @@ bool TcgVcpu::compile_host_code(TranslationBlock& tb) {
         return false;
     }
     if (shared_.perfmap) {
-        std::fprintf(shared_.perfmap.get(), "%llx %zx guest_%llx\n",
+        std::fprintf(shared_.perfmap.get(), "%llx %x guest_%llx\n",
                      (unsigned long long)reinterpret_cast<uintptr_t>(tb.jit.entry),
                      tb.jit.code_size, (unsigned long long)tb.pc);
         std::fflush(shared_.perfmap.get());
@@ -743,7 +742,7 @@ void TcgVcpu::code_write(uint64_t phys_addr, unsigned size) {
         if (!shared_.cache.is_code_page(phys_page)) return;
         TranslationBlock* running = running_block();
         restart = running && running != one_insn_tb_.get() && running->covers(phys_addr, size) &&
-                  env_->insn_index + 1 < running->insn_rip.size();
+                  env_->insn_index + 1 < running->insn_count;
         shared_.cache.invalidate_range(phys_page, phys_addr, size);
         code_left = shared_.cache.is_code_page(phys_page);
     }

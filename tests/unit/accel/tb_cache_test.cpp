@@ -3,20 +3,24 @@
 // flush whose retired blocks are freed only once every vCPU has seen the new generation.
 #include <gtest/gtest.h>
 
+#include <cstring>
+
 #include "accel/tcg/tb_cache.h"
+
+#include "target-x86/tcg/translate.h"
 
 namespace kemu::tcg_accel {
 namespace {
 
 std::unique_ptr<TranslationBlock> block(uint64_t pc, uint64_t page, uint32_t size = 16,
                                         uint64_t second_page = ~0ull) {
-    auto tb = std::make_unique<TranslationBlock>();
+    const uint64_t rips[] = {pc};
+    auto tb = TranslationBlock::make(rips);
     tb->pc = pc;
     tb->phys_pc = page | (pc & 0xfff);
     tb->phys_pages[0] = page;
     tb->phys_pages[1] = second_page;
     tb->size = size;
-    tb->insn_rip = {pc};
     return tb;
 }
 
@@ -162,6 +166,92 @@ TEST(TbCache, FlushRetiresEverythingUntilEveryVcpuHasSeenTheNewGeneration) {
     cache.reclaim(1);  // every vCPU has seen generation 1
     EXPECT_FALSE(cache.has_retired());
     EXPECT_EQ(cache.stats().flushes, 1u);
+}
+
+// Each instruction's RIP comes back from the lengths kept after the block, wrapping at the
+// width of the block's code.
+TEST(TbCache, InstructionRipsComeBackFromTheirLengths) {
+    const uint64_t rips64[] = {0xffffffff81000ff0, 0xffffffff81000ff3, 0xffffffff81000fff,
+                               0xffffffff81001004};
+    auto tb = TranslationBlock::make(rips64);
+    tb->pc = rips64[0];
+    tb->flags = x86::tbflag::kCode64;
+    ASSERT_EQ(tb->insn_count, 4u);
+    for (unsigned i = 0; i < 4; i++)
+        EXPECT_EQ(tb->insn_rip(i), rips64[i]) << i;
+
+    // 16-bit code at CS base 0xf0000 running over the end of its 64 KiB segment.
+    const uint64_t rips16[] = {0xfffc, 0xfffe, 0x0001};
+    auto real = TranslationBlock::make(rips16);
+    real->cs_base = 0xf0000;
+    real->pc = 0xffffc;
+    for (unsigned i = 0; i < 3; i++)
+        EXPECT_EQ(real->insn_rip(i), rips16[i]) << i;
+
+    // 32-bit code whose linear address wrapped: the first RIP is still the whole EIP.
+    const uint64_t rips32[] = {0xfffffff0, 0xfffffffe, 0x00000002};
+    auto flat = TranslationBlock::make(rips32);
+    flat->cs_base = 0x1000;
+    flat->pc = uint32_t(0x1000 + 0xfffffff0ull);
+    flat->flags = x86::tbflag::kCode32;
+    for (unsigned i = 0; i < 3; i++)
+        EXPECT_EQ(flat->insn_rip(i), rips32[i]) << i;
+}
+
+// Chained jumps into a block are listed in the block itself; invalidating it sends every one
+// of them back to its own exit, and the slots can chain again afterwards.
+TEST(TbCache, InvalidatingABlockUnchainsEveryJumpIntoIt) {
+    auto buf = tcg::CodeBuffer::create(1 << 16);
+    ASSERT_TRUE(buf.ok());
+    TbCache cache;
+    cache.set_code(&*buf);
+    std::lock_guard<std::mutex> g(cache.lock());
+    // Each fake block: 16 bytes with goto_tb rel32 fields at 4 and 8, entered at 12.
+    auto with_code = [&](uint64_t pc) {
+        auto tb = block(pc, 0x5000 + (pc & ~0xfffull));
+        std::fill_n(buf->write_cursor(), 16, 0xcc);
+        tb->jit.entry =
+            reinterpret_cast<tcg::CompiledBlock::Entry>(const_cast<void*>(buf->commit(16)));
+        tb->jit.jump_rel32[0] = 4;
+        tb->jit.jump_rel32[1] = 8;
+        tb->jit.chain_entry = 12;
+        return cache.insert(std::move(tb));
+    };
+    auto rel32 = [](const TranslationBlock* from, unsigned slot) {
+        int32_t v;
+        std::memcpy(
+            &v, reinterpret_cast<const uint8_t*>(from->jit.entry) + from->jit.jump_rel32[slot], 4);
+        return v;
+    };
+    auto lands = [&](const TranslationBlock* from, unsigned slot) {
+        return reinterpret_cast<const uint8_t*>(from->jit.entry) + from->jit.jump_rel32[slot] + 4 +
+               rel32(from, slot);
+    };
+    TranslationBlock* a = with_code(0x10000);
+    TranslationBlock* b = with_code(0x20000);
+    TranslationBlock* c = with_code(0x30000);
+    TranslationBlock* d = with_code(0x40000);
+    cache.chain(*a, 0, *c);
+    cache.chain(*b, 1, *c);
+    cache.chain(*a, 1, *d);
+    const auto* c_entry = reinterpret_cast<const uint8_t*>(c->jit.entry) + 12;
+    EXPECT_EQ(lands(a, 0), c_entry);
+    EXPECT_EQ(lands(b, 1), c_entry);
+    EXPECT_EQ(a->chained[0], c);
+
+    EXPECT_TRUE(cache.invalidate_page(0x5000 + 0x30000));
+    EXPECT_EQ(rel32(a, 0), 0);  // falls through to its exit
+    EXPECT_EQ(rel32(b, 1), 0);
+    EXPECT_EQ(a->chained[0], nullptr);
+    EXPECT_EQ(b->chained[1], nullptr);
+    EXPECT_EQ(lands(a, 1), reinterpret_cast<const uint8_t*>(d->jit.entry) + 12);  // untouched
+
+    TranslationBlock* c2 = with_code(0x30000);
+    cache.chain(*a, 0, *c2);
+    EXPECT_EQ(lands(a, 0), reinterpret_cast<const uint8_t*>(c2->jit.entry) + 12);
+    EXPECT_TRUE(cache.invalidate_page(0x5000 + 0x40000));
+    EXPECT_EQ(rel32(a, 1), 0);
+    EXPECT_EQ(lands(a, 0), reinterpret_cast<const uint8_t*>(c2->jit.entry) + 12);
 }
 
 }  // namespace
