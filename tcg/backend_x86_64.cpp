@@ -1,8 +1,10 @@
 #include "tcg/backend_x86_64.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <cstdint>
+#include <cstring>
 #include <deque>
 #include <optional>
 #include <span>
@@ -22,6 +24,8 @@ using Xbyak::Operand;
 using Xbyak::Reg;
 using Xbyak::Reg64;
 using namespace Xbyak::util;
+using x64::env_at;
+using x64::kEnvBias;
 using x64::RegCache;
 using x64::RegSet;
 
@@ -178,7 +182,7 @@ class BlockCompiler {
         chain_entry_ = uint32_t(c_.getSize());
         const TargetInfo& t = f_.target();
         if (t.chaining) {
-            c_.cmp(dword[r14 + t.chain_break_offset], 0);
+            c_.cmp(dword[env_at(t.chain_break_offset)], 0);
             jump_to(stubs_.exit[size_t(BlockExit::Exit)], 0x85);  // jne
         }
         const std::vector<Op>& ops = f_.ops();
@@ -192,6 +196,7 @@ class BlockCompiler {
         leave(BlockExit::Exit);
         for (SlowPath& slow : slow_paths_)
             emit_slow_path(slow);
+        emit_tag_stub();
     }
 
   private:
@@ -250,9 +255,8 @@ class BlockCompiler {
         regs_.forget(x64::kCallerSaved, false);
         if (t.fast_jumps.present && f_.fast_jump_key()) probe_fast_jumps(*f_.fast_jump_key());
         store_tag();  // goto_ptr_target reads which block is asking
-        c_.mov(rdi, r14);
-        c_.mov(rax, reinterpret_cast<uint64_t>(t.goto_ptr_target));
-        c_.call(rax);
+        c_.lea(rdi, ptr[env_at(0)]);
+        call_host(reinterpret_cast<const void*>(t.goto_ptr_target));
         Label miss;
         c_.test(rax, rax);
         c_.jz(miss);
@@ -266,16 +270,16 @@ class BlockCompiler {
         const FastJumpLayout& j = f_.target().fast_jumps;
         static_assert(sizeof(FastJump) == 32);
         Label miss;
-        c_.mov(rax, qword[r14 + j.pc_offset]);
+        c_.mov(rax, qword[env_at(j.pc_offset)]);
         c_.mov(rcx, rax);
         c_.shr(rcx, int(j.bits));
         c_.xor_(rcx, rax);
         c_.and_(ecx, (1u << j.bits) - 1);
         c_.shl(ecx, 5);
-        c_.lea(rcx, ptr[r14 + rcx + j.offset]);
+        c_.lea(rcx, ptr[env_at(j.offset) + rcx]);
         c_.cmp(rax, qword[rcx + offsetof(FastJump, pc)]);
         c_.jne(miss);
-        c_.mov(rax, qword[r14 + j.key_offset]);
+        c_.mov(rax, qword[env_at(j.key_offset)]);
         c_.or_(rax, key);
         c_.cmp(rax, qword[rcx + offsetof(FastJump, key)]);
         c_.jne(miss);
@@ -291,9 +295,19 @@ class BlockCompiler {
     // stores none; the exec loop set the first block's before entering it.
     void store_tag() {
         if (!f_.target().chaining || tag_stored_) return;
-        c_.mov(rax, tag_);
-        c_.mov(qword[r14 + f_.target().block_tag_offset], rax);
+        c_.call(tag_stub_);
+        tag_stub_used_ = true;
         tag_stored_ = true;
+    }
+
+    // The store itself is a subroutine after the block's code: 5 bytes a call where it was 17
+    // inline, and a block stores its tag in three or four places (exits, calls, slow paths).
+    void emit_tag_stub() {
+        if (!tag_stub_used_) return;
+        c_.L(tag_stub_);
+        c_.mov(rax, tag_);
+        c_.mov(qword[env_at(f_.target().block_tag_offset)], rax);
+        c_.ret();
     }
 
     void leave(BlockExit exit) {
@@ -314,6 +328,20 @@ class BlockCompiler {
         }
         const uint8_t* next = at_ + c_.getSize() + 4;
         c_.dd(uint32_t(int32_t(target - next)));
+    }
+
+    // A call to host code: a rel32 call when `fn` is within reach of where this code runs
+    // (the code buffer asks to be mapped near the emulator's own code), else through rax.
+    void call_host(const void* fn) {
+        const uint8_t* next = at_ + c_.getSize() + 5;
+        const int64_t rel = static_cast<const uint8_t*>(fn) - next;
+        if (rel == int64_t(int32_t(rel))) {
+            c_.db(0xe8);
+            c_.dd(uint32_t(int32_t(rel)));
+            return;
+        }
+        c_.mov(rax, reinterpret_cast<uint64_t>(fn));
+        c_.call(rax);
     }
 
     // Calls fn(env, args..., imm) at op `index`; `imm` follows the temps when given, and
@@ -341,9 +369,8 @@ class BlockCompiler {
         for (; next < zeroed; next++)
             c_.mov(kArgs[next].cvt32(), 0u);
         regs_.forget(x64::kCallerSaved, false);
-        c_.mov(rdi, r14);
-        c_.mov(rax, reinterpret_cast<uint64_t>(fn));
-        c_.call(rax);
+        c_.lea(rdi, ptr[env_at(0)]);
+        call_host(fn);
         regs_.forget(0, writes_globals);
     }
 
@@ -375,7 +402,7 @@ class BlockCompiler {
             c_.and_(eax, t.entries - 1);
             c_.imul(rax, rax, int(t.entry_size));
         }
-        const Xbyak::RegExp entry = r14 + rax + base;
+        const Xbyak::RegExp entry = env_at(base) + rax;
         // The page of the access's last byte against addr's entry: an access that runs into
         // the next page cannot match (that page has another entry), so one compare covers it.
         // An access aligned to at least its size cannot cross a page: its address with the
@@ -454,7 +481,7 @@ class BlockCompiler {
         slow.saved = regs_.bound(x64::kCallerSaved);
         probe_tlb(addr, mop, store, *tlb_displacement(mop.mmu_idx()), slow.entry);
         auto host = [&](unsigned i) { return c_.ptr[addr + rax + int(i)]; };
-        auto env = [&](unsigned i) { return c_.ptr[r14 + int(at + i)]; };
+        auto env = [&](unsigned i) { return c_.ptr[env_at(at + i)]; };
         if (store)
             copy_vector(mop.size(), env, host);
         else
@@ -526,15 +553,15 @@ class BlockCompiler {
     void emit_slow_path(SlowPath& slow) {
         c_.L(slow.entry);
         if (f_.target().chaining) {  // the access may fault, or find its own code written
-            c_.mov(rax, tag_);
-            c_.mov(qword[r14 + f_.target().block_tag_offset], rax);
+            c_.call(tag_stub_);
+            tag_stub_used_ = true;
         }
         if (slow.settle_fp) settle_fp_flags();
         for (const RegCache::HomeStore& g : slow.globals) {
             if (g.reg < 0)
-                c_.mov(c_.qword[r14 + g.home], uint64_t(int64_t(g.constant)));
+                c_.mov(c_.qword[env_at(g.home)], uint64_t(int64_t(g.constant)));
             else
-                c_.mov(c_.qword[r14 + g.home], Reg64(g.reg));
+                c_.mov(c_.qword[env_at(g.home)], Reg64(g.reg));
         }
         std::vector<Reg64> saved;
         for (int r = 0; r < 16; r++)
@@ -554,9 +581,8 @@ class BlockCompiler {
             c_.mov(edx, slow.memop);
         }
         if (slow.addr != rsi.getIdx()) c_.mov(rsi, Reg64(slow.addr));
-        c_.mov(rdi, r14);
-        c_.mov(rax, reinterpret_cast<uint64_t>(slow.fn));
-        c_.call(rax);
+        c_.lea(rdi, ptr[env_at(0)]);
+        call_host(slow.fn);
         if (pad) c_.add(rsp, 8);
         for (auto r = saved.rbegin(); r != saved.rend(); ++r)
             c_.pop(*r);
@@ -799,29 +825,27 @@ class BlockCompiler {
         const uint32_t offset = op.constant(0);
         regs_.alias_env(offset, size, false);
         const Reg64 d = regs_.def(op.output(0));
-        const Reg64 env = r14;
         switch (size) {
             case 1:
-                c_.movzx(d.cvt32(), c_.byte[env + offset]);
+                c_.movzx(d.cvt32(), c_.byte[env_at(offset)]);
                 return;
             case 2:
-                c_.movzx(d.cvt32(), c_.word[env + offset]);
+                c_.movzx(d.cvt32(), c_.word[env_at(offset)]);
                 return;
             case 4:
                 if (sign && op.type == Type::I64)
-                    c_.movsxd(d, c_.dword[env + offset]);
+                    c_.movsxd(d, c_.dword[env_at(offset)]);
                 else
-                    c_.mov(d.cvt32(), c_.dword[env + offset]);
+                    c_.mov(d.cvt32(), c_.dword[env_at(offset)]);
                 return;
             default:
-                c_.mov(d, c_.qword[env + offset]);
+                c_.mov(d, c_.qword[env_at(offset)]);
                 return;
         }
     }
 
     void env_store(const Op& op, unsigned size) {
         const uint32_t offset = op.constant(0);
-        const Reg64 env = r14;
         // A constant goes in as the instruction's immediate (sign-extended for 8 bytes).
         const Temp& value = temp(op.input(0));
         if (value.kind == TempKind::Const &&
@@ -830,16 +854,16 @@ class BlockCompiler {
             const uint32_t imm = uint32_t(value.value);
             switch (size) {
                 case 1:
-                    c_.mov(c_.byte[env + offset], uint8_t(imm));
+                    c_.mov(c_.byte[env_at(offset)], uint8_t(imm));
                     return;
                 case 2:
-                    c_.mov(c_.word[env + offset], uint16_t(imm));
+                    c_.mov(c_.word[env_at(offset)], uint16_t(imm));
                     return;
                 case 4:
-                    c_.mov(c_.dword[env + offset], imm);
+                    c_.mov(c_.dword[env_at(offset)], imm);
                     return;
                 default:  // as the sign-extended value, which Xbyak checks against imm32
-                    c_.mov(c_.qword[env + offset], uint64_t(int64_t(int32_t(imm))));
+                    c_.mov(c_.qword[env_at(offset)], uint64_t(int64_t(int32_t(imm))));
                     return;
             }
         }
@@ -847,16 +871,16 @@ class BlockCompiler {
         regs_.alias_env(offset, size, true);
         switch (size) {
             case 1:
-                c_.mov(c_.byte[env + offset], v.cvt8());
+                c_.mov(c_.byte[env_at(offset)], v.cvt8());
                 return;
             case 2:
-                c_.mov(c_.word[env + offset], v.cvt16());
+                c_.mov(c_.word[env_at(offset)], v.cvt16());
                 return;
             case 4:
-                c_.mov(c_.dword[env + offset], v.cvt32());
+                c_.mov(c_.dword[env_at(offset)], v.cvt32());
                 return;
             default:
-                c_.mov(c_.qword[env + offset], v);
+                c_.mov(c_.qword[env_at(offset)], v);
                 return;
         }
     }
@@ -864,16 +888,15 @@ class BlockCompiler {
     // vfp ops: the destination through xmm0, which a run of them on one destination keeps
     // between them (it is not stored where the next op overwrites it, nor loaded again).
     void vfp(const Op& op, uint32_t index) {
-        const Reg64 env = r14;
         const uint32_t dst = op.constant(1), src = op.constant(2);
-        if (xmm0_holds_ != dst) c_.movups(xmm0, ptr[env + dst]);
-        (c_.*kVfpInsns[op.constant(0)])(xmm0, ptr[env + src]);
+        if (xmm0_holds_ != dst) c_.movups(xmm0, ptr[env_at(dst)]);
+        (c_.*kVfpInsns[op.constant(0)])(xmm0, ptr[env_at(src)]);
         const std::vector<Op>& ops = f_.ops();
         const bool next_overwrites =
             index + 1 < ops.size() && ops[index + 1].opc == Opc::vfp &&
             ops[index + 1].constant(1) == dst &&
             (ops[index + 1].constant(2) + 16 <= dst || dst + 16 <= ops[index + 1].constant(2));
-        if (!next_overwrites) c_.movups(ptr[env + dst], xmm0);
+        if (!next_overwrites) c_.movups(ptr[env_at(dst)], xmm0);
         xmm0_holds_ = dst;
         fp_flags_pending_ = true;
     }
@@ -882,22 +905,26 @@ class BlockCompiler {
     // upper halves are cleared again, so the legacy-SSE code around (vfp ops, helpers compiled
     // for SSE) pays no transition penalty.
     void host_simd(const HostSimdInsn& h) {
-        const Reg64 env = r14;
         const bool wide = h.width == 32;
         for (int i = 0; i < 3; i++) {
             if (h.sources[i] == HostSimdInsn::kNoSource) continue;
             if (wide)
-                c_.vmovups(Xbyak::Ymm(i), ptr[env + h.sources[i]]);
+                c_.vmovups(Xbyak::Ymm(i), ptr[env_at(h.sources[i])]);
             else
-                c_.movups(Xbyak::Xmm(i), ptr[env + h.sources[i]]);
+                c_.movups(Xbyak::Xmm(i), ptr[env_at(h.sources[i])]);
+        }
+        std::array<uint8_t, 15> bytes = h.bytes;
+        if (h.env_disp_at) {  // the memory operand's env offset, as r14 reaches it
+            const uint32_t disp = h.memory_offset - kEnvBias;
+            std::memcpy(&bytes[h.env_disp_at], &disp, 4);
         }
         for (unsigned b = 0; b < h.length; b++)
-            c_.db(h.bytes[b]);
+            c_.db(bytes[b]);
         if (wide) {
-            c_.vmovups(ptr[env + h.result], Xbyak::Ymm(h.result_reg));
+            c_.vmovups(ptr[env_at(h.result)], Xbyak::Ymm(h.result_reg));
             c_.vzeroupper();
         } else {
-            c_.movups(ptr[env + h.result], Xbyak::Xmm(h.result_reg));
+            c_.movups(ptr[env_at(h.result)], Xbyak::Xmm(h.result_reg));
         }
         if (h.raises_fp) fp_flags_pending_ = true;
     }
@@ -910,7 +937,7 @@ class BlockCompiler {
         c_.stmxcsr(ptr[rsp - 8]);
         c_.mov(eax, dword[rsp - 8]);
         c_.and_(eax, 0x3f);
-        c_.or_(dword[r14 + f_.target().fp_status_offset], eax);
+        c_.or_(dword[env_at(f_.target().fp_status_offset)], eax);
     }
 
     // Whether op might let anything see the guest's status word (or leave the block) before
@@ -1126,13 +1153,13 @@ class BlockCompiler {
             case Opc::vmov: {
                 const uint32_t dst = op.constant(0), src = op.constant(1);
                 copy_vector(
-                    op.constant(2), [&](unsigned i) { return c_.ptr[r14 + int(src + i)]; },
-                    [&](unsigned i) { return c_.ptr[r14 + int(dst + i)]; });
+                    op.constant(2), [&](unsigned i) { return c_.ptr[env_at(src + i)]; },
+                    [&](unsigned i) { return c_.ptr[env_at(dst + i)]; });
                 return;
             }
             case Opc::host_x87: {
                 // The instruction's own bytes; a memory form addresses its operand as
-                // [r14 + disp32] (REX.B, mod 10, rm 110).
+                // [r14 + disp32] (REX.B, mod 10, rm 110), r14 being biased (env_at).
                 const uint32_t insn = op.constant(0);
                 const uint8_t escape = uint8_t(0xd8 | (insn >> 8 & 7)), modrm = uint8_t(insn);
                 if (modrm >= 0xc0) {
@@ -1142,7 +1169,7 @@ class BlockCompiler {
                     c_.db(0x41);
                     c_.db(escape);
                     c_.db(0x80 | (modrm & 0x38) | 6);
-                    c_.dd(op.constant(1));
+                    c_.dd(uint32_t(op.constant(1) - kEnvBias));
                 }
                 return;
             }
@@ -1154,7 +1181,7 @@ class BlockCompiler {
                 call_helper(op, index);
                 return;
             case Opc::insn_start:
-                c_.mov(c_.dword[r14 + f_.target().insn_index_offset], uint64_t(op.constant(0)));
+                c_.mov(c_.dword[env_at(f_.target().insn_index_offset)], uint64_t(op.constant(0)));
                 return;
             case Opc::goto_tb:
                 chain_jump(op.constant(0));
@@ -1183,6 +1210,8 @@ class BlockCompiler {
     const SharedStubs& stubs_;
     uint64_t tag_ = 0;
     bool tag_stored_ = false;  // on the path being emitted, the tag is already in env
+    Label tag_stub_;
+    bool tag_stub_used_ = false;
     uint32_t chain_entry_ = 0;
     uint32_t jump_rel32_[2] = {CompiledBlock::kNoJump, CompiledBlock::kNoJump};
     std::deque<SlowPath> slow_paths_;  // a deque: Labels must not move once used
@@ -1280,7 +1309,7 @@ std::array<uint32_t, 4> assemble_stubs(CodeGenerator& code) {
     for (const Reg64& r : kSaved)
         code.push(r);
     code.sub(rsp, 8);  // 6 pushes after the return address: realign to 16 for calls
-    code.mov(r14, rdi);
+    code.lea(r14, ptr[rdi + kEnvBias]);
     code.jmp(rsi);
     Label epilogue;
     std::array<uint32_t, 4> exits{};

@@ -29,8 +29,7 @@ bool RegCache::needed(TempId t) const {
 
 void RegCache::store_home(int reg) {
     Slot& s = slots_[reg];
-    if (s.dirty && needed(s.temp))
-        code_.mov(code_.qword[Reg64(kEnvReg) + home_[s.temp]], Reg64(reg));
+    if (s.dirty && needed(s.temp)) code_.mov(code_.qword[env_at(home_[s.temp])], Reg64(reg));
     s.dirty = false;
 }
 
@@ -81,7 +80,7 @@ void RegCache::set_constant(TempId g, int32_t value) {
 
 void RegCache::store_constant(TempId g) {
     if (!constant_[g]) return;
-    code_.mov(code_.qword[Reg64(kEnvReg) + home_[g]], uint64_t(int64_t(*constant_[g])));
+    code_.mov(code_.qword[env_at(home_[g])], uint64_t(int64_t(*constant_[g])));
     constant_[g].reset();
 }
 
@@ -114,7 +113,7 @@ void RegCache::load_into(const Reg64& dst, TempId t) {
     else if (temp.kind == TempKind::Const)
         code_.mov(dst, temp.value);
     else
-        code_.mov(dst, code_.qword[Reg64(kEnvReg) + home_[t]]);
+        code_.mov(dst, code_.qword[env_at(home_[t])]);
 }
 
 void RegCache::drop(TempId t) {

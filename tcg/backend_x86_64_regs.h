@@ -22,6 +22,13 @@ using RegSet = uint32_t;
 
 // env lives in r14 for the whole block; rax, rcx and rdx are the emitter's scratch.
 inline constexpr int kEnvReg = Xbyak::Operand::R14;
+// r14 holds env + kEnvBias rather than env: a 1-byte displacement then reaches env's first
+// 256 bytes instead of 128, which is where targets keep what blocks touch most.
+inline constexpr int32_t kEnvBias = 128;
+// The address of env's byte `offset`.
+inline Xbyak::RegExp env_at(int64_t offset) {
+    return Xbyak::Reg64(kEnvReg) + int(offset - kEnvBias);
+}
 // Registers a call may clobber (SysV), among the allocatable ones.
 inline constexpr RegSet kCallerSaved = 1u << Xbyak::Operand::RSI | 1u << Xbyak::Operand::RDI |
                                        1u << Xbyak::Operand::R8 | 1u << Xbyak::Operand::R9 |

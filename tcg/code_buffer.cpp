@@ -28,6 +28,17 @@ Error os_error(const char* what) {
     return Error(std::string("code buffer: ") + what + ": " + std::strerror(errno));
 }
 
+// Where to ask for the exec view: just below the emulator's own code, so translated code
+// reaches its helpers with a 5-byte rel32 call instead of loading a 64-bit address. Only a
+// hint: the kernel maps elsewhere when that range is taken, and those calls take the long
+// form (the backend checks each one).
+void* near_own_code(size_t capacity) {
+    constexpr uintptr_t kGap = 16u << 20;
+    const auto own = reinterpret_cast<uintptr_t>(&CodeBuffer::create);
+    if (own < capacity + 2 * kGap) return nullptr;
+    return reinterpret_cast<void*>((own - capacity - kGap) & ~(kPage - 1));
+}
+
 }  // namespace
 
 Result<CodeBuffer> CodeBuffer::create(size_t capacity) {
@@ -40,7 +51,8 @@ Result<CodeBuffer> CodeBuffer::create(size_t capacity) {
     void* rw = mmap(nullptr, capacity, PROT_READ | PROT_WRITE, MAP_SHARED, fd.get(), 0);
     if (rw == MAP_FAILED) return os_error("mmap (write view)");
     MappedRegion writable(rw, capacity);
-    void* rx = mmap(nullptr, capacity, PROT_READ | PROT_EXEC, MAP_SHARED, fd.get(), 0);
+    void* rx =
+        mmap(near_own_code(capacity), capacity, PROT_READ | PROT_EXEC, MAP_SHARED, fd.get(), 0);
     if (rx == MAP_FAILED) return os_error("mmap (exec view)");
     return CodeBuffer(std::move(writable), MappedRegion(rx, capacity));
 }

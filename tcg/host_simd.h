@@ -1,8 +1,9 @@
 // SIMD instructions the JIT runs as themselves: the host_simd IR op, for an x86 frontend on
 // an x86-64 host. The frontend hands over the instruction's bytes with its vector registers
-// renumbered 0..2 and its memory operand, if any, at [r14 + disp32] (in env, where it was
-// staged); the JIT loads those registers from env, runs the bytes, and stores the result
-// register back. The interpreter, which runs no host code, calls the op's fallback helper
+// renumbered 0..2 and its memory operand, if any, as [r14 + disp32] with the displacement
+// left for the JIT to fill in from the env offset where the operand was staged (the JIT
+// decides what r14 points at); it loads those registers from env, runs the bytes, and stores the
+// result register back. The interpreter, which runs no host code, calls the op's fallback helper
 // instead, which computes the same thing.
 #pragma once
 
@@ -21,6 +22,10 @@ struct HostSimdInsn {
     uint8_t result_reg = 0;  // which host register holds the result
     uint8_t width = 16;      // bytes per load and store: 16 (SSE) or 32 (VEX, ymm)
     bool raises_fp = false;  // sets MXCSR flags, which join the status word as vfp's do
+    // A memory form: where in `bytes` its disp32 goes (0: a register form) and the env
+    // offset of the operand it addresses.
+    uint8_t env_disp_at = 0;
+    uint32_t memory_offset = 0;
 };
 
 }  // namespace kemu::tcg

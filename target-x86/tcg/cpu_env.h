@@ -45,8 +45,9 @@ class CpuRuntime;
 constexpr uint32_t kShadowSti = 1;
 constexpr uint32_t kShadowMovSs = 2;
 
+// The fields translated code touches most come first, with the guest registers right
+// after them: the JIT reaches env's first 256 bytes with 1-byte displacements (x64::env_at).
 struct CpuEnv {
-    X86CpuState s;  // rflags' arithmetic bits are stale unless cc_op == kCcEflags
     // Lazy condition codes (see cc_op.h): the last flag-setting operation and its operands.
     uint64_t cc_dst = 0;
     uint64_t cc_src = 0;
@@ -63,6 +64,7 @@ struct CpuEnv {
     std::atomic<uint32_t> chain_break{0};
     // The running block (its TranslationBlock), stored by each block as it starts.
     uint64_t block_tag = 0;
+    X86CpuState s;  // rflags' arithmetic bits are stale unless cc_op == kCcEflags
     TlbEntry tlb[kMmuCount][kTlbSize];
     CpuRuntime* runtime = nullptr;
     // Non-zero: the guest's x87 state is loaded in this thread's host FPU, and the host's own
@@ -80,5 +82,8 @@ struct CpuEnv {
 };
 
 #define KEMU_ENV_OFFSET(field) uint32_t(offsetof(::kemu::x86::CpuEnv, field))
+
+// The hot fields above and RIP stay within the JIT's 1-byte displacements.
+static_assert(KEMU_ENV_OFFSET(s.rip) + sizeof(uint64_t) <= 256);
 
 }  // namespace kemu::x86

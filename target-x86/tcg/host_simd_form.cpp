@@ -117,9 +117,12 @@ std::optional<tcg::HostSimdInsn> host_simd_form(const DecodedInsn& in,
     }
     emit(in.opcode);
     emit(uint8_t((memory ? 0x80 : 0xc0) | reg << 3 | rm));
-    if (memory)
+    if (memory) {
+        h.env_disp_at = h.length;
+        h.memory_offset = staged;
         for (unsigned i = 0; i < 4; i++)
-            emit(uint8_t(staged >> (8 * i)));
+            emit(0);
+    }
     if (has_imm) emit(uint8_t(in.imm));
 
     for (unsigned i = 0; i < guest.size(); i++)

@@ -294,8 +294,7 @@ void host_simd_cases() {
     const uint32_t disp = kVec1;
     const Form kForms[] = {
         {{0x66, 0x0f, 0xfe, 0xc1}, {kVec0, kVec1, kNone}, kVec0, 0, 0, 1},  // paddd xmm0, xmm1
-        {{0x66, 0x41, 0x0f, 0xfe, 0x86, uint8_t(disp), uint8_t(disp >> 8), uint8_t(disp >> 16),
-          uint8_t(disp >> 24)},
+        {{0x66, 0x41, 0x0f, 0xfe, 0x86, 0, 0, 0, 0},
          {kVec0, kNone, kNone},
          kVec0,
          0,
@@ -318,6 +317,10 @@ void host_simd_cases() {
                 h.sources = form.sources;
                 h.result = form.result;
                 h.result_reg = form.result_reg;
+                if (form.bytes.size() == 9) {  // the memory form: its disp32 is at byte 5
+                    h.env_disp_at = 5;
+                    h.memory_offset = disp;
+                }
                 const uint32_t index = b.function().add_host_simd(h);
                 b.emit(Opc::add, Type::I64, {2, 2, 0});
                 b.emit(
