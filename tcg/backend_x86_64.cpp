@@ -5,12 +5,12 @@
 #include <bit>
 #include <cstdint>
 #include <cstring>
-#include <deque>
 #include <optional>
 #include <span>
 #include <utility>
 #include <vector>
 
+#include "tcg/backend_x86_64_labels.h"
 #include "tcg/backend_x86_64_regs.h"
 #include "tcg/vfp.h"
 
@@ -19,11 +19,12 @@ namespace kemu::tcg {
 namespace {
 
 using Xbyak::CodeGenerator;
-using Xbyak::Label;
 using Xbyak::Operand;
 using Xbyak::Reg;
 using Xbyak::Reg64;
 using namespace Xbyak::util;
+using x64::BlockLabels;
+using x64::Cc;
 using x64::env_at;
 using x64::kEnvBias;
 using x64::RegCache;
@@ -62,21 +63,21 @@ uint64_t width_mask(Type t) {
 
 // x86 condition codes per IR condition (Always and Never are handled before these are used).
 struct CondCode {
-    void (CodeGenerator::*jcc)(const Label&, CodeGenerator::LabelType);
+    Cc cc;
     void (CodeGenerator::*setcc)(const Operand&);
     void (CodeGenerator::*cmovcc)(const Reg&, const Operand&);
 };
 const CondCode kCondCodes[] = {
-    {&CodeGenerator::je, &CodeGenerator::sete, &CodeGenerator::cmove},     // Eq
-    {&CodeGenerator::jne, &CodeGenerator::setne, &CodeGenerator::cmovne},  // Ne
-    {&CodeGenerator::jl, &CodeGenerator::setl, &CodeGenerator::cmovl},     // Lt
-    {&CodeGenerator::jge, &CodeGenerator::setge, &CodeGenerator::cmovge},  // Ge
-    {&CodeGenerator::jle, &CodeGenerator::setle, &CodeGenerator::cmovle},  // Le
-    {&CodeGenerator::jg, &CodeGenerator::setg, &CodeGenerator::cmovg},     // Gt
-    {&CodeGenerator::jb, &CodeGenerator::setb, &CodeGenerator::cmovb},     // Ltu
-    {&CodeGenerator::jae, &CodeGenerator::setae, &CodeGenerator::cmovae},  // Geu
-    {&CodeGenerator::jbe, &CodeGenerator::setbe, &CodeGenerator::cmovbe},  // Leu
-    {&CodeGenerator::ja, &CodeGenerator::seta, &CodeGenerator::cmova},     // Gtu
+    {Cc::E, &CodeGenerator::sete, &CodeGenerator::cmove},     // Eq
+    {Cc::NE, &CodeGenerator::setne, &CodeGenerator::cmovne},  // Ne
+    {Cc::L, &CodeGenerator::setl, &CodeGenerator::cmovl},     // Lt
+    {Cc::GE, &CodeGenerator::setge, &CodeGenerator::cmovge},  // Ge
+    {Cc::LE, &CodeGenerator::setle, &CodeGenerator::cmovle},  // Le
+    {Cc::G, &CodeGenerator::setg, &CodeGenerator::cmovg},     // Gt
+    {Cc::B, &CodeGenerator::setb, &CodeGenerator::cmovb},     // Ltu
+    {Cc::AE, &CodeGenerator::setae, &CodeGenerator::cmovae},  // Geu
+    {Cc::BE, &CodeGenerator::setbe, &CodeGenerator::cmovbe},  // Leu
+    {Cc::A, &CodeGenerator::seta, &CodeGenerator::cmova},     // Gtu
 };
 static_assert(std::size(kCondCodes) == size_t(Cond::Always));
 
@@ -142,43 +143,61 @@ struct SharedStubs {
     const uint8_t* exit[4] = {};  // by BlockExit
 };
 
+}  // namespace
+
 // A guest access's out-of-line slow path: taken on a TLB miss, it calls guest_load or
 // guest_store with the main path's registers preserved and returns after the access.
 struct SlowPath {
-    Label entry, resume;
+    BlockLabels::Id entry, resume;
     const void* fn;
     uint32_t memop;
     int addr, value;                    // registers; value only for a store
     int out;                            // a load's destination register, -1 for a store
     std::optional<uint32_t> vector_at;  // a vector access: its env offset
     RegSet saved;                       // caller-saved registers holding values across the call
-    std::vector<RegCache::HomeStore> globals;  // dirty globals the callee may read
-    bool settle_fp = false;                    // vfp flags pending: the callee may fault
+    // Dirty globals the callee may read: BlockScratch::slow_globals[globals, globals_end).
+    uint32_t globals = 0, globals_end = 0;
+    bool settle_fp = false;  // vfp flags pending: the callee may fault
 };
+
+// Working memory for compiling a block, kept from block to block by the BlockAssembler.
+struct BlockScratch {
+    x64::RegCache::Memory regs;
+    std::vector<SlowPath> slow_paths;
+    std::vector<x64::RegCache::HomeStore> slow_globals;
+    std::vector<bool> label_seen;
+};
+
+namespace {
 
 class BlockCompiler {
   public:
     // `at` is the executable address the block's first byte will have; `stubs` those of the
     // code buffer's shared entry and exits.
-    BlockCompiler(CodeGenerator& code, const Function& f, std::vector<uint32_t> home,
-                  std::vector<uint32_t> last_use, std::vector<uint64_t> global_deaths,
-                  const uint8_t* at, const SharedStubs& stubs)
+    // `scratch.regs` has f's homes, last uses and global deaths filled in.
+    BlockCompiler(CodeGenerator& code, const Function& f, BlockScratch& scratch,
+                  BlockLabels& labels, const uint8_t* at, const SharedStubs& stubs)
         : c_(code),
           f_(f),
-          regs_(code, f, std::move(home), std::move(last_use), std::move(global_deaths)),
-          labels_(f.label_count()),
+          regs_(code, f, scratch.regs),
+          labels_(labels),
+          scratch_(scratch),
+          slow_paths_(scratch.slow_paths),
           probe_(probe_supported(f.target().tlb)),
           at_(at),
           stubs_(stubs) {}
 
     // The block's own entry only hands its chain entry to the shared one, which builds the
     // frame; every exit leaves through a shared stub that takes it down again.
-    void emit() {
-        Label chain_entry;
-        c_.lea(rsi, c_.ptr[c_.rip + chain_entry]);
+    // False when a jump was left without a target.
+    bool emit() {
+        labels_.reset(f_.label_count());
+        slow_paths_.clear();
+        scratch_.slow_globals.clear();
+        tag_stub_ = labels_.make();
+        c_.lea(rsi, c_.ptr[c_.rip + kJumpToSize]);  // the chain entry, right after the jump
         jump_to(stubs_.enter);
         // Chained blocks enter here, with the same frame and env in r14.
-        c_.L(chain_entry);
         chain_entry_ = uint32_t(c_.getSize());
         const TargetInfo& t = f_.target();
         if (t.chaining) {
@@ -197,6 +216,7 @@ class BlockCompiler {
         for (SlowPath& slow : slow_paths_)
             emit_slow_path(slow);
         emit_tag_stub();
+        return labels_.resolve();
     }
 
   private:
@@ -257,11 +277,11 @@ class BlockCompiler {
         store_tag();  // goto_ptr_target reads which block is asking
         c_.lea(rdi, ptr[env_at(0)]);
         call_host(reinterpret_cast<const void*>(t.goto_ptr_target));
-        Label miss;
+        const BlockLabels::Id miss = labels_.make();
         c_.test(rax, rax);
-        c_.jz(miss);
+        labels_.jcc(Cc::E, miss);
         c_.jmp(rax);
-        c_.L(miss);
+        labels_.bind(miss);
     }
 
     // The fast jump cache's entry for the next PC (TargetInfo::fast_jumps), entered without
@@ -269,7 +289,7 @@ class BlockCompiler {
     void probe_fast_jumps(uint32_t key) {
         const FastJumpLayout& j = f_.target().fast_jumps;
         static_assert(sizeof(FastJump) == 32);
-        Label miss;
+        const BlockLabels::Id miss = labels_.make();
         c_.mov(rax, qword[env_at(j.pc_offset)]);
         c_.mov(rcx, rax);
         c_.shr(rcx, int(j.bits));
@@ -278,16 +298,16 @@ class BlockCompiler {
         c_.shl(ecx, 5);
         c_.lea(rcx, ptr[env_at(j.offset) + rcx]);
         c_.cmp(rax, qword[rcx + offsetof(FastJump, pc)]);
-        c_.jne(miss);
+        labels_.jcc(Cc::NE, miss);
         c_.mov(rax, qword[env_at(j.key_offset)]);
         c_.or_(rax, key);
         c_.cmp(rax, qword[rcx + offsetof(FastJump, key)]);
-        c_.jne(miss);
+        labels_.jcc(Cc::NE, miss);
         c_.mov(rax, qword[rcx + offsetof(FastJump, valid)]);
         c_.cmp(byte[rax], 0);
-        c_.je(miss);
+        labels_.jcc(Cc::E, miss);
         c_.jmp(qword[rcx + offsetof(FastJump, code)]);
-        c_.L(miss);
+        labels_.bind(miss);
     }
 
     // The block's tag goes into env only where someone may read it: before a call, on a
@@ -295,7 +315,7 @@ class BlockCompiler {
     // stores none; the exec loop set the first block's before entering it.
     void store_tag() {
         if (!f_.target().chaining || tag_stored_) return;
-        c_.call(tag_stub_);
+        labels_.call(tag_stub_);
         tag_stub_used_ = true;
         tag_stored_ = true;
     }
@@ -304,7 +324,7 @@ class BlockCompiler {
     // inline, and a block stores its tag in three or four places (exits, calls, slow paths).
     void emit_tag_stub() {
         if (!tag_stub_used_) return;
-        c_.L(tag_stub_);
+        labels_.bind(tag_stub_);
         c_.mov(rax, tag_);
         c_.mov(qword[env_at(f_.target().block_tag_offset)], rax);
         c_.ret();
@@ -319,6 +339,7 @@ class BlockCompiler {
     // A jump (or, with `condition`, the 0F-prefixed jcc) to code outside this block. The
     // block is assembled in the buffer's write view, so the displacement is worked out from
     // the executable address it will run at.
+    static constexpr int kJumpToSize = 5;  // the unconditional form: jmp rel32
     void jump_to(const uint8_t* target, int condition = -1) {
         if (condition >= 0) {
             c_.db(0x0f);
@@ -387,7 +408,7 @@ class BlockCompiler {
     // The softmmu fast path's test (target-x86/tcg/softmmu.cpp): the entry's tag equals
     // addr's page and the access stays within the page. Leaves the host address's addend
     // in rax on a hit; jumps to `miss` otherwise. Uses rax and rcx.
-    void probe_tlb(const Reg64& addr, MemOp mop, bool write, int32_t base, Label& miss) {
+    void probe_tlb(const Reg64& addr, MemOp mop, bool write, int32_t base, BlockLabels::Id miss) {
         const TlbLayout& t = f_.target().tlb;
         const uint32_t page = 1u << t.page_bits;
         // rax = the entry's byte offset within its MMU's table.
@@ -414,7 +435,7 @@ class BlockCompiler {
         } else {
             if (align > 1) {
                 c_.test(addr, uint32_t(align - 1));
-                c_.jnz(miss);
+                labels_.jcc(Cc::NE, miss);
             }
             if (mop.size() > 1)
                 c_.lea(rcx, c_.ptr[addr + int(mop.size() - 1)]);
@@ -423,7 +444,7 @@ class BlockCompiler {
             c_.and_(rcx, uint32_t(~(page - 1)));  // sign-extends: all bits above the page offset
         }
         c_.cmp(rcx, c_.qword[entry + (write ? t.write_tag : t.read_tag)]);
-        c_.jne(miss);
+        labels_.jcc(Cc::NE, miss);
         c_.mov(rax, c_.qword[entry + t.addend]);
     }
 
@@ -434,13 +455,13 @@ class BlockCompiler {
     void guest_access(const Op& op, const void* fn, bool store) {
         const MemOp mop{op.constant(0)};
         const int32_t base = *tlb_displacement(mop.mmu_idx());
-        SlowPath& slow = slow_paths_.emplace_back();
+        SlowPath& slow = new_slow_path();
         slow.fn = fn;
         slow.memop = mop.bits;
         const Reg64 addr = regs_.use(op.input(store ? 1 : 0));
         const Reg64 value = store ? regs_.use(op.input(0)) : addr;
         // Before the destination is defined: a global's old value is what the callee sees.
-        slow.globals = regs_.dirty_globals();
+        dirty_globals_for(slow);
         slow.settle_fp = fp_flags_pending_;
         const Reg64 out = store ? rax : regs_.def(op.output(0));
         slow.addr = addr.getIdx();
@@ -453,7 +474,7 @@ class BlockCompiler {
             store_host(host, value, mop.size());
         else
             load_host(out, host, mop);
-        c_.L(slow.resume);
+        labels_.bind(slow.resume);
     }
 
     // guest_ld_vec/guest_st_vec: 16 or 32 bytes between guest memory and env through xmm0,
@@ -470,11 +491,11 @@ class BlockCompiler {
             return;
         }
         const Reg64 addr = regs_.use(op.input(0));
-        SlowPath& slow = slow_paths_.emplace_back();
+        SlowPath& slow = new_slow_path();
         slow.fn = fn;
         slow.memop = mop.bits;
         slow.vector_at = at;
-        slow.globals = regs_.dirty_globals();
+        dirty_globals_for(slow);
         slow.settle_fp = fp_flags_pending_;
         slow.addr = slow.value = addr.getIdx();
         slow.out = -1;
@@ -486,7 +507,7 @@ class BlockCompiler {
             copy_vector(mop.size(), env, host);
         else
             copy_vector(mop.size(), host, env);
-        c_.L(slow.resume);
+        labels_.bind(slow.resume);
     }
 
     // `size` (16 or 32) bytes through xmm0, or ymm0 where the host has AVX: in the widths the
@@ -551,24 +572,22 @@ class BlockCompiler {
     }
 
     void emit_slow_path(SlowPath& slow) {
-        c_.L(slow.entry);
+        labels_.bind(slow.entry);
         if (f_.target().chaining) {  // the access may fault, or find its own code written
-            c_.call(tag_stub_);
+            labels_.call(tag_stub_);
             tag_stub_used_ = true;
         }
         if (slow.settle_fp) settle_fp_flags();
-        for (const RegCache::HomeStore& g : slow.globals) {
+        for (uint32_t i = slow.globals; i < slow.globals_end; i++) {
+            const RegCache::HomeStore& g = scratch_.slow_globals[i];
             if (g.reg < 0)
                 c_.mov(c_.qword[env_at(g.home)], uint64_t(int64_t(g.constant)));
             else
                 c_.mov(c_.qword[env_at(g.home)], Reg64(g.reg));
         }
-        std::vector<Reg64> saved;
         for (int r = 0; r < 16; r++)
-            if (slow.saved >> r & 1) saved.emplace_back(r);
-        for (const Reg64& r : saved)
-            c_.push(r);
-        const bool pad = saved.size() % 2 != 0;  // keep rsp 16-byte aligned at the call
+            if (slow.saved >> r & 1) c_.push(Reg64(r));
+        const bool pad = std::popcount(slow.saved) % 2 != 0;  // rsp 16-byte aligned at the call
         if (pad) c_.sub(rsp, 8);
         // rdx and rcx are never allocated, so filling them first clobbers no source.
         if (slow.vector_at) {
@@ -584,10 +603,24 @@ class BlockCompiler {
         c_.lea(rdi, ptr[env_at(0)]);
         call_host(slow.fn);
         if (pad) c_.add(rsp, 8);
-        for (auto r = saved.rbegin(); r != saved.rend(); ++r)
-            c_.pop(*r);
+        for (int r = 15; r >= 0; r--)
+            if (slow.saved >> r & 1) c_.pop(Reg64(r));
         if (slow.out >= 0) c_.mov(Reg64(slow.out), rax);
-        c_.jmp(slow.resume);
+        labels_.jmp(slow.resume);
+    }
+
+    // The dirty globals as they are now, for `slow` to store before its call.
+    void dirty_globals_for(SlowPath& slow) {
+        slow.globals = uint32_t(scratch_.slow_globals.size());
+        regs_.dirty_globals(scratch_.slow_globals);
+        slow.globals_end = uint32_t(scratch_.slow_globals.size());
+    }
+
+    SlowPath& new_slow_path() {
+        SlowPath& slow = slow_paths_.emplace_back();
+        slow.entry = labels_.make();
+        slow.resume = labels_.make();
+        return slow;
     }
 
     // Whether a guest access gets the inline TLB probe rather than a plain call.
@@ -676,13 +709,13 @@ class BlockCompiler {
             c_.cmovnz(d, rax);
             return;
         }
-        Label zero;
+        const BlockLabels::Id zero = labels_.make();
         c_.bsr(sized(rcx, t), sized(a, t));
-        c_.jz(zero);
+        labels_.jcc(Cc::E, zero);
         c_.mov(eax, width(t) - 1);
         c_.sub(eax, ecx);
         c_.mov(d, rax);
-        c_.L(zero);
+        labels_.bind(zero);
     }
 
     void bswap(const Op& op) {
@@ -800,10 +833,10 @@ class BlockCompiler {
     void brcond(const Op& op, uint32_t index) {
         const Cond cond = Cond(op.constant(0));
         if (cond == Cond::Never) return;
-        Label& target = labels_[op.constant(1)];
+        const BlockLabels::Id target = op.constant(1);
         if (cond == Cond::Always) {
             regs_.write_back(x64::kAllocatable, true);
-            c_.jmp(target);
+            labels_.jmp(target);
             return;
         }
         const Reg64 a = regs_.use(op.input(0));
@@ -817,7 +850,7 @@ class BlockCompiler {
             c_.cmp(sized(a, op.type), imm);
         else
             c_.cmp(sized(a, op.type), sized(b, op.type));
-        (c_.*kCondCodes[size_t(cond)].jcc)(target, CodeGenerator::T_NEAR);
+        labels_.jcc(kCondCodes[size_t(cond)].cc, target);
     }
 
     // Env loads and stores of `size` bytes at `offset`; globals there are kept coherent.
@@ -1079,12 +1112,12 @@ class BlockCompiler {
                 regs_.write_back(x64::kAllocatable, true);
                 regs_.forget(x64::kAllocatable, true);
                 tag_stored_ = false;  // another path may join here without it
-                c_.L(labels_[op.constant(0)]);
+                labels_.bind(op.constant(0));
                 return;
             case Opc::br:
                 regs_.begin_op(index + 1);
                 regs_.write_back(x64::kAllocatable, true);
-                c_.jmp(labels_[op.constant(0)], CodeGenerator::T_NEAR);
+                labels_.jmp(op.constant(0));
                 return;
             case Opc::brcond:
                 brcond(op, index);
@@ -1202,7 +1235,9 @@ class BlockCompiler {
     CodeGenerator& c_;
     const Function& f_;
     RegCache regs_;
-    std::vector<Label> labels_;
+    BlockLabels& labels_;
+    BlockScratch& scratch_;
+    std::vector<SlowPath>& slow_paths_;
     const bool probe_;
     std::optional<uint32_t> xmm0_holds_;  // the env vector xmm0 has, right after a vfp op
     bool fp_flags_pending_ = false;       // vfp ops ran since the status word was settled
@@ -1210,11 +1245,10 @@ class BlockCompiler {
     const SharedStubs& stubs_;
     uint64_t tag_ = 0;
     bool tag_stored_ = false;  // on the path being emitted, the tag is already in env
-    Label tag_stub_;
+    BlockLabels::Id tag_stub_ = 0;
     bool tag_stub_used_ = false;
     uint32_t chain_entry_ = 0;
     uint32_t jump_rel32_[2] = {CompiledBlock::kNoJump, CompiledBlock::kNoJump};
-    std::deque<SlowPath> slow_paths_;  // a deque: Labels must not move once used
 };
 
 // Where each temp lives in env, as the interpreter lays it out: globals in their fields,
@@ -1235,10 +1269,10 @@ bool assign_homes(const Function& f, std::vector<uint32_t>& home) {
 
 // The last op that mentions each local. Control only moves forward unless some branch goes
 // back to an earlier label; then no local may be considered dead before the block ends.
-std::vector<uint32_t> last_uses(const Function& f) {
+void last_uses(const Function& f, std::vector<uint32_t>& last, std::vector<bool>& label_seen) {
     const std::vector<Op>& ops = f.ops();
-    std::vector<uint32_t> last(f.temps().size(), 0);
-    std::vector<bool> label_seen(f.label_count(), false);
+    last.assign(f.temps().size(), 0);
+    label_seen.assign(f.label_count(), false);
     bool backward = false;
     for (uint32_t i = 0; i < ops.size(); i++) {
         const Op& op = ops[i];
@@ -1250,22 +1284,22 @@ std::vector<uint32_t> last_uses(const Function& f) {
         if (op.opc == Opc::brcond && label_seen[op.constant(1)]) backward = true;
     }
     if (backward) last.assign(last.size(), RegCache::kLiveForever);
-    return last;
 }
 
 // Bit g of entry i: global g's value is not needed after op i reads it, because the next
 // thing to happen to it is a write, with nothing in between that could look at it (a call,
 // a possible fault, an env access, a branch, a label or the block's end). Its register can
 // then take op i's result. All zero in a block that branches backwards.
-std::vector<uint64_t> global_deaths(const Function& f) {
+void global_deaths(const Function& f, std::vector<uint64_t>& deaths,
+                   std::vector<bool>& label_seen) {
     const std::vector<Op>& ops = f.ops();
-    std::vector<uint64_t> deaths(ops.size() + 1, 0);
-    std::vector<bool> label_seen(f.label_count(), false);
+    deaths.assign(ops.size() + 1, 0);
+    label_seen.assign(f.label_count(), false);
     for (const Op& op : ops) {
         if (op.opc == Opc::set_label) label_seen[op.constant(0)] = true;
         if ((op.opc == Opc::br && label_seen[op.constant(0)]) ||
             (op.opc == Opc::brcond && label_seen[op.constant(1)]))
-            return deaths;
+            return;
     }
     auto global_bit = [&](TempId t) -> uint64_t {
         return f.temp(t).kind == TempKind::Global && t < 64 ? 1ull << t : 0;
@@ -1291,7 +1325,6 @@ std::vector<uint64_t> global_deaths(const Function& f) {
             next_is_write &= ~global_bit(op.args[info.outputs + in]);
         if (looks) next_is_write = 0;
     }
-    return deaths;
 }
 
 bool uses(const Function& f, Opc opc) {
@@ -1311,7 +1344,7 @@ std::array<uint32_t, 4> assemble_stubs(CodeGenerator& code) {
     code.sub(rsp, 8);  // 6 pushes after the return address: realign to 16 for calls
     code.lea(r14, ptr[rdi + kEnvBias]);
     code.jmp(rsi);
-    Label epilogue;
+    Xbyak::Label epilogue;  // the stubs are assembled once per buffer
     std::array<uint32_t, 4> exits{};
     for (size_t i = 0; i < exits.size(); i++) {
         exits[i] = uint32_t(code.getSize());
@@ -1326,6 +1359,32 @@ std::array<uint32_t, 4> assemble_stubs(CodeGenerator& code) {
     return exits;
 }
 
+}  // namespace
+
+// One generator for every block, aimed at each block's place in the buffer in turn, with the
+// working memory compiling a block needs: making a CodeGenerator per block (its hundreds of
+// register members, its label manager's tables) and allocating that memory again for each
+// were a fifth of compile time.
+class BlockAssembler : public CodeGenerator {
+  public:
+    BlockAssembler() : CodeGenerator(0, &nowhere_), labels(*this) {}
+    // Forgets the last block (its bytes, labels and any error) and writes at buf's cursor.
+    void aim(CodeBuffer& buf) {
+        reset();
+        top_ = buf.write_cursor();
+        maxSize_ = buf.remaining();
+        setDefaultJmpNEAR(true);
+    }
+
+    BlockLabels labels;
+    BlockScratch scratch;
+
+  private:
+    static inline uint8_t nowhere_ = 0;  // a user buffer until the first aim()
+};
+
+namespace {
+
 // Where the stubs of the buffer whose code starts at `base` are.
 SharedStubs stubs_at(const uint8_t* base, const std::array<uint32_t, 4>& exits) {
     SharedStubs stubs;
@@ -1335,9 +1394,8 @@ SharedStubs stubs_at(const uint8_t* base, const std::array<uint32_t, 4>& exits) 
     return stubs;
 }
 
-bool emit_stubs(CodeBuffer& buf) {
-    Xbyak::ClearError();
-    CodeGenerator code(buf.remaining(), buf.write_cursor());
+bool emit_stubs(CodeBuffer& buf, BlockAssembler& code) {
+    code.aim(buf);
     assemble_stubs(code);
     if (Xbyak::GetError() != Xbyak::ERR_NONE) {
         Xbyak::ClearError();
@@ -1349,7 +1407,11 @@ bool emit_stubs(CodeBuffer& buf) {
 
 }  // namespace
 
-X86Backend::X86Backend() : has_popcnt_(Xbyak::util::Cpu().has(Xbyak::util::Cpu::tPOPCNT)) {
+X86Backend::~X86Backend() = default;
+
+X86Backend::X86Backend()
+    : has_popcnt_(Xbyak::util::Cpu().has(Xbyak::util::Cpu::tPOPCNT)),
+      assembler_(std::make_unique<BlockAssembler>()) {
     CodeGenerator layout;  // assembled only to learn the offsets
     stub_exits_ = assemble_stubs(layout);
 }
@@ -1368,20 +1430,20 @@ void patch_chain(CodeBuffer& buf, const CompiledBlock& from, unsigned slot,
 }
 
 bool X86Backend::compile(const Function& f, CodeBuffer& buf, CompiledBlock& out, uint64_t tag) {
-    std::vector<uint32_t> home;
-    if (!assign_homes(f, home)) return false;
+    BlockAssembler& code = *assembler_;
+    x64::RegCache::Memory& regs = code.scratch.regs;
+    if (!assign_homes(f, regs.home)) return false;
     if (!has_popcnt_ && uses(f, Opc::ctpop)) return false;
-    if (buf.used() == 0 && !emit_stubs(buf)) return false;
+    if (buf.used() == 0 && !emit_stubs(buf, code)) return false;
 
-    Xbyak::ClearError();
-    CodeGenerator code(buf.remaining(), buf.write_cursor());
-    code.setDefaultJmpNEAR(true);
+    last_uses(f, regs.last_use, code.scratch.label_seen);
+    global_deaths(f, regs.global_deaths, code.scratch.label_seen);
+    code.aim(buf);
     const SharedStubs stubs = stubs_at(buf.executable_base(), stub_exits_);
-    BlockCompiler block(code, f, std::move(home), last_uses(f), global_deaths(f),
-                        buf.executable_cursor(), stubs);
+    BlockCompiler block(code, f, code.scratch, code.labels, buf.executable_cursor(), stubs);
     block.set_tag(tag);
-    block.emit();
-    if (Xbyak::GetError() != Xbyak::ERR_NONE) {
+    const bool complete = block.emit();
+    if (!complete || Xbyak::GetError() != Xbyak::ERR_NONE) {
         Xbyak::ClearError();
         return false;
     }

@@ -5,6 +5,7 @@
 
 #include <array>
 #include <cstddef>
+#include <memory>
 
 #include "tcg/code_buffer.h"
 #include "tcg/exit.h"
@@ -33,9 +34,13 @@ struct CompiledBlock {
 void patch_chain(CodeBuffer& buf, const CompiledBlock& from, unsigned slot,
                  const CompiledBlock* to);
 
+class BlockAssembler;
+
+// Compiles one block at a time (the accelerator holds its code lock around compile()).
 class X86Backend {
   public:
     X86Backend();
+    ~X86Backend();
 
     // Appends f's host code to buf. Fails (returns false, buf unchanged) when the code does
     // not fit in buf (reset it and retry), when f needs more locals than the scratch area
@@ -47,6 +52,7 @@ class X86Backend {
     bool has_popcnt_;
     // Every buffer starts with the blocks' shared entry; the exits follow at these offsets.
     std::array<uint32_t, 4> stub_exits_;
+    std::unique_ptr<BlockAssembler> assembler_;
 };
 
 }  // namespace kemu::tcg

@@ -6,15 +6,17 @@ namespace kemu::tcg::x64 {
 
 using Xbyak::Reg64;
 
-RegCache::RegCache(Xbyak::CodeGenerator& code, const Function& f, std::vector<uint32_t> home,
-                   std::vector<uint32_t> last_use, std::vector<uint64_t> global_deaths)
+RegCache::RegCache(Xbyak::CodeGenerator& code, const Function& f, Memory& memory)
     : code_(code),
       f_(f),
-      home_(std::move(home)),
-      last_use_(std::move(last_use)),
-      global_deaths_(std::move(global_deaths)),
-      reg_of_(f.temps().size(), -1),
-      constant_(f.temps().size()) {}
+      home_(memory.home),
+      last_use_(memory.last_use),
+      global_deaths_(memory.global_deaths),
+      reg_of_(memory.reg_of),
+      constant_(memory.constant) {
+    reg_of_.assign(f.temps().size(), -1);
+    constant_.assign(f.temps().size(), std::nullopt);
+}
 
 void RegCache::begin_op(uint32_t index) {
     op_index_ = index;
@@ -142,16 +144,14 @@ void RegCache::forget(RegSet regs, bool globals) {
     }
 }
 
-std::vector<RegCache::HomeStore> RegCache::dirty_globals() const {
-    std::vector<HomeStore> stores;
+void RegCache::dirty_globals(std::vector<HomeStore>& out) const {
     for (TempId g = 0; g < constant_.size() && f_.temp(g).kind == TempKind::Global; g++)
-        if (constant_[g]) stores.push_back({-1, home_[g], *constant_[g]});
+        if (constant_[g]) out.push_back({-1, home_[g], *constant_[g]});
     for (int r = 0; r < 16; r++) {
         const Slot& s = slots_[r];
         if (s.temp != kNone && s.dirty && f_.temp(s.temp).kind == TempKind::Global)
-            stores.push_back({r, home_[s.temp]});
+            out.push_back({r, home_[s.temp]});
     }
-    return stores;
 }
 
 RegSet RegCache::bound(RegSet regs) const {

@@ -47,11 +47,22 @@ class RegCache {
     static constexpr uint32_t kNoHome = UINT32_MAX;
     static constexpr uint32_t kLiveForever = UINT32_MAX;
 
-    // home[t]: env offset of temp t's memory (kNoHome for constants); last_use[t]: index of
-    // the last op that mentions local t (kLiveForever when that cannot be known).
-    // global_deaths[i] bit g: global g's value is not needed after op i (global_deaths()).
-    RegCache(Xbyak::CodeGenerator& code, const Function& f, std::vector<uint32_t> home,
-             std::vector<uint32_t> last_use, std::vector<uint64_t> global_deaths = {});
+    // What the cache knows of a block, and its working memory: kept from block to block, so
+    // compiling one allocates nothing once the vectors have grown.
+    struct Memory {
+        // home[t]: env offset of temp t's memory (kNoHome for constants); last_use[t]: index
+        // of the last op that mentions local t (kLiveForever when that cannot be known).
+        // global_deaths[i] bit g: global g's value is not needed after op i (empty: none).
+        std::vector<uint32_t> home;
+        std::vector<uint32_t> last_use;
+        std::vector<uint64_t> global_deaths;
+        std::vector<int8_t> reg_of;  // temp -> register, -1 when only in memory
+        // Globals whose newest value is a constant not yet in a register or at home.
+        std::vector<std::optional<int32_t>> constant;
+    };
+
+    // Caches f's temps, with home, last_use and global_deaths filled in for f.
+    RegCache(Xbyak::CodeGenerator& code, const Function& f, Memory& memory);
 
     // Starts op `index`: registers handed out for the previous op may be reused.
     void begin_op(uint32_t index);
@@ -90,7 +101,8 @@ class RegCache {
         uint32_t home;
         int32_t constant = 0;
     };
-    std::vector<HomeStore> dirty_globals() const;
+    // Appends them to `out`.
+    void dirty_globals(std::vector<HomeStore>& out) const;
     // The registers in `regs` that hold a temp's value.
     RegSet bound(RegSet regs) const;
 
@@ -110,12 +122,11 @@ class RegCache {
 
     Xbyak::CodeGenerator& code_;
     const Function& f_;
-    std::vector<uint32_t> home_;
-    std::vector<uint32_t> last_use_;
-    std::vector<uint64_t> global_deaths_;
-    std::vector<int8_t> reg_of_;  // temp -> register, -1 when only in memory
-    // Globals whose newest value is a constant not yet in a register or at home.
-    std::vector<std::optional<int32_t>> constant_;
+    const std::vector<uint32_t>& home_;
+    const std::vector<uint32_t>& last_use_;
+    const std::vector<uint64_t>& global_deaths_;
+    std::vector<int8_t>& reg_of_;
+    std::vector<std::optional<int32_t>>& constant_;
     void store_constant(TempId g);
     std::array<Slot, 16> slots_{};
     RegSet locked_ = 0;

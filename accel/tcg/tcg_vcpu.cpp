@@ -640,9 +640,14 @@ TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t fla
     // The JIT compiles without the cache lock, so the other vCPUs keep finding blocks
     // meanwhile. Only a flush resets the code buffer, and a flush moves the generation:
     // if one came in between, this block's code may be gone, so it is made again.
+    const auto backend_start = std::chrono::steady_clock::now();
     bool jitted = jit && compile_host_code(*tb);
     if (!jitted) interpret();
     std::unique_lock<std::mutex> g(shared_.cache.lock());
+    shared_.cache.stats().translate_ns +=
+        uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
+                     std::chrono::steady_clock::now() - backend_start)
+                     .count());
     if (jitted && shared_.cache.generation() != generation) {
         g.unlock();
         return translate(pc, phys_pc, flags, max_insns, cache_it);
