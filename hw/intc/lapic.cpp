@@ -628,7 +628,10 @@ void Lapic::timer_expired() {
 }
 
 uint64_t Lapic::tsc_now() const {
-    return uint64_t((unsigned __int128)timers_.now_ns() * tsc_khz_ / 1'000'000);
+    // ns * khz / 10^6 exactly (mod 2^64), in 64-bit steps: a guest reads the TSC often
+    // enough (sched_clock, delay loops) that a 128-bit division showed in profiles.
+    const uint64_t ns = uint64_t(timers_.now_ns());
+    return ns / 1'000'000 * tsc_khz_ + ns % 1'000'000 * tsc_khz_ / 1'000'000;
 }
 
 int64_t Lapic::tsc_to_ns(uint64_t tsc) const {

@@ -206,6 +206,14 @@ TEST_F(LapicTest, TscFollowsTheConfiguredFrequency) {
     Lapic slow("apic-slow", h.timers, bus, 7, false, 2'500'000);  // 2.5 GHz
     h.step(1'000'000);
     EXPECT_EQ(slow.tsc_now(), 2'500'000u);
+    // Exactly ns * kHz / 10^6, rounded down, at an odd frequency and past 2^64 / kHz ns.
+    Lapic odd("apic-odd", h.timers, bus, 8, false, 2'893'417);
+    for (int64_t step : {int64_t(999'999), int64_t(1), int64_t(123'456'789'013),
+                         int64_t(7'000'000'000'000'001)}) {
+        h.step(step);
+        const int64_t ns = h.timers.now_ns();
+        EXPECT_EQ(odd.tsc_now(), uint64_t((unsigned __int128)ns * 2'893'417 / 1'000'000)) << ns;
+    }
 }
 
 TEST_F(LapicTest, FixedIpiAndShorthands) {
