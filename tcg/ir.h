@@ -237,6 +237,7 @@ class Function {
     // when the block may not take that path (TargetInfo::fast_jumps).
     std::optional<uint32_t> fast_jump_key() const { return fast_jump_key_; }
     void set_fast_jump_key(uint32_t key) { fast_jump_key_ = key; }
+    void clear_fast_jump_key() { fast_jump_key_.reset(); }
 
   private:
     const TargetInfo* target_;

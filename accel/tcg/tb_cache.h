@@ -38,6 +38,7 @@ struct TranslationBlock {
     uint16_t size = 0;  // guest code bytes from pc (a block never leaves its second page)
     uint16_t insn_count = 0;
     std::atomic<bool> valid{true};
+    bool ends_shadow = false;  // TranslatedBlock::ends_shadow
     // The interpreter's form, only for blocks the JIT does not run.
     std::unique_ptr<tcg::InterpCode> code;
     tcg::CompiledBlock jit;  // host code, when the JIT backend compiled the block

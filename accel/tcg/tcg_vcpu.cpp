@@ -351,7 +351,10 @@ bool TcgVcpu::exec_blocks(VcpuExit& exit) {
         current_tb_ = nullptr;
         // The block that left is the last of the chain that ran, not necessarily `tb`.
         TranslationBlock* last = reinterpret_cast<TranslationBlock*>(e.block_tag);
-        if (how != tcg::BlockExit::Exit && last != one_insn_tb_.get()) {
+        // The instruction after an STI has run: interrupts may come now. A MOV SS shadow
+        // that instruction opened itself stays.
+        if (last->ends_shadow && e.interrupt_shadow == kShadowSti) e.interrupt_shadow = 0;
+        if (how != tcg::BlockExit::Exit && last != one_insn_tb_.get() && !last->ends_shadow) {
             chain_from_ = last;
             chain_slot_ = how == tcg::BlockExit::Goto0 ? 0 : how == tcg::BlockExit::Goto1 ? 1 : 2;
         }
@@ -609,6 +612,7 @@ TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t fla
         raise(vec::UD, std::nullopt);
     };
     if (!cache_it) interpret();
+    tb->ends_shadow = out.ends_shadow;
     tb->phys_pages[0] = code.pages[0];
     tb->phys_pages[1] = code.pages[1];
     tb->size = uint16_t(out.last_byte + 1 - pc);

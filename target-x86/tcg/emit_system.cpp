@@ -38,7 +38,7 @@ void emit_cli(Ctx& c) {
 
 void emit_sti(Ctx& c) {
     c.b.call(kHelper_sti, {});
-    c.end = BlockEnd::Next;  // the interrupt shadow covers the next instruction only
+    c.end = BlockEnd::OpensShadow;
 }
 
 unsigned io_size(const Ctx& c) {

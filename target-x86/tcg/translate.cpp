@@ -1,6 +1,7 @@
 #include "target-x86/tcg/translate.h"
 
 #include <cstring>
+#include <utility>
 
 #include "system/log.h"
 #include "target-x86/tcg/cpu_mode.h"
@@ -629,6 +630,8 @@ void translate_block(tcg::Function& f, const BlockStart& start, CodeReader& code
     c.block_page = first_page;
     out.insn_rip.clear();
     out.fetch_fault = false;
+    out.ends_shadow = false;
+    bool in_shadow = false;  // the instruction being translated follows an STI in this block
 
     for (unsigned n = 0;; n++) {
         uint64_t lin = start.cs_base + rip;
@@ -673,14 +676,26 @@ void translate_block(tcg::Function& f, const BlockStart& start, CodeReader& code
             raise_exception(c, 6);
         }
 
+        const bool closes_shadow = std::exchange(in_shadow, false);
+        if (closes_shadow) {
+            out.ends_shadow = true;
+            f.clear_fast_jump_key();
+        }
         if (c.end == BlockEnd::Emitted) break;
         rip = c.next_rip;
         bool page_end = ((start.cs_base + rip) & kPageMask) != first_page;
-        if (c.end == BlockEnd::Next || n + 1 >= start.max_insns || page_end ||
-            (c.flags & tbflag::kOneInsn)) {
+        const bool room = n + 1 < start.max_insns && !page_end && !(c.flags & tbflag::kOneInsn);
+        if (c.end == BlockEnd::OpensShadow && room) {
+            // The shadowed instruction runs in this block, so the block leaves right after
+            // it and the exec loop takes a pending interrupt there, as the CPU would.
+            in_shadow = true;
+            c.end = BlockEnd::None;
+            continue;
+        }
+        if (c.end != BlockEnd::None || closes_shadow || !room) {
             // Into the next page too, a loop that straddles the boundary stays in JIT code
             // (through the jump cache, see jump_const).
-            if (c.end == BlockEnd::Next || (c.flags & tbflag::kOneInsn))
+            if (c.end != BlockEnd::None || closes_shadow || (c.flags & tbflag::kOneInsn))
                 exit_to_loop(c, rip);
             else
                 jump_const(c, rip, 0);

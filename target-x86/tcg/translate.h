@@ -61,6 +61,10 @@ struct TranslatedBlock {
     std::vector<uint64_t> insn_rip;  // RIP of each guest instruction, by insn_start index
     uint64_t last_byte = 0;          // linear address of the block's last byte
     bool fetch_fault = false;        // the first instruction could not be fetched
+    // The block's last instruction is the one an STI in it shadows: when the block leaves,
+    // the shadow is over, and the exec loop must look for interrupts before anything else
+    // runs (so the block is never chained from and has no fast jump key).
+    bool ends_shadow = false;
 };
 
 struct BlockStart {

@@ -424,29 +424,58 @@ static void test_breakpoints(void) {
 /* --- STI shadow ------------------------------------------------------------------ */
 
 static volatile uint32_t ipi_eip;
-extern const uint8_t sti_site[], sti_next[], sti_after[];
+extern const uint8_t sti_site[], sti_next[], sti_after[], sti_jmp_target[];
 
 static void self_ipi_handler(struct interrupt_frame* frame) {
     ipi_eip = frame->eip;
     *(volatile uint32_t*)linear_ptr(LAPIC_BASE + LAPIC_EOI) = 0;
 }
 
-static void test_sti_shadow(void) {
-    volatile uint32_t* svr = linear_ptr(LAPIC_BASE + LAPIC_SVR);
+static void send_self_ipi(void) {
     volatile uint32_t* icr = linear_ptr(LAPIC_BASE + LAPIC_ICR_LOW);
-    *svr = LAPIC_SVR_ENABLE | 0xff;
-    set_interrupt_handler(VEC_SELF_IPI, self_ipi_handler);
     ipi_eip = 0;
     *icr = ICR_SELF | VEC_SELF_IPI;
     for (unsigned i = 0; i < 1000000 && (*icr & ICR_PENDING); i++)
         cpu_relax();
-    /* Pending with IF=0; STI lets it in only after the next instruction. */
+}
+
+/* Each sequence once per call, so the compiler cannot copy its labels. */
+static __attribute__((noinline)) void sti_then_nop(void) {
     __asm__ volatile(
         "sti_site: sti\n"
         "sti_next: nop\n"
         "sti_after: cli" ::
             : "memory");
-    CHECK_EQ(ipi_eip, (uint32_t)(uintptr_t)sti_after);
+}
+
+static __attribute__((noinline)) void sti_then_jmp(void) {
+    __asm__ volatile(
+        "sti\n"
+        "jmp sti_jmp_target\n"
+        "sti_jmp_target: cli" ::
+            : "memory");
+}
+
+static void test_sti_shadow(void) {
+    volatile uint32_t* svr = linear_ptr(LAPIC_BASE + LAPIC_SVR);
+    *svr = LAPIC_SVR_ENABLE | 0xff;
+    set_interrupt_handler(VEC_SELF_IPI, self_ipi_handler);
+    /* Pending with IF=0; STI lets it in only after the next instruction. Each sequence also
+     * runs first with nothing pending, so a translator that links its code to what follows
+     * (block chaining) would run past the shadow the time it counts. */
+    for (int round = 0; round < 3; round++) {
+        sti_then_nop();
+        __asm__ volatile("cli");
+        send_self_ipi();
+        sti_then_nop();
+        CHECK_EQ(ipi_eip, (uint32_t)(uintptr_t)sti_after);
+        /* The shadowed instruction is a jump: the interrupt comes at its target. */
+        sti_then_jmp();
+        __asm__ volatile("cli");
+        send_self_ipi();
+        sti_then_jmp();
+        CHECK_EQ(ipi_eip, (uint32_t)(uintptr_t)sti_jmp_target);
+    }
     set_interrupt_handler(VEC_SELF_IPI, NULL);
 }
 
