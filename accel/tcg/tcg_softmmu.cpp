@@ -42,20 +42,22 @@ void TcgVcpu::reset_tlb_entry(unsigned mmu, unsigned index) {
 void TcgVcpu::flush_tlb(bool keep_global) {
     for (unsigned m = 0; m < kMmuCount; m++) {
         if (tlb_listed_[m].empty()) {  // the first flush (construction): every entry
-            tlb_listed_[m].assign(kTlbSize, false);
+            tlb_listed_[m].assign(kTlbSize, 0);
             for (unsigned i = 0; i < kTlbSize; i++)
                 reset_tlb_entry(m, i);
         }
-        std::vector<uint16_t> kept;
-        for (uint16_t i : tlb_used_[m]) {
-            if (keep_global && tlb_info_[m][i].global) {
-                kept.push_back(i);
-                continue;
-            }
-            reset_tlb_entry(m, i);
-            tlb_listed_[m][i] = false;
+        // An entry of list 0 refilled with a global page since is in list 1 too: kept.
+        for (uint16_t i : tlb_used_[m][0]) {
+            tlb_listed_[m][i] &= uint8_t(~1u);
+            if (!(keep_global && tlb_info_[m][i].global)) reset_tlb_entry(m, i);
         }
-        tlb_used_[m].swap(kept);
+        tlb_used_[m][0].clear();
+        if (keep_global) continue;
+        for (uint16_t i : tlb_used_[m][1]) {
+            tlb_listed_[m][i] = 0;
+            reset_tlb_entry(m, i);
+        }
+        tlb_used_[m][1].clear();
     }
     tlb_flushes_[0]++;
     if (!keep_global) tlb_flushes_[1]++;
@@ -178,10 +180,11 @@ const TlbEntry& TcgVcpu::fill(uint64_t addr, Access access, unsigned mmu) {
                          : kTlbInvalid;
     ent.addend = host ? uintptr_t(host) - uintptr_t(page) : 0;
     tlb_info_[mmu][i] = {phys_page, kind, global};
-    if (tlb_listed_[mmu].empty()) tlb_listed_[mmu].assign(kTlbSize, false);
-    if (!tlb_listed_[mmu][i]) {
-        tlb_listed_[mmu][i] = true;
-        tlb_used_[mmu].push_back(uint16_t(i));
+    if (tlb_listed_[mmu].empty()) tlb_listed_[mmu].assign(kTlbSize, 0);
+    const uint8_t list = global ? 1 : 0;
+    if (!(tlb_listed_[mmu][i] >> list & 1)) {
+        tlb_listed_[mmu][i] |= uint8_t(1u << list);
+        tlb_used_[mmu][list].push_back(uint16_t(i));
     }
     return ent;
 }

@@ -111,12 +111,14 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
         bool global = false;  // a global page (G with CR4.PGE): kept across CR3 loads
     };
     // Visits the TLB entries filled since the last full flush (tlb_used_), the only ones that
-    // can hold a page: flushes and code-page protection touch those, not the whole table.
+    // can hold a page: flushes and code-page protection touch those, not the whole table. An
+    // entry listed twice is visited twice.
     template <typename Visit>
     void for_each_used_tlb_entry(Visit visit) {
         for (unsigned m = 0; m < x86::kMmuCount; m++)
-            for (uint16_t i : tlb_used_[m])
-                visit(env_->tlb[m][i], tlb_info_[m][i]);
+            for (const std::vector<uint16_t>& list : tlb_used_[m])
+                for (uint16_t i : list)
+                    visit(env_->tlb[m][i], tlb_info_[m][i]);
     }
     void reset_tlb_entry(unsigned mmu, unsigned index);
     // A jump-cache entry remembers whether the block's code lies in one global page, so a
@@ -194,9 +196,12 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     uint32_t tlb_flushes_[2] = {};
     x86::TlbEntry* tlb_base_ = nullptr;
     TlbInfo tlb_info_[x86::kMmuCount][x86::kTlbSize];
-    // By MMU index: the entries filled since the last full flush, each once (tlb_listed_).
-    std::vector<uint16_t> tlb_used_[x86::kMmuCount];
-    std::vector<bool> tlb_listed_[x86::kMmuCount];
+    // By MMU index: the entries filled since the last full flush, each at most once per list
+    // (tlb_listed_ bit n: in list n). List 1 has those filled with a global page, list 0 the
+    // others, so a CR3 load, which keeps global pages, goes through list 0 alone: the
+    // kernel's pages are global and would otherwise be walked at every address-space switch.
+    std::vector<uint16_t> tlb_used_[x86::kMmuCount][2];
+    std::vector<uint8_t> tlb_listed_[x86::kMmuCount];
     // The linear range that 2M/4M/1G pages in the TLB cover: INVLPG inside it flushes all
     // (the TLB holds 4K pieces of them anywhere), outside it just the one page.
     uint64_t large_lo_ = ~0ull, large_hi_ = 0;

@@ -54,6 +54,7 @@
 #define CR0_PG (1u << 31)
 #define CR4_PSE (1u << 4)
 #define CR4_PAE (1u << 5)
+#define CR4_PGE (1u << 7)
 
 /* Register frame built by isr_common in boot32.S, lowest address first. esp and ss
  * are valid only after a privilege change (CPL 3 or vm86); the v86_* fields only

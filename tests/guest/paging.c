@@ -15,6 +15,7 @@
 #define PTE_A 0x020u
 #define PTE_D 0x040u
 #define PDE_PS 0x080u
+#define PTE_G 0x100u
 #define PAE_XD (1ull << 63)
 
 #define PF_P 0x01u
@@ -196,6 +197,20 @@ static void test_legacy_paging(void) {
     pt_test[4] = FRAME(7) | PTE_P | PTE_W;
     write_cr3(read_cr3());
     CHECK_EQ(peek(PAGE_REMAP), 0xf0070000);
+
+    /* With CR4.PGE, a CR3 load may keep global pages but must drop the others, also one
+     * cached in the place the same page held while it was global. */
+    write_cr4(read_cr4() | CR4_PGE);
+    pt_test[4] = FRAME(6) | PTE_P | PTE_W | PTE_G;
+    invlpg(PAGE_REMAP);
+    CHECK_EQ(peek(PAGE_REMAP), 0xf0060000);
+    pt_test[4] = FRAME(7) | PTE_P | PTE_W;
+    invlpg(PAGE_REMAP);
+    CHECK_EQ(peek(PAGE_REMAP), 0xf0070000);
+    pt_test[4] = FRAME(6) | PTE_P | PTE_W;
+    write_cr3(read_cr3());
+    CHECK_EQ(peek(PAGE_REMAP), 0xf0060000);
+    write_cr4(read_cr4() & ~CR4_PGE);
 
     write_cr0(read_cr0() & ~(CR0_PG | CR0_WP));
     write_cr4(read_cr4() & ~CR4_PSE);
