@@ -141,6 +141,13 @@ bool host_has_avx() {
 struct SharedStubs {
     const uint8_t* enter = nullptr;
     const uint8_t* exit[4] = {};  // by BlockExit
+    // The slow-path thunk of each guest_load/guest_store/... function (assemble_thunk).
+    std::span<const std::pair<const void*, const uint8_t*>> thunks;
+    const uint8_t* thunk(const void* fn) const {
+        for (const auto& [f, code] : thunks)
+            if (f == fn) return code;
+        return nullptr;
+    }
 };
 
 }  // namespace
@@ -154,7 +161,6 @@ struct SlowPath {
     int addr, value;                    // registers; value only for a store
     int out;                            // a load's destination register, -1 for a store
     std::optional<uint32_t> vector_at;  // a vector access: its env offset
-    RegSet saved;                       // caller-saved registers holding values across the call
     // Dirty globals the callee may read: BlockScratch::slow_globals[globals, globals_end).
     uint32_t globals = 0, globals_end = 0;
     bool settle_fp = false;  // vfp flags pending: the callee may fault
@@ -467,7 +473,6 @@ class BlockCompiler {
         slow.addr = addr.getIdx();
         slow.value = value.getIdx();
         slow.out = store ? -1 : out.getIdx();
-        slow.saved = regs_.bound(x64::kCallerSaved) & ~(store ? 0u : 1u << out.getIdx());
         probe_tlb(addr, mop, store, base, slow.entry);
         const Xbyak::RegExp host = addr + rax;
         if (store)
@@ -499,7 +504,6 @@ class BlockCompiler {
         slow.settle_fp = fp_flags_pending_;
         slow.addr = slow.value = addr.getIdx();
         slow.out = -1;
-        slow.saved = regs_.bound(x64::kCallerSaved);
         probe_tlb(addr, mop, store, *tlb_displacement(mop.mmu_idx()), slow.entry);
         auto host = [&](unsigned i) { return c_.ptr[addr + rax + int(i)]; };
         auto env = [&](unsigned i) { return c_.ptr[env_at(at + i)]; };
@@ -585,11 +589,8 @@ class BlockCompiler {
             else
                 c_.mov(c_.qword[env_at(g.home)], Reg64(g.reg));
         }
-        for (int r = 0; r < 16; r++)
-            if (slow.saved >> r & 1) c_.push(Reg64(r));
-        const bool pad = std::popcount(slow.saved) % 2 != 0;  // rsp 16-byte aligned at the call
-        if (pad) c_.sub(rsp, 8);
-        // rdx and rcx are never allocated, so filling them first clobbers no source.
+        // rdx, rcx and rax are never allocated, so filling them clobbers no source. The
+        // thunk keeps every caller-saved register and passes env and the address (rax).
         if (slow.vector_at) {
             c_.mov(edx, slow.memop);
             c_.mov(ecx, *slow.vector_at);
@@ -599,12 +600,8 @@ class BlockCompiler {
         } else {
             c_.mov(edx, slow.memop);
         }
-        if (slow.addr != rsi.getIdx()) c_.mov(rsi, Reg64(slow.addr));
-        c_.lea(rdi, ptr[env_at(0)]);
-        call_host(slow.fn);
-        if (pad) c_.add(rsp, 8);
-        for (int r = 15; r >= 0; r--)
-            if (slow.saved >> r & 1) c_.pop(Reg64(r));
+        c_.mov(rax, Reg64(slow.addr));
+        call_host(stubs_.thunk(slow.fn));
         if (slow.out >= 0) c_.mov(Reg64(slow.out), rax);
         labels_.jmp(slow.resume);
     }
@@ -1394,6 +1391,32 @@ SharedStubs stubs_at(const uint8_t* base, const std::array<uint32_t, 4>& exits) 
     return stubs;
 }
 
+// A memory slow path's call, shared by every block of a buffer: the block hands over the
+// address in rax and the other arguments in rdx and rcx; the thunk keeps the caller-saved
+// registers the blocks allocate (all of them: cheaper in code than each site pushing its
+// own), passes env and the address, and calls `fn`. About 15 bytes less per guest access.
+void assemble_thunk(CodeGenerator& code, const uint8_t* at, const void* fn) {
+    static const Reg64 kKept[] = {rsi, rdi, r8, r9, r10, r11};
+    for (const Reg64& r : kKept)
+        code.push(r);
+    code.sub(rsp, 8);  // the call pushed 8, the six pushes 48: realign to 16
+    code.mov(rsi, rax);
+    code.lea(rdi, ptr[env_at(0)]);
+    const uint8_t* next = at + code.getSize() + 5;
+    const int64_t rel = static_cast<const uint8_t*>(fn) - next;
+    if (rel == int64_t(int32_t(rel))) {
+        code.db(0xe8);
+        code.dd(uint32_t(int32_t(rel)));
+    } else {
+        code.mov(r11, reinterpret_cast<uint64_t>(fn));
+        code.call(r11);
+    }
+    code.add(rsp, 8);
+    for (int i = int(std::size(kKept)) - 1; i >= 0; i--)
+        code.pop(kKept[i]);
+    code.ret();
+}
+
 bool emit_stubs(CodeBuffer& buf, BlockAssembler& code) {
     code.aim(buf);
     assemble_stubs(code);
@@ -1408,6 +1431,33 @@ bool emit_stubs(CodeBuffer& buf, BlockAssembler& code) {
 }  // namespace
 
 X86Backend::~X86Backend() = default;
+
+// The slow-path thunks of f's target in buf, assembled the first time a block needs them.
+bool X86Backend::ensure_thunks(const Function& f, CodeBuffer& buf) {
+    const TargetInfo& t = f.target();
+    const void* fns[] = {reinterpret_cast<const void*>(t.guest_load),
+                         reinterpret_cast<const void*>(t.guest_store),
+                         reinterpret_cast<const void*>(t.guest_load_vector),
+                         reinterpret_cast<const void*>(t.guest_store_vector)};
+    for (const void* fn : fns) {
+        if (!fn) continue;
+        const bool have = std::any_of(thunks_.begin(), thunks_.end(), [&](const Thunk& k) {
+            return k.buffer == buf.executable_base() && k.fn == fn;
+        });
+        if (have) continue;
+        BlockAssembler& code = *assembler_;
+        code.aim(buf);
+        const uint8_t* at = buf.executable_cursor();
+        assemble_thunk(code, at, fn);
+        if (Xbyak::GetError() != Xbyak::ERR_NONE) {
+            Xbyak::ClearError();
+            return false;
+        }
+        buf.commit(code.getSize());
+        thunks_.push_back({buf.executable_base(), fn, at});
+    }
+    return true;
+}
 
 X86Backend::X86Backend()
     : has_popcnt_(Xbyak::util::Cpu().has(Xbyak::util::Cpu::tPOPCNT)),
@@ -1434,12 +1484,21 @@ bool X86Backend::compile(const Function& f, CodeBuffer& buf, CompiledBlock& out,
     x64::RegCache::Memory& regs = code.scratch.regs;
     if (!assign_homes(f, regs.home)) return false;
     if (!has_popcnt_ && uses(f, Opc::ctpop)) return false;
-    if (buf.used() == 0 && !emit_stubs(buf, code)) return false;
+    if (buf.used() == 0) {
+        std::erase_if(thunks_, [&](const Thunk& t) { return t.buffer == buf.executable_base(); });
+        if (!emit_stubs(buf, code)) return false;
+    }
+    if (!ensure_thunks(f, buf)) return false;
 
     last_uses(f, regs.last_use, code.scratch.label_seen);
     global_deaths(f, regs.global_deaths, code.scratch.label_seen);
     code.aim(buf);
-    const SharedStubs stubs = stubs_at(buf.executable_base(), stub_exits_);
+    SharedStubs stubs = stubs_at(buf.executable_base(), stub_exits_);
+    std::array<std::pair<const void*, const uint8_t*>, 4> thunks;
+    size_t n = 0;
+    for (const Thunk& t : thunks_)
+        if (t.buffer == buf.executable_base() && n < thunks.size()) thunks[n++] = {t.fn, t.code};
+    stubs.thunks = {thunks.data(), n};
     BlockCompiler block(code, f, code.scratch, code.labels, buf.executable_cursor(), stubs);
     block.set_tag(tag);
     const bool complete = block.emit();

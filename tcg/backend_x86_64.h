@@ -6,6 +6,7 @@
 #include <array>
 #include <cstddef>
 #include <memory>
+#include <vector>
 
 #include "tcg/code_buffer.h"
 #include "tcg/exit.h"
@@ -53,6 +54,15 @@ class X86Backend {
     // Every buffer starts with the blocks' shared entry; the exits follow at these offsets.
     std::array<uint32_t, 4> stub_exits_;
     std::unique_ptr<BlockAssembler> assembler_;
+    // The memory slow paths' shared thunks (slow_path_thunk in the .cpp), by code buffer and
+    // target function; a buffer's are forgotten when it starts over.
+    struct Thunk {
+        const uint8_t* buffer;  // its executable base
+        const void* fn;
+        const uint8_t* code;
+    };
+    std::vector<Thunk> thunks_;
+    bool ensure_thunks(const Function& f, CodeBuffer& buf);
 };
 
 }  // namespace kemu::tcg
