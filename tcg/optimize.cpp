@@ -1,6 +1,7 @@
 #include "tcg/optimize.h"
 
 #include <algorithm>
+#include <bit>
 #include <optional>
 #include <vector>
 
@@ -120,7 +121,7 @@ class Propagation {
         std::optional<Copy> copy;     // a copy of another temp's
         std::optional<Condition> condition;
         std::optional<Copy> low32;  // ext32u/ext32s of another temp
-        bool zext32 = false;        // bits 63:32 are clear
+        uint8_t width = 64;         // the value fits this many low bits (the rest are clear)
     };
 
     explicit Propagation(Function& f) : f_(f), globals_(global_temps(f)) {
@@ -157,7 +158,7 @@ class Propagation {
                 op.args[1] = *same;
                 folded++;
             }
-            if (zero_extended_32(op)) learn(d).zext32 = true;
+            if (const unsigned w = result_width(op); w < 64) learn(d).width = uint8_t(w);
             if ((op.opc == Opc::ext32u || op.opc == Opc::ext32s) && op.type == Type::I64 &&
                 op.input(0) != d)
                 learn(d).low32 = Copy{op.input(0), version_[op.input(0)]};
@@ -243,39 +244,50 @@ class Propagation {
                 if (is_const(op.input(0), ~0ull, t)) return op.input(1);
                 if (is_const(op.input(1), ~0ull, t)) return op.input(0);
                 return std::nullopt;
+            case Opc::ext8u:
+                if (width_of(op.input(0)) <= 8) return op.input(0);
+                return std::nullopt;
+            case Opc::ext16u:
+                if (width_of(op.input(0)) <= 16) return op.input(0);
+                return std::nullopt;
             case Opc::ext32u:
-                if (zero_extended(op.input(0))) return op.input(0);
+                if (width_of(op.input(0)) <= 32) return op.input(0);
                 return std::nullopt;
             default:
                 return std::nullopt;
         }
     }
 
-    // Whether the op's result has its upper 32 bits clear, whatever its inputs.
-    bool zero_extended_32(const Op& op) const {
-        if (op.type == Type::I32) return true;  // every i32 result is kept zero-extended
+    // How many low bits the op's result can have set, whatever its inputs (64: any). A
+    // narrow zero-extending load or extension makes a later extension of it a copy.
+    unsigned result_width(const Op& op) const {
         switch (op.opc) {
             case Opc::ext8u:
-            case Opc::ext16u:
-            case Opc::ext32u:
             case Opc::ld8u:
-            case Opc::ld16u:
-            case Opc::ld32u:
             case Opc::setcond:
-                return true;
+                return 8;
+            case Opc::ext16u:
+            case Opc::ld16u:
+                return 16;
+            case Opc::ext32u:
+            case Opc::ld32u:
+                return 32;
             case Opc::guest_ld: {
                 const MemOp mop{op.constant(0)};
-                return !mop.sign() && mop.size() <= 4;
+                return !mop.sign() && mop.size() <= 4 ? 8 * mop.size() : 64;
             }
             case Opc::mov: {
                 const Temp& src = f_.temp(op.input(0));
-                return zero_extended(op.input(0)) ||
-                       (src.kind == TempKind::Const && src.value <= UINT32_MAX);
+                if (src.kind != TempKind::Const)
+                    return std::min(width_of(op.input(0)), width(op.type));
+                return std::min(unsigned(std::bit_width(src.value & mask(op.type))),
+                                width(op.type));
             }
             default:
-                return false;
+                return width(op.type);  // every i32 result is kept zero-extended
         }
     }
+    static unsigned width(Type t) { return t == Type::I32 ? 32 : 64; }
 
     const Condition* condition_of(TempId t) const {
         const Facts* k = known(t);
@@ -343,9 +355,9 @@ class Propagation {
         if (k->copy && version_[k->copy->src] == k->copy->version) return k->copy->src;
         return t;
     }
-    bool zero_extended(TempId t) const {
+    unsigned width_of(TempId t) const {
         const Facts* k = known(t);
-        return k && k->zext32;
+        return k ? k->width : 64;
     }
     void grow() {
         if (facts_.size() < f_.temps().size()) {

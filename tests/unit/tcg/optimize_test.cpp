@@ -152,6 +152,22 @@ TEST(Optimize, ZeroExtendingAZeroExtendedValueIsAMove) {
     EXPECT_EQ(count(ops, Opc::ext32u), 2u) << "the first and the unknown one stay";
 }
 
+// An extension of a value already that narrow is a copy; one to fewer bits is kept.
+TEST(Optimize, ExtendingANarrowValueToItsWidthIsAMove) {
+    auto ops = optimized([](Builder& b) {
+        TempId byte = b.temp(), half = b.temp();
+        b.emit(Opc::ext8u, Type::I64, {byte, G0});
+        b.emit(Opc::ext8u, Type::I64, {G2, byte});   // a copy
+        b.emit(Opc::ext16u, Type::I64, {G3, byte});  // a copy: 8 bits fit in 16
+        b.emit(Opc::ext16u, Type::I64, {half, G1});
+        b.emit(Opc::ext8u, Type::I64, {G1, half});  // kept: 16 bits do not fit in 8
+        TempId flag = b.setcond(Cond::Ltu, G0, G1);
+        b.emit(Opc::ext8u, Type::I64, {G0, flag});  // a copy of a 0/1 result
+    });
+    EXPECT_EQ(count(ops, Opc::ext8u), 2u) << "the first and the narrowing one stay";
+    EXPECT_EQ(count(ops, Opc::ext16u), 1u);
+}
+
 TEST(Optimize, I32OpsReadAnExtensionsSourceDirectly) {
     auto ops = optimized([](Builder& b) {
         TempId low = b.temp(), high_cleared = b.temp();
