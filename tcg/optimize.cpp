@@ -143,6 +143,7 @@ class Propagation {
                 if (low_half) arg = low32_source(arg);
             }
             if (op.opc == Opc::brcond) branch_on_condition(op);
+            if (op.opc == Opc::movcond) select_on_condition(op);
             if (clobbers_globals(f_, op)) forget_globals();
             if (!info.outputs) continue;
             for (unsigned i = 0; i < info.outputs; i++)
@@ -335,6 +336,25 @@ class Propagation {
         op.args[1] = c->b;
         op.args[2] = uint32_t(test == Cond::Ne ? c->cond : invert(c->cond));
         op.args[3] = target;
+    }
+
+    // movcond on whether a setcond's result is (non)zero selects on its comparison instead,
+    // when both compare at the same width (the values keep the movcond's).
+    void select_on_condition(Op& op) {
+        const Cond test = Cond(op.constant(0));
+        const Temp& zero = f_.temp(op.input(1));
+        if ((test != Cond::Eq && test != Cond::Ne) || zero.kind != TempKind::Const || zero.value)
+            return;
+        const Condition* c = condition_of(op.input(0));
+        if (!c || c->type != op.type) return;
+        const TempId d = op.output(0), v1 = op.input(2), v2 = op.input(3);
+        op = Op{Opc::movcond, c->type, {}};
+        op.args[0] = d;
+        op.args[1] = c->a;
+        op.args[2] = c->b;
+        op.args[3] = v1;
+        op.args[4] = v2;
+        op.args[5] = uint32_t(test == Cond::Ne ? c->cond : invert(c->cond));
     }
 
     // t holds `value`, which `source` (a constant) has too: uses of t read a constant of t's

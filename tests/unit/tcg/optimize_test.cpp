@@ -95,6 +95,24 @@ TEST(Optimize, BranchOnASetcondBranchesOnItsComparison) {
             }
 }
 
+// movcond(setcond(g0 < g1) != 0, ...) selects on g0 < g1 itself; == 0 on the inverse.
+TEST(Optimize, ASelectOnASetcondSelectsOnItsComparison) {
+    for (Cond test : {Cond::Ne, Cond::Eq}) {
+        auto ops = optimized([&](Builder& b) {
+            TempId flag = b.setcond(Cond::Lt, G0, G1);
+            b.emit(Opc::movcond, Type::I64, {G2, flag, b.cst(0), G0, G1, uint32_t(test)});
+            b.mov(G3, b.cst(7));
+        });
+        auto sel =
+            std::find_if(ops.begin(), ops.end(), [](const Op& o) { return o.opc == Opc::movcond; });
+        ASSERT_NE(sel, ops.end());
+        EXPECT_EQ(sel->input(0), G0);
+        EXPECT_EQ(sel->input(1), G1);
+        EXPECT_EQ(Cond(sel->constant(0)), test == Cond::Ne ? Cond::Lt : Cond::Ge);
+        EXPECT_EQ(count(ops, Opc::setcond), 0u) << "the setcond is dead";
+    }
+}
+
 TEST(Optimize, ABranchAfterTheInputChangedKeepsTheSetcond) {
     auto ops =
         optimized([&](Builder& b) { branch_on_setcond(b, Cond::Ltu, Cond::Ne, Type::I64, true); });
