@@ -778,6 +778,28 @@ uint64_t TcgVcpu::io_in(uint16_t port, unsigned size) {
     return v;
 }
 
+// The I/O breakpoint check and the machine lock once for the whole run.
+void TcgVcpu::io_in_string(uint16_t port, unsigned size, uint8_t* first, size_t count, bool down) {
+    data_breakpoints_hit_ |= io_breakpoint_hits(env_->s, port, size);
+    auto g = lock_machine();
+    for (size_t k = 0; k < count; k++) {
+        uint64_t v = 0;
+        (void)context_.io.read(port, size, &v);
+        std::memcpy(first + (down ? -1 : 1) * ptrdiff_t(k * size), &v, size);
+    }
+}
+
+void TcgVcpu::io_out_string(uint16_t port, unsigned size, const uint8_t* first, size_t count,
+                            bool down) {
+    data_breakpoints_hit_ |= io_breakpoint_hits(env_->s, port, size);
+    auto g = lock_machine();
+    for (size_t k = 0; k < count; k++) {
+        uint64_t v = 0;
+        std::memcpy(&v, first + (down ? -1 : 1) * ptrdiff_t(k * size), size);
+        (void)context_.io.write(port, size, v);
+    }
+}
+
 void TcgVcpu::io_out(uint16_t port, uint64_t value, unsigned size) {
     data_breakpoints_hit_ |= io_breakpoint_hits(env_->s, port, size);
     auto g = lock_machine();

@@ -80,6 +80,10 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     uint64_t current_rip() override;
     uint64_t io_in(uint16_t port, unsigned size) override;
     void io_out(uint16_t port, uint64_t value, unsigned size) override;
+    void io_in_string(uint16_t port, unsigned size, uint8_t* first, size_t count,
+                      bool down) override;
+    void io_out_string(uint16_t port, unsigned size, const uint8_t* first, size_t count,
+                       bool down) override;
     void halt() override { halted_ = true; }
     void apply(const x86::CrWriteEffect& effect) override;
     void flush_tlb_page(uint64_t linear) override;

@@ -3,7 +3,9 @@
 // TPR, and the instruction being executed. The TCG vCPU (accel/tcg) implements it.
 #pragma once
 
+#include <cstddef>
 #include <cstdint>
+#include <cstring>
 
 #include "target-x86/cpuid.h"
 #include "target-x86/tcg/control_regs.h"
@@ -21,6 +23,24 @@ class CpuRuntime : public SysContext {
     // Port I/O through the machine's I/O address space (permission checks are the caller's).
     virtual uint64_t io_in(uint16_t port, unsigned size) = 0;
     virtual void io_out(uint16_t port, uint64_t value, unsigned size) = 0;
+    // REP INS/OUTS runs: `count` reads of the port stored `size` bytes apart from `first` on
+    // (downwards with `down`), or `count` writes of the values stored there: what as many
+    // io_in/io_out calls would do, which a vCPU may do under one lock.
+    virtual void io_in_string(uint16_t port, unsigned size, uint8_t* first, size_t count,
+                              bool down) {
+        for (size_t k = 0; k < count; k++) {
+            const uint64_t v = io_in(port, size);
+            std::memcpy(first + (down ? -1 : 1) * ptrdiff_t(k * size), &v, size);
+        }
+    }
+    virtual void io_out_string(uint16_t port, unsigned size, const uint8_t* first, size_t count,
+                               bool down) {
+        for (size_t k = 0; k < count; k++) {
+            uint64_t v = 0;
+            std::memcpy(&v, first + (down ? -1 : 1) * ptrdiff_t(k * size), size);
+            io_out(port, v, size);
+        }
+    }
     // HLT: the vCPU sleeps after the current block until an interrupt or a kick.
     virtual void halt() = 0;
     virtual void apply(const CrWriteEffect& effect) = 0;

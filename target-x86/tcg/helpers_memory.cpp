@@ -118,6 +118,36 @@ BulkRun bulk_string_run(CpuEnv& e, CpuRuntime& rt, bool movs, unsigned size, uns
     return BulkRun::Done;
 }
 
+// A run of REP INS or REP OUTS elements within one page of memory, through a host pointer,
+// with the port read or written in one go: SeaBIOS and boot loaders read whole kernels from
+// ATA and ATAPI drives with REP INSW/INSD, an element at a time through the vCPU otherwise.
+BulkRun bulk_io_run(CpuEnv& e, CpuRuntime& rt, bool ins, unsigned size, unsigned src_seg,
+                    uint64_t amask, unsigned addr_size, uint16_t port) {
+    auto& r = e.s.regs;
+    const bool down = e.s.rflags & rflag::DF;
+    const unsigned reg = ins ? RDI : RSI;
+    const uint64_t off = r[reg] & amask;
+    const uint64_t first = seg_linear(e, ins ? ES : src_seg, off);
+    const uint64_t n =
+        std::min(r[RCX] & amask, elements_left_in_page(first, off, amask, size, down));
+    if (n == 0) return BulkRun::CrossesPage;
+    const size_t bytes = size_t(n) * size;
+    const uint64_t back = down ? bytes - size : 0;
+    const Access access = ins ? Access::Write : Access::Read;
+    if (!rt.host_pointer(first, size, access, Priv::Current)) return BulkRun::NotRam;
+    uint8_t* run = rt.host_pointer(first - back, unsigned(bytes), access, Priv::Current);
+    if (!run) return BulkRun::NotRam;
+    if (ins)
+        rt.io_in_string(port, size, run + back, size_t(n), down);
+    else
+        rt.io_out_string(port, size, run + back, size_t(n), down);
+    const uint64_t next = (down ? r[reg] - bytes : r[reg] + bytes) & amask;
+    r[reg] = addr_size == 4 ? next : (r[reg] & ~amask) | next;
+    const uint64_t left = (r[RCX] - n) & amask;
+    r[RCX] = addr_size == 2 ? (r[RCX] & ~amask) | left : left;
+    return BulkRun::Done;
+}
+
 }  // namespace
 
 // One helper runs every string instruction. After each element rSI/rDI/rCX are
@@ -155,8 +185,9 @@ uint64_t helper_string_op(void* env, uint64_t bits, uint64_t next_rip, uint64_t,
                          io_breakpoint_hits(e.s, port, size);
 
     const uint64_t current = rt.current_rip();
-    bool bulk = rep != RepKind::None && (kind == StringKind::Movs || kind == StringKind::Stos) &&
-                !(e.s.dr[7] & 0xff);
+    const bool io = kind == StringKind::Ins || kind == StringKind::Outs;
+    bool bulk = rep != RepKind::None &&
+                (kind == StringKind::Movs || kind == StringKind::Stos || io) && !(e.s.dr[7] & 0xff);
     for (uint64_t n = 0;; n++) {
         if (rep != RepKind::None) {
             if ((r[RCX] & amask) == 0) return next_rip;
@@ -164,8 +195,10 @@ uint64_t helper_string_op(void* env, uint64_t bits, uint64_t next_rip, uint64_t,
             if (n && (n & 1023) == 0 && rt.should_yield()) return current;
         }
         if (bulk) {
-            BulkRun run =
-                bulk_string_run(e, rt, kind == StringKind::Movs, size, src_seg, amask, addr_size);
+            BulkRun run = io ? bulk_io_run(e, rt, kind == StringKind::Ins, size, src_seg, amask,
+                                           addr_size, port)
+                             : bulk_string_run(e, rt, kind == StringKind::Movs, size, src_seg,
+                                               amask, addr_size);
             if (run == BulkRun::Done) {
                 if ((r[RCX] & amask) && rt.should_yield()) return current;
                 continue;

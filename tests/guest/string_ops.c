@@ -4,6 +4,8 @@
  * 64 KiB), a segment override on the source, ECX = 0, and a page fault in the
  * middle of REP MOVS, which must leave ESI/EDI/ECX at the faulting iteration and
  * finish correctly once the handler maps the page (SDM Vol. 2 "REP/REPE/REPZ/REPNE").
+ * REP INSB and REP OUTSB on a CMOS register and on a 16550 in loopback (its FIFO shows
+ * the order), across a page boundary and in both directions.
  */
 #include "libguest32.h"
 
@@ -53,6 +55,18 @@ STRING_STUB(fs_rep_movsb,
             "mov $0x40, %%dx\n\tmov %%dx, %%fs\n\t"
             "rep movsb %%fs:(%%esi), %%es:(%%edi)\n\tmov $0x10, %%dx\n\tmov %%dx, %%fs")
 STRING_STUB(fault_rep_movsl, "rep movsl")
+
+#define IO_STRING_STUB(name, insn)                                                             \
+    static void name(struct sregs* r, uint16_t port) {                                         \
+        uint32_t f = r->eflags;                                                                \
+        __asm__ volatile("pushl %[f]\n\tpopfl\n\t" insn "\n\tpushfl\n\tpopl %[f]\n\tcld"       \
+                         : [f] "+r"(f), "+c"(r->ecx), "+S"(r->esi), "+D"(r->edi)               \
+                         : "d"(port)                                                           \
+                         : "memory", "cc");                                                    \
+        r->eflags = f;                                                                         \
+    }
+IO_STRING_STUB(rep_insb, "rep insb")
+IO_STRING_STUB(rep_outsb, "rep outsb")
 STRING_STUB(fault_rep_movsb_down, "rep movsb")
 
 #define ARITH_FLAGS (EFLAGS_CF | EFLAGS_PF | EFLAGS_AF | EFLAGS_ZF | EFLAGS_SF | EFLAGS_OF)
@@ -197,6 +211,64 @@ static void test_stos_lods(void) {
     lodsl(&r);
     CHECK_EQ(r.eax, *(uint32_t*)(src + 11));
     CHECK_EQ(r.esi, addr(src) + 7);
+}
+
+#define CMOS_INDEX 0x70
+#define CMOS_DATA 0x71
+#define CMOS_SPARE 0x40 /* battery-backed RAM no device reads */
+#define COM1 0x3f8      /* + 0 data, + 2 FIFO control, + 4 modem control (bit 4: loopback) */
+#define IO_BYTES 600
+#define FIFO_BYTES 16
+
+static void test_rep_ins_outs(void) {
+    /* REP INSB of one CMOS byte into 600 bytes across a page, up and down. */
+    uint8_t* at = big + PAGE_SIZE - 200;
+    outb(CMOS_INDEX, CMOS_SPARE);
+    outb(CMOS_DATA, 0x5a);
+    for (int down = 0; down < 2; down++) {
+        memset(big, 0, sizeof(big));
+        struct sregs r = {.ecx = IO_BYTES,
+                          .edi = addr(at) + (down ? IO_BYTES - 1 : 0),
+                          .eflags = 0x2 | (down ? EFLAGS_DF : 0)};
+        rep_insb(&r, CMOS_DATA);
+        check_regs(down ? "std; rep insb" : "rep insb", &r, 0, 0,
+                   down ? addr(at) - 1 : addr(at) + IO_BYTES);
+        for (int i = 0; i < IO_BYTES; i++)
+            CHECK_EQ(at[i], 0x5a);
+        CHECK_EQ(at[-1], 0);
+        CHECK_EQ(at[IO_BYTES], 0);
+    }
+
+    /* REP OUTSB leaves the last byte it wrote in the CMOS register. */
+    static const uint8_t values[3] = {0xa1, 0xa2, 0xa3};
+    struct sregs r = {.ecx = 3, .esi = addr(values), .eflags = 0x2};
+    rep_outsb(&r, CMOS_DATA);
+    check_regs("rep outsb", &r, 0, addr(values) + 3, 0);
+    CHECK_EQ(inb(CMOS_DATA), 0xa3);
+    r = (struct sregs){.ecx = 3, .esi = addr(values) + 2, .eflags = 0x2 | EFLAGS_DF};
+    rep_outsb(&r, CMOS_DATA);
+    check_regs("std; rep outsb", &r, 0, addr(values) - 1, 0);
+    CHECK_EQ(inb(CMOS_DATA), 0xa1);
+
+    /* Order: a 16550 in loopback receives what it sends, in its 16-byte FIFO. REP OUTSB
+     * down from the end sends the bytes last to first; REP INSB across a page takes them. */
+    static uint8_t sent[FIFO_BYTES];
+    for (int i = 0; i < FIFO_BYTES; i++)
+        sent[i] = (uint8_t)(0x30 + 7 * i);
+    const uint8_t mcr = inb(COM1 + 4);
+    outb(COM1 + 2, 0x07); /* FIFOs on and empty */
+    outb(COM1 + 4, mcr | 0x10);
+    r = (struct sregs){.ecx = FIFO_BYTES, .esi = addr(sent) + FIFO_BYTES - 1,
+                       .eflags = 0x2 | EFLAGS_DF};
+    rep_outsb(&r, COM1);
+    uint8_t* got = big + PAGE_SIZE - FIFO_BYTES / 2;
+    memset(big, 0, sizeof(big));
+    r = (struct sregs){.ecx = FIFO_BYTES, .edi = addr(got), .eflags = 0x2};
+    rep_insb(&r, COM1);
+    outb(COM1 + 4, mcr);
+    check_regs("rep insb from the FIFO", &r, 0, 0, addr(got) + FIFO_BYTES);
+    for (int i = 0; i < FIFO_BYTES; i++)
+        CHECK_EQ(got[i], sent[FIFO_BYTES - 1 - i]);
 }
 
 static void test_cmps_scas(void) {
@@ -384,6 +456,7 @@ int main(uint32_t mb_magic, uint32_t mb_info) {
     test_addr16();
     test_source_override();
     test_rep_fault();
+    test_rep_ins_outs();
     printf("PASS string_ops\n");
     return 0;
 }
