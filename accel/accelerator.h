@@ -8,9 +8,11 @@
 #include <cstdint>
 #include <memory>
 #include <mutex>
+#include <optional>
 #include <string>
 
 #include "hw/core/irq.h"
+#include "monitor/jit_report.h"
 #include "system/address_space.h"
 #include "system/error.h"
 #include "target-x86/cpu_state.h"
@@ -98,8 +100,8 @@ class Accelerator {
     virtual bool is_kvm() const { return false; }
     // Returns from the hardware run loop so far, all vCPUs (the slow-guest hint's exit rate).
     virtual uint64_t exit_count() const { return 0; }
-    // `info jit`: the translator's statistics; empty for accelerators that translate nothing.
-    virtual std::string jit_text() const { return {}; }
+    // `info jit`: the translator's statistics; none for accelerators that translate nothing.
+    virtual std::optional<JitInfo> jit_info() const { return std::nullopt; }
 };
 
 }  // namespace kemu

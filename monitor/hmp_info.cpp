@@ -6,7 +6,11 @@
 #include "chardev/registry.h"
 #include "monitor/block_report.h"
 #include "monitor/hmp_handlers.h"
+#include "monitor/irqchip_report.h"
+#include "monitor/jit_report.h"
 #include "monitor/monitor.h"
+#include "monitor/pci_report.h"
+#include "monitor/vnc_report.h"
 #include "target-x86/cpu_dump.h"
 #include "target-x86/page_table_dump.h"
 
@@ -83,23 +87,33 @@ void hmp_info_blockstats(Monitor& mon) {
     mon.print(format_blockstats(mon.host().blockstats()));
 }
 
+namespace {
+
+// A report, or the host's one line saying why there is none.
+template <typename T, typename Format>
+void print_report(Monitor& mon, const Result<T>& report, Format format) {
+    mon.print(report ? format(*report) : report.error().message() + "\n");
+}
+
+}  // namespace
+
 void hmp_info_pic(Monitor& mon) {
-    mon.print(mon.host().pic_text());
+    print_report(mon, mon.host().interrupt_controllers(), format_info_pic);
 }
 void hmp_info_vnc(Monitor& mon) {
-    mon.print(mon.host().vnc_info_text());
+    mon.print(format_info_vnc(mon.host().vnc_info()));
 }
 void hmp_info_pci(Monitor& mon) {
-    mon.print(mon.host().pci_text());
+    print_report(mon, mon.host().pci_devices(), format_info_pci);
 }
 void hmp_info_lapic(Monitor& mon) {
-    mon.print(mon.host().lapic_text(mon.cpu_index()));
+    print_report(mon, mon.host().lapic(mon.cpu_index()), format_info_lapic);
 }
 void hmp_info_irq(Monitor& mon) {
-    mon.print(mon.host().irq_text());
+    print_report(mon, mon.host().irq_stats(), format_info_irq);
 }
 void hmp_info_jit(Monitor& mon) {
-    mon.print(mon.host().jit_text());
+    print_report(mon, mon.host().jit_info(), format_info_jit);
 }
 
 }  // namespace kemu

@@ -5,11 +5,16 @@
 
 #include <cstdint>
 #include <functional>
+#include <optional>
 #include <span>
 #include <string>
 #include <vector>
 
 #include "monitor/block_report.h"
+#include "monitor/irqchip_report.h"
+#include "monitor/jit_report.h"
+#include "monitor/pci_report.h"
+#include "monitor/vnc_report.h"
 #include "system/error.h"
 #include "system/runstate.h"
 #include "target-x86/cpu_state.h"
@@ -46,17 +51,25 @@ class MonitorHost {
     virtual Result<std::vector<DriveSnapshots>> drive_snapshots() = 0;
     virtual const ChardevRegistry& chardevs() const = 0;
     // `info pic`, `info lapic`, `info irq`: the userspace interrupt controllers' state. A
-    // host without such models (an in-kernel irqchip) says so.
-    virtual std::string pic_text() { return "PIC state is not available\n"; }
-    virtual std::string pci_text() { return "PCI devices not supported\n"; }
-    virtual std::string vnc_info_text() { return "Server: disabled\n"; }
+    // host without such models (an in-kernel irqchip) says why as the error.
+    virtual Result<InterruptControllersInfo> interrupt_controllers() {
+        return Error("PIC state is not available");
+    }
+    virtual Result<LapicInfo> lapic(int /*cpu*/) {
+        return Error("local APIC state is not available");
+    }
+    virtual Result<IrqStatsInfo> irq_stats() { return Error("IRQ statistics are not available"); }
+    virtual Result<std::vector<PciDeviceInfo>> pci_devices() {
+        return Error("PCI devices not supported");
+    }
+    // `info vnc`; none without a VNC server.
+    virtual std::optional<VncInfo> vnc_info() { return std::nullopt; }
     // `set_password vnc PW`, `change vnc password PW`.
     virtual Result<void> set_vnc_password(const std::string& /*password*/) {
         return Error("Could not set password");
     }
-    virtual std::string lapic_text(int /*cpu*/) { return "local APIC state is not available\n"; }
-    virtual std::string irq_text() { return "IRQ statistics are not available\n"; }
-    virtual std::string jit_text() { return "JIT information is not available\n"; }
+    // `info jit`: the translator's statistics, or why there are none.
+    virtual Result<JitInfo> jit_info() { return Error("JIT information is not available"); }
 
     // Debug reads: false if any byte of the span is not backed by RAM or ROM
     // (read_physical) or not mapped by `cpu`'s page tables (read_virtual).

@@ -19,6 +19,7 @@
 #include "chardev/registry.h"
 #include "hw/i386/pc.h"
 #include "monitor/block_report.h"
+#include "monitor/vnc_report.h"
 #include "system/address_space.h"
 #include "system/clock.h"
 #include "system/event_loop.h"
@@ -86,7 +87,7 @@ class Machine final : public VcpuOwner {
     void load_snapshot(const std::string& name, BlockDone done);
     void delete_snapshot(const std::string& name, BlockDone done);
     // `info vnc`, `set_password vnc`.
-    std::string vnc_info_text() const;
+    std::optional<VncInfo> vnc_info() const;
     Result<void> set_vnc_password(const std::string& password);
     // `screendump`, `eject`, `change`.
     Result<void> screendump(const std::string& path, const std::string& format);

@@ -55,8 +55,9 @@ Result<void> Machine::start_display() {
     return ok();
 }
 
-std::string Machine::vnc_info_text() const {
-    return vnc_ ? vnc_->info_text() : vnc_info_none();
+std::optional<VncInfo> Machine::vnc_info() const {
+    if (!vnc_) return std::nullopt;
+    return vnc_->info();
 }
 
 Result<void> Machine::set_vnc_password(const std::string& password) {

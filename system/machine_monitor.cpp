@@ -63,33 +63,34 @@ std::string MachineMonitorHost::qtree_text() {
     return machine_.board().qtree_text();
 }
 
-std::string MachineMonitorHost::jit_text() {
-    std::string text = machine_.accelerator().jit_text();
-    return text.empty() ? "JIT information is only available with TCG\n" : text;
+Result<JitInfo> MachineMonitorHost::jit_info() {
+    auto info = machine_.accelerator().jit_info();
+    if (!info) return Error("JIT information is only available with TCG");
+    return *info;
 }
 
-std::string MachineMonitorHost::pic_text() {
-    return machine_.board().pic_text();
+Result<InterruptControllersInfo> MachineMonitorHost::interrupt_controllers() {
+    return machine_.board().interrupt_controllers();
 }
 
-std::string MachineMonitorHost::vnc_info_text() {
-    return machine_.vnc_info_text();
+std::optional<VncInfo> MachineMonitorHost::vnc_info() {
+    return machine_.vnc_info();
 }
 
 Result<void> MachineMonitorHost::set_vnc_password(const std::string& password) {
     return machine_.set_vnc_password(password);
 }
 
-std::string MachineMonitorHost::pci_text() {
-    return machine_.board().pci_text();
+Result<std::vector<PciDeviceInfo>> MachineMonitorHost::pci_devices() {
+    return machine_.board().pci_devices();
 }
 
-std::string MachineMonitorHost::lapic_text(int cpu) {
-    return machine_.board().lapic_text(unsigned(cpu));
+Result<LapicInfo> MachineMonitorHost::lapic(int cpu) {
+    return machine_.board().lapic_info(unsigned(cpu));
 }
 
-std::string MachineMonitorHost::irq_text() {
-    return machine_.board().irq_text();
+Result<IrqStatsInfo> MachineMonitorHost::irq_stats() {
+    return machine_.board().irq_stats();
 }
 
 std::vector<BlockDeviceInfo> MachineMonitorHost::block_info() {

@@ -53,7 +53,7 @@ class LibVncServer final : public VncServer {
     Result<void> init(std::vector<VncListenSocket> sockets);
 
     Result<void> set_password(const std::string& password) override;
-    std::string info_text() const override;
+    VncInfo info() const override;
     size_t client_count() const override;
 
   private:
@@ -85,7 +85,7 @@ class LibVncServer final : public VncServer {
 
 struct LibVncServer::ClientInfo {
     LibVncServer* server = nullptr;
-    std::string address;  // "127.0.0.1:40000 (ipv4)"
+    VncClientInfo peer;
     int last_x = 0, last_y = 0;
     bool has_position = false;
     int last_mask = 0;
@@ -108,7 +108,7 @@ struct LibVncServer::Callbacks {
         const char* family = addr.ss_family == AF_INET6  ? "ipv6"
                              : addr.ss_family == AF_INET ? "ipv4"
                                                          : "unix";
-        info->address = describe_vnc_address(host, service, family);
+        info->peer = {host, service, family};
         info->known_width = cl->screen->width;
         info->known_height = cl->screen->height;
         cl->clientData = info;
@@ -376,21 +376,15 @@ size_t LibVncServer::client_count() const {
     return clients_.size();
 }
 
-std::string LibVncServer::info_text() const {
-    const char* auth = setup_.options.password ? "vnc" : "none";
-    std::string out = "default:\n";
-    for (const VncListenSocket& s : listeners_) {
-        out += "  Server: " + describe_vnc_address(s.host, s.service, s.family) +
-               (s.websocket ? " (websocket)" : "") + "\n";
-        out += std::string("    Auth: ") + auth + " (Sub: none)\n";
-    }
+VncInfo LibVncServer::info() const {
+    VncInfo info;
+    for (const VncListenSocket& s : listeners_)
+        info.server.push_back(
+            {s.host, s.service, s.family, s.websocket, setup_.options.password ? "vnc" : "none"});
     std::lock_guard<std::mutex> guard(lock_);
-    for (const ClientInfo* client : clients_) {
-        out += "  Client: " + client->address + "\n";
-        out += "    x509_dname: none\n";
-        out += "    sasl_username: none\n";
-    }
-    return out;
+    for (const ClientInfo* client : clients_)
+        info.clients.push_back(client->peer);
+    return info;
 }
 
 }  // namespace kemu

@@ -9,6 +9,7 @@
 #include <memory>
 #include <string>
 
+#include "monitor/vnc_report.h"
 #include "system/error.h"
 #include "ui/console_link.h"
 #include "ui/keymap.h"
@@ -35,8 +36,8 @@ class VncServer {
     // `set_password vnc PW` and `change vnc password PW`; only with password=on (QEMU
     // refuses otherwise). VNC authentication uses the first 8 characters.
     virtual Result<void> set_password(const std::string& password) = 0;
-    // `info vnc`, worded as QEMU's.
-    virtual std::string info_text() const = 0;
+    // `info vnc`: the listening sockets and the connected clients.
+    virtual VncInfo info() const = 0;
     virtual size_t client_count() const = 0;
 };
 
@@ -46,10 +47,5 @@ class VncServer {
 Result<std::unique_ptr<VncServer>> start_vnc_server(VncServer::Setup setup, ConsoleSet& consoles,
                                                     ConsoleLink::Post post);
 using StartVncServer = decltype(&start_vnc_server);
-
-// `info vnc` without a server.
-inline std::string vnc_info_none() {
-    return "None\n";
-}
 
 }  // namespace kemu

@@ -126,9 +126,4 @@ Result<std::vector<VncListenSocket>> open_vnc_listeners(const VncOptions& option
     return std::vector<VncListenSocket>();
 }
 
-std::string describe_vnc_address(const std::string& host, const std::string& service,
-                                 const std::string& family) {
-    return host + ":" + service + " (" + family + ")";
-}
-
 }  // namespace kemu

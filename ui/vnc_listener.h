@@ -1,6 +1,6 @@
 // The sockets a VNC server listens on: for TCP one per address family of the host
 // (QEMU's ":0" binds 0.0.0.0 and :: both), or one Unix socket. Kept apart from
-// libvncserver so binding, its errors and `info vnc`'s "Server:" lines are testable.
+// libvncserver so binding and its errors are testable.
 #pragma once
 
 #include <string>
@@ -16,7 +16,7 @@ struct VncListenSocket {
     UniqueFd fd;
     std::string host;        // numeric address, or the path of a Unix socket
     std::string service;     // port number, or "" for a Unix socket
-    std::string family;      // "ipv4", "ipv6", "unix", as `info vnc` words it
+    std::string family;      // "ipv4", "ipv6", "unix", as `info vnc` and QMP word it
     bool websocket = false;  // the websocket= port
 };
 
@@ -24,9 +24,5 @@ struct VncListenSocket {
 // use is an error ("Failed to find an available port: Address already in use"); a host
 // without IPv6 just gets no IPv6 socket.
 Result<std::vector<VncListenSocket>> open_vnc_listeners(const VncOptions& options);
-
-// "0.0.0.0:5900 (ipv4)": the address part of `info vnc` lines.
-std::string describe_vnc_address(const std::string& host, const std::string& service,
-                                 const std::string& family);
 
 }  // namespace kemu

@@ -72,25 +72,24 @@ void TcgAccelerator::Listener::ram_written(uint64_t addr, uint64_t size) {
         if (shared_.cache.is_code_page(page)) shared_.cache.invalidate_page(page);
 }
 
-std::string TcgAccelerator::jit_text() const {
+std::optional<JitInfo> TcgAccelerator::jit_info() const {
     std::lock_guard<std::mutex> g(shared_.cache.lock());
     const tcg_accel::TbStats& st = shared_.cache.stats();
-    std::string out = "Translation buffer state:\n";
-    out += "TB count            " + std::to_string(shared_.cache.block_count()) + "\n";
-    out += "translations        " + std::to_string(st.translations) + "\n";
-    out += "guest instructions  " + std::to_string(st.guest_insns) + "\n";
-    out += "IR ops              " + std::to_string(st.ir_ops) + "\n";
-    out += "TB invalidations    " + std::to_string(st.invalidations) + "\n";
-    out += "TB flushes          " + std::to_string(st.flushes) + "\n";
-    out += "cache size          " + std::to_string(shared_.cache.bytes() >> 10) + " KiB\n";
-    out += "translation time    " + std::to_string(st.translate_ns / 1000) + " us\n";
-    out +=
-        std::string("backend             ") + (shared_.code ? "x86-64 JIT" : "interpreter") + "\n";
+    JitInfo info{
+        .tb_count = shared_.cache.block_count(),
+        .translations = st.translations,
+        .guest_insns = st.guest_insns,
+        .ir_ops = st.ir_ops,
+        .invalidations = st.invalidations,
+        .flushes = st.flushes,
+        .cache_bytes = shared_.cache.bytes(),
+        .translate_ns = st.translate_ns,
+        .backend = shared_.code ? "x86-64 JIT" : "interpreter",
+        .host_code = std::nullopt,
+    };
     std::lock_guard<std::mutex> code(shared_.code_lock);
-    if (shared_.code)
-        out += "host code           " + std::to_string(shared_.code->used() >> 10) + " KiB of " +
-               std::to_string(shared_.code->capacity() >> 20) + " MiB\n";
-    return out;
+    if (shared_.code) info.host_code = {shared_.code->used(), shared_.code->capacity()};
+    return info;
 }
 
 }  // namespace kemu

@@ -16,7 +16,7 @@ class TcgAccelerator final : public Accelerator {
                                  const CpuFeatureEdits& edits) override;
     Result<std::unique_ptr<VcpuBackend>> create_vcpu(unsigned index, const CpuidTable& cpuid,
                                                      const VcpuContext& context) override;
-    std::string jit_text() const override;
+    std::optional<JitInfo> jit_info() const override;
 
     MemoryListener* memory_listener() override { return &listener_; }
 

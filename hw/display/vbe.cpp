@@ -145,19 +145,9 @@ VbeDispi::Geometry VbeDispi::geometry() const {
     return g;
 }
 
-void VbeDispi::save(StateWriter& out) const {
-    out.u16(index_);
-    for (uint16_t r : regs_)
-        out.u16(r);
-}
-
-void VbeDispi::load(StateReader& in) {
-    index_ = in.u16();
-    for (uint16_t& r : regs_)
-        r = in.u16();
+void VbeDispi::clamp_loaded_state() {
     regs_[kVideoMemory64k] = uint16_t(std::min<uint64_t>(vram_size_ / kBankSize, 0xffff));
     if (!valid_bpp(regs_[kBpp])) regs_[kBpp] = 8;
-    // A stream is not a guest: re-check what write() would have refused.
     if (regs_[kXres] > kMaxXres || regs_[kYres] > kMaxYres ||
         line_bytes_for(regs_[kXres]) * regs_[kYres] > vram_size_)
         regs_[kEnable] &= uint16_t(~kEnabled);

@@ -70,8 +70,12 @@ class VbeDispi {
     uint64_t bank_offset() const { return uint64_t(regs_[kBank]) * kBankSize; }
     Geometry geometry() const;
 
-    void save(StateWriter& out) const;
-    void load(StateReader& in);
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        io(self.index_, self.regs_);
+    }
+    // After a load: a stream is not a guest, so re-check what write() would have refused.
+    void clamp_loaded_state();
 
   private:
     static bool valid_bpp(uint16_t bpp);

@@ -2,6 +2,7 @@
 
 #include <bit>
 
+#include "hw/core/device_state.h"
 #include "system/log.h"
 
 namespace kemu {
@@ -104,49 +105,16 @@ std::string Vga::describe() const {
 }
 
 void Vga::save(StateWriter& out) const {
-    const VgaRegisters& r = regs_;
-    for (uint8_t v : {r.misc, r.feature_control, r.vga_enable, r.seq_index, r.gc_index, r.ac_index,
-                      r.crtc_index})
-        out.u8(v);
-    out.boolean(r.ac_expect_data);
-    out.boolean(r.retrace);
-    out.u32(r.latch);
-    out.bytes(r.seq);
-    out.bytes(r.gc);
-    out.bytes(r.ac);
-    out.bytes(r.crtc);
-    out.bytes(r.dac.rgb);
-    for (uint8_t v : {r.dac.pixel_mask, r.dac.write_index, r.dac.read_index, r.dac.component})
-        out.u8(v);
-    out.boolean(r.dac.reading);
-    out.bytes(r.dac.pending);
-    vbe_.save(out);
-    out.bytes({vram_.data(), vram_.size()});
+    state_fields(*this, out);
 }
 
 Result<void> Vga::load(StateReader& in, uint32_t version) {
-    if (version > state_version()) return Error(name() + ": unsupported state version");
-    VgaRegisters& r = regs_;
-    for (uint8_t* v : {&r.misc, &r.feature_control, &r.vga_enable, &r.seq_index, &r.gc_index,
-                       &r.ac_index, &r.crtc_index})
-        *v = in.u8();
-    r.ac_expect_data = in.boolean();
-    r.retrace = in.boolean();
-    r.latch = in.u32();
-    in.bytes(r.seq);
-    in.bytes(r.gc);
-    in.bytes(r.ac);
-    in.bytes(r.crtc);
-    in.bytes(r.dac.rgb);
-    for (uint8_t* v : {&r.dac.pixel_mask, &r.dac.write_index, &r.dac.read_index, &r.dac.component})
-        *v = in.u8();
-    r.dac.component %= 3;
-    r.dac.reading = in.boolean();
-    in.bytes(r.dac.pending);
-    vbe_.load(in);
-    in.bytes({vram_.data(), vram_.size()});
+    KEMU_TRY_VOID(check_state_version(*this, version));
+    state_fields(*this, in);
+    regs_.dac.component %= 3;
+    vbe_.clamp_loaded_state();
     renderer_.invalidate();
-    return in.finish(name());
+    return finish_load(*this, in);
 }
 
 }  // namespace kemu

@@ -63,9 +63,15 @@ class Vga final : public Device {
 
     const char* type_name() const override { return "vga-core"; }
     void reset() override;
+    // Registers, DISPI registers and all of VRAM.
     void save(StateWriter& out) const override;
     Result<void> load(StateReader& in, uint32_t version) override;
     std::string describe() const override;
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        io(self.regs_, self.vbe_);
+        io.bytes({self.vram_.data(), self.vram_.size()});
+    }
 
   private:
     Vga(std::string name, const Clock& clock, MappedRegion vram);

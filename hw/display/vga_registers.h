@@ -89,6 +89,14 @@ struct VgaDac {
     uint8_t component = 0;             // 0-2 within the current entry
     bool reading = false;              // last index written was the read index (0x3C7)
     std::array<uint8_t, 3> pending{};  // a written entry takes effect at its third byte
+
+    // The byte arrays go as length-prefixed blobs (Io::bytes), as the first snapshots had them.
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        io.bytes(self.rgb);
+        io(self.pixel_mask, self.write_index, self.read_index, self.component, self.reading);
+        io.bytes(self.pending);
+    }
 };
 
 struct VgaRegisters {
@@ -107,6 +115,18 @@ struct VgaRegisters {
     VgaDac dac;
     uint32_t latch = 0;    // the four plane latches, plane n in byte n
     bool retrace = false;  // input status 1 toggles on every read
+
+    // Indexes and single registers first, then each indexed file as a blob, then the DAC.
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        io(self.misc, self.feature_control, self.vga_enable, self.seq_index, self.gc_index,
+           self.ac_index, self.crtc_index, self.ac_expect_data, self.retrace, self.latch);
+        io.bytes(self.seq);
+        io.bytes(self.gc);
+        io.bytes(self.ac);
+        io.bytes(self.crtc);
+        io(self.dac);
+    }
 
     bool color_ports() const { return misc & vga::kMiscColorPorts; }
     uint16_t start_address() const {

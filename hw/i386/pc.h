@@ -20,6 +20,8 @@
 #include "hw/i386/e820.h"
 #include "hw/i386/fw_cfg_pc.h"
 #include "hw/intc/apic_bus.h"
+#include "monitor/irqchip_report.h"
+#include "monitor/pci_report.h"
 #include "system/address_space.h"
 #include "system/clock.h"
 #include "system/machine_config.h"
@@ -126,11 +128,13 @@ class PcBoard {
     // irqchip (services.irq_input returns null): the LAPIC of a CPU, null otherwise.
     Lapic* lapic(unsigned cpu_index) const;
     bool userspace_irqchip() const { return pic_ != nullptr; }
-    // `info pic`, `info lapic`, `info irq`.
-    std::string pic_text() const;
-    std::string pci_text() const;
-    std::string lapic_text(unsigned cpu_index) const;
-    std::string irq_text() const;
+    // `info pic`, `info lapic`, `info irq`; each an error saying why when KVM's in-kernel
+    // irqchip stands in for the models.
+    Result<InterruptControllersInfo> interrupt_controllers() const;
+    Result<LapicInfo> lapic_info(unsigned cpu_index) const;
+    Result<IrqStatsInfo> irq_stats() const;
+    // `info pci`.
+    std::vector<PciDeviceInfo> pci_devices() const;
 
   private:
     PcBoard(const BoardConfig& config, const BoardServices& services);

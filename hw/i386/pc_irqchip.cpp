@@ -1,7 +1,6 @@
 // The userspace interrupt controllers and PIT of kemu's PC: built when the
 // accelerator has no in-kernel irqchip, and the monitor's view of them.
 #include <algorithm>
-#include <cstdio>
 
 #include "hw/i386/pc.h"
 #include "hw/i386/pc_layout.h"
@@ -77,30 +76,23 @@ Lapic* PcBoard::lapic(unsigned cpu_index) const {
     return cpu_index < lapics_.size() ? lapics_[cpu_index] : nullptr;
 }
 
-std::string PcBoard::pic_text() const {
-    if (!pic_) return "The interrupt controllers are KVM's in-kernel irqchip.\n";
-    return pic_->info_text() + ioapic_->info_text();
+Result<InterruptControllersInfo> PcBoard::interrupt_controllers() const {
+    if (!pic_) return Error("The interrupt controllers are KVM's in-kernel irqchip.");
+    return InterruptControllersInfo{pic_->master_info(), pic_->slave_info(), ioapic_->info()};
 }
 
-std::string PcBoard::lapic_text(unsigned cpu_index) const {
-    if (!pic_) return "The local APICs are KVM's in-kernel irqchip.\n";
+Result<LapicInfo> PcBoard::lapic_info(unsigned cpu_index) const {
+    if (!pic_) return Error("The local APICs are KVM's in-kernel irqchip.");
     Lapic* l = lapic(cpu_index);
-    if (!l) return "No CPU " + std::to_string(cpu_index) + "\n";
-    return "dumping local APIC state for CPU " + std::to_string(cpu_index) + "\n\n" +
-           l->info_text();
+    if (!l) return Error("No CPU " + std::to_string(cpu_index));
+    LapicInfo info = l->info();
+    info.cpu = cpu_index;
+    return info;
 }
 
-std::string PcBoard::irq_text() const {
-    if (!pic_) return "IRQ statistics are not available with KVM's in-kernel irqchip.\n";
-    std::string out = "IRQ statistics for isa-i8259:\n";
-    for (unsigned irq = 0; irq < isa_irq_counts_.size(); irq++) {
-        if (!isa_irq_counts_[irq]) continue;
-        char line[48];
-        std::snprintf(line, sizeof line, "%2u: %llu\n", irq,
-                      (unsigned long long)isa_irq_counts_[irq]);
-        out += line;
-    }
-    return out;
+Result<IrqStatsInfo> PcBoard::irq_stats() const {
+    if (!pic_) return Error("IRQ statistics are not available with KVM's in-kernel irqchip.");
+    return IrqStatsInfo{"isa-i8259", isa_irq_counts_};
 }
 
 }  // namespace kemu

@@ -150,8 +150,8 @@ Result<void> PcBoard::screendump(const std::string& path, const std::string& for
     return write_screendump(vga_->surface(), path, image_format);
 }
 
-std::string PcBoard::pci_text() const {
-    return pci_->info_pci_text();
+std::vector<PciDeviceInfo> PcBoard::pci_devices() const {
+    return pci_->devices_info();
 }
 
 ide::AtapiCdrom* PcBoard::cdrom(const std::string& id) const {

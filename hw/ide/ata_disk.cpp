@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "hw/core/device_state.h"
 #include "system/log.h"
 
 namespace kemu::ide {
@@ -91,31 +92,18 @@ void AtaDisk::reset() {
 }
 
 void AtaDisk::save(StateWriter& out) const {
-    out.boolean(write_cache_);
-    out.u8(uint8_t(modes_.multiword_dma));
-    out.u8(uint8_t(modes_.ultra_dma));
-    out.u8(uint8_t(multiple_));
-    out.u8(power_mode_);
-    out.u32(cur_cylinders_);
-    out.u32(cur_heads_);
-    out.u32(cur_sectors_per_track_);
+    state_fields(*this, out);
 }
 
 Result<void> AtaDisk::load(StateReader& in, uint32_t version) {
-    if (version > state_version()) return Error(name() + ": unsupported state version");
-    write_cache_ = in.boolean();
-    modes_.multiword_dma = int8_t(in.u8());
-    modes_.ultra_dma = int8_t(in.u8());
-    multiple_ = in.u8();
-    power_mode_ = in.u8();
-    cur_cylinders_ = in.u32();
-    cur_heads_ = std::max(in.u32(), 1u);
-    cur_sectors_per_track_ = std::max(in.u32(), 1u);
-    // A stream from elsewhere must not enable what the drive cannot do.
+    KEMU_TRY_VOID(check_state_version(*this, version));
+    state_fields(*this, in);
+    // A stream from elsewhere must not enable what the drive cannot do, nor divide by zero.
     if (multiple_ > kMaxMultiple || (multiple_ & (multiple_ - 1))) multiple_ = 0;
-    if (modes_.multiword_dma > int(TransferModes::kMaxMultiwordDma)) modes_.multiword_dma = -1;
-    if (modes_.ultra_dma > int(TransferModes::kMaxUltraDma)) modes_.ultra_dma = -1;
-    return in.finish(name());
+    modes_.clamp_loaded_state();
+    cur_heads_ = std::max(cur_heads_, 1u);
+    cur_sectors_per_track_ = std::max(cur_sectors_per_track_, 1u);
+    return finish_load(*this, in);
 }
 
 void AtaDisk::soft_reset() {
@@ -187,7 +175,7 @@ void AtaDisk::read_write(Access access) {
                      .lba48 = access.lba48,
                      .lba = lba,
                      .remaining = count,
-                     .block = access.mode == Mode::PioMultiple ? multiple_ : 1};
+                     .block = access.mode == Mode::PioMultiple ? uint32_t(multiple_) : 1u};
     if (access.write) {
         next_write_chunk(false);
     } else {
@@ -375,7 +363,7 @@ void AtaDisk::set_multiple_mode(Access) {
         abort_command();
         return;
     }
-    multiple_ = count;
+    multiple_ = uint8_t(count);
     finish(kStatusReady);
 }
 

@@ -36,6 +36,11 @@ class AtaDisk final : public Device, public IdeDevice {
     // Settings only: save while no command runs (a command in flight is not saved).
     void save(StateWriter& out) const override;
     Result<void> load(StateReader& in, uint32_t version) override;
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        io(self.write_cache_, self.modes_, self.multiple_, self.power_mode_, self.cur_cylinders_,
+           self.cur_heads_, self.cur_sectors_per_track_);
+    }
 
     uint64_t sectors() const { return backend_.size() / kSectorSize; }
     bool write_cache_enabled() const { return write_cache_; }
@@ -96,12 +101,12 @@ class AtaDisk final : public Device, public IdeDevice {
     DriveIdentity identity_;
     Transfer xfer_;
     TransferModes modes_;
-    unsigned multiple_ = 0;  // 0: READ/WRITE MULTIPLE disabled
+    uint8_t multiple_ = 0;  // 0: READ/WRITE MULTIPLE disabled
     bool write_cache_;
     uint8_t power_mode_ = 0xff;  // CHECK POWER MODE's answer: ffh active/idle, 00h standby
     // Default and current CHS translation (INITIALIZE DEVICE PARAMETERS changes the latter).
     unsigned cylinders_, heads_, sectors_per_track_;
-    unsigned cur_cylinders_, cur_heads_, cur_sectors_per_track_;
+    uint32_t cur_cylinders_, cur_heads_, cur_sectors_per_track_;
 };
 
 }  // namespace kemu::ide

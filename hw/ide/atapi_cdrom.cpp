@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "hw/core/device_state.h"
 #include "system/log.h"
 
 namespace kemu::ide {
@@ -57,31 +58,17 @@ void AtapiCdrom::reset() {
 }
 
 void AtapiCdrom::save(StateWriter& out) const {
-    out.boolean(tray_open_);
-    out.boolean(locked_);
-    out.boolean(unit_attention_);
-    out.u8(uint8_t(media_event_));
-    out.u8(sense_.key);
-    out.u8(sense_.asc);
-    out.u8(sense_.ascq);
-    out.u8(uint8_t(modes_.multiword_dma));
-    out.u8(uint8_t(modes_.ultra_dma));
+    state_fields(*this, out);
 }
 
 Result<void> AtapiCdrom::load(StateReader& in, uint32_t version) {
-    if (version > state_version()) return Error(name() + ": unsupported state version");
-    tray_open_ = in.boolean();
-    locked_ = in.boolean();
-    unit_attention_ = in.boolean();
-    media_event_ = mmc::MediaEvent(in.u8() & 3);
-    sense_.key = in.u8() & 0x0f;
-    sense_.asc = in.u8();
-    sense_.ascq = in.u8();
-    modes_.multiword_dma = int8_t(in.u8());
-    modes_.ultra_dma = int8_t(in.u8());
-    if (modes_.multiword_dma > int(TransferModes::kMaxMultiwordDma)) modes_.multiword_dma = -1;
-    if (modes_.ultra_dma > int(TransferModes::kMaxUltraDma)) modes_.ultra_dma = -1;
-    return in.finish(name());
+    KEMU_TRY_VOID(check_state_version(*this, version));
+    state_fields(*this, in);
+    // The media event codes and sense keys that exist fit in 2 and 4 bits.
+    media_event_ = mmc::MediaEvent(uint8_t(media_event_) & 3);
+    sense_.key &= 0x0f;
+    modes_.clamp_loaded_state();
+    return finish_load(*this, in);
 }
 
 void AtapiCdrom::soft_reset() {

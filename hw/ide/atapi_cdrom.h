@@ -41,6 +41,11 @@ class AtapiCdrom final : public Device, public IdeDevice {
     // The medium itself is the machine's to reattach (insert()) before load().
     void save(StateWriter& out) const override;
     Result<void> load(StateReader& in, uint32_t version) override;
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        io(self.tray_open_, self.locked_, self.unit_attention_, self.media_event_, self.sense_,
+           self.modes_);
+    }
 
     // Puts `medium` in and closes the tray; the guest sees UNIT ATTENTION (medium may have
     // changed) and a new-media event. `medium` must outlive its time in the drive.

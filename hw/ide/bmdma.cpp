@@ -2,6 +2,7 @@
 
 #include <algorithm>
 
+#include "hw/core/device_state.h"
 #include "system/log.h"
 
 namespace kemu::ide {
@@ -140,17 +141,7 @@ void BusMasterChannel::device_interrupt() {
     status_ |= kStatusInterrupt;
 }
 
-void BusMasterChannel::save(StateWriter& out) const {
-    out.u8(command_);
-    out.u8(status_);
-    out.u32(prd_table_);
-}
-
-void BusMasterChannel::load(StateReader& in) {
-    command_ = in.u8();
-    status_ = in.u8();
-    prd_table_ = in.u32();
-    // A transfer in progress is not part of the state: restart from the table's start.
+void BusMasterChannel::restart_walk() {
     next_entry_ = prd_table_;
     entries_read_ = 0;
     segment_left_ = 0;
@@ -189,15 +180,15 @@ void Bmdma::reset() {
 }
 
 void Bmdma::save(StateWriter& out) const {
-    for (const auto& c : channels_)
-        c.save(out);
+    state_fields(*this, out);
 }
 
 Result<void> Bmdma::load(StateReader& in, uint32_t version) {
-    if (version > state_version()) return Error(name() + ": unsupported state version");
+    KEMU_TRY_VOID(check_state_version(*this, version));
+    state_fields(*this, in);
     for (auto& c : channels_)
-        c.load(in);
-    return in.finish(name());
+        c.restart_walk();
+    return finish_load(*this, in);
 }
 
 }  // namespace kemu::ide

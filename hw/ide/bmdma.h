@@ -24,8 +24,13 @@ class BusMasterChannel final : public IdeDmaEngine {
     uint8_t read(unsigned offset) const;
     void write(unsigned offset, uint8_t value);
     void reset();
-    void save(StateWriter& out) const;
-    void load(StateReader& in);
+    // The registers; a transfer in progress is not part of the state.
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        io(self.command_, self.status_, self.prd_table_);
+    }
+    // After a load: the next transfer walks the table from its start.
+    void restart_walk();
 
     bool running() const override;
     bool transfer(std::span<uint8_t> data, bool to_memory) override;
@@ -65,6 +70,10 @@ class Bmdma final : public Device {
     void reset() override;
     void save(StateWriter& out) const override;
     Result<void> load(StateReader& in, uint32_t version) override;
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        io(self.channels_);
+    }
 
   private:
     std::array<IdeChannel*, 2> ide_;

@@ -4,6 +4,7 @@
 #include <cstring>
 #include <utility>
 
+#include "hw/core/device_state.h"
 #include "system/log.h"
 
 namespace kemu::ide {
@@ -352,32 +353,17 @@ void IdeChannel::update_irq() {
 }
 
 void IdeChannel::save(StateWriter& out) const {
-    for (const TaskFile& t : tf_) {
-        for (uint8_t v :
-             {t.feature, t.count, t.lba_low, t.lba_mid, t.lba_high, t.hob_feature, t.hob_count,
-              t.hob_lba_low, t.hob_lba_mid, t.hob_lba_high, t.device, t.error, t.status})
-            out.u8(v);
-    }
-    out.boolean(irq_pending_[0]);
-    out.boolean(irq_pending_[1]);
-    out.u8(device_control_);
+    state_fields(*this, out);
 }
 
 Result<void> IdeChannel::load(StateReader& in, uint32_t version) {
-    if (version > state_version()) return Error(name() + ": unsupported state version");
-    for (TaskFile& t : tf_) {
-        for (uint8_t* v : {&t.feature, &t.count, &t.lba_low, &t.lba_mid, &t.lba_high,
-                           &t.hob_feature, &t.hob_count, &t.hob_lba_low, &t.hob_lba_mid,
-                           &t.hob_lba_high, &t.device, &t.error, &t.status})
-            *v = in.u8();
-    }
-    irq_pending_[0] = in.boolean();
-    irq_pending_[1] = in.boolean();
-    device_control_ = in.u8();
+    KEMU_TRY_VOID(check_state_version(*this, version));
+    state_fields(*this, in);
     pio_ = PioPhase{};
     dma_ = DmaPhase{};
+    KEMU_TRY_VOID(finish_load(*this, in));
     update_irq();
-    return in.finish(name());
+    return ok();
 }
 
 std::string IdeChannel::describe() const {

@@ -43,6 +43,13 @@ struct TaskFile {
     uint8_t error = 0;
     uint8_t status = 0;
 
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        io(self.feature, self.count, self.lba_low, self.lba_mid, self.lba_high, self.hob_feature,
+           self.hob_count, self.hob_lba_low, self.hob_lba_mid, self.hob_lba_high, self.device,
+           self.error, self.status);
+    }
+
     uint32_t lba28() const {
         return uint32_t(device & 0x0f) << 24 | uint32_t(lba_high) << 16 | uint32_t(lba_mid) << 8 |
                lba_low;
@@ -133,9 +140,14 @@ class IdeChannel final : public Device {
 
     const char* type_name() const override { return "ide-channel"; }
     void reset() override;
+    // The registers and pending interrupts; not a data phase in progress.
     void save(StateWriter& out) const override;
     Result<void> load(StateReader& in, uint32_t version) override;
     std::string describe() const override;
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        io(self.tf_, self.irq_pending_, self.device_control_);
+    }
 
     bool has_devices() const { return devices_[0] || devices_[1]; }
     // The bus-master engine was started: run a DMA phase that waits for it.

@@ -43,17 +43,22 @@ bool TransferModes::select(uint8_t mode) {
             return n <= 4;
         case 4:  // multiword DMA
             if (n > kMaxMultiwordDma) return false;
-            multiword_dma = int(n);
+            multiword_dma = int8_t(n);
             ultra_dma = -1;
             return true;
         case 8:  // Ultra DMA
             if (n > kMaxUltraDma) return false;
-            ultra_dma = int(n);
+            ultra_dma = int8_t(n);
             multiword_dma = -1;
             return true;
         default:
             return false;
     }
+}
+
+void TransferModes::clamp_loaded_state() {
+    if (multiword_dma > int(kMaxMultiwordDma)) multiword_dma = -1;
+    if (ultra_dma > int(kMaxUltraDma)) ultra_dma = -1;
 }
 
 void TransferModes::fill(IdentifyData& id) const {

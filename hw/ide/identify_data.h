@@ -29,12 +29,21 @@ struct TransferModes {
     static constexpr unsigned kMaxMultiwordDma = 2;
     static constexpr unsigned kMaxUltraDma = 5;
     // -1: none selected of that kind.
-    int multiword_dma = -1;
-    int ultra_dma = kMaxUltraDma;
+    int8_t multiword_dma = -1;
+    int8_t ultra_dma = kMaxUltraDma;
 
     // SET FEATURES 03h's sector count: false for a mode the drive lacks.
     bool select(uint8_t mode);
     void fill(IdentifyData& id) const;
+
+    // Saved as a byte each (see hw/core/state_io.h).
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        io(self.multiword_dma, self.ultra_dma);
+    }
+    // A stream from elsewhere must not select what the drive cannot do: such a mode reads
+    // as none selected.
+    void clamp_loaded_state();
 };
 
 }  // namespace kemu::ide

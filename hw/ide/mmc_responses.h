@@ -32,6 +32,11 @@ inline constexpr uint8_t kAscRemovalPrevented = 0x53;
 
 struct Sense {
     uint8_t key = kSenseNone, asc = 0, ascq = 0;
+
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        io(self.key, self.asc, self.ascq);
+    }
 };
 
 // GET EVENT STATUS NOTIFICATION media event codes.

@@ -1,7 +1,5 @@
 #include "hw/intc/i8259.h"
 
-#include <cstdio>
-
 #include "hw/core/device_state.h"
 #include "system/log.h"
 
@@ -207,14 +205,20 @@ void I8259Chip::clamp_loaded_state() {
     if (init_ > Init::Icw4) init_ = Init::Done;
 }
 
-std::string I8259Chip::info_text(const char* label) const {
-    char line[160];
-    std::snprintf(line, sizeof line,
-                  "%s: irr=%02x imr=%02x isr=%02x hprio=%u irq_base=%02x rr_sel=%d elcr=%02x "
-                  "fnm=%d aeoi=%d poll=%d smm=%d\n",
-                  label, irr_, imr_, isr_, (lowest_priority_ + 1u) & 7, irq_base_, read_isr_, elcr_,
-                  special_fully_nested_, auto_eoi_, poll_, special_mask_);
-    return line;
+PicChipInfo I8259Chip::info() const {
+    return PicChipInfo{
+        .irr = irr_,
+        .imr = imr_,
+        .isr = isr_,
+        .highest_priority = (lowest_priority_ + 1u) & 7,
+        .irq_base = irq_base_,
+        .read_isr = read_isr_,
+        .elcr = elcr_,
+        .special_fully_nested = special_fully_nested_,
+        .auto_eoi = auto_eoi_,
+        .poll = poll_,
+        .special_mask = special_mask_,
+    };
 }
 
 I8259Pair::I8259Pair(std::string name)
@@ -304,10 +308,6 @@ Result<void> I8259Pair::load(StateReader& in, uint32_t version) {
 
 std::string I8259Pair::describe() const {
     return "iobase = 0x20, 0xa0, elcr = 0x4d0";
-}
-
-std::string I8259Pair::info_text() const {
-    return master_.info_text("pic0") + slave_.info_text("pic1");
 }
 
 }  // namespace kemu

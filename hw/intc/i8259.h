@@ -10,6 +10,7 @@
 
 #include "hw/core/device.h"
 #include "hw/core/irq.h"
+#include "monitor/irqchip_report.h"
 #include "system/memory_region.h"
 
 namespace kemu {
@@ -43,8 +44,8 @@ class I8259Chip {
     }
     // Brings fields read from a state stream back into their ranges.
     void clamp_loaded_state();
-    // One `info pic` line, labelled `label`.
-    std::string info_text(const char* label) const;
+    // The registers `info pic` shows.
+    PicChipInfo info() const;
 
   private:
     int highest_request() const;
@@ -101,8 +102,9 @@ class I8259Pair final : public Device {
     void save(StateWriter& out) const override;
     Result<void> load(StateReader& in, uint32_t version) override;
     std::string describe() const override;
-    // `info pic` lines for both chips.
-    std::string info_text() const;
+    // `info pic`.
+    PicChipInfo master_info() const { return master_.info(); }
+    PicChipInfo slave_info() const { return slave_.info(); }
 
   private:
     void update();

@@ -13,6 +13,7 @@ constexpr uint64_t kRegSelect = 0x00, kRegWindow = 0x10, kRegEoi = 0x40;
 constexpr uint8_t kIndexId = 0x00, kIndexVersion = 0x01, kIndexArbitration = 0x02,
                   kIndexRedirection = 0x10;
 
+constexpr uint64_t kRteDestLogical = 1u << 11;
 constexpr uint64_t kRteDeliveryStatus = 1u << 12;
 constexpr uint64_t kRteRemoteIrr = 1u << 14;
 constexpr uint64_t kRteLevel = 1u << 15;
@@ -123,7 +124,7 @@ void Ioapic::deliver(unsigned pin) {
     ApicMessage m;
     m.vector = uint8_t(rte);
     m.delivery = ApicDelivery((rte >> 8) & 7);
-    m.logical = rte & (1u << 11);
+    m.logical = rte & kRteDestLogical;
     m.level_triggered = rte & kRteLevel;
     m.destination = uint32_t(rte >> 56);
     if (m.delivery == ApicDelivery::StartUp || unsigned(m.delivery) == 3) {
@@ -160,22 +161,21 @@ std::string Ioapic::describe() const {
     return line;
 }
 
-std::string Ioapic::info_text() const {
-    char line[160];
-    std::snprintf(line, sizeof line, "ioapic0: ver=0x%x id=0x%02x sel=0x%02x irr=0x%06x\n",
-                  kVersion, id_, select_, levels_);
-    std::string out = line;
+IoapicInfo Ioapic::info() const {
     static const char* const kModes[] = {"fixed", "lowest", "smi",   "rsvd3",
                                          "nmi",   "init",   "rsvd6", "extint"};
-    for (unsigned pin = 0; pin < kPins; pin++) {
-        uint64_t rte = redirection_[pin];
-        std::snprintf(line, sizeof line,
-                      "  pin %-2u 0x%016llx dest=0x%02x vec=%-3u %-6s %s %s%s%s\n", pin,
-                      (unsigned long long)rte, unsigned(rte >> 56), unsigned(rte & 0xff),
-                      kModes[(rte >> 8) & 7], (rte & (1u << 11)) ? "logical " : "physical",
-                      (rte & kRteLevel) ? "level" : "edge ", (rte & kRteMasked) ? " masked" : "",
-                      (rte & kRteRemoteIrr) ? " remote-irr" : "");
-        out += line;
+    IoapicInfo out{.version = kVersion, .id = id_, .select = select_, .irr = levels_, .pins = {}};
+    for (uint64_t rte : redirection_) {
+        out.pins.push_back(IoapicPinInfo{
+            .entry = rte,
+            .destination = uint8_t(rte >> 56),
+            .vector = uint8_t(rte),
+            .delivery_mode = kModes[(rte >> 8) & 7],
+            .logical = (rte & kRteDestLogical) != 0,
+            .level = (rte & kRteLevel) != 0,
+            .masked = (rte & kRteMasked) != 0,
+            .remote_irr = (rte & kRteRemoteIrr) != 0,
+        });
     }
     return out;
 }

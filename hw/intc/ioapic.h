@@ -12,6 +12,7 @@
 #include "hw/core/device.h"
 #include "hw/core/irq.h"
 #include "hw/intc/apic_bus.h"
+#include "monitor/irqchip_report.h"
 #include "system/memory_region.h"
 
 namespace kemu {
@@ -38,8 +39,8 @@ class Ioapic final : public Device {
     void save(StateWriter& out) const override;
     Result<void> load(StateReader& in, uint32_t version) override;
     std::string describe() const override;
-    // `info pic` lines for the IOAPIC.
-    std::string info_text() const;
+    // The IOAPIC part of `info pic`.
+    IoapicInfo info() const;
 
   private:
     template <typename Self, typename Io>

@@ -1,7 +1,5 @@
 #include "hw/intc/lapic.h"
 
-#include <cstdio>
-
 #include "hw/core/device_state.h"
 #include "hw/i386/pc_layout.h"
 #include "system/log.h"
@@ -666,47 +664,39 @@ std::string Lapic::describe() const {
     return "id = " + std::to_string(apic_id_);
 }
 
-std::string Lapic::info_text() const {
-    static const char* const kLvtNames[] = {"LVTCMCI", "LVTT", "LVTTHMR", "LVTPC",
-                                            "LVT0",    "LVT1", "LVTERR"};
-    std::string out;
-    char line[160];
-    auto list_bits = [](const Bits256& bits) {
-        std::string s;
+LapicInfo Lapic::info() const {
+    auto vectors = [](const Bits256& bits) {
+        std::vector<uint8_t> out;
         for (unsigned v = 0; v < 256; v++)
-            if (test_bit(bits, v)) s += (s.empty() ? "" : " ") + std::to_string(v);
-        return s.empty() ? std::string("(none)") : s;
+            if (test_bit(bits, v)) out.push_back(uint8_t(v));
+        return out;
     };
-    std::snprintf(line, sizeof line, "APIC ID %u, base 0x%016llx (%s%s)\n", apic_id_,
-                  (unsigned long long)apic_base_,
-                  !globally_enabled() ? "disabled"
-                  : x2apic_mode()     ? "x2APIC"
-                                      : "xAPIC",
-                  (apic_base_ & kBaseBsp) ? ", BSP" : "");
-    out += line;
-    for (unsigned i = 0; i < kLvtCount; i++) {
-        std::snprintf(line, sizeof line, "%-8s 0x%08x\n", kLvtNames[i], lvt_[i]);
-        out += line;
-    }
+    // DCR bits 3, 1:0 select divide by 2, 4, ..., 128, and 0b111 by 1 (SDM 11.5.4).
     uint32_t code = (divide_config_ & 3) | ((divide_config_ >> 1) & 4);
-    std::snprintf(line, sizeof line,
-                  "Timer    DCR=0x%x (divide by %u) initial_count = %u current_count = %u "
-                  "tsc_deadline = 0x%llx\n",
-                  divide_config_, code == 7 ? 1u : 2u << code, initial_count_, current_count(),
-                  (unsigned long long)tsc_deadline_);
-    out += line;
-    std::snprintf(line, sizeof line, "SPIV     0x%08x APIC %s, spurious vec %u\n", svr_,
-                  (svr_ & kSvrEnable) ? "enabled" : "disabled", svr_ & 0xff);
-    out += line;
-    std::snprintf(line, sizeof line, "ICR      0x%08x\nICR2     0x%08x\nESR      0x%08x\n",
-                  icr_low_, icr_high_, esr_);
-    out += line;
-    out += "ISR      " + list_bits(isr_) + "\n";
-    out += "IRR      " + list_bits(irr_) + "\n";
-    std::snprintf(line, sizeof line, "TPR 0x%02x DFR 0x%02x LDR 0x%02x PPR 0x%02x\n", tpr_,
-                  dfr_ >> 24, x2apic_mode() ? ldr_ : ldr_ >> 24, ppr());
-    out += line;
-    return out;
+    LapicInfo info;
+    info.apic_id = apic_id_;
+    info.apic_base = apic_base_;
+    info.mode = !globally_enabled() ? LapicInfo::Mode::Disabled
+                : x2apic_mode()     ? LapicInfo::Mode::X2Apic
+                                    : LapicInfo::Mode::XApic;
+    info.bsp = (apic_base_ & kBaseBsp) != 0;
+    info.lvt = lvt_;
+    info.divide_config = divide_config_;
+    info.divide_by = code == 7 ? 1u : 2u << code;
+    info.initial_count = initial_count_;
+    info.current_count = current_count();
+    info.tsc_deadline = tsc_deadline_;
+    info.svr = svr_;
+    info.icr = icr_low_;
+    info.icr2 = icr_high_;
+    info.esr = esr_;
+    info.isr = vectors(isr_);
+    info.irr = vectors(irr_);
+    info.tpr = tpr_;
+    info.dfr = uint8_t(dfr_ >> 24);
+    info.ldr = x2apic_mode() ? ldr_ : ldr_ >> 24;
+    info.ppr = ppr();
+    return info;
 }
 
 }  // namespace kemu

@@ -16,6 +16,7 @@
 #include "hw/core/device.h"
 #include "hw/intc/apic_bus.h"
 #include "hw/intc/cpu_interrupt.h"
+#include "monitor/irqchip_report.h"
 #include "system/clock.h"
 
 namespace kemu {
@@ -81,8 +82,8 @@ class Lapic final : public Device {
     void save(StateWriter& out) const override;
     Result<void> load(StateReader& in, uint32_t version) override;
     std::string describe() const override;
-    // `info lapic`.
-    std::string info_text() const;
+    // `info lapic` (without the CPU index, which the board knows).
+    LapicInfo info() const;
 
   private:
     template <typename Self, typename Io>

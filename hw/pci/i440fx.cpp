@@ -78,16 +78,9 @@ void I440fx::report_pam(bool force) {
     if (on_pam_change) on_pam_change(now);
 }
 
-void I440fx::save(StateWriter& out) const {
-    save_config(out);
-}
-
 Result<void> I440fx::load(StateReader& in, uint32_t version) {
-    if (version > state_version()) return Error(name() + ": unsupported state version");
-    load_config(in);
-    KEMU_TRY_VOID(in.finish(name()));
+    KEMU_TRY_VOID(load_fields(*this, in, version));
     smram_ = config_byte(kSmram);
-    config_loaded();
     report_pam(true);
     return ok();
 }

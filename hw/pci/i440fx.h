@@ -24,7 +24,7 @@ class I440fx final : public PciDevice {
 
     const char* type_name() const override { return "i440FX"; }
     void reset() override;
-    void save(StateWriter& out) const override;
+    // The configuration space only (PciDevice::state_fields): SMRAM's lock follows from it.
     Result<void> load(StateReader& in, uint32_t version) override;
     std::string describe() const override;
 

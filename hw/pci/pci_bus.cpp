@@ -1,5 +1,6 @@
 #include "hw/pci/pci_bus.h"
 
+#include "hw/core/device_state.h"
 #include "hw/core/io_ops.h"
 #include "system/hex.h"
 
@@ -43,15 +44,14 @@ void PciBus::reset() {
 }
 
 void PciBus::save(StateWriter& out) const {
-    out.u32(config_address_);
+    state_fields(*this, out);
 }
 
 Result<void> PciBus::load(StateReader& in, uint32_t version) {
-    if (version > state_version()) return Error(name() + ": unsupported state version");
-    uint32_t address = in.u32();
-    KEMU_TRY_VOID(in.finish(name()));
-    config_address_ = address & kConfigAddressBits;
-    return ok();
+    KEMU_TRY_VOID(check_state_version(*this, version));
+    state_fields(*this, in);
+    config_address_ &= kConfigAddressBits;
+    return finish_load(*this, in);
 }
 
 std::string PciBus::describe() const {

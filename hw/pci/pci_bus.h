@@ -14,6 +14,7 @@
 #include "hw/core/device.h"
 #include "hw/pci/pci_device.h"
 #include "hw/pci/pci_regs.h"
+#include "monitor/pci_report.h"
 #include "system/address_space.h"
 #include "system/memory_region.h"
 
@@ -31,6 +32,10 @@ class PciBus final : public Device {
     void save(StateWriter& out) const override;
     Result<void> load(StateReader& in, uint32_t version) override;
     std::string describe() const override;
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        io(self.config_address_);
+    }
 
     // Adds `function` at `devfn` (slot << 3 | function). Declare BARs before plugging.
     // Sets the multi-function bit of function 0 once its slot holds more than one function.
@@ -62,8 +67,8 @@ class PciBus final : public Device {
     void set_irq_router(IrqRouter router) { router_ = std::move(router); }
     bool intx_level(unsigned slot, unsigned pin) const;
 
-    // The text of `info pci`, worded as QEMU's.
-    std::string info_pci_text() const;
+    // `info pci`: the functions the guest can see, in devfn order.
+    std::vector<PciDeviceInfo> devices_info() const;
 
   private:
     friend class PciDevice;

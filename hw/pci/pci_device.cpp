@@ -159,31 +159,11 @@ void PciDevice::notify_bus() {
     if (bus_) bus_->function_changed(*this);
 }
 
-void PciDevice::save_config(StateWriter& out) const {
-    out.bytes(config_);
-}
-
-// Only what the guest could have written comes from the stream: the identity and
-// other read-only registers stay as this build describes them.
-void PciDevice::load_config(StateReader& in) {
-    std::array<uint8_t, pci::kConfigSize> saved{};
-    in.bytes(saved);
-    if (in.failed()) return;
+void PciDevice::keep_read_only_config(const std::array<uint8_t, pci::kConfigSize>& before) {
     for (unsigned i = 0; i < pci::kConfigSize; i++) {
         uint8_t guest_bits = write_mask_[i] | write1_clear_mask_[i];
-        config_[i] = uint8_t((config_[i] & ~guest_bits) | (saved[i] & guest_bits));
+        config_[i] = uint8_t((before[i] & ~guest_bits) | (config_[i] & guest_bits));
     }
-}
-
-void PciDevice::config_loaded() {
-    notify_bus();
-}
-
-Result<void> PciDevice::load(StateReader& in, uint32_t version) {
-    KEMU_TRY_VOID(check_state_version(*this, version));
-    load_config(in);
-    config_loaded();
-    return finish_load(*this, in);
 }
 
 }  // namespace kemu

@@ -10,6 +10,7 @@
 #include <string>
 
 #include "hw/core/device.h"
+#include "hw/core/device_state.h"
 #include "hw/core/irq.h"
 #include "hw/pci/guest_mapping.h"
 #include "hw/pci/pci_regs.h"
@@ -53,9 +54,17 @@ class PciDevice : public Device {
     // BARs unmapped. Models with more state override and call this first.
     void reset() override;
     // A function whose only state is its configuration space saves and loads just that.
-    // Models with more state override both, using save_config()/load_config() below.
-    void save(StateWriter& out) const override { save_config(out); }
-    Result<void> load(StateReader& in, uint32_t version) override;
+    // Models with more state declare their own public state_fields, which start with this
+    // one, and override both: save() with their state_fields, load() with load_fields() below.
+    void save(StateWriter& out) const override { state_fields(*this, out); }
+    Result<void> load(StateReader& in, uint32_t version) override {
+        return load_fields(*this, in, version);
+    }
+    // All 256 bytes, as a length-prefixed blob (Io::bytes), as the first snapshots had them.
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        io.bytes(self.config_);
+    }
 
     // The function's INTx output: the model raises and lowers it; the bus owns the wiring
     // (applies COMMAND.INTx-disable and routes by slot and pin), so do not connect() it.
@@ -112,16 +121,28 @@ class PciDevice : public Device {
     // configuration space). The bus refreshes BAR mappings and INTx afterwards.
     virtual void config_written(unsigned /*offset*/, unsigned /*size*/) {}
 
-    // For save()/load() of derived models: the guest-writable configuration bytes.
-    void save_config(StateWriter& out) const;
-    void load_config(StateReader& in);
-    // After load() has restored everything: remaps BARs and re-derives INTx at the bus.
-    void config_loaded();
+    // load() of the model `self` (this function) through Self::state_fields. Only the
+    // guest-writable configuration bits come from the stream: the identity and the other
+    // read-only registers stay as this build describes them. A load that succeeds remaps the
+    // BARs and re-derives INTx at the bus; the model then restores what follows from its
+    // fields (outputs, mappings).
+    template <typename Self>
+    Result<void> load_fields(Self& self, StateReader& in, uint32_t version) {
+        KEMU_TRY_VOID(check_state_version(*this, version));
+        std::array<uint8_t, pci::kConfigSize> before = config_;
+        Self::state_fields(self, in);
+        keep_read_only_config(before);
+        KEMU_TRY_VOID(finish_load(*this, in));
+        notify_bus();
+        return ok();
+    }
 
   private:
     friend class PciBus;
 
     void notify_bus();
+    // Puts back the bits of `before` that the guest cannot write.
+    void keep_read_only_config(const std::array<uint8_t, pci::kConfigSize>& before);
     void attach(PciBus& bus, unsigned devfn) {
         bus_ = &bus;
         devfn_ = devfn;

@@ -1,7 +1,5 @@
-// `info pci`: one block per function, in the words and layout QEMU's monitor uses,
-// so scripts written against QEMU read ours.
-#include <cinttypes>
-#include <cstdio>
+// `info pci` as data: every function the guest can see, its class named as QEMU's PCI
+// code names it (monitor/pci_report.cpp lays it out as QEMU's monitor does).
 #include <string>
 
 #include "hw/pci/pci_bus.h"
@@ -43,60 +41,47 @@ constexpr ClassName kClassNames[] = {
     {0x0c80, "Serial bus controller"},
 };
 
+// Empty for a class without a name: the monitor shows the number instead.
 std::string class_description(uint32_t class_code) {
     uint16_t cls = uint16_t(class_code >> 8);
     for (const ClassName& c : kClassNames)
         if (c.class_subclass == cls) return c.name;
-    char buf[16];
-    std::snprintf(buf, sizeof buf, "Class %04x", cls);
-    return buf;
+    return {};
 }
 
-// QEMU shows where a BAR is mapped; an unmapped one as all ones, with the end
-// computed from that (hence the odd "[0x...fffe]" it prints).
-std::string bar_line(const PciDevice& f, unsigned index) {
+PciMemoryRegion region_info(const PciDevice& f, unsigned index) {
     const PciDevice::Bar& bar = f.bar(index);
-    uint64_t address = f.bar_address(index);
-    uint64_t last = address + bar.size - 1;
-    char buf[128];
-    if (bar.kind == BarKind::Io) {
-        std::snprintf(buf, sizeof buf, "      BAR%u: I/O at 0x%04" PRIx64 " [0x%04" PRIx64 "].\n",
-                      index, address, last);
-    } else {
-        std::snprintf(buf, sizeof buf,
-                      "      BAR%u: %d bit%s memory at 0x%08" PRIx64 " [0x%08" PRIx64 "].\n", index,
-                      bar.kind == BarKind::Mem64 ? 64 : 32, bar.prefetchable ? " prefetchable" : "",
-                      address, last);
-    }
-    return buf;
+    return PciMemoryRegion{
+        .bar = index,
+        .type = bar.kind == BarKind::Io ? PciMemoryRegion::Type::Io : PciMemoryRegion::Type::Memory,
+        .address = f.bar_address(index),
+        .size = bar.size,
+        .prefetch = bar.prefetchable,
+        .mem_type_64 = bar.kind == BarKind::Mem64,
+    };
+}
+
+PciDeviceInfo device_info(const PciDevice& f, unsigned devfn) {
+    PciDeviceInfo info;
+    info.slot = pci::slot_of(devfn);
+    info.function = pci::function_of(devfn);
+    info.class_info = {class_description(f.class_code()), uint16_t(f.class_code() >> 8)};
+    info.id = {f.vendor_id(), f.device_id(), f.config_word(pci::kSubsystemVendorId),
+               f.config_word(pci::kSubsystemId)};
+    info.irq_pin = f.interrupt_pin();
+    if (info.irq_pin) info.irq = f.config_byte(pci::kInterruptLine);
+    info.qdev_id = f.id();
+    for (unsigned i = 0; i <= pci::kBarCount; i++)
+        if (f.bar(i).region) info.regions.push_back(region_info(f, i));
+    return info;
 }
 
 }  // namespace
 
-std::string PciBus::info_pci_text() const {
-    std::string out;
-    char buf[160];
-    for (unsigned devfn = 0; devfn < functions_.size(); devfn++) {
-        const PciDevice* f = function(devfn);
-        if (!f) continue;
-        std::snprintf(buf, sizeof buf, "  Bus %2u, device %3u, function %u:\n", 0u,
-                      pci::slot_of(devfn), pci::function_of(devfn));
-        out += buf;
-        std::snprintf(buf, sizeof buf, "    %s: PCI device %04x:%04x\n",
-                      class_description(f->class_code()).c_str(), f->vendor_id(), f->device_id());
-        out += buf;
-        std::snprintf(buf, sizeof buf, "      PCI subsystem %04x:%04x\n",
-                      f->config_word(pci::kSubsystemVendorId), f->config_word(pci::kSubsystemId));
-        out += buf;
-        if (uint8_t pin = f->interrupt_pin()) {
-            std::snprintf(buf, sizeof buf, "      IRQ %u, pin %c\n",
-                          f->config_byte(pci::kInterruptLine), char('A' + pin - 1));
-            out += buf;
-        }
-        for (unsigned i = 0; i <= pci::kBarCount; i++)
-            if (f->bar(i).region) out += bar_line(*f, i);
-        out += "      id \"" + f->id() + "\"\n";
-    }
+std::vector<PciDeviceInfo> PciBus::devices_info() const {
+    std::vector<PciDeviceInfo> out;
+    for (unsigned devfn = 0; devfn < functions_.size(); devfn++)
+        if (const PciDevice* f = function(devfn)) out.push_back(device_info(*f, devfn));
     return out;
 }
 

@@ -74,21 +74,8 @@ void Piix3::update_outputs() {
         if ((changed & 1) && isa_irq) isa_irq(irq, (levels >> irq) & 1);
 }
 
-void Piix3::save(StateWriter& out) const {
-    save_config(out);
-    for (uint32_t sources : pirq_sources_)
-        out.u32(sources);
-}
-
 Result<void> Piix3::load(StateReader& in, uint32_t version) {
-    if (version > state_version()) return Error(name() + ": unsupported state version");
-    load_config(in);
-    std::array<uint32_t, kPirqs> sources{};
-    for (uint32_t& s : sources)
-        s = in.u32();
-    KEMU_TRY_VOID(in.finish(name()));
-    pirq_sources_ = sources;
-    config_loaded();
+    KEMU_TRY_VOID(load_fields(*this, in, version));
     update_outputs();
     return ok();
 }

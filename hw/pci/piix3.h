@@ -25,9 +25,14 @@ class Piix3 final : public PciDevice {
 
     const char* type_name() const override { return "PIIX3"; }
     void reset() override;
-    void save(StateWriter& out) const override;
+    void save(StateWriter& out) const override { state_fields(*this, out); }
     Result<void> load(StateReader& in, uint32_t version) override;
     std::string describe() const override;
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        PciDevice::state_fields(self, io);
+        io(self.pirq_sources_);
+    }
 
     // PciBus::set_irq_router target: the OR level of `pin` (1..4) of slot `slot`.
     void set_pci_irq(unsigned slot, unsigned pin, bool level);

@@ -65,17 +65,9 @@ void Piix4PmFunction::update_mappings() {
     smbus_mapping_.place(smbus_on ? smbus_base : GuestMapping::kNone);
 }
 
-void Piix4PmFunction::save(StateWriter& out) const {
-    save_config(out);
-    smbus_.save(out);
-}
-
 Result<void> Piix4PmFunction::load(StateReader& in, uint32_t version) {
-    if (version > state_version()) return Error(name() + ": unsupported state version");
-    load_config(in);
-    smbus_.load(in);
-    KEMU_TRY_VOID(in.finish(name()));
-    config_loaded();
+    KEMU_TRY_VOID(load_fields(*this, in, version));
+    smbus_.clamp_loaded_state();
     update_mappings();
     return ok();
 }

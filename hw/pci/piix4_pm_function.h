@@ -30,9 +30,14 @@ class Piix4PmFunction final : public PciDevice {
 
     const char* type_name() const override { return "PIIX4_PM"; }
     void reset() override;
-    void save(StateWriter& out) const override;
+    void save(StateWriter& out) const override { state_fields(*this, out); }
     Result<void> load(StateReader& in, uint32_t version) override;
     std::string describe() const override;
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        PciDevice::state_fields(self, io);
+        io(self.smbus_);
+    }
 
     // What firmware does at boot: PMBA = `base` with PMIOSE set. For boots without firmware.
     void program_pm_base(uint16_t base);

@@ -54,14 +54,8 @@ void Piix4Smbus::write(unsigned offset, uint8_t value) {
     }
 }
 
-void Piix4Smbus::save(StateWriter& out) const {
-    out.bytes(regs_);
-    out.u8(status_);
-}
-
-void Piix4Smbus::load(StateReader& in) {
-    in.bytes(regs_);
-    status_ = in.u8() & kStatusClearable;
+void Piix4Smbus::clamp_loaded_state() {
+    status_ &= kStatusClearable;
 }
 
 }  // namespace kemu

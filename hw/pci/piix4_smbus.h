@@ -31,8 +31,14 @@ class Piix4Smbus {
     Piix4Smbus& operator=(const Piix4Smbus&) = delete;
 
     void reset();
-    void save(StateWriter& out) const;
-    void load(StateReader& in);
+    // The registers as a length-prefixed blob (Io::bytes), then the host status.
+    template <typename Self, typename Io>
+    static void state_fields(Self& self, Io& io) {
+        io.bytes(self.regs_);
+        io(self.status_);
+    }
+    // After a load: the host status holds only the bits it has.
+    void clamp_loaded_state();
 
     MemoryRegion& io() { return io_; }
 

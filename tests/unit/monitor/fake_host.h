@@ -42,6 +42,15 @@ class FakeHost : public MonitorHost {
     std::vector<BlockDeviceStats> blockstats() override { return drive_stats; }
     Result<std::vector<DriveSnapshots>> drive_snapshots() override { return snapshots; }
     const ChardevRegistry& chardevs() const override { return registry; }
+    // The reports the test sets; without one, MonitorHost's "not available".
+    Result<IrqStatsInfo> irq_stats() override {
+        return irqs ? Result<IrqStatsInfo>(*irqs) : MonitorHost::irq_stats();
+    }
+    Result<LapicInfo> lapic(int cpu) override {
+        if (cpu < 0 || size_t(cpu) >= lapics.size()) return MonitorHost::lapic(cpu);
+        return lapics[size_t(cpu)];
+    }
+    std::optional<VncInfo> vnc_info() override { return vnc; }
 
     bool read_physical(uint64_t addr, std::span<uint8_t> out) override {
         if (addr >= kMemorySize || out.size() > kMemorySize - addr) return false;
@@ -119,6 +128,9 @@ class FakeHost : public MonitorHost {
     std::vector<uint8_t> memory;
     std::vector<BlockDeviceInfo> drives;
     std::vector<BlockDeviceStats> drive_stats;
+    std::optional<IrqStatsInfo> irqs;
+    std::vector<LapicInfo> lapics;  // by CPU index
+    std::optional<VncInfo> vnc;
     Result<std::vector<DriveSnapshots>> snapshots = std::vector<DriveSnapshots>{};
     int stops = 0, conts = 0, resets = 0, powerdowns = 0, quits = 0;
     unsigned code_bits = 32;

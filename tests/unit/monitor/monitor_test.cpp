@@ -49,6 +49,27 @@ class MonitorTest : public ::testing::Test {
     Monitor mon{chardev, host};
 };
 
+// The reports come from the host as data; without them the host's reason is the answer.
+TEST_F(MonitorTest, InfoReportsFormatTheHostsDataOrSayWhyThereIsNone) {
+    expect_outputs({
+        {"info pic", "PIC state is not available\r\n"},
+        {"info pci", "PCI devices not supported\r\n"},
+        {"info lapic", "local APIC state is not available\r\n"},
+        {"info irq", "IRQ statistics are not available\r\n"},
+        {"info jit", "JIT information is not available\r\n"},
+        {"info vnc", "None\r\n"},
+    });
+    host.irqs = IrqStatsInfo{"isa-i8259", {0, 3}};
+    host.lapics.resize(2);
+    host.lapics[1].cpu = 1;
+    host.vnc = VncInfo{};
+    EXPECT_EQ(run("info irq"), "IRQ statistics for isa-i8259:\r\n 1: 3\r\n");
+    EXPECT_EQ(run("info vnc"), "default:\r\n");
+    EXPECT_EQ(run("cpu 1"), "");
+    std::string lapic = run("info lapic");
+    EXPECT_EQ(lapic.substr(0, lapic.find('\r')), "dumping local APIC state for CPU 1") << lapic;
+}
+
 TEST(MonitorBanner, PrintedWhenAttachedToAnOpenChardev) {
     FakeHost host;
     CaptureChardev chardev;

@@ -129,7 +129,7 @@ TEST_F(IoapicTest, StateRoundTrips) {
     Ioapic copy("copy", other_bus, 0);
     test::copy_state(ioapic, copy);
     EXPECT_EQ(copy.redirection(9), ioapic.redirection(9));
-    EXPECT_EQ(copy.info_text(), ioapic.info_text());
+    EXPECT_EQ(copy.info(), ioapic.info());
 }
 
 }  // namespace

@@ -208,8 +208,8 @@ TEST_F(LapicTest, TscFollowsTheConfiguredFrequency) {
     EXPECT_EQ(slow.tsc_now(), 2'500'000u);
     // Exactly ns * kHz / 10^6, rounded down, at an odd frequency and past 2^64 / kHz ns.
     Lapic odd("apic-odd", h.timers, bus, 8, false, 2'893'417);
-    for (int64_t step : {int64_t(999'999), int64_t(1), int64_t(123'456'789'013),
-                         int64_t(7'000'000'000'000'001)}) {
+    for (int64_t step :
+         {int64_t(999'999), int64_t(1), int64_t(123'456'789'013), int64_t(7'000'000'000'000'001)}) {
         h.step(step);
         const int64_t ns = h.timers.now_ns();
         EXPECT_EQ(odd.tsc_now(), uint64_t((unsigned __int128)ns * 2'893'417 / 1'000'000)) << ns;
@@ -378,7 +378,7 @@ TEST_F(LapicTest, StateRoundTrips) {
     h.step(300);
     Lapic copy("copy", h.timers, bus, 5, false, 1'000'000);
     test::copy_state(cpu0, copy);
-    EXPECT_EQ(copy.info_text(), cpu0.info_text());
+    EXPECT_EQ(copy.info(), cpu0.info());
     EXPECT_EQ(reg(copy, kCurrentCount), 700u);
     cpu0.mmio_write(kEoi, 0, 4);
     copy.mmio_write(kEoi, 0, 4);

@@ -45,6 +45,26 @@ class AtaDiskTest : public ::testing::Test {
         }
         return s;
     }
+    // Block size 8, multiword DMA 2, write cache off, 4 heads of 32 sectors, standby: every
+    // saved setting away from its power-on value.
+    void change_settings() {
+        rig.outb(kCmd[0] + kCount, 8);
+        rig.command(0, 0xa0, 0xc6);  // SET MULTIPLE MODE
+        rig.wait_ready();
+        set_feature(0x03, 0x22);  // transfer mode: multiword DMA 2
+        set_feature(0x82);        // write cache off
+        rig.outb(kCmd[0] + kCount, 32);
+        rig.command(0, 0xa3, 0x91);  // INITIALIZE DEVICE PARAMETERS: heads - 1 in the device
+        rig.wait_ready();
+        rig.command(0, 0xa0, 0xe0);  // STANDBY IMMEDIATE
+        rig.wait_ready();
+    }
+    void set_feature(uint8_t feature, uint8_t count = 0) {
+        rig.outb(kCmd[0] + kFeature, feature);
+        rig.outb(kCmd[0] + kCount, count);
+        rig.command(0, 0xa0, 0xef);
+        EXPECT_EQ(rig.wait_ready() & kStatusErr, 0);
+    }
     // Reads `sectors` of PIO data-in, counting the DRQ blocks by their interrupts.
     std::vector<uint8_t> pio_read_blocks(unsigned sectors, unsigned block, int* interrupts) {
         std::vector<uint8_t> out;
@@ -344,13 +364,7 @@ TEST_F(AtaDiskTest, SoftResetDuringAReadDropsItsCompletion) {
 
 TEST_F(AtaDiskTest, SettingsSurviveSaveLoadAndHardwareReset) {
     attach();
-    rig.outb(kCmd[0] + kCount, 8);
-    rig.command(0, 0xa0, 0xc6);  // SET MULTIPLE MODE 8
-    rig.wait_ready();
-    rig.outb(kCmd[0] + kFeature, 0x03);
-    rig.outb(kCmd[0] + kCount, 0x22);  // multiword DMA 2
-    rig.command(0, 0xa0, 0xef);
-    rig.wait_ready();
+    change_settings();
     AtaDisk copy("copy", *backend, DriveIdentity{.serial = "KM-0001"});
     kemu::test::copy_state(*disk, copy);
     rig.channel[0].attach(0, &copy);
@@ -359,12 +373,55 @@ TEST_F(AtaDiskTest, SettingsSurviveSaveLoadAndHardwareReset) {
     EXPECT_EQ(w[59], 0x0108);
     EXPECT_EQ(w[63] & 0x0700, 0x0400);
     EXPECT_EQ(w[88] & 0xff00, 0);
+    EXPECT_FALSE(w[85] & 0x0020) << "write cache stays off";
+    EXPECT_EQ(w[54], 128);  // current CHS: 16384 sectors / (4 heads * 32 sectors)
+    EXPECT_EQ(w[55], 4);
+    EXPECT_EQ(w[56], 32);
+    rig.command(0, 0xa0, 0xe5);  // CHECK POWER MODE: still in standby
+    rig.wait_ready();
+    EXPECT_EQ(rig.inb(kCmd[0] + kCount), 0x00);
     copy.reset();  // power-on defaults: multiple mode 16, UDMA 5
     rig.wait_ready();
     w = identify();
     EXPECT_EQ(w[59], 0x0110);
     EXPECT_EQ(w[88] & 0xff00, 0x2000);
     rig.channel[0].attach(0, disk.get());
+}
+
+// Snapshots taken by earlier builds must still load: the stream is write cache, multiword and
+// Ultra DMA mode, block size, power mode (a byte each), then the current cylinders, heads and
+// sectors per track (32 bits each, little-endian).
+TEST_F(AtaDiskTest, SavedSettingsKeepTheirByteFormat) {
+    attach();
+    change_settings();
+    StateWriter w;
+    disk->save(w);
+    EXPECT_EQ(w.data(), (std::vector<uint8_t>{0x00, 0x02, 0xff, 0x08, 0x00, 0x80, 0, 0, 0, 0x04, 0,
+                                              0, 0, 0x20, 0, 0, 0}));
+}
+
+TEST_F(AtaDiskTest, ImpossibleLoadedSettingsAreTamedAndShortStreamsRefused) {
+    attach();
+    // Block size 3, Ultra DMA 9, zero heads and sectors per track.
+    std::vector<uint8_t> odd{0x01, 0xff, 0x09, 0x03, 0xff, 0x10, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0};
+    StateReader in(odd);
+    ASSERT_TRUE(disk->load(in, 1).ok());
+    rig.wait_ready();
+    auto w = identify();
+    EXPECT_EQ(w[59], 0) << "READ/WRITE MULTIPLE disabled";
+    EXPECT_EQ(w[88] & 0xff00, 0) << "no Ultra DMA mode selected";
+    EXPECT_EQ(w[55], 1);
+    EXPECT_EQ(w[56], 1);
+
+    change_settings();
+    StateReader newer(odd);
+    EXPECT_FALSE(disk->load(newer, 2).ok()) << "a newer version is refused";
+    EXPECT_EQ(identify()[59], 0x0108) << "before anything is read";
+    odd.pop_back();
+    StateReader short_stream(odd);
+    EXPECT_FALSE(disk->load(short_stream, 1).ok());
+    rig.wait_ready();
+    EXPECT_EQ(identify()[59], 0x0110) << "a refused stream leaves the power-on settings";
 }
 
 TEST_F(AtaDiskTest, UnknownCommandsAndReadOnlyWritesAbort) {

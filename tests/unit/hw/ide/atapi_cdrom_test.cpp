@@ -91,6 +91,17 @@ class AtapiTest : public ::testing::Test {
         if (r.data.size() < 14) return {-1, -1, -1};
         return {r.data[2] & 0x0f, r.data[12], r.data[13]};
     }
+    // A locked tray, Ultra DMA 3 and the sense of a read past the end left for the host.
+    void lock_and_fail_a_read() {
+        insert_iso();
+        clear_attention();
+        EXPECT_EQ(packet({0x1e, 0, 0, 0, 1}).status, kStatusReady);  // PREVENT MEDIUM REMOVAL
+        rig.outb(kCmd[kC] + kFeature, 0x03);
+        rig.outb(kCmd[kC] + kCount, 0x43);
+        rig.command(kC, 0xa0, 0xef);  // SET FEATURES: transfer mode
+        EXPECT_EQ(rig.wait_ready(kC) & kStatusErr, 0);
+        EXPECT_TRUE(packet({0x28, 0, 0, 0, 0x03, 0xe7, 0, 0, 2}).status & kStatusErr);
+    }
     // TEST UNIT READY until no unit attention is left.
     void clear_attention() {
         for (int i = 0; i < 3 && (packet({0x00}).status & kStatusErr); i++) {
@@ -273,22 +284,59 @@ TEST_F(AtapiTest, EjectBetweenTwoChunksEndsTheRead) {
 }
 
 TEST_F(AtapiTest, LockAndAttentionSurviveSaveLoad) {
-    insert_iso();
-    clear_attention();
-    EXPECT_EQ(packet({0x1e, 0, 0, 0, 1}).status, kStatusReady);  // PREVENT MEDIUM REMOVAL
+    lock_and_fail_a_read();
     // The machine reattaches the medium (which raises a unit attention), then loads the state
     // saved without one.
     AtapiCdrom copy("copy", DriveIdentity{.serial = "KC-0001"});
     copy.insert(iso.get());
     kemu::test::copy_state(cd, copy);
-    EXPECT_TRUE(copy.locked());
-    EXPECT_FALSE(copy.eject(false).ok());
     rig.channel[kC].attach(0, &copy);
     rig.wait_ready(kC);
+    rig.command(kC, 0xa0, 0xa1);  // IDENTIFY PACKET DEVICE
+    EXPECT_TRUE(rig.wait_ready(kC) & kStatusDrq);
+    auto id = rig.pio_in(kC, 512);
+    EXPECT_EQ(id[88 * 2 + 1], 0x08) << "Ultra DMA 3 still selected";
+    EXPECT_EQ(sense(), std::make_tuple(0x05, 0x21, 0x00)) << "the failed read's sense";
+    Reply events = packet({0x4a, 1, 0, 0, 0x10, 0, 0, 0, 8});
+    ASSERT_EQ(events.data.size(), 8u);
+    EXPECT_EQ(events.data[4] & 0x0f, 2) << "the new-media event is still to be reported";
+    EXPECT_TRUE(copy.locked());
+    EXPECT_FALSE(copy.eject(false).ok());
     EXPECT_EQ(packet({0x00}).status, kStatusReady);
     copy.reset();  // a hardware reset releases the lock
     EXPECT_FALSE(copy.locked());
     rig.channel[kC].attach(0, &cd);
+}
+
+// Snapshots taken by earlier builds must still load: tray open, locked, unit attention, media
+// event, sense key, ASC, ASCQ, multiword and Ultra DMA mode, a byte each.
+TEST_F(AtapiTest, SavedStateKeepsItsByteFormat) {
+    lock_and_fail_a_read();
+    StateWriter w;
+    cd.save(w);
+    EXPECT_EQ(w.data(), (std::vector<uint8_t>{0, 1, 0, 2, 0x05, 0x21, 0x00, 0xff, 0x03}));
+}
+
+TEST_F(AtapiTest, LoadedStateIsMaskedAndShortStreamsRefused) {
+    insert_iso();
+    clear_attention();
+    // Media event 7 and sense key 0xf5 do not exist; multiword DMA 3 is beyond the drive.
+    std::vector<uint8_t> odd{0, 0, 0, 0x07, 0xf5, 0x21, 0x00, 0x03, 0xff};
+    StateReader in(odd);
+    ASSERT_TRUE(cd.load(in, 1).ok());
+    EXPECT_EQ(sense(), std::make_tuple(0x05, 0x21, 0x00));
+    Reply events = packet({0x4a, 1, 0, 0, 0x10, 0, 0, 0, 8});
+    ASSERT_EQ(events.data.size(), 8u);
+    EXPECT_EQ(events.data[4] & 0x0f, 3);
+    rig.command(kC, 0xa0, 0xa1);
+    EXPECT_TRUE(rig.wait_ready(kC) & kStatusDrq);
+    auto id = rig.pio_in(kC, 512);
+    EXPECT_EQ(id[63 * 2 + 1], 0) << "no multiword DMA mode selected";
+
+    std::vector<uint8_t> locked_then_cut{0, 1, 0};
+    StateReader short_stream(locked_then_cut);
+    EXPECT_FALSE(cd.load(short_stream, 1).ok());
+    EXPECT_FALSE(cd.locked()) << "never half loaded";
 }
 
 TEST_F(AtapiTest, EjectHonoursTheLock) {

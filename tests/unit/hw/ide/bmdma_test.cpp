@@ -177,6 +177,13 @@ TEST_F(BmdmaTest, RegistersReadBackAndSurviveSaveLoad) {
     EXPECT_EQ(rig.inl(rig.bm(0, 4)), 0x12345674u);  // dword aligned
     rig.outb(rig.bm(0, 2), 0x60);                   // drive DMA capable bits
     EXPECT_EQ(bm_status(), 0x60);
+    rig.outb(rig.bm(0, 0), 0x08);  // direction: to memory, engine stopped
+    // Snapshots taken by earlier builds must still load: per channel the command and status
+    // bytes, then the PRD table pointer.
+    StateWriter w;
+    rig.bmdma.save(w);
+    EXPECT_EQ(w.data(),
+              (std::vector<uint8_t>{0x08, 0x60, 0x74, 0x56, 0x34, 0x12, 0, 0, 0, 0, 0, 0}));
     IdeChannel a("a", 14), b("b", 15);
     Bmdma copy("bmdma2", rig.memory, a, b);
     kemu::test::copy_state(rig.bmdma, copy);
@@ -187,6 +194,12 @@ TEST_F(BmdmaTest, RegistersReadBackAndSurviveSaveLoad) {
     EXPECT_EQ(v, 0x12345674u);
     (void)io2.read(kBmBase + 2, 1, &v);
     EXPECT_EQ(v, 0x60u);
+    (void)io2.read(kBmBase, 1, &v);
+    EXPECT_EQ(v, 0x08u);
+    StateReader short_stream(std::span<const uint8_t>(w.data()).first(11));
+    EXPECT_FALSE(copy.load(short_stream, 1).ok());
+    (void)io2.read(kBmBase + 4, 4, &v);
+    EXPECT_EQ(v, 0u) << "a refused stream leaves the power-on state";
 }
 
 }  // namespace

@@ -162,15 +162,23 @@ TEST_F(PamTest, SmramIsStoredAndLocks) {
     EXPECT_EQ(h.cfg_read(0, 0x72, 1), 0x02u);
 }
 
-TEST_F(PamTest, SaveLoadReappliesPam) {
+TEST_F(PamTest, SaveLoadReappliesPamAndTheSmramLock) {
     set_pam(0, 0x30);
-    StateWriter w;
-    host.save(w);
+    h.cfg_write(0, 0x72, 1, 0x5a);  // D_LCK
+    std::vector<uint8_t> saved = saved_state(host);
+    EXPECT_EQ(saved, saved_config(host)) << "the configuration space and nothing else";
+    EXPECT_EQ(saved[4 + I440fx::kPam0], 0x30);
+    EXPECT_EQ(saved[4 + I440fx::kSmram], 0x1a);
     host.reset();
     ASSERT_EQ(pam->mode(0), Pam::Mode::Pci);
-    StateReader r(w.data());
+    StateReader r(saved);
     ASSERT_TRUE(host.load(r, 1).ok());
     EXPECT_EQ(pam->mode(0), Pam::Mode::ReadWriteRam);
+    h.cfg_write(0, 0x72, 1, 0x62);  // still locked: only D_CLS changes
+    EXPECT_EQ(h.cfg_read(0, 0x72, 1), 0x3au);
+    StateReader short_stream(std::span<const uint8_t>(saved).first(saved.size() - 1));
+    EXPECT_FALSE(host.load(short_stream, 1).ok());
+    EXPECT_EQ(pam->mode(0), Pam::Mode::Pci) << "a refused stream leaves the power-on state";
 }
 
 TEST(PamCreateTest, RejectsRegionsOutsideTheWindow) {

@@ -161,18 +161,61 @@ TEST_F(PciConfigTest, SaveLoadRestoresRegistersAndMappings) {
     h.cfg_write(d, 0x10, 4, 0xc040);
     h.cfg_write(d, 0x04, 2, 0x0001);
     h.cfg_write(d, 0x3c, 1, 0x0a);
-    StateWriter w;
-    f.save(w);
+    std::vector<uint8_t> saved = saved_state(f);
+    EXPECT_EQ(saved, saved_config(f)) << "the configuration space and nothing else";
+    EXPECT_EQ(std::vector<uint8_t>(saved.begin() + 4, saved.begin() + 8),
+              (std::vector<uint8_t>{0x34, 0x12, 0x78, 0x56}));
     f.reset();
     ASSERT_EQ(f.bar_address(0), GuestMapping::kNone);
-    StateReader r(w.data());
+    StateReader r(saved);
     ASSERT_TRUE(f.load(r, 1).ok());
     EXPECT_EQ(h.cfg_read(d, 0x3c, 1), 0x0au);
     EXPECT_EQ(f.bar_address(0), 0xc040u);
     EXPECT_EQ(h.in(0xc041, 1), TestFunction::kIoTag + 1u);
-    // A truncated stream is an error, not a crash.
-    StateReader short_stream(std::span<const uint8_t>(w.data().data(), 10));
+    // A truncated stream is an error, not a crash, and leaves the power-on state.
+    StateReader short_stream(std::span<const uint8_t>(saved.data(), 10));
     EXPECT_FALSE(f.load(short_stream, 1).ok());
+    EXPECT_EQ(h.cfg_read(d, 0x3c, 1), 0x00u);
+    EXPECT_EQ(f.bar_address(0), GuestMapping::kNone);
+}
+
+// Only what the guest could have written comes from a stream: the identity, read-only bits
+// and bits the guest can only clear stay as this build has them.
+TEST_F(PciConfigTest, LoadTakesOnlyGuestWritableBits) {
+    ASSERT_TRUE(h.bus.plug(f, pci::devfn(3, 0)).ok());
+    unsigned d = pci::devfn(3, 0);
+    std::vector<uint8_t> saved = saved_state(f);
+    saved[4 + 0x00] = 0xee;  // vendor ID
+    saved[4 + 0x10] = 0xc1;  // BAR0: I/O indicator and address bits
+    saved[4 + 0x11] = 0xc0;  //
+    saved[4 + 0x3c] = 0x05;  // interrupt line
+    saved[4 + 0x3d] = 0x04;  // interrupt pin
+    StateReader r(saved);
+    ASSERT_TRUE(f.load(r, 1).ok());
+    EXPECT_EQ(h.cfg_read(d, 0x00, 2), 0x1234u);
+    EXPECT_EQ(h.cfg_read(d, 0x10, 4), 0xc0c1u);
+    EXPECT_EQ(h.cfg_read(d, 0x3c, 1), 0x05u);
+    EXPECT_EQ(h.cfg_read(d, 0x3d, 1), 0x01u);
+    StateReader newer(saved);
+    EXPECT_FALSE(f.load(newer, 2).ok());
+}
+
+// The host bridge keeps CONFIG_ADDRESS (0xcf8) as 32 bits.
+TEST_F(PciConfigTest, BusSavesTheConfigurationAddress) {
+    h.out(kConfigAddress, 4, 0x80001804);
+    std::vector<uint8_t> saved = saved_state(h.bus);
+    EXPECT_EQ(saved, (std::vector<uint8_t>{0x04, 0x18, 0x00, 0x80}));
+    PciHarness other;
+    StateReader r(saved);
+    ASSERT_TRUE(other.bus.load(r, 1).ok());
+    EXPECT_EQ(other.in(kConfigAddress, 4), 0x80001804u);
+    std::vector<uint8_t> reserved_bits{0xff, 0xff, 0xff, 0xff};
+    StateReader odd(reserved_bits);
+    ASSERT_TRUE(other.bus.load(odd, 1).ok());
+    EXPECT_EQ(other.in(kConfigAddress, 4), 0x80fffffcu) << "reserved bits read as zero";
+    StateReader short_stream(std::span<const uint8_t>(reserved_bits).first(3));
+    EXPECT_FALSE(other.bus.load(short_stream, 1).ok());
+    EXPECT_EQ(other.in(kConfigAddress, 4), 0u);
 }
 
 }  // namespace

@@ -166,16 +166,26 @@ TEST_F(Piix3Test, InterruptDisableMasksTheFunctionsIntx) {
 TEST_F(Piix3Test, SaveLoadKeepsRoutingAndLevels) {
     route(0, 10);
     piix3.set_pci_irq(0, 1, true);
-    StateWriter w;
-    piix3.save(w);
+    piix3.set_pci_irq(5, 3, true);  // PIRQ (5 + 3 - 1) mod 4 = 3 from slot 5
+    std::vector<uint8_t> saved = saved_state(piix3);
+    // The configuration space, then per PIRQ the slots driving it (32 bits each).
+    EXPECT_EQ(saved,
+              concat(saved_config(piix3), {0x01, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0x20, 0, 0, 0}));
+    EXPECT_EQ(saved[4 + Piix3::kPirqRouteControl], 10);
     Piix3 restored{"piix3b"};
     std::map<unsigned, bool> restored_isa;
     restored.isa_irq = [&](unsigned irq, bool level) { restored_isa[irq] = level; };
-    StateReader r(w.data());
+    StateReader r(saved);
     ASSERT_TRUE(restored.load(r, 1).ok());
     EXPECT_EQ(restored.pirq_route(0), 10u);
     EXPECT_TRUE(restored.pirq_level(0));
+    EXPECT_TRUE(restored.pirq_level(3));
     EXPECT_TRUE(restored_isa[10]);
+    restored.set_pci_irq(0, 1, false);
+    EXPECT_FALSE(restored_isa[10]) << "the restored source can be withdrawn";
+    StateReader short_stream(std::span<const uint8_t>(saved).first(saved.size() - 1));
+    EXPECT_FALSE(restored.load(short_stream, 1).ok());
+    EXPECT_EQ(restored.pirq_route(0), std::nullopt) << "a refused stream resets the routing";
 }
 
 }  // namespace

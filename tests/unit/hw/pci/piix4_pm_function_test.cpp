@@ -104,16 +104,41 @@ TEST_F(Piix4PmFunctionTest, SmbusAnswersNoDevice) {
     EXPECT_EQ(h.in(0xb100, 1), Piix4Smbus::kStatusFailed);
 }
 
-TEST_F(Piix4PmFunctionTest, SaveLoadRemapsThePmBlock) {
+TEST_F(Piix4PmFunctionTest, SaveLoadRemapsThePmBlockAndKeepsTheSmbus) {
     clock.step(kSecond);
     pm_function.program_pm_base(0xb000);
-    StateWriter w;
-    pm_function.save(w);
+    h.cfg_write(kDevfn, 0x90, 4, 0xb100);
+    h.cfg_write(kDevfn, 0xd2, 1, 0x01);
+    h.cfg_write(kDevfn, pci::kCommand, 2, pci::kCommandIo);
+    h.out(0xb104, 1, 0xa1);
+    h.out(0xb102, 1, 0x48);  // START: nobody answers
+    std::vector<uint8_t> saved = saved_state(pm_function);
+    // The configuration space, the 16 SMBus registers as a blob, then the host status.
+    std::vector<uint8_t> smbus{0x10, 0, 0, 0, 0, 0, 0x08, 0, 0xa1};
+    smbus.resize(4 + 16);
+    smbus.push_back(Piix4Smbus::kStatusDeviceError);
+    EXPECT_EQ(saved, concat(saved_config(pm_function), smbus));
     pm_function.reset();
     ASSERT_EQ(timer_at(0xb000), 0xffffffffu);
-    StateReader r(w.data());
+    StateReader r(saved);
     ASSERT_TRUE(pm_function.load(r, 1).ok());
     EXPECT_EQ(timer_at(0xb000), 3579545u);
+    EXPECT_EQ(h.in(0xb104, 1), 0xa1u);
+    EXPECT_EQ(h.in(0xb100, 1), Piix4Smbus::kStatusDeviceError);
+    StateReader short_stream(std::span<const uint8_t>(saved).first(saved.size() - 1));
+    EXPECT_FALSE(pm_function.load(short_stream, 1).ok());
+    EXPECT_EQ(timer_at(0xb000), 0xffffffffu) << "a refused stream leaves the power-on state";
+}
+
+TEST_F(Piix4PmFunctionTest, LoadedSmbusStatusKeepsOnlyItsBits) {
+    std::vector<uint8_t> saved = saved_state(pm_function);
+    saved.back() = 0xff;
+    StateReader r(saved);
+    ASSERT_TRUE(pm_function.load(r, 1).ok());
+    h.cfg_write(kDevfn, 0x90, 4, 0xb100);
+    h.cfg_write(kDevfn, 0xd2, 1, 0x01);
+    h.cfg_write(kDevfn, pci::kCommand, 2, pci::kCommandIo);
+    EXPECT_EQ(h.in(0xb100, 1), 0x1eu) << "interrupt, device, bus error and failed";
 }
 
 }  // namespace
