@@ -25,21 +25,19 @@ uint64_t align_down(uint64_t v, uint64_t a) {
     return v & ~(a - 1);
 }
 
-std::string protocol_name(uint16_t version) {
+}  // namespace
+
+std::string linux_boot::protocol_name(uint16_t version) {
     return std::to_string(version >> 8) + "." + std::to_string(version & 0xff);
 }
 
-// Highest 4 KiB-aligned address where the initrd fits below the kernel's limit and
-// the end of low RAM, or 0 when it cannot sit above the kernel.
-uint64_t place_initrd(const SetupHeader& hdr, uint64_t ram_end, uint64_t kernel_end,
-                      uint64_t size) {
-    uint64_t limit = std::min<uint64_t>(uint64_t(hdr.initrd_addr_max) + 1, ram_end);
+uint64_t linux_boot::place_initrd(uint64_t addr_max, uint64_t ram_end, uint64_t kernel_end,
+                                  uint64_t size) {
+    uint64_t limit = std::min(addr_max + 1, ram_end);
     if (size > limit) return 0;
     uint64_t addr = align_down(limit - size, kPage);
     return addr >= align_up(kernel_end, kPage) ? addr : 0;
 }
-
-}  // namespace
 
 Result<BzImage> parse_bzimage(std::span<const uint8_t> image) {
     BzImage out{};
@@ -110,7 +108,7 @@ Result<LinuxBootResult> load_linux(const LinuxBootConfig& config, AddressSpace& 
 
     uint64_t initrd_addr = 0;
     if (!config.initrd.empty()) {
-        initrd_addr = place_initrd(hdr, ram_end, kernel_end, config.initrd.size());
+        initrd_addr = place_initrd(hdr.initrd_addr_max, ram_end, kernel_end, config.initrd.size());
         if (initrd_addr == 0)
             return Error("initrd too big (" + std::to_string(config.initrd.size()) +
                          " bytes) for guest RAM below 0x" +

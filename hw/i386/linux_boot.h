@@ -36,6 +36,12 @@ inline constexpr uint16_t kHeapEndPtr = 0xfe00;
 // relocatable kernel to its preferred aligned address by itself.
 inline constexpr uint64_t kKernelLoadAddress = 0x100000;
 
+// "2.15" for protocol version 0x020f.
+std::string protocol_name(uint16_t version);
+// Highest 4 KiB-aligned address where `size` bytes of initrd fit below `addr_max` (the
+// header's initrd_addr_max) and `ram_end`, or 0 when they cannot sit above `kernel_end`.
+uint64_t place_initrd(uint64_t addr_max, uint64_t ram_end, uint64_t kernel_end, uint64_t size);
+
 }  // namespace linux_boot
 
 #pragma pack(push, 1)

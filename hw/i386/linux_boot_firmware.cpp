@@ -13,21 +13,9 @@ namespace {
 
 using namespace linux_boot_firmware;
 
-constexpr uint64_t kPage = 4096;
 constexpr uint16_t kVidModeNormal = 0xffff;
 // The heap ends 0x200 bytes below the command line; the ROM puts the stack's top there.
 constexpr uint16_t kHeapEndPtr = kCmdlineAddr - kSetupAddr - 0x200;
-
-uint64_t align_up(uint64_t v, uint64_t a) {
-    return (v + a - 1) & ~(a - 1);
-}
-uint64_t align_down(uint64_t v, uint64_t a) {
-    return v & ~(a - 1);
-}
-
-std::string protocol_name(uint16_t version) {
-    return std::to_string(version >> 8) + "." + std::to_string(version & 0xff);
-}
 
 // Stores `value` over the setup header field at `field` (an offsetof into SetupHeader).
 template <typename T>
@@ -46,7 +34,7 @@ Result<PcFwCfgKernel> firmware_linux_kernel(std::span<const uint8_t> image,
     std::memcpy(&hdr, image.data() + linux_boot::kSetupHeaderOffset, sizeof hdr);
     if (hdr.header != linux_boot::kHeaderMagic) return Error("not a bzImage (no HdrS signature)");
     if (hdr.version < kMinProtocol)
-        return Error("Linux boot protocol " + protocol_name(hdr.version) +
+        return Error("Linux boot protocol " + linux_boot::protocol_name(hdr.version) +
                      " is too old to boot through firmware (need 2.02 or later)");
     if (!(hdr.loadflags & linux_boot::kLoadedHigh))
         return Error("a zImage (loaded below 1 MiB) cannot boot through firmware; use a bzImage");
@@ -77,11 +65,11 @@ Result<PcFwCfgKernel> firmware_linux_kernel(std::span<const uint8_t> image,
     uint32_t initrd_addr = 0;
     if (!initrd.empty()) {
         uint64_t addr_max = hdr.version >= 0x0203 ? hdr.initrd_addr_max : kOldInitrdAddrMax;
-        uint64_t limit = std::min(addr_max + 1, ram_end);
-        uint64_t addr = initrd.size() <= limit ? align_down(limit - initrd.size(), kPage) : 0;
-        if (addr < align_up(kernel_end, kPage))
+        uint64_t addr = linux_boot::place_initrd(addr_max, ram_end, kernel_end, initrd.size());
+        if (!addr)
             return Error("initrd too big (" + std::to_string(initrd.size()) +
-                         " bytes) for guest RAM between the kernel and 0x" + hex(limit));
+                         " bytes) for guest RAM between the kernel and 0x" +
+                         hex(std::min(addr_max + 1, ram_end)));
         initrd_addr = uint32_t(addr);
     }
 
