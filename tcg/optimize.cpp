@@ -142,8 +142,7 @@ class Propagation {
                 arg = canonical(arg);
                 if (low_half) arg = low32_source(arg);
             }
-            if (op.opc == Opc::brcond) branch_on_condition(op);
-            if (op.opc == Opc::movcond) select_on_condition(op);
+            if (op.opc == Opc::brcond || op.opc == Opc::movcond) test_condition_directly(op);
             if (clobbers_globals(f_, op)) forget_globals();
             if (!info.outputs) continue;
             for (unsigned i = 0; i < info.outputs; i++)
@@ -321,40 +320,22 @@ class Propagation {
         if (inverted.a != d && inverted.b != d) learn(d).condition = inverted;
     }
 
-    // brcond(setcond(c, a, b) ==/!= 0) branches on the comparison itself, which leaves the
-    // setcond dead when nothing else reads it.
-    void branch_on_condition(Op& op) {
+    // brcond or movcond on whether setcond(c, a, b) is (non)zero tests the comparison itself,
+    // which leaves the setcond dead when nothing else reads it. A movcond must compare at the
+    // setcond's width, as its values move at its own.
+    void test_condition_directly(Op& op) {
         const Cond test = Cond(op.constant(0));
         const Temp& zero = f_.temp(op.input(1));
         if ((test != Cond::Eq && test != Cond::Ne) || zero.kind != TempKind::Const || zero.value)
             return;
         const Condition* c = condition_of(op.input(0));
-        if (!c) return;
-        const LabelId target = op.constant(1);
-        op = Op{Opc::brcond, c->type, {}};
-        op.args[0] = c->a;
-        op.args[1] = c->b;
-        op.args[2] = uint32_t(test == Cond::Ne ? c->cond : invert(c->cond));
-        op.args[3] = target;
-    }
-
-    // movcond on whether a setcond's result is (non)zero selects on its comparison instead,
-    // when both compare at the same width (the values keep the movcond's).
-    void select_on_condition(Op& op) {
-        const Cond test = Cond(op.constant(0));
-        const Temp& zero = f_.temp(op.input(1));
-        if ((test != Cond::Eq && test != Cond::Ne) || zero.kind != TempKind::Const || zero.value)
-            return;
-        const Condition* c = condition_of(op.input(0));
-        if (!c || c->type != op.type) return;
-        const TempId d = op.output(0), v1 = op.input(2), v2 = op.input(3);
-        op = Op{Opc::movcond, c->type, {}};
-        op.args[0] = d;
-        op.args[1] = c->a;
-        op.args[2] = c->b;
-        op.args[3] = v1;
-        op.args[4] = v2;
-        op.args[5] = uint32_t(test == Cond::Ne ? c->cond : invert(c->cond));
+        if (!c || (op.opc == Opc::movcond && c->type != op.type)) return;
+        const OpInfo& info = op.info();
+        op.type = c->type;
+        op.args[info.outputs] = c->a;
+        op.args[info.outputs + 1] = c->b;
+        op.args[info.outputs + info.inputs] =
+            uint32_t(test == Cond::Ne ? c->cond : invert(c->cond));
     }
 
     // t holds `value`, which `source` (a constant) has too: uses of t read a constant of t's
