@@ -160,6 +160,17 @@ static void build_legacy_tables(void) {
     pt_test[5] = FRAME(5) | PTE_P | PTE_W;
 }
 
+/* Points PAGE_REMAP at `pte`, drops the old translation with INVLPG or a CR3 reload, and
+ * checks the page's first word. */
+static void remap_legacy(uint32_t pte, bool reload_cr3, uint32_t first_word) {
+    pt_test[4] = pte;
+    if (reload_cr3)
+        write_cr3(read_cr3());
+    else
+        invlpg(PAGE_REMAP);
+    CHECK_EQ(peek(PAGE_REMAP), first_word);
+}
+
 static void test_legacy_paging(void) {
     fill_frames();
     build_legacy_tables();
@@ -191,25 +202,15 @@ static void test_legacy_paging(void) {
     CHECK_EQ(pd[LARGE_ALIAS >> 22] & (PTE_A | PTE_D), PTE_A | PTE_D);
 
     /* A changed PTE is used after INVLPG, and after a CR3 reload. */
-    pt_test[4] = FRAME(6) | PTE_P | PTE_W;
-    invlpg(PAGE_REMAP);
-    CHECK_EQ(peek(PAGE_REMAP), 0xf0060000);
-    pt_test[4] = FRAME(7) | PTE_P | PTE_W;
-    write_cr3(read_cr3());
-    CHECK_EQ(peek(PAGE_REMAP), 0xf0070000);
+    remap_legacy(FRAME(6) | PTE_P | PTE_W, false, 0xf0060000);
+    remap_legacy(FRAME(7) | PTE_P | PTE_W, true, 0xf0070000);
 
     /* With CR4.PGE, a CR3 load may keep global pages but must drop the others, also one
      * cached in the place the same page held while it was global. */
     write_cr4(read_cr4() | CR4_PGE);
-    pt_test[4] = FRAME(6) | PTE_P | PTE_W | PTE_G;
-    invlpg(PAGE_REMAP);
-    CHECK_EQ(peek(PAGE_REMAP), 0xf0060000);
-    pt_test[4] = FRAME(7) | PTE_P | PTE_W;
-    invlpg(PAGE_REMAP);
-    CHECK_EQ(peek(PAGE_REMAP), 0xf0070000);
-    pt_test[4] = FRAME(6) | PTE_P | PTE_W;
-    write_cr3(read_cr3());
-    CHECK_EQ(peek(PAGE_REMAP), 0xf0060000);
+    remap_legacy(FRAME(6) | PTE_P | PTE_W | PTE_G, false, 0xf0060000);
+    remap_legacy(FRAME(7) | PTE_P | PTE_W, false, 0xf0070000);
+    remap_legacy(FRAME(6) | PTE_P | PTE_W, true, 0xf0060000);
     write_cr4(read_cr4() & ~CR4_PGE);
 
     write_cr0(read_cr0() & ~(CR0_PG | CR0_WP));
