@@ -11,6 +11,7 @@
 #include <vector>
 
 #include "tcg/backend_x86_64_labels.h"
+#include "tcg/backend_x86_64_liveness.h"
 #include "tcg/backend_x86_64_regs.h"
 #include "tcg/vfp.h"
 
@@ -23,12 +24,16 @@ using Xbyak::Operand;
 using Xbyak::Reg;
 using Xbyak::Reg64;
 using namespace Xbyak::util;
+using x64::assign_homes;
 using x64::BlockLabels;
 using x64::Cc;
 using x64::env_at;
+using x64::global_deaths;
 using x64::kEnvBias;
+using x64::last_uses;
 using x64::RegCache;
 using x64::RegSet;
+using x64::uses;
 
 // The vfp ops' instructions, in vfp_op order (tcg/vfp.h).
 using VfpInsn = void (CodeGenerator::*)(const Xbyak::Xmm&, const Operand&);
@@ -135,6 +140,21 @@ bool probe_supported(const TlbLayout& t) {
 bool host_has_avx() {
     static const bool avx = Xbyak::util::Cpu().has(Xbyak::util::Cpu::tAVX);
     return avx;
+}
+
+// A call to host code from code that will run at `at` (its first byte's executable
+// address): a rel32 call when `fn` is within reach (the code buffer asks to be mapped near
+// the emulator's own code), else through `via`, which the call may clobber.
+void emit_host_call(CodeGenerator& code, const uint8_t* at, const void* fn, const Reg64& via) {
+    const uint8_t* next = at + code.getSize() + 5;
+    const int64_t rel = static_cast<const uint8_t*>(fn) - next;
+    if (rel == int64_t(int32_t(rel))) {
+        code.db(0xe8);
+        code.dd(uint32_t(int32_t(rel)));
+        return;
+    }
+    code.mov(via, reinterpret_cast<uint64_t>(fn));
+    code.call(via);
 }
 
 // Where a code buffer's shared entry and exit stubs are (emit_shared_stubs).
@@ -357,19 +377,7 @@ class BlockCompiler {
         c_.dd(uint32_t(int32_t(target - next)));
     }
 
-    // A call to host code: a rel32 call when `fn` is within reach of where this code runs
-    // (the code buffer asks to be mapped near the emulator's own code), else through rax.
-    void call_host(const void* fn) {
-        const uint8_t* next = at_ + c_.getSize() + 5;
-        const int64_t rel = static_cast<const uint8_t*>(fn) - next;
-        if (rel == int64_t(int32_t(rel))) {
-            c_.db(0xe8);
-            c_.dd(uint32_t(int32_t(rel)));
-            return;
-        }
-        c_.mov(rax, reinterpret_cast<uint64_t>(fn));
-        c_.call(rax);
-    }
+    void call_host(const void* fn) { emit_host_call(c_, at_, fn, rax); }
 
     // Calls fn(env, args..., imm) at op `index`; `imm` follows the temps when given, and
     // arguments up to `zeroed` are zero (as the interpreter passes them). Globals are
@@ -1248,88 +1256,6 @@ class BlockCompiler {
     uint32_t jump_rel32_[2] = {CompiledBlock::kNoJump, CompiledBlock::kNoJump};
 };
 
-// Where each temp lives in env, as the interpreter lays it out: globals in their fields,
-// locals in scratch slots in order. False when the scratch area is too small.
-bool assign_homes(const Function& f, std::vector<uint32_t>& home) {
-    const TargetInfo& target = f.target();
-    home.assign(f.temps().size(), RegCache::kNoHome);
-    uint32_t next_slot = 0;
-    for (TempId t = 0; t < f.temps().size(); t++) {
-        const Temp& temp = f.temp(t);
-        if (temp.kind == TempKind::Global) home[t] = temp.env_offset;
-        if (temp.kind != TempKind::Local) continue;
-        if (next_slot == target.scratch_slots) return false;
-        home[t] = target.scratch_offset + 8 * next_slot++;
-    }
-    return true;
-}
-
-// The last op that mentions each local. Control only moves forward unless some branch goes
-// back to an earlier label; then no local may be considered dead before the block ends.
-void last_uses(const Function& f, std::vector<uint32_t>& last, std::vector<bool>& label_seen) {
-    const std::vector<Op>& ops = f.ops();
-    last.assign(f.temps().size(), 0);
-    label_seen.assign(f.label_count(), false);
-    bool backward = false;
-    for (uint32_t i = 0; i < ops.size(); i++) {
-        const Op& op = ops[i];
-        const OpInfo& info = op.info();
-        for (unsigned k = 0; k < unsigned(info.outputs + info.inputs); k++)
-            last[op.args[k]] = i;
-        if (op.opc == Opc::set_label) label_seen[op.constant(0)] = true;
-        if (op.opc == Opc::br && label_seen[op.constant(0)]) backward = true;
-        if (op.opc == Opc::brcond && label_seen[op.constant(1)]) backward = true;
-    }
-    if (backward) last.assign(last.size(), RegCache::kLiveForever);
-}
-
-// Bit g of entry i: global g's value is not needed after op i reads it, because the next
-// thing to happen to it is a write, with nothing in between that could look at it (a call,
-// a possible fault, an env access, a branch, a label or the block's end). Its register can
-// then take op i's result. All zero in a block that branches backwards.
-void global_deaths(const Function& f, std::vector<uint64_t>& deaths,
-                   std::vector<bool>& label_seen) {
-    const std::vector<Op>& ops = f.ops();
-    deaths.assign(ops.size() + 1, 0);
-    label_seen.assign(f.label_count(), false);
-    for (const Op& op : ops) {
-        if (op.opc == Opc::set_label) label_seen[op.constant(0)] = true;
-        if ((op.opc == Opc::br && label_seen[op.constant(0)]) ||
-            (op.opc == Opc::brcond && label_seen[op.constant(1)]))
-            return;
-    }
-    auto global_bit = [&](TempId t) -> uint64_t {
-        return f.temp(t).kind == TempKind::Global && t < 64 ? 1ull << t : 0;
-    };
-    uint64_t next_is_write = 0;
-    for (size_t i = ops.size(); i-- > 0;) {
-        const Op& op = ops[i];
-        const OpInfo& info = op.info();
-        const bool looks = (info.flags & (kBlockEnd | kMayFault | kCall | kBranch)) ||
-                           op.opc == Opc::set_label || is_env_load(op.opc) ||
-                           is_env_store(op.opc) || op.opc == Opc::vfp || op.opc == Opc::host_x87;
-        uint64_t outputs = 0;
-        for (unsigned o = 0; o < info.outputs; o++)
-            outputs |= global_bit(op.args[o]);
-        for (unsigned in = 0; in < info.inputs; in++) {
-            const uint64_t bit = global_bit(op.args[info.outputs + in]);
-            if (bit & (next_is_write | outputs)) deaths[i] |= bit;
-        }
-        // Going back past op i: its writes come after its reads, and an op that looks at
-        // the state reads every global.
-        next_is_write |= outputs;
-        for (unsigned in = 0; in < info.inputs; in++)
-            next_is_write &= ~global_bit(op.args[info.outputs + in]);
-        if (looks) next_is_write = 0;
-    }
-}
-
-bool uses(const Function& f, Opc opc) {
-    for (const Op& op : f.ops())
-        if (op.opc == opc) return true;
-    return false;
-}
-
 // The shared entry and exits at the start of every buffer (emitted again after a reset).
 // Entry (env in rdi, the block's chain entry in rsi) saves the callee-saved registers the
 // blocks use and keeps env in r14; exit N returns BlockExit N after restoring them. Returns
@@ -1402,15 +1328,7 @@ void assemble_thunk(CodeGenerator& code, const uint8_t* at, const void* fn) {
     code.sub(rsp, 8);  // the call pushed 8, the six pushes 48: realign to 16
     code.mov(rsi, rax);
     code.lea(rdi, ptr[env_at(0)]);
-    const uint8_t* next = at + code.getSize() + 5;
-    const int64_t rel = static_cast<const uint8_t*>(fn) - next;
-    if (rel == int64_t(int32_t(rel))) {
-        code.db(0xe8);
-        code.dd(uint32_t(int32_t(rel)));
-    } else {
-        code.mov(r11, reinterpret_cast<uint64_t>(fn));
-        code.call(r11);
-    }
+    emit_host_call(code, at, fn, r11);
     code.add(rsp, 8);
     for (int i = int(std::size(kKept)) - 1; i >= 0; i--)
         code.pop(kKept[i]);

@@ -343,13 +343,19 @@ TEST_F(VncServerTest, SetPasswordNeedsPasswordOn) {
     EXPECT_EQ(server_->set_password("x").error().message(), "Could not set password");
 }
 
-TEST(VncInfoTest, ListsTheListeningSocket) {
-    ConsoleSet consoles;
-    test::Poster poster;
+// A VNC server on 127.0.0.1 at a free display.
+VncServer::Setup loopback_setup() {
     VncServer::Setup setup;
     setup.options.kind = VncOptions::Kind::Tcp;
     setup.options.host = "127.0.0.1";
     setup.options.display = free_display();
+    return setup;
+}
+
+TEST(VncInfoTest, ListsTheListeningSocket) {
+    ConsoleSet consoles;
+    test::Poster poster;
+    VncServer::Setup setup = loopback_setup();
     auto server = start_vnc_server(setup, consoles, poster.fn());
     ASSERT_TRUE(server.ok()) << server.error().message();
     VncInfo want;
@@ -360,10 +366,7 @@ TEST(VncInfoTest, ListsTheListeningSocket) {
 TEST(VncInfoTest, TheWebSocketPortIsListedAndInUseIsAnError) {
     ConsoleSet consoles;
     test::Poster poster;
-    VncServer::Setup setup;
-    setup.options.kind = VncOptions::Kind::Tcp;
-    setup.options.host = "127.0.0.1";
-    setup.options.display = free_display();
+    VncServer::Setup setup = loopback_setup();
     setup.options.websocket = true;
     setup.options.websocket_port = free_tcp_port();
     ASSERT_NE(setup.options.websocket_port, 0);

@@ -1,0 +1,24 @@
+// What the x86-64 backend works out about a block before it emits any code: where each temp
+// lives in env, how long locals live, and where a global's register may take a result.
+#pragma once
+
+#include <cstdint>
+#include <vector>
+
+#include "tcg/ir.h"
+
+namespace kemu::tcg::x64 {
+
+// Where each temp lives in env, as the interpreter lays it out: globals in their fields,
+// locals in scratch slots in order. False when the scratch area is too small.
+bool assign_homes(const Function& f, std::vector<uint32_t>& home);
+// last[t]: the last op that mentions local t (RegCache::kLiveForever for every local when a
+// branch goes back). label_seen is working memory.
+void last_uses(const Function& f, std::vector<uint32_t>& last, std::vector<bool>& label_seen);
+// deaths[i] bit g: global g's value is not needed after op i reads it (all zero in a block
+// that branches backwards). label_seen is working memory.
+void global_deaths(const Function& f, std::vector<uint64_t>& deaths, std::vector<bool>& label_seen);
+// Whether f has an op `opc`.
+bool uses(const Function& f, Opc opc);
+
+}  // namespace kemu::tcg::x64
