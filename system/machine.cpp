@@ -4,8 +4,6 @@
 #include "system/machine.h"
 
 #include <cstdio>
-#include <fstream>
-#include <iterator>
 
 #include "accel/kvm/guest_silence_hint.h"
 #include "accel/registry.h"
@@ -17,6 +15,7 @@
 #include "monitor/monitor.h"
 #include "system/log.h"
 #include "system/machine_monitor.h"
+#include "system/read_file.h"
 #include "ui/console.h"
 #include "ui/sdl_display.h"
 #include "ui/vnc.h"
@@ -29,11 +28,8 @@ namespace {
 constexpr const char* kDefaultAccel = "tcg";
 
 Result<std::vector<uint8_t>> read_file(const std::string& path, const std::string& option) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Error(option + " " + path + ": could not open: " + std::strerror(errno));
-    std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)),
-                              std::istreambuf_iterator<char>());
-    if (in.bad()) return Error(option + " " + path + ": read error");
+    auto data = kemu::read_file(path);
+    if (!data) return data.error().with_context(option + " " + path);
     return data;
 }
 

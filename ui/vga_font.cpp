@@ -1,11 +1,10 @@
 #include "ui/vga_font.h"
 
 #include <algorithm>
-#include <fstream>
-#include <iterator>
 #include <vector>
 
 #include "system/log.h"
+#include "system/read_file.h"
 
 namespace kemu {
 
@@ -52,14 +51,12 @@ Result<size_t> find_vga_font(std::span<const uint8_t> rom) {
 }
 
 Result<VgaFont> load_vga_font(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Error(path + ": cannot open");
-    std::vector<uint8_t> rom((std::istreambuf_iterator<char>(in)),
-                             std::istreambuf_iterator<char>());
-    auto offset = find_vga_font(rom);
+    auto rom = read_file(path);
+    if (!rom) return rom.error().with_context(path);
+    auto offset = find_vga_font(*rom);
     if (!offset) return offset.error().with_context(path);
     return VgaFont(
-        std::span<const uint8_t, VgaFont::kBytes>(rom.data() + *offset, VgaFont::kBytes));
+        std::span<const uint8_t, VgaFont::kBytes>(rom->data() + *offset, VgaFont::kBytes));
 }
 
 std::shared_ptr<const VgaFont> load_default_vga_font() {

@@ -3,8 +3,8 @@
 #include <sys/stat.h>
 #include <cerrno>
 #include <cstring>
-#include <fstream>
-#include <iterator>
+
+#include "system/read_file.h"
 
 namespace kemu {
 
@@ -20,12 +20,8 @@ bool is_regular_file(const std::string& path) {
 }
 
 Result<std::vector<uint8_t>> read_whole_file(const std::string& path) {
-    std::ifstream in(path, std::ios::binary);
-    if (!in) return Error(path + ": could not open: " + std::strerror(errno));
-    std::vector<uint8_t> data((std::istreambuf_iterator<char>(in)),
-                              std::istreambuf_iterator<char>());
-    if (in.bad()) return Error(path + ": read error");
-    if (data.size() > kMaxFirmwareSize) return Error(path + ": larger than 16 MiB");
+    auto data = read_file(path, kMaxFirmwareSize);
+    if (!data) return data.error().with_context(path);
     return data;
 }
 
