@@ -80,11 +80,15 @@ void emit_pause(Ctx& c) {
 void emit_cpuid(Ctx& c) {
     emit_simple_helper(c, kHelper_cpuid, false);
 }
+// The block ends at a TSC read, so that translating the code after it is not timed as part
+// of the code before it: a guest that times a short stretch with two reads (Linux's fast
+// TSC calibration against the PIT allows a few microseconds) would otherwise see the
+// translation of a long block, when the stretch is first left, between them.
 void emit_rdtsc(Ctx& c) {
-    emit_simple_helper(c, kHelper_rdtsc, false);
+    emit_simple_helper(c, kHelper_rdtsc, true);
 }
 void emit_rdtscp(Ctx& c) {
-    emit_simple_helper(c, kHelper_rdtscp, false);
+    emit_simple_helper(c, kHelper_rdtscp, true);
 }
 void emit_rdmsr(Ctx& c) {
     emit_simple_helper(c, kHelper_rdmsr, false);
