@@ -1,6 +1,7 @@
 #include "tcg/optimize.h"
 
 #include <algorithm>
+#include <array>
 #include <bit>
 #include <optional>
 #include <vector>
@@ -94,11 +95,9 @@ bool removable(const Function& f, const Op& op) {
     return !(info.flags & kSideEffects);
 }
 
-std::vector<TempId> global_temps(const Function& f) {
-    std::vector<TempId> globals;
-    for (TempId t = 0; t < f.temps().size(); t++)
-        if (f.temp(t).kind == TempKind::Global) globals.push_back(t);
-    return globals;
+// Globals are the function's first temps (Function::clear makes them, in target order).
+TempId global_count(const Function& f) {
+    return TempId(f.target().globals.size());
 }
 
 class Propagation {
@@ -124,7 +123,7 @@ class Propagation {
         uint8_t width = 64;         // the value fits this many low bits (the rest are clear)
     };
 
-    explicit Propagation(Function& f) : f_(f), globals_(global_temps(f)) {
+    explicit Propagation(Function& f) : f_(f), globals_(global_count(f)) {
         // The storage outlives the call (one per thread): a new epoch invalidates what an
         // earlier function left in it, without clearing.
         forget_all();
@@ -197,12 +196,15 @@ class Propagation {
     // i32 ops that read nothing but the low 32 bits of every input (not memory or env
     // accesses, whose address is whole, nor calls).
     static bool reads_low_half_only(const Op& op) {
-        static constexpr Opc kLowHalf[] = {
-            Opc::mov,  Opc::add,  Opc::sub,  Opc::mul,     Opc::and_,   Opc::or_,
-            Opc::xor_, Opc::andc, Opc::shl,  Opc::shr,     Opc::sar,    Opc::rotl,
-            Opc::rotr, Opc::neg,  Opc::not_, Opc::setcond, Opc::brcond, Opc::movcond};
-        return op.type == Type::I32 &&
-               std::find(std::begin(kLowHalf), std::end(kLowHalf), op.opc) != std::end(kLowHalf);
+        static constexpr auto kLowHalf = [] {
+            std::array<bool, size_t(Opc::Count)> low{};
+            for (Opc o : {Opc::mov, Opc::add, Opc::sub, Opc::mul, Opc::and_, Opc::or_, Opc::xor_,
+                          Opc::andc, Opc::shl, Opc::shr, Opc::sar, Opc::rotl, Opc::rotr, Opc::neg,
+                          Opc::not_, Opc::setcond, Opc::brcond, Opc::movcond})
+                low[size_t(o)] = true;
+            return low;
+        }();
+        return op.type == Type::I32 && kLowHalf[size_t(op.opc)];
     }
 
     // What an ext32u/ext32s result was made from, while that is unchanged: an op that reads
@@ -380,13 +382,13 @@ class Propagation {
         version_[t]++;
     }
     void forget_globals() {
-        for (TempId t : globals_)
+        for (TempId t = 0; t < globals_; t++)
             forget(t);
     }
     void forget_all() { epoch_ = ++next_epoch_; }
 
     Function& f_;
-    const std::vector<TempId> globals_;
+    const TempId globals_;
     // By temp: what is known of its value, and how often it was redefined (versions
     // outlive epochs, so a copy of a global stays checkable across labels).
     static thread_local std::vector<Facts> facts_;
@@ -401,35 +403,36 @@ thread_local uint64_t Propagation::next_epoch_ = 0;
 
 // Backward liveness. Branches are forward only (the frontend never jumps back inside a
 // block), so the live set at each label is known by the time a branch to it is seen.
+// Its sets live in per-thread vectors that only grow: a block is compiled in microseconds,
+// and allocating them each time showed.
 unsigned eliminate_dead_code(Function& f) {
     const size_t n = f.temps().size();
-    std::vector<char> live(n, 0);
-    std::vector<std::vector<char>> at_label(f.label_count());
-    std::vector<char> label_seen(f.label_count(), 0);
-    const std::vector<TempId> globals = global_temps(f);
-    auto globals_live = [&] {
-        for (TempId t : globals)
-            live[t] = 1;
-    };
-    auto all_live = [&] { std::fill(live.begin(), live.end(), 1); };
+    const TempId globals = global_count(f);
+    thread_local std::vector<char> live, at_labels, label_seen, keep;
+    live.assign(n, 0);
+    at_labels.resize(size_t(f.label_count()) * n);
+    label_seen.assign(f.label_count(), 0);
+    auto at_label = [&](uint32_t label) { return at_labels.data() + size_t(label) * n; };
+    auto globals_live = [&] { std::fill_n(live.begin(), globals, 1); };
     auto join_label = [&](uint32_t label) {
         if (!label_seen[label]) {
-            all_live();
+            std::fill(live.begin(), live.end(), 1);
             return;
         }
+        const char* at = at_label(label);
         for (size_t t = 0; t < n; t++)
-            live[t] |= at_label[label][t];
+            live[t] |= at[t];
     };
 
     std::vector<Op>& ops = f.ops();
-    std::vector<char> keep(ops.size(), 1);
+    keep.assign(ops.size(), 1);
     unsigned removed = 0;
     globals_live();
     for (size_t i = ops.size(); i-- > 0;) {
         const Op& op = ops[i];
         const OpInfo& info = op.info();
         if (op.opc == Opc::set_label) {
-            at_label[op.constant(0)] = live;
+            std::copy(live.begin(), live.end(), at_label(op.constant(0)));
             label_seen[op.constant(0)] = 1;
             continue;
         }
@@ -456,10 +459,12 @@ unsigned eliminate_dead_code(Function& f) {
         for (unsigned in = 0; in < info.inputs; in++)
             live[op.args[info.outputs + in]] = 1;
     }
-    size_t out = 0;
-    for (size_t i = 0; i < ops.size(); i++)
-        if (keep[i]) ops[out++] = ops[i];
-    ops.resize(out);
+    if (removed) {
+        size_t out = 0;
+        for (size_t i = 0; i < ops.size(); i++)
+            if (keep[i]) ops[out++] = ops[i];
+        ops.resize(out);
+    }
     return removed;
 }
 
@@ -492,11 +497,13 @@ bool branch_observes_insn_index(const Function& f, const std::vector<size_t>& la
 
 unsigned drop_unobserved_insn_starts(Function& f) {
     std::vector<Op>& ops = f.ops();
-    std::vector<char> keep(ops.size(), 1);
+    thread_local std::vector<char> keep;
+    thread_local std::vector<size_t> label_at;
+    keep.assign(ops.size(), 1);
+    label_at.assign(f.label_count(), 0);
     constexpr size_t kNone = SIZE_MAX;
     size_t pending = kNone;
     unsigned removed = 0;
-    std::vector<size_t> label_at(f.label_count(), 0);
     for (size_t i = 0; i < ops.size(); i++)
         if (ops[i].opc == Opc::set_label) label_at[ops[i].constant(0)] = i;
     auto drop_pending = [&] {
