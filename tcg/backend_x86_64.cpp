@@ -24,15 +24,21 @@ using Xbyak::Operand;
 using Xbyak::Reg;
 using Xbyak::Reg64;
 using namespace Xbyak::util;
+using x64::Alu;
 using x64::assign_homes;
 using x64::BlockLabels;
 using x64::Cc;
 using x64::env_at;
+using x64::env_mem;
 using x64::global_deaths;
+using x64::HostAssembler;
 using x64::kEnvBias;
+using x64::kEnvReg;
 using x64::last_uses;
+using x64::Mem;
 using x64::RegCache;
 using x64::RegSet;
+using x64::Shift;
 using x64::uses;
 
 // The vfp ops' instructions, in vfp_op order (tcg/vfp.h).
@@ -201,7 +207,7 @@ class BlockCompiler {
     // `at` is the executable address the block's first byte will have; `stubs` those of the
     // code buffer's shared entry and exits.
     // `scratch.regs` has f's homes, last uses and global deaths filled in.
-    BlockCompiler(CodeGenerator& code, const Function& f, BlockScratch& scratch,
+    BlockCompiler(HostAssembler& code, const Function& f, BlockScratch& scratch,
                   BlockLabels& labels, const uint8_t* at, const SharedStubs& stubs)
         : c_(code),
           f_(f),
@@ -425,41 +431,46 @@ class BlockCompiler {
     void probe_tlb(const Reg64& addr, MemOp mop, bool write, int32_t base, BlockLabels::Id miss) {
         const TlbLayout& t = f_.target().tlb;
         const uint32_t page = 1u << t.page_bits;
+        constexpr int kRax = Xbyak::Operand::RAX, kRcx = Xbyak::Operand::RCX;
+        const int a = addr.getIdx();
         // rax = the entry's byte offset within its MMU's table.
-        c_.mov(rax, addr);
+        c_.mov(kRax, a);
         const unsigned scale = std::countr_zero(t.entry_size);
         const uint64_t index_mask = uint64_t(t.entries - 1) << scale;
-        if (std::has_single_bit(t.entry_size) && scale <= t.page_bits && index_mask <= UINT32_MAX) {
-            if (t.page_bits > scale) c_.shr(rax, int(t.page_bits - scale));
-            c_.and_(eax, uint32_t(index_mask));
+        if (std::has_single_bit(t.entry_size) && scale <= t.page_bits && index_mask <= INT32_MAX) {
+            if (t.page_bits > scale) c_.shift(Shift::Shr, kRax, uint8_t(t.page_bits - scale));
+            c_.alu(Alu::And, kRax, int32_t(index_mask), false);
         } else {
             c_.shr(rax, int(t.page_bits));
             c_.and_(eax, t.entries - 1);
             c_.imul(rax, rax, int(t.entry_size));
         }
-        const Xbyak::RegExp entry = env_at(base) + rax;
+        auto entry = [&](uint32_t field) {
+            return Mem{kEnvReg, int32_t(base + field - kEnvBias), kRax};
+        };
         // The page of the access's last byte against addr's entry: an access that runs into
         // the next page cannot match (that page has another entry), so one compare covers it.
         // An access aligned to at least its size cannot cross a page: its address with the
-        // alignment bits kept matches only when they are clear.
+        // alignment bits kept matches only when they are clear. The mask's imm32 sign-extends
+        // to all bits above the page offset.
         const uint64_t align = mop.alignment();
         if (align >= mop.size()) {
-            c_.mov(rcx, addr);
-            c_.and_(rcx, uint32_t(~(page - 1) | (align - 1)));
+            c_.mov(kRcx, a);
+            c_.alu(Alu::And, kRcx, int32_t(~(page - 1) | uint32_t(align - 1)));
         } else {
             if (align > 1) {
                 c_.test(addr, uint32_t(align - 1));
                 labels_.jcc(Cc::NE, miss);
             }
             if (mop.size() > 1)
-                c_.lea(rcx, c_.ptr[addr + int(mop.size() - 1)]);
+                c_.lea(kRcx, Mem{a, int32_t(mop.size() - 1)});
             else
-                c_.mov(rcx, addr);
-            c_.and_(rcx, uint32_t(~(page - 1)));  // sign-extends: all bits above the page offset
+                c_.mov(kRcx, a);
+            c_.alu(Alu::And, kRcx, int32_t(~(page - 1)));
         }
-        c_.cmp(rcx, c_.qword[entry + (write ? t.write_tag : t.read_tag)]);
+        c_.cmp(kRcx, entry(write ? t.write_tag : t.read_tag));
         labels_.jcc(Cc::NE, miss);
-        c_.mov(rax, c_.qword[entry + t.addend]);
+        c_.load(kRax, entry(t.addend));
     }
 
     // guest_ld/guest_st with an inline TLB probe. Only the miss calls out, from a slow path
@@ -593,24 +604,26 @@ class BlockCompiler {
         for (uint32_t i = slow.globals; i < slow.globals_end; i++) {
             const RegCache::HomeStore& g = scratch_.slow_globals[i];
             if (g.reg < 0)
-                c_.mov(c_.qword[env_at(g.home)], uint64_t(int64_t(g.constant)));
+                c_.store_imm(env_mem(g.home), g.constant);
             else
-                c_.mov(c_.qword[env_at(g.home)], Reg64(g.reg));
+                c_.store(env_mem(g.home), g.reg);
         }
         // rdx, rcx and rax are never allocated, so filling them clobbers no source. The
         // thunk keeps every caller-saved register and passes env and the address (rax).
+        constexpr int kRax = Xbyak::Operand::RAX, kRcx = Xbyak::Operand::RCX,
+                      kRdx = Xbyak::Operand::RDX;
         if (slow.vector_at) {
-            c_.mov(edx, slow.memop);
-            c_.mov(ecx, *slow.vector_at);
+            c_.mov_imm(kRdx, slow.memop);
+            c_.mov_imm(kRcx, *slow.vector_at);
         } else if (slow.out < 0) {
-            c_.mov(rdx, Reg64(slow.value));
-            c_.mov(ecx, slow.memop);
+            c_.mov(kRdx, slow.value);
+            c_.mov_imm(kRcx, slow.memop);
         } else {
-            c_.mov(edx, slow.memop);
+            c_.mov_imm(kRdx, slow.memop);
         }
-        c_.mov(rax, Reg64(slow.addr));
+        c_.mov(kRax, slow.addr);
         call_host(stubs_.thunk(slow.fn));
-        if (slow.out >= 0) c_.mov(Reg64(slow.out), rax);
+        if (slow.out >= 0) c_.mov(slow.out, kRax);
         labels_.jmp(slow.resume);
     }
 
@@ -1237,7 +1250,7 @@ class BlockCompiler {
         }
     }
 
-    CodeGenerator& c_;
+    HostAssembler& c_;
     const Function& f_;
     RegCache regs_;
     BlockLabels& labels_;
@@ -1288,22 +1301,14 @@ std::array<uint32_t, 4> assemble_stubs(CodeGenerator& code) {
 // working memory compiling a block needs: making a CodeGenerator per block (its hundreds of
 // register members, its label manager's tables) and allocating that memory again for each
 // were a fifth of compile time.
-class BlockAssembler : public CodeGenerator {
+class BlockAssembler : public HostAssembler {
   public:
-    BlockAssembler() : CodeGenerator(0, &nowhere_), labels(*this) {}
+    BlockAssembler() : labels(*this) {}
     // Forgets the last block (its bytes, labels and any error) and writes at buf's cursor.
-    void aim(CodeBuffer& buf) {
-        reset();
-        top_ = buf.write_cursor();
-        maxSize_ = buf.remaining();
-        setDefaultJmpNEAR(true);
-    }
+    void aim(CodeBuffer& buf) { HostAssembler::aim(buf.write_cursor(), buf.remaining()); }
 
     BlockLabels labels;
     BlockScratch scratch;
-
-  private:
-    static inline uint8_t nowhere_ = 0;  // a user buffer until the first aim()
 };
 
 namespace {

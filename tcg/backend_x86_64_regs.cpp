@@ -6,7 +6,7 @@ namespace kemu::tcg::x64 {
 
 using Xbyak::Reg64;
 
-RegCache::RegCache(Xbyak::CodeGenerator& code, const Function& f, Memory& memory)
+RegCache::RegCache(HostAssembler& code, const Function& f, Memory& memory)
     : code_(code),
       f_(f),
       home_(memory.home),
@@ -31,7 +31,7 @@ bool RegCache::needed(TempId t) const {
 
 void RegCache::store_home(int reg) {
     Slot& s = slots_[reg];
-    if (s.dirty && needed(s.temp)) code_.mov(code_.qword[env_at(home_[s.temp])], Reg64(reg));
+    if (s.dirty && needed(s.temp)) code_.store(env_mem(home_[s.temp]), reg);
     s.dirty = false;
 }
 
@@ -82,7 +82,7 @@ void RegCache::set_constant(TempId g, int32_t value) {
 
 void RegCache::store_constant(TempId g) {
     if (!constant_[g]) return;
-    code_.mov(code_.qword[env_at(home_[g])], uint64_t(int64_t(*constant_[g])));
+    code_.store_imm(env_mem(home_[g]), *constant_[g]);
     constant_[g].reset();
 }
 
@@ -109,13 +109,13 @@ Reg64 RegCache::def_over(TempId t, TempId from) {
 void RegCache::load_into(const Reg64& dst, TempId t) {
     const Temp& temp = f_.temp(t);
     if (int r = reg_of_[t]; r >= 0)
-        code_.mov(dst, Reg64(r));
+        code_.mov(dst.getIdx(), r);
     else if (constant_[t])
-        code_.mov(dst, uint64_t(int64_t(*constant_[t])));
+        code_.mov_imm(dst.getIdx(), uint64_t(int64_t(*constant_[t])));
     else if (temp.kind == TempKind::Const)
-        code_.mov(dst, temp.value);
+        code_.mov_imm(dst.getIdx(), temp.value);
     else
-        code_.mov(dst, code_.qword[env_at(home_[t])]);
+        code_.load(dst.getIdx(), env_mem(home_[t]));
 }
 
 void RegCache::drop(TempId t) {

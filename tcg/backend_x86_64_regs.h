@@ -12,7 +12,7 @@
 #include <optional>
 #include <vector>
 
-#include "tcg/backend_x86_64_xbyak.h"
+#include "tcg/backend_x86_64_assembler.h"
 #include "tcg/ir.h"
 
 namespace kemu::tcg::x64 {
@@ -28,6 +28,10 @@ inline constexpr int32_t kEnvBias = 128;
 // The address of env's byte `offset`.
 inline Xbyak::RegExp env_at(int64_t offset) {
     return Xbyak::Reg64(kEnvReg) + int(offset - kEnvBias);
+}
+// The same, as a lean memory operand (HostAssembler).
+inline Mem env_mem(int64_t offset) {
+    return {kEnvReg, int32_t(offset - kEnvBias)};
 }
 // Registers a call may clobber (SysV), among the allocatable ones.
 inline constexpr RegSet kCallerSaved = 1u << Xbyak::Operand::RSI | 1u << Xbyak::Operand::RDI |
@@ -62,7 +66,7 @@ class RegCache {
     };
 
     // Caches f's temps, with home, last_use and global_deaths filled in for f.
-    RegCache(Xbyak::CodeGenerator& code, const Function& f, Memory& memory);
+    RegCache(HostAssembler& code, const Function& f, Memory& memory);
 
     // Starts op `index`: registers handed out for the previous op may be reused.
     void begin_op(uint32_t index);
@@ -120,7 +124,7 @@ class RegCache {
     bool needed(TempId t) const;
     void bind(int reg, TempId t, bool dirty);
 
-    Xbyak::CodeGenerator& code_;
+    HostAssembler& code_;
     const Function& f_;
     const std::vector<uint32_t>& home_;
     const std::vector<uint32_t>& last_use_;

@@ -1,0 +1,116 @@
+#include "tcg/backend_x86_64_assembler.h"
+
+#include <cstring>
+
+namespace kemu::tcg::x64 {
+
+namespace {
+
+constexpr int kRsp = 4, kRbp = 5;
+
+bool fits_int8(int64_t v) {
+    return v >= -128 && v <= 127;
+}
+
+uint8_t* put32(uint8_t* p, uint32_t v) {
+    std::memcpy(p, &v, 4);
+    return p + 4;
+}
+
+}  // namespace
+
+uint8_t* HostAssembler::rex(uint8_t* p, bool wide, int reg, int index, int base) {
+    const uint8_t bits =
+        uint8_t((wide ? 8 : 0) | (reg >= 8 ? 4 : 0) | (index >= 8 ? 2 : 0) | (base >= 8 ? 1 : 0));
+    if (bits) *p++ = uint8_t(0x40 | bits);
+    return p;
+}
+
+// ModRM (and SIB, displacement) for `reg` and [m] (SDM vol. 2, 2.1.5): rsp and r12 as a
+// base need a SIB byte, rbp and r13 a displacement even when it is 0.
+uint8_t* HostAssembler::modrm_mem(uint8_t* p, int reg, const Mem& m) {
+    const unsigned mod = (m.disp == 0 && (m.base & 7) != kRbp) ? 0 : fits_int8(m.disp) ? 1 : 2;
+    const uint8_t r = uint8_t((reg & 7) << 3);
+    if (m.index < 0 && (m.base & 7) != kRsp) {
+        *p++ = uint8_t(mod << 6 | r | (m.base & 7));
+    } else {
+        const int index = m.index < 0 ? kRsp : m.index;  // 100b: no index
+        *p++ = uint8_t(mod << 6 | r | kRsp);
+        *p++ = uint8_t(m.scale << 6 | (index & 7) << 3 | (m.base & 7));
+    }
+    if (mod == 1) *p++ = uint8_t(int8_t(m.disp));
+    if (mod == 2) p = put32(p, uint32_t(m.disp));
+    return p;
+}
+
+void HostAssembler::rm_reg(uint8_t opcode, int reg, int rm, bool wide) {
+    uint8_t* p = begin();
+    if (!p) return;
+    p = rex(p, wide, reg, -1, rm);
+    *p++ = opcode;
+    *p++ = uint8_t(0xc0 | (reg & 7) << 3 | (rm & 7));
+    end(p);
+}
+
+void HostAssembler::reg_mem(uint8_t opcode, int reg, const Mem& m, bool wide) {
+    uint8_t* p = begin();
+    if (!p) return;
+    p = rex(p, wide, reg, m.index, m.base);
+    *p++ = opcode;
+    end(modrm_mem(p, reg, m));
+}
+
+void HostAssembler::store_imm(const Mem& m, int32_t imm, bool wide) {
+    uint8_t* p = begin();
+    if (!p) return;
+    p = rex(p, wide, -1, m.index, m.base);
+    *p++ = 0xc7;
+    end(put32(modrm_mem(p, 0, m), uint32_t(imm)));
+}
+
+void HostAssembler::mov_imm(int reg, uint64_t imm) {
+    uint8_t* p = begin();
+    if (!p) return;
+    if (imm <= UINT32_MAX) {  // mov r32, imm32 zero-extends
+        p = rex(p, false, -1, -1, reg);
+        *p++ = uint8_t(0xb8 | (reg & 7));
+        p = put32(p, uint32_t(imm));
+    } else if (int64_t(imm) == int64_t(int32_t(imm))) {  // mov r/m64, imm32 sign-extends
+        p = rex(p, true, -1, -1, reg);
+        *p++ = 0xc7;
+        *p++ = uint8_t(0xc0 | (reg & 7));
+        p = put32(p, uint32_t(imm));
+    } else {
+        p = rex(p, true, -1, -1, reg);
+        *p++ = uint8_t(0xb8 | (reg & 7));
+        std::memcpy(p, &imm, 8);
+        p += 8;
+    }
+    end(p);
+}
+
+void HostAssembler::alu(Alu op, int reg, int32_t imm, bool wide) {
+    uint8_t* p = begin();
+    if (!p) return;
+    p = rex(p, wide, -1, -1, reg);
+    const bool short_imm = fits_int8(imm);
+    *p++ = short_imm ? 0x83 : 0x81;
+    *p++ = uint8_t(0xc0 | uint8_t(op) << 3 | (reg & 7));
+    if (short_imm)
+        *p++ = uint8_t(int8_t(imm));
+    else
+        p = put32(p, uint32_t(imm));
+    end(p);
+}
+
+void HostAssembler::shift(Shift op, int reg, uint8_t count, bool wide) {
+    uint8_t* p = begin();
+    if (!p) return;
+    p = rex(p, wide, -1, -1, reg);
+    *p++ = 0xc1;
+    *p++ = uint8_t(0xc0 | uint8_t(op) << 3 | (reg & 7));
+    *p++ = count;
+    end(p);
+}
+
+}  // namespace kemu::tcg::x64

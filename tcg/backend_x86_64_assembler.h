@@ -1,0 +1,80 @@
+// The code generator the x86-64 backend writes through: xbyak for the whole instruction
+// set, and direct encodings of the few forms most of a block is made of (register moves,
+// env loads and stores, the TLB probe's shifts, masks and compares). Xbyak builds a RegExp
+// and an Address for every memory operand and writes byte by byte; in a boot profile that
+// was a third of the backend's time, for forms whose bytes are simple to work out.
+#pragma once
+
+#include <cstdint>
+
+#include "tcg/backend_x86_64_xbyak.h"
+
+namespace kemu::tcg::x64 {
+
+// A memory operand: [base + index * 2^scale + disp]; index < 0 for none. The index may
+// not be rsp (the encoding has no such index).
+struct Mem {
+    int base;
+    int32_t disp = 0;
+    int index = -1;
+    unsigned scale = 0;
+};
+
+// Group-1 immediate operations (the /digit of opcodes 0x81 and 0x83).
+enum class Alu : uint8_t { Add = 0, Or = 1, And = 4, Sub = 5, Xor = 6, Cmp = 7 };
+// Group-2 shifts by an immediate (the /digit of opcode 0xC1).
+enum class Shift : uint8_t { Rol = 0, Ror = 1, Shl = 4, Shr = 5, Sar = 7 };
+
+class HostAssembler : public Xbyak::CodeGenerator {
+  public:
+    HostAssembler() : CodeGenerator(0, &nowhere_) {}
+
+    // Forgets what was written (bytes, labels, any error) and writes at `at`, at most
+    // `room` bytes.
+    void aim(uint8_t* at, size_t room) {
+        reset();
+        top_ = at;
+        maxSize_ = room;
+        setDefaultJmpNEAR(true);
+    }
+
+    // Registers are numbered as in the encoding (rax 0 ... r15 15); `wide` picks the
+    // 64-bit operand size, else 32 (which zero-extends a register destination).
+    void mov(int dst, int src, bool wide = true) { rm_reg(0x89, src, dst, wide); }
+    void load(int dst, const Mem& m, bool wide = true) { reg_mem(0x8b, dst, m, wide); }
+    void store(const Mem& m, int src, bool wide = true) { reg_mem(0x89, src, m, wide); }
+    void lea(int dst, const Mem& m) { reg_mem(0x8d, dst, m, true); }
+    // cmp reg, [m]
+    void cmp(int reg, const Mem& m, bool wide = true) { reg_mem(0x3b, reg, m, wide); }
+    // mov qword (or dword) [m], imm: a 64-bit store sign-extends the immediate.
+    void store_imm(const Mem& m, int32_t imm, bool wide = true);
+    // reg = imm, in the shortest form that gives the 64-bit value.
+    void mov_imm(int reg, uint64_t imm);
+    void alu(Alu op, int reg, int32_t imm, bool wide = true);
+    void shift(Shift op, int reg, uint8_t count, bool wide = true);
+
+    using CodeGenerator::cmp;
+    using CodeGenerator::lea;
+    using CodeGenerator::mov;
+
+  private:
+    static constexpr size_t kMaxInstruction = 15;
+    static inline uint8_t nowhere_ = 0;  // a user buffer until the first aim()
+
+    // Room for one instruction at the cursor, or null (and xbyak's error set) without.
+    uint8_t* begin() {
+        if (maxSize_ - size_ >= kMaxInstruction) return top_ + size_;
+        setSize(maxSize_ + 1);  // records ERR_OFFSET_IS_TOO_BIG, as a full db() would
+        return nullptr;
+    }
+    void end(const uint8_t* p) { size_ = size_t(p - top_); }
+
+    // REX with W for `wide`, R from `reg`, X from `index`, B from `base`; none when all
+    // are clear. Arguments below 0 contribute nothing.
+    static uint8_t* rex(uint8_t* p, bool wide, int reg, int index, int base);
+    static uint8_t* modrm_mem(uint8_t* p, int reg, const Mem& m);
+    void rm_reg(uint8_t opcode, int reg, int rm, bool wide);
+    void reg_mem(uint8_t opcode, int reg, const Mem& m, bool wide);
+};
+
+}  // namespace kemu::tcg::x64
