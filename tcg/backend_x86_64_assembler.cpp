@@ -6,7 +6,7 @@ namespace kemu::tcg::x64 {
 
 namespace {
 
-constexpr int kRsp = 4, kRbp = 5;
+constexpr int kRax = 0, kRsp = 4, kRbp = 5;
 
 bool fits_int8(int64_t v) {
     return v >= -128 && v <= 127;
@@ -93,13 +93,19 @@ void HostAssembler::alu(Alu op, int reg, int32_t imm, bool wide) {
     uint8_t* p = begin();
     if (!p) return;
     p = rex(p, wide, -1, -1, reg);
-    const bool short_imm = fits_int8(imm);
-    *p++ = short_imm ? 0x83 : 0x81;
-    *p++ = uint8_t(0xc0 | uint8_t(op) << 3 | (reg & 7));
-    if (short_imm)
+    if (fits_int8(imm)) {
+        *p++ = 0x83;
+        *p++ = uint8_t(0xc0 | uint8_t(op) << 3 | (reg & 7));
         *p++ = uint8_t(int8_t(imm));
-    else
+    } else {
+        if (reg == kRax) {
+            *p++ = uint8_t(uint8_t(op) << 3 | 5);  // the accumulator's form: no ModRM
+        } else {
+            *p++ = 0x81;
+            *p++ = uint8_t(0xc0 | uint8_t(op) << 3 | (reg & 7));
+        }
         p = put32(p, uint32_t(imm));
+    }
     end(p);
 }
 
@@ -107,9 +113,9 @@ void HostAssembler::shift(Shift op, int reg, uint8_t count, bool wide) {
     uint8_t* p = begin();
     if (!p) return;
     p = rex(p, wide, -1, -1, reg);
-    *p++ = 0xc1;
+    *p++ = count == 1 ? 0xd1 : 0xc1;  // by one has a form without the immediate
     *p++ = uint8_t(0xc0 | uint8_t(op) << 3 | (reg & 7));
-    *p++ = count;
+    if (count != 1) *p++ = count;
     end(p);
 }
 

@@ -1,6 +1,6 @@
 // HostAssembler's direct encodings against xbyak's for the same instructions, compared as
-// Capstone disassembly (the two may pick different but equivalent encodings, such as the
-// accumulator short forms): every register, base, index and displacement class.
+// Capstone disassembly (the two may pick different but equivalent encodings) and in length:
+// every register, base, index and displacement class.
 #include <gtest/gtest.h>
 
 #include <string>
@@ -19,20 +19,23 @@ constexpr int32_t kDisps[] = {0, 1, -1, 127, -128, 128, -129, 0x12345678, INT32_
 
 class HostAssemblerTest : public ::testing::Test {
   protected:
-    // The disassembly of what `lean` writes and of what `reference` writes.
+    // What `lean` writes disassembles as what `reference` writes, in no more bytes.
     template <class Lean, class Reference>
     void expect_same(Lean lean, Reference reference) {
-        std::string a = text(lean), b = text(reference);
+        size_t lean_size, reference_size;
+        std::string a = text(lean, lean_size), b = text(reference, reference_size);
         ASSERT_FALSE(a.empty());
         EXPECT_EQ(a, b);
+        EXPECT_LE(lean_size, reference_size) << a;
     }
 
   private:
     template <class Emit>
-    std::string text(Emit emit) {
+    std::string text(Emit emit, size_t& size) {
         code_.aim(buffer_.data(), buffer_.size());
         emit(code_);
         EXPECT_EQ(Xbyak::GetError(), 0);
+        size = code_.getSize();
         std::string out;
         for (const DisasLine& l : capstone_disassemble({buffer_.data(), code_.getSize()}, 0, 64, 4))
             out += l.text + "; ";
