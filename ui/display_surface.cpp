@@ -1,13 +1,18 @@
 #include "ui/display_surface.h"
 
 #include <algorithm>
+#include <new>
 
 namespace kemu {
 
 DisplaySurface::DisplaySurface(int width, int height)
-    : width_(std::max(width, 1)),
-      height_(std::max(height, 1)),
-      pixels_(size_t(width_) * size_t(height_)) {}
+    : width_(std::max(width, 1)), height_(std::max(height, 1)), pixels_(zeroed(width_, height_)) {}
+
+std::unique_ptr<uint32_t[], DisplaySurface::Free> DisplaySurface::zeroed(int width, int height) {
+    auto* p = static_cast<uint32_t*>(std::calloc(size_t(width) * size_t(height), sizeof(uint32_t)));
+    if (!p) throw std::bad_alloc();
+    return std::unique_ptr<uint32_t[], Free>(p);
+}
 
 void DisplaySurface::resize(int width, int height) {
     width = std::max(width, 1);
@@ -15,7 +20,7 @@ void DisplaySurface::resize(int width, int height) {
     if (width == width_ && height == height_) return;
     width_ = width;
     height_ = height;
-    pixels_.assign(size_t(width) * size_t(height), 0);
+    pixels_ = zeroed(width, height);
     size_generation_++;
     dirty_.clear();
     mark_all_dirty();

@@ -4,6 +4,8 @@
 #pragma once
 
 #include <cstdint>
+#include <cstdlib>
+#include <memory>
 #include <span>
 #include <vector>
 
@@ -38,10 +40,12 @@ class DisplaySurface {
     // its texture or send a desktop-size update.
     uint64_t size_generation() const { return size_generation_; }
 
-    uint32_t* row(int y) { return pixels_.data() + size_t(y) * size_t(width_); }
-    const uint32_t* row(int y) const { return pixels_.data() + size_t(y) * size_t(width_); }
+    uint32_t* row(int y) { return pixels_.get() + size_t(y) * size_t(width_); }
+    const uint32_t* row(int y) const { return pixels_.get() + size_t(y) * size_t(width_); }
     uint32_t pixel(int x, int y) const { return row(y)[x]; }
-    std::span<const uint32_t> pixels() const { return pixels_; }
+    std::span<const uint32_t> pixels() const {
+        return {pixels_.get(), size_t(width_) * size_t(height_)};
+    }
 
     // New size, cleared to black and entirely dirty. The same size is a no-op.
     void resize(int width, int height);
@@ -56,7 +60,13 @@ class DisplaySurface {
     int width_;
     int height_;
     uint64_t size_generation_ = 0;
-    std::vector<uint32_t> pixels_;
+    // From calloc, whose large blocks are fresh zero pages: a surface nothing draws into
+    // (no display, no screendump) takes no memory.
+    struct Free {
+        void operator()(uint32_t* p) const { std::free(p); }
+    };
+    static std::unique_ptr<uint32_t[], Free> zeroed(int width, int height);
+    std::unique_ptr<uint32_t[], Free> pixels_;
     std::vector<Rect> dirty_;
 };
 
