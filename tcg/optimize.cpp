@@ -146,8 +146,12 @@ class Propagation {
             if (!info.outputs) continue;
             for (unsigned i = 0; i < info.outputs; i++)
                 forget(op.args[i]);
-            if (info.outputs != 1 || !removable(f_, op) || is_call(op)) continue;
+            if (info.outputs != 1 || is_call(op)) continue;
             TempId d = op.args[0];
+            if (!removable(f_, op)) {  // a guest load: its width still counts
+                if (const unsigned w = result_width(op); w < 64) learn(d).width = uint8_t(w);
+                continue;
+            }
             if (op.opc == Opc::xor_) invert_condition(op);
             if (op.opc == Opc::setcond) remember_condition(op);
             if (auto same = identity(op)) {

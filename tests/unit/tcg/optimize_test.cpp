@@ -170,6 +170,19 @@ TEST(Optimize, ZeroExtendingAZeroExtendedValueIsAMove) {
     EXPECT_EQ(count(ops, Opc::ext32u), 2u) << "the first and the unknown one stay";
 }
 
+// A zero-extending narrow guest load is that narrow: extending it again is a copy (the
+// load itself stays, as it may fault).
+TEST(Optimize, ExtendingANarrowGuestLoadIsAMove) {
+    auto ops = optimized([](Builder& b) {
+        TempId byte = b.guest_ld(G0, MemOp::make(0, false, 0));
+        b.emit(Opc::ext8u, Type::I64, {G2, byte});  // a copy
+        TempId signed_byte = b.guest_ld(G0, MemOp::make(0, true, 0));
+        b.emit(Opc::ext8u, Type::I64, {G3, signed_byte});  // kept: sign bits above
+    });
+    EXPECT_EQ(count(ops, Opc::ext8u), 1u);
+    EXPECT_EQ(count(ops, Opc::guest_ld), 2u);
+}
+
 // An extension of a value already that narrow is a copy; one to fewer bits is kept.
 TEST(Optimize, ExtendingANarrowValueToItsWidthIsAMove) {
     auto ops = optimized([](Builder& b) {
