@@ -219,18 +219,14 @@ class BlockCompiler {
           at_(at),
           stubs_(stubs) {}
 
-    // The block's own entry only hands its chain entry to the shared one, which builds the
-    // frame; every exit leaves through a shared stub that takes it down again.
+    // The shared entry builds the frame and jumps here, as a chained block does (with env in
+    // r14); every exit leaves through a shared stub that takes the frame down again.
     // False when a jump was left without a target.
     bool emit() {
         labels_.reset(f_.label_count());
         slow_paths_.clear();
         scratch_.slow_globals.clear();
         tag_stub_ = labels_.make();
-        c_.lea(rsi, c_.ptr[c_.rip + kJumpToSize]);  // the chain entry, right after the jump
-        jump_to(stubs_.enter);
-        // Chained blocks enter here, with the same frame and env in r14.
-        chain_entry_ = uint32_t(c_.getSize());
         const TargetInfo& t = f_.target();
         if (t.chaining) {
             c_.cmp(dword[env_at(t.chain_break_offset)], 0);
@@ -294,7 +290,6 @@ class BlockCompiler {
 
   public:
     void set_tag(uint64_t tag) { tag_ = tag; }
-    uint32_t chain_entry() const { return chain_entry_; }
     uint32_t jump_rel32(unsigned slot) const { return jump_rel32_[slot]; }
 
   private:
@@ -371,7 +366,6 @@ class BlockCompiler {
     // A jump (or, with `condition`, the 0F-prefixed jcc) to code outside this block. The
     // block is assembled in the buffer's write view, so the displacement is worked out from
     // the executable address it will run at.
-    static constexpr int kJumpToSize = 5;  // the unconditional form: jmp rel32
     void jump_to(const uint8_t* target, int condition = -1) {
         if (condition >= 0) {
             c_.db(0x0f);
@@ -1265,7 +1259,6 @@ class BlockCompiler {
     bool tag_stored_ = false;  // on the path being emitted, the tag is already in env
     BlockLabels::Id tag_stub_ = 0;
     bool tag_stub_used_ = false;
-    uint32_t chain_entry_ = 0;
     uint32_t jump_rel32_[2] = {CompiledBlock::kNoJump, CompiledBlock::kNoJump};
 };
 
@@ -1393,10 +1386,9 @@ void patch_chain(CodeBuffer& buf, const CompiledBlock& from, unsigned slot,
                  const CompiledBlock* to) {
     uint32_t site = from.jump_rel32[slot];
     if (site == CompiledBlock::kNoJump) return;
-    const auto* code = reinterpret_cast<const uint8_t*>(from.entry);
+    const uint8_t* code = from.code();
     const uint8_t* next = code + site + 4;  // rel32 counts from the end of the jump
-    const uint8_t* target =
-        to ? reinterpret_cast<const uint8_t*>(to->entry) + to->chain_entry : next;
+    const uint8_t* target = to ? to->code() : next;
     int32_t rel = int32_t(target - next);
     __atomic_store_n(reinterpret_cast<int32_t*>(buf.writable_alias(code + site)), rel,
                      __ATOMIC_RELEASE);
@@ -1429,11 +1421,12 @@ bool X86Backend::compile(const Function& f, CodeBuffer& buf, CompiledBlock& out,
         Xbyak::ClearError();
         return false;
     }
-    out.chain_entry = block.chain_entry();
     out.jump_rel32[0] = block.jump_rel32(0);
     out.jump_rel32[1] = block.jump_rel32(1);
     out.code_size = uint32_t(code.getSize());
-    out.entry = reinterpret_cast<CompiledBlock::Entry>(buf.commit(out.code_size));
+    const auto* at = static_cast<const uint8_t*>(buf.commit(out.code_size));
+    out.enter = reinterpret_cast<CompiledBlock::Enter>(const_cast<uint8_t*>(stubs.enter));
+    out.code_offset = uint32_t(at - stubs.enter);
     return true;
 }
 

@@ -14,19 +14,22 @@
 
 namespace kemu::tcg {
 
-// A translated block's host code.
+// A translated block's host code. A block has no prologue of its own: the exec loop runs it
+// through its buffer's shared entry, which builds the frame, and a chained goto_tb jumps
+// straight to its first byte.
 struct CompiledBlock {
-    using Entry = BlockExit (*)(void* env);
+    using Enter = BlockExit (*)(void* env, const void* code);
     static constexpr uint32_t kNoJump = 0;
-    Entry entry = nullptr;
+    Enter enter = nullptr;     // the buffer's shared entry (at its start); null: no host code
+    uint32_t code_offset = 0;  // from `enter`
     uint32_t code_size = 0;
-    // Chaining: where another block's goto_tb may jump in (past the prologue, which every
-    // block shares), and the offsets of the 4-byte-aligned rel32 of this block's goto_tb 0
-    // and 1 jumps (kNoJump when it has none). An unpatched jump falls through to the exit.
-    uint32_t chain_entry = 0;
+    // The offsets of the 4-byte-aligned rel32 of this block's goto_tb 0 and 1 jumps (kNoJump
+    // when it has none). An unpatched jump falls through to the exit.
     uint32_t jump_rel32[2] = {kNoJump, kNoJump};
 
-    BlockExit run(void* env) const { return entry(env); }
+    bool compiled() const { return enter != nullptr; }
+    const uint8_t* code() const { return reinterpret_cast<const uint8_t*>(enter) + code_offset; }
+    BlockExit run(void* env) const { return enter(env, code()); }
 };
 
 // Points goto_tb `slot` of `from` at `to`'s chain entry, or back at its own exit when `to`

@@ -52,7 +52,7 @@ struct TranslationBlock {
     uintptr_t incoming_next[2] = {0, 0};
     TranslationBlock* hash_next = nullptr;  // the next block in its TbCache index bucket
 
-    tcg::BlockExit run(void* env) const { return jit.entry ? jit.run(env) : code->run(env); }
+    tcg::BlockExit run(void* env) const { return jit.compiled() ? jit.run(env) : code->run(env); }
 
     // RIP of instruction `index` (< insn_count), wrapping as the block's code size does.
     uint64_t insn_rip(unsigned index) const;

@@ -393,7 +393,7 @@ void TcgVcpu::log_block_entry(const TranslationBlock& tb) {
 // code of the same mode on the same guest page (another page may be remapped without any
 // block being invalidated), and -d nochain is off.
 void TcgVcpu::chain(TranslationBlock& from, unsigned slot, TranslationBlock& to) {
-    if (!chaining_ || !from.jit.entry || !to.jit.entry || from.chained[slot]) return;
+    if (!chaining_ || !from.jit.compiled() || !to.jit.compiled() || from.chained[slot]) return;
     if ((from.pc & kPageMask) != (to.pc & kPageMask) || from.flags != to.flags) return;
     std::lock_guard<std::mutex> g(shared_.cache.lock());
     shared_.cache.chain(from, slot, to);
@@ -430,9 +430,9 @@ const void* TcgVcpu::goto_ptr_target() {
     if (!(from->flags & tbflag::kCode64)) pc = uint32_t(pc);
     const TranslationBlock* next = cached_jump(pc);
     if (!next || next->pc != pc || next->flags != from->flags || next->cs_base != cs_base ||
-        !next->jit.entry || !next->valid.load(std::memory_order_relaxed))
+        !next->jit.compiled() || !next->valid.load(std::memory_order_relaxed))
         return nullptr;
-    const void* code = reinterpret_cast<const uint8_t*>(next->jit.entry) + next->jit.chain_entry;
+    const void* code = next->jit.code();
     // What the JIT's own probe takes next time: a block of 64-bit code (whose PC is RIP).
     if ((next->flags & tbflag::kCode64) && cs_base == 0) {
         tcg::FastJump& j = e.fast_jumps[(pc ^ pc >> kFastJumpBits) & ((1u << kFastJumpBits) - 1)];
@@ -705,16 +705,15 @@ bool TcgVcpu::compile_host_code(TranslationBlock& tb) {
     }
     if (shared_.perfmap) {
         std::fprintf(shared_.perfmap.get(), "%llx %x guest_%llx\n",
-                     (unsigned long long)reinterpret_cast<uintptr_t>(tb.jit.entry),
+                     (unsigned long long)reinterpret_cast<uintptr_t>(tb.jit.code()),
                      tb.jit.code_size, (unsigned long long)tb.pc);
         std::fflush(shared_.perfmap.get());
     }
     if (log_enabled(LogItem::OutAsm) && log_filter_accepts(tb.pc)) {
-        std::span<const uint8_t> host(reinterpret_cast<const uint8_t*>(tb.jit.entry),
-                                      tb.jit.code_size);
+        std::span<const uint8_t> host(tb.jit.code(), tb.jit.code_size);
         std::string text = "OUT: [size=" + std::to_string(tb.jit.code_size) + "]\n";
         for (const DisasLine& l :
-             disassemble(host, reinterpret_cast<uintptr_t>(tb.jit.entry), 64, host.size()))
+             disassemble(host, reinterpret_cast<uintptr_t>(tb.jit.code()), 64, host.size()))
             text += "  0x" + hex(l.address) + ":  " + l.text + "\n";
         log_printf(LogItem::OutAsm, "%s\n", text.c_str());
     }

@@ -206,26 +206,25 @@ TEST(TbCache, InvalidatingABlockUnchainsEveryJumpIntoIt) {
     TbCache cache;
     cache.set_code(&*buf);
     std::lock_guard<std::mutex> g(cache.lock());
-    // Each fake block: 16 bytes with goto_tb rel32 fields at 4 and 8, entered at 12.
+    // Each fake block: 16 bytes with goto_tb rel32 fields at 4 and 8, after a first one
+    // standing for the buffer's shared entry.
+    const auto* base = static_cast<const uint8_t*>(buf->commit(16));
     auto with_code = [&](uint64_t pc) {
         auto tb = block(pc, 0x5000 + (pc & ~0xfffull));
         std::fill_n(buf->write_cursor(), 16, 0xcc);
-        tb->jit.entry =
-            reinterpret_cast<tcg::CompiledBlock::Entry>(const_cast<void*>(buf->commit(16)));
+        tb->jit.enter = reinterpret_cast<tcg::CompiledBlock::Enter>(const_cast<uint8_t*>(base));
+        tb->jit.code_offset = uint32_t(static_cast<const uint8_t*>(buf->commit(16)) - base);
         tb->jit.jump_rel32[0] = 4;
         tb->jit.jump_rel32[1] = 8;
-        tb->jit.chain_entry = 12;
         return cache.insert(std::move(tb));
     };
     auto rel32 = [](const TranslationBlock* from, unsigned slot) {
         int32_t v;
-        std::memcpy(
-            &v, reinterpret_cast<const uint8_t*>(from->jit.entry) + from->jit.jump_rel32[slot], 4);
+        std::memcpy(&v, from->jit.code() + from->jit.jump_rel32[slot], 4);
         return v;
     };
     auto lands = [&](const TranslationBlock* from, unsigned slot) {
-        return reinterpret_cast<const uint8_t*>(from->jit.entry) + from->jit.jump_rel32[slot] + 4 +
-               rel32(from, slot);
+        return from->jit.code() + from->jit.jump_rel32[slot] + 4 + rel32(from, slot);
     };
     TranslationBlock* a = with_code(0x10000);
     TranslationBlock* b = with_code(0x20000);
@@ -234,7 +233,7 @@ TEST(TbCache, InvalidatingABlockUnchainsEveryJumpIntoIt) {
     cache.chain(*a, 0, *c);
     cache.chain(*b, 1, *c);
     cache.chain(*a, 1, *d);
-    const auto* c_entry = reinterpret_cast<const uint8_t*>(c->jit.entry) + 12;
+    const uint8_t* c_entry = c->jit.code();
     EXPECT_EQ(lands(a, 0), c_entry);
     EXPECT_EQ(lands(b, 1), c_entry);
     EXPECT_EQ(a->chained[0], c);
@@ -244,14 +243,14 @@ TEST(TbCache, InvalidatingABlockUnchainsEveryJumpIntoIt) {
     EXPECT_EQ(rel32(b, 1), 0);
     EXPECT_EQ(a->chained[0], nullptr);
     EXPECT_EQ(b->chained[1], nullptr);
-    EXPECT_EQ(lands(a, 1), reinterpret_cast<const uint8_t*>(d->jit.entry) + 12);  // untouched
+    EXPECT_EQ(lands(a, 1), d->jit.code());  // untouched
 
     TranslationBlock* c2 = with_code(0x30000);
     cache.chain(*a, 0, *c2);
-    EXPECT_EQ(lands(a, 0), reinterpret_cast<const uint8_t*>(c2->jit.entry) + 12);
+    EXPECT_EQ(lands(a, 0), c2->jit.code());
     EXPECT_TRUE(cache.invalidate_page(0x5000 + 0x40000));
     EXPECT_EQ(rel32(a, 1), 0);
-    EXPECT_EQ(lands(a, 0), reinterpret_cast<const uint8_t*>(c2->jit.entry) + 12);
+    EXPECT_EQ(lands(a, 0), c2->jit.code());
 }
 
 }  // namespace

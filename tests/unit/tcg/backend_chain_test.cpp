@@ -85,7 +85,7 @@ TEST_F(BackendChain, PatchedJumpRunsTheNextBlockAndUnpatchingUndoesIt) {
     CompiledBlock b = block(1, 10, true, 0xb);
     ASSERT_NE(a.jump_rel32[0], CompiledBlock::kNoJump);
     EXPECT_EQ(b.jump_rel32[0], CompiledBlock::kNoJump);
-    EXPECT_EQ((reinterpret_cast<uintptr_t>(a.entry) + a.jump_rel32[0]) % 4, 0u);
+    EXPECT_EQ((reinterpret_cast<uintptr_t>(a.code()) + a.jump_rel32[0]) % 4, 0u);
 
     EXPECT_EQ(a.run(&env_), BlockExit::Goto0);
     EXPECT_EQ(env_.g[0], 1u);
@@ -177,8 +177,7 @@ TEST_F(BackendChain, IndirectBranchTakesAMatchingFastJumpEntry) {
     FastJump& slot = env_.fast[(kPc ^ kPc >> kFastBits) & ((1u << kFastBits) - 1)];
     env_.fast_key = 0x300000000;
     EXPECT_EQ(a.run(&env_), BlockExit::GotoPtr) << "an empty cache";
-    slot = {kPc, env_.fast_key | kKey,
-            reinterpret_cast<const uint8_t*>(target.entry) + target.chain_entry, &valid};
+    slot = {kPc, env_.fast_key | kKey, target.code(), &valid};
     EXPECT_EQ(a.run(&env_), BlockExit::Exit);
     EXPECT_EQ(env_.g[1], 10u);
     EXPECT_EQ(env_.tag, 0xbu);
