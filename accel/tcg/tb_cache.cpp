@@ -93,7 +93,7 @@ TranslationBlock* TbCache::insert(std::unique_ptr<TranslationBlock> tb) {
     TranslationBlock* raw = tb.get();
     bytes_ += block_bytes(*raw);
     index(raw);
-    for (uint64_t page : raw->phys_pages)
+    for (uint64_t page : raw->phys_pages())
         if (page != ~0ull) {
             pages_[page].push_back(raw);
             set_code_bit(page, true);
@@ -113,7 +113,7 @@ void TbCache::chain(TranslationBlock& from, unsigned slot, TranslationBlock& to)
 // `listed_on` is the page whose list the caller took the block from; the block leaves the
 // list of its other page here.
 void TbCache::invalidate_block(TranslationBlock& tb, uint64_t listed_on) {
-    for (uint64_t other : tb.phys_pages)
+    for (uint64_t other : tb.phys_pages())
         if (other != listed_on && other != ~0ull) forget_on_page(other, tb);
     if (!tb.valid.exchange(false)) return;
     stats_.invalidations++;

@@ -7,6 +7,7 @@
 #pragma once
 
 #include <algorithm>
+#include <array>
 #include <atomic>
 #include <cstdint>
 #include <memory>
@@ -33,7 +34,7 @@ struct TranslationBlock {
     uint64_t pc = 0;  // linear address of the first instruction
     uint64_t cs_base = 0;
     uint64_t phys_pc = 0;
-    uint64_t phys_pages[2] = {~0ull, ~0ull};  // the pages its code bytes came from
+    uint64_t phys_page1 = ~0ull;  // the second page its code bytes came from, if any
     uint32_t flags = 0;
     uint16_t size = 0;  // guest code bytes from pc (a block never leaves its second page)
     uint16_t insn_count = 0;
@@ -42,8 +43,6 @@ struct TranslationBlock {
     // The interpreter's form, only for blocks the JIT does not run.
     std::unique_ptr<tcg::InterpCode> code;
     tcg::CompiledBlock jit;  // host code, when the JIT backend compiled the block
-    // The block each goto_tb exit led to last time (a hint, checked before use).
-    std::atomic<TranslationBlock*> next[2] = {nullptr, nullptr};
     // Direct chaining (JIT code; cache lock held): where each goto_tb jump is patched to.
     // The jumps patched to this block form a list, undone when it is invalidated: its head
     // is here, and each (block, slot) in it links on through that block's incoming_next.
@@ -57,15 +56,17 @@ struct TranslationBlock {
     // RIP of instruction `index` (< insn_count), wrapping as the block's code size does.
     uint64_t insn_rip(unsigned index) const;
 
-    bool on_page(uint64_t page) const { return phys_pages[0] == page || phys_pages[1] == page; }
+    // The pages its code bytes came from: phys_pc's, and phys_page1 (~0 when none).
+    std::array<uint64_t, 2> phys_pages() const { return {phys_pc & ~uint64_t(4095), phys_page1}; }
+    bool on_page(uint64_t page) const { return phys_pages()[0] == page || phys_page1 == page; }
     // Do the block's code bytes include any of [phys_addr, phys_addr + len)? A block that
-    // runs into a second page has its first bytes at phys_pc and the rest at phys_pages[1].
+    // runs into a second page has its first bytes at phys_pc and the rest at phys_page1.
     bool covers(uint64_t phys_addr, uint64_t len) const {
         constexpr uint64_t kPage = 4096;
         uint64_t first_end = std::min(phys_pc + size, (phys_pc & ~(kPage - 1)) + kPage);
         if (phys_addr < first_end && phys_pc < phys_addr + len) return true;
         uint64_t rest = phys_pc + size - first_end;
-        return rest && phys_addr < phys_pages[1] + rest && phys_pages[1] < phys_addr + len;
+        return rest && phys_addr < phys_page1 + rest && phys_page1 < phys_addr + len;
     }
 
   private:

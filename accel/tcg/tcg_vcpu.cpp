@@ -333,8 +333,6 @@ bool TcgVcpu::exec_blocks(VcpuExit& exit) {
             tb = translate(pc, 0, block_flags(), 1, false);
         } else if (!(tb = chained_successor())) {
             tb = find_block();
-            if (chain_from_ && chain_slot_ < 2)
-                chain_from_->next[chain_slot_].store(tb, std::memory_order_relaxed);
         }
         if (chain_from_ && chain_slot_ < 2) chain(*chain_from_, chain_slot_, *tb);
         chain_from_ = nullptr;
@@ -399,16 +397,13 @@ void TcgVcpu::chain(TranslationBlock& from, unsigned slot, TranslationBlock& to)
     shared_.cache.chain(from, slot, to);
 }
 
-// After a direct jump (goto_tb) or an indirect one (goto_ptr) the mode is unchanged: a
-// direct exit's successor found last time is right if it is still valid and starts where
-// RIP points; an indirect one is looked up in the jump cache with the same flags.
+// After a direct jump (goto_tb) or an indirect one (goto_ptr) the mode is unchanged: the
+// jump cache's block for RIP is the successor if it is still valid and has the same flags.
 TranslationBlock* TcgVcpu::chained_successor() {
     if (!chain_from_) return nullptr;
     uint64_t pc = env_->s.seg[CS].base + env_->s.rip;
     if (!(chain_from_->flags & tbflag::kCode64)) pc = uint32_t(pc);
-    TranslationBlock* next = chain_slot_ == 2
-                                 ? cached_jump(pc)
-                                 : chain_from_->next[chain_slot_].load(std::memory_order_relaxed);
+    TranslationBlock* next = cached_jump(pc);
     if (!next || !next->valid.load(std::memory_order_relaxed)) return nullptr;
     if (next->pc != pc || next->flags != chain_from_->flags ||
         next->cs_base != env_->s.seg[CS].base)
@@ -559,7 +554,7 @@ TranslationBlock* TcgVcpu::find_block() {
     }
     if (!tb) tb = translate(pc, phys_pc, flags, shared_.max_block_insns, true);
     // A block that runs into a second page depends on that page's mapping too.
-    const bool kept_across_cr3 = global && tb->phys_pages[1] == kNoPage;
+    const bool kept_across_cr3 = global && tb->phys_page1 == kNoPage;
     slot = {tb, page_epoch(pc), tlb_flushes_[kept_across_cr3], kept_across_cr3};
     return tb;
 }
@@ -613,8 +608,7 @@ TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t fla
     };
     if (!cache_it) interpret();
     tb->ends_shadow = out.ends_shadow;
-    tb->phys_pages[0] = code.pages[0];
-    tb->phys_pages[1] = code.pages[1];
+    tb->phys_page1 = code.pages[1];
     tb->size = uint16_t(out.last_byte + 1 - pc);
     uint64_t ns = uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
                                std::chrono::steady_clock::now() - start)
@@ -658,7 +652,7 @@ TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t fla
     }
     if (TranslationBlock* raced = shared_.cache.lookup(phys_pc, pc, tb->cs_base, flags))
         return raced;
-    for (uint64_t page : tb->phys_pages)
+    for (uint64_t page : tb->phys_pages())
         if (page != kNoPage && !shared_.cache.is_code_page(page)) mark_code_page(page);
     return shared_.cache.insert(std::move(tb));
 }

@@ -18,8 +18,7 @@ std::unique_ptr<TranslationBlock> block(uint64_t pc, uint64_t page, uint32_t siz
     auto tb = TranslationBlock::make(rips);
     tb->pc = pc;
     tb->phys_pc = page | (pc & 0xfff);
-    tb->phys_pages[0] = page;
-    tb->phys_pages[1] = second_page;
+    tb->phys_page1 = second_page;
     tb->size = size;
     return tb;
 }
@@ -60,12 +59,12 @@ TEST(TbCache, IndexFindsEachKeyAcrossGrowthAndReplacement) {
         EXPECT_EQ(cache.lookup(tb->phys_pc, tb->pc, tb->cs_base, tb->flags ^ 4), nullptr);
         EXPECT_EQ(cache.lookup(tb->phys_pc, tb->pc, tb->cs_base ^ 0x20, tb->flags), nullptr);
     }
-    auto again = block(made[7]->pc, made[7]->phys_pages[0]);
+    auto again = block(made[7]->pc, made[7]->phys_pages()[0]);
     again->flags = made[7]->flags;
     TranslationBlock* newer = cache.insert(std::move(again));
     EXPECT_EQ(cache.lookup(newer->phys_pc, newer->pc, 0, newer->flags), newer);
     // A write to their bytes drops both from the index, and no neighbour with them.
-    EXPECT_EQ(cache.invalidate_range(made[7]->phys_pages[0], made[7]->phys_pc, 1), 2u);
+    EXPECT_EQ(cache.invalidate_range(made[7]->phys_pages()[0], made[7]->phys_pc, 1), 2u);
     EXPECT_EQ(cache.lookup(newer->phys_pc, newer->pc, 0, newer->flags), nullptr);
     EXPECT_EQ(cache.lookup(made[8]->phys_pc, made[8]->pc, made[8]->cs_base, made[8]->flags),
               made[8]);
