@@ -69,41 +69,41 @@ void emit_hlt(Ctx& c) {
     c.end = BlockEnd::Emitted;
 }
 
-void emit_simple_helper(Ctx& c, HelperId h, bool ends_block) {
+void emit_simple_helper(Ctx& c, HelperId h, BlockEnd end = BlockEnd::None) {
     c.b.call(h, {});
-    if (ends_block) c.end = BlockEnd::Next;
+    c.end = end;
 }
 
 void emit_pause(Ctx& c) {
-    emit_simple_helper(c, kHelper_pause, false);
+    emit_simple_helper(c, kHelper_pause);
 }
 void emit_cpuid(Ctx& c) {
-    emit_simple_helper(c, kHelper_cpuid, false);
+    emit_simple_helper(c, kHelper_cpuid);
 }
 // The block ends at a TSC read, so that translating the code after it is not timed as part
 // of the code before it: a guest that times a short stretch with two reads (Linux's fast
 // TSC calibration against the PIT allows a few microseconds) would otherwise see the
 // translation of a long block, when the stretch is first left, between them.
 void emit_rdtsc(Ctx& c) {
-    emit_simple_helper(c, kHelper_rdtsc, true);
+    emit_simple_helper(c, kHelper_rdtsc, BlockEnd::Split);
 }
 void emit_rdtscp(Ctx& c) {
-    emit_simple_helper(c, kHelper_rdtscp, true);
+    emit_simple_helper(c, kHelper_rdtscp, BlockEnd::Split);
 }
 void emit_rdmsr(Ctx& c) {
-    emit_simple_helper(c, kHelper_rdmsr, false);
+    emit_simple_helper(c, kHelper_rdmsr);
 }
 void emit_wrmsr(Ctx& c) {
-    emit_simple_helper(c, kHelper_wrmsr, true);
+    emit_simple_helper(c, kHelper_wrmsr, BlockEnd::Next);
 }
 void emit_clts(Ctx& c) {
-    emit_simple_helper(c, kHelper_clts, true);
+    emit_simple_helper(c, kHelper_clts, BlockEnd::Next);
 }
 void emit_xgetbv(Ctx& c) {
-    emit_simple_helper(c, kHelper_xgetbv, false);
+    emit_simple_helper(c, kHelper_xgetbv);
 }
 void emit_xsetbv(Ctx& c) {
-    emit_simple_helper(c, kHelper_xsetbv, true);
+    emit_simple_helper(c, kHelper_xsetbv, BlockEnd::Next);
 }
 
 // MOV to/from CRn and DRn: the register side is always 64-bit in 64-bit mode, 32 otherwise.

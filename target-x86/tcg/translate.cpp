@@ -695,7 +695,8 @@ void translate_block(tcg::Function& f, const BlockStart& start, CodeReader& code
         if (c.end != BlockEnd::None || closes_shadow || !room) {
             // Into the next page too, a loop that straddles the boundary stays in JIT code
             // (through the jump cache, see jump_const).
-            if (c.end != BlockEnd::None || closes_shadow || (c.flags & tbflag::kOneInsn))
+            const bool direct = c.end == BlockEnd::None || c.end == BlockEnd::Split;
+            if (!direct || closes_shadow || (c.flags & tbflag::kOneInsn))
                 exit_to_loop(c, rip);
             else
                 jump_const(c, rip, 0);

@@ -27,8 +27,9 @@ constexpr TempId kGlobalCcSrc2 = 18;
 constexpr TempId kGlobalCcOp = 19;
 
 enum class BlockEnd : uint8_t {
-    None,  // keep translating
-    Next,  // stop after this instruction and continue at next_rip
+    None,   // keep translating
+    Next,   // stop after this instruction and continue at next_rip, through the exec loop
+    Split,  // stop after this instruction and go on to next_rip directly (a chainable jump)
     // STI: the next instruction is in its interrupt shadow. It joins the block, which then
     // stops after it (or, when it cannot join, stops here as Next).
     OpensShadow,
