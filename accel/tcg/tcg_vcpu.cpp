@@ -626,8 +626,6 @@ TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t fla
             one_insn_tb_ = std::move(tb);
             return one_insn_tb_.get();
         }
-        if (TranslationBlock* raced = shared_.cache.lookup(phys_pc, pc, tb->cs_base, flags))
-            return raced;
         if (shared_.cache.over_limit() || (shared_.code && shared_.code->full())) flush_blocks();
         if (shared_.code_reset_pending) reclaim_blocks();
         // Blocks translated while old code may still run (a reset is pending) stay on the
@@ -650,6 +648,7 @@ TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t fla
         g.unlock();
         return translate(pc, phys_pc, flags, max_insns, cache_it);
     }
+    // Another vCPU may have made the same block meanwhile (rare: checked once, here).
     if (TranslationBlock* raced = shared_.cache.lookup(phys_pc, pc, tb->cs_base, flags))
         return raced;
     for (uint64_t page : tb->phys_pages())
