@@ -31,15 +31,18 @@ struct TranslationBlock {
     static std::unique_ptr<TranslationBlock> make(std::span<const uint64_t> insn_rip);
     void operator delete(void* p) { ::operator delete(p); }
 
+    // The key, the index's link and the validity come first, within one or two cache lines:
+    // a lookup touches nothing else, and each block it visits is likely a cache miss.
     uint64_t pc = 0;  // linear address of the first instruction
     uint64_t cs_base = 0;
     uint64_t phys_pc = 0;
-    uint64_t phys_page1 = ~0ull;  // the second page its code bytes came from, if any
+    TranslationBlock* hash_next = nullptr;  // the next block in its TbCache index bucket
     uint32_t flags = 0;
     uint16_t size = 0;  // guest code bytes from pc (a block never leaves its second page)
     uint16_t insn_count = 0;
     std::atomic<bool> valid{true};
-    bool ends_shadow = false;  // TranslatedBlock::ends_shadow
+    bool ends_shadow = false;     // TranslatedBlock::ends_shadow
+    uint64_t phys_page1 = ~0ull;  // the second page its code bytes came from, if any
     // The interpreter's form, only for blocks the JIT does not run.
     std::unique_ptr<tcg::InterpCode> code;
     tcg::CompiledBlock jit;  // host code, when the JIT backend compiled the block
@@ -49,7 +52,6 @@ struct TranslationBlock {
     TranslationBlock* chained[2] = {nullptr, nullptr};
     uintptr_t incoming = 0;  // a block's address | its slot; 0 ends the list
     uintptr_t incoming_next[2] = {0, 0};
-    TranslationBlock* hash_next = nullptr;  // the next block in its TbCache index bucket
 
     tcg::BlockExit run(void* env) const { return jit.compiled() ? jit.run(env) : code->run(env); }
 
