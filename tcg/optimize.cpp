@@ -376,7 +376,14 @@ class Propagation {
     const Facts* known(TempId t) const { return facts_[t].epoch == epoch_ ? &facts_[t] : nullptr; }
     Facts& learn(TempId t) {
         Facts& k = facts_[t];
-        if (k.epoch != epoch_) k = Facts{epoch_};
+        if (k.epoch != epoch_) {  // field by field: assigning a whole Facts{} showed in profiles
+            k.epoch = epoch_;
+            k.value.reset();
+            k.copy.reset();
+            k.condition.reset();
+            k.low32.reset();
+            k.width = 64;
+        }
         return k;
     }
     // Redefining t ends what is known of it, and every copy made of it: those carry the
