@@ -38,9 +38,10 @@ static int expect_msb(uint8_t value, uint64_t* tsc, uint64_t* delta, int* reads)
     return count > 5;
 }
 
-int main(uint32_t mb_magic, uint32_t mb_info) {
-    (void)mb_magic;
-    (void)mb_info;
+/* One run of the calibration; says why when it does not succeed. Inlined into each of the
+ * tries below, so that every try runs code the emulator has not translated yet, as the
+ * kernel's one try does. */
+static inline __attribute__((always_inline)) int calibrate(int attempt) {
     outb(PORT_B, (inb(PORT_B) & ~0x02) | 0x01);
     outb(PIT_MODE, PIT_CH2_LOHI_MODE0);
     outb(PIT_CH2, 0xff);
@@ -49,20 +50,58 @@ int main(uint32_t mb_magic, uint32_t mb_info) {
 
     uint64_t start, d1, d2, at;
     int reads;
-    if (!expect_msb(0xff, &start, &d1, &reads)) fail("MSB 0xff seen in only %d reads", reads);
+    if (!expect_msb(0xff, &start, &d1, &reads)) {
+        printf("try %d did not calibrate: MSB 0xff seen in only %d reads\n", attempt, reads);
+        return 0;
+    }
     for (unsigned i = 1; i <= MAX_ITERATIONS; i++) {
-        if (!expect_msb(0xff - i, &at, &d2, &reads))
-            fail("MSB %#x seen in only %d reads (step %u)", 0xff - i, reads, i);
+        if (!expect_msb(0xff - i, &at, &d2, &reads)) {
+            printf("try %d did not calibrate: MSB %#x seen in only %d reads (step %u)\n", attempt,
+                   0xff - i, reads, i);
+            return 0;
+        }
         const uint64_t elapsed = at - start;
-        if (i == 1 && d1 + d2 >= (elapsed * MAX_ITERATIONS) >> 11)
-            fail("first step: reads took %llu + %llu TSC ticks of %llu", (unsigned long long)d1,
-                 (unsigned long long)d2, (unsigned long long)elapsed);
+        if (i == 1 && d1 + d2 >= (elapsed * MAX_ITERATIONS) >> 11) {
+            printf(
+                "try %d did not calibrate: first step: reads took %llu + %llu TSC ticks of %llu\n",
+                attempt, (unsigned long long)d1, (unsigned long long)d2,
+                (unsigned long long)elapsed);
+            return 0;
+        }
         if (d1 + d2 >= elapsed >> 11) continue;
-        if (!msb_is(0xfe - i)) fail("MSB moved on during the last read (step %u)", i);
+        if (!msb_is(0xfe - i)) {
+            printf("try %d did not calibrate: MSB moved on during the last read (step %u)\n",
+                   attempt, i);
+            return 0;
+        }
         printf("calibrated after %u steps: %llu TSC ticks in %u PIT ticks\n", i,
                (unsigned long long)elapsed, i * 256);
+        return 1;
+    }
+    printf("try %d did not calibrate: error never below 500 ppm in %u steps\n", attempt,
+           MAX_ITERATIONS);
+    return 0;
+}
+
+__attribute__((noinline, noipa)) static int try1(void) {
+    return calibrate(1);
+}
+__attribute__((noinline, noipa)) static int try2(void) {
+    return calibrate(2);
+}
+__attribute__((noinline, noipa)) static int try3(void) {
+    return calibrate(3);
+}
+
+/* Linux tries once; a host that preempts the vCPU at the wrong moment (a loaded test
+ * machine) fails that once in a while, as it would on hardware under a busy hypervisor, so
+ * the test allows three tries, each through code of its own. */
+int main(uint32_t mb_magic, uint32_t mb_info) {
+    (void)mb_magic;
+    (void)mb_info;
+    if (try1() || try2() || try3()) {
         printf("PASS pit_quick_calibrate\n");
         return 0;
     }
-    fail("error never below 500 ppm in %u steps", MAX_ITERATIONS);
+    fail("fast calibration failed three times");
 }
