@@ -151,12 +151,11 @@ bool host_has_avx() {
 // A call to host code from code that will run at `at` (its first byte's executable
 // address): a rel32 call when `fn` is within reach (the code buffer asks to be mapped near
 // the emulator's own code), else through `via`, which the call may clobber.
-void emit_host_call(CodeGenerator& code, const uint8_t* at, const void* fn, const Reg64& via) {
+void emit_host_call(HostAssembler& code, const uint8_t* at, const void* fn, const Reg64& via) {
     const uint8_t* next = at + code.getSize() + 5;
     const int64_t rel = static_cast<const uint8_t*>(fn) - next;
     if (rel == int64_t(int32_t(rel))) {
-        code.db(0xe8);
-        code.dd(uint32_t(int32_t(rel)));
+        code.op_rel32({0xe8}, uint32_t(int32_t(rel)));
         return;
     }
     code.mov(via, reinterpret_cast<uint64_t>(fn));
@@ -367,14 +366,12 @@ class BlockCompiler {
     // block is assembled in the buffer's write view, so the displacement is worked out from
     // the executable address it will run at.
     void jump_to(const uint8_t* target, int condition = -1) {
-        if (condition >= 0) {
-            c_.db(0x0f);
-            c_.db(condition);
-        } else {
-            c_.db(0xe9);
-        }
-        const uint8_t* next = at_ + c_.getSize() + 4;
-        c_.dd(uint32_t(int32_t(target - next)));
+        const size_t length = condition >= 0 ? 6 : 5;
+        const uint32_t rel = uint32_t(int32_t(target - (at_ + c_.getSize() + length)));
+        if (condition >= 0)
+            c_.op_rel32({0x0f, uint8_t(condition)}, rel);
+        else
+            c_.op_rel32({0xe9}, rel);
     }
 
     void call_host(const void* fn) { emit_host_call(c_, at_, fn, rax); }
@@ -1319,7 +1316,7 @@ SharedStubs stubs_at(const uint8_t* base, const std::array<uint32_t, 4>& exits) 
 // address in rax and the other arguments in rdx and rcx; the thunk keeps the caller-saved
 // registers the blocks allocate (all of them: cheaper in code than each site pushing its
 // own), passes env and the address, and calls `fn`. About 15 bytes less per guest access.
-void assemble_thunk(CodeGenerator& code, const uint8_t* at, const void* fn) {
+void assemble_thunk(HostAssembler& code, const uint8_t* at, const void* fn) {
     static const Reg64 kKept[] = {rsi, rdi, r8, r9, r10, r11};
     for (const Reg64& r : kKept)
         code.push(r);

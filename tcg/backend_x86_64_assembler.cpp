@@ -109,6 +109,22 @@ void HostAssembler::alu(Alu op, int reg, int32_t imm, bool wide) {
     end(p);
 }
 
+void HostAssembler::op_rel8(uint8_t opcode, int8_t rel8) {
+    uint8_t* p = begin();
+    if (!p) return;
+    *p++ = opcode;
+    *p++ = uint8_t(rel8);
+    end(p);
+}
+
+void HostAssembler::op_rel32(std::initializer_list<uint8_t> opcode, uint32_t rel32) {
+    uint8_t* p = begin();
+    if (!p) return;
+    for (uint8_t b : opcode)
+        *p++ = b;
+    end(put32(p, rel32));
+}
+
 void HostAssembler::shift(Shift op, int reg, uint8_t count, bool wide) {
     uint8_t* p = begin();
     if (!p) return;

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <initializer_list>
 
 #include "tcg/backend_x86_64_xbyak.h"
 
@@ -52,6 +53,10 @@ class HostAssembler : public Xbyak::CodeGenerator {
     void mov_imm(int reg, uint64_t imm);
     void alu(Alu op, int reg, int32_t imm, bool wide = true);
     void shift(Shift op, int reg, uint8_t count, bool wide = true);
+    // Jumps and calls whose displacement the caller works out: opcode bytes, then the
+    // displacement (rel8 or rel32).
+    void op_rel8(uint8_t opcode, int8_t rel8);
+    void op_rel32(std::initializer_list<uint8_t> opcode, uint32_t rel32);
 
     using CodeGenerator::cmp;
     using CodeGenerator::lea;

@@ -7,7 +7,7 @@
 #include <cstdint>
 #include <vector>
 
-#include "tcg/backend_x86_64_xbyak.h"
+#include "tcg/backend_x86_64_assembler.h"
 
 namespace kemu::tcg::x64 {
 
@@ -29,7 +29,7 @@ class BlockLabels {
   public:
     using Id = uint32_t;
 
-    explicit BlockLabels(Xbyak::CodeGenerator& code) : code_(code) {}
+    explicit BlockLabels(HostAssembler& code) : code_(code) {}
 
     // Forgets the last block's labels; ids 0..count-1 are new unbound labels.
     void reset(size_t count) {
@@ -44,10 +44,7 @@ class BlockLabels {
 
     void jmp(Id label) { branch(label, 0xeb, 0xe9, -1); }
     void jcc(Cc cc, Id label) { branch(label, uint8_t(0x70 | uint8_t(cc)), 0x80, uint8_t(cc)); }
-    void call(Id label) {
-        code_.db(0xe8);
-        rel32_to(label);
-    }
+    void call(Id label) { code_.op_rel32({0xe8}, rel32_to(label)); }
 
     // Writes the displacement of every forward jump. False if one names a label that was
     // never bound (a backend bug: the block must not run).
@@ -74,30 +71,27 @@ class BlockLabels {
         if (pos_[label] != kUnbound) {
             const int64_t rel8 = int64_t(pos_[label]) - (here() + 2);
             if (rel8 >= -128) {
-                code_.db(short_op);
-                code_.db(uint8_t(int8_t(rel8)));
+                code_.op_rel8(short_op, int8_t(rel8));
                 return;
             }
         }
         if (condition >= 0) {
-            code_.db(0x0f);
-            code_.db(near_op | condition);
+            code_.op_rel32({0x0f, uint8_t(near_op | condition)}, rel32_to(label, 2));
         } else {
-            code_.db(near_op);
+            code_.op_rel32({near_op}, rel32_to(label));
         }
-        rel32_to(label);
     }
 
-    void rel32_to(Id label) {
-        if (pos_[label] != kUnbound) {
-            code_.dd(uint32_t(int32_t(int64_t(pos_[label]) - (here() + 4))));
-            return;
-        }
-        fixups_.push_back({here(), label});
-        code_.dd(0);
+    // The rel32 of a jump to `label` whose `opcode_bytes` start here: known for a label
+    // behind, else 0 and a fixup for resolve().
+    uint32_t rel32_to(Id label, uint32_t opcode_bytes = 1) {
+        const uint32_t at = here() + opcode_bytes;
+        if (pos_[label] != kUnbound) return uint32_t(int32_t(int64_t(pos_[label]) - (at + 4)));
+        fixups_.push_back({at, label});
+        return 0;
     }
 
-    Xbyak::CodeGenerator& code_;
+    HostAssembler& code_;
     std::vector<uint32_t> pos_;
     std::vector<Fixup> fixups_;
 };

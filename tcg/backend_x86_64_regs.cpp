@@ -1,5 +1,6 @@
 #include "tcg/backend_x86_64_regs.h"
 
+#include <bit>
 #include <utility>
 
 namespace kemu::tcg::x64 {
@@ -44,7 +45,7 @@ void RegCache::unbind(int reg) {
 
 void RegCache::bind(int reg, TempId t, bool dirty) {
     if (reg_of_[t] >= 0) unbind(reg_of_[t]);
-    constant_[t].reset();
+    drop_constant(t);
     slots_[reg] = {t, dirty, ++clock_};
     reg_of_[t] = int8_t(reg);
     locked_ |= 1u << reg;
@@ -77,13 +78,23 @@ Reg64 RegCache::use(TempId t) {
 
 void RegCache::set_constant(TempId g, int32_t value) {
     if (int r = reg_of_[g]; r >= 0) unbind(r);
+    if (g >= kTrackedGlobals) {  // not in the pending mask: home at once
+        code_.store_imm(env_mem(home_[g]), value);
+        return;
+    }
     constant_[g] = value;
+    pending_constants_ |= 1ull << g;
 }
 
 void RegCache::store_constant(TempId g) {
     if (!constant_[g]) return;
     code_.store_imm(env_mem(home_[g]), *constant_[g]);
-    constant_[g].reset();
+    drop_constant(g);
+}
+
+void RegCache::drop_constant(TempId t) {
+    constant_[t].reset();
+    if (t < kTrackedGlobals) pending_constants_ &= ~(1ull << t);
 }
 
 Reg64 RegCache::def(TempId t) {
@@ -124,8 +135,8 @@ void RegCache::drop(TempId t) {
 
 void RegCache::write_back(RegSet regs, bool globals) {
     if (globals)
-        for (TempId g = 0; g < constant_.size() && f_.temp(g).kind == TempKind::Global; g++)
-            store_constant(g);
+        for (uint64_t m = pending_constants_; m; m &= m - 1)
+            store_constant(TempId(std::countr_zero(m)));
     for (int r = 0; r < 16; r++) {
         const Slot& s = slots_[r];
         if (s.temp == kNone || !s.dirty) continue;
@@ -135,8 +146,8 @@ void RegCache::write_back(RegSet regs, bool globals) {
 
 void RegCache::forget(RegSet regs, bool globals) {
     if (globals)
-        for (TempId g = 0; g < constant_.size() && f_.temp(g).kind == TempKind::Global; g++)
-            constant_[g].reset();
+        for (uint64_t m = pending_constants_; m; m &= m - 1)
+            drop_constant(TempId(std::countr_zero(m)));
     for (int r = 0; r < 16; r++) {
         const Slot& s = slots_[r];
         if (s.temp == kNone) continue;
@@ -145,8 +156,10 @@ void RegCache::forget(RegSet regs, bool globals) {
 }
 
 void RegCache::dirty_globals(std::vector<HomeStore>& out) const {
-    for (TempId g = 0; g < constant_.size() && f_.temp(g).kind == TempKind::Global; g++)
-        if (constant_[g]) out.push_back({-1, home_[g], *constant_[g]});
+    for (uint64_t m = pending_constants_; m; m &= m - 1) {
+        const TempId g = TempId(std::countr_zero(m));
+        out.push_back({-1, home_[g], *constant_[g]});
+    }
     for (int r = 0; r < 16; r++) {
         const Slot& s = slots_[r];
         if (s.temp != kNone && s.dirty && f_.temp(s.temp).kind == TempKind::Global)
@@ -162,9 +175,10 @@ RegSet RegCache::bound(RegSet regs) const {
 }
 
 void RegCache::alias_env(uint32_t offset, uint32_t size, bool write) {
-    for (TempId g = 0; g < constant_.size() && f_.temp(g).kind == TempKind::Global; g++) {
+    for (uint64_t m = pending_constants_; m; m &= m - 1) {
+        const TempId g = TempId(std::countr_zero(m));
         const uint32_t home = home_[g];
-        if (!constant_[g] || home >= offset + size || offset >= home + 8) continue;
+        if (home >= offset + size || offset >= home + 8) continue;
         store_constant(g);  // a write may cover only part of it
     }
     for (int r = 0; r < 16; r++) {

@@ -132,6 +132,11 @@ class RegCache {
     std::vector<int8_t>& reg_of_;
     std::vector<std::optional<int32_t>>& constant_;
     void store_constant(TempId g);
+    void drop_constant(TempId t);
+    // Globals below this keep a pending constant; a higher one (no target has one) is
+    // stored at once instead.
+    static constexpr TempId kTrackedGlobals = 64;
+    uint64_t pending_constants_ = 0;  // bit g: constant_[g] is set
     std::array<Slot, 16> slots_{};
     RegSet locked_ = 0;
     uint32_t op_index_ = 0;

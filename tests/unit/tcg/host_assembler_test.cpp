@@ -131,6 +131,21 @@ TEST_F(HostAssemblerTest, Immediates) {
     }
 }
 
+// Jumps and calls with a displacement the caller worked out (code at address 0).
+TEST_F(HostAssemblerTest, JumpsAndCalls) {
+    expect_same([](HostAssembler& c) { c.op_rel32({0xe9}, 0x10); },
+                [](HostAssembler& c) { c.db(0xe9), c.dd(0x10); });
+    expect_same(
+        [](HostAssembler& c) {
+            c.op_rel32({0x0f, 0x85}, uint32_t(-6));
+        },
+        [](HostAssembler& c) { c.db(0x0f), c.db(0x85), c.dd(uint32_t(-6)); });
+    expect_same([](HostAssembler& c) { c.op_rel32({0xe8}, 0x1000); },
+                [](HostAssembler& c) { c.db(0xe8), c.dd(0x1000); });
+    expect_same([](HostAssembler& c) { c.op_rel8(0x74, -2); },
+                [](HostAssembler& c) { c.db(0x74), c.db(0xfe); });
+}
+
 // Without room for an instruction nothing is written and xbyak's error is set, as its own
 // encoder does, so the backend's "buffer full" path sees it.
 TEST_F(HostAssemblerTest, FullBufferSetsTheError) {
