@@ -147,6 +147,9 @@ int run_stdio_child(Ending ending, int slave) {
     if (pid == 0) {
         struct rlimit no_core {};
         setrlimit(RLIMIT_CORE, &no_core);
+        // The test expects the signal's default action: one the test run inherited as
+        // ignored (nohup ignores SIGHUP) would keep the child alive.
+        if (int sig = raised_signal(ending)) signal(sig, SIG_DFL);
         if (ending == Ending::ChainedSigterm) signal(SIGTERM, [](int) { _exit(42); });
         dup2(slave, STDIN_FILENO);
         std::mutex lock;
