@@ -56,7 +56,7 @@ static inline __attribute__((always_inline)) int calibrate(int attempt) {
     }
     for (unsigned i = 1; i <= MAX_ITERATIONS; i++) {
         if (!expect_msb(0xff - i, &at, &d2, &reads)) {
-            printf("try %d did not calibrate: MSB %#x seen in only %d reads (step %u)\n", attempt,
+            printf("try %d did not calibrate: MSB 0x%x seen in only %d reads (step %u)\n", attempt,
                    0xff - i, reads, i);
             return 0;
         }
