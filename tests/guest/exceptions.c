@@ -324,6 +324,7 @@ static volatile unsigned debug_events;
 static volatile uint32_t step_stop_eip;
 
 extern const uint8_t step_s2[], step_s3[], step_s4[], step_s5[];
+extern const uint8_t step_loop_end[];
 
 static void debug_handler(struct interrupt_frame* frame) {
     if (debug_events < MAX_DEBUG_EVENTS) {
@@ -364,6 +365,27 @@ static void test_single_step(void) {
         if (!(debug_dr6[i] & DR6_BS))
             fail("single step trap %u: DR6 0x%x without BS", i, debug_dr6[i]);
     }
+    CHECK(!(read_eflags() & EFLAGS_TF));
+}
+
+/* Single-stepping a loop traps after every instruction of every iteration, the taken jump
+ * back included: the second time round, the jump's block must not run on into the next
+ * one (the emulator chains blocks that jump to each other). */
+static void test_single_step_loop(void) {
+    debug_events = 0;
+    step_stop_eip = (uint32_t)(uintptr_t)step_loop_end;
+    set_interrupt_handler(VEC_DB, debug_handler);
+    write_dr6(0);
+    __asm__ volatile(
+        "mov $4, %%ecx\n\t"
+        "pushfl\n\torl $0x100, (%%esp)\n\tpopfl\n"
+        "step_loop_top: dec %%ecx\n\t"
+        "jnz step_loop_top\n"
+        "step_loop_end:\n" ::
+            : "ecx", "memory", "cc");
+    set_interrupt_handler(VEC_DB, NULL);
+    /* dec and jnz, four times each; the last trap is at step_loop_end. */
+    if (debug_events != 8) fail("single-stepped loop: %u #DB traps, expected 8", debug_events);
     CHECK(!(read_eflags() & EFLAGS_TF));
 }
 
@@ -504,6 +526,7 @@ int main(uint32_t mb_magic, uint32_t mb_info) {
     test_double_fault();
     test_software_traps();
     test_single_step();
+    test_single_step_loop();
     test_breakpoints();
     test_sti_shadow();
     printf("PASS exceptions\n");
