@@ -338,11 +338,16 @@ static void debug_handler(struct interrupt_frame* frame) {
     frame->eflags |= EFLAGS_RF;
 }
 
-static void test_single_step(void) {
+/* Counts #DB traps from here on; the one at `stop` clears TF. */
+static void count_single_steps_until(const uint8_t* stop) {
     debug_events = 0;
-    step_stop_eip = (uint32_t)(uintptr_t)step_s5;
+    step_stop_eip = (uint32_t)(uintptr_t)stop;
     set_interrupt_handler(VEC_DB, debug_handler);
     write_dr6(0);
+}
+
+static void test_single_step(void) {
+    count_single_steps_until(step_s5);
     /* No trap after the POPF that sets TF (TF was clear when it began). MOV SS holds
      * the single-step trap off until after the next instruction (SDM Vol. 3 6.8.3),
      * so the traps report step_s2, step_s4 and step_s5, never step_s3. */
@@ -372,10 +377,7 @@ static void test_single_step(void) {
  * back included: the second time round, the jump's block must not run on into the next
  * one (the emulator chains blocks that jump to each other). */
 static void test_single_step_loop(void) {
-    debug_events = 0;
-    step_stop_eip = (uint32_t)(uintptr_t)step_loop_end;
-    set_interrupt_handler(VEC_DB, debug_handler);
-    write_dr6(0);
+    count_single_steps_until(step_loop_end);
     __asm__ volatile(
         "mov $4, %%ecx\n\t"
         "pushfl\n\torl $0x100, (%%esp)\n\tpopfl\n"
