@@ -33,13 +33,15 @@ using x64::env_mem;
 using x64::global_deaths;
 using x64::HostAssembler;
 using x64::kEnvBias;
-using x64::kEnvReg;
 using x64::last_uses;
 using x64::Mem;
 using x64::RegCache;
 using x64::RegSet;
 using x64::Shift;
 using x64::uses;
+
+// The emitter's scratch registers (never allocated), by encoding number for HostAssembler.
+constexpr int kRax = Operand::RAX, kRcx = Operand::RCX, kRdx = Operand::RDX;
 
 // The vfp ops' instructions, in vfp_op order (tcg/vfp.h).
 using VfpInsn = void (CodeGenerator::*)(const Xbyak::Xmm&, const Operand&);
@@ -422,22 +424,23 @@ class BlockCompiler {
     void probe_tlb(const Reg64& addr, MemOp mop, bool write, int32_t base, BlockLabels::Id miss) {
         const TlbLayout& t = f_.target().tlb;
         const uint32_t page = 1u << t.page_bits;
-        constexpr int kRax = Xbyak::Operand::RAX, kRcx = Xbyak::Operand::RCX;
         const int a = addr.getIdx();
         // rax = the entry's byte offset within its MMU's table.
         c_.mov(kRax, a);
         const unsigned scale = std::countr_zero(t.entry_size);
         const uint64_t index_mask = uint64_t(t.entries - 1) << scale;
-        if (std::has_single_bit(t.entry_size) && scale <= t.page_bits && index_mask <= INT32_MAX) {
+        if (std::has_single_bit(t.entry_size) && scale <= t.page_bits && index_mask <= UINT32_MAX) {
             if (t.page_bits > scale) c_.shift(Shift::Shr, kRax, uint8_t(t.page_bits - scale));
-            c_.alu(Alu::And, kRax, int32_t(index_mask), false);
+            c_.alu(Alu::And, kRax, int32_t(uint32_t(index_mask)), false);
         } else {
             c_.shr(rax, int(t.page_bits));
             c_.and_(eax, t.entries - 1);
             c_.imul(rax, rax, int(t.entry_size));
         }
         auto entry = [&](uint32_t field) {
-            return Mem{kEnvReg, int32_t(base + field - kEnvBias), kRax};
+            Mem m = env_mem(int64_t(base) + field);
+            m.index = kRax;
+            return m;
         };
         // The page of the access's last byte against addr's entry: an access that runs into
         // the next page cannot match (that page has another entry), so one compare covers it.
@@ -601,8 +604,6 @@ class BlockCompiler {
         }
         // rdx, rcx and rax are never allocated, so filling them clobbers no source. The
         // thunk keeps every caller-saved register and passes env and the address (rax).
-        constexpr int kRax = Xbyak::Operand::RAX, kRcx = Xbyak::Operand::RCX,
-                      kRdx = Xbyak::Operand::RDX;
         if (slow.vector_at) {
             c_.mov_imm(kRdx, slow.memop);
             c_.mov_imm(kRcx, *slow.vector_at);
@@ -1394,6 +1395,7 @@ void patch_chain(CodeBuffer& buf, const CompiledBlock& from, unsigned slot,
 bool X86Backend::compile(const Function& f, CodeBuffer& buf, CompiledBlock& out, uint64_t tag) {
     BlockAssembler& code = *assembler_;
     x64::RegCache::Memory& regs = code.scratch.regs;
+    if (f.target().globals.size() > RegCache::kMaxGlobals) return false;
     if (!assign_homes(f, regs.home)) return false;
     if (!has_popcnt_ && uses(f, Opc::ctpop)) return false;
     if (buf.used() == 0) {

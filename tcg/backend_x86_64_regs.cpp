@@ -78,10 +78,6 @@ Reg64 RegCache::use(TempId t) {
 
 void RegCache::set_constant(TempId g, int32_t value) {
     if (int r = reg_of_[g]; r >= 0) unbind(r);
-    if (g >= kTrackedGlobals) {  // not in the pending mask: home at once
-        code_.store_imm(env_mem(home_[g]), value);
-        return;
-    }
     constant_[g] = value;
     pending_constants_ |= 1ull << g;
 }
@@ -94,7 +90,7 @@ void RegCache::store_constant(TempId g) {
 
 void RegCache::drop_constant(TempId t) {
     constant_[t].reset();
-    if (t < kTrackedGlobals) pending_constants_ &= ~(1ull << t);
+    if (t < kMaxGlobals) pending_constants_ &= ~(1ull << t);
 }
 
 Reg64 RegCache::def(TempId t) {

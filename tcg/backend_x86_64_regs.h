@@ -50,6 +50,9 @@ class RegCache {
   public:
     static constexpr uint32_t kNoHome = UINT32_MAX;
     static constexpr uint32_t kLiveForever = UINT32_MAX;
+    // Globals are tracked in 64-bit masks (pending constants, global deaths): the backend
+    // compiles functions of targets with at most this many.
+    static constexpr size_t kMaxGlobals = 64;
 
     // What the cache knows of a block, and its working memory: kept from block to block, so
     // compiling one allocates nothing once the vectors have grown.
@@ -133,9 +136,6 @@ class RegCache {
     std::vector<std::optional<int32_t>>& constant_;
     void store_constant(TempId g);
     void drop_constant(TempId t);
-    // Globals below this keep a pending constant; a higher one (no target has one) is
-    // stored at once instead.
-    static constexpr TempId kTrackedGlobals = 64;
     uint64_t pending_constants_ = 0;  // bit g: constant_[g] is set
     std::array<Slot, 16> slots_{};
     RegSet locked_ = 0;
