@@ -31,6 +31,8 @@ struct TranslationBlock {
     static std::unique_ptr<TranslationBlock> make(std::span<const uint64_t> insn_rip);
     void operator delete(void* p) { ::operator delete(p); }
 
+    static constexpr uint64_t kPage = 4096;  // guest page
+
     // The key, the index's link and the validity come first, within one or two cache lines:
     // a lookup touches nothing else, and each block it visits is likely a cache miss.
     uint64_t pc = 0;  // linear address of the first instruction
@@ -59,12 +61,11 @@ struct TranslationBlock {
     uint64_t insn_rip(unsigned index) const;
 
     // The pages its code bytes came from: phys_pc's, and phys_page1 (~0 when none).
-    std::array<uint64_t, 2> phys_pages() const { return {phys_pc & ~uint64_t(4095), phys_page1}; }
+    std::array<uint64_t, 2> phys_pages() const { return {phys_pc & ~(kPage - 1), phys_page1}; }
     bool on_page(uint64_t page) const { return phys_pages()[0] == page || phys_page1 == page; }
     // Do the block's code bytes include any of [phys_addr, phys_addr + len)? A block that
     // runs into a second page has its first bytes at phys_pc and the rest at phys_page1.
     bool covers(uint64_t phys_addr, uint64_t len) const {
-        constexpr uint64_t kPage = 4096;
         uint64_t first_end = std::min(phys_pc + size, (phys_pc & ~(kPage - 1)) + kPage);
         if (phys_addr < first_end && phys_pc < phys_addr + len) return true;
         uint64_t rest = phys_pc + size - first_end;
