@@ -14,11 +14,19 @@ struct HostSimd {
     bool sse = false, sse2 = false, sse3 = false, ssse3 = false, sse41 = false, sse42 = false;
     bool avx = false, avx2 = false, fma = false, f16c = false, aes = false, vaes = false;
     bool pclmul = false, sha = false, sse4a = false;
+    bool intel = false;  // the vendor whose documented behaviour kemu follows where vendors differ
 };
 
 HostSimd host_simd() {
     HostSimd h;
     unsigned a, b, c, d;
+    if (__get_cpuid(0, &a, &b, &c, &d)) {
+        char vendor[12];
+        std::memcpy(vendor, &b, 4);
+        std::memcpy(vendor + 4, &d, 4);
+        std::memcpy(vendor + 8, &c, 4);
+        h.intel = std::string_view(vendor, 12) == "GenuineIntel";
+    }
     if (__get_cpuid(1, &a, &b, &c, &d)) {
         h.sse = d & (1u << 25);
         h.sse2 = d & (1u << 26);
@@ -45,14 +53,24 @@ bool starts(std::string_view s, std::string_view p) {
     return s.substr(0, p.size()) == p;
 }
 
+// Forms whose behaviour the vendors define differently, where kemu follows Intel's manual:
+// an AMD host is no oracle for them. AMD runs the SHA instructions on a misaligned memory
+// operand, which Intel's legacy-SSE rule makes #GP; and AMD makes VEX.W1 VPEXTRQ/VPINSRQ
+// outside 64-bit mode #UD, where Intel ignores VEX.W (VPEXTRD/VPINSRD).
+bool vendor_specific(const SimdTemplate& t, std::string_view base, bool mode64) {
+    if (starts(base, "SHA")) return t.mem;
+    return !mode64 && t.vex && t.w && (base == "PEXTRD" || base == "PINSRD");
+}
+
 // Whether the host runs a row. kemu's rows for the base extensions up to SSE4.2 are assumed
 // present on any host that has AVX2 (the generator wants that anyway for the VEX forms).
-bool host_runs(const SimdTemplate& t, const HostSimd& h) {
+bool host_runs(const SimdTemplate& t, const HostSimd& h, bool mode64) {
     std::string_view m = t.sdm;
     m = m.substr(0, m.find(' '));
     if (t.vex && !(h.avx && h.avx2)) return false;
     if (!h.sse42 || !h.ssse3) return false;
     std::string_view base = t.vex && starts(m, "V") ? m.substr(1) : m;
+    if (!h.intel && vendor_specific(t, base, mode64)) return false;
     if (starts(base, "AES")) return t.vex_l ? h.vaes : h.aes;
     if (starts(base, "PCLMUL")) return h.pclmul;
     if (starts(base, "SHA")) return h.sha;
@@ -135,7 +153,7 @@ std::vector<SimdTemplate> enumerate(bool mode64) {
                                 std::vector<uint8_t> v = probe_bytes(t, d, 5);
                                 row.uses_vvvv = decode(v, mode, 0).status == DecodeStatus::Ok;
                             }
-                            if (host_runs(row, host)) out.push_back(row);
+                            if (host_runs(row, host, mode64)) out.push_back(row);
                         }
                     }
                 }
@@ -235,7 +253,9 @@ std::string describe_host_simd() {
     std::string out;
     for (const auto& [name, present] : kNamed)
         if (present) out += std::string(out.empty() ? "" : " ") + name;
-    return out.empty() ? "none" : out;
+    if (out.empty()) out = "none";
+    if (!h.intel) out += " (not Intel: the forms vendors define differently are skipped)";
+    return out;
 }
 
 uint64_t vector_chunk(std::mt19937_64& rng) {
