@@ -296,12 +296,17 @@ class BlockCompiler {
   private:
     // An indirect branch asks the target for the next block and jumps straight into it
     // (same frame, env in r14); without an answer it leaves to the exec loop.
-    void jump_through_cache() {
+    void jump_through_cache(uint32_t index) {
         const TargetInfo& t = f_.target();
         if (!t.chaining || !t.goto_ptr_target) return;
         regs_.write_back(x64::kCallerSaved, true);
         regs_.forget(x64::kCallerSaved, false);
-        if (t.fast_jumps.present && f_.fast_jump_key()) probe_fast_jumps(*f_.fast_jump_key());
+        if (t.fast_jumps.present && f_.fast_jump_key()) {
+            if (next_pc_)
+                probe_fast_jump_at(*next_pc_, *f_.fast_jump_key());
+            else
+                probe_fast_jumps(*f_.fast_jump_key(), next_pc_register(index));
+        }
         store_tag();  // goto_ptr_target reads which block is asking
         c_.lea(rdi, ptr[env_at(0)]);
         call_host(reinterpret_cast<const void*>(t.goto_ptr_target));
@@ -314,11 +319,15 @@ class BlockCompiler {
 
     // The fast jump cache's entry for the next PC (TargetInfo::fast_jumps), entered without
     // a call when it matches; anything else falls through to the call.
-    void probe_fast_jumps(uint32_t key) {
+    // `pc_in`: a register that holds the next PC, or -1 to load it from env.
+    void probe_fast_jumps(uint32_t key, int pc_in) {
         const FastJumpLayout& j = f_.target().fast_jumps;
         static_assert(sizeof(FastJump) == 32);
         const BlockLabels::Id miss = labels_.make();
-        c_.mov(rax, qword[env_at(j.pc_offset)]);
+        if (pc_in >= 0)
+            c_.mov(kRax, pc_in);
+        else
+            c_.mov(rax, qword[env_at(j.pc_offset)]);
         c_.mov(rcx, rax);
         c_.shr(rcx, int(j.bits));
         c_.xor_(rcx, rax);
@@ -335,6 +344,32 @@ class BlockCompiler {
         c_.cmp(byte[rax], 0);
         labels_.jcc(Cc::E, miss);
         c_.jmp(qword[rcx + offsetof(FastJump, code)]);
+        labels_.bind(miss);
+    }
+
+    // probe_fast_jumps for a next PC known now (a direct jump into another page, which is
+    // never chained): its entry's place is a constant, and the PC an immediate.
+    void probe_fast_jump_at(uint64_t pc, uint32_t key) {
+        const FastJumpLayout& j = f_.target().fast_jumps;
+        const uint64_t index = (pc ^ pc >> j.bits) & ((1u << j.bits) - 1);
+        const uint32_t entry = j.offset + uint32_t(index * sizeof(FastJump));
+        auto field = [&](size_t offset) { return qword[env_at(entry + uint32_t(offset))]; };
+        const BlockLabels::Id miss = labels_.make();
+        if (int64_t(pc) == int64_t(int32_t(uint32_t(pc)))) {
+            c_.cmp(field(offsetof(FastJump, pc)), uint32_t(pc));
+        } else {
+            c_.mov(rax, pc);
+            c_.cmp(rax, field(offsetof(FastJump, pc)));
+        }
+        labels_.jcc(Cc::NE, miss);
+        c_.mov(rax, qword[env_at(j.key_offset)]);
+        c_.or_(rax, key);
+        c_.cmp(rax, field(offsetof(FastJump, key)));
+        labels_.jcc(Cc::NE, miss);
+        c_.mov(rax, field(offsetof(FastJump, valid)));
+        c_.cmp(byte[rax], 0);
+        labels_.jcc(Cc::E, miss);
+        c_.jmp(field(offsetof(FastJump, code)));
         labels_.bind(miss);
     }
 
@@ -891,6 +926,10 @@ class BlockCompiler {
         const uint32_t offset = op.constant(0);
         // A constant goes in as the instruction's immediate (sign-extended for 8 bytes).
         const Temp& value = temp(op.input(0));
+        if (writes_next_pc(offset, size))
+            next_pc_ = size == 8 && value.kind == TempKind::Const
+                           ? std::optional<uint64_t>(value.value)
+                           : std::nullopt;
         if (value.kind == TempKind::Const &&
             (size < 8 || int64_t(value.value) == int64_t(int32_t(uint32_t(value.value))))) {
             regs_.alias_env(offset, size, true);
@@ -912,6 +951,8 @@ class BlockCompiler {
         }
         const Reg64 v = regs_.use(op.input(0));
         regs_.alias_env(offset, size, true);
+        if (size == 8 && writes_next_pc(offset, size))
+            next_pc_reg_ = {uint32_t(&op - f_.ops().data()), v.getIdx()};
         switch (size) {
             case 1:
                 c_.mov(c_.byte[env_at(offset)], v.cvt8());
@@ -1006,9 +1047,31 @@ class BlockCompiler {
         }
     }
 
+    static bool writes_env_bytes(Opc opc) {
+        return opc == Opc::vmov || opc == Opc::guest_ld_vec || opc == Opc::vfp ||
+               opc == Opc::host_simd || opc == Opc::host_x87;
+    }
+
+    // The register that still holds the next PC at the goto_ptr that is op `index`: the op
+    // before stored it from there, and what came between (write-backs) kept registers as
+    // they were. -1 when it must come from env.
+    int next_pc_register(uint32_t index) const {
+        return next_pc_reg_ && next_pc_reg_->first + 1 == index ? next_pc_reg_->second : -1;
+    }
+
+    // Does an env store of `size` bytes at `offset` touch the next PC that goto_ptr reads?
+    bool writes_next_pc(uint32_t offset, unsigned size) const {
+        const FastJumpLayout& j = f_.target().fast_jumps;
+        return j.present && offset < j.pc_offset + 8 && j.pc_offset < offset + size;
+    }
+
     void emit_op(const Op& op) {
         const uint32_t index = &op - f_.ops().data();
         const Type t = op.type;
+        // Only a store of the PC itself teaches it; a label joins paths, and helpers and the
+        // ops that write env bytes by offset are not worth telling apart.
+        if (op.opc == Opc::set_label || (op.info().flags & kCall) || writes_env_bytes(op.opc))
+            next_pc_.reset();
         if (op.opc != Opc::vfp) xmm0_holds_.reset();
         if (fp_flags_pending_ && may_see_fp_status(op)) {
             settle_fp_flags();
@@ -1234,7 +1297,7 @@ class BlockCompiler {
                 leave(BlockExit::Exit);
                 return;
             case Opc::goto_ptr:
-                jump_through_cache();
+                jump_through_cache(index);
                 leave(BlockExit::GotoPtr);
                 return;
             case Opc::Count:
@@ -1254,7 +1317,9 @@ class BlockCompiler {
     const uint8_t* at_;
     const SharedStubs& stubs_;
     uint64_t tag_ = 0;
-    bool tag_stored_ = false;  // on the path being emitted, the tag is already in env
+    bool tag_stored_ = false;          // on the path being emitted, the tag is already in env
+    std::optional<uint64_t> next_pc_;  // the PC goto_ptr will read, where a store made it known
+    std::optional<std::pair<uint32_t, int>> next_pc_reg_;  // (op index, register) of its store
     BlockLabels::Id tag_stub_ = 0;
     bool tag_stub_used_ = false;
     uint32_t jump_rel32_[2] = {CompiledBlock::kNoJump, CompiledBlock::kNoJump};

@@ -18,7 +18,8 @@ struct ChainEnv {
     uint32_t chain_break = 0;
     uint32_t insn = 0;
     uint64_t scratch[16] = {};
-    uint64_t pc = 0;  // where an indirect branch goes
+    uint64_t pc = 0;    // where an indirect branch goes
+    uint64_t next = 0;  // a PC for a block to load
     uint64_t fast_key = 0;
     FastJump fast[4] = {};
 };
@@ -155,16 +156,35 @@ TEST_F(BackendChain, BlocksShareTheirBuffersEntryAndExitsAcrossResets) {
     EXPECT_EQ(env_.tag, 0xdu);
 }
 
+// Where goto_ptr's block got the new PC from: the probe takes it from there.
+enum class PcFrom {
+    Imm32,     // a constant store, the PC an immediate
+    Imm64,     // a constant store of a PC beyond a sign-extended imm32
+    Register,  // a store of a temp, still in its register
+    Env,       // stored before other code: read back from env
+};
+
 // goto_ptr enters the block its fast jump entry names when PC, key and validity all match,
 // and otherwise asks goto_ptr_target (here: no answer) and exits.
-TEST_F(BackendChain, IndirectBranchTakesAMatchingFastJumpEntry) {
-    constexpr uint64_t kPc = 0x7654321;
+class BackendFastJump : public BackendChain, public ::testing::WithParamInterface<PcFrom> {};
+
+TEST_P(BackendFastJump, IndirectBranchTakesAMatchingFastJumpEntry) {
+    const uint64_t pc = GetParam() == PcFrom::Imm64 ? 0x123456789aull : 0xffffffff81234567ull;
     constexpr uint32_t kKey = 5;
+    env_.next = pc;
     auto indirect = [&](bool keyed) {
         Function f(target_);
         Builder b(f);
-        b.mov(0, b.add(0, b.cst(1)));
-        b.emit(Opc::st, Type::I64, {b.cst(kPc), uint32_t(offsetof(ChainEnv, pc))});
+        auto count = [&] { b.mov(0, b.add(0, b.cst(1))); };
+        if (GetParam() != PcFrom::Env) count();
+        if (GetParam() == PcFrom::Register || GetParam() == PcFrom::Env) {
+            const TempId next = f.new_local(Type::I64);
+            b.emit(Opc::ld, Type::I64, {next, uint32_t(offsetof(ChainEnv, next))});
+            b.emit(Opc::st, Type::I64, {next, uint32_t(offsetof(ChainEnv, pc))});
+        } else {
+            b.emit(Opc::st, Type::I64, {b.cst(pc), uint32_t(offsetof(ChainEnv, pc))});
+        }
+        if (GetParam() == PcFrom::Env) count();
         b.emit(Opc::goto_ptr, Type::I64, {});
         if (keyed) f.set_fast_jump_key(kKey);
         CompiledBlock out;
@@ -174,10 +194,11 @@ TEST_F(BackendChain, IndirectBranchTakesAMatchingFastJumpEntry) {
     CompiledBlock a = indirect(true), unkeyed = indirect(false);
     CompiledBlock target = block(1, 10, true, 0xb);
     uint8_t valid = 1;
-    FastJump& slot = env_.fast[(kPc ^ kPc >> kFastBits) & ((1u << kFastBits) - 1)];
+    FastJump& slot = env_.fast[(pc ^ pc >> kFastBits) & ((1u << kFastBits) - 1)];
     env_.fast_key = 0x300000000;
     EXPECT_EQ(a.run(&env_), BlockExit::GotoPtr) << "an empty cache";
-    slot = {kPc, env_.fast_key | kKey, target.code(), &valid};
+    EXPECT_EQ(env_.pc, pc);
+    slot = {pc, env_.fast_key | kKey, target.code(), &valid};
     EXPECT_EQ(a.run(&env_), BlockExit::Exit);
     EXPECT_EQ(env_.g[1], 10u);
     EXPECT_EQ(env_.tag, 0xbu);
@@ -188,11 +209,17 @@ TEST_F(BackendChain, IndirectBranchTakesAMatchingFastJumpEntry) {
     valid = 0;
     EXPECT_EQ(a.run(&env_), BlockExit::GotoPtr) << "an invalidated block";
     valid = 1;
-    slot.pc = kPc + 1;
+    slot.pc = pc + 1;
     EXPECT_EQ(a.run(&env_), BlockExit::GotoPtr) << "another PC";
-    EXPECT_EQ(env_.g[0], 6u);
+    slot.pc = pc ^ 0x100000000ull;
+    EXPECT_EQ(a.run(&env_), BlockExit::GotoPtr) << "a PC that differs above bit 31";
+    EXPECT_EQ(env_.g[0], 7u);
     EXPECT_EQ(env_.g[1], 10u);
 }
+
+INSTANTIATE_TEST_SUITE_P(PcSources, BackendFastJump,
+                         ::testing::Values(PcFrom::Imm32, PcFrom::Imm64, PcFrom::Register,
+                                           PcFrom::Env));
 
 }  // namespace
 }  // namespace kemu::tcg
