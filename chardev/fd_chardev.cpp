@@ -39,7 +39,6 @@ Result<void> FdChardev::start_streaming(int in_fd, int out_fd, bool out_nonblock
     input_enabled_ = in_fd >= 0;
     pending_.clear();
     if (input_enabled_) {
-        // epoll refuses regular files and /dev/null: such an input never has data to wait for.
         auto added = loop_.add_fd(in_fd_, 0, [this](uint32_t events) { handle_events(events); });
         if (!added) {
             input_enabled_ = false;

@@ -36,13 +36,19 @@ Result<void> EventLoop::add_fd(int fd, uint32_t events, FdHandler handler) {
     epoll_event ev{};
     ev.events = events;
     ev.data.fd = fd;
-    if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) < 0)
-        return Error(std::string("cannot watch fd: ") + std::strerror(errno));
+    if (epoll_ctl(epoll_.get(), EPOLL_CTL_ADD, fd, &ev) < 0) {
+        if (errno != EPERM) return Error(std::string("cannot watch fd: ") + std::strerror(errno));
+        always_ready_[fd] = events;  // a regular file or /dev/null: epoll has no use for it
+    }
     handlers_[fd] = std::make_shared<FdHandler>(std::move(handler));
     return ok();
 }
 
 void EventLoop::modify_fd(int fd, uint32_t events) {
+    if (auto it = always_ready_.find(fd); it != always_ready_.end()) {
+        it->second = events;
+        return;
+    }
     epoll_event ev{};
     ev.events = events;
     ev.data.fd = fd;
@@ -50,7 +56,8 @@ void EventLoop::modify_fd(int fd, uint32_t events) {
 }
 
 void EventLoop::remove_fd(int fd) {
-    if (handlers_.erase(fd)) epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
+    if (!handlers_.erase(fd)) return;
+    if (!always_ready_.erase(fd)) epoll_ctl(epoll_.get(), EPOLL_CTL_DEL, fd, nullptr);
 }
 
 void EventLoop::post(std::function<void()> fn) {
@@ -78,6 +85,8 @@ void EventLoop::run_once(int64_t max_wait_ns) {
     // Round up so a timer 0.5 ms away does not spin.
     int timeout_ms =
         wait_ns < 0 ? -1 : int(std::min<int64_t>((wait_ns + 999999) / 1000000, INT_MAX));
+    for (const auto& [fd, watched] : always_ready_)
+        if (watched) timeout_ms = 0;  // one of them has something to do now
 
     epoll_event events[32];
     lock_.unlock();
@@ -99,6 +108,7 @@ void EventLoop::run_once(int64_t max_wait_ns) {
         std::shared_ptr<FdHandler> h = it->second;  // survives remove_fd() inside the handler
         (*h)(events[i].events);
     }
+    dispatch_always_ready();
     std::vector<std::function<void()>> posted;
     {
         std::lock_guard<std::mutex> g(posted_lock_);
@@ -107,6 +117,18 @@ void EventLoop::run_once(int64_t max_wait_ns) {
     for (auto& fn : posted)
         fn();
     timers_.run_expired();
+}
+
+// As poll() reports them: readable and writable whenever they are watched for it.
+void EventLoop::dispatch_always_ready() {
+    if (always_ready_.empty()) return;
+    std::vector<std::pair<int, uint32_t>> ready(always_ready_.begin(), always_ready_.end());
+    for (const auto& [fd, watched] : ready) {
+        auto it = handlers_.find(fd);
+        if (!watched || it == handlers_.end()) continue;
+        std::shared_ptr<FdHandler> h = it->second;  // survives remove_fd() inside the handler
+        (*h)(watched & (EPOLLIN | EPOLLOUT));
+    }
 }
 
 void EventLoop::run_until(const std::function<bool()>& done) {

@@ -34,6 +34,8 @@ class EventLoop {
     Result<void> init();
 
     // `events` is an EPOLLIN/EPOLLOUT mask. A handler may add or remove fds (itself too).
+    // An fd epoll refuses (a regular file, /dev/null) is always ready, as poll() has it: its
+    // handler runs at every iteration while it watches anything.
     Result<void> add_fd(int fd, uint32_t events, FdHandler handler);
     void modify_fd(int fd, uint32_t events);
     void remove_fd(int fd);
@@ -61,7 +63,10 @@ class EventLoop {
     TimerQueue& timers_;
     UniqueFd epoll_;
     UniqueFd wake_;  // eventfd
+    void dispatch_always_ready();
+
     std::unordered_map<int, std::shared_ptr<FdHandler>> handlers_;
+    std::unordered_map<int, uint32_t> always_ready_;  // fd -> the events it watches
     std::mutex posted_lock_;
     std::vector<std::function<void()>> posted_;
     bool quit_ = false;

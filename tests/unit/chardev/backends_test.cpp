@@ -9,6 +9,7 @@
 #include <termios.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <fstream>
 #include <sstream>
 #include <utility>
@@ -115,6 +116,42 @@ TEST_F(StdioTest, OnlyOneMayExist) {
     first->reset();
     auto third = StdioChardev::create("c", loop, false);
     EXPECT_TRUE(third.ok());
+}
+
+// `kemu -monitor stdio < commands`: a regular file (which epoll refuses) is read to its end,
+// in as many chunks as the frontend takes, and then left alone.
+TEST_F(StdioTest, ReadsARegularFileToItsEnd) {
+    if (isatty(STDIN_FILENO)) GTEST_SKIP() << "stdio is not tested on a terminal";
+    const std::string path = temp_path("stdin");
+    std::string content;
+    for (int i = 0; content.size() < 10000; i++)
+        content += "info registers " + std::to_string(i) + "\n";
+    std::ofstream(path, std::ios::binary) << content;
+    UniqueFd file(open(path.c_str(), O_RDONLY));
+    ASSERT_TRUE(file.valid());
+    UniqueFd saved(dup(STDIN_FILENO));
+    ASSERT_EQ(dup2(file.get(), STDIN_FILENO), STDIN_FILENO);
+    {
+        auto chr = StdioChardev::create("monitor", loop, false);
+        ASSERT_TRUE(chr.ok()) << chr.error().message();
+        RecordingFrontend fe;
+        fe.room = 3000;  // a full frontend pauses the reading; frontend_ready resumes it
+        (*chr)->attach(&fe);
+        ASSERT_TRUE(pump_until([&] { return fe.received.size() == 3000; }));
+        pump_briefly();
+        EXPECT_EQ(fe.received.size(), 3000u);
+        fe.room = content.size() + 1;
+        (*chr)->frontend_ready();
+        EXPECT_TRUE(pump_until([&] { return fe.received == content; }));
+        // The next read finds the end; then the file is no longer watched, and the loop
+        // sleeps its whole timeout.
+        loop.run_once(0);
+        const auto start = std::chrono::steady_clock::now();
+        loop.run_once(20'000'000);
+        EXPECT_GE(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(15));
+    }
+    dup2(saved.get(), STDIN_FILENO);
+    unlink(path.c_str());
 }
 
 // The terminal tests run the stdio chardev in a child whose stdin is a pty the
