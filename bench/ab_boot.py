@@ -16,7 +16,7 @@ import statistics
 import sys
 
 sys.dont_write_bytecode = True  # importing linux.py must not leave __pycache__ in bench/
-from linux import MARKER, BenchFailure, Guest
+from linux import MARKER, BenchFailure, Guest, machine
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 BOOT_TIMEOUT = 180
@@ -24,9 +24,7 @@ BOOT_TIMEOUT = 180
 
 def boot(binary, args):
     """(seconds to the marker, CPU seconds of the emulator until then)."""
-    guest = Guest([binary, "-accel", "tcg", "-cpu", args.cpu, "-m", "512", "-smp",
-                   str(args.smp), "-nographic", "-no-reboot", "-kernel", args.kernel, "-initrd",
-                   args.initrd, "-append", "console=ttyS0 panic=-1"])
+    guest = Guest([binary, *machine(args.kernel, args.initrd, args.cpu, args.smp)])
     try:
         seconds, _ = guest.wait_for(MARKER, BOOT_TIMEOUT)
         guest.process.kill()
