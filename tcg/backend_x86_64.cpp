@@ -13,6 +13,7 @@
 #include "tcg/backend_x86_64_labels.h"
 #include "tcg/backend_x86_64_liveness.h"
 #include "tcg/backend_x86_64_regs.h"
+#include "tcg/backend_x86_64_vregs.h"
 #include "tcg/vfp.h"
 
 namespace kemu::tcg {
@@ -164,20 +165,40 @@ void emit_host_call(HostAssembler& code, const uint8_t* at, const void* fn, cons
     code.call(via);
 }
 
+// A slow-path thunk (assemble_thunk): the function it calls, whether it keeps the vector
+// registers the blocks cache, and its code.
+struct ThunkRef {
+    const void* fn;
+    bool keeps_vectors;
+    const uint8_t* code;
+};
+
 // Where a code buffer's shared entry and exit stubs are (emit_shared_stubs).
 struct SharedStubs {
     const uint8_t* enter = nullptr;
     const uint8_t* exit[4] = {};  // by BlockExit
-    // The slow-path thunk of each guest_load/guest_store/... function (assemble_thunk).
-    std::span<const std::pair<const void*, const uint8_t*>> thunks;
-    const uint8_t* thunk(const void* fn) const {
-        for (const auto& [f, code] : thunks)
-            if (f == fn) return code;
+    // The slow-path thunks of each guest_load/guest_store/... function.
+    std::span<const ThunkRef> thunks;
+    const uint8_t* thunk(const void* fn, bool keeps_vectors) const {
+        for (const ThunkRef& t : thunks)
+            if (t.fn == fn && t.keeps_vectors == keeps_vectors) return t.code;
         return nullptr;
     }
 };
 
 }  // namespace
+
+// Where the guest's MXCSR flags stand on the path being emitted.
+enum class FpFlags : uint8_t {
+    Settled,  // the host's MXCSR flags are all in the guest's status word
+    Pending,  // this block's inline SIMD ops may have raised flags the status word lacks
+    Unknown,  // a block before may have left some, as env's unsettled byte says
+};
+
+// A main-path test of the unsettled byte, and the out-of-line settle it jumps to.
+struct FpSettle {
+    BlockLabels::Id settle, resume;
+};
 
 // A guest access's out-of-line slow path: taken on a TLB miss, it calls guest_load or
 // guest_store with the main path's registers preserved and returns after the access.
@@ -188,9 +209,12 @@ struct SlowPath {
     int addr, value;                    // registers; value only for a store
     int out;                            // a load's destination register, -1 for a store
     std::optional<uint32_t> vector_at;  // a vector access: its env offset
+    bool keep_vectors = false;          // the vector cache holds values: the thunk saves them
+    bool clean_upper = false;           // else VZEROUPPER before the call, for compiled code
+    int reload_vector = -1;  // a vector load's cached register, loaded from env after the call
     // Dirty globals the callee may read: BlockScratch::slow_globals[globals, globals_end).
     uint32_t globals = 0, globals_end = 0;
-    bool settle_fp = false;  // vfp flags pending: the callee may fault
+    FpFlags fp = FpFlags::Settled;  // at the access: the callee may fault or look
 };
 
 // Working memory for compiling a block, kept from block to block by the BlockAssembler.
@@ -198,6 +222,7 @@ struct BlockScratch {
     x64::RegCache::Memory regs;
     std::vector<SlowPath> slow_paths;
     std::vector<x64::RegCache::HomeStore> slow_globals;
+    std::vector<FpSettle> fp_settles;
     std::vector<bool> label_seen;
 };
 
@@ -217,6 +242,7 @@ class BlockCompiler {
           scratch_(scratch),
           slow_paths_(scratch.slow_paths),
           probe_(probe_supported(f.target().tlb)),
+          vectors_(code, host_has_avx()),
           at_(at),
           stubs_(stubs) {}
 
@@ -227,6 +253,8 @@ class BlockCompiler {
         labels_.reset(f_.label_count());
         slow_paths_.clear();
         scratch_.slow_globals.clear();
+        scratch_.fp_settles.clear();
+        fp_flags_ = FpFlags::Unknown;
         tag_stub_ = labels_.make();
         const TargetInfo& t = f_.target();
         if (t.chaining) {
@@ -240,10 +268,16 @@ class BlockCompiler {
         }
         // A block that runs off its end leaves like exit_tb.
         regs_.begin_op(uint32_t(ops.size()));
-        if (fp_flags_pending_) settle_fp_flags();
+        leave_fp_flags();
+        vectors_.clean_upper();
         leave(BlockExit::Exit);
         for (SlowPath& slow : slow_paths_)
             emit_slow_path(slow);
+        for (const FpSettle& s : scratch_.fp_settles) {
+            labels_.bind(s.settle);
+            settle_fp_flags();
+            labels_.jmp(s.resume);
+        }
         emit_tag_stub();
         return labels_.resolve();
     }
@@ -422,6 +456,9 @@ class BlockCompiler {
               bool writes_globals) {
         regs_.begin_op(index + 1);  // arguments used for the last time need not be saved
         store_tag();
+        make_fp_flags_current();
+        vectors_.clean_upper();
+        vectors_.forget();
         regs_.write_back(x64::kCallerSaved, sees_globals);
         // Argument registers are filled from registers, env or constants without clobbering
         // a source: rdx and rcx never are one, so they go first; r8 goes through rax so that
@@ -516,7 +553,7 @@ class BlockCompiler {
         const Reg64 value = store ? regs_.use(op.input(0)) : addr;
         // Before the destination is defined: a global's old value is what the callee sees.
         dirty_globals_for(slow);
-        slow.settle_fp = fp_flags_pending_;
+        slow.fp = fp_flags_;
         const Reg64 out = store ? rax : regs_.def(op.output(0));
         slow.addr = addr.getIdx();
         slow.value = value.getIdx();
@@ -530,12 +567,14 @@ class BlockCompiler {
         labels_.bind(slow.resume);
     }
 
-    // guest_ld_vec/guest_st_vec: 16 or 32 bytes between guest memory and env through xmm0,
-    // after one probe; the slow path hands the whole access to the target.
+    // guest_ld_vec/guest_st_vec: 16 or 32 bytes between guest memory and env after one
+    // probe, through a cached register where the size allows; the slow path hands the whole
+    // access to the target.
     void guest_vector_access(const Op& op, bool store) {
         const TargetInfo& target = f_.target();
         const MemOp mop{op.constant(0)};
         const uint32_t at = op.constant(1);
+        const unsigned size = mop.size();
         const void* fn = store ? reinterpret_cast<const void*>(target.guest_store_vector)
                                : reinterpret_cast<const void*>(target.guest_load_vector);
         if (!probes(op)) {
@@ -543,39 +582,53 @@ class BlockCompiler {
             call(uint32_t(&op - f_.ops().data()), fn, args, {mop.bits, at}, 0, true, false);
             return;
         }
+        const bool cached = vectors_.cacheable(size);
+        // A store's value goes into its register before the paths part, so both have it.
+        const int value = store && cached ? vectors_.load(at, size) : -1;
         const Reg64 addr = regs_.use(op.input(0));
         SlowPath& slow = new_slow_path();
         slow.fn = fn;
         slow.memop = mop.bits;
         slow.vector_at = at;
         dirty_globals_for(slow);
-        slow.settle_fp = fp_flags_pending_;
+        slow.fp = fp_flags_;
         slow.addr = slow.value = addr.getIdx();
         slow.out = -1;
         probe_tlb(addr, mop, store, *tlb_displacement(mop.mmu_idx()), slow.entry);
-        auto host = [&](unsigned i) { return c_.ptr[addr + rax + int(i)]; };
-        auto env = [&](unsigned i) { return c_.ptr[env_at(at + i)]; };
-        if (store)
-            copy_vector(mop.size(), env, host);
-        else
-            copy_vector(mop.size(), host, env);
+        const Xbyak::RegExp host = addr + rax;
+        if (!cached) {
+            for (unsigned i = 0; i < size; i += 16) {
+                c_.movups(xmm0, ptr[store ? env_at(at + i) : host + int(i)]);
+                c_.movups(ptr[store ? host + int(i) : env_at(at + i)], xmm0);
+            }
+            if (!store) vectors_.written(at, size);
+        } else if (store) {
+            move_vector(ptr[host], value, size);
+        } else {
+            const int reg = vectors_.claim(at, size);
+            move_vector(reg, ptr[host], size);
+            move_vector(ptr[env_at(at)], reg, size);
+            slow.reload_vector = reg;  // the slow path's callee loaded env instead
+        }
         labels_.bind(slow.resume);
     }
 
-    // `size` (16 or 32) bytes through xmm0, or ymm0 where the host has AVX: in the widths the
-    // vector ops around read and write them, so the host forwards stores to loads.
-    template <class From, class To>
-    void copy_vector(unsigned size, From from, To to) {
-        if (size == 32 && host_has_avx()) {
-            c_.vmovups(ymm0, from(0));
-            c_.vmovups(to(0), ymm0);
-            c_.vzeroupper();
-            return;
-        }
-        for (unsigned i = 0; i < size; i += 16) {
-            c_.movups(xmm0, from(i));
-            c_.movups(to(i), xmm0);
-        }
+    // A vector load or store of `size` bytes (16 or 32) between register `reg` and memory.
+    void move_vector(int reg, const Xbyak::Address& from, unsigned size) {
+        if (size == 32)
+            c_.vmovups(Xbyak::Ymm(reg), from);
+        else if (host_has_avx())
+            c_.vmovups(Xbyak::Xmm(reg), from);
+        else
+            c_.movups(Xbyak::Xmm(reg), from);
+    }
+    void move_vector(const Xbyak::Address& to, int reg, unsigned size) {
+        if (size == 32)
+            c_.vmovups(to, Xbyak::Ymm(reg));
+        else if (host_has_avx())
+            c_.vmovups(to, Xbyak::Xmm(reg));
+        else
+            c_.movups(to, Xbyak::Xmm(reg));
     }
 
     // A guest load's value as guest_load returns it: zero- or sign-extended to 64 bits.
@@ -629,7 +682,15 @@ class BlockCompiler {
             labels_.call(tag_stub_);
             tag_stub_used_ = true;
         }
-        if (slow.settle_fp) settle_fp_flags();
+        if (slow.fp == FpFlags::Pending) {
+            settle_fp_flags();
+        } else if (slow.fp == FpFlags::Unknown) {
+            const BlockLabels::Id settled = labels_.make();
+            test_unsettled();
+            labels_.jcc(Cc::E, settled);
+            settle_fp_flags();
+            labels_.bind(settled);
+        }
         for (uint32_t i = slow.globals; i < slow.globals_end; i++) {
             const RegCache::HomeStore& g = scratch_.slow_globals[i];
             if (g.reg < 0)
@@ -649,8 +710,11 @@ class BlockCompiler {
             c_.mov_imm(kRdx, slow.memop);
         }
         c_.mov(kRax, slow.addr);
-        call_host(stubs_.thunk(slow.fn));
+        if (slow.clean_upper && !slow.keep_vectors) c_.vzeroupper();
+        call_host(stubs_.thunk(slow.fn, slow.keep_vectors));
         if (slow.out >= 0) c_.mov(slow.out, kRax);
+        if (slow.reload_vector >= 0)
+            move_vector(slow.reload_vector, ptr[env_at(*slow.vector_at)], MemOp{slow.memop}.size());
         labels_.jmp(slow.resume);
     }
 
@@ -665,6 +729,8 @@ class BlockCompiler {
         SlowPath& slow = slow_paths_.emplace_back();
         slow.entry = labels_.make();
         slow.resume = labels_.make();
+        slow.keep_vectors = !vectors_.empty();
+        slow.clean_upper = vectors_.upper_dirty();
         return slow;
     }
 
@@ -924,6 +990,7 @@ class BlockCompiler {
 
     void env_store(const Op& op, unsigned size) {
         const uint32_t offset = op.constant(0);
+        vectors_.written(offset, size);
         // A constant goes in as the instruction's immediate (sign-extended for 8 bytes).
         const Temp& value = temp(op.input(0));
         if (writes_next_pc(offset, size))
@@ -969,34 +1036,47 @@ class BlockCompiler {
         }
     }
 
-    // vfp ops: the destination through xmm0, which a run of them on one destination keeps
-    // between them (it is not stored where the next op overwrites it, nor loaded again).
-    void vfp(const Op& op, uint32_t index) {
+    // vfp ops: legacy-SSE arithmetic in place on the destination's cached register, with the
+    // source's register or its env bytes as the operand; the result goes to env as well.
+    void vfp(const Op& op) {
         const uint32_t dst = op.constant(1), src = op.constant(2);
-        if (xmm0_holds_ != dst) c_.movups(xmm0, ptr[env_at(dst)]);
-        (c_.*kVfpInsns[op.constant(0)])(xmm0, ptr[env_at(src)]);
-        const std::vector<Op>& ops = f_.ops();
-        const bool next_overwrites =
-            index + 1 < ops.size() && ops[index + 1].opc == Opc::vfp &&
-            ops[index + 1].constant(1) == dst &&
-            (ops[index + 1].constant(2) + 16 <= dst || dst + 16 <= ops[index + 1].constant(2));
-        if (!next_overwrites) c_.movups(ptr[env_at(dst)], xmm0);
-        xmm0_holds_ = dst;
-        fp_flags_pending_ = true;
+        vectors_.clean_upper();
+        const int source = vectors_.find(src, 16);
+        const bool have = vectors_.find(dst, 16) >= 0;
+        const Xbyak::Xmm d(vectors_.claim(dst, 16));
+        if (!have) move_vector(d.getIdx(), ptr[env_at(dst)], 16);
+        if (source >= 0)
+            (c_.*kVfpInsns[op.constant(0)])(d, Xbyak::Xmm(source));
+        else
+            (c_.*kVfpInsns[op.constant(0)])(d, ptr[env_at(src)]);
+        c_.movups(ptr[env_at(dst)], d);
+        fp_flags_ = FpFlags::Pending;
     }
 
-    // A vector instruction as itself, on xmm/ymm 0-2 loaded from env. After 256-bit work the
-    // upper halves are cleared again, so the legacy-SSE code around (vfp ops, helpers compiled
-    // for SSE) pays no transition penalty.
-    void host_simd(const HostSimdInsn& h) {
-        const bool wide = h.width == 32;
-        for (int i = 0; i < 3; i++) {
-            if (h.sources[i] == HostSimdInsn::kNoSource) continue;
-            if (wide)
-                c_.vmovups(Xbyak::Ymm(i), ptr[env_at(h.sources[i])]);
-            else
-                c_.movups(Xbyak::Xmm(i), ptr[env_at(h.sources[i])]);
+    // A vector register move: register to register where the size is cached.
+    void vmov(uint32_t dst, uint32_t src, unsigned size) {
+        if (!vectors_.cacheable(size)) {
+            for (unsigned i = 0; i < size; i += 16) {
+                c_.movups(xmm0, ptr[env_at(src + i)]);
+                c_.movups(ptr[env_at(dst + i)], xmm0);
+            }
+            vectors_.written(dst, size);
+            return;
         }
+        const int from = vectors_.load(src, size);
+        const int to = vectors_.claim(dst, size);
+        vectors_.copy(to, from, size);
+        move_vector(ptr[env_at(dst)], to, size);
+    }
+
+    // A vector instruction as itself, on xmm/ymm 0-2 copied from the cache, its result stored
+    // to env and cached. SSE forms run with the upper halves clean.
+    void host_simd(const HostSimdInsn& h) {
+        const unsigned width = h.width;
+        if (width == 16) vectors_.clean_upper();
+        for (int i = 0; i < 3; i++)
+            if (h.sources[i] != HostSimdInsn::kNoSource)
+                vectors_.copy(i, vectors_.load(h.sources[i], width), width);
         std::array<uint8_t, 15> bytes = h.bytes;
         if (h.env_disp_at) {  // the memory operand's env offset, as r14 reaches it
             const uint32_t disp = h.memory_offset - kEnvBias;
@@ -1004,46 +1084,64 @@ class BlockCompiler {
         }
         for (unsigned b = 0; b < h.length; b++)
             c_.db(bytes[b]);
-        if (wide) {
-            c_.vmovups(ptr[env_at(h.result)], Xbyak::Ymm(h.result_reg));
-            c_.vzeroupper();
-        } else {
-            c_.movups(ptr[env_at(h.result)], Xbyak::Xmm(h.result_reg));
-        }
-        if (h.raises_fp) fp_flags_pending_ = true;
+        move_vector(ptr[env_at(h.result)], h.result_reg, width);
+        vectors_.copy(vectors_.claim(h.result, width), h.result_reg, width);
+        if (h.raises_fp) fp_flags_ = FpFlags::Pending;
     }
 
     // The host's MXCSR flags (the vCPU keeps them a subset of the guest's, so they are the
-    // guest's plus what vfp ops raised since) ORed into the guest's status. vfp ops leave this
-    // for the first thing that could look at it, once per run of them. The red zone below
-    // rsp holds the STMXCSR word; signal frames skip it. Uses rax.
+    // guest's plus what inline SIMD ops raised since) ORed into the guest's status. The ops
+    // leave this for the first thing that could look at it, once per run of them. The red
+    // zone below rsp holds the STMXCSR word; signal frames skip it. Uses rax.
     void settle_fp_flags() {
+        const TargetInfo& t = f_.target();
         c_.stmxcsr(ptr[rsp - 8]);
         c_.mov(eax, dword[rsp - 8]);
         c_.and_(eax, 0x3f);
-        c_.or_(dword[env_at(f_.target().fp_status_offset)], eax);
+        c_.or_(dword[env_at(t.fp_status_offset)], eax);
+        c_.mov(byte[env_at(t.fp_unsettled_offset)], 0);
     }
 
-    // Whether op might let anything see the guest's status word (or leave the block) before
-    // pending vfp flags are settled. Guest accesses settle on their slow path instead.
+    void test_unsettled() { c_.cmp(byte[env_at(f_.target().fp_unsettled_offset)], 0); }
+
+    // The status word complete, before something may read it or change the host's MXCSR.
+    void make_fp_flags_current() {
+        if (fp_flags_ == FpFlags::Pending) {
+            settle_fp_flags();
+        } else if (fp_flags_ == FpFlags::Unknown) {
+            const FpSettle& s = scratch_.fp_settles.emplace_back(labels_.make(), labels_.make());
+            test_unsettled();
+            labels_.jcc(Cc::NE, s.settle);
+            labels_.bind(s.resume);
+        }
+        fp_flags_ = FpFlags::Settled;
+    }
+
+    // Control leaves the path (a branch, a label where paths join, the block's end) with
+    // flags pending: they are left for whoever reads them next, marked unsettled, which
+    // costs a store instead of a STMXCSR.
+    void leave_fp_flags() {
+        if (fp_flags_ != FpFlags::Pending) return;
+        c_.mov(byte[env_at(f_.target().fp_unsettled_offset)], 1);
+        fp_flags_ = FpFlags::Unknown;
+    }
+
+    // Whether op might let anything see the guest's status word or change the host's MXCSR
+    // (a call, a fault) before pending flags are settled. Guest accesses settle on their slow
+    // path instead; branches and block ends leave them (leave_fp_flags).
     bool may_see_fp_status(const Op& op) const {
         if (is_env_load(op.opc) || is_env_store(op.opc)) {
             const uint32_t at = op.constant(0), status = f_.target().fp_status_offset;
             return at < status + 4 && status < at + 8;
         }
         switch (op.opc) {
-            case Opc::vfp:
-            case Opc::host_simd:
-            case Opc::vmov:
-            case Opc::insn_start:
-            case Opc::host_x87:
             case Opc::guest_ld:
             case Opc::guest_st:
             case Opc::guest_ld_vec:
             case Opc::guest_st_vec:
                 return false;
             default:
-                return op.info().flags & (kSideEffects | kCall | kBranch | kBlockEnd | kMayFault);
+                return op.info().flags & (kCall | kMayFault);
         }
     }
 
@@ -1072,10 +1170,17 @@ class BlockCompiler {
         // ops that write env bytes by offset are not worth telling apart.
         if (op.opc == Opc::set_label || (op.info().flags & kCall) || writes_env_bytes(op.opc))
             next_pc_.reset();
-        if (op.opc != Opc::vfp) xmm0_holds_.reset();
-        if (fp_flags_pending_ && may_see_fp_status(op)) {
-            settle_fp_flags();
-            fp_flags_pending_ = false;
+        if (op.opc == Opc::set_label) {  // paths join: only what env holds is known
+            vectors_.clean_upper();
+            vectors_.forget();
+        } else if (op.info().flags & (kBranch | kBlockEnd)) {
+            vectors_.clean_upper();
+        }
+        if (op.opc == Opc::set_label || (op.info().flags & (kBranch | kBlockEnd))) {
+            leave_fp_flags();
+            if (op.opc == Opc::set_label) fp_flags_ = FpFlags::Unknown;  // other paths join
+        } else if (fp_flags_ != FpFlags::Settled && may_see_fp_status(op)) {
+            make_fp_flags_current();
         }
         switch (op.opc) {
             case Opc::mov: {
@@ -1251,18 +1356,14 @@ class BlockCompiler {
                 c_.mfence();
                 return;
             case Opc::vfp:
-                vfp(op, index);
+                vfp(op);
                 return;
             case Opc::host_simd:
                 host_simd(f_.host_simd(op.constant(1)));
                 return;
-            case Opc::vmov: {
-                const uint32_t dst = op.constant(0), src = op.constant(1);
-                copy_vector(
-                    op.constant(2), [&](unsigned i) { return c_.ptr[env_at(src + i)]; },
-                    [&](unsigned i) { return c_.ptr[env_at(dst + i)]; });
+            case Opc::vmov:
+                vmov(op.constant(0), op.constant(1), op.constant(2));
                 return;
-            }
             case Opc::host_x87: {
                 // The instruction's own bytes; a memory form addresses its operand as
                 // [r14 + disp32] (REX.B, mod 10, rm 110), r14 being biased (env_at).
@@ -1276,6 +1377,8 @@ class BlockCompiler {
                     c_.db(escape);
                     c_.db(0x80 | (modrm & 0x38) | 6);
                     c_.dd(uint32_t(op.constant(1) - kEnvBias));
+                    // It may store there: up to FNSAVE's 108 bytes.
+                    vectors_.written(op.constant(1), 108);
                 }
                 return;
             }
@@ -1312,8 +1415,8 @@ class BlockCompiler {
     BlockScratch& scratch_;
     std::vector<SlowPath>& slow_paths_;
     const bool probe_;
-    std::optional<uint32_t> xmm0_holds_;  // the env vector xmm0 has, right after a vfp op
-    bool fp_flags_pending_ = false;       // vfp ops ran since the status word was settled
+    x64::VectorCache vectors_;
+    FpFlags fp_flags_ = FpFlags::Settled;
     const uint8_t* at_;
     const SharedStubs& stubs_;
     uint64_t tag_ = 0;
@@ -1382,15 +1485,36 @@ SharedStubs stubs_at(const uint8_t* base, const std::array<uint32_t, 4>& exits) 
 // address in rax and the other arguments in rdx and rcx; the thunk keeps the caller-saved
 // registers the blocks allocate (all of them: cheaper in code than each site pushing its
 // own), passes env and the address, and calls `fn`. About 15 bytes less per guest access.
-void assemble_thunk(HostAssembler& code, const uint8_t* at, const void* fn) {
+// With `keep_vectors` it keeps the vector cache's registers too (whole, with AVX), for the
+// blocks that have something cached there, and calls with the upper halves clean.
+void assemble_thunk(HostAssembler& code, const uint8_t* at, const void* fn, bool keep_vectors) {
     static const Reg64 kKept[] = {rsi, rdi, r8, r9, r10, r11};
+    constexpr int kVectorBytes = 32, kVectorArea = x64::VectorCache::kCount * kVectorBytes;
+    const bool avx = host_has_avx();
+    auto vector_slot = [](int i) { return ptr[rsp + i * kVectorBytes]; };
     for (const Reg64& r : kKept)
         code.push(r);
-    code.sub(rsp, 8);  // the call pushed 8, the six pushes 48: realign to 16
+    // The call pushed 8, the six pushes 48: 8 more realigns to 16 (kVectorArea is 16s).
+    code.sub(rsp, 8 + (keep_vectors ? kVectorArea : 0));
+    for (int i = 0; keep_vectors && i < x64::VectorCache::kCount; i++) {
+        const int reg = x64::VectorCache::kFirst + i;
+        if (avx)
+            code.vmovups(vector_slot(i), Xbyak::Ymm(reg));
+        else
+            code.movups(vector_slot(i), Xbyak::Xmm(reg));
+    }
+    if (keep_vectors && avx) code.vzeroupper();
     code.mov(rsi, rax);
     code.lea(rdi, ptr[env_at(0)]);
     emit_host_call(code, at, fn, r11);
-    code.add(rsp, 8);
+    for (int i = 0; keep_vectors && i < x64::VectorCache::kCount; i++) {
+        const int reg = x64::VectorCache::kFirst + i;
+        if (avx)
+            code.vmovups(Xbyak::Ymm(reg), vector_slot(i));
+        else
+            code.movups(Xbyak::Xmm(reg), vector_slot(i));
+    }
+    code.add(rsp, 8 + (keep_vectors ? kVectorArea : 0));
     for (int i = int(std::size(kKept)) - 1; i >= 0; i--)
         code.pop(kKept[i]);
     code.ret();
@@ -1420,20 +1544,23 @@ bool X86Backend::ensure_thunks(const Function& f, CodeBuffer& buf) {
                          reinterpret_cast<const void*>(t.guest_store_vector)};
     for (const void* fn : fns) {
         if (!fn) continue;
-        const bool have = std::any_of(thunks_.begin(), thunks_.end(), [&](const Thunk& k) {
-            return k.buffer == buf.executable_base() && k.fn == fn;
-        });
-        if (have) continue;
-        BlockAssembler& code = *assembler_;
-        code.aim(buf);
-        const uint8_t* at = buf.executable_cursor();
-        assemble_thunk(code, at, fn);
-        if (Xbyak::GetError() != Xbyak::ERR_NONE) {
-            Xbyak::ClearError();
-            return false;
+        for (const bool vectors : {false, true}) {
+            const bool have = std::any_of(thunks_.begin(), thunks_.end(), [&](const Thunk& k) {
+                return k.buffer == buf.executable_base() && k.fn == fn &&
+                       k.keeps_vectors == vectors;
+            });
+            if (have) continue;
+            BlockAssembler& code = *assembler_;
+            code.aim(buf);
+            const uint8_t* at = buf.executable_cursor();
+            assemble_thunk(code, at, fn, vectors);
+            if (Xbyak::GetError() != Xbyak::ERR_NONE) {
+                Xbyak::ClearError();
+                return false;
+            }
+            buf.commit(code.getSize());
+            thunks_.push_back({buf.executable_base(), fn, vectors, at});
         }
-        buf.commit(code.getSize());
-        thunks_.push_back({buf.executable_base(), fn, at});
     }
     return true;
 }
@@ -1473,10 +1600,11 @@ bool X86Backend::compile(const Function& f, CodeBuffer& buf, CompiledBlock& out,
     global_deaths(f, regs.global_deaths, code.scratch.label_seen);
     code.aim(buf);
     SharedStubs stubs = stubs_at(buf.executable_base(), stub_exits_);
-    std::array<std::pair<const void*, const uint8_t*>, 4> thunks;
+    std::array<ThunkRef, 8> thunks;
     size_t n = 0;
     for (const Thunk& t : thunks_)
-        if (t.buffer == buf.executable_base() && n < thunks.size()) thunks[n++] = {t.fn, t.code};
+        if (t.buffer == buf.executable_base() && n < thunks.size())
+            thunks[n++] = {t.fn, t.keeps_vectors, t.code};
     stubs.thunks = {thunks.data(), n};
     BlockCompiler block(code, f, code.scratch, code.labels, buf.executable_cursor(), stubs);
     block.set_tag(tag);

@@ -57,11 +57,13 @@ class X86Backend {
     // Every buffer starts with the blocks' shared entry; the exits follow at these offsets.
     std::array<uint32_t, 4> stub_exits_;
     std::unique_ptr<BlockAssembler> assembler_;
-    // The memory slow paths' shared thunks (slow_path_thunk in the .cpp), by code buffer and
-    // target function; a buffer's are forgotten when it starts over.
+    // The memory slow paths' shared thunks (assemble_thunk in the .cpp), by code buffer,
+    // target function and whether they keep the cached vector registers; a buffer's are
+    // forgotten when it starts over.
     struct Thunk {
         const uint8_t* buffer;  // its executable base
         const void* fn;
+        bool keeps_vectors;
         const uint8_t* code;
     };
     std::vector<Thunk> thunks_;

@@ -208,6 +208,11 @@ struct TargetInfo {
     // vfp ops OR their floating-point exception flags into the u32 here (the guest's MXCSR).
     uint32_t fp_status_offset = 0;
     FastJumpLayout fast_jumps;
+    // JIT code may leave a block with flags its inline SIMD ops raised still only in the
+    // host's MXCSR, and sets the u8 here to say so (STMXCSR is slow: one per block end was
+    // most of a SIMD loop's time). JIT code settles them before it calls out; whoever runs
+    // after JIT code returns settles them with settle_host_fp_flags (tcg/vfp.h).
+    uint32_t fp_unsettled_offset = 0;
 };
 
 class Function {

@@ -59,6 +59,13 @@ void trim_host_fp_flags(uint32_t status) {
     if (trimmed != csr) asm volatile("ldmxcsr %0" : : "m"(trimmed));
 }
 
+void settle_host_fp_flags(uint8_t& unsettled, uint32_t& status) {
+    uint32_t csr;
+    asm volatile("stmxcsr %0" : "=m"(csr));
+    status |= csr & 0x3f;
+    unsettled = 0;
+}
+
 #else
 
 // Frontends check kVfpAvailable and never emit the op on other hosts.
@@ -67,6 +74,10 @@ void run_vfp(uint32_t, uint8_t*, const uint8_t*, uint32_t*) {
 }
 
 void trim_host_fp_flags(uint32_t) {}
+
+void settle_host_fp_flags(uint8_t& unsettled, uint32_t&) {
+    unsettled = 0;
+}
 
 #endif
 

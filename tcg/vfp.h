@@ -43,4 +43,8 @@ void run_vfp(uint32_t op, uint8_t* dst, const uint8_t* src, uint32_t* status);
 // the guest's MXCSR was written (LDMXCSR, FXRSTOR, XRSTOR, a new vCPU state).
 void trim_host_fp_flags(uint32_t status);
 
+// JIT code left flags in the host's MXCSR (TargetInfo::fp_unsettled_offset): ORs them into
+// `status` and clears `unsettled`.
+void settle_host_fp_flags(uint8_t& unsettled, uint32_t& status);
+
 }  // namespace kemu::tcg

@@ -191,6 +191,7 @@ bool TcgVcpu::should_yield() {
 VcpuExit TcgVcpu::run() {
     // The state may have been put from outside: the inline SSE ops need the host's MXCSR
     // flags within the guest's.
+    if (env_->fp_unsettled) tcg::settle_host_fp_flags(env_->fp_unsettled, env_->s.fpu.mxcsr);
     tcg::trim_host_fp_flags(env_->s.fpu.mxcsr);
     // Whoever looks at the state next finds the x87 part in FpuState, not in this thread's FPU.
     struct LeaveX87 {
@@ -345,6 +346,7 @@ bool TcgVcpu::exec_blocks(VcpuExit& exit) {
         data_breakpoints_hit_ = 0;
         if (single_thread_) take_turn(true);
         tcg::BlockExit how = tb->run(&e);
+        if (e.fp_unsettled) tcg::settle_host_fp_flags(e.fp_unsettled, e.s.fpu.mxcsr);
         if (single_thread_) take_turn(false);
         current_tb_ = nullptr;
         // The block that left is the last of the chain that ran, not necessarily `tb`.

@@ -71,6 +71,9 @@ struct CpuEnv {
     // control word waits here (target-x86/tcg/x87_host.h).
     uint8_t x87_live = 0;
     uint16_t x87_host_control = 0;
+    // Non-zero: JIT code left MXCSR flags in the host's MXCSR that s.fpu.mxcsr lacks
+    // (tcg::TargetInfo::fp_unsettled_offset).
+    uint8_t fp_unsettled = 0;
     // Indirect branches' first try in JIT code (tcg::FastJumpLayout): filled by the vCPU,
     // and made stale at once by a new key whenever mappings or blocks may have changed.
     uint64_t fast_jump_key = 0;

@@ -87,6 +87,7 @@ const tcg::TargetInfo& x86_target_info() {
         goto_ptr_target,
         KEMU_ENV_OFFSET(s.fpu.mxcsr),
         fast_jump_layout(),
+        KEMU_ENV_OFFSET(fp_unsettled),
     };
     return info;
 }

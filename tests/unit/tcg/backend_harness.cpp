@@ -11,6 +11,7 @@
 #include "tcg/backend_x86_64.h"
 #include "tcg/code_buffer.h"
 #include "tcg/interpreter.h"
+#include "tcg/vfp.h"
 
 namespace kemu::tcg::backend_test {
 
@@ -58,6 +59,31 @@ uint8_t* tlb_hit(void* env, uint64_t addr, MemOp mop, bool write) {
     return reinterpret_cast<uint8_t*>(addr + read_u64(e + t.addend));
 }
 
+// What a callee may do to the host's vector registers (SysV keeps none of them): every
+// function JIT code calls here sets all of them, whole, so a value the JIT's vector cache
+// kept in one across a call without saving it shows.
+void clobber_host_vectors() {
+#if defined(__x86_64__)
+    static const bool avx = __builtin_cpu_supports("avx");
+    // clang-format off
+#define KEMU_EACH_VECTOR(f) f(0) f(1) f(2) f(3) f(4) f(5) f(6) f(7) \
+                            f(8) f(9) f(10) f(11) f(12) f(13) f(14) f(15)
+#define KEMU_YMM_ONES(n) "vpcmpeqd %%ymm" #n ", %%ymm" #n ", %%ymm" #n "\n\t"
+#define KEMU_XMM_ONES(n) "pcmpeqd %%xmm" #n ", %%xmm" #n "\n\t"
+#define KEMU_CLOBBERS "xmm0", "xmm1", "xmm2", "xmm3", "xmm4", "xmm5", "xmm6", "xmm7", \
+                      "xmm8", "xmm9", "xmm10", "xmm11", "xmm12", "xmm13", "xmm14", "xmm15"
+    if (avx)
+        asm volatile(KEMU_EACH_VECTOR(KEMU_YMM_ONES) "vzeroupper" ::: KEMU_CLOBBERS);
+    else
+        asm volatile(KEMU_EACH_VECTOR(KEMU_XMM_ONES) ::: KEMU_CLOBBERS);
+#undef KEMU_EACH_VECTOR
+#undef KEMU_YMM_ONES
+#undef KEMU_XMM_ONES
+#undef KEMU_CLOBBERS
+        // clang-format on
+#endif
+}
+
 uint64_t extend(uint64_t v, MemOp mop) {
     if (!mop.sign() || mop.size() == 8) return v;
     const unsigned shift = 64 - 8 * mop.size();
@@ -69,6 +95,7 @@ uint64_t extend(uint64_t v, MemOp mop) {
 uint64_t fake_load(void* env, uint64_t addr, uint32_t memop) {
     const MemOp mop{memop};
     g_outcome->calls++;
+    clobber_host_vectors();
     uint64_t v = 0;
     if (const uint8_t* host = tlb_hit(env, addr, mop, false)) {
         std::memcpy(&v, host, mop.size());
@@ -84,6 +111,7 @@ uint64_t fake_load(void* env, uint64_t addr, uint32_t memop) {
 void fake_store(void* env, uint64_t addr, uint64_t value, uint32_t memop) {
     const MemOp mop{memop};
     g_outcome->calls++;
+    clobber_host_vectors();
     if (uint8_t* host = tlb_hit(env, addr, mop, true)) {
         std::memcpy(host, &value, mop.size());
         return;
@@ -99,6 +127,7 @@ void fake_store(void* env, uint64_t addr, uint64_t value, uint32_t memop) {
 void fake_load_vector(void* env, uint64_t addr, uint32_t memop, uint32_t env_offset) {
     const MemOp mop{memop};
     g_outcome->calls++;
+    clobber_host_vectors();
     uint8_t* dst = static_cast<uint8_t*>(env) + env_offset;
     if (const uint8_t* host = tlb_hit(env, addr, mop, false)) {
         std::memcpy(dst, host, mop.size());
@@ -114,6 +143,7 @@ void fake_load_vector(void* env, uint64_t addr, uint32_t memop, uint32_t env_off
 void fake_store_vector(void* env, uint64_t addr, uint32_t memop, uint32_t env_offset) {
     const MemOp mop{memop};
     g_outcome->calls++;
+    clobber_host_vectors();
     const uint8_t* src = static_cast<const uint8_t*>(env) + env_offset;
     if (uint8_t* host = tlb_hit(env, addr, mop, true)) {
         std::memcpy(host, src, mop.size());
@@ -169,6 +199,7 @@ uint64_t helper_clobber(void* env, uint64_t a, uint64_t b, uint64_t c, uint64_t 
 }
 
 uint64_t helper_paddd(void* env, uint64_t a, uint64_t b, uint64_t, uint64_t) {
+    clobber_host_vectors();
     TestEnv& e = as_env(env);
     a &= 1, b &= 1;  // the random programs call every helper with any arguments
     for (unsigned lane = 0; lane < 4; lane++) {
@@ -228,6 +259,7 @@ const TargetInfo& test_target(TlbShape shape) {
                      fake_store_vector,
                      tlb};
         t.fp_status_offset = offsetof(TestEnv, fp_status);
+        t.fp_unsettled_offset = offsetof(TestEnv, fp_unsettled);
         return t;
     };
     static const TargetInfo absent = make(TlbLayout{});
@@ -279,7 +311,10 @@ Outcome run_backend(const Function& f, const Machine& init) {
     g_outcome = &o;
     install_tlb(o, f.target().tlb);
     clear_host_fp_flags();
+    clobber_host_vectors();  // nothing cached may be taken from before the block
     o.exit = block.run(&o.machine.env);
+    TestEnv& env = o.machine.env;  // as the vCPU does after JIT code
+    if (env.fp_unsettled) settle_host_fp_flags(env.fp_unsettled, env.fp_status);
     return o;
 }
 

@@ -61,6 +61,7 @@ struct TestEnv {
     uint64_t trace;  // helpers and guest memory accesses leave their arguments here
     uint32_t insn_index;
     uint32_t fp_status;              // TargetInfo::fp_status_offset (vfp ops)
+    uint8_t fp_unsettled;            // TargetInfo::fp_unsettled_offset
     alignas(16) uint8_t vec[4][16];  // vfp operands; vector moves and accesses
     uint64_t scratch[kScratchSlots];
     uint64_t tlb[kTlbWords];  // laid out by the target's TlbLayout, filled in by each run

@@ -129,6 +129,8 @@ void GuestRunner::run_blocks(uint64_t stop_rip) {
             compiled_.run(&env);
         else
             code_.run(&env);
+        // As TcgVcpu::run: flags the block's inline SIMD ops left in the host's MXCSR.
+        if (env.fp_unsettled) tcg::settle_host_fp_flags(env.fp_unsettled, env.s.fpu.mxcsr);
         rt_.block = nullptr;
     }
     wandered_ = env.s.rip != stop_rip;
