@@ -165,25 +165,39 @@ void emit_host_call(HostAssembler& code, const uint8_t* at, const void* fn, cons
     code.call(via);
 }
 
-// A slow-path thunk (assemble_thunk): the function it calls, whether it keeps the vector
-// registers the blocks cache, and its code.
-struct ThunkRef {
-    const void* fn;
-    bool keeps_vectors;
-    const uint8_t* code;
-};
+// The host's MXCSR flags (the vCPU keeps them a subset of the guest's, so they are the
+// guest's plus what inline SIMD ops raised since) ORed into the guest's status word, and the
+// unsettled byte cleared (TargetInfo::fp_unsettled_offset). The red zone below rsp holds the
+// STMXCSR word; signal frames skip it. Uses rax.
+void emit_fp_settle(HostAssembler& code, const TargetInfo& t) {
+    code.stmxcsr(ptr[rsp - 8]);
+    code.mov(eax, dword[rsp - 8]);
+    code.and_(eax, 0x3f);
+    code.or_(dword[env_at(t.fp_status_offset)], eax);
+    code.mov(byte[env_at(t.fp_unsettled_offset)], 0);
+}
+
+// The same where the unsettled byte says a block left flags behind.
+void emit_fp_settle_if_unsettled(HostAssembler& code, const TargetInfo& t) {
+    Xbyak::Label settled;
+    code.cmp(byte[env_at(t.fp_unsettled_offset)], 0);
+    code.je(settled);
+    emit_fp_settle(code, t);
+    code.L(settled);
+}
 
 // Where a code buffer's shared entry and exit stubs are (emit_shared_stubs).
 struct SharedStubs {
     const uint8_t* enter = nullptr;
     const uint8_t* exit[4] = {};  // by BlockExit
     // The slow-path thunks of each guest_load/guest_store/... function.
-    std::span<const ThunkRef> thunks;
+    std::span<const X86Backend::Thunk> thunks;
     const uint8_t* thunk(const void* fn, bool keeps_vectors) const {
-        for (const ThunkRef& t : thunks)
+        for (const X86Backend::Thunk& t : thunks)
             if (t.fn == fn && t.keeps_vectors == keeps_vectors) return t.code;
         return nullptr;
     }
+    const uint8_t* fp_settle() const { return thunk(nullptr, false); }
 };
 
 }  // namespace
@@ -193,11 +207,6 @@ enum class FpFlags : uint8_t {
     Settled,  // the host's MXCSR flags are all in the guest's status word
     Pending,  // this block's inline SIMD ops may have raised flags the status word lacks
     Unknown,  // a block before may have left some, as env's unsettled byte says
-};
-
-// A main-path test of the unsettled byte, and the out-of-line settle it jumps to.
-struct FpSettle {
-    BlockLabels::Id settle, resume;
 };
 
 // A guest access's out-of-line slow path: taken on a TLB miss, it calls guest_load or
@@ -222,7 +231,6 @@ struct BlockScratch {
     x64::RegCache::Memory regs;
     std::vector<SlowPath> slow_paths;
     std::vector<x64::RegCache::HomeStore> slow_globals;
-    std::vector<FpSettle> fp_settles;
     std::vector<bool> label_seen;
 };
 
@@ -253,7 +261,6 @@ class BlockCompiler {
         labels_.reset(f_.label_count());
         slow_paths_.clear();
         scratch_.slow_globals.clear();
-        scratch_.fp_settles.clear();
         fp_flags_ = FpFlags::Unknown;
         tag_stub_ = labels_.make();
         const TargetInfo& t = f_.target();
@@ -273,11 +280,6 @@ class BlockCompiler {
         leave(BlockExit::Exit);
         for (SlowPath& slow : slow_paths_)
             emit_slow_path(slow);
-        for (const FpSettle& s : scratch_.fp_settles) {
-            labels_.bind(s.settle);
-            settle_fp_flags();
-            labels_.jmp(s.resume);
-        }
         emit_tag_stub();
         return labels_.resolve();
     }
@@ -682,15 +684,8 @@ class BlockCompiler {
             labels_.call(tag_stub_);
             tag_stub_used_ = true;
         }
-        if (slow.fp == FpFlags::Pending) {
-            settle_fp_flags();
-        } else if (slow.fp == FpFlags::Unknown) {
-            const BlockLabels::Id settled = labels_.make();
-            test_unsettled();
-            labels_.jcc(Cc::E, settled);
-            settle_fp_flags();
-            labels_.bind(settled);
-        }
+        // The thunk settles what the unsettled byte says is left.
+        if (slow.fp == FpFlags::Pending) mark_fp_unsettled();
         for (uint32_t i = slow.globals; i < slow.globals_end; i++) {
             const RegCache::HomeStore& g = scratch_.slow_globals[i];
             if (g.reg < 0)
@@ -1089,31 +1084,16 @@ class BlockCompiler {
         if (h.raises_fp) fp_flags_ = FpFlags::Pending;
     }
 
-    // The host's MXCSR flags (the vCPU keeps them a subset of the guest's, so they are the
-    // guest's plus what inline SIMD ops raised since) ORed into the guest's status. The ops
-    // leave this for the first thing that could look at it, once per run of them. The red
-    // zone below rsp holds the STMXCSR word; signal frames skip it. Uses rax.
-    void settle_fp_flags() {
-        const TargetInfo& t = f_.target();
-        c_.stmxcsr(ptr[rsp - 8]);
-        c_.mov(eax, dword[rsp - 8]);
-        c_.and_(eax, 0x3f);
-        c_.or_(dword[env_at(t.fp_status_offset)], eax);
-        c_.mov(byte[env_at(t.fp_unsettled_offset)], 0);
-    }
+    void mark_fp_unsettled() { c_.mov(byte[env_at(f_.target().fp_unsettled_offset)], 1); }
 
-    void test_unsettled() { c_.cmp(byte[env_at(f_.target().fp_unsettled_offset)], 0); }
-
-    // The status word complete, before something may read it or change the host's MXCSR.
+    // The status word complete, before something may read it or change the host's MXCSR:
+    // inline where this block raised the flags, else through the shared subroutine that
+    // settles what the unsettled byte says is left. Uses rax.
     void make_fp_flags_current() {
-        if (fp_flags_ == FpFlags::Pending) {
-            settle_fp_flags();
-        } else if (fp_flags_ == FpFlags::Unknown) {
-            const FpSettle& s = scratch_.fp_settles.emplace_back(labels_.make(), labels_.make());
-            test_unsettled();
-            labels_.jcc(Cc::NE, s.settle);
-            labels_.bind(s.resume);
-        }
+        if (fp_flags_ == FpFlags::Pending)
+            emit_fp_settle(c_, f_.target());
+        else if (fp_flags_ == FpFlags::Unknown)
+            call_host(stubs_.fp_settle());
         fp_flags_ = FpFlags::Settled;
     }
 
@@ -1122,7 +1102,7 @@ class BlockCompiler {
     // costs a store instead of a STMXCSR.
     void leave_fp_flags() {
         if (fp_flags_ != FpFlags::Pending) return;
-        c_.mov(byte[env_at(f_.target().fp_unsettled_offset)], 1);
+        mark_fp_unsettled();
         fp_flags_ = FpFlags::Unknown;
     }
 
@@ -1487,7 +1467,8 @@ SharedStubs stubs_at(const uint8_t* base, const std::array<uint32_t, 4>& exits) 
 // own), passes env and the address, and calls `fn`. About 15 bytes less per guest access.
 // With `keep_vectors` it keeps the vector cache's registers too (whole, with AVX), for the
 // blocks that have something cached there, and calls with the upper halves clean.
-void assemble_thunk(HostAssembler& code, const uint8_t* at, const void* fn, bool keep_vectors) {
+void assemble_thunk(HostAssembler& code, const uint8_t* at, const TargetInfo& target,
+                    const void* fn, bool keep_vectors) {
     static const Reg64 kKept[] = {rsi, rdi, r8, r9, r10, r11};
     constexpr int kVectorBytes = 32, kVectorArea = x64::VectorCache::kCount * kVectorBytes;
     const bool avx = host_has_avx();
@@ -1505,6 +1486,7 @@ void assemble_thunk(HostAssembler& code, const uint8_t* at, const void* fn, bool
     }
     if (keep_vectors && avx) code.vzeroupper();
     code.mov(rsi, rax);
+    emit_fp_settle_if_unsettled(code, target);  // the callee may fault, or look
     code.lea(rdi, ptr[env_at(0)]);
     emit_host_call(code, at, fn, r11);
     for (int i = 0; keep_vectors && i < x64::VectorCache::kCount; i++) {
@@ -1518,6 +1500,27 @@ void assemble_thunk(HostAssembler& code, const uint8_t* at, const void* fn, bool
     for (int i = int(std::size(kKept)) - 1; i >= 0; i--)
         code.pop(kKept[i]);
     code.ret();
+}
+
+// The settle subroutine blocks call before a helper when they cannot know whether a block
+// before left MXCSR flags unsettled.
+void assemble_fp_settle(HostAssembler& code, const TargetInfo& target) {
+    emit_fp_settle_if_unsettled(code, target);
+    code.ret();
+}
+
+// Assembles one shared piece of code at buf's cursor and commits it; null if it does not fit.
+template <class Assemble>
+const uint8_t* assemble_shared(BlockAssembler& code, CodeBuffer& buf, Assemble assemble) {
+    code.aim(buf);
+    const uint8_t* at = buf.executable_cursor();
+    assemble(at);
+    if (Xbyak::GetError() != Xbyak::ERR_NONE) {
+        Xbyak::ClearError();
+        return nullptr;
+    }
+    buf.commit(code.getSize());
+    return at;
 }
 
 bool emit_stubs(CodeBuffer& buf, BlockAssembler& code) {
@@ -1538,31 +1541,25 @@ X86Backend::~X86Backend() = default;
 // The slow-path thunks of f's target in buf, assembled the first time a block needs them.
 bool X86Backend::ensure_thunks(const Function& f, CodeBuffer& buf) {
     const TargetInfo& t = f.target();
+    BlockAssembler& code = *assembler_;
+    auto ensure = [&](const void* fn, bool vectors, auto assemble) {
+        for (const Thunk& k : thunks_)
+            if (k.buffer == buf.executable_base() && k.fn == fn && k.keeps_vectors == vectors)
+                return true;
+        const uint8_t* at = assemble_shared(code, buf, assemble);
+        if (at) thunks_.push_back({buf.executable_base(), fn, vectors, at});
+        return at != nullptr;
+    };
     const void* fns[] = {reinterpret_cast<const void*>(t.guest_load),
                          reinterpret_cast<const void*>(t.guest_store),
                          reinterpret_cast<const void*>(t.guest_load_vector),
                          reinterpret_cast<const void*>(t.guest_store_vector)};
-    for (const void* fn : fns) {
-        if (!fn) continue;
-        for (const bool vectors : {false, true}) {
-            const bool have = std::any_of(thunks_.begin(), thunks_.end(), [&](const Thunk& k) {
-                return k.buffer == buf.executable_base() && k.fn == fn &&
-                       k.keeps_vectors == vectors;
-            });
-            if (have) continue;
-            BlockAssembler& code = *assembler_;
-            code.aim(buf);
-            const uint8_t* at = buf.executable_cursor();
-            assemble_thunk(code, at, fn, vectors);
-            if (Xbyak::GetError() != Xbyak::ERR_NONE) {
-                Xbyak::ClearError();
+    for (const void* fn : fns)
+        for (const bool vectors : {false, true})
+            if (fn && !ensure(fn, vectors,
+                              [&](const uint8_t* at) { assemble_thunk(code, at, t, fn, vectors); }))
                 return false;
-            }
-            buf.commit(code.getSize());
-            thunks_.push_back({buf.executable_base(), fn, vectors, at});
-        }
-    }
-    return true;
+    return ensure(nullptr, false, [&](const uint8_t*) { assemble_fp_settle(code, t); });
 }
 
 X86Backend::X86Backend()
@@ -1592,20 +1589,23 @@ bool X86Backend::compile(const Function& f, CodeBuffer& buf, CompiledBlock& out,
     if (!has_popcnt_ && uses(f, Opc::ctpop)) return false;
     if (buf.used() == 0) {
         std::erase_if(thunks_, [&](const Thunk& t) { return t.buffer == buf.executable_base(); });
+        current_buffer_ = nullptr;
         if (!emit_stubs(buf, code)) return false;
     }
-    if (!ensure_thunks(f, buf)) return false;
+    if (buf.executable_base() != current_buffer_ || &f.target() != current_target_) {
+        if (!ensure_thunks(f, buf)) return false;
+        current_thunks_.clear();
+        for (const Thunk& t : thunks_)
+            if (t.buffer == buf.executable_base()) current_thunks_.push_back(t);
+        current_buffer_ = buf.executable_base();
+        current_target_ = &f.target();
+    }
 
     last_uses(f, regs.last_use, code.scratch.label_seen);
     global_deaths(f, regs.global_deaths, code.scratch.label_seen);
     code.aim(buf);
     SharedStubs stubs = stubs_at(buf.executable_base(), stub_exits_);
-    std::array<ThunkRef, 8> thunks;
-    size_t n = 0;
-    for (const Thunk& t : thunks_)
-        if (t.buffer == buf.executable_base() && n < thunks.size())
-            thunks[n++] = {t.fn, t.keeps_vectors, t.code};
-    stubs.thunks = {thunks.data(), n};
+    stubs.thunks = current_thunks_;
     BlockCompiler block(code, f, code.scratch, code.labels, buf.executable_cursor(), stubs);
     block.set_tag(tag);
     const bool complete = block.emit();

@@ -52,21 +52,27 @@ class X86Backend {
     // With target chaining, `tag` is what the block stores at the target's block-tag slot.
     bool compile(const Function& f, CodeBuffer& buf, CompiledBlock& out, uint64_t tag = 0);
 
-  private:
-    bool has_popcnt_;
-    // Every buffer starts with the blocks' shared entry; the exits follow at these offsets.
-    std::array<uint32_t, 4> stub_exits_;
-    std::unique_ptr<BlockAssembler> assembler_;
-    // The memory slow paths' shared thunks (assemble_thunk in the .cpp), by code buffer,
-    // target function and whether they keep the cached vector registers; a buffer's are
-    // forgotten when it starts over.
+    // A memory slow path's shared thunk (assemble_thunk in the .cpp), by code buffer, target
+    // function and whether it keeps the cached vector registers, or (fn null) the MXCSR
+    // settle subroutine (assemble_fp_settle).
     struct Thunk {
         const uint8_t* buffer;  // its executable base
         const void* fn;
         bool keeps_vectors;
         const uint8_t* code;
     };
+
+  private:
+    bool has_popcnt_;
+    // Every buffer starts with the blocks' shared entry; the exits follow at these offsets.
+    std::array<uint32_t, 4> stub_exits_;
+    std::unique_ptr<BlockAssembler> assembler_;
+    // Every buffer's thunks (a buffer's are forgotten when it starts over), and those of the
+    // buffer and target the last block was compiled for.
     std::vector<Thunk> thunks_;
+    std::vector<Thunk> current_thunks_;
+    const uint8_t* current_buffer_ = nullptr;
+    const TargetInfo* current_target_ = nullptr;
     bool ensure_thunks(const Function& f, CodeBuffer& buf);
 };
 

@@ -8,6 +8,7 @@ using Xbyak::Xmm;
 using Xbyak::Ymm;
 
 int VectorCache::find(uint32_t offset, unsigned size) {
+    if (!live_) return -1;
     for (int i = 0; i < kCount; i++) {
         Entry& e = entries_[i];
         if (e.size >= size && e.offset == offset) {
@@ -40,22 +41,18 @@ int VectorCache::claim(uint32_t offset, unsigned size) {
         for (int i = 1; i < kCount; i++)
             if (entries_[i].stamp < entries_[pick].stamp) pick = i;
     }
-    for (Entry& e : entries_)
-        if (&e != &entries_[pick] && overlaps(e, offset, size)) e = {};
+    for (int i = 0; i < kCount; i++)
+        if (i != pick && overlaps(entries_[i], offset, size)) drop(i);
     entries_[pick] = {offset, uint8_t(size), ++clock_};
+    live_ |= uint16_t(1u << pick);
     if (size == 32) upper_dirty_ = true;
     return kFirst + pick;
 }
 
 void VectorCache::written(uint32_t offset, unsigned size) {
-    for (Entry& e : entries_)
-        if (overlaps(e, offset, size)) e = {};
-}
-
-bool VectorCache::empty() const {
-    for (const Entry& e : entries_)
-        if (e.size) return false;
-    return true;
+    if (!live_) return;
+    for (int i = 0; i < kCount; i++)
+        if (overlaps(entries_[i], offset, size)) drop(i);
 }
 
 void VectorCache::copy(int dst, int src, unsigned size) {

@@ -40,8 +40,11 @@ class VectorCache {
     // Env bytes [offset, offset + size) were written by other code.
     void written(uint32_t offset, unsigned size);
     // The registers were clobbered (a call) or control merges (a label).
-    void forget() { entries_.fill({}); }
-    bool empty() const;
+    void forget() {
+        entries_.fill({});
+        live_ = 0;
+    }
+    bool empty() const { return live_ == 0; }
 
     // dst = src, `size` bytes (the upper half of a 32-byte copy included).
     void copy(int dst, int src, unsigned size);
@@ -62,11 +65,16 @@ class VectorCache {
     static bool overlaps(const Entry& e, uint32_t offset, unsigned size) {
         return e.size && e.offset < offset + size && offset < e.offset + e.size;
     }
+    void drop(int i) {
+        entries_[i] = {};
+        live_ &= uint16_t(~(1u << i));
+    }
 
     HostAssembler& code_;
     const bool avx_;
     bool upper_dirty_ = false;
     std::array<Entry, kCount> entries_{};
+    uint16_t live_ = 0;  // bit i: entries_[i] holds something (most blocks cache nothing)
     uint32_t clock_ = 0;
 };
 

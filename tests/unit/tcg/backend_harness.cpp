@@ -27,8 +27,11 @@ TestEnv& as_env(void* env) {
     return *static_cast<TestEnv*>(env);
 }
 
+// A helper's or slow path's arguments, and the status word as it sees it (JIT code must
+// settle pending MXCSR flags before it calls out).
 void trace(void* env, uint64_t v) {
-    as_env(env).trace = as_env(env).trace * 0x100000001b3ull + v;
+    TestEnv& e = as_env(env);
+    e.trace = (e.trace * 0x100000001b3ull + v) ^ e.fp_status;
 }
 
 uint64_t read_u64(const uint8_t* p) {
