@@ -1,0 +1,203 @@
+// The x86-64 backend's compiler of one block, and what its files share. Private to
+// tcg/backend_x86_64*.cpp: each defines the members of one concept (see docs/jit.md).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <initializer_list>
+#include <optional>
+#include <span>
+#include <utility>
+#include <vector>
+
+#include "tcg/backend_x86_64.h"
+#include "tcg/backend_x86_64_labels.h"
+#include "tcg/backend_x86_64_regs.h"
+#include "tcg/backend_x86_64_vregs.h"
+#include "tcg/ir.h"
+
+namespace kemu::tcg::x64 {
+
+// The emitter's scratch registers (never allocated), by encoding number for HostAssembler.
+inline constexpr int kRax = Xbyak::Operand::RAX, kRcx = Xbyak::Operand::RCX,
+                     kRdx = Xbyak::Operand::RDX;
+
+// A register at the op's width: 32-bit forms zero-extend, which is the IR's i32 rule.
+inline Xbyak::Reg sized(const Xbyak::Reg64& r, Type t) {
+    if (t == Type::I32) return r.cvt32();
+    return r;
+}
+
+inline uint64_t width_mask(Type t) {
+    return t == Type::I32 ? 0xffffffffull : ~0ull;
+}
+
+// x86 condition codes per IR condition (Always and Never are handled before these are used).
+struct CondCode {
+    Cc cc;
+    void (Xbyak::CodeGenerator::*setcc)(const Xbyak::Operand&);
+    void (Xbyak::CodeGenerator::*cmovcc)(const Xbyak::Reg&, const Xbyak::Operand&);
+};
+extern const CondCode kCondCodes[size_t(Cond::Always)];  // backend_x86_64_alu.cpp
+
+// Whether the host has AVX (backend_x86_64.cpp).
+bool host_has_avx();
+// A call to host code from code that will run at `at` (backend_x86_64_control.cpp).
+void emit_host_call(HostAssembler& code, const uint8_t* at, const void* fn,
+                    const Xbyak::Reg64& via);
+// The host's MXCSR flags settled into the guest's status word, always or where the
+// unsettled byte says a block left some (backend_x86_64_simd.cpp).
+void emit_fp_settle(HostAssembler& code, const TargetInfo& t);
+void emit_fp_settle_if_unsettled(HostAssembler& code, const TargetInfo& t);
+
+// Where a code buffer's shared entry and exit stubs are (assemble_stubs), and its thunks.
+struct SharedStubs {
+    const uint8_t* enter = nullptr;
+    const uint8_t* exit[4] = {};  // by BlockExit
+    // The slow-path thunks of each guest_load/guest_store/... function.
+    std::span<const X86Backend::Thunk> thunks;
+    const uint8_t* thunk(const void* fn, bool keeps_vectors) const {
+        for (const X86Backend::Thunk& t : thunks)
+            if (t.fn == fn && t.keeps_vectors == keeps_vectors) return t.code;
+        return nullptr;
+    }
+    const uint8_t* fp_settle() const { return thunk(nullptr, false); }
+};
+
+// Where the guest's MXCSR flags stand on the path being emitted.
+enum class FpFlags : uint8_t {
+    Settled,  // the host's MXCSR flags are all in the guest's status word
+    Pending,  // this block's inline SIMD ops may have raised flags the status word lacks
+    Unknown,  // a block before may have left some, as env's unsettled byte says
+};
+
+// A guest access's out-of-line slow path: taken on a TLB miss, it calls the target's
+// guest_load, guest_store or their vector forms with the main path's registers preserved
+// and returns after the access.
+struct SlowPath {
+    BlockLabels::Id entry, resume;
+    const void* fn;
+    uint32_t memop;
+    int addr, value;                    // registers; value only for a store
+    int out;                            // a load's destination register, -1 for a store
+    std::optional<uint32_t> vector_at;  // a vector access: its env offset
+    bool keep_vectors = false;          // the vector cache holds values: the thunk saves them
+    bool clean_upper = false;           // else VZEROUPPER before the call, for compiled code
+    int reload_vector = -1;  // a vector load's cached register, loaded from env after the call
+    // Dirty globals the callee may read: BlockScratch::slow_globals[globals, globals_end).
+    uint32_t globals = 0, globals_end = 0;
+    FpFlags fp = FpFlags::Settled;  // at the access: the callee may fault or look
+};
+
+// Working memory for compiling a block, kept from block to block by the BlockAssembler.
+struct BlockScratch {
+    RegCache::Memory regs;
+    std::vector<SlowPath> slow_paths;
+    std::vector<RegCache::HomeStore> slow_globals;
+    std::vector<bool> label_seen;
+};
+
+class BlockCompiler {
+  public:
+    // `at` is the executable address the block's first byte will have; `stubs` those of the
+    // code buffer's shared entry and exits.
+    // `scratch.regs` has f's homes, last uses and global deaths filled in.
+    BlockCompiler(HostAssembler& code, const Function& f, BlockScratch& scratch,
+                  BlockLabels& labels, const uint8_t* at, const SharedStubs& stubs);
+
+    // The shared entry builds the frame and jumps here, as a chained block does (with env in
+    // r14); every exit leaves through a shared stub that takes the frame down again.
+    // False when a jump was left without a target.
+    bool emit();
+
+    void set_tag(uint64_t tag) { tag_ = tag; }
+    uint32_t jump_rel32(unsigned slot) const { return jump_rel32_[slot]; }
+
+  private:
+    const Temp& temp(TempId t) const { return f_.temp(t); }
+
+    // Emits one op, mostly through the members below (backend_x86_64.cpp).
+    void emit_op(const Op& op);
+
+    // ALU ops and env accesses (backend_x86_64_alu.cpp).
+    bool as_imm(TempId t, Type type, uint32_t& imm) const;
+    void copy_for_update(const Xbyak::Reg& d, const Xbyak::Reg& a);
+    void compare(Type type, TempId a, TempId b);
+    void binary_alu(const Op& op);
+    void shift(const Op& op);
+    void mul2(const Op& op);
+    void count_zeros(const Op& op);
+    void bswap(const Op& op);
+    void extend(const Op& op);
+    void deposit(const Op& op);
+    void extract(const Op& op);
+    void setcond(const Op& op);
+    void movcond(const Op& op);
+    void env_load(const Op& op, unsigned size, bool sign);
+    void env_store(const Op& op, unsigned size);
+
+    // Control flow: jumps, exits and calls (backend_x86_64_control.cpp).
+    void chain_jump(uint32_t slot);
+    void jump_through_cache(uint32_t index);
+    void probe_fast_jumps(uint32_t key, int pc_in);
+    void probe_fast_jump_at(uint64_t pc, uint32_t key);
+    void store_tag();
+    void emit_tag_stub();
+    void leave(BlockExit exit);
+    void jump_to(const uint8_t* target, int condition = -1);
+    void call_host(const void* fn);
+    void call(uint32_t index, const void* fn, std::span<const uint32_t> args,
+              std::initializer_list<uint32_t> imms, unsigned zeroed, bool sees_globals,
+              bool writes_globals);
+    void call_helper(const Op& op, uint32_t index);
+    void brcond(const Op& op, uint32_t index);
+    int next_pc_register(uint32_t index) const;
+    bool writes_next_pc(uint32_t offset, unsigned size) const;
+
+    // Guest memory accesses (backend_x86_64_memory.cpp).
+    std::optional<int32_t> tlb_displacement(unsigned mmu) const;
+    void probe_tlb(const Xbyak::Reg64& addr, MemOp mop, bool write, int32_t base,
+                   BlockLabels::Id miss);
+    void guest_access(const Op& op, const void* fn, bool store);
+    void guest_vector_access(const Op& op, bool store);
+    void move_vector(int reg, const Xbyak::Address& from, unsigned size);
+    void move_vector(const Xbyak::Address& to, int reg, unsigned size);
+    void load_host(const Xbyak::Reg64& d, const Xbyak::RegExp& host, MemOp mop);
+    void store_host(const Xbyak::RegExp& host, const Xbyak::Reg64& v, unsigned size);
+    void emit_slow_path(SlowPath& slow);
+    void dirty_globals_for(SlowPath& slow);
+    SlowPath& new_slow_path();
+    bool probes(const Op& op) const;
+
+    // Vector and floating-point ops, and the MXCSR flags (backend_x86_64_simd.cpp).
+    void vfp(const Op& op);
+    void vmov(uint32_t dst, uint32_t src, unsigned size);
+    void host_simd(const HostSimdInsn& h);
+    void host_x87(const Op& op);
+    void mark_fp_unsettled();
+    void make_fp_flags_current();
+    void leave_fp_flags();
+    bool may_see_fp_status(const Op& op) const;
+    static bool writes_env_bytes(Opc opc);
+
+    HostAssembler& c_;
+    const Function& f_;
+    RegCache regs_;
+    BlockLabels& labels_;
+    BlockScratch& scratch_;
+    std::vector<SlowPath>& slow_paths_;
+    const bool probe_;
+    VectorCache vectors_;
+    FpFlags fp_flags_ = FpFlags::Settled;
+    const uint8_t* at_;
+    const SharedStubs& stubs_;
+    uint64_t tag_ = 0;
+    bool tag_stored_ = false;          // on the path being emitted, the tag is already in env
+    std::optional<uint64_t> next_pc_;  // the PC goto_ptr will read, where a store made it known
+    std::optional<std::pair<uint32_t, int>> next_pc_reg_;  // (op index, register) of its store
+    BlockLabels::Id tag_stub_ = 0;
+    bool tag_stub_used_ = false;
+    uint32_t jump_rel32_[2] = {CompiledBlock::kNoJump, CompiledBlock::kNoJump};
+};
+
+}  // namespace kemu::tcg::x64

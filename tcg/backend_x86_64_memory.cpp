@@ -1,0 +1,267 @@
+// Guest memory accesses for the x86-64 backend's BlockCompiler: the inline TLB probe, the
+// host access on a hit and the out-of-line slow path on a miss.
+#include <algorithm>
+#include <bit>
+#include <optional>
+
+#include "tcg/backend_x86_64_block.h"
+
+namespace kemu::tcg::x64 {
+
+using Xbyak::Reg64;
+using namespace Xbyak::util;
+
+// The displacement from env to the tags and addend of MMU index `mmu`'s entry 0, when
+// it fits an instruction's 32-bit displacement.
+std::optional<int32_t> BlockCompiler::tlb_displacement(unsigned mmu) const {
+    const TlbLayout& t = f_.target().tlb;
+    const uint64_t last = std::max({t.read_tag, t.write_tag, t.addend});
+    const uint64_t base = t.offset + uint64_t(mmu) * t.mmu_stride;
+    if (base + last > uint64_t(INT32_MAX)) return std::nullopt;
+    return int32_t(base);
+}
+
+// The softmmu fast path's test (target-x86/tcg/softmmu.cpp): the entry's tag equals
+// addr's page and the access stays within the page. Leaves the host address's addend
+// in rax on a hit; jumps to `miss` otherwise. Uses rax and rcx.
+void BlockCompiler::probe_tlb(const Reg64& addr, MemOp mop, bool write, int32_t base,
+                              BlockLabels::Id miss) {
+    const TlbLayout& t = f_.target().tlb;
+    const uint32_t page = 1u << t.page_bits;
+    const int a = addr.getIdx();
+    // rax = the entry's byte offset within its MMU's table.
+    c_.mov(kRax, a);
+    const unsigned scale = std::countr_zero(t.entry_size);
+    const uint64_t index_mask = uint64_t(t.entries - 1) << scale;
+    if (std::has_single_bit(t.entry_size) && scale <= t.page_bits && index_mask <= UINT32_MAX) {
+        if (t.page_bits > scale) c_.shift(Shift::Shr, kRax, uint8_t(t.page_bits - scale));
+        c_.alu(Alu::And, kRax, int32_t(uint32_t(index_mask)), false);
+    } else {
+        c_.shr(rax, int(t.page_bits));
+        c_.and_(eax, t.entries - 1);
+        c_.imul(rax, rax, int(t.entry_size));
+    }
+    auto entry = [&](uint32_t field) {
+        Mem m = env_mem(int64_t(base) + field);
+        m.index = kRax;
+        return m;
+    };
+    // The page of the access's last byte against addr's entry: an access that runs into
+    // the next page cannot match (that page has another entry), so one compare covers it.
+    // An access aligned to at least its size cannot cross a page: its address with the
+    // alignment bits kept matches only when they are clear. The mask's imm32 sign-extends
+    // to all bits above the page offset.
+    const uint64_t align = mop.alignment();
+    if (align >= mop.size()) {
+        c_.mov(kRcx, a);
+        c_.alu(Alu::And, kRcx, int32_t(~(page - 1) | uint32_t(align - 1)));
+    } else {
+        if (align > 1) {
+            c_.test(addr, uint32_t(align - 1));
+            labels_.jcc(Cc::NE, miss);
+        }
+        if (mop.size() > 1)
+            c_.lea(kRcx, Mem{a, int32_t(mop.size() - 1)});
+        else
+            c_.mov(kRcx, a);
+        c_.alu(Alu::And, kRcx, int32_t(~(page - 1)));
+    }
+    c_.cmp(kRcx, entry(write ? t.write_tag : t.read_tag));
+    labels_.jcc(Cc::NE, miss);
+    c_.load(kRax, entry(t.addend));
+}
+
+// guest_ld/guest_st with an inline TLB probe. Only the miss calls out, from a slow path
+// after the block's code that stores dirty globals home (the callee may read them, and
+// a fault unwinds to an exception handler that reads them from env) and keeps the
+// caller-saved registers, so both paths leave the register cache in the same state.
+void BlockCompiler::guest_access(const Op& op, const void* fn, bool store) {
+    const MemOp mop{op.constant(0)};
+    const int32_t base = *tlb_displacement(mop.mmu_idx());
+    SlowPath& slow = new_slow_path();
+    slow.fn = fn;
+    slow.memop = mop.bits;
+    const Reg64 addr = regs_.use(op.input(store ? 1 : 0));
+    const Reg64 value = store ? regs_.use(op.input(0)) : addr;
+    // Before the destination is defined: a global's old value is what the callee sees.
+    dirty_globals_for(slow);
+    slow.fp = fp_flags_;
+    const Reg64 out = store ? rax : regs_.def(op.output(0));
+    slow.addr = addr.getIdx();
+    slow.value = value.getIdx();
+    slow.out = store ? -1 : out.getIdx();
+    probe_tlb(addr, mop, store, base, slow.entry);
+    const Xbyak::RegExp host = addr + rax;
+    if (store)
+        store_host(host, value, mop.size());
+    else
+        load_host(out, host, mop);
+    labels_.bind(slow.resume);
+}
+
+// guest_ld_vec/guest_st_vec: 16 or 32 bytes between guest memory and env after one
+// probe, through a cached register where the size allows; the slow path hands the whole
+// access to the target.
+void BlockCompiler::guest_vector_access(const Op& op, bool store) {
+    const TargetInfo& target = f_.target();
+    const MemOp mop{op.constant(0)};
+    const uint32_t at = op.constant(1);
+    const unsigned size = mop.size();
+    const void* fn = store ? reinterpret_cast<const void*>(target.guest_store_vector)
+                           : reinterpret_cast<const void*>(target.guest_load_vector);
+    if (!probes(op)) {
+        const uint32_t args[] = {op.input(0)};
+        call(uint32_t(&op - f_.ops().data()), fn, args, {mop.bits, at}, 0, true, false);
+        return;
+    }
+    const bool cached = vectors_.cacheable(size);
+    // A store's value goes into its register before the paths part, so both have it.
+    const int value = store && cached ? vectors_.load(at, size) : -1;
+    const Reg64 addr = regs_.use(op.input(0));
+    SlowPath& slow = new_slow_path();
+    slow.fn = fn;
+    slow.memop = mop.bits;
+    slow.vector_at = at;
+    dirty_globals_for(slow);
+    slow.fp = fp_flags_;
+    slow.addr = slow.value = addr.getIdx();
+    slow.out = -1;
+    probe_tlb(addr, mop, store, *tlb_displacement(mop.mmu_idx()), slow.entry);
+    const Xbyak::RegExp host = addr + rax;
+    if (!cached) {
+        for (unsigned i = 0; i < size; i += 16) {
+            c_.movups(xmm0, ptr[store ? env_at(at + i) : host + int(i)]);
+            c_.movups(ptr[store ? host + int(i) : env_at(at + i)], xmm0);
+        }
+        if (!store) vectors_.written(at, size);
+    } else if (store) {
+        move_vector(ptr[host], value, size);
+    } else {
+        const int reg = vectors_.claim(at, size);
+        move_vector(reg, ptr[host], size);
+        move_vector(ptr[env_at(at)], reg, size);
+        slow.reload_vector = reg;  // the slow path's callee loaded env instead
+    }
+    labels_.bind(slow.resume);
+}
+
+// A vector load or store of `size` bytes (16 or 32) between register `reg` and memory.
+void BlockCompiler::move_vector(int reg, const Xbyak::Address& from, unsigned size) {
+    if (size == 32)
+        c_.vmovups(Xbyak::Ymm(reg), from);
+    else if (host_has_avx())
+        c_.vmovups(Xbyak::Xmm(reg), from);
+    else
+        c_.movups(Xbyak::Xmm(reg), from);
+}
+void BlockCompiler::move_vector(const Xbyak::Address& to, int reg, unsigned size) {
+    if (size == 32)
+        c_.vmovups(to, Xbyak::Ymm(reg));
+    else if (host_has_avx())
+        c_.vmovups(to, Xbyak::Xmm(reg));
+    else
+        c_.movups(to, Xbyak::Xmm(reg));
+}
+
+// A guest load's value as guest_load returns it: zero- or sign-extended to 64 bits.
+void BlockCompiler::load_host(const Reg64& d, const Xbyak::RegExp& host, MemOp mop) {
+    const bool sign = mop.sign();
+    switch (mop.size()) {
+        case 1:
+            if (sign)
+                c_.movsx(d, c_.byte[host]);
+            else
+                c_.movzx(d.cvt32(), c_.byte[host]);
+            return;
+        case 2:
+            if (sign)
+                c_.movsx(d, c_.word[host]);
+            else
+                c_.movzx(d.cvt32(), c_.word[host]);
+            return;
+        case 4:
+            if (sign)
+                c_.movsxd(d, c_.dword[host]);
+            else
+                c_.mov(d.cvt32(), c_.dword[host]);
+            return;
+        default:
+            c_.mov(d, c_.qword[host]);
+            return;
+    }
+}
+
+void BlockCompiler::store_host(const Xbyak::RegExp& host, const Reg64& v, unsigned size) {
+    switch (size) {
+        case 1:
+            c_.mov(c_.byte[host], v.cvt8());
+            return;
+        case 2:
+            c_.mov(c_.word[host], v.cvt16());
+            return;
+        case 4:
+            c_.mov(c_.dword[host], v.cvt32());
+            return;
+        default:
+            c_.mov(c_.qword[host], v);
+            return;
+    }
+}
+
+void BlockCompiler::emit_slow_path(SlowPath& slow) {
+    labels_.bind(slow.entry);
+    if (f_.target().chaining) {  // the access may fault, or find its own code written
+        labels_.call(tag_stub_);
+        tag_stub_used_ = true;
+    }
+    // The thunk settles what the unsettled byte says is left.
+    if (slow.fp == FpFlags::Pending) mark_fp_unsettled();
+    for (uint32_t i = slow.globals; i < slow.globals_end; i++) {
+        const RegCache::HomeStore& g = scratch_.slow_globals[i];
+        if (g.reg < 0)
+            c_.store_imm(env_mem(g.home), g.constant);
+        else
+            c_.store(env_mem(g.home), g.reg);
+    }
+    // rdx, rcx and rax are never allocated, so filling them clobbers no source. The
+    // thunk keeps every caller-saved register and passes env and the address (rax).
+    if (slow.vector_at) {
+        c_.mov_imm(kRdx, slow.memop);
+        c_.mov_imm(kRcx, *slow.vector_at);
+    } else if (slow.out < 0) {
+        c_.mov(kRdx, slow.value);
+        c_.mov_imm(kRcx, slow.memop);
+    } else {
+        c_.mov_imm(kRdx, slow.memop);
+    }
+    c_.mov(kRax, slow.addr);
+    if (slow.clean_upper && !slow.keep_vectors) c_.vzeroupper();
+    call_host(stubs_.thunk(slow.fn, slow.keep_vectors));
+    if (slow.out >= 0) c_.mov(slow.out, kRax);
+    if (slow.reload_vector >= 0)
+        move_vector(slow.reload_vector, ptr[env_at(*slow.vector_at)], MemOp{slow.memop}.size());
+    labels_.jmp(slow.resume);
+}
+
+// The dirty globals as they are now, for `slow` to store before its call.
+void BlockCompiler::dirty_globals_for(SlowPath& slow) {
+    slow.globals = uint32_t(scratch_.slow_globals.size());
+    regs_.dirty_globals(scratch_.slow_globals);
+    slow.globals_end = uint32_t(scratch_.slow_globals.size());
+}
+
+SlowPath& BlockCompiler::new_slow_path() {
+    SlowPath& slow = slow_paths_.emplace_back();
+    slow.entry = labels_.make();
+    slow.resume = labels_.make();
+    slow.keep_vectors = !vectors_.empty();
+    slow.clean_upper = vectors_.upper_dirty();
+    return slow;
+}
+
+// Whether a guest access gets the inline TLB probe rather than a plain call.
+bool BlockCompiler::probes(const Op& op) const {
+    return probe_ && tlb_displacement(MemOp{op.constant(0)}.mmu_idx()).has_value();
+}
+
+}  // namespace kemu::tcg::x64

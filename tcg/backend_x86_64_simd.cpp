@@ -1,0 +1,171 @@
+// Vector and floating-point ops for the x86-64 backend's BlockCompiler (vfp, vmov,
+// host_simd, host_x87), and where the guest's MXCSR flags stand.
+#include <array>
+#include <cstring>
+
+#include "tcg/backend_x86_64_block.h"
+#include "tcg/vfp.h"
+
+namespace kemu::tcg::x64 {
+
+using Xbyak::CodeGenerator;
+using Xbyak::Operand;
+using namespace Xbyak::util;
+
+namespace {
+
+// The vfp ops' instructions, in vfp_op order (tcg/vfp.h).
+using VfpInsn = void (CodeGenerator::*)(const Xbyak::Xmm&, const Operand&);
+constexpr VfpInsn kVfpInsns[kVfpOpCount] = {
+    &CodeGenerator::addss,  &CodeGenerator::addsd,  &CodeGenerator::addps,  &CodeGenerator::addpd,
+    &CodeGenerator::subss,  &CodeGenerator::subsd,  &CodeGenerator::subps,  &CodeGenerator::subpd,
+    &CodeGenerator::mulss,  &CodeGenerator::mulsd,  &CodeGenerator::mulps,  &CodeGenerator::mulpd,
+    &CodeGenerator::divss,  &CodeGenerator::divsd,  &CodeGenerator::divps,  &CodeGenerator::divpd,
+    &CodeGenerator::minss,  &CodeGenerator::minsd,  &CodeGenerator::minps,  &CodeGenerator::minpd,
+    &CodeGenerator::maxss,  &CodeGenerator::maxsd,  &CodeGenerator::maxps,  &CodeGenerator::maxpd,
+    &CodeGenerator::sqrtss, &CodeGenerator::sqrtsd, &CodeGenerator::sqrtps, &CodeGenerator::sqrtpd,
+};
+
+}  // namespace
+
+// The host's MXCSR flags (the vCPU keeps them a subset of the guest's, so they are the
+// guest's plus what inline SIMD ops raised since) ORed into the guest's status word, and the
+// unsettled byte cleared (TargetInfo::fp_unsettled_offset). The red zone below rsp holds the
+// STMXCSR word; signal frames skip it. Uses rax.
+void emit_fp_settle(HostAssembler& code, const TargetInfo& t) {
+    code.stmxcsr(ptr[rsp - 8]);
+    code.mov(eax, dword[rsp - 8]);
+    code.and_(eax, 0x3f);
+    code.or_(dword[env_at(t.fp_status_offset)], eax);
+    code.mov(byte[env_at(t.fp_unsettled_offset)], 0);
+}
+
+// The same where the unsettled byte says a block left flags behind.
+void emit_fp_settle_if_unsettled(HostAssembler& code, const TargetInfo& t) {
+    Xbyak::Label settled;
+    code.cmp(byte[env_at(t.fp_unsettled_offset)], 0);
+    code.je(settled);
+    emit_fp_settle(code, t);
+    code.L(settled);
+}
+
+// vfp ops: legacy-SSE arithmetic in place on the destination's cached register, with the
+// source's register or its env bytes as the operand; the result goes to env as well.
+void BlockCompiler::vfp(const Op& op) {
+    const uint32_t dst = op.constant(1), src = op.constant(2);
+    vectors_.clean_upper();
+    const int source = vectors_.find(src, 16);
+    const bool have = vectors_.find(dst, 16) >= 0;
+    const Xbyak::Xmm d(vectors_.claim(dst, 16));
+    if (!have) move_vector(d.getIdx(), ptr[env_at(dst)], 16);
+    if (source >= 0)
+        (c_.*kVfpInsns[op.constant(0)])(d, Xbyak::Xmm(source));
+    else
+        (c_.*kVfpInsns[op.constant(0)])(d, ptr[env_at(src)]);
+    c_.movups(ptr[env_at(dst)], d);
+    fp_flags_ = FpFlags::Pending;
+}
+
+// A vector register move: register to register where the size is cached.
+void BlockCompiler::vmov(uint32_t dst, uint32_t src, unsigned size) {
+    if (!vectors_.cacheable(size)) {
+        for (unsigned i = 0; i < size; i += 16) {
+            c_.movups(xmm0, ptr[env_at(src + i)]);
+            c_.movups(ptr[env_at(dst + i)], xmm0);
+        }
+        vectors_.written(dst, size);
+        return;
+    }
+    const int from = vectors_.load(src, size);
+    const int to = vectors_.claim(dst, size);
+    vectors_.copy(to, from, size);
+    move_vector(ptr[env_at(dst)], to, size);
+}
+
+// A vector instruction as itself, on xmm/ymm 0-2 copied from the cache, its result stored
+// to env and cached. SSE forms run with the upper halves clean.
+void BlockCompiler::host_simd(const HostSimdInsn& h) {
+    const unsigned width = h.width;
+    if (width == 16) vectors_.clean_upper();
+    for (int i = 0; i < 3; i++)
+        if (h.sources[i] != HostSimdInsn::kNoSource)
+            vectors_.copy(i, vectors_.load(h.sources[i], width), width);
+    std::array<uint8_t, 15> bytes = h.bytes;
+    if (h.env_disp_at) {  // the memory operand's env offset, as r14 reaches it
+        const uint32_t disp = h.memory_offset - kEnvBias;
+        std::memcpy(&bytes[h.env_disp_at], &disp, 4);
+    }
+    for (unsigned b = 0; b < h.length; b++)
+        c_.db(bytes[b]);
+    move_vector(ptr[env_at(h.result)], h.result_reg, width);
+    vectors_.copy(vectors_.claim(h.result, width), h.result_reg, width);
+    if (h.raises_fp) fp_flags_ = FpFlags::Pending;
+}
+
+// The instruction's own bytes; a memory form addresses its operand as [r14 + disp32]
+// (REX.B, mod 10, rm 110), r14 being biased (env_at).
+void BlockCompiler::host_x87(const Op& op) {
+    const uint32_t insn = op.constant(0);
+    const uint8_t escape = uint8_t(0xd8 | (insn >> 8 & 7)), modrm = uint8_t(insn);
+    if (modrm >= 0xc0) {
+        c_.db(escape);
+        c_.db(modrm);
+    } else {
+        c_.db(0x41);
+        c_.db(escape);
+        c_.db(0x80 | (modrm & 0x38) | 6);
+        c_.dd(uint32_t(op.constant(1) - kEnvBias));
+        // It may store there: up to FNSAVE's 108 bytes.
+        vectors_.written(op.constant(1), 108);
+    }
+}
+
+void BlockCompiler::mark_fp_unsettled() {
+    c_.mov(byte[env_at(f_.target().fp_unsettled_offset)], 1);
+}
+
+// The status word complete, before something may read it or change the host's MXCSR:
+// inline where this block raised the flags, else through the shared subroutine that
+// settles what the unsettled byte says is left. Uses rax.
+void BlockCompiler::make_fp_flags_current() {
+    if (fp_flags_ == FpFlags::Pending)
+        emit_fp_settle(c_, f_.target());
+    else if (fp_flags_ == FpFlags::Unknown)
+        call_host(stubs_.fp_settle());
+    fp_flags_ = FpFlags::Settled;
+}
+
+// Control leaves the path (a branch, a label where paths join, the block's end) with
+// flags pending: they are left for whoever reads them next, marked unsettled, which
+// costs a store instead of a STMXCSR.
+void BlockCompiler::leave_fp_flags() {
+    if (fp_flags_ != FpFlags::Pending) return;
+    mark_fp_unsettled();
+    fp_flags_ = FpFlags::Unknown;
+}
+
+// Whether op might let anything see the guest's status word or change the host's MXCSR
+// (a call, a fault) before pending flags are settled. Guest accesses settle on their slow
+// path instead; branches and block ends leave them (leave_fp_flags).
+bool BlockCompiler::may_see_fp_status(const Op& op) const {
+    if (is_env_load(op.opc) || is_env_store(op.opc)) {
+        const uint32_t at = op.constant(0), status = f_.target().fp_status_offset;
+        return at < status + 4 && status < at + 8;
+    }
+    switch (op.opc) {
+        case Opc::guest_ld:
+        case Opc::guest_st:
+        case Opc::guest_ld_vec:
+        case Opc::guest_st_vec:
+            return false;
+        default:
+            return op.info().flags & (kCall | kMayFault);
+    }
+}
+
+bool BlockCompiler::writes_env_bytes(Opc opc) {
+    return opc == Opc::vmov || opc == Opc::guest_ld_vec || opc == Opc::vfp ||
+           opc == Opc::host_simd || opc == Opc::host_x87;
+}
+
+}  // namespace kemu::tcg::x64
