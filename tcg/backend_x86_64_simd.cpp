@@ -50,7 +50,10 @@ void emit_fp_settle_if_unsettled(HostAssembler& code, const TargetInfo& t) {
 }
 
 // vfp ops: legacy-SSE arithmetic in place on the destination's cached register, with the
-// source's register or its env bytes as the operand; the result goes to env as well.
+// source's register or its env bytes as the operand; the result goes to env as well, unless
+// the next op is a vfp on the same destination, which stores it again and reads it, if at all,
+// from the register (its operands are aligned env vectors: the same as this one or apart). A
+// run such as MULPD then ADDPD on one register makes one store, not two.
 void BlockCompiler::vfp(const Op& op) {
     const uint32_t dst = op.constant(1), src = op.constant(2);
     vectors_.clean_upper();
@@ -62,7 +65,11 @@ void BlockCompiler::vfp(const Op& op) {
         (c_.*kVfpInsns[op.constant(0)])(d, Xbyak::Xmm(source));
     else
         (c_.*kVfpInsns[op.constant(0)])(d, ptr[env_at(src)]);
-    c_.movups(ptr[env_at(dst)], d);
+    const std::vector<Op>& ops = f_.ops();
+    const size_t next = size_t(&op - ops.data()) + 1;
+    const bool overwritten =
+        next < ops.size() && ops[next].opc == Opc::vfp && ops[next].constant(1) == dst;
+    if (!overwritten) c_.movups(ptr[env_at(dst)], d);
     fp_flags_ = FpFlags::Pending;
 }
 

@@ -135,6 +135,24 @@ TEST(VectorCache, SlowPathsKeepTheCachedRegisters) {
         }
 }
 
+// Two vfp ops in a row store the first result only where the second overwrites it: not
+// for another destination; the same one may be the second's source (from its register).
+TEST(VectorCache, AVfpStoreIsSkippedOnlyWhereTheNextOverwritesIt) {
+    const uint32_t add = vfp_op(VfpOperation::Add, VfpForm::PackedDouble);
+    const uint32_t second[][2] = {{kVec[1], kVec[2]}, {kVec[0], kVec[2]}, {kVec[0], kVec[0]}};
+    for (const auto& [dst, src] : second) {
+        EXPECT_EQ(differences(
+                      [&](Builder& b) {
+                          b.emit(Opc::vfp, Type::I64, {add, kVec[0], kVec[1]});
+                          b.emit(Opc::vfp, Type::I64, {add, dst, src});
+                          b.emit(Opc::exit_tb, Type::I64, {});
+                      },
+                      patterned_machine()),
+                  "")
+            << "second op on env+" << dst << " from env+" << src;
+    }
+}
+
 // The loaded value is cached on the fast path; the slow path's callee writes env instead.
 TEST(VectorCache, AVectorLoadsSlowPathFillsItsRegister) {
     for (uint32_t size : {16u, 32u}) {
