@@ -33,7 +33,8 @@ bool host_has_avx() {
 }
 
 BlockCompiler::BlockCompiler(HostAssembler& code, const Function& f, BlockScratch& scratch,
-                             BlockLabels& labels, const uint8_t* at, const SharedStubs& stubs)
+                             BlockLabels& labels, const uint8_t* at, const SharedStubs& stubs,
+                             bool avx)
     : c_(code),
       f_(f),
       regs_(code, f, scratch.regs),
@@ -41,7 +42,8 @@ BlockCompiler::BlockCompiler(HostAssembler& code, const Function& f, BlockScratc
       scratch_(scratch),
       slow_paths_(scratch.slow_paths),
       probe_(probe_supported(f.target().tlb)),
-      vectors_(code, host_has_avx()),
+      vectors_(code, avx),
+      avx_(avx),
       at_(at),
       stubs_(stubs) {}
 
@@ -388,10 +390,9 @@ SharedStubs stubs_at(const uint8_t* base, const std::array<uint32_t, 4>& exits) 
 // With `keep_vectors` it keeps the vector cache's registers too (whole, with AVX), for the
 // blocks that have something cached there, and calls with the upper halves clean.
 void assemble_thunk(HostAssembler& code, const uint8_t* at, const TargetInfo& target,
-                    const void* fn, bool keep_vectors) {
+                    const void* fn, bool keep_vectors, bool avx) {
     static const Reg64 kKept[] = {rsi, rdi, r8, r9, r10, r11};
     constexpr int kVectorBytes = 32, kVectorArea = x64::VectorCache::kCount * kVectorBytes;
-    const bool avx = host_has_avx();
     auto vector_slot = [](int i) { return ptr[rsp + i * kVectorBytes]; };
     for (const Reg64& r : kKept)
         code.push(r);
@@ -469,14 +470,18 @@ bool X86Backend::ensure_thunks(const Function& f, CodeBuffer& buf) {
                          reinterpret_cast<const void*>(t.guest_store_vector)};
     for (const void* fn : fns)
         for (const bool vectors : {false, true})
-            if (fn && !ensure(fn, vectors,
-                              [&](const uint8_t* at) { assemble_thunk(code, at, t, fn, vectors); }))
+            if (fn && !ensure(fn, vectors, [&](const uint8_t* at) {
+                    assemble_thunk(code, at, t, fn, vectors, avx_);
+                }))
                 return false;
     return ensure(nullptr, false, [&](const uint8_t*) { assemble_fp_settle(code, t); });
 }
 
-X86Backend::X86Backend()
+X86Backend::X86Backend() : X86Backend(host_has_avx()) {}
+
+X86Backend::X86Backend(bool use_avx)
     : has_popcnt_(Xbyak::util::Cpu().has(Xbyak::util::Cpu::tPOPCNT)),
+      avx_(use_avx),
       assembler_(std::make_unique<BlockAssembler>()) {
     CodeGenerator layout;  // assembled only to learn the offsets
     stub_exits_ = assemble_stubs(layout);
@@ -519,7 +524,7 @@ bool X86Backend::compile(const Function& f, CodeBuffer& buf, CompiledBlock& out,
     code.aim(buf);
     SharedStubs stubs = stubs_at(buf.executable_base(), stub_exits_);
     stubs.thunks = current_thunks_;
-    BlockCompiler block(code, f, code.scratch, code.labels, buf.executable_cursor(), stubs);
+    BlockCompiler block(code, f, code.scratch, code.labels, buf.executable_cursor(), stubs, avx_);
     block.set_tag(tag);
     const bool complete = block.emit();
     if (!complete || Xbyak::GetError() != Xbyak::ERR_NONE) {

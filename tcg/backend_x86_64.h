@@ -44,6 +44,9 @@ class BlockAssembler;
 class X86Backend {
   public:
     X86Backend();
+    // use_avx false: vector code as on a host without AVX (SSE encodings, 16-byte registers),
+    // which tests run on any host. The default is what the host has.
+    explicit X86Backend(bool use_avx);
     ~X86Backend();
 
     // Appends f's host code to buf. Fails (returns false, buf unchanged) when the code does
@@ -64,6 +67,7 @@ class X86Backend {
 
   private:
     bool has_popcnt_;
+    bool avx_;
     // Every buffer starts with the blocks' shared entry; the exits follow at these offsets.
     std::array<uint32_t, 4> stub_exits_;
     std::unique_ptr<BlockAssembler> assembler_;

@@ -102,8 +102,9 @@ class BlockCompiler {
     // `at` is the executable address the block's first byte will have; `stubs` those of the
     // code buffer's shared entry and exits.
     // `scratch.regs` has f's homes, last uses and global deaths filled in.
+    // `avx`: vectors may use AVX encodings and 32-byte registers (X86Backend's use_avx).
     BlockCompiler(HostAssembler& code, const Function& f, BlockScratch& scratch,
-                  BlockLabels& labels, const uint8_t* at, const SharedStubs& stubs);
+                  BlockLabels& labels, const uint8_t* at, const SharedStubs& stubs, bool avx);
 
     // The shared entry builds the frame and jumps here, as a chained block does (with env in
     // r14); every exit leaves through a shared stub that takes the frame down again.
@@ -188,6 +189,7 @@ class BlockCompiler {
     std::vector<SlowPath>& slow_paths_;
     const bool probe_;
     VectorCache vectors_;
+    const bool avx_;
     FpFlags fp_flags_ = FpFlags::Settled;
     const uint8_t* at_;
     const SharedStubs& stubs_;

@@ -149,7 +149,7 @@ void BlockCompiler::guest_vector_access(const Op& op, bool store) {
 void BlockCompiler::move_vector(int reg, const Xbyak::Address& from, unsigned size) {
     if (size == 32)
         c_.vmovups(Xbyak::Ymm(reg), from);
-    else if (host_has_avx())
+    else if (avx_)
         c_.vmovups(Xbyak::Xmm(reg), from);
     else
         c_.movups(Xbyak::Xmm(reg), from);
@@ -157,7 +157,7 @@ void BlockCompiler::move_vector(int reg, const Xbyak::Address& from, unsigned si
 void BlockCompiler::move_vector(const Xbyak::Address& to, int reg, unsigned size) {
     if (size == 32)
         c_.vmovups(to, Xbyak::Ymm(reg));
-    else if (host_has_avx())
+    else if (avx_)
         c_.vmovups(to, Xbyak::Xmm(reg));
     else
         c_.movups(to, Xbyak::Xmm(reg));

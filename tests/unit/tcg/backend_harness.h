@@ -97,11 +97,13 @@ struct Outcome {
 };
 
 Outcome run_interpreter(const Function& f, const Machine& init);
-Outcome run_backend(const Function& f, const Machine& init);
+// sse_only: the backend compiles vector code as for a host without AVX.
+Outcome run_backend(const Function& f, const Machine& init, bool sse_only = false);
 
 // Empty when both runs agree; otherwise what differs, followed by the function's text.
 // Besides state, the backend must call out exactly for the interpreter's TLB misses (for
-// every access when the target has no TLB). The interpreter's run goes to `reference`.
+// every access when the target has no TLB). A function with vector ops runs on the backend
+// a second time as without AVX. The interpreter's run goes to `reference`.
 std::string compare_runs(const Function& f, const Machine& init, Outcome* reference = nullptr);
 
 }  // namespace kemu::tcg::backend_test
