@@ -207,9 +207,11 @@ Result<void> RefcountManager::set(uint64_t cluster_index, uint64_t value) {
 }
 
 Result<uint64_t> RefcountManager::find_free(uint64_t count) {
-    uint64_t start = free_hint_;
+    // Cluster 0 holds the header, whatever a damaged refcount structure says of it.
+    const uint64_t first = std::max<uint64_t>(free_hint_, 1);
+    uint64_t start = first;
     uint64_t run = 0;
-    for (uint64_t i = free_hint_;; ++i) {
+    for (uint64_t i = first;; ++i) {
         if (((i + 1) << cluster_bits_) >= kMaxHostOffset) {
             return Error("qcow2: image file is full (host offsets exhausted)");
         }

@@ -176,6 +176,27 @@ TEST(Qcow2BadInput, DestroyedRefcountStructureIsRebuilt) {
     EXPECT_EQ(test::read_all(*d, 0, 1 << 20), data);
 }
 
+// A refcount table without its first block: every refcount reads 0, the header's cluster's
+// too. An allocation must still never place anything there (the fuzzer found a refcount
+// block written over the header, then dereferenced as missing).
+TEST(Qcow2BadInput, MissingRefcountBlockNeverHandsOutTheHeader) {
+    TempDir dir;
+    test::create_qcow2(dir.file("a.qcow2"), 1 << 20);
+    uint64_t table_offset = 0;
+    {
+        auto d = test::open_qcow2(dir.file("a.qcow2"), false);
+        table_offset = d->header().refcount_table_offset;
+    }
+    patch_be64(dir.file("a.qcow2"), table_offset, 0);
+    {
+        auto d = test::open_qcow2(dir.file("a.qcow2"), true);
+        ASSERT_TRUE(d);
+        (void)d->write(0, std::vector<uint8_t>(512, 0x5a));  // succeeds or reports: no crash
+        (void)d->close();
+    }
+    EXPECT_EQ(open_error(dir.file("a.qcow2")), "");  // the header is still a qcow2 header
+}
+
 TEST(Qcow2BadInput, CyclicBackingChain) {
     TempDir dir;
     test::create_qcow2(dir.file("a.qcow2"), 1 << 20,
