@@ -43,7 +43,6 @@ BlockCompiler::BlockCompiler(HostAssembler& code, const Function& f, BlockScratc
       slow_paths_(scratch.slow_paths),
       probe_(probe_supported(f.target().tlb)),
       vectors_(code, avx),
-      avx_(avx),
       at_(at),
       stubs_(stubs) {}
 

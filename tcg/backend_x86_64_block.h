@@ -161,8 +161,6 @@ class BlockCompiler {
                    BlockLabels::Id miss);
     void guest_access(const Op& op, const void* fn, bool store);
     void guest_vector_access(const Op& op, bool store);
-    void move_vector(int reg, const Xbyak::Address& from, unsigned size);
-    void move_vector(const Xbyak::Address& to, int reg, unsigned size);
     void load_host(const Xbyak::Reg64& d, const Xbyak::RegExp& host, MemOp mop);
     void store_host(const Xbyak::RegExp& host, const Xbyak::Reg64& v, unsigned size);
     void emit_slow_path(SlowPath& slow);
@@ -189,7 +187,6 @@ class BlockCompiler {
     std::vector<SlowPath>& slow_paths_;
     const bool probe_;
     VectorCache vectors_;
-    const bool avx_;
     FpFlags fp_flags_ = FpFlags::Settled;
     const uint8_t* at_;
     const SharedStubs& stubs_;

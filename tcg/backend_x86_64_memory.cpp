@@ -135,32 +135,14 @@ void BlockCompiler::guest_vector_access(const Op& op, bool store) {
         }
         if (!store) vectors_.written(at, size);
     } else if (store) {
-        move_vector(ptr[host], value, size);
+        vectors_.move(ptr[host], value, size);
     } else {
         const int reg = vectors_.claim(at, size);
-        move_vector(reg, ptr[host], size);
-        move_vector(ptr[env_at(at)], reg, size);
+        vectors_.move(reg, ptr[host], size);
+        vectors_.move(ptr[env_at(at)], reg, size);
         slow.reload_vector = reg;  // the slow path's callee loaded env instead
     }
     labels_.bind(slow.resume);
-}
-
-// A vector load or store of `size` bytes (16 or 32) between register `reg` and memory.
-void BlockCompiler::move_vector(int reg, const Xbyak::Address& from, unsigned size) {
-    if (size == 32)
-        c_.vmovups(Xbyak::Ymm(reg), from);
-    else if (avx_)
-        c_.vmovups(Xbyak::Xmm(reg), from);
-    else
-        c_.movups(Xbyak::Xmm(reg), from);
-}
-void BlockCompiler::move_vector(const Xbyak::Address& to, int reg, unsigned size) {
-    if (size == 32)
-        c_.vmovups(to, Xbyak::Ymm(reg));
-    else if (avx_)
-        c_.vmovups(to, Xbyak::Xmm(reg));
-    else
-        c_.movups(to, Xbyak::Xmm(reg));
 }
 
 // A guest load's value as guest_load returns it: zero- or sign-extended to 64 bits.
@@ -239,7 +221,7 @@ void BlockCompiler::emit_slow_path(SlowPath& slow) {
     call_host(stubs_.thunk(slow.fn, slow.keep_vectors));
     if (slow.out >= 0) c_.mov(slow.out, kRax);
     if (slow.reload_vector >= 0)
-        move_vector(slow.reload_vector, ptr[env_at(*slow.vector_at)], MemOp{slow.memop}.size());
+        vectors_.move(slow.reload_vector, ptr[env_at(*slow.vector_at)], MemOp{slow.memop}.size());
     labels_.jmp(slow.resume);
 }
 

@@ -60,7 +60,7 @@ void BlockCompiler::vfp(const Op& op) {
     const int source = vectors_.find(src, 16);
     const bool have = vectors_.find(dst, 16) >= 0;
     const Xbyak::Xmm d(vectors_.claim(dst, 16));
-    if (!have) move_vector(d.getIdx(), ptr[env_at(dst)], 16);
+    if (!have) vectors_.move(d.getIdx(), ptr[env_at(dst)], 16);
     if (source >= 0)
         (c_.*kVfpInsns[op.constant(0)])(d, Xbyak::Xmm(source));
     else
@@ -86,7 +86,7 @@ void BlockCompiler::vmov(uint32_t dst, uint32_t src, unsigned size) {
     const int from = vectors_.load(src, size);
     const int to = vectors_.claim(dst, size);
     vectors_.copy(to, from, size);
-    move_vector(ptr[env_at(dst)], to, size);
+    vectors_.move(ptr[env_at(dst)], to, size);
 }
 
 // A vector instruction as itself, on xmm/ymm 0-2 copied from the cache, its result stored
@@ -104,7 +104,7 @@ void BlockCompiler::host_simd(const HostSimdInsn& h) {
     }
     for (unsigned b = 0; b < h.length; b++)
         c_.db(bytes[b]);
-    move_vector(ptr[env_at(h.result)], h.result_reg, width);
+    vectors_.move(ptr[env_at(h.result)], h.result_reg, width);
     vectors_.copy(vectors_.claim(h.result, width), h.result_reg, width);
     if (h.raises_fp) fp_flags_ = FpFlags::Pending;
 }

@@ -22,13 +22,7 @@ int VectorCache::find(uint32_t offset, unsigned size) {
 int VectorCache::load(uint32_t offset, unsigned size) {
     if (int reg = find(offset, size); reg >= 0) return reg;
     const int reg = claim(offset, size);
-    const auto from = code_.ptr[env_at(offset)];
-    if (size == 32)
-        code_.vmovups(Ymm(reg), from);
-    else if (avx_)
-        code_.vmovups(Xmm(reg), from);
-    else
-        code_.movups(Xmm(reg), from);
+    move(reg, code_.ptr[env_at(offset)], size);
     return reg;
 }
 
@@ -63,6 +57,24 @@ void VectorCache::copy(int dst, int src, unsigned size) {
         code_.vmovaps(Xmm(dst), Xmm(src));
     else
         code_.movaps(Xmm(dst), Xmm(src));
+}
+
+void VectorCache::move(int reg, const Xbyak::Address& from, unsigned size) {
+    if (size == 32)
+        code_.vmovups(Ymm(reg), from);
+    else if (avx_)
+        code_.vmovups(Xmm(reg), from);
+    else
+        code_.movups(Xmm(reg), from);
+}
+
+void VectorCache::move(const Xbyak::Address& to, int reg, unsigned size) {
+    if (size == 32)
+        code_.vmovups(to, Ymm(reg));
+    else if (avx_)
+        code_.vmovups(to, Xmm(reg));
+    else
+        code_.movups(to, Xmm(reg));
 }
 
 void VectorCache::clean_upper() {

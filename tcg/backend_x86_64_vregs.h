@@ -48,8 +48,10 @@ class VectorCache {
 
     // dst = src, `size` bytes (the upper half of a 32-byte copy included).
     void copy(int dst, int src, unsigned size);
-    // 256-bit work ran: the upper halves may be dirty.
-    void wrote_upper() { upper_dirty_ = true; }
+    // A load or store of `size` bytes (16 or 32) between register `reg` and memory, in the
+    // encoding the host takes (VEX with AVX, so a 16-byte load clears the upper half).
+    void move(int reg, const Xbyak::Address& from, unsigned size);
+    void move(const Xbyak::Address& to, int reg, unsigned size);
     bool upper_dirty() const { return upper_dirty_; }
     // Before legacy-SSE code, calls and exits: VZEROUPPER if needed; entries keep their low
     // 16 bytes.
