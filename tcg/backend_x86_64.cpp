@@ -392,30 +392,32 @@ void assemble_thunk(HostAssembler& code, const uint8_t* at, const TargetInfo& ta
                     const void* fn, bool keep_vectors, bool avx) {
     static const Reg64 kKept[] = {rsi, rdi, r8, r9, r10, r11};
     constexpr int kVectorBytes = 32, kVectorArea = x64::VectorCache::kCount * kVectorBytes;
-    auto vector_slot = [](int i) { return ptr[rsp + i * kVectorBytes]; };
+    // The cached registers to their slots below the saved GPRs, or back.
+    auto move_vectors = [&](bool save) {
+        for (int i = 0; keep_vectors && i < x64::VectorCache::kCount; i++) {
+            const auto slot = ptr[rsp + i * kVectorBytes];
+            const int reg = x64::VectorCache::kFirst + i;
+            if (avx && save)
+                code.vmovups(slot, Xbyak::Ymm(reg));
+            else if (avx)
+                code.vmovups(Xbyak::Ymm(reg), slot);
+            else if (save)
+                code.movups(slot, Xbyak::Xmm(reg));
+            else
+                code.movups(Xbyak::Xmm(reg), slot);
+        }
+    };
     for (const Reg64& r : kKept)
         code.push(r);
     // The call pushed 8, the six pushes 48: 8 more realigns to 16 (kVectorArea is 16s).
     code.sub(rsp, 8 + (keep_vectors ? kVectorArea : 0));
-    for (int i = 0; keep_vectors && i < x64::VectorCache::kCount; i++) {
-        const int reg = x64::VectorCache::kFirst + i;
-        if (avx)
-            code.vmovups(vector_slot(i), Xbyak::Ymm(reg));
-        else
-            code.movups(vector_slot(i), Xbyak::Xmm(reg));
-    }
+    move_vectors(true);
     if (keep_vectors && avx) code.vzeroupper();
     code.mov(rsi, rax);
     emit_fp_settle_if_unsettled(code, target);  // the callee may fault, or look
     code.lea(rdi, ptr[env_at(0)]);
     emit_host_call(code, at, fn, r11);
-    for (int i = 0; keep_vectors && i < x64::VectorCache::kCount; i++) {
-        const int reg = x64::VectorCache::kFirst + i;
-        if (avx)
-            code.vmovups(Xbyak::Ymm(reg), vector_slot(i));
-        else
-            code.movups(Xbyak::Xmm(reg), vector_slot(i));
-    }
+    move_vectors(false);
     code.add(rsp, 8 + (keep_vectors ? kVectorArea : 0));
     for (int i = int(std::size(kKept)) - 1; i >= 0; i--)
         code.pop(kKept[i]);
