@@ -412,6 +412,12 @@ thread_local std::vector<Propagation::Facts> Propagation::facts_;
 thread_local std::vector<uint32_t> Propagation::version_;
 thread_local uint64_t Propagation::next_epoch_ = 0;
 
+// A full-width product whose high half nobody reads is a plain multiply: the low half is the
+// same signed or unsigned, and the host's two-operand multiply leaves its other registers alone.
+void narrow_to_low_product(Op& op) {
+    op = Op{Opc::mul, op.type, {op.args[0], op.args[2], op.args[3]}};
+}
+
 // Backward liveness. Branches are forward only (the frontend never jumps back inside a
 // block), so the live set at each label is known by the time a branch to it is seen.
 // Its sets live in per-thread vectors that only grow: a block is compiled in microseconds,
@@ -464,11 +470,14 @@ unsigned eliminate_dead_code(Function& f) {
             removed++;
             continue;
         }
-        for (unsigned o = 0; o < info.outputs; o++)
+        if ((op.opc == Opc::mulu2 || op.opc == Opc::muls2) && !live[op.args[1]])
+            narrow_to_low_product(ops[i]);
+        const OpInfo& now = op.info();
+        for (unsigned o = 0; o < now.outputs; o++)
             live[op.args[o]] = 0;
         if (observes_globals(f, op)) globals_live();
-        for (unsigned in = 0; in < info.inputs; in++)
-            live[op.args[info.outputs + in]] = 1;
+        for (unsigned in = 0; in < now.inputs; in++)
+            live[op.args[now.outputs + in]] = 1;
     }
     if (removed) {
         size_t out = 0;

@@ -170,6 +170,22 @@ TEST(Optimize, ZeroExtendingAZeroExtendedValueIsAMove) {
     EXPECT_EQ(count(ops, Opc::ext32u), 2u) << "the first and the unknown one stay";
 }
 
+// A full-width multiply whose high half is dead is a plain multiply; one whose high half is
+// read stays.
+TEST(Optimize, AMultiplyWithADeadHighHalfKeepsOnlyTheLowHalf) {
+    for (Opc opc : {Opc::mulu2, Opc::muls2})
+        for (Type t : {Type::I32, Type::I64}) {
+            auto ops = optimized([&](Builder& b) {
+                TempId high = b.temp(), dead = b.temp();
+                b.emit(opc, t, {G2, high, G0, G1});
+                b.mov(G3, high);
+                b.emit(opc, t, {G0, dead, G0, G1});
+            });
+            EXPECT_EQ(count(ops, opc), 1u);
+            EXPECT_EQ(count(ops, Opc::mul), 1u);
+        }
+}
+
 // A zero-extending narrow guest load is that narrow: extending it again is a copy (the
 // load itself stays, as it may fault).
 TEST(Optimize, ExtendingANarrowGuestLoadIsAMove) {
