@@ -157,6 +157,10 @@ void BlockCompiler::emit_op(const Op& op) {
         case Opc::muls2:
             mul2(op);
             return;
+        case Opc::divu2:
+        case Opc::divs2:
+            div2(op);
+            return;
         case Opc::clz:
         case Opc::ctz:
             count_zeros(op);

@@ -167,6 +167,22 @@ void BlockCompiler::mul2(const Op& op) {
     c_.mov(regs_.def(op.output(1)), rdx);
 }
 
+// divu2/divs2: the frontend has ruled out the inputs that make DIV/IDIV fault.
+void BlockCompiler::div2(const Op& op) {
+    const Type t = op.type;
+    const Reg64 high = regs_.use(op.input(0));
+    const Reg64 low = regs_.use(op.input(1));
+    const Reg64 divisor = regs_.use(op.input(2));
+    c_.mov(sized(rax, t), sized(low, t));
+    c_.mov(sized(rdx, t), sized(high, t));
+    if (op.opc == Opc::divu2)
+        c_.div(sized(divisor, t));
+    else
+        c_.idiv(sized(divisor, t));
+    c_.mov(regs_.def(op.output(0)), rax);
+    c_.mov(regs_.def(op.output(1)), rdx);
+}
+
 // clz/ctz: bsr/bsf leave ZF set for a zero input, which takes the fallback b instead.
 void BlockCompiler::count_zeros(const Op& op) {
     const Type t = op.type;

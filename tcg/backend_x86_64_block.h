@@ -127,6 +127,7 @@ class BlockCompiler {
     void binary_alu(const Op& op);
     void shift(const Op& op);
     void mul2(const Op& op);
+    void div2(const Op& op);
     void count_zeros(const Op& op);
     void bswap(const Op& op);
     void extend(const Op& op);

@@ -8,6 +8,32 @@
 
 namespace kemu::tcg {
 
+namespace {
+
+struct Division {
+    uint64_t quotient, remainder;
+};
+
+// divu2/divs2 of `w` bits. The frontend only divides where the host instruction cannot fault;
+// outside that contract the interpreter gives zeros rather than trapping.
+Division divide(bool sign, unsigned w, uint64_t high, uint64_t low, uint64_t divisor) {
+    const uint64_t m = w == 64 ? ~0ull : (1ull << w) - 1;
+    high &= m;
+    low &= m;
+    divisor &= m;
+    if (!sign) {
+        if (high >= divisor) return {0, 0};
+        const unsigned __int128 n = (unsigned __int128)high << w | low;
+        return {uint64_t(n / divisor) & m, uint64_t(n % divisor) & m};
+    }
+    const int64_t n = w == 32 ? int64_t(int32_t(low)) : int64_t(low);
+    const int64_t d = w == 32 ? int64_t(int32_t(divisor)) : int64_t(divisor);
+    if (high != (uint64_t(n >> 63) & m) || d == 0 || d == -1) return {0, 0};
+    return {uint64_t(n / d) & m, uint64_t(n % d) & m};
+}
+
+}  // namespace
+
 bool InterpCode::compile(const Function& f) {
     const TargetInfo& target = f.target();
     ops_.clear();
@@ -165,6 +191,14 @@ BlockExit InterpCode::run(void* env) const {
                 }
                 out(o.ref[0], lo);
                 out(o.ref[1], hi);
+                break;
+            }
+            case Opc::divu2:
+            case Opc::divs2: {
+                const Division r =
+                    divide(o.opc == Opc::divs2, w, in(o.ref[2]), in(o.ref[3]), in(o.ref[4]));
+                out(o.ref[0], r.quotient);
+                out(o.ref[1], r.remainder);
                 break;
             }
             case Opc::clz: {

@@ -300,11 +300,36 @@ void emit_imul(Ctx& c) {
     set_cc(c, CcKind::Mul, size, lo, overflow);
 }
 
+// DIV/IDIV. 32- and 64-bit divisions the host can do without faulting run inline: unsigned
+// when rDX < divisor (the quotient fits, and the divisor is not 0); signed when rDX is only
+// the sign of rAX and the divisor is neither 0 nor -1. The rest, #DE included, go to the helper.
 void emit_div(Ctx& c) {
     const unsigned size = operand_size(c, 0);
+    const bool sign = c.in->op == Op::Idiv;
     TempId divisor = read_operand(c, 0);
-    uint64_t bits = log2_size(size) | (c.in->op == Op::Idiv ? 4 : 0);
-    c.b.call(kHelper_div, {divisor, c.b.cst(bits)});
+    const TempId bits = c.b.cst(log2_size(size) | (sign ? 4 : 0));
+    if (size < 4) {
+        c.b.call(kHelper_div, {divisor, bits});
+        return;
+    }
+    const auto type = size == 8 ? tcg::Type::I64 : tcg::Type::I32;
+    const TempId high = read_gpr(c, RDX, size);
+    const TempId low = read_gpr(c, RAX, size);
+    const tcg::LabelId slow = c.b.label(), done = c.b.label();
+    if (sign) {
+        c.b.brcond(Cond::Ne, high, c.b.sar(sign_extend(c, low, size), c.b.cst(63)), slow, type);
+        c.b.brcond(Cond::Leu, c.b.addi(sign_extend(c, divisor, size), 1), c.b.cst(1), slow);
+    } else {
+        c.b.brcond(Cond::Geu, high, divisor, slow);
+    }
+    const TempId quotient = c.b.temp(), remainder = c.b.temp();
+    c.b.emit(sign ? Opc::divs2 : Opc::divu2, type, {quotient, remainder, high, low, divisor});
+    write_gpr(c, RAX, size, quotient);
+    write_gpr(c, RDX, size, remainder);
+    c.b.br(done);
+    c.b.set_label(slow);
+    c.b.call(kHelper_div, {divisor, bits});
+    c.b.set_label(done);
 }
 
 // BT BTS BTR BTC: CF = the selected bit, which the last three then change.

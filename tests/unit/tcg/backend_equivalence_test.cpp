@@ -108,6 +108,28 @@ void binary(Opc opc, std::vector<uint32_t> consts = {}) {
                 for_sources([&](Source s) { check_op(opc, t, {a, b}, consts, s); });
 }
 
+// divu2/divs2 over the inputs their contract allows (others would fault on the host, which
+// is why the frontend guards them).
+void division(Opc opc) {
+    for (Type t : kTypes) {
+        const uint64_t m = t == Type::I32 ? 0xffffffffull : ~0ull;
+        const unsigned w = t == Type::I32 ? 32 : 64;
+        for (uint64_t low : kEdges)
+            for (uint64_t d : kEdges) {
+                d &= m;
+                std::vector<uint64_t> highs;
+                if (opc == Opc::divu2) {
+                    if (d != 0) highs = {0, d - 1, d / 2};
+                } else if (d != 0 && d != m) {
+                    const int64_t n = w == 32 ? int64_t(int32_t(low)) : int64_t(low);
+                    highs = {uint64_t(n >> 63) & m};
+                }
+                for (uint64_t high : highs)
+                    for_sources([&](Source s) { check_op(opc, t, {high, low, d}, {}, s); });
+            }
+    }
+}
+
 // A small program around the control-flow and state ops.
 void check_program(const std::function<void(Builder&)>& build, const Machine& m) {
     Function f(test_target());
@@ -483,6 +505,10 @@ void cases_for(Opc opc) {
         case Opc::mulu2:
         case Opc::muls2:
             binary(opc);
+            return;
+        case Opc::divu2:
+        case Opc::divs2:
+            division(opc);
             return;
         case Opc::lea:
             for (uint32_t shift = 0; shift < 4; shift++)

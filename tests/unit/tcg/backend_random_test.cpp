@@ -100,6 +100,25 @@ class ProgramGenerator {
         pending_.clear();
     }
 
+    // divu2/divs2 on inputs shaped into their contract: an unsigned divisor with its top bit
+    // set above a high half without it; a signed high half that is the low half's sign, and a
+    // divisor with bit 1 set and bit 0 clear (never 0 or -1).
+    void division() {
+        Type t = type();
+        const unsigned w = t == Type::I32 ? 32 : 64;
+        TempId a = input(t), low = input(t), c = input(t);
+        TempId high = b_.temp(), divisor = b_.temp();
+        if (chance(50)) {
+            b_.emit(Opc::shr, t, {high, a, b_.cst(1, t)});
+            b_.emit(Opc::or_, t, {divisor, c, b_.cst(1ull << (w - 1), t)});
+            return emit(Opc::divu2, t, {output(), output(), high, low, divisor});
+        }
+        b_.emit(Opc::sar, t, {high, low, b_.cst(w - 1, t)});
+        b_.emit(Opc::or_, t, {divisor, c, b_.cst(2, t)});
+        b_.emit(Opc::andc, t, {divisor, divisor, b_.cst(1, t)});
+        emit(Opc::divs2, t, {output(), output(), high, low, divisor});
+    }
+
     void binary(Opc opc) {
         Type t = type();
         TempId a = input(t), c = input(t);
@@ -219,6 +238,7 @@ class ProgramGenerator {
             TempId lo = output(), hi = output();
             return emit(chance(50) ? Opc::mulu2 : Opc::muls2, t, {lo, hi, a, c});
         }
+        if (r < 59) return division();
         if (r < 62) {
             Opc opc = kLoads[pick(std::size(kLoads))];
             Type t = type();

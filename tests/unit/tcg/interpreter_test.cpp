@@ -325,6 +325,49 @@ TEST(TcgInterpreter, DoubleWidthMultiply) {
     }
 }
 
+// divu2/divs2 as DIV and IDIV compute them, over the inputs their contract allows (the
+// quotient lands in G3, the remainder in G0).
+TEST(TcgInterpreter, DoubleWidthDivide) {
+    auto divide = [&](Opc opc, Type t, uint64_t high, uint64_t low, uint64_t divisor) {
+        return run([&](Builder& b) { b.emit(opc, t, {G3, G0, G0, G1, G2}); }, high, low, divisor);
+    };
+    for (uint64_t low : kEdges) {
+        for (uint64_t d : kEdges) {
+            if (d == 0) continue;
+            for (uint64_t high : {uint64_t(0), d - 1, d / 2}) {
+                const unsigned __int128 n = (unsigned __int128)high << 64 | low;
+                TestEnv u = divide(Opc::divu2, Type::I64, high, low, d);
+                EXPECT_EQ(u.g[3], uint64_t(n / d)) << std::hex << high << ":" << low << " / " << d;
+                EXPECT_EQ(u.g[0], uint64_t(n % d));
+            }
+            const uint32_t d32 = uint32_t(d);
+            if (d32 != 0) {
+                const uint64_t n32 = uint64_t(d32 - 1) << 32 | uint32_t(low);
+                TestEnv u32 = divide(Opc::divu2, Type::I32, d32 - 1, low, d);
+                EXPECT_EQ(u32.g[3], n32 / d32);
+                EXPECT_EQ(u32.g[0], n32 % d32);
+            }
+            if (int64_t(d) != 0 && int64_t(d) != -1) {
+                const int64_t n = int64_t(low);
+                TestEnv s = divide(Opc::divs2, Type::I64, uint64_t(n >> 63), low, d);
+                EXPECT_EQ(s.g[3], uint64_t(n / int64_t(d)));
+                EXPECT_EQ(s.g[0], uint64_t(n % int64_t(d)));
+            }
+            if (int32_t(d32) != 0 && int32_t(d32) != -1) {
+                const int32_t n = int32_t(low);
+                TestEnv s32 = divide(Opc::divs2, Type::I32, uint32_t(n >> 31), low, d);
+                EXPECT_EQ(s32.g[3], uint32_t(n / int32_t(d32)));
+                EXPECT_EQ(s32.g[0], uint32_t(n % int32_t(d32)));
+            }
+        }
+    }
+    // Outside the contract: zeros, never a trap.
+    EXPECT_EQ(divide(Opc::divu2, Type::I64, 5, 0, 5).g[3], 0u);
+    EXPECT_EQ(divide(Opc::divu2, Type::I64, 0, 7, 0).g[3], 0u);
+    EXPECT_EQ(divide(Opc::divs2, Type::I64, ~0ull, 1ull << 63, ~0ull).g[3], 0u);
+    EXPECT_EQ(divide(Opc::divs2, Type::I32, 0, 0x80000000u, ~0ull).g[3], 0u);
+}
+
 TEST(TcgInterpreter, DepositAndExtract) {
     const std::pair<uint32_t, uint32_t> kFields[] = {{0, 8},  {8, 8},   {0, 16}, {16, 16},
                                                      {0, 32}, {32, 32}, {5, 3},  {0, 64},
@@ -728,19 +771,19 @@ TEST(TcgInterpreter, HostSimdCallsItsFallback) {
 // Every op in ir_ops.def is covered by one of the tests above.
 TEST(TcgInterpreter, EveryOpIsTested) {
     const Opc kTested[] = {
-        Opc::mov,        Opc::discard,   Opc::add,     Opc::sub,          Opc::mul,
-        Opc::and_,       Opc::or_,       Opc::xor_,    Opc::andc,         Opc::shl,
-        Opc::shr,        Opc::sar,       Opc::rotl,    Opc::rotr,         Opc::neg,
-        Opc::not_,       Opc::mulu2,     Opc::muls2,   Opc::clz,          Opc::ctz,
-        Opc::ctpop,      Opc::bswap,     Opc::ext8s,   Opc::ext8u,        Opc::ext16s,
-        Opc::ext16u,     Opc::ext32s,    Opc::ext32u,  Opc::deposit,      Opc::extract,
-        Opc::lea,        Opc::setcond,   Opc::movcond, Opc::set_label,    Opc::br,
-        Opc::brcond,     Opc::ld8u,      Opc::ld16u,   Opc::ld32u,        Opc::ld32s,
-        Opc::ld,         Opc::st8,       Opc::st16,    Opc::st32,         Opc::st,
-        Opc::guest_ld,   Opc::guest_st,  Opc::mb,      Opc::guest_ld_vec, Opc::guest_st_vec,
-        Opc::call0,      Opc::call1,     Opc::call2,   Opc::call3,        Opc::call4,
-        Opc::insn_start, Opc::goto_tb,   Opc::exit_tb, Opc::goto_ptr,     Opc::vfp,
-        Opc::host_x87,   Opc::host_simd, Opc::vmov,
+        Opc::mov,          Opc::discard,      Opc::add,        Opc::sub,       Opc::mul,
+        Opc::and_,         Opc::or_,          Opc::xor_,       Opc::andc,      Opc::shl,
+        Opc::shr,          Opc::sar,          Opc::rotl,       Opc::rotr,      Opc::neg,
+        Opc::not_,         Opc::mulu2,        Opc::muls2,      Opc::divu2,     Opc::divs2,
+        Opc::clz,          Opc::ctz,          Opc::ctpop,      Opc::bswap,     Opc::ext8s,
+        Opc::ext8u,        Opc::ext16s,       Opc::ext16u,     Opc::ext32s,    Opc::ext32u,
+        Opc::deposit,      Opc::extract,      Opc::lea,        Opc::setcond,   Opc::movcond,
+        Opc::set_label,    Opc::br,           Opc::brcond,     Opc::ld8u,      Opc::ld16u,
+        Opc::ld32u,        Opc::ld32s,        Opc::ld,         Opc::st8,       Opc::st16,
+        Opc::st32,         Opc::st,           Opc::guest_ld,   Opc::guest_st,  Opc::mb,
+        Opc::guest_ld_vec, Opc::guest_st_vec, Opc::call0,      Opc::call1,     Opc::call2,
+        Opc::call3,        Opc::call4,        Opc::insn_start, Opc::goto_tb,   Opc::exit_tb,
+        Opc::goto_ptr,     Opc::vfp,          Opc::host_x87,   Opc::host_simd, Opc::vmov,
     };
     EXPECT_EQ(std::size(kTested), size_t(Opc::Count))
         << "an op was added to ir_ops.def: give it a test here";
