@@ -53,6 +53,9 @@ bool BlockCompiler::emit() {
     fp_flags_ = FpFlags::Unknown;
     tag_stub_ = labels_.make();
     const TargetInfo& t = f_.target();
+    scratch_.loop_globals.clear();
+    if (t.chaining && loops_back()) load_loop_globals();
+    loop_entry_ = uint8_t(c_.getSize());
     if (t.chaining) {
         c_.cmp(dword[env_at(t.chain_break_offset)], 0);
         jump_to(stubs_.exit[size_t(BlockExit::Exit)], 0x85);  // jne
@@ -498,7 +501,8 @@ void patch_chain(CodeBuffer& buf, const CompiledBlock& from, unsigned slot,
     if (site == CompiledBlock::kNoJump) return;
     const uint8_t* code = from.code();
     const uint8_t* next = code + site + 4;  // rel32 counts from the end of the jump
-    const uint8_t* target = to ? to->code() : next;
+    const bool loops = to == &from && (from.loop_slots >> slot & 1);
+    const uint8_t* target = to ? to->code() + (loops ? from.loop_entry : 0) : next;
     int32_t rel = int32_t(target - next);
     __atomic_store_n(reinterpret_cast<int32_t*>(buf.writable_alias(code + site)), rel,
                      __ATOMIC_RELEASE);
@@ -538,6 +542,8 @@ bool X86Backend::compile(const Function& f, CodeBuffer& buf, CompiledBlock& out,
     }
     out.jump_rel32[0] = block.jump_rel32(0);
     out.jump_rel32[1] = block.jump_rel32(1);
+    out.loop_slots = block.loop_slots();
+    out.loop_entry = block.loop_entry();
     out.code_size = uint32_t(code.getSize());
     const auto* at = static_cast<const uint8_t*>(buf.commit(out.code_size));
     out.enter = reinterpret_cast<CompiledBlock::Enter>(const_cast<uint8_t*>(stubs.enter));

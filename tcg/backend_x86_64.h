@@ -26,15 +26,21 @@ struct CompiledBlock {
     // The offsets of the 4-byte-aligned rel32 of this block's goto_tb 0 and 1 jumps (kNoJump
     // when it has none). An unpatched jump falls through to the exit.
     uint32_t jump_rel32[2] = {kNoJump, kNoJump};
+    // Bit n: goto_tb n jumps back to this block's own first instruction (Function::entry_pc)
+    // and, chained to this block itself, enters at loop_entry (bytes from code()): past the
+    // loads of the globals the loop keeps in registers.
+    uint8_t loop_slots = 0;
+    uint8_t loop_entry = 0;
 
     bool compiled() const { return enter != nullptr; }
     const uint8_t* code() const { return reinterpret_cast<const uint8_t*>(enter) + code_offset; }
     BlockExit run(void* env) const { return enter(env, code()); }
 };
 
-// Points goto_tb `slot` of `from` at `to`'s chain entry, or back at its own exit when `to`
-// is null. The rel32 is one aligned 4-byte store through the buffer's writable alias, so a
-// vCPU running the jump sees the old or the new target, never a mix.
+// Points goto_tb `slot` of `from` at `to`'s chain entry (its loop entry when `to` is `from`
+// and the slot loops), or back at its own exit when `to` is null. The rel32 is one aligned 4-byte
+// store through the buffer's writable alias, so a vCPU running the jump sees the old or the new
+// target, never a mix.
 void patch_chain(CodeBuffer& buf, const CompiledBlock& from, unsigned slot,
                  const CompiledBlock* to);
 

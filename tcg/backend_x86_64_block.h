@@ -89,9 +89,16 @@ struct SlowPath {
     FpFlags fp = FpFlags::Settled;  // at the access: the callee may fault or look
 };
 
+// A global a self-looping block keeps in a register from its loop entry on.
+struct LoopGlobal {
+    TempId global;
+    int reg;
+};
+
 // Working memory for compiling a block, kept from block to block by the BlockAssembler.
 struct BlockScratch {
     RegCache::Memory regs;
+    std::vector<LoopGlobal> loop_globals;
     std::vector<SlowPath> slow_paths;
     std::vector<RegCache::HomeStore> slow_globals;
     std::vector<bool> label_seen;
@@ -113,6 +120,8 @@ class BlockCompiler {
 
     void set_tag(uint64_t tag) { tag_ = tag; }
     uint32_t jump_rel32(unsigned slot) const { return jump_rel32_[slot]; }
+    uint8_t loop_slots() const { return loop_slots_; }
+    uint8_t loop_entry() const { return loop_entry_; }
 
   private:
     const Temp& temp(TempId t) const { return f_.temp(t); }
@@ -169,6 +178,11 @@ class BlockCompiler {
     SlowPath& new_slow_path();
     bool probes(const Op& op) const;
 
+    // Self-loops: globals kept in registers around them (backend_x86_64_loop.cpp).
+    bool loops_back() const;
+    void load_loop_globals();
+    void reenter_loop();
+
     // Vector and floating-point ops, and the MXCSR flags (backend_x86_64_simd.cpp).
     void vfp(const Op& op);
     void vmov(uint32_t dst, uint32_t src, unsigned size);
@@ -198,6 +212,8 @@ class BlockCompiler {
     BlockLabels::Id tag_stub_ = 0;
     bool tag_stub_used_ = false;
     uint32_t jump_rel32_[2] = {CompiledBlock::kNoJump, CompiledBlock::kNoJump};
+    uint8_t loop_slots_ = 0;
+    uint8_t loop_entry_ = 0;
 };
 
 }  // namespace kemu::tcg::x64

@@ -37,6 +37,10 @@ void emit_host_call(HostAssembler& code, const uint8_t* at, const void* fn, cons
 void BlockCompiler::chain_jump(uint32_t slot) {
     if (!f_.target().chaining || slot > 1) return;
     regs_.write_back(0, true);
+    if (!scratch_.loop_globals.empty() && next_pc_ == f_.entry_pc()) {
+        reenter_loop();
+        loop_slots_ |= uint8_t(1u << slot);
+    }
     while ((c_.getSize() + 1) % 4)
         c_.nop();
     c_.db(0xe9);

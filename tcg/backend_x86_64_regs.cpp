@@ -125,6 +125,11 @@ void RegCache::load_into(const Reg64& dst, TempId t) {
         code_.load(dst.getIdx(), env_mem(home_[t]));
 }
 
+void RegCache::load_global(TempId g, int reg) {
+    code_.load(reg, env_mem(home_[g]));
+    bind(reg, g, false);
+}
+
 void RegCache::drop(TempId t) {
     if (int r = reg_of_[t]; r >= 0 && f_.temp(t).kind == TempKind::Local) unbind(r);
 }

@@ -87,6 +87,10 @@ class RegCache {
     void load_into(const Xbyak::Reg64& dst, TempId t);
     // t's value is no longer needed (a local's discard).
     void drop(TempId t);
+    // Loads global g into `reg`, which must be free, as a clean value.
+    void load_global(TempId g, int reg);
+    // The register holding t's value, or -1.
+    int reg_of(TempId t) const { return reg_of_[t]; }
 
     // Writes home the dirty values held in `regs`, and dirty globals anywhere if `globals`.
     void write_back(RegSet regs, bool globals);

@@ -76,6 +76,7 @@ void Function::clear() {
     ops_.clear();
     labels_ = 0;
     fast_jump_key_.reset();
+    entry_pc_.reset();
     host_simd_.clear();
     for (const GlobalInfo& g : target_->globals)
         temps_.push_back({TempKind::Global, g.type, g.env_offset, 0});

@@ -244,9 +244,16 @@ class Function {
     void set_fast_jump_key(uint32_t key) { fast_jump_key_ = key; }
     void clear_fast_jump_key() { fast_jump_key_.reset(); }
 
+    // The PC of the block's first instruction, as its goto_tb paths store PCs (at
+    // TargetInfo::fast_jumps.pc_offset): a goto_tb after a store of it may be chained back
+    // into the block itself, and the JIT then keeps globals in registers around the loop.
+    std::optional<uint64_t> entry_pc() const { return entry_pc_; }
+    void set_entry_pc(uint64_t pc) { entry_pc_ = pc; }
+
   private:
     const TargetInfo* target_;
     std::optional<uint32_t> fast_jump_key_;
+    std::optional<uint64_t> entry_pc_;
     std::vector<HostSimdInsn> host_simd_;
     std::vector<Temp> temps_;
     std::vector<Op> ops_;

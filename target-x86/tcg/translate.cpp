@@ -625,6 +625,7 @@ void translate_block(tcg::Function& f, const BlockStart& start, CodeReader& code
     // The next block of an indirect branch has this block's mode: its flags are the key.
     if ((c.flags & tbflag::kCode64) && c.cs_base == 0 && !(c.flags & tbflag::kOneInsn))
         f.set_fast_jump_key(c.flags);
+    f.set_entry_pc(start.rip);
     uint64_t rip = start.rip;
     const uint64_t rip_mask = c.code64() ? ~0ull : 0xffffffffull;
     const uint64_t first_page = (start.cs_base + start.rip) & kPageMask;

@@ -1,0 +1,112 @@
+// Self-loops for the x86-64 backend's BlockCompiler: a block whose goto_tb jumps back to its
+// own first instruction keeps the globals the loop reads in registers across the back edge.
+//
+// Without this, a loop-carried value goes round through env: stored at the block's end,
+// loaded at its start, and the load waits for the store to forward (several cycles on every
+// iteration's dependency chain). Now the block's entry loads the globals it reads first into
+// fixed registers, then reaches the loop entry; the back edge writes dirty globals home as
+// any exit does (env stays current, so every exit and the chain-break check need nothing
+// more), moves each kept global's value into its fixed register, and a chain from the block
+// to itself enters at the loop entry.
+#include <array>
+
+#include "tcg/backend_x86_64_block.h"
+
+namespace kemu::tcg::x64 {
+
+namespace {
+
+// Enough for the loops that matter, and leaves registers for the body's own temps.
+constexpr size_t kMaxLoopGlobals = 8;
+
+}  // namespace
+
+// Whether some goto_tb goes back to the block's own first instruction: its PC store names
+// Function::entry_pc.
+bool BlockCompiler::loops_back() const {
+    const std::optional<uint64_t> entry = f_.entry_pc();
+    if (!entry) return false;
+    bool next_is_entry = false;
+    for (const Op& op : f_.ops()) {
+        if (op.opc == Opc::st && op.type == Type::I64 && writes_next_pc(op.constant(0), 8)) {
+            const Temp& pc = temp(op.input(0));
+            next_is_entry = pc.kind == TempKind::Const && pc.value == *entry;
+        } else if (op.opc == Opc::goto_tb && next_is_entry) {
+            return true;
+        }
+    }
+    return false;
+}
+
+// The globals the block reads before it writes them, up to its first label or call (where
+// the register cache lets go of globals anyway), each loaded into its own register.
+void BlockCompiler::load_loop_globals() {
+    std::vector<LoopGlobal>& kept = scratch_.loop_globals;
+    uint64_t seen = 0;
+    auto global_bit = [&](TempId t) -> uint64_t {
+        return temp(t).kind == TempKind::Global && t < 64 ? 1ull << t : 0;
+    };
+    for (const Op& op : f_.ops()) {
+        const OpInfo& info = op.info();
+        if (op.opc == Opc::set_label || (info.flags & kCall)) break;
+        for (unsigned in = 0; in < info.inputs && kept.size() < kMaxLoopGlobals; in++) {
+            const TempId t = op.args[info.outputs + in];
+            const uint64_t bit = global_bit(t);
+            if (!bit || (seen & bit)) continue;
+            seen |= bit;
+            kept.push_back({t, kAllocationOrder[kept.size()]});
+        }
+        if (kept.size() == kMaxLoopGlobals) break;
+        for (unsigned o = 0; o < info.outputs; o++)
+            seen |= global_bit(op.args[o]);
+    }
+    for (const LoopGlobal& g : kept)
+        regs_.load_global(g.global, g.reg);
+}
+
+// At the back edge, after the dirty globals went home: each kept global's value into its
+// register, as the loop entry expects. Register moves first (a move waits while its
+// destination is still another's source; a cycle parks one value in rax), then loads of the
+// globals no register holds.
+void BlockCompiler::reenter_loop() {
+    struct Move {
+        int dst;  // -1 once done
+        int src;  // -1: load from home
+        TempId global;
+    };
+    std::array<Move, kMaxLoopGlobals> moves;
+    size_t n = 0;
+    for (const LoopGlobal& g : scratch_.loop_globals)
+        if (const int src = regs_.reg_of(g.global); src != g.reg)
+            moves[n++] = {g.reg, src, g.global};
+    auto still_read = [&](int reg) {
+        for (size_t i = 0; i < n; i++)
+            if (moves[i].dst >= 0 && moves[i].src == reg) return true;
+        return false;
+    };
+    for (;;) {
+        Move* blocked = nullptr;
+        bool moved = false;
+        for (size_t i = 0; i < n; i++) {
+            Move& m = moves[i];
+            if (m.dst < 0 || m.src < 0) continue;
+            if (still_read(m.dst)) {
+                blocked = &m;
+                continue;
+            }
+            c_.mov(m.dst, m.src);
+            m.dst = -1;
+            moved = true;
+        }
+        if (!blocked) break;
+        if (moved) continue;
+        c_.mov(kRax, blocked->dst);  // every move left is on a cycle: break this one
+        for (size_t i = 0; i < n; i++)
+            if (moves[i].dst >= 0 && moves[i].src == blocked->dst) moves[i].src = kRax;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (moves[i].dst >= 0) c_.load(moves[i].dst, env_mem(f_.temp(moves[i].global).env_offset));
+    regs_.forget(kAllocatable, true);
+}
+
+}  // namespace kemu::tcg::x64
