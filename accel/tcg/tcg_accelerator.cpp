@@ -87,7 +87,7 @@ std::optional<JitInfo> TcgAccelerator::jit_info() const {
         .backend = shared_.code ? "x86-64 JIT" : "interpreter",
         .host_code = std::nullopt,
     };
-    std::lock_guard<std::mutex> code(shared_.code_lock);
+    std::lock_guard code(shared_.code_lock);
     if (shared_.code) info.host_code = {shared_.code->used(), shared_.code->capacity()};
     return info;
 }

@@ -682,7 +682,7 @@ void TcgVcpu::reclaim_blocks() {
     }
     shared_.cache.reclaim(oldest);
     if (shared_.code_reset_pending && !shared_.cache.has_retired()) {
-        std::lock_guard<std::mutex> g(shared_.code_lock);
+        std::lock_guard g(shared_.code_lock);
         shared_.code->reset();
         shared_.code_reset_pending = false;
     }
@@ -692,7 +692,7 @@ void TcgVcpu::reclaim_blocks() {
 // reset waits for it. False without room, or for IR the backend cannot compile: the block
 // then runs on the interpreter.
 bool TcgVcpu::compile_host_code(TranslationBlock& tb) {
-    std::lock_guard<std::mutex> g(shared_.code_lock);
+    std::lock_guard g(shared_.code_lock);
     if (shared_.code->full()) return false;
     if (!shared_.backend.compile(ir_, *shared_.code, tb.jit, reinterpret_cast<uintptr_t>(&tb))) {
         tb.jit = {};
