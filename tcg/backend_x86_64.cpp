@@ -529,7 +529,7 @@ bool X86Backend::compile(const Function& f, CodeBuffer& buf, CompiledBlock& out,
     }
 
     last_uses(f, regs.last_use, code.scratch.label_seen);
-    global_deaths(f, regs.global_deaths, code.scratch.label_seen);
+    global_deaths(f, regs.global_deaths, regs.overwritten, code.scratch.label_seen);
     code.aim(buf);
     SharedStubs stubs = stubs_at(buf.executable_base(), stub_exits_);
     stubs.thunks = current_thunks_;

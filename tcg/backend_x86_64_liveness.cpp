@@ -44,9 +44,10 @@ void last_uses(const Function& f, std::vector<uint32_t>& last, std::vector<bool>
 // a possible fault, an env access, a branch, a label or the block's end). Its register can
 // then take op i's result. All zero in a block that branches backwards.
 void global_deaths(const Function& f, std::vector<uint64_t>& deaths,
-                   std::vector<bool>& label_seen) {
+                   std::vector<uint64_t>& overwritten, std::vector<bool>& label_seen) {
     const std::vector<Op>& ops = f.ops();
     deaths.assign(ops.size() + 1, 0);
+    overwritten.assign(ops.size() + 1, 0);
     label_seen.assign(f.label_count(), false);
     for (const Op& op : ops) {
         if (op.opc == Opc::set_label) label_seen[op.constant(0)] = true;
@@ -77,6 +78,7 @@ void global_deaths(const Function& f, std::vector<uint64_t>& deaths,
         for (unsigned in = 0; in < info.inputs; in++)
             next_is_write &= ~global_bit(op.args[info.outputs + in]);
         if (looks) next_is_write = 0;
+        overwritten[i] = next_is_write;
     }
 }
 

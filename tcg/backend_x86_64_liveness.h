@@ -15,9 +15,12 @@ bool assign_homes(const Function& f, std::vector<uint32_t>& home);
 // last[t]: the last op that mentions local t (RegCache::kLiveForever for every local when a
 // branch goes back). label_seen is working memory.
 void last_uses(const Function& f, std::vector<uint32_t>& last, std::vector<bool>& label_seen);
-// deaths[i] bit g: global g's value is not needed after op i reads it (all zero in a block
-// that branches backwards). label_seen is working memory.
-void global_deaths(const Function& f, std::vector<uint64_t>& deaths, std::vector<bool>& label_seen);
+// deaths[i] bit g: global g's value is not needed after op i reads it. overwritten[i] bit g:
+// from op i on, the next thing to happen to g is a write, with nothing looking at it before
+// (a register evicted during op i need not take g's value home). Both all zero in a block
+// that branches backwards. label_seen is working memory.
+void global_deaths(const Function& f, std::vector<uint64_t>& deaths,
+                   std::vector<uint64_t>& overwritten, std::vector<bool>& label_seen);
 // Whether f has an op `opc`.
 bool uses(const Function& f, Opc opc);
 

@@ -13,6 +13,7 @@ RegCache::RegCache(HostAssembler& code, const Function& f, Memory& memory)
       home_(memory.home),
       last_use_(memory.last_use),
       global_deaths_(memory.global_deaths),
+      overwritten_(memory.overwritten),
       reg_of_(memory.reg_of),
       constant_(memory.constant) {
     reg_of_.assign(f.temps().size(), -1);
@@ -58,7 +59,11 @@ int RegCache::allocate() {
         if (slots_[r].temp == kNone) return r;
         if (best < 0 || slots_[r].stamp < slots_[best].stamp) best = r;
     }
-    store_home(best);
+    // A global the block overwrites before anyone could look needs no trip home.
+    const TempId evicted = slots_[best].temp;
+    if (!(evicted < kMaxGlobals && op_index_ < overwritten_.size() &&
+          (overwritten_[op_index_] >> evicted & 1)))
+        store_home(best);
     unbind(best);
     return best;
 }

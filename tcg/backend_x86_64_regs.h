@@ -63,6 +63,8 @@ class RegCache {
         std::vector<uint32_t> home;
         std::vector<uint32_t> last_use;
         std::vector<uint64_t> global_deaths;
+        // overwritten[i] bit g: from op i on, g is written before anything could look at it.
+        std::vector<uint64_t> overwritten;
         std::vector<int8_t> reg_of;  // temp -> register, -1 when only in memory
         // Globals whose newest value is a constant not yet in a register or at home.
         std::vector<std::optional<int32_t>> constant;
@@ -136,6 +138,7 @@ class RegCache {
     const std::vector<uint32_t>& home_;
     const std::vector<uint32_t>& last_use_;
     const std::vector<uint64_t>& global_deaths_;
+    const std::vector<uint64_t>& overwritten_;
     std::vector<int8_t>& reg_of_;
     std::vector<std::optional<int32_t>>& constant_;
     void store_constant(TempId g);
