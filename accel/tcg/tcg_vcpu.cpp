@@ -550,7 +550,13 @@ TranslationBlock* TcgVcpu::find_block() {
     const TlbInfo& page = tlb_info_[mmu][(pc >> kPageBits) & (kTlbSize - 1)];
     uint64_t phys_pc = page.phys_page | (pc & (kPageSize - 1));
     const bool global = page.global;
-    {
+    // An entry a TLB flush made stale still names the right block when pc maps to the same
+    // physical address as before: that needs no trip through the shared cache and its lock.
+    // Blocks live until a generation ends, which empties the jump cache, so slot.tb is alive.
+    tb = slot.tb;
+    if (!(tb && tb->phys_pc == phys_pc && tb->pc == pc && tb->cs_base == cs_base &&
+          tb->flags == flags && tb->phys_page1 == kNoPage &&
+          tb->valid.load(std::memory_order_relaxed))) {
         std::lock_guard<std::mutex> g(shared_.cache.lock());
         tb = shared_.cache.lookup(phys_pc, pc, cs_base, flags);
     }

@@ -171,8 +171,34 @@ static void remap_legacy(uint32_t pte, bool reload_cr3, uint32_t first_word) {
     CHECK_EQ(peek(PAGE_REMAP), first_word);
 }
 
+/* Code at PAGE_REMAP + CODE_AT: "mov eax, <frame>; ret" in frames 6 and 7 (written before
+ * paging is on, where the frames are reached by their physical addresses). */
+#define CODE_AT 0x800
+static void write_frame_code(void) {
+    for (unsigned i = 6; i <= 7; i++) {
+        volatile uint8_t* code = linear_ptr(FRAME(i) + CODE_AT);
+        code[0] = 0xb8; /* mov eax, imm32 */
+        code[1] = (uint8_t)i;
+        code[2] = code[3] = code[4] = 0;
+        code[5] = 0xc3; /* ret */
+    }
+}
+
+/* Points PAGE_REMAP at `pte`, drops the old translation with a CR3 reload (or INVLPG), and
+ * calls the code there: the block translated for the old frame must not run for the new. */
+static void run_remapped(uint32_t pte, bool reload_cr3, uint32_t frame) {
+    pt_test[4] = pte;
+    if (reload_cr3)
+        write_cr3(read_cr3());
+    else
+        invlpg(PAGE_REMAP);
+    uint32_t (*fn)(void) = (uint32_t(*)(void))(uintptr_t)(PAGE_REMAP + CODE_AT);
+    CHECK_EQ(fn(), frame);
+}
+
 static void test_legacy_paging(void) {
     fill_frames();
+    write_frame_code();
     build_legacy_tables();
     write_cr4(read_cr4() | CR4_PSE);
     write_cr3(phys(pd));
@@ -211,6 +237,14 @@ static void test_legacy_paging(void) {
     remap_legacy(FRAME(6) | PTE_P | PTE_W | PTE_G, false, 0xf0060000);
     remap_legacy(FRAME(7) | PTE_P | PTE_W, false, 0xf0070000);
     remap_legacy(FRAME(6) | PTE_P | PTE_W, true, 0xf0060000);
+
+    /* The same for code, run from each frame in turn, global or not. */
+    run_remapped(FRAME(7) | PTE_P | PTE_W, true, 7);
+    run_remapped(FRAME(6) | PTE_P | PTE_W, true, 6);
+    run_remapped(FRAME(7) | PTE_P | PTE_W | PTE_G, false, 7);
+    run_remapped(FRAME(6) | PTE_P | PTE_W, false, 6);
+    run_remapped(FRAME(7) | PTE_P | PTE_W, true, 7);
+    run_remapped(FRAME(6) | PTE_P | PTE_W, true, 6);
     write_cr4(read_cr4() & ~CR4_PGE);
 
     write_cr0(read_cr0() & ~(CR0_PG | CR0_WP));
