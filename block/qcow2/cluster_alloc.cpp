@@ -79,6 +79,7 @@ Result<void> Qcow2Driver::write_new_clusters(uint64_t offset, std::span<const ui
                                              uint64_t count) {
     KEMU_TRY(host, refcounts_->allocate(count));
     file_end_ = std::max(file_end_, host + count * cluster_size());
+    KEMU_TRY_VOID(check_not_metadata(host, count * cluster_size()));
     KEMU_TRY_VOID(file_.write(host, data));
     uint64_t gc = offset >> header_.cluster_bits;
     for (uint64_t i = 0; i < count; ++i) {
@@ -99,6 +100,7 @@ Result<void> Qcow2Driver::write_partial_cluster(uint64_t offset, std::span<const
     std::memcpy(buf.data() + (offset - cluster_start), data.data(), data.size());
     if (old.kind == Kind::ZeroAllocated && old.copied) {
         // Preallocated zero cluster we own: fill it and drop the zero flag.
+        KEMU_TRY_VOID(check_not_metadata(old.host, cs));
         KEMU_TRY_VOID(file_.write(old.host, buf));
         return set_entry(cluster_start >> header_.cluster_bits, old.host | kOflagCopied);
     }
@@ -129,6 +131,7 @@ Result<void> Qcow2Driver::write_range(uint64_t offset, std::span<const uint8_t> 
                 }
                 n += std::min<uint64_t>(buf.size() - n, cs);
             }
+            KEMU_TRY_VOID(check_not_metadata(m.host + in_cluster, n));
             KEMU_TRY_VOID(file_.write(m.host + in_cluster, buf.first(n)));
         } else if (in_cluster == 0 && n == cs) {
             // Whole clusters needing new storage: gather a run within one L2 table.
@@ -263,6 +266,7 @@ Result<void> Qcow2Driver::store_compressed(uint64_t offset, std::span<const uint
     // Whole sectors reach the file, so the padding after the stream reads as zeroes.
     std::vector<uint8_t> sectors((len + 511) & ~511ull, 0);
     std::copy(compressed.begin(), compressed.end(), sectors.begin());
+    KEMU_TRY_VOID(check_not_metadata(host, sectors.size()));
     KEMU_TRY_VOID(file_.write(host, sectors));
     compressed_cursor_ = host + len;
     KEMU_TRY_VOID(set_entry(offset >> header_.cluster_bits,

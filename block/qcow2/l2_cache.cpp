@@ -85,4 +85,11 @@ void L2Cache::drop(uint64_t offset) {
     std::erase_if(tables_, [offset](auto& t) { return t->offset == offset; });
 }
 
+bool L2Cache::overlaps(uint64_t host, uint64_t len) const {
+    const uint64_t size = 1ull << cluster_bits_;
+    for (const auto& t : tables_)
+        if (t->offset < host + len && host < t->offset + size) return true;
+    return false;
+}
+
 }  // namespace kemu::block::qcow2

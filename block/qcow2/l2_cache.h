@@ -39,6 +39,9 @@ class L2Cache {
     void drop(uint64_t offset);
     void clear() { tables_.clear(); }
 
+    // Whether host bytes [host, host + len) touch a cached table.
+    bool overlaps(uint64_t host, uint64_t len) const;
+
     size_t capacity() const { return capacity_; }
     size_t size() const { return tables_.size(); }
     uint64_t misses() const { return misses_; }

@@ -123,6 +123,24 @@ Result<void> Qcow2Driver::check_host_offset(uint64_t host, const char* what) {
     return ok();
 }
 
+// Guest data must never land on metadata. An L2 entry naming, or damaged refcounts handing
+// out, a cluster that holds the header, the L1 or refcount table, a cached refcount block or a
+// cached L2 table (the checks that cost no I/O, as QEMU's default "cached" overlap check) means
+// the image is corrupt: the write is refused instead of destroying the tables.
+Result<void> Qcow2Driver::check_not_metadata(uint64_t host, uint64_t len) {
+    auto touches = [&](uint64_t start, uint64_t size) {
+        return start < host + len && host < start + size;
+    };
+    const uint64_t l1_bytes = (l1_.size() * 8 + cluster_size() - 1) & ~(cluster_size() - 1);
+    const char* what = touches(0, cluster_size())                   ? "the image header"
+                       : touches(header_.l1_table_offset, l1_bytes) ? "the L1 table"
+                       : refcounts_->overlaps(host, len)            ? "refcount metadata"
+                       : l2_cache_->overlaps(host, len)             ? "an L2 table"
+                                                                    : nullptr;
+    if (!what) return ok();
+    return mark_corrupt("Data at host offset 0x" + hex(host) + " would overwrite " + what);
+}
+
 Qcow2Driver::Mapping Qcow2Driver::decode(uint64_t e) const {
     Mapping m;
     m.copied = e & kOflagCopied;

@@ -153,6 +153,7 @@ class Qcow2Driver final : public BlockDriver {
     Result<void> flush_metadata();
     Result<void> write_header();
     Result<void> check_host_offset(uint64_t host, const char* what);
+    Result<void> check_not_metadata(uint64_t host, uint64_t len);
     Error mark_corrupt(const std::string& why);
     Result<void> write_snapshot_table(std::vector<SnapshotEntry> table);
     Result<std::vector<uint64_t>> read_l1(uint64_t offset, uint32_t entries);

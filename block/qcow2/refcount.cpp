@@ -333,4 +333,14 @@ bool RefcountManager::dirty() const {
     return std::any_of(cache_.begin(), cache_.end(), [](auto& b) { return b->dirty; });
 }
 
+bool RefcountManager::overlaps(uint64_t host, uint64_t len) const {
+    auto touches = [&](uint64_t start, uint64_t size) {
+        return start < host + len && host < start + size;
+    };
+    if (touches(table_offset_, uint64_t(table_clusters_) << cluster_bits_)) return true;
+    for (const auto& b : cache_)
+        if (touches(table_[b->index] & kRefTableOffsetMask, 1ull << cluster_bits_)) return true;
+    return false;
+}
+
 }  // namespace kemu::block::qcow2

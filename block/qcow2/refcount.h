@@ -38,6 +38,9 @@ class RefcountManager {
     Result<void> flush();
     bool dirty() const;
 
+    // Whether host bytes [host, host + len) touch the refcount table or a cached block.
+    bool overlaps(uint64_t host, uint64_t len) const;
+
     uint64_t table_offset() const { return table_offset_; }
     uint32_t table_clusters() const { return table_clusters_; }
     const std::vector<uint64_t>& table() const { return table_; }

@@ -197,6 +197,53 @@ TEST(Qcow2BadInput, MissingRefcountBlockNeverHandsOutTheHeader) {
     EXPECT_EQ(open_error(dir.file("a.qcow2")), "");  // the header is still a qcow2 header
 }
 
+std::vector<uint8_t> file_bytes(const std::string& path, uint64_t offset, size_t len) {
+    auto f = ImageFile::open(path, {.read_only = true});
+    std::vector<uint8_t> out(len);
+    EXPECT_TRUE(f.ok() && f->read(offset, out).ok());
+    return out;
+}
+
+// An L2 entry that names a metadata cluster as guest data: a write through it is refused and
+// marks the image corrupt, and the metadata is left as it was.
+TEST(Qcow2BadInput, GuestWritesNeverLandOnMetadata) {
+    enum Target { kL1, kRefcountTable, kRefcountBlock, kL2 };
+    for (Target target : {kL1, kRefcountTable, kRefcountBlock, kL2}) {
+        TempDir dir;
+        const std::string path = dir.file("a.qcow2");
+        test::create_qcow2(path, 1 << 20);
+        uint64_t l2 = 0, victim = 0;
+        {
+            auto d = test::open_qcow2(path, true);
+            ASSERT_TRUE(d->write(0, test::random_bytes(65536, 7)).ok());
+            const qcow2::Header& h = d->header();
+            l2 = qcow2::be64(file_bytes(path, h.l1_table_offset, 8).data()) & qcow2::kOffsetMask;
+            const uint64_t refblock = d->refcounts().table()[0] & qcow2::kRefTableOffsetMask;
+            victim = target == kL1              ? h.l1_table_offset
+                     : target == kRefcountTable ? h.refcount_table_offset
+                     : target == kRefcountBlock ? refblock
+                                                : l2;
+            ASSERT_TRUE(d->close().ok());
+        }
+        ASSERT_NE(l2, 0u);
+        patch_be64(path, l2, victim | qcow2::kOflagCopied);  // guest cluster 0 -> metadata
+        const std::vector<uint8_t> before = file_bytes(path, victim, 65536);
+        {
+            auto d = test::open_qcow2(path, true);
+            ASSERT_TRUE(d);
+            if (target == kRefcountBlock) (void)d->refcounts().get(0);  // cache the block
+            auto r = d->write(512, std::vector<uint8_t>(4096, 0xee));
+            ASSERT_FALSE(r.ok()) << "target " << target;
+            EXPECT_NE(r.error().message().find("would overwrite"), std::string::npos)
+                << r.error().message();
+            (void)d->close();
+        }
+        EXPECT_EQ(file_bytes(path, victim, 65536), before) << "target " << target;
+        const uint64_t incompatible = qcow2::be64(file_bytes(path, 72, 8).data());
+        EXPECT_TRUE(incompatible & 2) << "the corrupt bit, target " << target;
+    }
+}
+
 TEST(Qcow2BadInput, CyclicBackingChain) {
     TempDir dir;
     test::create_qcow2(dir.file("a.qcow2"), 1 << 20,
