@@ -44,7 +44,7 @@ struct TranslationBlock {
     uint16_t insn_count = 0;
     std::atomic<bool> valid{true};
     bool ends_shadow = false;     // TranslatedBlock::ends_shadow
-    uint64_t phys_page1 = ~0ull;  // the second page its code bytes came from, if any
+    uint64_t phys_page1 = ~0ull;  // the page its last instruction runs into, if it does
     // The interpreter's form, only for blocks the JIT does not run.
     std::unique_ptr<tcg::InterpCode> code;
     tcg::CompiledBlock jit;  // host code, when the JIT backend compiled the block
@@ -60,8 +60,15 @@ struct TranslationBlock {
     // RIP of instruction `index` (< insn_count), wrapping as the block's code size does.
     uint64_t insn_rip(unsigned index) const;
 
-    // The pages its code bytes came from: phys_pc's, and phys_page1 (~0 when none).
-    std::array<uint64_t, 2> phys_pages() const { return {phys_pc & ~(kPage - 1), phys_page1}; }
+    // Its last instruction runs into the next linear page (and phys_page1 is that page's
+    // frame, which may be the first page's own).
+    bool spans_two_pages() const { return ((pc & (kPage - 1)) + size) > kPage; }
+    // The pages its code bytes came from: phys_pc's, and phys_page1 (~0 when none, or when
+    // both pages are the same frame).
+    std::array<uint64_t, 2> phys_pages() const {
+        const uint64_t first = phys_pc & ~(kPage - 1);
+        return {first, phys_page1 == first ? ~0ull : phys_page1};
+    }
     bool on_page(uint64_t page) const { return phys_pages()[0] == page || phys_page1 == page; }
     // Do the block's code bytes include any of [phys_addr, phys_addr + len)? A block that
     // runs into a second page has its first bytes at phys_pc and the rest at phys_page1.

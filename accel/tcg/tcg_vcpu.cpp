@@ -60,20 +60,17 @@ class TcgVcpu::Code final : public CodeReader {
 
   private:
     uint8_t* probe(uint64_t page) {
-        X86CpuState& s = vcpu_.env_->s;
-        uint64_t phys = page;
-        if (s.cr0 & cr0bit::PG) {
-            WalkResult r = page_walk(s, vcpu_, page, Access::Execute, mmu_ == kMmuUser);
-            if (!r.ok) return nullptr;
-            phys = r.paddr & kPageMask;
-        }
         uint8_t* host = nullptr;
-        PageKind kind = vcpu_.classify(phys, &host);
-        if (kind != PageKind::Ram && kind != PageKind::Rom) return nullptr;
-        if (pages[0] == kNoPage)
+        uint64_t phys = vcpu_.code_phys_page(page, mmu_, &host);
+        if (phys == kNoPage) return nullptr;
+        // The second linear page is recorded even when it aliases the first physical one:
+        // find_block checks that page's mapping before it reuses the block.
+        if (first_page_ == kNoPage) {
+            first_page_ = page;
             pages[0] = phys;
-        else if (pages[0] != phys)
+        } else if (page != first_page_) {
             pages[1] = phys;
+        }
         cached_page_ = page;
         cached_host_ = host;
         return host;
@@ -81,9 +78,32 @@ class TcgVcpu::Code final : public CodeReader {
 
     TcgVcpu& vcpu_;
     unsigned mmu_;
+    uint64_t first_page_ = kNoPage;
     uint64_t cached_page_ = kNoPage;
     uint8_t* cached_host_ = nullptr;
 };
+
+// The physical page instruction fetches from linear `page` reach now, or kNoPage when they
+// would fault or reach no RAM or ROM. Never raises.
+uint64_t TcgVcpu::code_phys_page(uint64_t page, unsigned mmu, uint8_t** host) {
+    X86CpuState& s = env_->s;
+    uint64_t phys = page;
+    if (s.cr0 & cr0bit::PG) {
+        WalkResult r = page_walk(s, *this, page, Access::Execute, mmu == kMmuUser);
+        if (!r.ok) return kNoPage;
+        phys = r.paddr & kPageMask;
+    }
+    PageKind kind = classify(phys, host);
+    return kind == PageKind::Ram || kind == PageKind::Rom ? phys : kNoPage;
+}
+
+// A block whose last instruction runs into the next page was made for that page's mapping
+// then; the cache finds it by its first page alone.
+bool TcgVcpu::second_page_holds(const TranslationBlock& tb, unsigned mmu) {
+    if (!tb.spans_two_pages()) return true;
+    uint8_t* host = nullptr;
+    return code_phys_page((tb.pc & kPageMask) + kPageSize, mmu, &host) == tb.phys_page1;
+}
 
 TcgVcpu::TcgVcpu(unsigned index, const CpuidTable& cpuid, const VcpuContext& context,
                  TcgShared& shared)
@@ -391,10 +411,13 @@ void TcgVcpu::log_block_entry(const TranslationBlock& tb) {
 
 // Patches the goto_tb exit `slot` of `from` to jump straight into `to`, when both are JIT
 // code of the same mode on the same guest page (another page may be remapped without any
-// block being invalidated), and -d nochain is off.
+// block being invalidated), and -d nochain is off. For the same reason a block that runs
+// into the next page is only chained to from blocks that run into the same physical page.
 void TcgVcpu::chain(TranslationBlock& from, unsigned slot, TranslationBlock& to) {
     if (!chaining_ || !from.jit.compiled() || !to.jit.compiled() || from.chained[slot]) return;
     if ((from.pc & kPageMask) != (to.pc & kPageMask) || from.flags != to.flags) return;
+    if (to.spans_two_pages() && !(from.spans_two_pages() && from.phys_page1 == to.phys_page1))
+        return;
     std::lock_guard<std::mutex> g(shared_.cache.lock());
     shared_.cache.chain(from, slot, to);
 }
@@ -555,14 +578,15 @@ TranslationBlock* TcgVcpu::find_block() {
     // Blocks live until a generation ends, which empties the jump cache, so slot.tb is alive.
     tb = slot.tb;
     if (!(tb && tb->phys_pc == phys_pc && tb->pc == pc && tb->cs_base == cs_base &&
-          tb->flags == flags && tb->phys_page1 == kNoPage &&
+          tb->flags == flags && !tb->spans_two_pages() &&
           tb->valid.load(std::memory_order_relaxed))) {
         std::lock_guard<std::mutex> g(shared_.cache.lock());
         tb = shared_.cache.lookup(phys_pc, pc, cs_base, flags);
     }
+    if (tb && !second_page_holds(*tb, mmu)) tb = nullptr;
     if (!tb) tb = translate(pc, phys_pc, flags, shared_.max_block_insns, true);
     // A block that runs into a second page depends on that page's mapping too.
-    const bool kept_across_cr3 = global && tb->phys_page1 == kNoPage;
+    const bool kept_across_cr3 = global && !tb->spans_two_pages();
     slot = {tb, page_epoch(pc), tlb_flushes_[kept_across_cr3], kept_across_cr3};
     return tb;
 }
@@ -657,7 +681,9 @@ TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t fla
         return translate(pc, phys_pc, flags, max_insns, cache_it);
     }
     // Another vCPU may have made the same block meanwhile (rare: checked once, here).
-    if (TranslationBlock* raced = shared_.cache.lookup(phys_pc, pc, tb->cs_base, flags))
+    TranslationBlock* raced = shared_.cache.lookup(phys_pc, pc, tb->cs_base, flags);
+    if (raced && raced->spans_two_pages() == tb->spans_two_pages() &&
+        raced->phys_page1 == tb->phys_page1)
         return raced;
     for (uint64_t page : tb->phys_pages())
         if (page != kNoPage && !shared_.cache.is_code_page(page)) mark_code_page(page);

@@ -168,6 +168,8 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
                                x86::PagePerms* perms, bool* dirty, uint64_t* page_size,
                                bool* global);
     PageKind classify(uint64_t phys_page, uint8_t** host);
+    uint64_t code_phys_page(uint64_t page, unsigned mmu, uint8_t** host);
+    bool second_page_holds(const TranslationBlock& tb, unsigned mmu);
     uint64_t mmio_read(uint64_t paddr, unsigned size, PageKind kind);
     void mmio_write(uint64_t paddr, uint64_t value, unsigned size, PageKind kind);
     void code_write(uint64_t phys_addr, unsigned size);

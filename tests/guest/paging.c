@@ -196,9 +196,47 @@ static void run_remapped(uint32_t pte, bool reload_cr3, uint32_t frame) {
     CHECK_EQ(fn(), frame);
 }
 
+/* A block whose last instruction runs into the next page: at CROSS_AT + 0xffd in frame 8,
+ * "mov eax, imm32" takes its two high immediate bytes from the next page, frame 9 or 10
+ * (the frame number and 0), and "ret" follows there. CROSS_AT + 0xf00 jumps to it from a
+ * block on the first page, which may be chained to it. */
+#define CROSS_AT (TEST_LINEAR + 8 * PAGE_SIZE)
+static void write_cross_page_code(void) {
+    static const uint8_t entry[] = {0xb9, 1, 0, 0, 0, 0xe9, 0xf3, 0, 0, 0}; /* mov ecx; jmp */
+    static const uint8_t head[] = {0xb8, 0, 0};                             /* mov eax, imm */
+    volatile uint8_t* first = linear_ptr(FRAME(8));
+    for (unsigned i = 0; i < sizeof(entry); i++)
+        first[0xf00 + i] = entry[i];
+    for (unsigned i = 0; i < sizeof(head); i++)
+        first[0xffd + i] = head[i];
+    for (unsigned f = 9; f <= 10; f++) {
+        volatile uint8_t* next = linear_ptr(FRAME(f));
+        next[0] = (uint8_t)f;
+        next[1] = 0;
+        next[2] = 0xc3; /* ret */
+    }
+}
+
+/* Points the page after CROSS_AT at `frame`, drops the old translation with a CR3 reload or
+ * INVLPG, and runs the straddling instruction, directly and through the jump. */
+static void run_cross_page(volatile uint32_t* pte_second, uint32_t frame, bool reload_cr3) {
+    *pte_second = FRAME(frame) | PTE_P | PTE_W;
+    if (reload_cr3)
+        write_cr3(read_cr3());
+    else
+        invlpg(CROSS_AT + PAGE_SIZE);
+    uint32_t (*direct)(void) = (uint32_t(*)(void))(uintptr_t)(CROSS_AT + 0xffd);
+    uint32_t (*jumped)(void) = (uint32_t(*)(void))(uintptr_t)(CROSS_AT + 0xf00);
+    for (unsigned i = 0; i < 3; i++) {
+        CHECK_EQ(jumped(), frame << 16);
+        CHECK_EQ(direct(), frame << 16);
+    }
+}
+
 static void test_legacy_paging(void) {
     fill_frames();
     write_frame_code();
+    write_cross_page_code();
     build_legacy_tables();
     write_cr4(read_cr4() | CR4_PSE);
     write_cr3(phys(pd));
@@ -246,6 +284,14 @@ static void test_legacy_paging(void) {
     run_remapped(FRAME(7) | PTE_P | PTE_W, true, 7);
     run_remapped(FRAME(6) | PTE_P | PTE_W, true, 6);
     write_cr4(read_cr4() & ~CR4_PGE);
+
+    /* The same for a block's last instruction, which runs into a remapped page. */
+    pt_test[8] = FRAME(8) | PTE_P | PTE_W;
+    run_cross_page(&pt_test[9], 9, true);
+    run_cross_page(&pt_test[9], 10, true);
+    run_cross_page(&pt_test[9], 9, false);
+    run_cross_page(&pt_test[9], 10, false);
+    run_cross_page(&pt_test[9], 9, true);
 
     write_cr0(read_cr0() & ~(CR0_PG | CR0_WP));
     write_cr4(read_cr4() & ~CR4_PSE);
