@@ -493,7 +493,9 @@ unsigned eliminate_dead_code(Function& f) {
 // not free of guest state (it may raise, or ask for the current RIP). Branches are judged by
 // where they go (branch_observes_insn_index).
 bool observes_insn_index(const Function& f, const Op& op) {
-    if ((op.opc == Opc::guest_ld || op.opc == Opc::guest_st) && MemOp{op.constant(0)}.has_insn())
+    const bool access = op.opc == Opc::guest_ld || op.opc == Opc::guest_st ||
+                        op.opc == Opc::guest_ld_vec || op.opc == Opc::guest_st_vec;
+    if (access && MemOp{op.constant(0)}.has_insn())
         return false;  // it hands the target its own instruction index
     if (op.info().flags & kMayFault) return true;
     if (is_call(op)) return !(helper_of(f, op).flags & (kHelperNoGlobals | kHelperPure));

@@ -22,11 +22,18 @@ uint64_t no_load(void*, uint64_t, uint32_t) {
     return 0;
 }
 void no_store(void*, uint64_t, uint64_t, uint32_t) {}
+void no_vector_access(void*, uint64_t, uint32_t, uint32_t) {}
 
 const TargetInfo& target() {
-    static const TargetInfo t{
-        kGlobals, {},      offsetof(TestEnv, scratch), 64, offsetof(TestEnv, insn_index),
-        no_load,  no_store};
+    static const TargetInfo t{kGlobals,
+                              {},
+                              offsetof(TestEnv, scratch),
+                              64,
+                              offsetof(TestEnv, insn_index),
+                              no_load,
+                              no_store,
+                              no_vector_access,
+                              no_vector_access};
     return t;
 }
 
@@ -258,6 +265,25 @@ TEST(Optimize, AnInsnStartABranchLeadsToAFaultingAccessIsKept) {
         b.mov(G3, b.guest_ld(G0, MemOp::make(3, false, 0)));
     });
     EXPECT_EQ(count(ops, Opc::insn_start), 1u);
+}
+
+// An access that names its own instruction needs no insn_start; one that does not, does.
+TEST(Optimize, AnAccessCarryingItsInstructionIndexDropsTheInsnStart) {
+    for (bool vector : {false, true}) {
+        for (bool carries : {false, true}) {
+            auto ops = optimized([&](Builder& b) {
+                b.emit(Opc::insn_start, Type::I64, {3, 0});
+                MemOp mop = MemOp::make(vector ? 4 : 3, false, 0);
+                if (carries) mop = mop.with_insn(3);
+                if (vector)
+                    b.guest_st_vec(G0, mop, offsetof(TestEnv, vec));
+                else
+                    b.guest_st(G1, G0, mop);
+            });
+            EXPECT_EQ(count(ops, Opc::insn_start), carries ? 0u : 1u)
+                << (vector ? "vector" : "scalar") << " access";
+        }
+    }
 }
 
 }  // namespace
