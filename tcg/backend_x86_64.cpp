@@ -54,9 +54,21 @@ bool BlockCompiler::emit() {
     tag_stub_ = labels_.make();
     const TargetInfo& t = f_.target();
     scratch_.loop_globals.clear();
-    if (t.chaining && loops_back()) load_loop_globals();
+    scratch_.loop_vectors.clear();
+    if (t.chaining && loops_back()) {
+        load_loop_globals();
+        load_loop_vectors();
+    }
     loop_entry_ = uint8_t(c_.getSize());
-    if (t.chaining) {
+    if (t.chaining && keeps_loop_vectors()) {
+        // The back edge keeps the upper halves: they are cleaned on the way out instead.
+        Xbyak::Label go_on;
+        c_.cmp(dword[env_at(t.chain_break_offset)], 0);
+        c_.je(go_on);
+        c_.vzeroupper();
+        jump_to(stubs_.exit[size_t(BlockExit::Exit)]);
+        c_.L(go_on);
+    } else if (t.chaining) {
         c_.cmp(dword[env_at(t.chain_break_offset)], 0);
         jump_to(stubs_.exit[size_t(BlockExit::Exit)], 0x85);  // jne
     }
@@ -83,10 +95,21 @@ void BlockCompiler::emit_op(const Op& op) {
     // ops that write env bytes by offset are not worth telling apart.
     if (op.opc == Opc::set_label || (op.info().flags & kCall) || writes_env_bytes(op.opc))
         next_pc_.reset();
+    // A block that keeps vectors around its loop leaves its branches with the upper halves
+    // as they are, so the back edge still has them; where those paths go, they may be dirty.
+    const bool loop_edge =
+        keeps_loop_vectors() && op.opc == Opc::goto_tb && next_pc_ && next_pc_ == f_.entry_pc();
     if (op.opc == Opc::set_label) {  // paths join: only what env holds is known
-        vectors_.clean_upper();
-        vectors_.forget();
-    } else if (op.info().flags & (kBranch | kBlockEnd)) {
+        if (keeps_loop_vectors()) {
+            vectors_.forget();
+            vectors_.assume_upper_dirty();
+        } else {
+            vectors_.clean_upper();
+            vectors_.forget();
+        }
+    } else if (op.info().flags & kBranch) {
+        if (!keeps_loop_vectors()) vectors_.clean_upper();
+    } else if ((op.info().flags & kBlockEnd) && !loop_edge) {
         vectors_.clean_upper();
     }
     if (op.opc == Opc::set_label || (op.info().flags & (kBranch | kBlockEnd))) {

@@ -95,10 +95,19 @@ struct LoopGlobal {
     int reg;
 };
 
+// An env vector (a guest XMM/YMM register) a self-looping block keeps in a host vector
+// register from its loop entry on.
+struct LoopVector {
+    uint32_t offset;
+    uint8_t size;
+    int reg;
+};
+
 // Working memory for compiling a block, kept from block to block by the BlockAssembler.
 struct BlockScratch {
     RegCache::Memory regs;
     std::vector<LoopGlobal> loop_globals;
+    std::vector<LoopVector> loop_vectors;
     std::vector<SlowPath> slow_paths;
     std::vector<RegCache::HomeStore> slow_globals;
     std::vector<bool> label_seen;
@@ -178,10 +187,17 @@ class BlockCompiler {
     SlowPath& new_slow_path();
     bool probes(const Op& op) const;
 
-    // Self-loops: globals kept in registers around them (backend_x86_64_loop.cpp).
+    // Self-loops: globals and vectors kept in registers around them
+    // (backend_x86_64_loop.cpp).
     bool loops_back() const;
     void load_loop_globals();
+    void load_loop_vectors();
+    bool keeps_loop_values() const {
+        return !scratch_.loop_globals.empty() || !scratch_.loop_vectors.empty();
+    }
+    bool keeps_loop_vectors() const { return !scratch_.loop_vectors.empty(); }
     void reenter_loop();
+    void reenter_loop_vectors();
 
     // Vector and floating-point ops, and the MXCSR flags (backend_x86_64_simd.cpp).
     void vfp(const Op& op);

@@ -37,8 +37,10 @@ void emit_host_call(HostAssembler& code, const uint8_t* at, const void* fn, cons
 void BlockCompiler::chain_jump(uint32_t slot) {
     if (!f_.target().chaining || slot > 1) return;
     regs_.write_back(0, true);
-    if (!scratch_.loop_globals.empty() && next_pc_ == f_.entry_pc()) {
+    const bool loop_edge = keeps_loop_values() && next_pc_ == f_.entry_pc();
+    if (loop_edge) {
         reenter_loop();
+        reenter_loop_vectors();
         loop_slots_ |= uint8_t(1u << slot);
     }
     while ((c_.getSize() + 1) % 4)
@@ -46,6 +48,8 @@ void BlockCompiler::chain_jump(uint32_t slot) {
     c_.db(0xe9);
     jump_rel32_[slot] = uint32_t(c_.getSize());
     c_.dd(0);
+    // Unchained, the jump leaves the block: with the upper halves it kept for the loop.
+    if (loop_edge && keeps_loop_vectors()) c_.vzeroupper();
 }
 
 // An indirect branch asks the target for the next block and jumps straight into it

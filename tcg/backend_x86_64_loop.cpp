@@ -1,5 +1,6 @@
 // Self-loops for the x86-64 backend's BlockCompiler: a block whose goto_tb jumps back to its
-// own first instruction keeps the globals the loop reads in registers across the back edge.
+// own first instruction keeps the globals and the env vectors (guest XMM/YMM registers) the
+// loop reads in registers across the back edge.
 //
 // Without this, a loop-carried value goes round through env: stored at the block's end,
 // loaded at its start, and the load waits for the store to forward (several cycles on every
@@ -7,7 +8,9 @@
 // fixed registers, then reaches the loop entry; the back edge writes dirty globals home as
 // any exit does (env stays current, so every exit and the chain-break check need nothing
 // more), moves each kept global's value into its fixed register, and a chain from the block
-// to itself enters at the loop entry.
+// to itself enters at the loop entry. Vectors go the same way through the vector cache,
+// which writes through to env anyway.
+#include <algorithm>
 #include <array>
 
 #include "tcg/backend_x86_64_block.h"
@@ -18,6 +21,8 @@ namespace {
 
 // Enough for the loops that matter, and leaves registers for the body's own temps.
 constexpr size_t kMaxLoopGlobals = 8;
+// Of the vector cache's 13 registers.
+constexpr size_t kMaxLoopVectors = 8;
 
 }  // namespace
 
@@ -62,6 +67,109 @@ void BlockCompiler::load_loop_globals() {
     }
     for (const LoopGlobal& g : kept)
         regs_.load_global(g.global, g.reg);
+}
+
+// The env vectors the block reads before it writes them, up to its first label or call
+// (where the vector cache forgets), each loaded into the register the cache picks.
+void BlockCompiler::load_loop_vectors() {
+    // The loop's paths keep their upper halves and leave through VZEROUPPER: AVX hosts only.
+    if (!vectors_.cacheable(32)) return;
+    std::vector<LoopVector>& kept = scratch_.loop_vectors;
+    std::array<uint32_t, 64> written;
+    size_t writes = 0;
+    auto was_written = [&](uint32_t offset) {
+        return std::find(written.begin(), written.begin() + writes, offset) !=
+               written.begin() + writes;
+    };
+    auto read = [&](uint32_t offset, unsigned size) {
+        if (!vectors_.cacheable(size) || was_written(offset)) return;
+        for (LoopVector& v : kept)
+            if (v.offset == offset) {
+                v.size = uint8_t(std::max<unsigned>(v.size, size));
+                return;
+            }
+        if (kept.size() < kMaxLoopVectors) kept.push_back({offset, uint8_t(size), -1});
+    };
+    auto write = [&](uint32_t offset) {
+        if (writes < written.size()) written[writes++] = offset;
+    };
+    for (const Op& op : f_.ops()) {
+        if (op.opc == Opc::set_label || (op.info().flags & kCall)) break;
+        switch (op.opc) {
+            case Opc::vfp:
+                read(op.constant(2), 16);
+                read(op.constant(1), 16);
+                write(op.constant(1));
+                break;
+            case Opc::vmov:
+                read(op.constant(1), op.constant(2));
+                write(op.constant(0));
+                break;
+            case Opc::host_simd: {
+                const HostSimdInsn& h = f_.host_simd(op.constant(1));
+                for (uint32_t source : h.sources)
+                    if (source != HostSimdInsn::kNoSource) read(source, h.width);
+                write(h.result);
+                break;
+            }
+            case Opc::guest_st_vec:
+                read(op.constant(1), MemOp{op.constant(0)}.size());
+                break;
+            case Opc::guest_ld_vec:
+                write(op.constant(1));
+                break;
+            default:
+                break;
+        }
+    }
+    for (LoopVector& v : kept)
+        v.reg = vectors_.load(v.offset, v.size);
+}
+
+// At the back edge: each kept vector into its register, as the loop entry expects, the
+// same way reenter_loop moves globals (xmm0, the emitter's scratch, breaks a cycle). A vector
+// the cache let go of comes from env, which is always current.
+void BlockCompiler::reenter_loop_vectors() {
+    struct Move {
+        int dst;  // -1 once done
+        int src;  // -1: load from env
+        const LoopVector* vector;
+    };
+    std::array<Move, kMaxLoopVectors> moves;
+    size_t n = 0;
+    for (const LoopVector& v : scratch_.loop_vectors)
+        if (const int src = vectors_.find(v.offset, v.size); src != v.reg)
+            moves[n++] = {v.reg, src, &v};
+    auto still_read = [&](int reg) {
+        for (size_t i = 0; i < n; i++)
+            if (moves[i].dst >= 0 && moves[i].src == reg) return true;
+        return false;
+    };
+    for (;;) {
+        Move* blocked = nullptr;
+        bool moved = false;
+        for (size_t i = 0; i < n; i++) {
+            Move& m = moves[i];
+            if (m.dst < 0 || m.src < 0) continue;
+            if (still_read(m.dst)) {
+                blocked = &m;
+                continue;
+            }
+            vectors_.copy(m.dst, m.src, m.vector->size);
+            m.dst = -1;
+            moved = true;
+        }
+        if (!blocked) break;
+        if (moved) continue;
+        vectors_.copy(0, blocked->dst, 32);  // every move left is on a cycle: break this one
+        for (size_t i = 0; i < n; i++)
+            if (moves[i].dst >= 0 && moves[i].src == blocked->dst) moves[i].src = 0;
+    }
+    for (size_t i = 0; i < n; i++)
+        if (moves[i].dst >= 0)
+            vectors_.move(moves[i].dst, Xbyak::util::ptr[env_at(moves[i].vector->offset)],
+                          moves[i].vector->size);
+    vectors_.forget();
 }
 
 // At the back edge, after the dirty globals went home: each kept global's value into its

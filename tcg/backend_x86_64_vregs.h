@@ -53,6 +53,8 @@ class VectorCache {
     void move(int reg, const Xbyak::Address& from, unsigned size);
     void move(const Xbyak::Address& to, int reg, unsigned size);
     bool upper_dirty() const { return upper_dirty_; }
+    // Paths whose VZEROUPPER was left out (they keep 32-byte loop values) join here.
+    void assume_upper_dirty() { upper_dirty_ = true; }
     // Before legacy-SSE code, calls and exits: VZEROUPPER if needed; entries keep their low
     // 16 bytes.
     void clean_upper();

@@ -1,23 +1,27 @@
 // Self-loops in the x86-64 backend: a block whose goto_tb stores its own entry PC keeps the
-// globals it reads in registers across the back edge, and chained to itself enters past
-// their loads. Each loop here runs chained in host code and is held to the interpreter
+// globals and env vectors it reads in registers across the back edge, and chained to itself
+// enters past their loads. Each loop here runs chained in host code and is held to the interpreter
 // running the same block once per iteration.
 #include <gtest/gtest.h>
 
 #include <cstddef>
+#include <cstring>
 #include <functional>
 #include <optional>
+#include <random>
 #include <string>
 
 #include "tcg/backend_x86_64.h"
 #include "tcg/builder.h"
 #include "tcg/interpreter.h"
+#include "tcg/vfp.h"
 
 namespace kemu::tcg {
 namespace {
 
 constexpr unsigned kGlobalCount = 12;  // more than the loop keeps, and than free registers
 constexpr uint64_t kEntryPc = 0x401000;
+constexpr unsigned kVectorCount = 16;  // more than the vector cache's 13 registers
 
 struct LoopEnv {
     uint64_t g[kGlobalCount] = {};
@@ -32,7 +36,12 @@ struct LoopEnv {
     FastJump fast[4] = {};
     uint64_t calls = 0;        // helper calls so far
     uint64_t break_after = 0;  // the helper sets chain_break at this many calls
+    alignas(32) uint8_t vec[kVectorCount][32] = {};
 };
+
+constexpr uint32_t vec_at(unsigned i) {
+    return uint32_t(offsetof(LoopEnv, vec) + 32 * i);
+}
 
 constexpr GlobalInfo kGlobals[] = {
     {"g0", uint32_t(offsetof(LoopEnv, g[0])), Type::I64},
@@ -92,6 +101,9 @@ std::string differences(const LoopEnv& jit, const LoopEnv& interp) {
         if (jit.g[i] != interp.g[i])
             out += "g" + std::to_string(i) + ": jit " + std::to_string(jit.g[i]) +
                    ", interpreter " + std::to_string(interp.g[i]) + "\n";
+    for (unsigned i = 0; i < kVectorCount; i++)
+        if (std::memcmp(jit.vec[i], interp.vec[i], 32))
+            out += "vec" + std::to_string(i) + " differs\n";
     if (jit.pc != interp.pc) out += "pc differs\n";
     if (jit.calls != interp.calls) out += "call counts differ\n";
     return out;
@@ -105,6 +117,11 @@ class BackendLoop : public ::testing::Test {
         buf_.emplace(std::move(*buf));
         for (unsigned i = 0; i < kGlobalCount; i++)
             start_.g[i] = 0x1000 * (i + 1) + i;
+        for (unsigned i = 0; i < kVectorCount; i++)
+            for (unsigned lane = 0; lane < 4; lane++) {
+                const double v = 1.0 + i + lane / 8.0;
+                std::memcpy(&start_.vec[i][8 * lane], &v, 8);
+            }
     }
 
     // A block: `body`, then g0 -= 1 and, while g0 != 0, pc = kEntryPc and goto_tb 0 (the
@@ -253,6 +270,80 @@ TEST_F(BackendLoop, ChainedElsewhereEntersAtTheStart) {
     EXPECT_EQ(first.run(&env), BlockExit::Goto0);
     EXPECT_EQ(env.g[0], 9u);
     EXPECT_EQ(env.pc, kEntryPc);
+}
+
+// Vector loops. A 32-byte rotation through a temporary: the three vectors are read before
+// they are written, so they stay in host registers, upper halves included.
+TEST_F(BackendLoop, CarriesVectorsAroundTheLoop) {
+    check(
+        [](Builder& b) {
+            b.emit(Opc::vmov, Type::I64, {vec_at(8), vec_at(0), 32});
+            b.emit(Opc::vmov, Type::I64, {vec_at(0), vec_at(1), 32});
+            b.emit(Opc::vmov, Type::I64, {vec_at(1), vec_at(2), 32});
+            b.emit(Opc::vmov, Type::I64, {vec_at(2), vec_at(8), 32});
+            b.mov(1, b.add(1, 2));
+        },
+        1001);
+}
+
+// Legacy-SSE arithmetic on 16 bytes of vectors the loop keeps whole: it cleans the upper
+// halves of every register, so the back edge takes those vectors from env again.
+TEST_F(BackendLoop, MixesSseArithmeticWithWholeVectors) {
+    if (!kVfpAvailable) GTEST_SKIP() << "vfp needs an x86-64 host";
+    const uint32_t add = vfp_op(VfpOperation::Add, VfpForm::PackedDouble);
+    const uint32_t mul = vfp_op(VfpOperation::Mul, VfpForm::PackedDouble);
+    check(
+        [&](Builder& b) {
+            b.emit(Opc::vmov, Type::I64, {vec_at(3), vec_at(4), 32});
+            b.emit(Opc::vfp, Type::I64, {add, vec_at(0), vec_at(1)});
+            b.emit(Opc::vfp, Type::I64, {mul, vec_at(1), vec_at(5)});
+            b.emit(Opc::vmov, Type::I64, {vec_at(4), vec_at(0), 32});
+            b.emit(Opc::vmov, Type::I64, {vec_at(5), vec_at(3), 16});
+        },
+        300);
+}
+
+// Every vector in turn takes the next one's value: sixteen of them in a body that the
+// cache's thirteen registers cannot hold, so kept vectors are evicted and come back in other
+// registers, or from env, at the back edge.
+TEST_F(BackendLoop, CyclesMoreVectorsThanTheCacheHolds) {
+    check(
+        [](Builder& b) {
+            for (unsigned i = 0; i + 1 < kVectorCount; i++)
+                b.emit(Opc::vmov, Type::I64, {vec_at(i), vec_at(i + 1), 32});
+            b.emit(Opc::vmov, Type::I64, {vec_at(kVectorCount - 1), vec_at(0), 32});
+        },
+        77);
+}
+
+// Random moves among the sixteen vectors, 16 or 32 bytes: as the cache evicts and reloads,
+// kept vectors end up in one another's registers, in chains and cycles the back edge undoes.
+TEST_F(BackendLoop, ShufflesVectorsAtRandom) {
+    std::mt19937 rng(7);
+    for (int body = 0; body < 300 && !HasFailure(); body++) {
+        check(
+            [&](Builder& b) {
+                for (int i = 0; i < 24; i++) {
+                    const uint32_t dst = rng() % kVectorCount, src = rng() % kVectorCount;
+                    const uint32_t size = rng() % 3 ? 32 : 16;
+                    if (dst != src) b.emit(Opc::vmov, Type::I64, {vec_at(dst), vec_at(src), size});
+                }
+            },
+            5);
+    }
+}
+
+// A helper call in the body: the cache forgets every register there, and the back edge
+// loads the kept vectors again.
+TEST_F(BackendLoop, ReloadsVectorsAfterACall) {
+    check(
+        [](Builder& b) {
+            b.emit(Opc::vmov, Type::I64, {vec_at(6), vec_at(7), 32});
+            b.call(0, {});
+            b.emit(Opc::vmov, Type::I64, {vec_at(7), vec_at(9), 32});
+            b.emit(Opc::vmov, Type::I64, {vec_at(9), vec_at(6), 32});
+        },
+        40);
 }
 
 // Without the PC of its own entry before the goto_tb, nothing loops back.
