@@ -26,6 +26,44 @@ constexpr VfpInsn kVfpInsns[kVfpOpCount] = {
     &CodeGenerator::sqrtss, &CodeGenerator::sqrtsd, &CodeGenerator::sqrtps, &CodeGenerator::sqrtpd,
 };
 
+// The bytes of `h` with its registers 0..2 renamed to host[0..2] (any of 0-15): the ModRM
+// fields, VEX's inverted R, B and vvvv, or for a legacy encoding a REX prefix where a
+// register needs one (the memory form's REX.B for r14 stays). Returns the length; the memory
+// operand's disp32 moves to *disp_at.
+unsigned rename_registers(const HostSimdInsn& h, const std::array<int, 3>& host,
+                          std::array<uint8_t, 16>& out, unsigned* disp_at) {
+    auto field = [&](unsigned f) {
+        return h.fields[f] == HostSimdInsn::kNoField ? -1 : host[h.fields[f]];
+    };
+    const int reg = field(0), rm = field(1), vvvv = field(2);
+    const bool memory = h.env_disp_at != 0;
+    uint8_t modrm = h.bytes[h.modrm_at];
+    if (reg >= 0) modrm = uint8_t((modrm & ~0x38) | (reg & 7) << 3);
+    if (rm >= 0) modrm = uint8_t((modrm & ~0x07) | (rm & 7));
+    unsigned n = 0, from = 0;
+    if (h.vex) {
+        std::copy(h.bytes.begin(), h.bytes.begin() + h.length, out.begin());
+        uint8_t& rxb = out[h.prefix_at + 1];
+        if (reg >= 0) rxb = uint8_t((rxb & ~0x80) | (reg & 8 ? 0 : 0x80));
+        if (rm >= 0) rxb = uint8_t((rxb & ~0x20) | (rm & 8 ? 0 : 0x20));
+        uint8_t& wvvvv = out[h.prefix_at + 2];
+        if (vvvv >= 0) wvvvv = uint8_t((wvvvv & ~0x78) | (~vvvv & 0xf) << 3);
+        out[h.modrm_at] = modrm;
+        *disp_at = h.env_disp_at;
+        return h.length;
+    }
+    for (; from < h.prefix_at; from++)
+        out[n++] = h.bytes[from];
+    const uint8_t rex = uint8_t((reg >= 8 ? 4 : 0) | (rm >= 8 || memory ? 1 : 0));
+    if (rex) out[n++] = uint8_t(0x40 | rex);
+    if (memory) from++;  // the REX.B the form has
+    const int shift = int(n) - int(from);
+    for (; from < h.length; from++)
+        out[n++] = from == h.modrm_at ? modrm : h.bytes[from];
+    *disp_at = memory ? unsigned(int(h.env_disp_at) + shift) : 0;
+    return n;
+}
+
 }  // namespace
 
 // The host's MXCSR flags (the vCPU keeps them a subset of the guest's, so they are the
@@ -89,23 +127,35 @@ void BlockCompiler::vmov(uint32_t dst, uint32_t src, unsigned size) {
     vectors_.move(ptr[env_at(dst)], to, size);
 }
 
-// A vector instruction as itself, on xmm/ymm 0-2 copied from the cache, its result stored
-// to env and cached. SSE forms run with the upper halves clean.
+// A vector instruction as itself, its result stored to env and cached. A renamable form
+// runs on the cache's registers, its result in the register that held its destination;
+// another is run on xmm/ymm 0-2 copied from the cache. SSE forms run with the upper halves
+// clean.
 void BlockCompiler::host_simd(const HostSimdInsn& h) {
     const unsigned width = h.width;
     if (width == 16) vectors_.clean_upper();
+    std::array<int, 3> host{0, 1, 2};
     for (int i = 0; i < 3; i++)
-        if (h.sources[i] != HostSimdInsn::kNoSource)
-            vectors_.copy(i, vectors_.load(h.sources[i], width), width);
-    std::array<uint8_t, 15> bytes = h.bytes;
-    if (h.env_disp_at) {  // the memory operand's env offset, as r14 reaches it
-        const uint32_t disp = h.memory_offset - kEnvBias;
-        std::memcpy(&bytes[h.env_disp_at], &disp, 4);
+        if (h.sources[i] != HostSimdInsn::kNoSource) host[i] = vectors_.load(h.sources[i], width);
+    const bool rename = h.renamable && h.sources[h.result_reg] == h.result;
+    std::array<uint8_t, 16> bytes{};
+    unsigned length = h.length, disp_at = h.env_disp_at;
+    if (rename) {
+        length = rename_registers(h, host, bytes, &disp_at);
+    } else {
+        for (int i = 0; i < 3; i++)
+            if (h.sources[i] != HostSimdInsn::kNoSource) vectors_.copy(i, host[i], width);
+        std::copy(h.bytes.begin(), h.bytes.end(), bytes.begin());
     }
-    for (unsigned b = 0; b < h.length; b++)
+    if (disp_at) {  // the memory operand's env offset, as r14 reaches it
+        const uint32_t disp = h.memory_offset - kEnvBias;
+        std::memcpy(&bytes[disp_at], &disp, 4);
+    }
+    for (unsigned b = 0; b < length; b++)
         c_.db(bytes[b]);
-    vectors_.move(ptr[env_at(h.result)], h.result_reg, width);
-    vectors_.copy(vectors_.claim(h.result, width), h.result_reg, width);
+    const int result = rename ? host[h.result_reg] : h.result_reg;
+    vectors_.move(ptr[env_at(h.result)], result, width);
+    vectors_.copy(vectors_.claim(h.result, width), result, width);
     if (h.raises_fp) fp_flags_ = FpFlags::Pending;
 }
 

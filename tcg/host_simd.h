@@ -26,6 +26,20 @@ struct HostSimdInsn {
     // offset of the operand it addresses.
     uint8_t env_disp_at = 0;
     uint32_t memory_offset = 0;
+
+    // Where the register fields are, so that the JIT can name the registers that hold the
+    // sources instead of copying them into 0..2. Only when `renamable`: then sources[0] is
+    // the result, register 0 holds it, and the bytes are a three-byte VEX form (prefix_at:
+    // its C4 byte) or a legacy one (prefix_at: where a REX prefix goes; the memory form has
+    // REX.B there).
+    static constexpr uint8_t kNoField = 0xff;
+    bool renamable = false;
+    bool vex = false;
+    uint8_t prefix_at = 0;
+    uint8_t modrm_at = 0;
+    // Which of registers 0..2 ModRM.reg, ModRM.rm and VEX.vvvv name; kNoField for an opcode
+    // extension, the memory operand or no field.
+    std::array<uint8_t, 3> fields{kNoField, kNoField, kNoField};
 };
 
 }  // namespace kemu::tcg

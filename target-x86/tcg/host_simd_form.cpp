@@ -96,6 +96,11 @@ std::optional<tcg::HostSimdInsn> host_simd_form(const DecodedInsn& in,
 
     tcg::HostSimdInsn h;
     auto emit = [&](uint8_t b) { h.bytes[h.length++] = b; };
+    h.renamable = true;
+    h.vex = vex;
+    if (reg_field) h.fields[0] = uint8_t(host(in.modrm_reg));
+    if (rm_field) h.fields[1] = uint8_t(host(in.modrm_rm));
+    if (vvvv_field) h.fields[2] = uint8_t(host(in.vex_vvvv));
     const uint8_t reg = uint8_t(reg_field ? host(in.modrm_reg) : in.modrm_reg & 7);
     const uint8_t rm = uint8_t(memory ? 6 : rm_field ? host(in.modrm_rm) : in.modrm_rm & 7);
     if (vex) {
@@ -105,17 +110,20 @@ std::optional<tcg::HostSimdInsn> host_simd_form(const DecodedInsn& in,
                            : in.simd_prefix == 0xf2 ? 3
                                                     : 0;
         const uint8_t vvvv = uint8_t(vvvv_field ? host(in.vex_vvvv) : 0);
+        h.prefix_at = h.length;
         emit(0xc4);
         emit(uint8_t(0xc0 | (memory ? 0 : 0x20) | in.map));
         emit(uint8_t((in.vex_w ? 0x80 : 0) | (~vvvv & 0xf) << 3 | (in.vex_l ? 4 : 0) | pp));
     } else {
         if (in.simd_prefix) emit(in.simd_prefix);
+        h.prefix_at = h.length;
         if (memory) emit(0x41);  // REX.B: r14
         emit(0x0f);
         if (in.map == 2) emit(0x38);
         if (in.map == 3) emit(0x3a);
     }
     emit(in.opcode);
+    h.modrm_at = h.length;
     emit(uint8_t((memory ? 0x80 : 0xc0) | reg << 3 | rm));
     if (memory) {
         h.env_disp_at = h.length;
