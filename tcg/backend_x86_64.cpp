@@ -41,6 +41,7 @@ BlockCompiler::BlockCompiler(HostAssembler& code, const Function& f, BlockScratc
       labels_(labels),
       scratch_(scratch),
       slow_paths_(scratch.slow_paths),
+      branch_stores_(scratch.branch_stores),
       probe_(probe_supported(f.target().tlb)),
       vectors_(code, avx),
       at_(at),
@@ -55,6 +56,9 @@ bool BlockCompiler::emit() {
     const TargetInfo& t = f_.target();
     scratch_.loop_globals.clear();
     scratch_.loop_vectors.clear();
+    scratch_.loop_vector_offsets.clear();
+    scratch_.slow_vectors.clear();
+    branch_stores_.clear();
     if (t.chaining && loops_back()) {
         load_loop_globals();
         load_loop_vectors();
@@ -65,7 +69,7 @@ bool BlockCompiler::emit() {
         Xbyak::Label go_on;
         c_.cmp(dword[env_at(t.chain_break_offset)], 0);
         c_.je(go_on);
-        c_.vzeroupper();
+        store_loop_vectors();
         jump_to(stubs_.exit[size_t(BlockExit::Exit)]);
         c_.L(go_on);
     } else if (t.chaining) {
@@ -80,10 +84,13 @@ bool BlockCompiler::emit() {
     // A block that runs off its end leaves like exit_tb.
     regs_.begin_op(uint32_t(ops.size()));
     leave_fp_flags();
+    vectors_.write_back();
     vectors_.clean_upper();
     leave(BlockExit::Exit);
     for (SlowPath& slow : slow_paths_)
         emit_slow_path(slow);
+    for (const BranchStores& stores : branch_stores_)
+        emit_branch_stores(stores);
     emit_tag_stub();
     return labels_.resolve();
 }
@@ -99,7 +106,10 @@ void BlockCompiler::emit_op(const Op& op) {
     // as they are, so the back edge still has them; where those paths go, they may be dirty.
     const bool loop_edge =
         keeps_loop_vectors() && op.opc == Opc::goto_tb && next_pc_ && next_pc_ == f_.entry_pc();
+    // Env is current wherever paths join or leave the block; a conditional branch stores
+    // on its taken path only (brcond), and a back edge keeps what the loop carries.
     if (op.opc == Opc::set_label) {  // paths join: only what env holds is known
+        vectors_.write_back();
         if (keeps_loop_vectors()) {
             vectors_.forget();
             vectors_.assume_upper_dirty();
@@ -108,8 +118,12 @@ void BlockCompiler::emit_op(const Op& op) {
             vectors_.forget();
         }
     } else if (op.info().flags & kBranch) {
+        if (op.opc != Opc::brcond) vectors_.write_back();
         if (!keeps_loop_vectors()) vectors_.clean_upper();
-    } else if ((op.info().flags & kBlockEnd) && !loop_edge) {
+    } else if (loop_edge) {
+        vectors_.write_back_except(scratch_.loop_vector_offsets);
+    } else if (op.info().flags & kBlockEnd) {
+        vectors_.write_back();
         vectors_.clean_upper();
     }
     if (op.opc == Opc::set_label || (op.info().flags & (kBranch | kBlockEnd))) {

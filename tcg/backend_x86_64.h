@@ -28,7 +28,8 @@ struct CompiledBlock {
     uint32_t jump_rel32[2] = {kNoJump, kNoJump};
     // Bit n: goto_tb n jumps back to this block's own first instruction (Function::entry_pc)
     // and, chained to this block itself, enters at loop_entry (bytes from code()): past the
-    // loads of the globals the loop keeps in registers.
+    // loads of the globals and vectors the loop keeps in registers. Such a jump leaves env
+    // without the vectors' latest values, so it may be chained to its own block only.
     uint8_t loop_slots = 0;
     uint8_t loop_entry = 0;
 

@@ -319,6 +319,7 @@ void BlockCompiler::movcond(const Op& op) {
 // Env loads and stores of `size` bytes at `offset`; globals there are kept coherent.
 void BlockCompiler::env_load(const Op& op, unsigned size, bool sign) {
     const uint32_t offset = op.constant(0);
+    vectors_.read(offset, size);
     regs_.alias_env(offset, size, false);
     const Reg64 d = regs_.def(op.output(0));
     switch (size) {

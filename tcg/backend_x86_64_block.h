@@ -86,7 +86,16 @@ struct SlowPath {
     int reload_vector = -1;  // a vector load's cached register, loaded from env after the call
     // Dirty globals the callee may read: BlockScratch::slow_globals[globals, globals_end).
     uint32_t globals = 0, globals_end = 0;
+    // Dirty vectors, stored before the call: BlockScratch::slow_vectors[vectors, vectors_end).
+    uint32_t vectors = 0, vectors_end = 0;
     FpFlags fp = FpFlags::Settled;  // at the access: the callee may fault or look
+};
+
+// A conditional branch's taken path when vectors are dirty: stores them, then goes on to the
+// label (emitted after the block's code, so the path that stays keeps them in registers).
+struct BranchStores {
+    BlockLabels::Id entry, target;
+    uint32_t vectors = 0, vectors_end = 0;  // BlockScratch::slow_vectors[vectors, vectors_end)
 };
 
 // A global a self-looping block keeps in a register from its loop entry on.
@@ -108,6 +117,9 @@ struct BlockScratch {
     RegCache::Memory regs;
     std::vector<LoopGlobal> loop_globals;
     std::vector<LoopVector> loop_vectors;
+    std::vector<uint32_t> loop_vector_offsets;  // loop_vectors' offsets
+    std::vector<VectorCache::Dirty> slow_vectors;
+    std::vector<BranchStores> branch_stores;
     std::vector<SlowPath> slow_paths;
     std::vector<RegCache::HomeStore> slow_globals;
     std::vector<bool> label_seen;
@@ -171,6 +183,8 @@ class BlockCompiler {
               bool writes_globals);
     void call_helper(const Op& op, uint32_t index);
     void brcond(const Op& op, uint32_t index);
+    void emit_branch_stores(const BranchStores& stores);
+    void store_vectors(uint32_t from, uint32_t to);
     int next_pc_register(uint32_t index) const;
     bool writes_next_pc(uint32_t offset, unsigned size) const;
 
@@ -198,6 +212,7 @@ class BlockCompiler {
     bool keeps_loop_vectors() const { return !scratch_.loop_vectors.empty(); }
     void reenter_loop();
     void reenter_loop_vectors();
+    void store_loop_vectors();
 
     // Vector and floating-point ops, and the MXCSR flags (backend_x86_64_simd.cpp).
     void vfp(const Op& op);
@@ -216,6 +231,7 @@ class BlockCompiler {
     BlockLabels& labels_;
     BlockScratch& scratch_;
     std::vector<SlowPath>& slow_paths_;
+    std::vector<BranchStores>& branch_stores_;
     const bool probe_;
     VectorCache vectors_;
     FpFlags fp_flags_ = FpFlags::Settled;

@@ -48,8 +48,8 @@ void BlockCompiler::chain_jump(uint32_t slot) {
     c_.db(0xe9);
     jump_rel32_[slot] = uint32_t(c_.getSize());
     c_.dd(0);
-    // Unchained, the jump leaves the block: with the upper halves it kept for the loop.
-    if (loop_edge && keeps_loop_vectors()) c_.vzeroupper();
+    // Unchained, the jump leaves the block: with the vectors it kept for the loop.
+    if (loop_edge && keeps_loop_vectors()) store_loop_vectors();
 }
 
 // An indirect branch asks the target for the next block and jumps straight into it
@@ -183,6 +183,7 @@ void BlockCompiler::call(uint32_t index, const void* fn, std::span<const uint32_
     regs_.begin_op(index + 1);  // arguments used for the last time need not be saved
     store_tag();
     make_fp_flags_current();
+    vectors_.write_back();
     vectors_.clean_upper();
     vectors_.forget();
     regs_.write_back(kCallerSaved, sees_globals);
@@ -220,6 +221,7 @@ void BlockCompiler::brcond(const Op& op, uint32_t index) {
     const BlockLabels::Id target = op.constant(1);
     if (cond == Cond::Always) {
         regs_.write_back(kAllocatable, true);
+        vectors_.write_back();
         labels_.jmp(target);
         return;
     }
@@ -234,7 +236,33 @@ void BlockCompiler::brcond(const Op& op, uint32_t index) {
         c_.cmp(sized(a, op.type), imm);
     else
         c_.cmp(sized(a, op.type), sized(b, op.type));
-    labels_.jcc(kCondCodes[size_t(cond)].cc, target);
+    if (!vectors_.any_dirty()) {
+        labels_.jcc(kCondCodes[size_t(cond)].cc, target);
+        return;
+    }
+    // The label expects env current: the dirty vectors are stored on the taken path only,
+    // after the block's code, so a loop that stays keeps them in registers.
+    BranchStores& stores = branch_stores_.emplace_back();
+    stores.entry = labels_.make();
+    stores.target = target;
+    stores.vectors = uint32_t(scratch_.slow_vectors.size());
+    vectors_.dirty(scratch_.slow_vectors);
+    stores.vectors_end = uint32_t(scratch_.slow_vectors.size());
+    labels_.jcc(kCondCodes[size_t(cond)].cc, stores.entry);
+}
+
+void BlockCompiler::emit_branch_stores(const BranchStores& stores) {
+    labels_.bind(stores.entry);
+    store_vectors(stores.vectors, stores.vectors_end);
+    labels_.jmp(stores.target);
+}
+
+// Dirty vectors recorded in BlockScratch::slow_vectors[from, to), stored from their registers.
+void BlockCompiler::store_vectors(uint32_t from, uint32_t to) {
+    for (uint32_t i = from; i < to; i++) {
+        const VectorCache::Dirty& v = scratch_.slow_vectors[i];
+        vectors_.move(ptr[env_at(v.offset)], v.reg, v.size);
+    }
 }
 
 // The register that still holds the next PC at the goto_ptr that is op `index`: the op

@@ -69,20 +69,15 @@ void BlockCompiler::load_loop_globals() {
         regs_.load_global(g.global, g.reg);
 }
 
-// The env vectors the block reads before it writes them, up to its first label or call
-// (where the vector cache forgets), each loaded into the register the cache picks.
+// The env vectors the block touches, up to its first label or call (where the vector cache
+// forgets), each loaded into the register the cache picks. The loop entry takes them as
+// dirty: arriving by the back edge, they hold what env does not have yet.
 void BlockCompiler::load_loop_vectors() {
     // The loop's paths keep their upper halves and leave through VZEROUPPER: AVX hosts only.
     if (!vectors_.cacheable(32)) return;
     std::vector<LoopVector>& kept = scratch_.loop_vectors;
-    std::array<uint32_t, 64> written;
-    size_t writes = 0;
-    auto was_written = [&](uint32_t offset) {
-        return std::find(written.begin(), written.begin() + writes, offset) !=
-               written.begin() + writes;
-    };
-    auto read = [&](uint32_t offset, unsigned size) {
-        if (!vectors_.cacheable(size) || was_written(offset)) return;
+    auto touch = [&](uint32_t offset, unsigned size) {
+        if (!vectors_.cacheable(size)) return;
         for (LoopVector& v : kept)
             if (v.offset == offset) {
                 v.size = uint8_t(std::max<unsigned>(v.size, size));
@@ -90,45 +85,52 @@ void BlockCompiler::load_loop_vectors() {
             }
         if (kept.size() < kMaxLoopVectors) kept.push_back({offset, uint8_t(size), -1});
     };
-    auto write = [&](uint32_t offset) {
-        if (writes < written.size()) written[writes++] = offset;
-    };
     for (const Op& op : f_.ops()) {
         if (op.opc == Opc::set_label || (op.info().flags & kCall)) break;
         switch (op.opc) {
             case Opc::vfp:
-                read(op.constant(2), 16);
-                read(op.constant(1), 16);
-                write(op.constant(1));
+                touch(op.constant(2), 16);
+                touch(op.constant(1), 16);
                 break;
             case Opc::vmov:
-                read(op.constant(1), op.constant(2));
-                write(op.constant(0));
+                touch(op.constant(1), op.constant(2));
+                touch(op.constant(0), op.constant(2));
                 break;
             case Opc::host_simd: {
                 const HostSimdInsn& h = f_.host_simd(op.constant(1));
                 for (uint32_t source : h.sources)
-                    if (source != HostSimdInsn::kNoSource) read(source, h.width);
-                write(h.result);
+                    if (source != HostSimdInsn::kNoSource) touch(source, h.width);
+                touch(h.result, h.width);
                 break;
             }
             case Opc::guest_st_vec:
-                read(op.constant(1), MemOp{op.constant(0)}.size());
-                break;
             case Opc::guest_ld_vec:
-                write(op.constant(1));
+                touch(op.constant(1), MemOp{op.constant(0)}.size());
                 break;
             default:
                 break;
         }
     }
-    for (LoopVector& v : kept)
+    for (LoopVector& v : kept) {
         v.reg = vectors_.load(v.offset, v.size);
+        scratch_.loop_vector_offsets.push_back(v.offset);
+    }
+    for (const LoopVector& v : kept)
+        vectors_.mark_dirty(v.reg);
+}
+
+// On a way out of the loop that the cache does not know of (the chain-break exit at the loop
+// entry, the back edge unchained): the kept vectors home from their registers, then
+// VZEROUPPER for the code outside.
+void BlockCompiler::store_loop_vectors() {
+    for (const LoopVector& v : scratch_.loop_vectors)
+        vectors_.move(Xbyak::util::ptr[env_at(v.offset)], v.reg, v.size);
+    c_.vzeroupper();
 }
 
 // At the back edge: each kept vector into its register, as the loop entry expects, the
 // same way reenter_loop moves globals (xmm0, the emitter's scratch, breaks a cycle). A vector
-// the cache let go of comes from env, which is always current.
+// the cache let go of comes from env, which it was written back to.
 void BlockCompiler::reenter_loop_vectors() {
     struct Move {
         int dst;  // -1 once done
@@ -140,6 +142,10 @@ void BlockCompiler::reenter_loop_vectors() {
     for (const LoopVector& v : scratch_.loop_vectors)
         if (const int src = vectors_.find(v.offset, v.size); src != v.reg)
             moves[n++] = {v.reg, src, &v};
+    // What comes from env must be there first: a narrower dirty value of its bytes (a
+    // legacy-SSE result) is stored before any move can overwrite its register.
+    for (size_t i = 0; i < n; i++)
+        if (moves[i].src < 0) vectors_.read(moves[i].vector->offset, moves[i].vector->size);
     auto still_read = [&](int reg) {
         for (size_t i = 0; i < n; i++)
             if (moves[i].dst >= 0 && moves[i].src == reg) return true;

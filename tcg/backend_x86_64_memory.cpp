@@ -115,8 +115,11 @@ void BlockCompiler::guest_vector_access(const Op& op, bool store) {
         return;
     }
     const bool cached = vectors_.cacheable(size);
-    // A store's value goes into its register before the paths part, so both have it.
+    // A store's value goes into its register before the paths part, so both have it. Env
+    // is current under an access done without the cache (both paths).
     const int value = store && cached ? vectors_.load(at, size) : -1;
+    if (!cached && store) vectors_.read(at, size);
+    if (!cached && !store) vectors_.written(at, size);
     const Reg64 addr = regs_.use(op.input(0));
     SlowPath& slow = new_slow_path();
     slow.fn = fn;
@@ -133,13 +136,11 @@ void BlockCompiler::guest_vector_access(const Op& op, bool store) {
             c_.movups(xmm0, ptr[store ? env_at(at + i) : host + int(i)]);
             c_.movups(ptr[store ? host + int(i) : env_at(at + i)], xmm0);
         }
-        if (!store) vectors_.written(at, size);
     } else if (store) {
         vectors_.move(ptr[host], value, size);
     } else {
         const int reg = vectors_.claim(at, size);
         vectors_.move(reg, ptr[host], size);
-        vectors_.move(ptr[env_at(at)], reg, size);
         slow.reload_vector = reg;  // the slow path's callee loaded env instead
     }
     labels_.bind(slow.resume);
@@ -198,6 +199,7 @@ void BlockCompiler::emit_slow_path(SlowPath& slow) {
     }
     // The thunk settles what the unsettled byte says is left.
     if (slow.fp == FpFlags::Pending) mark_fp_unsettled();
+    store_vectors(slow.vectors, slow.vectors_end);
     for (uint32_t i = slow.globals; i < slow.globals_end; i++) {
         const RegCache::HomeStore& g = scratch_.slow_globals[i];
         if (g.reg < 0)
@@ -238,6 +240,10 @@ SlowPath& BlockCompiler::new_slow_path() {
     slow.resume = labels_.make();
     slow.keep_vectors = !vectors_.empty();
     slow.clean_upper = vectors_.upper_dirty();
+    // The callee may read env, and a fault leaves the block for good: dirty vectors go home.
+    slow.vectors = uint32_t(scratch_.slow_vectors.size());
+    vectors_.dirty(scratch_.slow_vectors);
+    slow.vectors_end = uint32_t(scratch_.slow_vectors.size());
     return slow;
 }
 

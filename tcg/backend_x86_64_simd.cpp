@@ -96,35 +96,30 @@ void BlockCompiler::vfp(const Op& op) {
     const uint32_t dst = op.constant(1), src = op.constant(2);
     vectors_.clean_upper();
     const int source = vectors_.find(src, 16);
-    const bool have = vectors_.find(dst, 16) >= 0;
-    const Xbyak::Xmm d(vectors_.claim(dst, 16));
-    if (!have) vectors_.move(d.getIdx(), ptr[env_at(dst)], 16);
+    if (source < 0) vectors_.read(src, 16);
+    const Xbyak::Xmm d(vectors_.load(dst, 16));
+    vectors_.claim(dst, 16);  // the same register, its value about to change
     if (source >= 0)
         (c_.*kVfpInsns[op.constant(0)])(d, Xbyak::Xmm(source));
     else
         (c_.*kVfpInsns[op.constant(0)])(d, ptr[env_at(src)]);
-    const std::vector<Op>& ops = f_.ops();
-    const size_t next = size_t(&op - ops.data()) + 1;
-    const bool overwritten =
-        next < ops.size() && ops[next].opc == Opc::vfp && ops[next].constant(1) == dst;
-    if (!overwritten) c_.movups(ptr[env_at(dst)], d);
     fp_flags_ = FpFlags::Pending;
 }
 
 // A vector register move: register to register where the size is cached.
 void BlockCompiler::vmov(uint32_t dst, uint32_t src, unsigned size) {
     if (!vectors_.cacheable(size)) {
+        vectors_.read(src, size);
+        vectors_.written(dst, size);
         for (unsigned i = 0; i < size; i += 16) {
             c_.movups(xmm0, ptr[env_at(src + i)]);
             c_.movups(ptr[env_at(dst + i)], xmm0);
         }
-        vectors_.written(dst, size);
         return;
     }
     const int from = vectors_.load(src, size);
     const int to = vectors_.claim(dst, size);
     vectors_.copy(to, from, size);
-    vectors_.move(ptr[env_at(dst)], to, size);
 }
 
 // A vector instruction as itself, its result stored to env and cached. A renamable form
@@ -137,6 +132,7 @@ void BlockCompiler::host_simd(const HostSimdInsn& h) {
     std::array<int, 3> host{0, 1, 2};
     for (int i = 0; i < 3; i++)
         if (h.sources[i] != HostSimdInsn::kNoSource) host[i] = vectors_.load(h.sources[i], width);
+    if (h.env_disp_at) vectors_.read(h.memory_offset, width);  // read from env
     const bool rename = h.renamable && h.sources[h.result_reg] == h.result;
     std::array<uint8_t, 16> bytes{};
     unsigned length = h.length, disp_at = h.env_disp_at;
@@ -154,7 +150,6 @@ void BlockCompiler::host_simd(const HostSimdInsn& h) {
     for (unsigned b = 0; b < length; b++)
         c_.db(bytes[b]);
     const int result = rename ? host[h.result_reg] : h.result_reg;
-    vectors_.move(ptr[env_at(h.result)], result, width);
     vectors_.copy(vectors_.claim(h.result, width), result, width);
     if (h.raises_fp) fp_flags_ = FpFlags::Pending;
 }
@@ -168,12 +163,13 @@ void BlockCompiler::host_x87(const Op& op) {
         c_.db(escape);
         c_.db(modrm);
     } else {
+        // It may read or store there: up to FNSAVE's 108 bytes.
+        vectors_.read(op.constant(1), 108);
+        vectors_.written(op.constant(1), 108);
         c_.db(0x41);
         c_.db(escape);
         c_.db(0x80 | (modrm & 0x38) | 6);
         c_.dd(uint32_t(op.constant(1) - kEnvBias));
-        // It may store there: up to FNSAVE's 108 bytes.
-        vectors_.written(op.constant(1), 108);
     }
 }
 

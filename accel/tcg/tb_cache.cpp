@@ -104,6 +104,9 @@ TranslationBlock* TbCache::insert(std::unique_ptr<TranslationBlock> tb) {
 
 void TbCache::chain(TranslationBlock& from, unsigned slot, TranslationBlock& to) {
     if (!code_ || from.chained[slot] || !from.valid.load() || !to.valid.load()) return;
+    // A back edge carries values in registers that env does not have yet: it may only
+    // enter its own loop.
+    if ((from.jit.loop_slots >> slot & 1) && &to != &from) return;
     tcg::patch_chain(*code_, from.jit, slot, &to.jit);
     from.chained[slot] = &to;
     from.incoming_next[slot] = to.incoming;

@@ -27,11 +27,18 @@ TestEnv& as_env(void* env) {
     return *static_cast<TestEnv*>(env);
 }
 
-// A helper's or slow path's arguments, and the status word as it sees it (JIT code must
-// settle pending MXCSR flags before it calls out).
+// A helper's or slow path's arguments, and the status word and env vectors as it sees them
+// (JIT code must settle pending MXCSR flags and store the vectors it holds before it calls
+// out).
 void trace(void* env, uint64_t v) {
     TestEnv& e = as_env(env);
-    e.trace = (e.trace * 0x100000001b3ull + v) ^ e.fp_status;
+    uint64_t vectors = 0;
+    for (unsigned i = 0; i < sizeof e.vec; i += 8) {
+        uint64_t word;
+        std::memcpy(&word, &e.vec[0][0] + i, 8);
+        vectors = (vectors ^ word) * 0x9e3779b97f4a7c15ull;
+    }
+    e.trace = (e.trace * 0x100000001b3ull + v + vectors) ^ e.fp_status;
 }
 
 uint64_t read_u64(const uint8_t* p) {

@@ -316,6 +316,41 @@ TEST_F(BackendLoop, CyclesMoreVectorsThanTheCacheHolds) {
         77);
 }
 
+// The back edge leaves env without the vectors' latest values; unchained, it leaves the
+// block and must store them on the way out.
+TEST_F(BackendLoop, AnUnchainedBackEdgeStoresTheVectors) {
+    Function f(target_);
+    build(f, [](Builder& b) {
+        b.emit(Opc::vmov, Type::I64, {vec_at(8), vec_at(0), 32});
+        b.emit(Opc::vmov, Type::I64, {vec_at(0), vec_at(1), 32});
+        b.emit(Opc::vmov, Type::I64, {vec_at(1), vec_at(8), 32});
+    });
+    CompiledBlock block;
+    ASSERT_TRUE(backend_.compile(f, *buf_, block, 0x77));
+    ASSERT_EQ(block.loop_slots, 1u);
+    LoopEnv jit = start_, interp = start_;
+    jit.g[0] = interp.g[0] = 10;
+    EXPECT_EQ(block.run(&jit), BlockExit::Goto0);
+    InterpCode code;
+    ASSERT_TRUE(code.compile(f));
+    EXPECT_EQ(code.run(&interp), BlockExit::Goto0);
+    EXPECT_EQ(differences(jit, interp), "");
+}
+
+// The chain-break word, set by the body itself after some iterations, stops the loop at its
+// entry: the vectors the back edge brought are stored there on the way out.
+TEST_F(BackendLoop, AChainBreakAtTheLoopEntryStoresTheVectors) {
+    check(
+        [](Builder& b) {
+            b.emit(Opc::vmov, Type::I64, {vec_at(8), vec_at(0), 32});
+            b.emit(Opc::vmov, Type::I64, {vec_at(0), vec_at(2), 32});
+            b.emit(Opc::vmov, Type::I64, {vec_at(2), vec_at(8), 32});
+            const TempId stop = b.setcond(Cond::Eq, 0, b.cst(7));
+            b.st(Opc::st32, stop, uint32_t(offsetof(LoopEnv, chain_break)));
+        },
+        20);
+}
+
 // Random moves among the sixteen vectors, 16 or 32 bytes: as the cache evicts and reloads,
 // kept vectors end up in one another's registers, in chains and cycles the back edge undoes.
 TEST_F(BackendLoop, ShufflesVectorsAtRandom) {

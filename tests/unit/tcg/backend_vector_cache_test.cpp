@@ -1,9 +1,10 @@
 // The JIT's vector cache (tcg/backend_x86_64_vregs.h) and its deferred MXCSR flags, held to
 // the interpreter on programs that read a vector after each event that must make the cache
-// forget or keep what it holds: paths joining at a label, a helper writing env, an env store
-// into a cached vector, a narrower write over part of a wide one, the call of a slow path
-// (the harness's callees set every host vector register); and the guest's MXCSR read after
-// a label, where only env's unsettled byte knows whether flags are still in the host's.
+// forget, keep or store what it holds: paths joining at a label, a helper writing env, an env
+// store into a cached vector, a narrower write over part of a wide one, the call of a slow path
+// (the harness's callees set every host vector register and trace env's vectors, which must
+// be current); and the guest's MXCSR read after a label, where only env's unsettled byte
+// knows whether flags are still in the host's.
 #include <gtest/gtest.h>
 
 #include <cstring>
