@@ -250,6 +250,18 @@ TEST(TbCache, InvalidatingABlockUnchainsEveryJumpIntoIt) {
     EXPECT_TRUE(cache.invalidate_page(0x5000 + 0x40000));
     EXPECT_EQ(rel32(a, 1), 0);
     EXPECT_EQ(lands(a, 0), c2->jit.code());
+
+    // A back edge (a loop slot) keeps values env does not have: it is chained to its own
+    // block, at the loop entry, and never to another.
+    TranslationBlock* loop = with_code(0x50000);
+    loop->jit.loop_slots = 1;
+    loop->jit.loop_entry = 12;
+    const int32_t unpatched = rel32(loop, 0);
+    cache.chain(*loop, 0, *c2);
+    EXPECT_EQ(rel32(loop, 0), unpatched);
+    EXPECT_EQ(loop->chained[0], nullptr);
+    cache.chain(*loop, 0, *loop);
+    EXPECT_EQ(lands(loop, 0), loop->jit.code() + 12);
 }
 
 }  // namespace
