@@ -55,7 +55,6 @@ bool BlockCompiler::emit() {
     tag_stub_ = labels_.make();
     const TargetInfo& t = f_.target();
     scratch_.loop_globals.clear();
-    scratch_.loop_global_ids.clear();
     scratch_.loop_vectors.clear();
     scratch_.loop_vector_offsets.clear();
     scratch_.slow_vectors.clear();
@@ -65,12 +64,12 @@ bool BlockCompiler::emit() {
         load_loop_vectors();
     }
     loop_entry_ = uint8_t(c_.getSize());
-    if (t.chaining && keeps_loop_values()) {
-        // The back edge brings values env does not have: they go home on the way out.
+    if (t.chaining && keeps_loop_vectors()) {
+        // The back edge keeps the upper halves: they are cleaned on the way out instead.
         Xbyak::Label go_on;
         c_.cmp(dword[env_at(t.chain_break_offset)], 0);
         c_.je(go_on);
-        store_loop_values();
+        store_loop_vectors();
         jump_to(stubs_.exit[size_t(BlockExit::Exit)]);
         c_.L(go_on);
     } else if (t.chaining) {

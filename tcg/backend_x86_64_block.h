@@ -91,12 +91,10 @@ struct SlowPath {
     FpFlags fp = FpFlags::Settled;  // at the access: the callee may fault or look
 };
 
-// A conditional branch's taken path when globals or vectors are dirty: stores them, then goes
-// on to the label (emitted after the block's code, so the path that stays keeps them in
-// registers).
+// A conditional branch's taken path when vectors are dirty: stores them, then goes on to the
+// label (emitted after the block's code, so the path that stays keeps them in registers).
 struct BranchStores {
     BlockLabels::Id entry, target;
-    uint32_t globals = 0, globals_end = 0;  // BlockScratch::slow_globals[globals, globals_end)
     uint32_t vectors = 0, vectors_end = 0;  // BlockScratch::slow_vectors[vectors, vectors_end)
 };
 
@@ -118,7 +116,6 @@ struct LoopVector {
 struct BlockScratch {
     RegCache::Memory regs;
     std::vector<LoopGlobal> loop_globals;
-    std::vector<TempId> loop_global_ids;  // loop_globals' globals
     std::vector<LoopVector> loop_vectors;
     std::vector<uint32_t> loop_vector_offsets;  // loop_vectors' offsets
     std::vector<VectorCache::Dirty> slow_vectors;
@@ -188,7 +185,6 @@ class BlockCompiler {
     void brcond(const Op& op, uint32_t index);
     void emit_branch_stores(const BranchStores& stores);
     void store_vectors(uint32_t from, uint32_t to);
-    void store_globals(uint32_t from, uint32_t to);
     int next_pc_register(uint32_t index) const;
     bool writes_next_pc(uint32_t offset, unsigned size) const;
 
@@ -216,7 +212,7 @@ class BlockCompiler {
     bool keeps_loop_vectors() const { return !scratch_.loop_vectors.empty(); }
     void reenter_loop();
     void reenter_loop_vectors();
-    void store_loop_values();
+    void store_loop_vectors();
 
     // Vector and floating-point ops, and the MXCSR flags (backend_x86_64_simd.cpp).
     void vfp(const Op& op);

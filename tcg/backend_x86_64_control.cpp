@@ -36,11 +36,8 @@ void emit_host_call(HostAssembler& code, const uint8_t* at, const void* fn, cons
 // one atomic store.
 void BlockCompiler::chain_jump(uint32_t slot) {
     if (!f_.target().chaining || slot > 1) return;
+    regs_.write_back(0, true);
     const bool loop_edge = keeps_loop_values() && next_pc_ == f_.entry_pc();
-    if (loop_edge)
-        regs_.write_back_globals_except(scratch_.loop_global_ids);
-    else
-        regs_.write_back(0, true);
     if (loop_edge) {
         reenter_loop();
         reenter_loop_vectors();
@@ -51,8 +48,8 @@ void BlockCompiler::chain_jump(uint32_t slot) {
     c_.db(0xe9);
     jump_rel32_[slot] = uint32_t(c_.getSize());
     c_.dd(0);
-    // Unchained, the jump leaves the block: with the values it kept for the loop.
-    if (loop_edge) store_loop_values();
+    // Unchained, the jump leaves the block: with the vectors it kept for the loop.
+    if (loop_edge && keeps_loop_vectors()) store_loop_vectors();
 }
 
 // An indirect branch asks the target for the next block and jumps straight into it
@@ -232,54 +229,32 @@ void BlockCompiler::brcond(const Op& op, uint32_t index) {
     uint32_t imm;
     const bool is_imm = as_imm(op.input(1), op.type, imm);
     const Reg64 b = is_imm ? rax : regs_.use(op.input(1));
-    // Values live at the target go home (mov leaves the flags alone, but compare after). In
-    // a self-loop, whose branches mostly stay, dirty globals go home on the taken path only,
-    // below; elsewhere a store on each path would only make the code bigger.
+    // Values live at the target go home (mov leaves the flags alone, but compare after).
     regs_.begin_op(index + 1);
-    if (keeps_loop_values())
-        regs_.write_back_locals();
-    else
-        regs_.write_back(kAllocatable, true);
+    regs_.write_back(kAllocatable, true);
     if (is_imm)
         c_.cmp(sized(a, op.type), imm);
     else
         c_.cmp(sized(a, op.type), sized(b, op.type));
-    // The label expects env current: dirty globals and vectors are stored on the taken path
-    // only, after the block's code, so the path that stays keeps them in registers.
-    BranchStores stores;
-    stores.globals = uint32_t(scratch_.slow_globals.size());
-    regs_.dirty_globals(scratch_.slow_globals);
-    stores.globals_end = uint32_t(scratch_.slow_globals.size());
-    stores.vectors = uint32_t(scratch_.slow_vectors.size());
-    vectors_.dirty(scratch_.slow_vectors);
-    stores.vectors_end = uint32_t(scratch_.slow_vectors.size());
-    if (stores.globals == stores.globals_end && stores.vectors == stores.vectors_end) {
+    if (!vectors_.any_dirty()) {
         labels_.jcc(kCondCodes[size_t(cond)].cc, target);
         return;
     }
+    // The label expects env current: the dirty vectors are stored on the taken path only,
+    // after the block's code, so a loop that stays keeps them in registers.
+    BranchStores& stores = branch_stores_.emplace_back();
     stores.entry = labels_.make();
     stores.target = target;
-    branch_stores_.push_back(stores);
+    stores.vectors = uint32_t(scratch_.slow_vectors.size());
+    vectors_.dirty(scratch_.slow_vectors);
+    stores.vectors_end = uint32_t(scratch_.slow_vectors.size());
     labels_.jcc(kCondCodes[size_t(cond)].cc, stores.entry);
 }
 
 void BlockCompiler::emit_branch_stores(const BranchStores& stores) {
     labels_.bind(stores.entry);
-    store_globals(stores.globals, stores.globals_end);
     store_vectors(stores.vectors, stores.vectors_end);
     labels_.jmp(stores.target);
-}
-
-// Dirty globals recorded in BlockScratch::slow_globals[from, to), stored from their registers
-// (or as the constants they are).
-void BlockCompiler::store_globals(uint32_t from, uint32_t to) {
-    for (uint32_t i = from; i < to; i++) {
-        const RegCache::HomeStore& g = scratch_.slow_globals[i];
-        if (g.reg < 0)
-            c_.store_imm(env_mem(g.home), g.constant);
-        else
-            c_.store(env_mem(g.home), g.reg);
-    }
 }
 
 // Dirty vectors recorded in BlockScratch::slow_vectors[from, to), stored from their registers.

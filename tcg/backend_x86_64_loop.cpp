@@ -5,10 +5,11 @@
 // Without this, a loop-carried value goes round through env: stored at the block's end,
 // loaded at its start, and the load waits for the store to forward (several cycles on every
 // iteration's dependency chain). Now the block's entry loads the globals it reads first into
-// fixed registers, then reaches the loop entry, which takes them as dirty; the back edge
-// writes the other dirty globals home, moves each kept global's value into its fixed
-// register, and a chain from the block to itself enters at the loop entry. The kept values
-// go home only on the way out. Vectors go the same way through the vector cache.
+// fixed registers, then reaches the loop entry; the back edge writes dirty globals home as
+// any exit does (env stays current, so every exit and the chain-break check need nothing
+// more), moves each kept global's value into its fixed register, and a chain from the block
+// to itself enters at the loop entry. Vectors go the same way through the vector cache,
+// which writes through to env anyway.
 #include <algorithm>
 #include <array>
 
@@ -64,13 +65,8 @@ void BlockCompiler::load_loop_globals() {
         for (unsigned o = 0; o < info.outputs; o++)
             seen |= global_bit(op.args[o]);
     }
-    for (const LoopGlobal& g : kept) {
-        regs_.load_global(g.global, g.reg);
-        scratch_.loop_global_ids.push_back(g.global);
-    }
-    // Arriving by the back edge, they hold values env does not have yet.
     for (const LoopGlobal& g : kept)
-        regs_.mark_dirty(g.global);
+        regs_.load_global(g.global, g.reg);
 }
 
 // The env vectors the block touches, up to its first label or call (where the vector cache
@@ -123,15 +119,13 @@ void BlockCompiler::load_loop_vectors() {
         vectors_.mark_dirty(v.reg);
 }
 
-// On a way out of the loop that the caches do not know of (the chain-break exit at the loop
-// entry, the back edge unchained): the kept globals and vectors home from their registers,
-// then VZEROUPPER for the code outside.
-void BlockCompiler::store_loop_values() {
-    for (const LoopGlobal& g : scratch_.loop_globals)
-        c_.store(env_mem(f_.temp(g.global).env_offset), g.reg);
+// On a way out of the loop that the cache does not know of (the chain-break exit at the loop
+// entry, the back edge unchained): the kept vectors home from their registers, then
+// VZEROUPPER for the code outside.
+void BlockCompiler::store_loop_vectors() {
     for (const LoopVector& v : scratch_.loop_vectors)
         vectors_.move(Xbyak::util::ptr[env_at(v.offset)], v.reg, v.size);
-    if (keeps_loop_vectors()) c_.vzeroupper();
+    c_.vzeroupper();
 }
 
 // At the back edge: each kept vector into its register, as the loop entry expects, the
@@ -184,8 +178,8 @@ void BlockCompiler::reenter_loop_vectors() {
     vectors_.forget();
 }
 
-// At the back edge, after the dirty globals but the kept ones went home: each kept global's
-// value into its register, as the loop entry expects. Register moves first (a move waits while its
+// At the back edge, after the dirty globals went home: each kept global's value into its
+// register, as the loop entry expects. Register moves first (a move waits while its
 // destination is still another's source; a cycle parks one value in rax), then loads of the
 // globals no register holds.
 void BlockCompiler::reenter_loop() {

@@ -200,7 +200,13 @@ void BlockCompiler::emit_slow_path(SlowPath& slow) {
     // The thunk settles what the unsettled byte says is left.
     if (slow.fp == FpFlags::Pending) mark_fp_unsettled();
     store_vectors(slow.vectors, slow.vectors_end);
-    store_globals(slow.globals, slow.globals_end);
+    for (uint32_t i = slow.globals; i < slow.globals_end; i++) {
+        const RegCache::HomeStore& g = scratch_.slow_globals[i];
+        if (g.reg < 0)
+            c_.store_imm(env_mem(g.home), g.constant);
+        else
+            c_.store(env_mem(g.home), g.reg);
+    }
     // rdx, rcx and rax are never allocated, so filling them clobbers no source. The
     // thunk keeps every caller-saved register and passes env and the address (rax).
     if (slow.vector_at) {

@@ -1,6 +1,5 @@
 #include "tcg/backend_x86_64_regs.h"
 
-#include <algorithm>
 #include <bit>
 #include <utility>
 
@@ -148,23 +147,6 @@ void RegCache::write_back(RegSet regs, bool globals) {
         const Slot& s = slots_[r];
         if (s.temp == kNone || !s.dirty) continue;
         if ((regs >> r & 1) || (globals && f_.temp(s.temp).kind == TempKind::Global)) store_home(r);
-    }
-}
-
-void RegCache::write_back_locals() {
-    for (int r = 0; r < 16; r++) {
-        const Slot& s = slots_[r];
-        if (s.temp != kNone && s.dirty && f_.temp(s.temp).kind == TempKind::Local) store_home(r);
-    }
-}
-
-void RegCache::write_back_globals_except(std::span<const TempId> keep) {
-    for (uint64_t m = pending_constants_; m; m &= m - 1)
-        store_constant(TempId(std::countr_zero(m)));
-    for (int r = 0; r < 16; r++) {
-        const Slot& s = slots_[r];
-        if (s.temp == kNone || !s.dirty || f_.temp(s.temp).kind != TempKind::Global) continue;
-        if (std::find(keep.begin(), keep.end(), s.temp) == keep.end()) store_home(r);
     }
 }
 

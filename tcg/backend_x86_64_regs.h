@@ -10,7 +10,6 @@
 #include <array>
 #include <cstdint>
 #include <optional>
-#include <span>
 #include <vector>
 
 #include "tcg/backend_x86_64_assembler.h"
@@ -92,18 +91,11 @@ class RegCache {
     void drop(TempId t);
     // Loads global g into `reg`, which must be free, as a clean value.
     void load_global(TempId g, int reg);
-    // Global g's register holds a value its home may not have (a loop entry).
-    void mark_dirty(TempId g) { slots_[reg_of_[g]].dirty = true; }
     // The register holding t's value, or -1.
     int reg_of(TempId t) const { return reg_of_[t]; }
 
     // Writes home the dirty values held in `regs`, and dirty globals anywhere if `globals`.
     void write_back(RegSet regs, bool globals);
-    // Writes home the dirty locals, wherever they are.
-    void write_back_locals();
-    // Writes home every dirty global but those in `keep` that a register holds (a back edge
-    // carries those to the loop entry; a pending constant goes home all the same).
-    void write_back_globals_except(std::span<const TempId> keep);
     // Forgets the (clean) values in `regs`, and globals anywhere if `globals`.
     void forget(RegSet regs, bool globals);
     // Env bytes [offset, offset + size) are about to be read (write=false) or written: makes
