@@ -1,6 +1,6 @@
 // Self-loops for the x86-64 backend's BlockCompiler: a block whose goto_tb jumps back to its
-// own first instruction keeps the globals and the env vectors (guest XMM/YMM registers) the
-// loop reads in registers across the back edge.
+// own first instruction keeps the globals it reads and the env vectors (guest XMM/YMM
+// registers) it touches in registers across the back edge.
 //
 // Without this, a loop-carried value goes round through env: stored at the block's end,
 // loaded at its start, and the load waits for the store to forward (several cycles on every
@@ -8,10 +8,11 @@
 // fixed registers, then reaches the loop entry; the back edge writes dirty globals home as
 // any exit does (env stays current, so every exit and the chain-break check need nothing
 // more), moves each kept global's value into its fixed register, and a chain from the block
-// to itself enters at the loop entry. Vectors go the same way through the vector cache,
-// which writes through to env anyway.
+// to itself enters at the loop entry. Vectors go the same way through the vector cache, but
+// stay dirty across the back edge: the loop stores them only on the way out.
 #include <algorithm>
 #include <array>
+#include <span>
 
 #include "tcg/backend_x86_64_block.h"
 
@@ -23,6 +24,44 @@ namespace {
 constexpr size_t kMaxLoopGlobals = 8;
 // Of the vector cache's 13 registers.
 constexpr size_t kMaxLoopVectors = 8;
+
+// One register move of a back edge's parallel move; src < 0 means a load, left to the caller.
+struct RegMove {
+    int dst;  // -1 once done
+    int src;
+    size_t what;  // the caller's index of the value
+};
+
+// Makes every move with a source register as if all ran at once: a move waits while its
+// destination is still another's source, and a cycle parks one value in `park` (a register
+// no move names). `copy(dst, src, what)` emits one move.
+template <typename Copy>
+void move_in_parallel(std::span<RegMove> moves, int park, Copy copy) {
+    auto still_read = [&](int reg) {
+        for (const RegMove& m : moves)
+            if (m.dst >= 0 && m.src == reg) return true;
+        return false;
+    };
+    for (;;) {
+        RegMove* blocked = nullptr;
+        bool moved = false;
+        for (RegMove& m : moves) {
+            if (m.dst < 0 || m.src < 0) continue;
+            if (still_read(m.dst)) {
+                blocked = &m;
+                continue;
+            }
+            copy(m.dst, m.src, m.what);
+            m.dst = -1;
+            moved = true;
+        }
+        if (!blocked) return;
+        if (moved) continue;
+        copy(park, blocked->dst, blocked->what);  // every move left is on a cycle: break one
+        for (RegMove& m : moves)
+            if (m.dst >= 0 && m.src == blocked->dst) m.src = park;
+    }
+}
 
 }  // namespace
 
@@ -132,49 +171,24 @@ void BlockCompiler::store_loop_vectors() {
 // same way reenter_loop moves globals (xmm0, the emitter's scratch, breaks a cycle). A vector
 // the cache let go of comes from env, which it was written back to.
 void BlockCompiler::reenter_loop_vectors() {
-    struct Move {
-        int dst;  // -1 once done
-        int src;  // -1: load from env
-        const LoopVector* vector;
-    };
-    std::array<Move, kMaxLoopVectors> moves;
+    const std::vector<LoopVector>& kept = scratch_.loop_vectors;
+    std::array<RegMove, kMaxLoopVectors> moves;
     size_t n = 0;
-    for (const LoopVector& v : scratch_.loop_vectors)
-        if (const int src = vectors_.find(v.offset, v.size); src != v.reg)
-            moves[n++] = {v.reg, src, &v};
+    for (size_t i = 0; i < kept.size(); i++)
+        if (const int src = vectors_.find(kept[i].offset, kept[i].size); src != kept[i].reg)
+            moves[n++] = {kept[i].reg, src, i};
     // What comes from env must be there first: a narrower dirty value of its bytes (a
     // legacy-SSE result) is stored before any move can overwrite its register.
     for (size_t i = 0; i < n; i++)
-        if (moves[i].src < 0) vectors_.read(moves[i].vector->offset, moves[i].vector->size);
-    auto still_read = [&](int reg) {
-        for (size_t i = 0; i < n; i++)
-            if (moves[i].dst >= 0 && moves[i].src == reg) return true;
-        return false;
-    };
-    for (;;) {
-        Move* blocked = nullptr;
-        bool moved = false;
-        for (size_t i = 0; i < n; i++) {
-            Move& m = moves[i];
-            if (m.dst < 0 || m.src < 0) continue;
-            if (still_read(m.dst)) {
-                blocked = &m;
-                continue;
-            }
-            vectors_.copy(m.dst, m.src, m.vector->size);
-            m.dst = -1;
-            moved = true;
-        }
-        if (!blocked) break;
-        if (moved) continue;
-        vectors_.copy(0, blocked->dst, 32);  // every move left is on a cycle: break this one
-        for (size_t i = 0; i < n; i++)
-            if (moves[i].dst >= 0 && moves[i].src == blocked->dst) moves[i].src = 0;
-    }
+        if (moves[i].src < 0) vectors_.read(kept[moves[i].what].offset, kept[moves[i].what].size);
+    // xmm0, the emitter's scratch, parks a whole register.
+    move_in_parallel(std::span(moves.data(), n), 0, [&](int dst, int src, size_t what) {
+        vectors_.copy(dst, src, dst == 0 ? 32 : kept[what].size);
+    });
     for (size_t i = 0; i < n; i++)
         if (moves[i].dst >= 0)
-            vectors_.move(moves[i].dst, Xbyak::util::ptr[env_at(moves[i].vector->offset)],
-                          moves[i].vector->size);
+            vectors_.move(moves[i].dst, Xbyak::util::ptr[env_at(kept[moves[i].what].offset)],
+                          kept[moves[i].what].size);
     vectors_.forget();
 }
 
@@ -183,43 +197,17 @@ void BlockCompiler::reenter_loop_vectors() {
 // destination is still another's source; a cycle parks one value in rax), then loads of the
 // globals no register holds.
 void BlockCompiler::reenter_loop() {
-    struct Move {
-        int dst;  // -1 once done
-        int src;  // -1: load from home
-        TempId global;
-    };
-    std::array<Move, kMaxLoopGlobals> moves;
+    const std::vector<LoopGlobal>& kept = scratch_.loop_globals;
+    std::array<RegMove, kMaxLoopGlobals> moves;
     size_t n = 0;
-    for (const LoopGlobal& g : scratch_.loop_globals)
-        if (const int src = regs_.reg_of(g.global); src != g.reg)
-            moves[n++] = {g.reg, src, g.global};
-    auto still_read = [&](int reg) {
-        for (size_t i = 0; i < n; i++)
-            if (moves[i].dst >= 0 && moves[i].src == reg) return true;
-        return false;
-    };
-    for (;;) {
-        Move* blocked = nullptr;
-        bool moved = false;
-        for (size_t i = 0; i < n; i++) {
-            Move& m = moves[i];
-            if (m.dst < 0 || m.src < 0) continue;
-            if (still_read(m.dst)) {
-                blocked = &m;
-                continue;
-            }
-            c_.mov(m.dst, m.src);
-            m.dst = -1;
-            moved = true;
-        }
-        if (!blocked) break;
-        if (moved) continue;
-        c_.mov(kRax, blocked->dst);  // every move left is on a cycle: break this one
-        for (size_t i = 0; i < n; i++)
-            if (moves[i].dst >= 0 && moves[i].src == blocked->dst) moves[i].src = kRax;
-    }
+    for (size_t i = 0; i < kept.size(); i++)
+        if (const int src = regs_.reg_of(kept[i].global); src != kept[i].reg)
+            moves[n++] = {kept[i].reg, src, i};
+    move_in_parallel(std::span(moves.data(), n), kRax,
+                     [&](int dst, int src, size_t) { c_.mov(dst, src); });
     for (size_t i = 0; i < n; i++)
-        if (moves[i].dst >= 0) c_.load(moves[i].dst, env_mem(f_.temp(moves[i].global).env_offset));
+        if (moves[i].dst >= 0)
+            c_.load(moves[i].dst, env_mem(f_.temp(kept[moves[i].what].global).env_offset));
     regs_.forget(kAllocatable, true);
 }
 
