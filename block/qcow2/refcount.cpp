@@ -71,14 +71,19 @@ Result<void> RefcountManager::rebuild(std::vector<uint32_t> refs, uint64_t at) {
         blocks = need_blocks;
         table_clusters = need_table;
     }
-    refs.resize(blocks * entries_per_block_, 0);
-    for (uint64_t c = at; c < at + blocks + table_clusters; ++c)
-        refs[c] = 1;
+    // The new structure's own clusters count once; past `refs`, nothing else is referenced.
+    // Worked out per entry rather than by growing `refs` to whole blocks, which with large
+    // clusters and narrow refcounts would be gigabytes more.
+    const uint64_t own_end = at + blocks + table_clusters;
+    auto count = [&](uint64_t c) -> uint64_t {
+        if (c >= at && c < own_end) return 1;
+        return c < refs.size() ? refs[c] : 0;
+    };
     std::vector<uint64_t> table(table_clusters * cs / 8, 0);
     for (uint64_t bi = 0; bi < blocks; ++bi) {
         Block b{bi, std::vector<uint8_t>(cs, 0)};
         for (uint64_t i = 0; i < entries_per_block_; ++i) {
-            uint64_t v = refs[bi * entries_per_block_ + i];
+            uint64_t v = count(bi * entries_per_block_ + i);
             if (v > max_) {
                 return Error("qcow2: refcount overflow on cluster " +
                              std::to_string(bi * entries_per_block_ + i));
