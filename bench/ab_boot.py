@@ -6,12 +6,16 @@ process's CPU time (user + system) until then, for each binary, one boot of each
 run, medians over --runs. On a shared machine boot times drift by 10-25% within minutes, so
 only binaries compared within one run can be compared at all.
 
+`--until "Linux version"` times a phase instead: the kernel's first line comes once the
+decompressor (often most of a boot) is done.
+
 usage: bench/ab_boot.py [--kernel build/guest/vmlinuz] [--runs 5] [--smp 2] [--cpu qemu64]
-                        BINARY BINARY...
+                        [--until TEXT] BINARY BINARY...
 """
 
 import argparse
 import os
+import re
 import statistics
 import sys
 
@@ -26,7 +30,7 @@ def boot(binary, args):
     """(seconds to the marker, CPU seconds of the emulator until then)."""
     guest = Guest([binary, *machine(args.kernel, args.initrd, args.cpu, args.smp)])
     try:
-        seconds, _ = guest.wait_for(MARKER, BOOT_TIMEOUT)
+        seconds, _ = guest.wait_for(args.until, BOOT_TIMEOUT)
         guest.process.kill()
         _, _, usage = os.wait4(guest.process.pid, 0)
         return seconds, usage.ru_utime + usage.ru_stime
@@ -43,7 +47,9 @@ def main():
     parser.add_argument("--runs", type=int, default=5)
     parser.add_argument("--smp", type=int, default=2)
     parser.add_argument("--cpu", default="qemu64")
+    parser.add_argument("--until", help="time to the first line holding this text, not the marker")
     args = parser.parse_args()
+    args.until = re.escape(args.until.encode()) if args.until else MARKER
     if args.runs < 1:
         parser.error("--runs must be at least 1")
     for path in (args.kernel, args.initrd):
@@ -57,7 +63,7 @@ def main():
     except (BenchFailure, OSError) as e:
         sys.exit(f"ab_boot: {e}")
     width = max(len(b) for b in args.binaries)
-    print(f"{'binary':<{width}}  marker (s)  CPU (s)  every run's marker (s)")
+    print(f"{'binary':<{width}}  {'until' if args.until != MARKER else 'marker'} (s)  CPU (s)  every run (s)")
     for binary, runs in samples.items():
         marker = statistics.median(s for s, _ in runs)
         cpu = statistics.median(c for _, c in runs)

@@ -25,6 +25,18 @@ bool probe_supported(const TlbLayout& t) {
     return t.present && t.page_bits >= 3 && t.page_bits <= 31 && std::has_single_bit(t.entries);
 }
 
+// Env slots for probe groups' addends: the scratch slots after the locals' homes.
+void probe_group_slots(const Function& f, std::vector<uint32_t>& slots) {
+    constexpr uint32_t kGroups = 4;
+    const TargetInfo& t = f.target();
+    const auto locals =
+        uint32_t(std::count_if(f.temps().begin(), f.temps().end(),
+                               [](const Temp& temp) { return temp.kind == TempKind::Local; }));
+    slots.clear();
+    for (uint32_t k = 0; k < kGroups && locals + k < t.scratch_slots; k++)
+        slots.push_back(t.scratch_offset + 8 * (locals + k));
+}
+
 }  // namespace
 
 bool host_has_avx() {
@@ -566,6 +578,9 @@ bool X86Backend::compile(const Function& f, CodeBuffer& buf, CompiledBlock& out,
     }
 
     last_uses(f, regs.last_use, code.scratch.label_seen);
+    x64::probe_group_slots(f, code.scratch.probe_slots);
+    share_probes(f, x64::probe_supported(f.target().tlb), code.scratch.probe_slots,
+                 code.scratch.probe_shares, code.scratch.probe_sharing);
     global_deaths(f, regs.global_deaths, regs.overwritten, code.scratch.label_seen);
     code.aim(buf);
     SharedStubs stubs = stubs_at(buf.executable_base(), stub_exits_);

@@ -12,6 +12,7 @@
 
 #include "tcg/backend_x86_64.h"
 #include "tcg/backend_x86_64_labels.h"
+#include "tcg/backend_x86_64_probe_sharing.h"
 #include "tcg/backend_x86_64_regs.h"
 #include "tcg/backend_x86_64_vregs.h"
 #include "tcg/ir.h"
@@ -89,6 +90,10 @@ struct SlowPath {
     // Dirty vectors, stored before the call: BlockScratch::slow_vectors[vectors, vectors_end).
     uint32_t vectors = 0, vectors_end = 0;
     FpFlags fp = FpFlags::Settled;  // at the access: the callee may fault or look
+    // A member of a group sharing one probe: on this label, it makes its own probe (a
+    // leader first stores the odd value that tells its followers to do the same).
+    std::optional<BlockLabels::Id> own_probe;
+    std::optional<uint32_t> degrade_slot;
 };
 
 // A conditional branch's taken path when vectors are dirty: stores them, then goes on to the
@@ -123,6 +128,9 @@ struct BlockScratch {
     std::vector<SlowPath> slow_paths;
     std::vector<RegCache::HomeStore> slow_globals;
     std::vector<bool> label_seen;
+    std::vector<ProbeShare> probe_shares;  // by op index
+    std::vector<uint32_t> probe_slots;
+    ProbeSharingMemory probe_sharing;
 };
 
 class BlockCompiler {
@@ -190,9 +198,15 @@ class BlockCompiler {
 
     // Guest memory accesses (backend_x86_64_memory.cpp).
     std::optional<int32_t> tlb_displacement(unsigned mmu) const;
+    void tlb_entry_offset();
+    Mem tlb_entry_field(int32_t base, uint32_t field) const;
     void probe_tlb(const Xbyak::Reg64& addr, MemOp mop, bool write, int32_t base,
                    BlockLabels::Id miss);
     void guest_access(const Op& op, const void* fn, bool store);
+    void probe_span(const Xbyak::Reg64& addr, const ProbeShare& leader, int32_t base,
+                    BlockLabels::Id miss);
+    void host_access(const Xbyak::Reg64& addr, const Xbyak::Reg64& value, int out, MemOp mop,
+                     bool store);
     void guest_vector_access(const Op& op, bool store);
     void load_host(const Xbyak::Reg64& d, const Xbyak::RegExp& host, MemOp mop);
     void store_host(const Xbyak::RegExp& host, const Xbyak::Reg64& v, unsigned size);

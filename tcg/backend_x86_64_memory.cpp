@@ -21,16 +21,9 @@ std::optional<int32_t> BlockCompiler::tlb_displacement(unsigned mmu) const {
     return int32_t(base);
 }
 
-// The softmmu fast path's test (target-x86/tcg/softmmu.cpp): the entry's tag equals
-// addr's page and the access stays within the page. Leaves the host address's addend
-// in rax on a hit; jumps to `miss` otherwise. Uses rax and rcx.
-void BlockCompiler::probe_tlb(const Reg64& addr, MemOp mop, bool write, int32_t base,
-                              BlockLabels::Id miss) {
+// rax = the byte offset within its MMU's table of the entry for the address in rax.
+void BlockCompiler::tlb_entry_offset() {
     const TlbLayout& t = f_.target().tlb;
-    const uint32_t page = 1u << t.page_bits;
-    const int a = addr.getIdx();
-    // rax = the entry's byte offset within its MMU's table.
-    c_.mov(kRax, a);
     const unsigned scale = std::countr_zero(t.entry_size);
     const uint64_t index_mask = uint64_t(t.entries - 1) << scale;
     if (std::has_single_bit(t.entry_size) && scale <= t.page_bits && index_mask <= UINT32_MAX) {
@@ -41,11 +34,25 @@ void BlockCompiler::probe_tlb(const Reg64& addr, MemOp mop, bool write, int32_t 
         c_.and_(eax, t.entries - 1);
         c_.imul(rax, rax, int(t.entry_size));
     }
-    auto entry = [&](uint32_t field) {
-        Mem m = env_mem(int64_t(base) + field);
-        m.index = kRax;
-        return m;
-    };
+}
+
+// The field of the entry whose offset tlb_entry_offset left in rax.
+Mem BlockCompiler::tlb_entry_field(int32_t base, uint32_t field) const {
+    Mem m = env_mem(int64_t(base) + field);
+    m.index = kRax;
+    return m;
+}
+
+// The softmmu fast path's test (target-x86/tcg/softmmu.cpp): the entry's tag equals
+// addr's page and the access stays within the page. Leaves the host address's addend
+// in rax on a hit; jumps to `miss` otherwise. Uses rax and rcx.
+void BlockCompiler::probe_tlb(const Reg64& addr, MemOp mop, bool write, int32_t base,
+                              BlockLabels::Id miss) {
+    const TlbLayout& t = f_.target().tlb;
+    const uint32_t page = 1u << t.page_bits;
+    const int a = addr.getIdx();
+    c_.mov(kRax, a);
+    tlb_entry_offset();
     // The page of the access's last byte against addr's entry: an access that runs into
     // the next page cannot match (that page has another entry), so one compare covers it.
     // An access aligned to at least its size cannot cross a page: its address with the
@@ -66,18 +73,45 @@ void BlockCompiler::probe_tlb(const Reg64& addr, MemOp mop, bool write, int32_t 
             c_.mov(kRcx, a);
         c_.alu(Alu::And, kRcx, int32_t(~(page - 1)));
     }
-    c_.cmp(kRcx, entry(write ? t.write_tag : t.read_tag));
+    c_.cmp(kRcx, tlb_entry_field(base, write ? t.write_tag : t.read_tag));
     labels_.jcc(Cc::NE, miss);
-    c_.load(kRax, entry(t.addend));
+    c_.load(kRax, tlb_entry_field(base, t.addend));
+}
+
+// A probe group leader's test: the group's whole span, [addr + first, addr + last], on the
+// page of one entry whose tags allow what its members do. The same compare as probe_tlb's:
+// the span's last byte against the entry of its first.
+void BlockCompiler::probe_span(const Reg64& addr, const ProbeShare& leader, int32_t base,
+                               BlockLabels::Id miss) {
+    const TlbLayout& t = f_.target().tlb;
+    const uint32_t page = 1u << t.page_bits;
+    const int a = addr.getIdx();
+    if (leader.first)
+        c_.lea(kRax, Mem{a, leader.first});
+    else
+        c_.mov(kRax, a);
+    tlb_entry_offset();
+    c_.lea(kRcx, Mem{a, leader.last});
+    c_.alu(Alu::And, kRcx, int32_t(~(page - 1)));
+    for (const auto& [needed, tag] :
+         {std::pair{leader.read, t.read_tag}, {leader.write, t.write_tag}})
+        if (needed) {
+            c_.cmp(kRcx, tlb_entry_field(base, tag));
+            labels_.jcc(Cc::NE, miss);
+        }
+    c_.load(kRax, tlb_entry_field(base, t.addend));
 }
 
 // guest_ld/guest_st with an inline TLB probe. Only the miss calls out, from a slow path
 // after the block's code that stores dirty globals home (the callee may read them, and
 // a fault unwinds to an exception handler that reads them from env) and keeps the
 // caller-saved registers, so both paths leave the register cache in the same state.
+// A member of a probe group (backend_x86_64_probe_sharing.h) probes the group's span as its
+// leader, or takes the addend its leader left; it probes on its own out of line.
 void BlockCompiler::guest_access(const Op& op, const void* fn, bool store) {
     const MemOp mop{op.constant(0)};
     const int32_t base = *tlb_displacement(mop.mmu_idx());
+    const ProbeShare& share = scratch_.probe_shares[size_t(&op - f_.ops().data())];
     SlowPath& slow = new_slow_path();
     slow.fn = fn;
     slow.memop = mop.bits;
@@ -86,17 +120,39 @@ void BlockCompiler::guest_access(const Op& op, const void* fn, bool store) {
     // Before the destination is defined: a global's old value is what the callee sees.
     dirty_globals_for(slow);
     slow.fp = fp_flags_;
-    const Reg64 out = store ? rax : regs_.def(op.output(0));
+    const int out = store ? -1 : regs_.def(op.output(0)).getIdx();
     slow.addr = addr.getIdx();
     slow.value = value.getIdx();
-    slow.out = store ? -1 : out.getIdx();
-    probe_tlb(addr, mop, store, base, slow.entry);
+    slow.out = out;
+    switch (share.role) {
+        case ProbeShare::Role::Alone:
+            probe_tlb(addr, mop, store, base, slow.entry);
+            break;
+        case ProbeShare::Role::Leader:
+            slow.own_probe = labels_.make();
+            slow.degrade_slot = share.slot;
+            probe_span(addr, share, base, *slow.own_probe);
+            c_.store(env_mem(share.slot), kRax);
+            break;
+        case ProbeShare::Role::Follower:
+            slow.own_probe = labels_.make();
+            c_.load(kRax, env_mem(share.slot));
+            c_.test(al, 1);
+            labels_.jcc(Cc::NE, *slow.own_probe);
+            break;
+    }
+    host_access(addr, value, out, mop, store);
+    labels_.bind(slow.resume);
+}
+
+// The access itself, at addr + rax (the page's addend).
+void BlockCompiler::host_access(const Reg64& addr, const Reg64& value, int out, MemOp mop,
+                                bool store) {
     const Xbyak::RegExp host = addr + rax;
     if (store)
         store_host(host, value, mop.size());
     else
-        load_host(out, host, mop);
-    labels_.bind(slow.resume);
+        load_host(Reg64(out), host, mop);
 }
 
 // guest_ld_vec/guest_st_vec: 16 or 32 bytes between guest memory and env after one
@@ -192,6 +248,15 @@ void BlockCompiler::store_host(const Xbyak::RegExp& host, const Reg64& v, unsign
 }
 
 void BlockCompiler::emit_slow_path(SlowPath& slow) {
+    if (slow.own_probe) {
+        labels_.bind(*slow.own_probe);
+        if (slow.degrade_slot) c_.store_imm(env_mem(*slow.degrade_slot), 1);
+        const MemOp mop{slow.memop};
+        const bool store = slow.out < 0;
+        probe_tlb(Reg64(slow.addr), mop, store, *tlb_displacement(mop.mmu_idx()), slow.entry);
+        host_access(Reg64(slow.addr), Reg64(slow.value), slow.out, mop, store);
+        labels_.jmp(slow.resume);
+    }
     labels_.bind(slow.entry);
     if (f_.target().chaining) {  // the access may fault, or find its own code written
         labels_.call(tag_stub_);

@@ -9,11 +9,14 @@
 #include <string>
 #include <vector>
 
+#include "tcg/backend_x86_64_probe_sharing.h"
 #include "tcg/builder.h"
 #include "tests/unit/tcg/backend_harness.h"
 
 namespace kemu::tcg::backend_test {
 namespace {
+
+using x64::ProbeShare;
 
 constexpr uint64_t kStoreValue = 0x8877665544332211ull;
 
@@ -282,6 +285,57 @@ TEST(TlbProbe, SlowPathKeepsRegistersAndShowsGlobals) {
             const Outcome ref = run_interpreter(f, m);
             EXPECT_EQ(ref.misses, hit && shape != TlbShape::Absent ? 0u : 3u);
             EXPECT_EQ(compare_runs(f, m), "") << "hit " << hit;
+        }
+}
+
+// Three accesses a few bytes apart from g0 share one probe (the analysis says so, checked
+// first), and whatever the TLB holds for their pages, each calls out exactly when the
+// interpreter's access misses: a span on one page, a span that runs into a second page
+// (mapped or not), tags that allow the loads but not the store or the other way round.
+TEST(TlbProbe, AGroupCallsOutExactlyForItsMembersMisses) {
+    struct Layout {
+        const char* name;
+        uint64_t offset;  // of g0 within kPage
+        bool second_page;
+        uint64_t read_tag, write_tag;  // kPage's, as flags added to the page or invalid
+        unsigned misses;
+    };
+    const Layout layouts[] = {
+        {"one page", 8, false, 0, 0, 0},
+        {"into a mapped next page", 50, true, 0, 0, 0},
+        {"into an unmapped next page", 50, false, 0, 0, 1},
+        {"store flagged", 8, false, 0, kTlbFlag, 1},
+        {"loads invalid", 8, false, kTlbInvalid, 0, 2},
+        {"nothing mapped", 8, false, kTlbInvalid, kTlbInvalid, 3},
+    };
+    for (TlbShape shape : {TlbShape::PowerOfTwo, TlbShape::Odd})
+        for (const Layout& l : layouts) {
+            Machine m = initial_machine();
+            auto tag = [](uint64_t page, uint64_t how) {
+                return how == kTlbInvalid ? kTlbInvalid : page | how;
+            };
+            map(m, 0, kPage, tag(kPage, l.read_tag), tag(kPage, l.write_tag));
+            const uint64_t next = kPage + kPageSize;
+            if (l.second_page) map(m, 0, next, next, next);
+            m.env.g[0] = kPage + l.offset;
+            Function f(test_target(shape));
+            Builder b(f);
+            b.emit(Opc::guest_ld, Type::I64, {6, 0, MemOp::make(3, false, 0).bits});
+            b.guest_st(1, b.addi(0, 8), MemOp::make(2, false, 0));
+            b.emit(Opc::guest_ld, Type::I64, {7, b.addi(0, 16), MemOp::make(1, true, 0).bits});
+            b.emit(Opc::exit_tb, Type::I64, {});
+            std::vector<ProbeShare> share;
+            x64::ProbeSharingMemory memory;
+            x64::share_probes(f, true, {0x1000}, share, memory);
+            ASSERT_EQ(share[0].role, ProbeShare::Role::Leader);
+            ASSERT_EQ(share[0].first, 0);
+            ASSERT_EQ(share[0].last, 17);
+            ASSERT_TRUE(share[0].read && share[0].write);
+            ASSERT_EQ(share[2].role, ProbeShare::Role::Follower);
+            ASSERT_EQ(share[4].role, ProbeShare::Role::Follower);
+            Outcome ref;
+            ASSERT_EQ(compare_runs(f, m, &ref), "") << l.name;
+            EXPECT_EQ(ref.misses, l.misses) << l.name;
         }
 }
 
