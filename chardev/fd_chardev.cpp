@@ -2,6 +2,7 @@
 
 #include <sys/epoll.h>
 #include <sys/socket.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <algorithm>
@@ -16,14 +17,20 @@ namespace {
 // Bytes read per wake-up when nobody limits us (no frontend: input is discarded).
 constexpr size_t kReadChunk = 4096;
 
-// send() with MSG_NOSIGNAL so a vanished socket peer is an error, not SIGPIPE.
-ssize_t write_some(int fd, const uint8_t* data, size_t size) {
-    ssize_t n = send(fd, data, size, MSG_NOSIGNAL);
-    if (n < 0 && errno == ENOTSOCK) n = ::write(fd, data, size);
-    return n;
+bool is_socket(int fd) {
+    struct stat st {};
+    return fd >= 0 && fstat(fd, &st) == 0 && S_ISSOCK(st.st_mode);
 }
 
 }  // namespace
+
+// A socket gets send() with MSG_NOSIGNAL, so a vanished peer is an error, not SIGPIPE. Asked
+// once: a guest's console writes a byte at a time, and a failed send() before each write()
+// doubled the system calls of a boot's serial output.
+ssize_t FdChardev::write_some(const uint8_t* data, size_t size) {
+    if (out_is_socket_) return send(out_fd_, data, size, MSG_NOSIGNAL);
+    return ::write(out_fd_, data, size);
+}
 
 FdChardev::FdChardev(std::string id, EventLoop& loop) : Chardev(std::move(id)), loop_(loop) {}
 
@@ -36,6 +43,7 @@ Result<void> FdChardev::start_streaming(int in_fd, int out_fd, bool out_nonblock
     in_fd_ = in_fd;
     out_fd_ = out_fd;
     out_nonblocking_ = out_nonblocking;
+    out_is_socket_ = is_socket(out_fd);
     input_enabled_ = in_fd >= 0;
     pending_.clear();
     if (input_enabled_) {
@@ -131,7 +139,7 @@ void FdChardev::write(std::span<const uint8_t> data) {
     if (out_fd_ < 0) return;
     if (!out_nonblocking_) {
         while (!data.empty()) {
-            ssize_t n = write_some(out_fd_, data.data(), data.size());
+            ssize_t n = write_some(data.data(), data.size());
             if (n < 0 && errno == EINTR) continue;
             if (n <= 0)
                 return;  // a closed terminal or full disk: drop, as a UART with no cable does
@@ -140,7 +148,7 @@ void FdChardev::write(std::span<const uint8_t> data) {
         return;
     }
     if (pending_.empty()) {
-        ssize_t n = write_some(out_fd_, data.data(), data.size());
+        ssize_t n = write_some(data.data(), data.size());
         if (n > 0) data = data.subspan(size_t(n));
         if (n < 0 && errno != EAGAIN && errno != EINTR) return;
     }
@@ -152,7 +160,7 @@ void FdChardev::write(std::span<const uint8_t> data) {
 
 void FdChardev::flush_output() {
     while (!pending_.empty()) {
-        ssize_t n = write_some(out_fd_, pending_.data(), pending_.size());
+        ssize_t n = write_some(pending_.data(), pending_.size());
         if (n < 0 && errno == EINTR) continue;
         if (n < 0 && errno == EAGAIN) return;
         if (n <= 0) {

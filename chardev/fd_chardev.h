@@ -3,6 +3,8 @@
 // blocking fd or through a bounded buffer on a non-blocking one.
 #pragma once
 
+#include <sys/types.h>
+
 #include <cstddef>
 #include <cstdint>
 #include <span>
@@ -49,6 +51,7 @@ class FdChardev : public Chardev {
     void handle_events(uint32_t events);
     void read_input();
     void flush_output();
+    ssize_t write_some(const uint8_t* data, size_t size);
     // Watches exactly what is needed now: EPOLLIN while input is wanted and the
     // frontend can take it, EPOLLOUT while output is pending; nothing otherwise,
     // so a hung-up fd cannot make the loop spin while input is paused.
@@ -59,6 +62,7 @@ class FdChardev : public Chardev {
     int in_fd_ = -1;
     int out_fd_ = -1;
     bool out_nonblocking_ = false;
+    bool out_is_socket_ = false;
     bool input_enabled_ = false;
     bool registered_ = false;
     uint32_t watched_ = 0;

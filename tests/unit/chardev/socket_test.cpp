@@ -122,6 +122,20 @@ TEST_F(SocketTest, AcceptsTheNextClientAfterADisconnect) {
     expect_client_reads(*chr, second.get(), "hello second");
 }
 
+// Output to a client that went away before the server noticed is an error the chardev drops,
+// not SIGPIPE (whose default action would end the process, and this test).
+TEST_F(SocketTest, OutputToAVanishedClientRaisesNoSigpipe) {
+    auto chr = make_unix_server();
+    ASSERT_TRUE(chr);
+    UniqueFd client = accept_client(*chr);
+    client.reset();
+    for (int i = 0; i < 4; i++)
+        chr->write(bytes("after the client left"));
+    ASSERT_TRUE(pump_until([&] { return !chr->connected(); }));
+    UniqueFd next = accept_client(*chr);
+    expect_client_reads(*chr, next.get(), "still here");
+}
+
 TEST_F(SocketTest, OutputWithoutClientIsDropped) {
     auto chr = make_unix_server();
     ASSERT_TRUE(chr);
