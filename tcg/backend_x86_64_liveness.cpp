@@ -1,5 +1,7 @@
 #include "tcg/backend_x86_64_liveness.h"
 
+#include <algorithm>
+
 #include "tcg/backend_x86_64_regs.h"
 
 namespace kemu::tcg::x64 {
@@ -55,9 +57,9 @@ void global_deaths(const Function& f, std::vector<uint64_t>& deaths,
             (op.opc == Opc::brcond && label_seen[op.constant(1)]))
             return;
     }
-    auto global_bit = [&](TempId t) -> uint64_t {
-        return f.temp(t).kind == TempKind::Global && t < 64 ? 1ull << t : 0;
-    };
+    // Globals are the first temps (Function::clear makes them), so no Temp needs a look.
+    const TempId globals = TempId(std::min<size_t>(f.target().globals.size(), 64));
+    auto global_bit = [&](TempId t) -> uint64_t { return t < globals ? 1ull << t : 0; };
     uint64_t next_is_write = 0;
     for (size_t i = ops.size(); i-- > 0;) {
         const Op& op = ops[i];

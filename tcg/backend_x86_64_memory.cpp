@@ -111,7 +111,9 @@ void BlockCompiler::probe_span(const Reg64& addr, const ProbeShare& leader, int3
 void BlockCompiler::guest_access(const Op& op, const void* fn, bool store) {
     const MemOp mop{op.constant(0)};
     const int32_t base = *tlb_displacement(mop.mmu_idx());
-    const ProbeShare& share = scratch_.probe_shares[size_t(&op - f_.ops().data())];
+    const auto index = size_t(&op - f_.ops().data());
+    const ProbeShare share =
+        index < scratch_.probe_shares.size() ? scratch_.probe_shares[index] : ProbeShare{};
     SlowPath& slow = new_slow_path();
     slow.fn = fn;
     slow.memop = mop.bits;

@@ -92,8 +92,18 @@ bool rewrites_globals(const Op& op) {
 void share_probes(const Function& f, bool probes, const std::vector<uint32_t>& slots,
                   std::vector<ProbeShare>& share, ProbeSharingMemory& memory) {
     const std::vector<Op>& ops = f.ops();
-    share.assign(ops.size(), ProbeShare{});
-    if (!probes || slots.empty() || f.temps().empty()) return;
+    share.clear();
+    if (!probes || slots.empty()) return;
+    // Most blocks have fewer than two accesses: then there is nothing to share, and the pass
+    // over their ops, a few percent of a translation, is skipped.
+    uint32_t accesses = 0, end = 0;
+    for (uint32_t i = 0; i < ops.size(); i++)
+        if (ops[i].opc == Opc::guest_ld || ops[i].opc == Opc::guest_st) {
+            accesses++;
+            end = i + 1;
+        }
+    if (accesses < 2) return;
+    share.assign(end, ProbeShare{});
     Forms forms(f, memory);
     std::array<Group, kMaxGroups> groups{};
     const unsigned group_count = std::min<unsigned>(kMaxGroups, unsigned(slots.size()));
@@ -102,7 +112,7 @@ void share_probes(const Function& f, bool probes, const std::vector<uint32_t>& s
         for (unsigned g = 0; g < group_count; g++)
             groups[g].root = 0;
     };
-    for (uint32_t i = 0; i < ops.size(); i++) {
+    for (uint32_t i = 0; i < end; i++) {
         const Op& op = ops[i];
         if (closes_groups(op)) close_all();
         if (rewrites_globals(op)) forms.reset();

@@ -33,7 +33,8 @@ struct ProbeSharingMemory {
     std::vector<uint64_t> form_disp;
 };
 
-// share[i] for each of f's ops (Alone but for guest_ld/guest_st). `probes`: whether the
+// share[i] for f's ops up to its last access (Alone but for guest_ld/guest_st; past the
+// end of `share`, every op is Alone). `probes`: whether the
 // backend probes the TLB inline at all; `slots` env offsets, 8 bytes each, free for the
 // groups' addends (none: no sharing).
 void share_probes(const Function& f, bool probes, const std::vector<uint32_t>& slots,

@@ -123,7 +123,12 @@ class Propagation {
         uint8_t width = 64;         // the value fits this many low bits (the rest are clear)
     };
 
-    explicit Propagation(Function& f) : f_(f), globals_(global_count(f)) {
+    explicit Propagation(Function& f)
+        : f_(f),
+          globals_(global_count(f)),
+          facts_(storage().facts),
+          version_(storage().version),
+          next_epoch_(storage().next_epoch) {
         // The storage outlives the call (one per thread): a new epoch invalidates what an
         // earlier function left in it, without clearing.
         forget_all();
@@ -398,19 +403,27 @@ class Propagation {
     }
     void forget_all() { epoch_ = ++next_epoch_; }
 
+    // By temp: what is known of its value, and how often it was redefined (versions
+    // outlive epochs, so a copy of a global stays checkable across labels). One per thread,
+    // reached once per function: every access to a thread_local with a constructor checks
+    // that it was constructed, which showed in profiles.
+    struct Storage {
+        std::vector<Facts> facts;
+        std::vector<uint32_t> version;
+        uint64_t next_epoch = 0;
+    };
+    static Storage& storage() {
+        thread_local Storage s;
+        return s;
+    }
+
     Function& f_;
     const TempId globals_;
-    // By temp: what is known of its value, and how often it was redefined (versions
-    // outlive epochs, so a copy of a global stays checkable across labels).
-    static thread_local std::vector<Facts> facts_;
-    static thread_local std::vector<uint32_t> version_;
-    static thread_local uint64_t next_epoch_;
+    std::vector<Facts>& facts_;
+    std::vector<uint32_t>& version_;
+    uint64_t& next_epoch_;
     uint64_t epoch_ = 0;
 };
-
-thread_local std::vector<Propagation::Facts> Propagation::facts_;
-thread_local std::vector<uint32_t> Propagation::version_;
-thread_local uint64_t Propagation::next_epoch_ = 0;
 
 // A full-width product whose high half nobody reads is a plain multiply: the low half is the
 // same signed or unsigned, and the host's two-operand multiply leaves its other registers alone.
@@ -425,7 +438,14 @@ void narrow_to_low_product(Op& op) {
 unsigned eliminate_dead_code(Function& f) {
     const size_t n = f.temps().size();
     const TempId globals = global_count(f);
-    thread_local std::vector<char> live, at_labels, label_seen, keep;
+    struct Storage {
+        std::vector<char> live, at_labels, label_seen, keep;
+    };
+    thread_local Storage storage;  // reached once: see Propagation::storage
+    std::vector<char>& live = storage.live;
+    std::vector<char>& at_labels = storage.at_labels;
+    std::vector<char>& label_seen = storage.label_seen;
+    std::vector<char>& keep = storage.keep;
     live.assign(n, 0);
     at_labels.resize(size_t(f.label_count()) * n);
     label_seen.assign(f.label_count(), 0);
@@ -519,8 +539,13 @@ bool branch_observes_insn_index(const Function& f, const std::vector<size_t>& la
 
 unsigned drop_unobserved_insn_starts(Function& f) {
     std::vector<Op>& ops = f.ops();
-    thread_local std::vector<char> keep;
-    thread_local std::vector<size_t> label_at;
+    struct Storage {
+        std::vector<char> keep;
+        std::vector<size_t> label_at;
+    };
+    thread_local Storage storage;  // reached once: see Propagation::storage
+    std::vector<char>& keep = storage.keep;
+    std::vector<size_t>& label_at = storage.label_at;
     keep.assign(ops.size(), 1);
     label_at.assign(f.label_count(), 0);
     constexpr size_t kNone = SIZE_MAX;
@@ -545,6 +570,7 @@ unsigned drop_unobserved_insn_starts(Function& f) {
         }
     }
     drop_pending();
+    if (!removed) return 0;
     size_t out = 0;
     for (size_t i = 0; i < ops.size(); i++)
         if (keep[i]) ops[out++] = ops[i];

@@ -26,7 +26,7 @@ std::vector<Role> roles(const Function& f, std::vector<ProbeShare>* out = nullpt
     std::vector<Role> r;
     for (size_t i = 0; i < f.ops().size(); i++)
         if (f.ops()[i].opc == Opc::guest_ld || f.ops()[i].opc == Opc::guest_st)
-            r.push_back(share[i].role);
+            r.push_back(i < share.size() ? share[i].role : Role::Alone);
     if (out) *out = share;
     return r;
 }
@@ -117,6 +117,15 @@ TEST(ProbeSharing, GroupsBeyondTheSlotsEvictTheOldest) {
     EXPECT_EQ(share[leaders[4]].slot, kSlots[0]);
 }
 
+TEST(ProbeSharing, ALoneAccessSharesNothing) {
+    Function f(test_target());
+    Builder b(f);
+    b.guest_ld(0, kQword);
+    b.guest_st(1, b.addi(0, 8), MemOp::make(3, false, 0).with_alignment(8));
+    b.emit(Opc::exit_tb, Type::I64, {});
+    EXPECT_EQ(roles(f), (std::vector<Role>{Role::Alone, Role::Alone}));
+}
+
 TEST(ProbeSharing, NoSlotsNoSharing) {
     Function f(test_target());
     Builder b(f);
@@ -126,9 +135,9 @@ TEST(ProbeSharing, NoSlotsNoSharing) {
     std::vector<ProbeShare> share;
     x64::ProbeSharingMemory memory;
     x64::share_probes(f, true, {}, share, memory);
-    EXPECT_EQ(share[0].role, Role::Alone);
+    EXPECT_TRUE(share.empty());
     x64::share_probes(f, false, kSlots, share, memory);
-    EXPECT_EQ(share[0].role, Role::Alone);
+    EXPECT_TRUE(share.empty());
     x64::share_probes(f, true, kSlots, share, memory);
     EXPECT_EQ(share[0].role, Role::Leader);
 }
