@@ -80,7 +80,8 @@ void TcgVcpu::flush_tlb_page(uint64_t linear) {
     // A block may start on the previous page and run into this one.
     for (uint64_t page : {linear, linear - kPageSize})
         page_epoch(page)++;
-    forget_fast_jumps();
+    if (fast_jumps_may_enter(linear) || fast_jumps_may_enter(linear - kPageSize))
+        forget_fast_jumps();
     chain_from_ = nullptr;
 }
 

@@ -458,6 +458,8 @@ const void* TcgVcpu::goto_ptr_target() {
         tcg::FastJump& j = e.fast_jumps[(pc ^ pc >> kFastJumpBits) & ((1u << kFastJumpBits) - 1)];
         j = {pc, e.fast_jump_key | next->flags, code,
              reinterpret_cast<const uint8_t*>(&next->valid)};
+        const unsigned page = fast_jump_page(pc);
+        fast_jump_pages_[page / 64] |= 1ull << (page % 64);
     }
     return code;
 }
@@ -465,6 +467,7 @@ const void* TcgVcpu::goto_ptr_target() {
 // Every fast jump entry made so far stops matching (see CpuEnv::fast_jump_key).
 void TcgVcpu::forget_fast_jumps() {
     env_->fast_jump_key += 1ull << 32;
+    fast_jump_pages_.fill(0);
 }
 
 uint32_t TcgVcpu::block_flags() const {

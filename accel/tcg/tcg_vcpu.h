@@ -4,6 +4,7 @@
 // helpers to the loop with siglongjmp; no C++ exception ever crosses guest code.
 #pragma once
 
+#include <array>
 #include <atomic>
 #include <condition_variable>
 #include <csetjmp>
@@ -190,6 +191,20 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     std::unique_ptr<x86::CpuEnv> env_;
     static unsigned jump_hash(uint64_t pc);
     void forget_fast_jumps();
+    // Pages (by a hash of the page number) that fast jump entries made since the last
+    // forget_fast_jumps() go to: INVLPG of a page no entry starts on, or runs into from the
+    // page before, keeps them all. Linux patches its text through a page of its own
+    // (poking_mm) that it invalidates twice per patch, 70000 times in a boot.
+    static constexpr unsigned kFastJumpPageBits = 16;
+    std::array<uint64_t, (1u << kFastJumpPageBits) / 64> fast_jump_pages_{};
+    static unsigned fast_jump_page(uint64_t linear) {
+        const uint64_t page = linear >> x86::kPageBits;
+        return unsigned((page ^ page >> kFastJumpPageBits) & ((1u << kFastJumpPageBits) - 1));
+    }
+    bool fast_jumps_may_enter(uint64_t linear) const {
+        const unsigned i = fast_jump_page(linear);
+        return fast_jump_pages_[i / 64] >> (i % 64) & 1;
+    }
     // The jump cache's block for `pc` unless INVLPG has dropped its page's mapping since.
     TranslationBlock* cached_jump(uint64_t pc) const;
     uint32_t& page_epoch(uint64_t linear) {
