@@ -381,11 +381,18 @@ Result<void> Serial16550::load(StateReader& in, uint32_t version) {
     return ok();
 }
 
+// The port and its wiring, then what a hung console needs looked at: the registers, the
+// receive FIFO and the interrupt that should be telling the driver about it.
 std::string Serial16550::describe() const {
-    char line[96];
-    std::snprintf(line, sizeof line, "iobase = 0x%x, irq = %u, chardev = %s", iobase_, irq_number_,
-                  chardev_ ? chardev_->id().c_str() : "none");
-    return line;
+    char text[256];
+    std::snprintf(text, sizeof text,
+                  "iobase = 0x%x, irq = %u, chardev = %s\n"
+                  "ier = 0x%02x, iir = 0x%02x, lcr = 0x%02x, mcr = 0x%02x, fcr = 0x%02x, "
+                  "rx fifo = %zu of %u, char timeout %s, irq line %s",
+                  iobase_, irq_number_, chardev_ ? chardev_->id().c_str() : "none", ier_,
+                  interrupt_id(), lcr_, mcr_, fcr_, rx_.size(), rx_capacity(),
+                  char_timeout_.pending() ? "armed" : "idle", irq_.level() ? "high" : "low");
+    return text;
 }
 
 }  // namespace kemu

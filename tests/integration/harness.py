@@ -115,12 +115,13 @@ class Console:
 
 
 def monitor_dump(console):
-    """What the HMP monitor (Ctrl-A c on -nographic) says of each vCPU and the interrupt
-    controllers: the first thing to read when a guest goes silent."""
+    """What the HMP monitor (Ctrl-A c on -nographic) says of each vCPU, the interrupt
+    controllers and the devices (the UARTs' registers, receive FIFO, character timeout and
+    interrupt line): the first thing to read when a guest goes silent."""
     console.send(b"\x01c")
     for cpu in (0, 1):
         console.send(f"cpu {cpu}\ninfo registers\ninfo lapic\n")
-    console.send("info irq\ninfo pic\ninfo jit\n")
+    console.send("info irq\ninfo pic\ninfo qtree\ninfo jit\n")
     return "monitor dump of the silent guest:\n" + console.drain(3)
 
 

@@ -356,8 +356,23 @@ TEST_F(SerialTest, LoadRejectsNewerVersionAndShortStreams) {
     EXPECT_EQ(h.inb(kScr), 0x00) << "a rejected stream leaves the reset state";
 }
 
-TEST_F(SerialTest, DescribeNamesPortIrqAndChardev) {
-    EXPECT_EQ(uart.describe(), "iobase = 0x3f8, irq = 4, chardev = capture");
+TEST_F(SerialTest, DescribeNamesPortIrqAndChardevThenTheState) {
+    EXPECT_EQ(uart.describe(),
+              "iobase = 0x3f8, irq = 4, chardev = capture\n"
+              "ier = 0x00, iir = 0x01, lcr = 0x00, mcr = 0x00, fcr = 0x00, rx fifo = 0 of 1, "
+              "char timeout idle, irq line low");
+    h.outb(kFcr, 0xc1);  // FIFO on, interrupt at 14 bytes: two wait for the character timeout
+    h.outb(kMcr, 0x08);  // OUT2: the interrupt reaches the ISA line
+    h.outb(kIer, 0x01);
+    const uint8_t ab[] = {'a', 'b'};
+    uart.receive(ab);
+    EXPECT_EQ(uart.describe(),
+              "iobase = 0x3f8, irq = 4, chardev = capture\n"
+              "ier = 0x01, iir = 0x01, lcr = 0x00, mcr = 0x08, fcr = 0xc1, rx fifo = 2 of 16, "
+              "char timeout armed, irq line low");
+    h.step(10 * 4 * uart.char_time_ns());
+    EXPECT_NE(uart.describe().find("iir = 0x0c, "), std::string::npos) << uart.describe();
+    EXPECT_NE(uart.describe().find("char timeout idle, irq line high"), std::string::npos);
 }
 
 TEST(SerialNoChardev, WorksWithoutABackend) {
@@ -366,7 +381,8 @@ TEST(SerialNoChardev, WorksWithoutABackend) {
     h.map(0x2f8, uart.io());
     h.outb(0x2f8, 'a');
     EXPECT_EQ(h.inb(0x2fd), 0x60);
-    EXPECT_EQ(uart.describe(), "iobase = 0x2f8, irq = 3, chardev = none");
+    EXPECT_EQ(uart.describe().substr(0, uart.describe().find('\n')),
+              "iobase = 0x2f8, irq = 3, chardev = none");
 }
 
 }  // namespace
