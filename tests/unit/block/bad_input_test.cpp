@@ -1,7 +1,11 @@
 // Hostile or damaged images: every case must end in a clear error, never a crash or hang.
 #include <gtest/gtest.h>
+#include <sys/resource.h>
+#include <sys/wait.h>
+#include <unistd.h>
 
 #include <cerrno>
+#include <cstdio>
 #include <cstring>
 #include <string>
 
@@ -29,6 +33,16 @@ void patch_be64(const std::string& path, uint64_t offset, uint64_t v) {
     uint8_t b[8];
     qcow2::put_be64(b, v);
     patch(path, offset, b);
+}
+
+// This process's virtual size (/proc/self/statm's first field), 0 when unknown.
+uint64_t address_space_bytes() {
+    FILE* f = std::fopen("/proc/self/statm", "r");
+    if (!f) return 0;
+    unsigned long long pages = 0;
+    const bool read = std::fscanf(f, "%llu", &pages) == 1;
+    std::fclose(f);
+    return read ? pages * uint64_t(sysconf(_SC_PAGESIZE)) : 0;
 }
 
 std::string open_error(const std::string& path) {
@@ -174,6 +188,44 @@ TEST(Qcow2BadInput, DestroyedRefcountStructureIsRebuilt) {
     test::expect_clean(*d);
     EXPECT_EQ(test::read_all(*d, 2 << 20, 1 << 20), more);
     EXPECT_EQ(test::read_all(*d, 0, 1 << 20), data);
+}
+
+// The fuzzer's out-of-memory image in its smallest form: with 2 MiB clusters and 1-bit
+// refcounts one refcount block covers 16M clusters, and a rebuild that grew its recount
+// (4 bytes per cluster) to whole blocks asked for 64 MiB per block. The repair runs in a
+// child whose address space may grow by 48 MiB at most: enough for the check and rebuild of
+// a small image (a few 2 MiB clusters at a time), not for one block's worth of recount.
+TEST(Qcow2BadInput, RebuildWithLargeClustersAndNarrowRefcountsStaysSmall) {
+    TempDir dir;
+    test::create_qcow2(dir.file("a.qcow2"), 16 << 20,
+                       {.cluster_size = 2 << 20, .refcount_bits = 1});
+    auto data = test::random_bytes(3 << 20, 79);
+    uint64_t table_offset = 0;
+    {
+        auto d = test::open_qcow2(dir.file("a.qcow2"), true);
+        ASSERT_TRUE(d->write(0, data).ok());
+        table_offset = d->header().refcount_table_offset;
+        ASSERT_TRUE(d->close().ok());
+    }
+    patch_be64(dir.file("a.qcow2"), table_offset, 0x1234);  // unaligned block offset
+    const pid_t child = fork();
+    ASSERT_GE(child, 0) << std::strerror(errno);
+    if (child == 0) {
+        rlimit limit{};
+        const uint64_t used = address_space_bytes();
+        limit.rlim_cur = limit.rlim_max = used + (48 << 20);
+        if (used == 0 || setrlimit(RLIMIT_AS, &limit) != 0) _exit(2);
+        auto d = test::open_qcow2(dir.file("a.qcow2"), true, nullptr, {.for_check = true});
+        auto r = d->check(qcow2::RepairMode::All);
+        _exit(r.ok() && r->corruptions_fixed == 1 && d->close().ok() ? 0 : 1);
+    }
+    int status = 0;
+    ASSERT_EQ(waitpid(child, &status, 0), child);
+    ASSERT_TRUE(WIFEXITED(status)) << "the repair died of signal " << WTERMSIG(status);
+    ASSERT_EQ(WEXITSTATUS(status), 0);
+    auto d = test::open_qcow2(dir.file("a.qcow2"), true);
+    test::expect_clean(*d);
+    EXPECT_EQ(test::read_all(*d, 0, 3 << 20), data);
 }
 
 // A refcount table without its first block: every refcount reads 0, the header's cluster's
