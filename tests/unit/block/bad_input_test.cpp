@@ -151,6 +151,19 @@ TEST(Qcow2BadInput, RepairClearsTheCorruptMark) {
     EXPECT_TRUE(open_image(dir.file("a.qcow2"), {.format = "qcow2"}).ok());
 }
 
+// Writes `data` at the image's start, then points its first refcount table entry at an
+// unaligned offset, which makes the refcount structure unusable.
+void write_then_destroy_refcount_entry(const std::string& path, std::span<const uint8_t> data) {
+    uint64_t table_offset = 0;
+    {
+        auto d = test::open_qcow2(path, true);
+        ASSERT_TRUE(d->write(0, data).ok());
+        table_offset = d->header().refcount_table_offset;
+        ASSERT_TRUE(d->close().ok());
+    }
+    patch_be64(path, table_offset, 0x1234);
+}
+
 // A destroyed refcount table entry: check reports it without crashing; -r all builds a new
 // refcount structure from the tables, after which the image is clean, keeps its data and
 // takes writes.
@@ -158,14 +171,7 @@ TEST(Qcow2BadInput, DestroyedRefcountStructureIsRebuilt) {
     TempDir dir;
     test::create_qcow2(dir.file("a.qcow2"), 4 << 20);
     auto data = test::random_bytes(1 << 20, 77);
-    uint64_t table_offset = 0;
-    {
-        auto d = test::open_qcow2(dir.file("a.qcow2"), true);
-        ASSERT_TRUE(d->write(0, data).ok());
-        table_offset = d->header().refcount_table_offset;
-        ASSERT_TRUE(d->close().ok());
-    }
-    patch_be64(dir.file("a.qcow2"), table_offset, 0x1234);  // unaligned block offset
+    write_then_destroy_refcount_entry(dir.file("a.qcow2"), data);
     {
         auto d = test::open_qcow2(dir.file("a.qcow2"), false, nullptr, {.for_check = true});
         auto r = d->check(qcow2::RepairMode::None);
@@ -200,14 +206,7 @@ TEST(Qcow2BadInput, RebuildWithLargeClustersAndNarrowRefcountsStaysSmall) {
     test::create_qcow2(dir.file("a.qcow2"), 16 << 20,
                        {.cluster_size = 2 << 20, .refcount_bits = 1});
     auto data = test::random_bytes(3 << 20, 79);
-    uint64_t table_offset = 0;
-    {
-        auto d = test::open_qcow2(dir.file("a.qcow2"), true);
-        ASSERT_TRUE(d->write(0, data).ok());
-        table_offset = d->header().refcount_table_offset;
-        ASSERT_TRUE(d->close().ok());
-    }
-    patch_be64(dir.file("a.qcow2"), table_offset, 0x1234);  // unaligned block offset
+    write_then_destroy_refcount_entry(dir.file("a.qcow2"), data);
     const pid_t child = fork();
     ASSERT_GE(child, 0) << std::strerror(errno);
     if (child == 0) {
