@@ -26,14 +26,9 @@ bool probe_supported(const TlbLayout& t) {
 }
 
 // Env slots for probe groups' addends: the scratch slots after the locals' homes.
-void probe_group_slots(const Function& f, std::vector<uint32_t>& slots) {
-    constexpr uint32_t kGroups = 4;
-    const TargetInfo& t = f.target();
-    const auto locals =
-        uint32_t(std::count_if(f.temps().begin(), f.temps().end(),
-                               [](const Temp& temp) { return temp.kind == TempKind::Local; }));
+void probe_group_slots(const TargetInfo& t, uint32_t locals, std::vector<uint32_t>& slots) {
     slots.clear();
-    for (uint32_t k = 0; k < kGroups && locals + k < t.scratch_slots; k++)
+    for (uint32_t k = 0; k < kMaxProbeGroups && locals + k < t.scratch_slots; k++)
         slots.push_back(t.scratch_offset + 8 * (locals + k));
 }
 
@@ -561,7 +556,8 @@ bool X86Backend::compile(const Function& f, CodeBuffer& buf, CompiledBlock& out,
     BlockAssembler& code = *assembler_;
     x64::RegCache::Memory& regs = code.scratch.regs;
     if (f.target().globals.size() > RegCache::kMaxGlobals) return false;
-    if (!assign_homes(f, regs.home)) return false;
+    const std::optional<uint32_t> locals = assign_homes(f, regs.home);
+    if (!locals) return false;
     if (!has_popcnt_ && uses(f, Opc::ctpop)) return false;
     if (buf.used() == 0) {
         std::erase_if(thunks_, [&](const Thunk& t) { return t.buffer == buf.executable_base(); });
@@ -578,7 +574,7 @@ bool X86Backend::compile(const Function& f, CodeBuffer& buf, CompiledBlock& out,
     }
 
     last_uses(f, regs.last_use, code.scratch.label_seen);
-    x64::probe_group_slots(f, code.scratch.probe_slots);
+    x64::probe_group_slots(f.target(), *locals, code.scratch.probe_slots);
     share_probes(f, x64::probe_supported(f.target().tlb), code.scratch.probe_slots,
                  code.scratch.probe_shares, code.scratch.probe_sharing);
     global_deaths(f, regs.global_deaths, regs.overwritten, code.scratch.label_seen);

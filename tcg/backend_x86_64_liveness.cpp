@@ -1,14 +1,12 @@
 #include "tcg/backend_x86_64_liveness.h"
 
-#include <algorithm>
-
 #include "tcg/backend_x86_64_regs.h"
 
 namespace kemu::tcg::x64 {
 
 // Where each temp lives in env, as the interpreter lays it out: globals in their fields,
 // locals in scratch slots in order. False when the scratch area is too small.
-bool assign_homes(const Function& f, std::vector<uint32_t>& home) {
+std::optional<uint32_t> assign_homes(const Function& f, std::vector<uint32_t>& home) {
     const TargetInfo& target = f.target();
     home.assign(f.temps().size(), RegCache::kNoHome);
     uint32_t next_slot = 0;
@@ -16,10 +14,10 @@ bool assign_homes(const Function& f, std::vector<uint32_t>& home) {
         const Temp& temp = f.temp(t);
         if (temp.kind == TempKind::Global) home[t] = temp.env_offset;
         if (temp.kind != TempKind::Local) continue;
-        if (next_slot == target.scratch_slots) return false;
+        if (next_slot == target.scratch_slots) return std::nullopt;
         home[t] = target.scratch_offset + 8 * next_slot++;
     }
-    return true;
+    return next_slot;
 }
 
 // The last op that mentions each local. Control only moves forward unless some branch goes
@@ -57,8 +55,8 @@ void global_deaths(const Function& f, std::vector<uint64_t>& deaths,
             (op.opc == Opc::brcond && label_seen[op.constant(1)]))
             return;
     }
-    // Globals are the first temps (Function::clear makes them), so no Temp needs a look.
-    const TempId globals = TempId(std::min<size_t>(f.target().globals.size(), 64));
+    // compile() takes at most 64 globals (RegCache::kMaxGlobals).
+    const TempId globals = f.global_count();
     auto global_bit = [&](TempId t) -> uint64_t { return t < globals ? 1ull << t : 0; };
     uint64_t next_is_write = 0;
     for (size_t i = ops.size(); i-- > 0;) {

@@ -3,6 +3,7 @@
 #pragma once
 
 #include <cstdint>
+#include <optional>
 #include <vector>
 
 #include "tcg/ir.h"
@@ -10,8 +11,8 @@
 namespace kemu::tcg::x64 {
 
 // Where each temp lives in env, as the interpreter lays it out: globals in their fields,
-// locals in scratch slots in order. False when the scratch area is too small.
-bool assign_homes(const Function& f, std::vector<uint32_t>& home);
+// locals in scratch slots in order. The scratch slots used, or nullopt when too few.
+std::optional<uint32_t> assign_homes(const Function& f, std::vector<uint32_t>& home);
 // last[t]: the last op that mentions local t (RegCache::kLiveForever for every local when a
 // branch goes back). label_seen is working memory.
 void last_uses(const Function& f, std::vector<uint32_t>& last, std::vector<bool>& label_seen);

@@ -10,8 +10,6 @@ namespace {
 // A span wider than this often straddles two pages, and then every run of the block pays
 // for the leader's failed check on top of each member's own probe.
 constexpr int64_t kMaxSpan = 256;
-// Groups open at once, each holding a slot.
-constexpr unsigned kMaxGroups = 4;
 // The root of constant addresses: their forms are the constant.
 constexpr uint32_t kConstRoot = 1;
 
@@ -105,8 +103,8 @@ void share_probes(const Function& f, bool probes, const std::vector<uint32_t>& s
     if (accesses < 2) return;
     share.assign(end, ProbeShare{});
     Forms forms(f, memory);
-    std::array<Group, kMaxGroups> groups{};
-    const unsigned group_count = std::min<unsigned>(kMaxGroups, unsigned(slots.size()));
+    std::array<Group, kMaxProbeGroups> groups{};
+    const unsigned group_count = std::min<unsigned>(kMaxProbeGroups, unsigned(slots.size()));
     uint64_t clock = 0;
     auto close_all = [&] {
         for (unsigned g = 0; g < group_count; g++)

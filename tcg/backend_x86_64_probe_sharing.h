@@ -17,6 +17,9 @@
 
 namespace kemu::tcg::x64 {
 
+// Groups open at once, each holding an env slot for its addend.
+inline constexpr unsigned kMaxProbeGroups = 4;
+
 struct ProbeShare {
     enum class Role : uint8_t { Alone, Leader, Follower };
     Role role = Role::Alone;

@@ -225,6 +225,9 @@ class Function {
     std::vector<Op>& ops() { return ops_; }
     const std::vector<Op>& ops() const { return ops_; }
     uint32_t label_count() const { return labels_; }
+    // Globals are the first temps (clear() makes them, in target order): temp t is a global
+    // exactly when t < global_count().
+    TempId global_count() const { return TempId(target_->globals.size()); }
 
     TempId new_local(Type type);
     TempId new_const(Type type, uint64_t value);

@@ -95,11 +95,6 @@ bool removable(const Function& f, const Op& op) {
     return !(info.flags & kSideEffects);
 }
 
-// Globals are the function's first temps (Function::clear makes them, in target order).
-TempId global_count(const Function& f) {
-    return TempId(f.target().globals.size());
-}
-
 class Propagation {
   public:
     struct Copy {
@@ -125,7 +120,7 @@ class Propagation {
 
     explicit Propagation(Function& f)
         : f_(f),
-          globals_(global_count(f)),
+          globals_(f.global_count()),
           facts_(storage().facts),
           version_(storage().version),
           next_epoch_(storage().next_epoch) {
@@ -437,7 +432,7 @@ void narrow_to_low_product(Op& op) {
 // and allocating them each time showed.
 unsigned eliminate_dead_code(Function& f) {
     const size_t n = f.temps().size();
-    const TempId globals = global_count(f);
+    const TempId globals = f.global_count();
     struct Storage {
         std::vector<char> live, at_labels, label_seen, keep;
     };
