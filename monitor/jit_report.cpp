@@ -21,7 +21,11 @@ std::string format_info_jit(const JitInfo& j) {
     out += row("TB invalidations", std::to_string(j.invalidations));
     out += row("TB flushes", std::to_string(j.flushes));
     out += row("cache size", std::to_string(j.cache_bytes >> 10) + " KiB");
-    out += row("translation time", std::to_string(j.translate_ns / 1000) + " us");
+    auto us = [](uint64_t ns) { return std::to_string(ns / 1000) + " us"; };
+    out += row("translation time", us(j.frontend_ns + j.optimize_ns + j.backend_ns));
+    out += row("  frontend", us(j.frontend_ns));
+    out += row("  optimizer", us(j.optimize_ns));
+    out += row("  backend", us(j.backend_ns));
     out += row("backend", j.backend);
     if (j.host_code) {
         out += row("host code", std::to_string(j.host_code->used_bytes >> 10) + " KiB of " +

@@ -16,7 +16,10 @@ struct JitInfo {
     uint64_t invalidations = 0;
     uint64_t flushes = 0;
     uint64_t cache_bytes = 0;
-    uint64_t translate_ns = 0;
+    // Translation time by phase.
+    uint64_t frontend_ns = 0;
+    uint64_t optimize_ns = 0;
+    uint64_t backend_ns = 0;
     std::string backend;  // "x86-64 JIT" or "interpreter"
     // The host code buffer, when blocks are compiled to host code.
     struct HostCode {

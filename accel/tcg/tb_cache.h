@@ -89,7 +89,9 @@ struct TbStats {
     uint64_t guest_insns = 0;
     uint64_t ir_ops = 0;
     uint64_t invalidations = 0;
-    uint64_t translate_ns = 0;
+    uint64_t frontend_ns = 0;  // decoding to IR, with reading the guest's code
+    uint64_t optimize_ns = 0;
+    uint64_t backend_ns = 0;  // compiling to host code or to the interpreter's form
     uint64_t flushes = 0;
 };
 

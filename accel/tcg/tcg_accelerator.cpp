@@ -83,7 +83,9 @@ std::optional<JitInfo> TcgAccelerator::jit_info() const {
         .invalidations = st.invalidations,
         .flushes = st.flushes,
         .cache_bytes = shared_.cache.bytes(),
-        .translate_ns = st.translate_ns,
+        .frontend_ns = st.frontend_ns,
+        .optimize_ns = st.optimize_ns,
+        .backend_ns = st.backend_ns,
         .backend = shared_.code ? "x86-64 JIT" : "interpreter",
         .host_code = std::nullopt,
     };

@@ -614,7 +614,12 @@ void TcgVcpu::log_translation(CodeReader& code, const TranslationBlock& tb,
 TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t flags,
                                      unsigned max_insns, bool cache_it) {
     CpuEnv& e = *env_;
-    auto start = std::chrono::steady_clock::now();
+    using Clock = std::chrono::steady_clock;
+    auto elapsed_ns = [](Clock::time_point since) {
+        return uint64_t(
+            std::chrono::duration_cast<std::chrono::nanoseconds>(Clock::now() - since).count());
+    };
+    const auto start = Clock::now();
     unsigned mmu = (flags & tbflag::kCplMask) == 3 ? kMmuUser : kMmuSupervisor;
     Code code(*this, mmu);
     TranslatedBlock out;
@@ -630,6 +635,8 @@ TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t fla
     tb->flags = flags;
     tb->phys_pc = phys_pc;
     log_translation(code, *tb, out);
+    const uint64_t frontend_ns = elapsed_ns(start);
+    const auto optimize_start = Clock::now();
     tcg::optimize(ir_);
     if (log_enabled(LogItem::OpOpt) && log_filter_accepts(tb->pc))
         log_printf(LogItem::OpOpt, "OP after optimization:\n%s\n",
@@ -641,13 +648,13 @@ TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t fla
         last_error_ = "translated block needs more temporaries than the interpreter has\n";
         raise(vec::UD, std::nullopt);
     };
+    const uint64_t optimize_ns = elapsed_ns(optimize_start);
+    const auto interpret_start = Clock::now();
     if (!cache_it) interpret();
+    const uint64_t interpret_ns = cache_it ? 0 : elapsed_ns(interpret_start);
     tb->ends_shadow = out.ends_shadow;
     tb->phys_page1 = code.pages[1];
     tb->size = uint16_t(out.last_byte + 1 - pc);
-    uint64_t ns = uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                               std::chrono::steady_clock::now() - start)
-                               .count());
     uint64_t generation;
     bool jit = false;
     {
@@ -656,7 +663,9 @@ TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t fla
         st.translations++;
         st.guest_insns += tb->insn_count;
         st.ir_ops += ir_.ops().size();
-        st.translate_ns += ns;
+        st.frontend_ns += frontend_ns;
+        st.optimize_ns += optimize_ns;
+        st.backend_ns += interpret_ns;
         if (!cache_it) {
             one_insn_tb_ = std::move(tb);
             return one_insn_tb_.get();
@@ -671,14 +680,12 @@ TranslationBlock* TcgVcpu::translate(uint64_t pc, uint64_t phys_pc, uint32_t fla
     // The JIT compiles without the cache lock, so the other vCPUs keep finding blocks
     // meanwhile. Only a flush resets the code buffer, and a flush moves the generation:
     // if one came in between, this block's code may be gone, so it is made again.
-    const auto backend_start = std::chrono::steady_clock::now();
+    const auto backend_start = Clock::now();
     bool jitted = jit && compile_host_code(*tb);
     if (!jitted) interpret();
+    const uint64_t backend_ns = elapsed_ns(backend_start);
     std::unique_lock<std::mutex> g(shared_.cache.lock());
-    shared_.cache.stats().translate_ns +=
-        uint64_t(std::chrono::duration_cast<std::chrono::nanoseconds>(
-                     std::chrono::steady_clock::now() - backend_start)
-                     .count());
+    shared_.cache.stats().backend_ns += backend_ns;
     if (jitted && shared_.cache.generation() != generation) {
         g.unlock();
         return translate(pc, phys_pc, flags, max_insns, cache_it);

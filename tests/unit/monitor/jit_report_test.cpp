@@ -14,7 +14,9 @@ JitInfo sample() {
                    .invalidations = 2,
                    .flushes = 1,
                    .cache_bytes = 5 << 10,
-                   .translate_ns = 1'234'567,
+                   .frontend_ns = 234'567,
+                   .optimize_ns = 300'000,
+                   .backend_ns = 700'999,
                    .backend = "x86-64 JIT",
                    .host_code = JitInfo::HostCode{3 << 10, 64 << 20}};
 }
@@ -29,7 +31,10 @@ TEST(JitReport, EveryCounterOnItsOwnAlignedLine) {
               "TB invalidations    2\n"
               "TB flushes          1\n"
               "cache size          5 KiB\n"
-              "translation time    1234 us\n"
+              "translation time    1235 us\n"
+              "  frontend          234 us\n"
+              "  optimizer         300 us\n"
+              "  backend           700 us\n"
               "backend             x86-64 JIT\n"
               "host code           3 KiB of 64 MiB\n");
 }
