@@ -503,6 +503,81 @@ unsigned eliminate_dead_code(Function& f) {
     return removed;
 }
 
+// Whether x's definition `def` cannot write a global copied from x at `type` directly: an
+// op of the same width can, and so can an i32 op for an i64 copy, as every i32 result is
+// kept zero-extended.
+bool def_type_mismatch(const Function& f, const Op& def, TempId x, Type type) {
+    if (def.type != f.temp(x).type) return true;
+    return !(def.type == type || (def.type == Type::I32 && type == Type::I64));
+}
+
+// The frontend computes a guest register's new value into a local and copies it over:
+// `op x, ...; mov g, x`. When x is read again later (copy propagation made later reads of g
+// read x), the backend must copy, and x holds a register of its own while g holds another.
+// Computing into g instead (`op g, ...`) and reading g where x was read is the same program
+// when x has no other definition and g keeps x's value for as long as x is read: nothing
+// from the copy to x's last read writes g, directly or behind the IR's back. The op and the
+// copy must be adjacent, so that nothing in between can observe g's old value.
+unsigned compute_into_globals(Function& f) {
+    std::vector<Op>& ops = f.ops();
+    const TempId globals = f.global_count();
+    struct Storage {
+        std::vector<uint32_t> defs, last_read;
+        std::vector<char> copies;
+    };
+    thread_local Storage storage;  // reached once: see Propagation::storage
+    std::vector<uint32_t>& defs = storage.defs;
+    std::vector<uint32_t>& last_read = storage.last_read;
+    std::vector<char>& copies = storage.copies;  // the movs made redundant
+    copies.assign(ops.size(), 0);
+    defs.assign(f.temps().size(), 0);
+    last_read.assign(f.temps().size(), 0);
+    for (uint32_t i = 0; i < ops.size(); i++) {
+        const Op& op = ops[i];
+        const OpInfo& info = op.info();
+        for (unsigned o = 0; o < info.outputs; o++)
+            defs[op.args[o]]++;
+        for (unsigned in = 0; in < info.inputs; in++)
+            last_read[op.args[info.outputs + in]] = i;
+    }
+    unsigned renamed = 0;
+    for (uint32_t i = 1; i < ops.size(); i++) {
+        const Op& copy = ops[i];
+        if (copy.opc != Opc::mov) continue;
+        const TempId g = copy.output(0), x = copy.input(0);
+        if (g >= globals || f.temp(x).kind != TempKind::Local || defs[x] != 1) continue;
+        if (copy.type != f.temp(g).type || def_type_mismatch(f, ops[i - 1], x, copy.type)) continue;
+        Op& def = ops[i - 1];
+        const OpInfo& info = def.info();
+        if (info.outputs != 1 || def.output(0) != x || is_call(def)) continue;
+        bool g_kept = true;
+        for (uint32_t j = i + 1; j < last_read[x] && g_kept; j++) {
+            const Op& op = ops[j];
+            const OpInfo& between = op.info();
+            for (unsigned o = 0; o < between.outputs; o++)
+                g_kept &= op.args[o] != g;
+            g_kept &= !clobbers_globals(f, op);
+        }
+        if (!g_kept) continue;
+        def.args[0] = g;
+        for (uint32_t j = i + 1; j <= last_read[x]; j++) {
+            Op& op = ops[j];
+            const OpInfo& reader = op.info();
+            for (unsigned in = 0; in < reader.inputs; in++)
+                if (op.args[reader.outputs + in] == x) op.args[reader.outputs + in] = g;
+        }
+        copies[i] = 1;
+        renamed++;
+    }
+    if (renamed) {
+        size_t out = 0;
+        for (size_t i = 0; i < ops.size(); i++)
+            if (!copies[i]) ops[out++] = ops[i];
+        ops.resize(out);
+    }
+    return renamed;
+}
+
 // What may read the instruction index an insn_start sets: a guest memory access (it may
 // fault, or write into the running block and restart its instruction) and a helper that is
 // not free of guest state (it may raise, or ask for the current RIP). Branches are judged by
@@ -579,6 +654,7 @@ OptimizeStats optimize(Function& f) {
     OptimizeStats stats;
     stats.folded = Propagation(f).run();
     stats.removed = eliminate_dead_code(f);
+    stats.removed += compute_into_globals(f);
     stats.removed += drop_unobserved_insn_starts(f);
     return stats;
 }

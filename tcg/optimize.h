@@ -2,7 +2,8 @@
 // folding, then dead-code elimination by backward liveness. Stores to globals that a
 // later op overwrites with no possible observer in between (a helper call, a guest
 // memory access that may fault, a block exit) are dead too — which is what removes
-// most lazy-flag bookkeeping between flag-setting instructions.
+// most lazy-flag bookkeeping between flag-setting instructions. Last, a value computed
+// into a local only to be copied to a global is computed into the global itself.
 #pragma once
 
 #include "tcg/ir.h"

@@ -286,5 +286,69 @@ TEST(Optimize, AnAccessCarryingItsInstructionIndexDropsTheInsnStart) {
     }
 }
 
+// The op whose output is just copied to a global: Op `x = g0 + g1` followed by `mov g2, x`,
+// with x read again after the copy.
+const Op* def_of_sum(const std::vector<Op>& ops) {
+    auto it = std::find_if(ops.begin(), ops.end(), [](const Op& o) {
+        return o.opc == Opc::add && o.input(0) == G0 && o.input(1) == G1;
+    });
+    return it == ops.end() ? nullptr : &*it;
+}
+
+// `x = op; mov g, x` computes into g, and x's later reads read g: no copy is left.
+TEST(Optimize, AValueCopiedToAGlobalIsComputedThere) {
+    for (Type type : {Type::I64, Type::I32}) {
+        auto ops = optimized([&](Builder& b) {
+            TempId x = b.temp(type);
+            b.emit(Opc::add, type, {x, G0, G1});
+            b.mov(G2, x);  // an i64 copy of an i32 result: it is kept zero-extended
+            b.emit(Opc::sub, type, {G3, x, G0});
+        });
+        const Op* sum = def_of_sum(ops);
+        ASSERT_NE(sum, nullptr);
+        EXPECT_EQ(sum->output(0), G2) << (type == Type::I32 ? "i32" : "i64");
+        EXPECT_EQ(count(ops, Opc::mov), 0u);
+    }
+}
+
+// A global written again, directly or by a store into the CPU state, while the local is still
+// read afterwards, no longer holds the local's value there: the copy stays.
+TEST(Optimize, AGlobalChangedBeforeTheLocalsLastReadKeepsTheCopy) {
+    for (bool by_env_store : {false, true}) {
+        auto ops = optimized([&](Builder& b) {
+            TempId x = b.add(G0, G1);
+            b.mov(G2, x);
+            if (by_env_store)
+                b.st(Opc::st, b.cst(9), kGlobals[G2].env_offset);
+            else
+                b.mov(G2, b.cst(9));
+            b.mov(G3, x);
+        });
+        const Op* sum = def_of_sum(ops);
+        ASSERT_NE(sum, nullptr);
+        EXPECT_NE(sum->output(0), G2) << (by_env_store ? "env store" : "global write");
+    }
+}
+
+// A local defined on two paths that join is not one value: renaming one definition would
+// leave the join reading the global on the other path.
+TEST(Optimize, ALocalWithTwoDefinitionsKeepsItsCopy) {
+    auto ops = optimized([](Builder& b) {
+        LabelId other = b.label(), join = b.label();
+        TempId x = b.temp();
+        b.brcond(Cond::Eq, G0, G1, other);
+        b.emit(Opc::add, Type::I64, {x, G0, G1});
+        b.mov(G2, x);
+        b.br(join);
+        b.set_label(other);
+        b.emit(Opc::add, Type::I64, {x, G1, b.cst(2)});
+        b.set_label(join);
+        b.mov(G3, x);
+    });
+    const Op* sum = def_of_sum(ops);
+    ASSERT_NE(sum, nullptr);
+    EXPECT_NE(sum->output(0), G2);
+}
+
 }  // namespace
 }  // namespace kemu::tcg
