@@ -306,13 +306,20 @@ void BlockCompiler::movcond(const Op& op) {
         c_.mov(regs_.def(op.output(0)), v);
         return;
     }
-    const Reg64 a = regs_.use(op.input(0));
-    const Reg64 b = regs_.use(op.input(1));
+    // d starts as the value for a false condition (in its register when that dies here),
+    // which the compare leaves alone; a constant comparand is an immediate.
+    const Reg a = sized(regs_.use(op.input(0)), op.type);
+    uint32_t imm;
+    const bool b_imm = as_imm(op.input(1), op.type, imm);
+    const Reg b = b_imm ? a : sized(regs_.use(op.input(1)), op.type);
     const Reg64 v1 = regs_.use(op.input(2));
     const Reg64 v2 = regs_.use(op.input(3));
-    const Reg64 d = regs_.def(op.output(0));
-    c_.mov(d, v2);
-    c_.cmp(sized(a, op.type), sized(b, op.type));
+    const Reg64 d = regs_.def_over(op.output(0), op.input(3));
+    if (d.getIdx() != v2.getIdx()) c_.mov(d, v2);
+    if (b_imm)
+        c_.cmp(a, imm);
+    else
+        c_.cmp(a, b);
     (c_.*kCondCodes[size_t(cond)].cmovcc)(d, v1);
 }
 
