@@ -83,25 +83,31 @@ static inline __attribute__((always_inline)) int calibrate(int attempt) {
     return 0;
 }
 
-__attribute__((noinline, noipa)) static int try1(void) {
-    return calibrate(1);
-}
-__attribute__((noinline, noipa)) static int try2(void) {
-    return calibrate(2);
-}
-__attribute__((noinline, noipa)) static int try3(void) {
-    return calibrate(3);
-}
+#define ONE_TRY(n)                                                 \
+    __attribute__((noinline, noipa)) static int try##n(void) { \
+        return calibrate(n);                                     \
+    }
+ONE_TRY(1)
+ONE_TRY(2)
+ONE_TRY(3)
+ONE_TRY(4)
+ONE_TRY(5)
+ONE_TRY(6)
+ONE_TRY(7)
+ONE_TRY(8)
 
-/* Linux tries once; a host that preempts the vCPU at the wrong moment (a loaded test
- * machine) fails that once in a while, as it would on hardware under a busy hypervisor, so
- * the test allows three tries, each through code of its own. */
+/* Linux tries once; a host that preempts the vCPU at the wrong moment fails that once in a
+ * while, as it would on hardware under a busy hypervisor. On this test machine with two
+ * such tests running at once on its two cores, a try failed that way about two times in
+ * five, and three tries failed together in 2 of 30 runs, of the emulator before and after
+ * a change alike. So the test allows eight tries, each through code of its own: an
+ * emulator too slow for the fast calibration still fails every one. */
 int main(uint32_t mb_magic, uint32_t mb_info) {
     (void)mb_magic;
     (void)mb_info;
-    if (try1() || try2() || try3()) {
+    if (try1() || try2() || try3() || try4() || try5() || try6() || try7() || try8()) {
         printf("PASS pit_quick_calibrate\n");
         return 0;
     }
-    fail("fast calibration failed three times");
+    fail("fast calibration failed eight times");
 }
