@@ -517,64 +517,83 @@ bool def_type_mismatch(const Function& f, const Op& def, TempId x, Type type) {
 // Computing into g instead (`op g, ...`) and reading g where x was read is the same program
 // when x has no other definition and g keeps x's value for as long as x is read: nothing
 // from the copy to x's last read writes g, directly or behind the IR's back. The op and the
-// copy must be adjacent, so that nothing in between can observe g's old value.
+// copy must be adjacent, so that nothing in between can observe g's old value. One pass
+// backwards finds them, knowing where each global is next written.
 unsigned compute_into_globals(Function& f) {
     std::vector<Op>& ops = f.ops();
     const TempId globals = f.global_count();
+    const uint32_t n = uint32_t(ops.size());
+    constexpr TempId kKept = UINT32_MAX;
+    struct Uses {
+        uint32_t defs = 0, last_read = 0;
+        TempId renamed_to = kKept;  // a local computed into this global instead
+    };
     struct Storage {
-        std::vector<uint32_t> defs, last_read;
-        std::vector<char> copies;
+        std::vector<Uses> uses;
+        std::vector<uint32_t> next_write;  // by global: op index, or n
+        std::vector<char> copies;          // the movs made redundant
     };
     thread_local Storage storage;  // reached once: see Propagation::storage
-    std::vector<uint32_t>& defs = storage.defs;
-    std::vector<uint32_t>& last_read = storage.last_read;
-    std::vector<char>& copies = storage.copies;  // the movs made redundant
-    copies.assign(ops.size(), 0);
-    defs.assign(f.temps().size(), 0);
-    last_read.assign(f.temps().size(), 0);
-    for (uint32_t i = 0; i < ops.size(); i++) {
+    std::vector<Uses>& uses = storage.uses;
+    std::vector<uint32_t>& next_write = storage.next_write;
+    std::vector<char>& copies = storage.copies;
+    // A copy of the op before's result into a global: what the rest looks at.
+    auto candidate = [&](uint32_t i) {
+        const Op& op = ops[i];
+        return i > 0 && op.opc == Opc::mov && op.output(0) < globals &&
+               f.temp(op.input(0)).kind == TempKind::Local && ops[i - 1].info().outputs == 1 &&
+               ops[i - 1].output(0) == op.input(0);
+    };
+    uint32_t first = 0;
+    while (first < n && !candidate(first))
+        first++;
+    if (first == n) return 0;
+    uses.assign(f.temps().size(), Uses{});
+    for (uint32_t i = 0; i < n; i++) {
         const Op& op = ops[i];
         const OpInfo& info = op.info();
         for (unsigned o = 0; o < info.outputs; o++)
-            defs[op.args[o]]++;
+            uses[op.args[o]].defs++;
         for (unsigned in = 0; in < info.inputs; in++)
-            last_read[op.args[info.outputs + in]] = i;
+            uses[op.args[info.outputs + in]].last_read = i;
     }
+    next_write.assign(globals, n);
+    copies.assign(n, 0);
+    uint32_t next_clobber = n;
     unsigned renamed = 0;
-    for (uint32_t i = 1; i < ops.size(); i++) {
-        const Op& copy = ops[i];
-        if (copy.opc != Opc::mov) continue;
-        const TempId g = copy.output(0), x = copy.input(0);
-        if (g >= globals || f.temp(x).kind != TempKind::Local || defs[x] != 1) continue;
-        if (copy.type != f.temp(g).type || def_type_mismatch(f, ops[i - 1], x, copy.type)) continue;
-        Op& def = ops[i - 1];
-        const OpInfo& info = def.info();
-        if (info.outputs != 1 || def.output(0) != x || is_call(def)) continue;
-        bool g_kept = true;
-        for (uint32_t j = i + 1; j < last_read[x] && g_kept; j++) {
-            const Op& op = ops[j];
-            const OpInfo& between = op.info();
-            for (unsigned o = 0; o < between.outputs; o++)
-                g_kept &= op.args[o] != g;
-            g_kept &= !clobbers_globals(f, op);
+    for (uint32_t i = n; i-- > first;) {
+        Op& op = ops[i];
+        if (candidate(i)) {
+            const TempId g = op.output(0), x = op.input(0);
+            Op& def = ops[i - 1];
+            if (uses[x].defs == 1 && op.type == f.temp(g).type &&
+                !def_type_mismatch(f, def, x, op.type) && !is_call(def) &&
+                next_write[g] >= uses[x].last_read && next_clobber >= uses[x].last_read) {
+                def.args[0] = g;  // the write of g moves to i - 1, which comes next
+                uses[x].renamed_to = g;
+                copies[i] = 1;
+                renamed++;
+                continue;
+            }
         }
-        if (!g_kept) continue;
-        def.args[0] = g;
-        for (uint32_t j = i + 1; j <= last_read[x]; j++) {
-            Op& op = ops[j];
-            const OpInfo& reader = op.info();
-            for (unsigned in = 0; in < reader.inputs; in++)
-                if (op.args[reader.outputs + in] == x) op.args[reader.outputs + in] = g;
-        }
-        copies[i] = 1;
-        renamed++;
+        const OpInfo& info = op.info();
+        for (unsigned o = 0; o < info.outputs; o++)
+            if (op.args[o] < globals) next_write[op.args[o]] = i;
+        if (clobbers_globals(f, op)) next_clobber = i;
     }
-    if (renamed) {
-        size_t out = 0;
-        for (size_t i = 0; i < ops.size(); i++)
-            if (!copies[i]) ops[out++] = ops[i];
-        ops.resize(out);
+    if (!renamed) return 0;
+    // Renamed locals are read only after their definitions, the first of which is the op
+    // before `first`.
+    uint32_t out = first;
+    for (uint32_t i = out; i < n; i++) {
+        if (copies[i]) continue;
+        Op& op = ops[out++] = ops[i];
+        const OpInfo& info = op.info();
+        for (unsigned in = 0; in < info.inputs; in++)
+            if (const TempId to = uses[op.args[info.outputs + in]].renamed_to; to != kKept)
+                op.args[info.outputs + in] = to;
     }
+    ops.resize(out);
     return renamed;
 }
 
@@ -654,8 +673,8 @@ OptimizeStats optimize(Function& f) {
     OptimizeStats stats;
     stats.folded = Propagation(f).run();
     stats.removed = eliminate_dead_code(f);
-    stats.removed += compute_into_globals(f);
     stats.removed += drop_unobserved_insn_starts(f);
+    stats.removed += compute_into_globals(f);
     return stats;
 }
 

@@ -318,6 +318,7 @@ TEST(Optimize, AGlobalChangedBeforeTheLocalsLastReadKeepsTheCopy) {
         auto ops = optimized([&](Builder& b) {
             TempId x = b.add(G0, G1);
             b.mov(G2, x);
+            b.guest_ld(G1, MemOp::make(3, false, 0));  // may fault: sees g2 == x
             if (by_env_store)
                 b.st(Opc::st, b.cst(9), kGlobals[G2].env_offset);
             else
