@@ -367,11 +367,8 @@ void BlockCompiler::env_store(const Op& op, unsigned size) {
             case 2:
                 c_.mov(c_.word[env_at(offset)], uint16_t(imm));
                 return;
-            case 4:
-                c_.mov(c_.dword[env_at(offset)], imm);
-                return;
-            default:  // as the sign-extended value, which Xbyak checks against imm32
-                c_.mov(c_.qword[env_at(offset)], uint64_t(int64_t(int32_t(imm))));
+            default:  // 8 bytes: the immediate is sign-extended
+                c_.store_imm(env_mem(offset), int32_t(imm), size == 8);
                 return;
         }
     }
@@ -386,11 +383,8 @@ void BlockCompiler::env_store(const Op& op, unsigned size) {
         case 2:
             c_.mov(c_.word[env_at(offset)], v.cvt16());
             return;
-        case 4:
-            c_.mov(c_.dword[env_at(offset)], v.cvt32());
-            return;
         default:
-            c_.mov(c_.qword[env_at(offset)], v);
+            c_.store(env_mem(offset), v.getIdx(), size == 8);
             return;
     }
 }

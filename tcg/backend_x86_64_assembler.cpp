@@ -109,6 +109,54 @@ void HostAssembler::alu(Alu op, int reg, int32_t imm, bool wide) {
     end(p);
 }
 
+void HostAssembler::alu(Alu op, const Mem& m, int32_t imm, bool wide) {
+    uint8_t* p = begin();
+    if (!p) return;
+    p = rex(p, wide, -1, m.index, m.base);
+    const bool short_imm = fits_int8(imm);
+    *p++ = short_imm ? 0x83 : 0x81;
+    p = modrm_mem(p, uint8_t(op), m);
+    if (short_imm)
+        *p++ = uint8_t(int8_t(imm));
+    else
+        p = put32(p, uint32_t(imm));
+    end(p);
+}
+
+// The r/m, reg forms (ADD 01, OR 09, AND 21, SUB 29, XOR 31, CMP 39): the group-1 digit
+// times 8, plus 1.
+void HostAssembler::alu_reg(Alu op, int dst, int src, bool wide) {
+    rm_reg(uint8_t(uint8_t(op) << 3 | 1), src, dst, wide);
+}
+
+void HostAssembler::cmp_byte(const Mem& m, uint8_t imm) {
+    uint8_t* p = begin();
+    if (!p) return;
+    p = rex(p, false, -1, m.index, m.base);
+    *p++ = 0x80;
+    p = modrm_mem(p, uint8_t(Alu::Cmp), m);
+    *p++ = imm;
+    end(p);
+}
+
+// FF /4: near absolute jumps take a 64-bit operand without REX.W.
+void HostAssembler::jmp_to(int reg) {
+    uint8_t* p = begin();
+    if (!p) return;
+    p = rex(p, false, -1, -1, reg);
+    *p++ = 0xff;
+    *p++ = uint8_t(0xc0 | 4 << 3 | (reg & 7));
+    end(p);
+}
+
+void HostAssembler::jmp_to(const Mem& m) {
+    uint8_t* p = begin();
+    if (!p) return;
+    p = rex(p, false, -1, m.index, m.base);
+    *p++ = 0xff;
+    end(modrm_mem(p, 4, m));
+}
+
 void HostAssembler::op_rel8(uint8_t opcode, int8_t rel8) {
     uint8_t* p = begin();
     if (!p) return;

@@ -52,6 +52,17 @@ class HostAssembler : public Xbyak::CodeGenerator {
     // reg = imm, in the shortest form that gives the 64-bit value.
     void mov_imm(int reg, uint64_t imm);
     void alu(Alu op, int reg, int32_t imm, bool wide = true);
+    // op [m], imm (cmp qword [m], imm sign-extends the immediate).
+    void alu(Alu op, const Mem& m, int32_t imm, bool wide = true);
+    // op dst, src
+    void alu_reg(Alu op, int dst, int src, bool wide = true);
+    // cmp byte [m], imm8
+    void cmp_byte(const Mem& m, uint8_t imm);
+    // test reg, reg
+    void test(int reg, bool wide = true) { rm_reg(0x85, reg, reg, wide); }
+    // jmp reg and jmp qword [m]: to an address held in a register or in memory.
+    void jmp_to(int reg);
+    void jmp_to(const Mem& m);
     void shift(Shift op, int reg, uint8_t count, bool wide = true);
     // Jumps and calls whose displacement the caller works out: opcode bytes, then the
     // displacement (rel8 or rel32).
@@ -61,6 +72,7 @@ class HostAssembler : public Xbyak::CodeGenerator {
     using CodeGenerator::cmp;
     using CodeGenerator::lea;
     using CodeGenerator::mov;
+    using CodeGenerator::test;
 
   private:
     static constexpr size_t kMaxInstruction = 15;

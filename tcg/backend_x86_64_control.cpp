@@ -66,12 +66,12 @@ void BlockCompiler::jump_through_cache(uint32_t index) {
             probe_fast_jumps(*f_.fast_jump_key(), next_pc_register(index));
     }
     store_tag();  // goto_ptr_target reads which block is asking
-    c_.lea(rdi, ptr[env_at(0)]);
+    c_.lea(rdi.getIdx(), env_mem(0));
     call_host(reinterpret_cast<const void*>(t.goto_ptr_target));
     const BlockLabels::Id miss = labels_.make();
-    c_.test(rax, rax);
+    c_.test(kRax);
     labels_.jcc(Cc::E, miss);
-    c_.jmp(rax);
+    c_.jmp_to(kRax);
     labels_.bind(miss);
 }
 
@@ -82,26 +82,27 @@ void BlockCompiler::probe_fast_jumps(uint32_t key, int pc_in) {
     const FastJumpLayout& j = f_.target().fast_jumps;
     static_assert(sizeof(FastJump) == 32);
     const BlockLabels::Id miss = labels_.make();
+    auto field = [&](size_t offset) { return Mem{kRcx, int32_t(offset)}; };
     if (pc_in >= 0)
         c_.mov(kRax, pc_in);
     else
-        c_.mov(rax, qword[env_at(j.pc_offset)]);
-    c_.mov(rcx, rax);
-    c_.shr(rcx, int(j.bits));
-    c_.xor_(rcx, rax);
-    c_.and_(ecx, (1u << j.bits) - 1);
-    c_.shl(ecx, 5);
-    c_.lea(rcx, ptr[env_at(j.offset) + rcx]);
-    c_.cmp(rax, qword[rcx + offsetof(FastJump, pc)]);
+        c_.load(kRax, env_mem(j.pc_offset));
+    c_.mov(kRcx, kRax);
+    c_.shift(Shift::Shr, kRcx, uint8_t(j.bits));
+    c_.alu_reg(Alu::Xor, kRcx, kRax);
+    c_.alu(Alu::And, kRcx, int32_t((1u << j.bits) - 1), false);
+    c_.shift(Shift::Shl, kRcx, 5, false);
+    c_.lea(kRcx, Mem{kEnvReg, int32_t(j.offset - kEnvBias), kRcx});
+    c_.cmp(kRax, field(offsetof(FastJump, pc)));
     labels_.jcc(Cc::NE, miss);
-    c_.mov(rax, qword[env_at(j.key_offset)]);
-    c_.or_(rax, key);
-    c_.cmp(rax, qword[rcx + offsetof(FastJump, key)]);
+    c_.load(kRax, env_mem(j.key_offset));
+    c_.alu(Alu::Or, kRax, int32_t(key));
+    c_.cmp(kRax, field(offsetof(FastJump, key)));
     labels_.jcc(Cc::NE, miss);
-    c_.mov(rax, qword[rcx + offsetof(FastJump, valid)]);
-    c_.cmp(byte[rax], 0);
+    c_.load(kRax, field(offsetof(FastJump, valid)));
+    c_.cmp_byte(Mem{kRax}, 0);
     labels_.jcc(Cc::E, miss);
-    c_.jmp(qword[rcx + offsetof(FastJump, code)]);
+    c_.jmp_to(field(offsetof(FastJump, code)));
     labels_.bind(miss);
 }
 
@@ -111,23 +112,23 @@ void BlockCompiler::probe_fast_jump_at(uint64_t pc, uint32_t key) {
     const FastJumpLayout& j = f_.target().fast_jumps;
     const uint64_t index = (pc ^ pc >> j.bits) & ((1u << j.bits) - 1);
     const uint32_t entry = j.offset + uint32_t(index * sizeof(FastJump));
-    auto field = [&](size_t offset) { return qword[env_at(entry + uint32_t(offset))]; };
+    auto field = [&](size_t offset) { return env_mem(entry + uint32_t(offset)); };
     const BlockLabels::Id miss = labels_.make();
     if (int64_t(pc) == int64_t(int32_t(uint32_t(pc)))) {
-        c_.cmp(field(offsetof(FastJump, pc)), uint32_t(pc));
+        c_.alu(Alu::Cmp, field(offsetof(FastJump, pc)), int32_t(uint32_t(pc)));
     } else {
-        c_.mov(rax, pc);
-        c_.cmp(rax, field(offsetof(FastJump, pc)));
+        c_.mov_imm(kRax, pc);
+        c_.cmp(kRax, field(offsetof(FastJump, pc)));
     }
     labels_.jcc(Cc::NE, miss);
-    c_.mov(rax, qword[env_at(j.key_offset)]);
-    c_.or_(rax, key);
-    c_.cmp(rax, field(offsetof(FastJump, key)));
+    c_.load(kRax, env_mem(j.key_offset));
+    c_.alu(Alu::Or, kRax, int32_t(key));
+    c_.cmp(kRax, field(offsetof(FastJump, key)));
     labels_.jcc(Cc::NE, miss);
-    c_.mov(rax, field(offsetof(FastJump, valid)));
-    c_.cmp(byte[rax], 0);
+    c_.load(kRax, field(offsetof(FastJump, valid)));
+    c_.cmp_byte(Mem{kRax}, 0);
     labels_.jcc(Cc::E, miss);
-    c_.jmp(field(offsetof(FastJump, code)));
+    c_.jmp_to(field(offsetof(FastJump, code)));
     labels_.bind(miss);
 }
 
@@ -146,8 +147,8 @@ void BlockCompiler::store_tag() {
 void BlockCompiler::emit_tag_stub() {
     if (!tag_stub_used_) return;
     labels_.bind(tag_stub_);
-    c_.mov(rax, tag_);
-    c_.mov(qword[env_at(f_.target().block_tag_offset)], rax);
+    c_.mov_imm(kRax, tag_);
+    c_.store(env_mem(f_.target().block_tag_offset), kRax);
     c_.ret();
 }
 
@@ -195,14 +196,14 @@ void BlockCompiler::call(uint32_t index, const void* fn, std::span<const uint32_
         regs_.load_into(kArgs[i], args[i]);
     if (n > 3) regs_.load_into(rax, args[3]);
     if (n > 0) regs_.load_into(rsi, args[0]);
-    if (n > 3) c_.mov(r8, rax);
+    if (n > 3) c_.mov(r8.getIdx(), kRax);
     unsigned next = n;
     for (uint32_t imm : imms)
-        c_.mov(kArgs[next++].cvt32(), imm);
+        c_.mov_imm(kArgs[next++].getIdx(), imm);
     for (; next < zeroed; next++)
-        c_.mov(kArgs[next].cvt32(), 0u);
+        c_.mov_imm(kArgs[next].getIdx(), 0);
     regs_.forget(kCallerSaved, false);
-    c_.lea(rdi, ptr[env_at(0)]);
+    c_.lea(rdi.getIdx(), env_mem(0));
     call_host(fn);
     regs_.forget(0, writes_globals);
 }
@@ -212,7 +213,7 @@ void BlockCompiler::call_helper(const Op& op, uint32_t index) {
     const bool globals = !(h.flags & kHelperNoGlobals);
     const std::span<const uint32_t> inputs(op.args.data() + 1, op.info().inputs);
     call(index, reinterpret_cast<const void*>(h.fn), inputs, {}, 4, globals, globals);
-    c_.mov(regs_.def(op.output(0)), rax);
+    c_.mov(regs_.def(op.output(0)).getIdx(), kRax);
 }
 
 void BlockCompiler::brcond(const Op& op, uint32_t index) {

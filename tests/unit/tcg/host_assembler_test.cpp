@@ -63,6 +63,17 @@ std::vector<Mem> operands() {
     return out;
 }
 
+using AluReference = void (Xbyak::CodeGenerator::*)(const Xbyak::Operand&, const Xbyak::Operand&);
+using AluImmReference = void (Xbyak::CodeGenerator::*)(const Xbyak::Operand&, uint32_t);
+constexpr std::pair<Alu, AluImmReference> kAluImms[] = {
+    {Alu::Add, &Xbyak::CodeGenerator::add},  {Alu::Or, &Xbyak::CodeGenerator::or_},
+    {Alu::And, &Xbyak::CodeGenerator::and_}, {Alu::Sub, &Xbyak::CodeGenerator::sub},
+    {Alu::Xor, &Xbyak::CodeGenerator::xor_}, {Alu::Cmp, &Xbyak::CodeGenerator::cmp}};
+constexpr std::pair<Alu, AluReference> kAluRegs[] = {
+    {Alu::Add, &Xbyak::CodeGenerator::add},  {Alu::Or, &Xbyak::CodeGenerator::or_},
+    {Alu::And, &Xbyak::CodeGenerator::and_}, {Alu::Sub, &Xbyak::CodeGenerator::sub},
+    {Alu::Xor, &Xbyak::CodeGenerator::xor_}, {Alu::Cmp, &Xbyak::CodeGenerator::cmp}};
+
 TEST_F(HostAssemblerTest, RegisterMoves) {
     for (int d = 0; d < 16; d++)
         for (int s = 0; s < 16; s++) {
@@ -106,14 +117,7 @@ TEST_F(HostAssemblerTest, Immediates) {
             expect_same([&](HostAssembler& c) { c.mov_imm(r, v); },
                         [&](HostAssembler& c) { c.mov(Reg64(r), v); });
         for (int32_t imm : {0, 1, -1, 127, -128, 128, 0x1ffe0, -4096, INT32_MIN}) {
-            const std::pair<Alu, void (Xbyak::CodeGenerator::*)(const Xbyak::Operand&, uint32_t)>
-                alus[] = {{Alu::Add, &Xbyak::CodeGenerator::add},
-                          {Alu::Or, &Xbyak::CodeGenerator::or_},
-                          {Alu::And, &Xbyak::CodeGenerator::and_},
-                          {Alu::Sub, &Xbyak::CodeGenerator::sub},
-                          {Alu::Xor, &Xbyak::CodeGenerator::xor_},
-                          {Alu::Cmp, &Xbyak::CodeGenerator::cmp}};
-            for (auto [op, reference] : alus) {
+            for (auto [op, reference] : kAluImms) {
                 expect_same([&](HostAssembler& c) { c.alu(op, r, imm); },
                             [&](HostAssembler& c) { (c.*reference)(Reg64(r), uint32_t(imm)); });
                 expect_same([&](HostAssembler& c) { c.alu(op, r, imm, false); },
@@ -128,6 +132,42 @@ TEST_F(HostAssemblerTest, Immediates) {
             expect_same([&](HostAssembler& c) { c.shift(Shift::Sar, r, n); },
                         [&](HostAssembler& c) { c.sar(Reg64(r), n); });
         }
+    }
+}
+
+TEST_F(HostAssemblerTest, AluWithMemoryAndRegisters) {
+    for (const Mem& m : operands()) {
+        SCOPED_TRACE(testing::Message()
+                     << "base " << m.base << " disp " << m.disp << " index " << m.index);
+        for (int32_t imm : {0, -1, 127, -128, 128, 0x12345678, INT32_MIN})
+            for (auto [op, reference] : kAluImms) {
+                expect_same(
+                    [&](HostAssembler& c) { c.alu(op, m, imm); },
+                    [&](HostAssembler& c) { (c.*reference)(c.qword[address(m)], uint32_t(imm)); });
+                expect_same(
+                    [&](HostAssembler& c) { c.alu(op, m, imm, false); },
+                    [&](HostAssembler& c) { (c.*reference)(c.dword[address(m)], uint32_t(imm)); });
+            }
+        for (uint8_t imm : {0, 1, 0x80, 0xff})
+            expect_same([&](HostAssembler& c) { c.cmp_byte(m, imm); },
+                        [&](HostAssembler& c) { c.cmp(c.byte[address(m)], imm); });
+        expect_same([&](HostAssembler& c) { c.jmp_to(m); },
+                    [&](HostAssembler& c) { c.jmp(c.qword[address(m)]); });
+    }
+    for (int d = 0; d < 16; d++) {
+        expect_same([&](HostAssembler& c) { c.jmp_to(d); },
+                    [&](HostAssembler& c) { c.jmp(Reg64(d)); });
+        expect_same([&](HostAssembler& c) { c.test(d); },
+                    [&](HostAssembler& c) { c.test(Reg64(d), Reg64(d)); });
+        expect_same([&](HostAssembler& c) { c.test(d, false); },
+                    [&](HostAssembler& c) { c.test(Reg32(d), Reg32(d)); });
+        for (int s = 0; s < 16; s++)
+            for (auto [op, reference] : kAluRegs) {
+                expect_same([&](HostAssembler& c) { c.alu_reg(op, d, s); },
+                            [&](HostAssembler& c) { (c.*reference)(Reg64(d), Reg64(s)); });
+                expect_same([&](HostAssembler& c) { c.alu_reg(op, d, s, false); },
+                            [&](HostAssembler& c) { (c.*reference)(Reg32(d), Reg32(s)); });
+            }
     }
 }
 
