@@ -34,23 +34,19 @@ unsigned width(Type t) {
     return t == Type::I32 ? 32 : 64;
 }
 
-// Two-operand ALU instructions with register and immediate forms.
-struct AluForms {
-    void (CodeGenerator::*rr)(const Operand&, const Operand&);
-    void (CodeGenerator::*ri)(const Operand&, uint32_t);
-};
-AluForms alu_forms(Opc opc) {
+// The group-1 operation of a two-operand ALU op (mul has none).
+Alu alu_of(Opc opc) {
     switch (opc) {
         case Opc::add:
-            return {&CodeGenerator::add, &CodeGenerator::add};
+            return Alu::Add;
         case Opc::sub:
-            return {&CodeGenerator::sub, &CodeGenerator::sub};
+            return Alu::Sub;
         case Opc::and_:
-            return {&CodeGenerator::and_, &CodeGenerator::and_};
+            return Alu::And;
         case Opc::or_:
-            return {&CodeGenerator::or_, &CodeGenerator::or_};
+            return Alu::Or;
         default:
-            return {&CodeGenerator::xor_, &CodeGenerator::xor_};
+            return Alu::Xor;
     }
 }
 
@@ -93,7 +89,7 @@ bool BlockCompiler::as_imm(TempId t, Type type, uint32_t& imm) const {
 
 // d = a before an instruction that updates d in place (and so sets its upper half).
 void BlockCompiler::copy_for_update(const Reg& d, const Reg& a) {
-    if (d.getIdx() != a.getIdx()) c_.mov(d, a);
+    if (d.getIdx() != a.getIdx()) c_.mov(d.getIdx(), a.getIdx(), d.getBit() == 64);
 }
 
 // `cmp a, b` at the op's width.
@@ -118,10 +114,11 @@ void BlockCompiler::binary_alu(const Op& op) {
     const Reg d = sized(regs_.def_over(op.output(0), left), t);
     // d = a + imm in one instruction when d is another register (LEA sets no flags,
     // which nothing here needs).
+    const bool wide = t == Type::I64;
     if (is_imm && d.getIdx() != a.getIdx() && (op.opc == Opc::add || op.opc == Opc::sub)) {
         const int32_t delta = op.opc == Opc::add ? int32_t(imm) : -int32_t(imm);
         if (op.opc == Opc::add || imm != 0x80000000u) {
-            c_.lea(d, c_.ptr[a + delta]);
+            c_.lea(d.getIdx(), Mem{a.getIdx(), delta}, wide);
             return;
         }
     }
@@ -129,9 +126,9 @@ void BlockCompiler::binary_alu(const Op& op) {
     if (op.opc == Opc::mul)
         c_.imul(d, sized(b, t));
     else if (is_imm)
-        (c_.*alu_forms(op.opc).ri)(d, imm);
+        c_.alu(alu_of(op.opc), d.getIdx(), int32_t(imm), wide);
     else
-        (c_.*alu_forms(op.opc).rr)(d, sized(b, t));
+        c_.alu_reg(alu_of(op.opc), d.getIdx(), b.getIdx(), wide);
 }
 
 void BlockCompiler::shift(const Op& op) {

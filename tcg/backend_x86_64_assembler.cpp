@@ -60,6 +60,33 @@ void HostAssembler::reg_mem(uint8_t opcode, int reg, const Mem& m, bool wide) {
     end(modrm_mem(p, reg, m));
 }
 
+// MOVZX to a 32-bit register zero-extends on to 64; MOVSX, MOVSXD and the 8-byte MOV take
+// REX.W.
+void HostAssembler::load_sized(int dst, const Mem& m, unsigned size, bool sign) {
+    uint8_t* p = begin();
+    if (!p) return;
+    p = rex(p, sign || size == 8, dst, m.index, m.base);
+    if (size <= 2) {
+        *p++ = 0x0f;
+        *p++ = uint8_t((sign ? 0xbe : 0xb6) + (size == 2 ? 1 : 0));
+    } else {
+        *p++ = size == 4 && sign ? 0x63 : 0x8b;
+    }
+    end(modrm_mem(p, dst, m));
+}
+
+void HostAssembler::store_sized(const Mem& m, int src, unsigned size) {
+    uint8_t* p = begin();
+    if (!p) return;
+    if (size == 2) *p++ = 0x66;
+    const uint8_t* no_rex = p;
+    p = rex(p, size == 8, src, m.index, m.base);
+    // Without a REX prefix byte registers 4-7 are AH-BH: SPL-DIL need an empty one.
+    if (size == 1 && p == no_rex && src >= 4) *p++ = 0x40;
+    *p++ = size == 1 ? 0x88 : 0x89;
+    end(modrm_mem(p, src, m));
+}
+
 void HostAssembler::store_imm(const Mem& m, int32_t imm, bool wide) {
     uint8_t* p = begin();
     if (!p) return;

@@ -44,7 +44,11 @@ class HostAssembler : public Xbyak::CodeGenerator {
     void mov(int dst, int src, bool wide = true) { rm_reg(0x89, src, dst, wide); }
     void load(int dst, const Mem& m, bool wide = true) { reg_mem(0x8b, dst, m, wide); }
     void store(const Mem& m, int src, bool wide = true) { reg_mem(0x89, src, m, wide); }
-    void lea(int dst, const Mem& m) { reg_mem(0x8d, dst, m, true); }
+    void lea(int dst, const Mem& m, bool wide = true) { reg_mem(0x8d, dst, m, wide); }
+    // dst = the 1, 2, 4 or 8 bytes at [m], zero- or (`sign`) sign-extended to 64 bits.
+    void load_sized(int dst, const Mem& m, unsigned size, bool sign);
+    // The low 1, 2, 4 or 8 bytes of src to [m].
+    void store_sized(const Mem& m, int src, unsigned size);
     // cmp reg, [m]
     void cmp(int reg, const Mem& m, bool wide = true) { reg_mem(0x3b, reg, m, wide); }
     // mov qword (or dword) [m], imm: a 64-bit store sign-extends the immediate.

@@ -208,8 +208,6 @@ class BlockCompiler {
     void host_access(const Xbyak::Reg64& addr, const Xbyak::Reg64& value, int out, MemOp mop,
                      bool store);
     void guest_vector_access(const Op& op, bool store);
-    void load_host(const Xbyak::Reg64& d, const Xbyak::RegExp& host, MemOp mop);
-    void store_host(const Xbyak::RegExp& host, const Xbyak::Reg64& v, unsigned size);
     void emit_slow_path(SlowPath& slow);
     void dirty_globals_for(SlowPath& slow);
     SlowPath& new_slow_path();

@@ -150,11 +150,11 @@ void BlockCompiler::guest_access(const Op& op, const void* fn, bool store) {
 // The access itself, at addr + rax (the page's addend).
 void BlockCompiler::host_access(const Reg64& addr, const Reg64& value, int out, MemOp mop,
                                 bool store) {
-    const Xbyak::RegExp host = addr + rax;
+    const Mem host{addr.getIdx(), 0, kRax};
     if (store)
-        store_host(host, value, mop.size());
+        c_.store_sized(host, value.getIdx(), mop.size());
     else
-        load_host(Reg64(out), host, mop);
+        c_.load_sized(out, host, mop.size(), mop.sign());
 }
 
 // guest_ld_vec/guest_st_vec: 16 or 32 bytes between guest memory and env after one
@@ -205,50 +205,6 @@ void BlockCompiler::guest_vector_access(const Op& op, bool store) {
 }
 
 // A guest load's value as guest_load returns it: zero- or sign-extended to 64 bits.
-void BlockCompiler::load_host(const Reg64& d, const Xbyak::RegExp& host, MemOp mop) {
-    const bool sign = mop.sign();
-    switch (mop.size()) {
-        case 1:
-            if (sign)
-                c_.movsx(d, c_.byte[host]);
-            else
-                c_.movzx(d.cvt32(), c_.byte[host]);
-            return;
-        case 2:
-            if (sign)
-                c_.movsx(d, c_.word[host]);
-            else
-                c_.movzx(d.cvt32(), c_.word[host]);
-            return;
-        case 4:
-            if (sign)
-                c_.movsxd(d, c_.dword[host]);
-            else
-                c_.mov(d.cvt32(), c_.dword[host]);
-            return;
-        default:
-            c_.mov(d, c_.qword[host]);
-            return;
-    }
-}
-
-void BlockCompiler::store_host(const Xbyak::RegExp& host, const Reg64& v, unsigned size) {
-    switch (size) {
-        case 1:
-            c_.mov(c_.byte[host], v.cvt8());
-            return;
-        case 2:
-            c_.mov(c_.word[host], v.cvt16());
-            return;
-        case 4:
-            c_.mov(c_.dword[host], v.cvt32());
-            return;
-        default:
-            c_.mov(c_.qword[host], v);
-            return;
-    }
-}
-
 void BlockCompiler::emit_slow_path(SlowPath& slow) {
     if (slow.own_probe) {
         labels_.bind(*slow.own_probe);

@@ -101,6 +101,32 @@ TEST_F(HostAssemblerTest, MemoryForms) {
                         [&](HostAssembler& c) { c.lea(Reg64(r), c.ptr[address(m)]); });
         }
     for (const Mem& m : operands())
+        for (int r = 0; r < 16; r++) {
+            SCOPED_TRACE(testing::Message() << "base " << m.base << " disp " << m.disp << " index "
+                                            << m.index << " reg " << r);
+            const Reg64 q(r);
+            const Reg32 d(r);
+            auto load = [&](unsigned size, bool sign, auto reference) {
+                expect_same([&](HostAssembler& c) { c.load_sized(r, m, size, sign); }, reference);
+            };
+            load(1, false, [&](HostAssembler& c) { c.movzx(d, c.byte[address(m)]); });
+            load(1, true, [&](HostAssembler& c) { c.movsx(q, c.byte[address(m)]); });
+            load(2, false, [&](HostAssembler& c) { c.movzx(d, c.word[address(m)]); });
+            load(2, true, [&](HostAssembler& c) { c.movsx(q, c.word[address(m)]); });
+            load(4, false, [&](HostAssembler& c) { c.mov(d, c.dword[address(m)]); });
+            load(4, true, [&](HostAssembler& c) { c.movsxd(q, c.dword[address(m)]); });
+            load(8, false, [&](HostAssembler& c) { c.mov(q, c.qword[address(m)]); });
+            auto store = [&](unsigned size, auto reference) {
+                expect_same([&](HostAssembler& c) { c.store_sized(m, r, size); }, reference);
+            };
+            store(1, [&](HostAssembler& c) { c.mov(c.byte[address(m)], q.cvt8()); });
+            store(2, [&](HostAssembler& c) { c.mov(c.word[address(m)], q.cvt16()); });
+            store(4, [&](HostAssembler& c) { c.mov(c.dword[address(m)], d); });
+            store(8, [&](HostAssembler& c) { c.mov(c.qword[address(m)], q); });
+            expect_same([&](HostAssembler& c) { c.lea(r, m, false); },
+                        [&](HostAssembler& c) { c.lea(d, c.ptr[address(m)]); });
+        }
+    for (const Mem& m : operands())
         for (int32_t imm : {0, -1, 0x7fffffff}) {
             expect_same([&](HostAssembler& c) { c.store_imm(m, imm); },
                         [&](HostAssembler& c) { c.mov(c.qword[address(m)], imm); });
