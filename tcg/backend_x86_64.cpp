@@ -556,7 +556,7 @@ bool X86Backend::compile(const Function& f, CodeBuffer& buf, CompiledBlock& out,
     BlockAssembler& code = *assembler_;
     x64::RegCache::Memory& regs = code.scratch.regs;
     if (f.target().globals.size() > RegCache::kMaxGlobals) return false;
-    const std::optional<uint32_t> locals = assign_homes(f, regs.home);
+    const std::optional<uint32_t> locals = assign_homes(f, regs);
     if (!locals) return false;
     if (!has_popcnt_ && uses(f, Opc::ctpop)) return false;
     if (buf.used() == 0) {

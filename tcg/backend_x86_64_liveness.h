@@ -6,13 +6,15 @@
 #include <optional>
 #include <vector>
 
+#include "tcg/backend_x86_64_regs.h"
 #include "tcg/ir.h"
 
 namespace kemu::tcg::x64 {
 
-// Where each temp lives in env, as the interpreter lays it out: globals in their fields,
-// locals in scratch slots in order. The scratch slots used, or nullopt when too few.
-std::optional<uint32_t> assign_homes(const Function& f, std::vector<uint32_t>& home);
+// Where each temp lives in env (memory.home), as the interpreter lays it out: globals in
+// their fields, locals in scratch slots in order; and the env bytes the globals' fields
+// cover (memory.global_homes). The scratch slots used, or nullopt when too few.
+std::optional<uint32_t> assign_homes(const Function& f, RegCache::Memory& memory);
 // last[t]: the last op that mentions local t (RegCache::kLiveForever for every local when a
 // branch goes back). label_seen is working memory.
 void last_uses(const Function& f, std::vector<uint32_t>& last, std::vector<bool>& label_seen);

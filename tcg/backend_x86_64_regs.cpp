@@ -11,6 +11,7 @@ RegCache::RegCache(HostAssembler& code, const Function& f, Memory& memory)
     : code_(code),
       f_(f),
       home_(memory.home),
+      global_homes_(memory.global_homes),
       last_use_(memory.last_use),
       global_deaths_(memory.global_deaths),
       overwritten_(memory.overwritten),
@@ -181,6 +182,8 @@ RegSet RegCache::bound(RegSet regs) const {
 }
 
 void RegCache::alias_env(uint32_t offset, uint32_t size, bool write) {
+    // Most env accesses are of fields no global lives in (the next PC, the block's tag).
+    if (offset >= global_homes_.second || offset + size <= global_homes_.first) return;
     for (uint64_t m = pending_constants_; m; m &= m - 1) {
         const TempId g = TempId(std::countr_zero(m));
         const uint32_t home = home_[g];

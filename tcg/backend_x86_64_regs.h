@@ -10,6 +10,7 @@
 #include <array>
 #include <cstdint>
 #include <optional>
+#include <utility>
 #include <vector>
 
 #include "tcg/backend_x86_64_assembler.h"
@@ -61,6 +62,8 @@ class RegCache {
         // of the last op that mentions local t (kLiveForever when that cannot be known).
         // global_deaths[i] bit g: global g's value is not needed after op i (empty: none).
         std::vector<uint32_t> home;
+        // [first, second): the env bytes the globals' homes cover.
+        std::pair<uint32_t, uint32_t> global_homes;
         std::vector<uint32_t> last_use;
         std::vector<uint64_t> global_deaths;
         // overwritten[i] bit g: from op i on, g is written before anything could look at it.
@@ -136,6 +139,7 @@ class RegCache {
     HostAssembler& code_;
     const Function& f_;
     const std::vector<uint32_t>& home_;
+    const std::pair<uint32_t, uint32_t> global_homes_;
     const std::vector<uint32_t>& last_use_;
     const std::vector<uint64_t>& global_deaths_;
     const std::vector<uint64_t>& overwritten_;
