@@ -6,7 +6,7 @@ namespace kemu::tcg::x64 {
 
 namespace {
 
-constexpr int kRax = 0, kRsp = 4, kRbp = 5;
+constexpr int kRax = 0, kRsp = 4;
 
 bool fits_int8(int64_t v) {
     return v >= -128 && v <= 127;
@@ -18,47 +18,6 @@ uint8_t* put32(uint8_t* p, uint32_t v) {
 }
 
 }  // namespace
-
-uint8_t* HostAssembler::rex(uint8_t* p, bool wide, int reg, int index, int base) {
-    const uint8_t bits =
-        uint8_t((wide ? 8 : 0) | (reg >= 8 ? 4 : 0) | (index >= 8 ? 2 : 0) | (base >= 8 ? 1 : 0));
-    if (bits) *p++ = uint8_t(0x40 | bits);
-    return p;
-}
-
-// ModRM (and SIB, displacement) for `reg` and [m] (SDM vol. 2, 2.1.5): rsp and r12 as a
-// base need a SIB byte, rbp and r13 a displacement even when it is 0.
-uint8_t* HostAssembler::modrm_mem(uint8_t* p, int reg, const Mem& m) {
-    const unsigned mod = (m.disp == 0 && (m.base & 7) != kRbp) ? 0 : fits_int8(m.disp) ? 1 : 2;
-    const uint8_t r = uint8_t((reg & 7) << 3);
-    if (m.index < 0 && (m.base & 7) != kRsp) {
-        *p++ = uint8_t(mod << 6 | r | (m.base & 7));
-    } else {
-        const int index = m.index < 0 ? kRsp : m.index;  // 100b: no index
-        *p++ = uint8_t(mod << 6 | r | kRsp);
-        *p++ = uint8_t(m.scale << 6 | (index & 7) << 3 | (m.base & 7));
-    }
-    if (mod == 1) *p++ = uint8_t(int8_t(m.disp));
-    if (mod == 2) p = put32(p, uint32_t(m.disp));
-    return p;
-}
-
-void HostAssembler::rm_reg(uint8_t opcode, int reg, int rm, bool wide) {
-    uint8_t* p = begin();
-    if (!p) return;
-    p = rex(p, wide, reg, -1, rm);
-    *p++ = opcode;
-    *p++ = uint8_t(0xc0 | (reg & 7) << 3 | (rm & 7));
-    end(p);
-}
-
-void HostAssembler::reg_mem(uint8_t opcode, int reg, const Mem& m, bool wide) {
-    uint8_t* p = begin();
-    if (!p) return;
-    p = rex(p, wide, reg, m.index, m.base);
-    *p++ = opcode;
-    end(modrm_mem(p, reg, m));
-}
 
 // MOVZX to a 32-bit register zero-extends on to 64; MOVSX, MOVSXD and the 8-byte MOV take
 // REX.W.

@@ -6,6 +6,7 @@
 #pragma once
 
 #include <cstdint>
+#include <cstring>
 #include <initializer_list>
 
 #include "tcg/backend_x86_64_xbyak.h"
@@ -90,12 +91,54 @@ class HostAssembler : public Xbyak::CodeGenerator {
     }
     void end(const uint8_t* p) { size_ = size_t(p - top_); }
 
+    // The encoders of the forms every block is full of are inline: their callers mostly
+    // pass constants (a fixed scratch register, env's base), which then fold away.
+
     // REX with W for `wide`, R from `reg`, X from `index`, B from `base`; none when all
     // are clear. Arguments below 0 contribute nothing.
-    static uint8_t* rex(uint8_t* p, bool wide, int reg, int index, int base);
-    static uint8_t* modrm_mem(uint8_t* p, int reg, const Mem& m);
-    void rm_reg(uint8_t opcode, int reg, int rm, bool wide);
-    void reg_mem(uint8_t opcode, int reg, const Mem& m, bool wide);
+    static uint8_t* rex(uint8_t* p, bool wide, int reg, int index, int base) {
+        const uint8_t bits = uint8_t((wide ? 8 : 0) | (reg >= 8 ? 4 : 0) | (index >= 8 ? 2 : 0) |
+                                     (base >= 8 ? 1 : 0));
+        if (bits) *p++ = uint8_t(0x40 | bits);
+        return p;
+    }
+    // ModRM (and SIB, displacement) for `reg` and [m] (SDM vol. 2, 2.1.5): rsp and r12 as a
+    // base need a SIB byte, rbp and r13 a displacement even when it is 0.
+    static uint8_t* modrm_mem(uint8_t* p, int reg, const Mem& m) {
+        constexpr int kRsp = 4, kRbp = 5;
+        const bool disp8 = m.disp >= -128 && m.disp <= 127;
+        const unsigned mod = (m.disp == 0 && (m.base & 7) != kRbp) ? 0 : disp8 ? 1 : 2;
+        const uint8_t r = uint8_t((reg & 7) << 3);
+        if (m.index < 0 && (m.base & 7) != kRsp) {
+            *p++ = uint8_t(mod << 6 | r | (m.base & 7));
+        } else {
+            const int index = m.index < 0 ? kRsp : m.index;  // 100b: no index
+            *p++ = uint8_t(mod << 6 | r | kRsp);
+            *p++ = uint8_t(m.scale << 6 | (index & 7) << 3 | (m.base & 7));
+        }
+        if (mod == 1) *p++ = uint8_t(int8_t(m.disp));
+        if (mod == 2) {
+            const uint32_t d = uint32_t(m.disp);
+            std::memcpy(p, &d, 4);
+            p += 4;
+        }
+        return p;
+    }
+    void rm_reg(uint8_t opcode, int reg, int rm, bool wide) {
+        uint8_t* p = begin();
+        if (!p) return;
+        p = rex(p, wide, reg, -1, rm);
+        *p++ = opcode;
+        *p++ = uint8_t(0xc0 | (reg & 7) << 3 | (rm & 7));
+        end(p);
+    }
+    void reg_mem(uint8_t opcode, int reg, const Mem& m, bool wide) {
+        uint8_t* p = begin();
+        if (!p) return;
+        p = rex(p, wide, reg, m.index, m.base);
+        *p++ = opcode;
+        end(modrm_mem(p, reg, m));
+    }
 };
 
 }  // namespace kemu::tcg::x64
