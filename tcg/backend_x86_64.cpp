@@ -73,12 +73,12 @@ bool BlockCompiler::emit() {
     loop_entry_ = uint8_t(c_.getSize());
     if (t.chaining && keeps_loop_vectors()) {
         // The back edge keeps the upper halves: they are cleaned on the way out instead.
-        Xbyak::Label go_on;
-        c_.cmp(dword[env_at(t.chain_break_offset)], 0);
-        c_.je(go_on);
+        const BlockLabels::Id go_on = labels_.make();
+        c_.alu(Alu::Cmp, env_mem(t.chain_break_offset), 0, false);
+        labels_.jcc(Cc::E, go_on);
         store_loop_vectors();
         jump_to(stubs_.exit[size_t(BlockExit::Exit)]);
-        c_.L(go_on);
+        labels_.bind(go_on);
     } else if (t.chaining) {
         c_.cmp(dword[env_at(t.chain_break_offset)], 0);
         jump_to(stubs_.exit[size_t(BlockExit::Exit)], 0x85);  // jne
@@ -416,7 +416,9 @@ class BlockAssembler : public HostAssembler {
   public:
     BlockAssembler() : labels(*this) {}
     // Forgets the last block (its bytes, labels and any error) and writes at buf's cursor.
-    void aim(CodeBuffer& buf) { HostAssembler::aim(buf.write_cursor(), buf.remaining()); }
+    void aim_block(CodeBuffer& buf) { aim_unlabelled(buf.write_cursor(), buf.remaining()); }
+    // The same for the shared code (stubs, thunks), which uses xbyak's labels.
+    void aim_shared(CodeBuffer& buf) { aim(buf.write_cursor(), buf.remaining()); }
 
     BlockLabels labels;
     BlockScratch scratch;
@@ -485,7 +487,7 @@ void assemble_fp_settle(HostAssembler& code, const TargetInfo& target) {
 // Assembles one shared piece of code at buf's cursor and commits it; null if it does not fit.
 template <class Assemble>
 const uint8_t* assemble_shared(BlockAssembler& code, CodeBuffer& buf, Assemble assemble) {
-    code.aim(buf);
+    code.aim_shared(buf);
     const uint8_t* at = buf.executable_cursor();
     assemble(at);
     if (Xbyak::GetError() != Xbyak::ERR_NONE) {
@@ -578,7 +580,7 @@ bool X86Backend::compile(const Function& f, CodeBuffer& buf, CompiledBlock& out,
     share_probes(f, x64::probe_supported(f.target().tlb), code.scratch.probe_slots,
                  code.scratch.probe_shares, code.scratch.probe_sharing);
     global_deaths(f, regs.global_deaths, regs.overwritten, code.scratch.label_seen);
-    code.aim(buf);
+    code.aim_block(buf);
     SharedStubs stubs = stubs_at(buf.executable_base(), stub_exits_);
     stubs.thunks = current_thunks_;
     BlockCompiler block(code, f, code.scratch, code.labels, buf.executable_cursor(), stubs, avx_);

@@ -31,10 +31,18 @@ class HostAssembler : public Xbyak::CodeGenerator {
   public:
     HostAssembler() : CodeGenerator(0, &nowhere_) {}
 
-    // Forgets what was written (bytes, labels, any error) and writes at `at`, at most
-    // `room` bytes.
+    // Forgets what was written (bytes, xbyak labels, any error) and writes at `at`, at
+    // most `room` bytes.
     void aim(uint8_t* at, size_t room) {
         reset();
+        aim_unlabelled(at, room);
+    }
+    // The same for code that uses no xbyak labels (blocks: they have BlockLabels), which
+    // leaves xbyak's label tables alone: emptying them allocates, about 900 host
+    // instructions a block.
+    void aim_unlabelled(uint8_t* at, size_t room) {
+        Xbyak::ClearError();
+        resetSize();
         top_ = at;
         maxSize_ = room;
         setDefaultJmpNEAR(true);
