@@ -77,11 +77,12 @@ bool BlockCompiler::emit() {
         c_.alu(Alu::Cmp, env_mem(t.chain_break_offset), 0, false);
         labels_.jcc(Cc::E, go_on);
         store_loop_vectors();
-        jump_to(stubs_.exit[size_t(BlockExit::Exit)]);
+        leave_at_entry();
         labels_.bind(go_on);
     } else if (t.chaining) {
-        c_.cmp(dword[env_at(t.chain_break_offset)], 0);
-        jump_to(stubs_.exit[size_t(BlockExit::Exit)], 0x85);  // jne
+        entry_exit_ = labels_.make();
+        c_.alu(Alu::Cmp, env_mem(t.chain_break_offset), 0, false);
+        labels_.jcc(Cc::NE, *entry_exit_);
     }
     const std::vector<Op>& ops = f_.ops();
     for (uint32_t i = 0; i < ops.size(); i++) {
@@ -94,6 +95,10 @@ bool BlockCompiler::emit() {
     vectors_.write_back();
     vectors_.clean_upper();
     leave(BlockExit::Exit);
+    if (entry_exit_) {
+        labels_.bind(*entry_exit_);
+        leave_at_entry();
+    }
     for (SlowPath& slow : slow_paths_)
         emit_slow_path(slow);
     for (const BranchStores& stores : branch_stores_)

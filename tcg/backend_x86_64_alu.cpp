@@ -353,6 +353,10 @@ void BlockCompiler::env_store(const Op& op, unsigned size) {
     if (writes_next_pc(offset, size))
         next_pc_ = size == 8 && value.kind == TempKind::Const ? std::optional<uint64_t>(value.value)
                                                               : std::nullopt;
+    if (defers_pc_store(op)) {
+        deferred_pc_ = int32_t(uint32_t(value.value));
+        return;
+    }
     if (value.kind == TempKind::Const &&
         (size < 8 || int64_t(value.value) == int64_t(int32_t(uint32_t(value.value))))) {
         regs_.alias_env(offset, size, true);

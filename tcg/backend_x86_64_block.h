@@ -195,6 +195,8 @@ class BlockCompiler {
     void store_vectors(uint32_t from, uint32_t to);
     int next_pc_register(uint32_t index) const;
     bool writes_next_pc(uint32_t offset, unsigned size) const;
+    bool defers_pc_store(const Op& store) const;
+    void leave_at_entry();
 
     // Guest memory accesses (backend_x86_64_memory.cpp).
     std::optional<int32_t> tlb_displacement(unsigned mmu) const;
@@ -253,6 +255,10 @@ class BlockCompiler {
     bool tag_stored_ = false;          // on the path being emitted, the tag is already in env
     std::optional<uint64_t> next_pc_;  // the PC goto_ptr will read, where a store made it known
     std::optional<std::pair<uint32_t, int>> next_pc_reg_;  // (op index, register) of its store
+    // A constant next PC whose store waits for the goto_tb after it: it goes on the jump's
+    // unchained path only (see defers_pc_store).
+    std::optional<int32_t> deferred_pc_;
+    std::optional<BlockLabels::Id> entry_exit_;  // the entry check's out-of-line exit
     BlockLabels::Id tag_stub_ = 0;
     bool tag_stub_used_ = false;
     uint32_t jump_rel32_[2] = {CompiledBlock::kNoJump, CompiledBlock::kNoJump};

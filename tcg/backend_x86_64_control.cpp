@@ -48,6 +48,10 @@ void BlockCompiler::chain_jump(uint32_t slot) {
     c_.db(0xe9);
     jump_rel32_[slot] = uint32_t(c_.getSize());
     c_.dd(0);
+    if (deferred_pc_) {
+        c_.store_imm(env_mem(f_.target().fast_jumps.pc_offset), *deferred_pc_);
+        deferred_pc_.reset();
+    }
     // Unchained, the jump leaves the block: with the vectors it kept for the loop.
     if (loop_edge && keeps_loop_vectors()) store_loop_vectors();
 }
@@ -271,6 +275,33 @@ void BlockCompiler::store_vectors(uint32_t from, uint32_t to) {
 // they were. -1 when it must come from env.
 int BlockCompiler::next_pc_register(uint32_t index) const {
     return next_pc_reg_ && next_pc_reg_->first + 1 == index ? next_pc_reg_->second : -1;
+}
+
+// Whether `store`, of a constant next PC right before a goto_tb, can go after the goto_tb's
+// jump, on the path that leaves the block: a chained jump then skips it. The block the jump
+// is patched to stores its own PC should it leave at its entry (leave_at_entry), and
+// everything else that needs the PC within a block works it out from the block's tag.
+bool BlockCompiler::defers_pc_store(const Op& store) const {
+    const TargetInfo& t = f_.target();
+    const uint32_t index = uint32_t(&store - f_.ops().data());
+    const std::vector<Op>& ops = f_.ops();
+    if (!t.chaining || !t.fast_jumps.present || store.opc != Opc::st ||
+        store.constant(0) != t.fast_jumps.pc_offset || index + 1 >= ops.size() ||
+        ops[index + 1].opc != Opc::goto_tb || ops[index + 1].constant(0) > 1)
+        return false;
+    const Temp& pc = temp(store.input(0));
+    return pc.kind == TempKind::Const && int64_t(pc.value) == int64_t(int32_t(pc.value));
+}
+
+// The entry check's way out (an exit request, a chain break): the exec loop finds RIP in
+// env, which a chained jump into this block may have left unwritten (defers_pc_store).
+void BlockCompiler::leave_at_entry() {
+    const TargetInfo& t = f_.target();
+    if (const std::optional<uint64_t> pc = f_.entry_pc(); pc && t.fast_jumps.present) {
+        c_.mov_imm(kRax, *pc);
+        c_.store(env_mem(t.fast_jumps.pc_offset), kRax);
+    }
+    jump_to(stubs_.exit[size_t(BlockExit::Exit)]);
 }
 
 // Does an env store of `size` bytes at `offset` touch the next PC that goto_ptr reads?

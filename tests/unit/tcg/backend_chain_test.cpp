@@ -115,6 +115,43 @@ TEST_F(BackendChain, ChainBreakStopsAChainedBlockAtItsStart) {
     EXPECT_EQ(env_.g[1], 0u);
 }
 
+// A block's closing store of the next PC happens on the way out only: a chained jump skips
+// it, as the block it goes to knows its own PC. That block, leaving at its entry check,
+// stores it.
+TEST_F(BackendChain, TheNextPcIsStoredOnlyWhereTheBlockLeaves) {
+    constexpr uint64_t kA = 0xa00, kB = 0xb00;
+    auto compile = [&](uint64_t entry, unsigned which, bool exit, uint64_t tag) {
+        Function f(target_);
+        f.set_entry_pc(entry);
+        Builder b(f);
+        b.mov(which, b.add(which, b.cst(1)));
+        if (exit) {
+            b.emit(Opc::exit_tb, Type::I64, {});
+        } else {
+            b.st(Opc::st, b.cst(kB), uint32_t(offsetof(ChainEnv, pc)));
+            b.emit(Opc::goto_tb, Type::I64, {0});
+        }
+        CompiledBlock out;
+        EXPECT_TRUE(backend_.compile(f, *buf_, out, tag));
+        return out;
+    };
+    CompiledBlock a = compile(kA, 0, false, 0xa);
+    CompiledBlock b = compile(kB, 1, true, 0xb);
+    EXPECT_EQ(a.run(&env_), BlockExit::Goto0);
+    EXPECT_EQ(env_.pc, kB) << "unchained, the jump leaves with the next PC in env";
+
+    patch_chain(*buf_, a, 0, &b);
+    env_.pc = 0;
+    EXPECT_EQ(a.run(&env_), BlockExit::Exit);
+    EXPECT_EQ(env_.g[1], 1u) << "b ran";
+    EXPECT_EQ(env_.pc, 0u) << "chained, the store was skipped";
+
+    env_.chain_break = 1;
+    EXPECT_EQ(b.run(&env_), BlockExit::Exit);
+    EXPECT_EQ(env_.g[1], 1u) << "b left at its entry";
+    EXPECT_EQ(env_.pc, kB) << "with its own PC";
+}
+
 // A block chained to itself loops inside host code until its own condition exits.
 TEST_F(BackendChain, SelfChainedLoopRunsToItsExit) {
     Function f(target_);
