@@ -74,19 +74,55 @@ const HelperInfo& helper_of(const Function& f, const Op& op) {
     return f.target().helpers[op.constant(0)];
 }
 
+// The CPU-state bytes the globals' homes cover: a load or store of env bytes outside them
+// (the next PC, the instruction index, most system state) neither reads nor writes a global.
+class GlobalHomes {
+  public:
+    explicit GlobalHomes(const Function& f) {
+        for (const GlobalInfo& g : f.target().globals) {
+            begin_ = std::min(begin_, g.env_offset);
+            end_ = std::max(end_, g.env_offset + 8);
+        }
+    }
+    // op is an env load or store.
+    bool touched_by(const Op& op) const {
+        const uint32_t offset = op.constant(0);
+        return offset < end_ && begin_ < offset + env_access_size(op);
+    }
+
+  private:
+    static uint32_t env_access_size(const Op& op) {
+        switch (op.opc) {
+            case Opc::ld8u:
+            case Opc::st8:
+                return 1;
+            case Opc::ld16u:
+            case Opc::st16:
+                return 2;
+            case Opc::ld32u:
+            case Opc::ld32s:
+            case Opc::st32:
+                return 4;
+            default:
+                return op.type == Type::I64 ? 8 : 4;
+        }
+    }
+    uint32_t begin_ = UINT32_MAX, end_ = 0;
+};
+
 // May the op observe the values of globals (read them from the CPU state, or let the
 // exec loop or an exception handler see them)?
-bool observes_globals(const Function& f, const Op& op) {
+bool observes_globals(const Function& f, const GlobalHomes& homes, const Op& op) {
     const OpInfo& info = op.info();
     if (info.flags & (kBlockEnd | kMayFault)) return true;
     if (is_call(op)) return !(helper_of(f, op).flags & kHelperNoGlobals);
-    return is_env_load(op.opc);
+    return is_env_load(op.opc) && homes.touched_by(op);
 }
 
 // May the op change globals behind the IR's back (through the CPU state)?
-bool clobbers_globals(const Function& f, const Op& op) {
+bool clobbers_globals(const Function& f, const GlobalHomes& homes, const Op& op) {
     if (is_call(op)) return !(helper_of(f, op).flags & (kHelperNoGlobals | kHelperPure));
-    return is_env_store(op.opc);
+    return is_env_store(op.opc) && homes.touched_by(op);
 }
 
 bool removable(const Function& f, const Op& op) {
@@ -118,8 +154,9 @@ class Propagation {
         uint8_t width = 64;         // the value fits this many low bits (the rest are clear)
     };
 
-    explicit Propagation(Function& f)
+    Propagation(Function& f, const GlobalHomes& homes)
         : f_(f),
+          homes_(homes),
           globals_(f.global_count()),
           facts_(storage().facts),
           version_(storage().version),
@@ -142,7 +179,7 @@ class Propagation {
                 if (low_half) arg = low32_source(arg);
             }
             if (op.opc == Opc::brcond || op.opc == Opc::movcond) test_condition_directly(op);
-            if (clobbers_globals(f_, op)) forget_globals();
+            if (clobbers_globals(f_, homes_, op)) forget_globals();
             if (!info.outputs) continue;
             for (unsigned i = 0; i < info.outputs; i++)
                 forget(op.args[i]);
@@ -413,6 +450,7 @@ class Propagation {
     }
 
     Function& f_;
+    const GlobalHomes& homes_;
     const TempId globals_;
     std::vector<Facts>& facts_;
     std::vector<uint32_t>& version_;
@@ -430,7 +468,7 @@ void narrow_to_low_product(Op& op) {
 // block), so the live set at each label is known by the time a branch to it is seen.
 // Its sets live in per-thread vectors that only grow: a block is compiled in microseconds,
 // and allocating them each time showed.
-unsigned eliminate_dead_code(Function& f) {
+unsigned eliminate_dead_code(Function& f, const GlobalHomes& homes) {
     const size_t n = f.temps().size();
     const TempId globals = f.global_count();
     struct Storage {
@@ -490,7 +528,7 @@ unsigned eliminate_dead_code(Function& f) {
         const OpInfo& now = op.info();
         for (unsigned o = 0; o < now.outputs; o++)
             live[op.args[o]] = 0;
-        if (observes_globals(f, op)) globals_live();
+        if (observes_globals(f, homes, op)) globals_live();
         for (unsigned in = 0; in < now.inputs; in++)
             live[op.args[now.outputs + in]] = 1;
     }
@@ -519,7 +557,7 @@ bool def_type_mismatch(const Function& f, const Op& def, TempId x, Type type) {
 // from the copy to x's last read writes g, directly or behind the IR's back. The op and the
 // copy must be adjacent, so that nothing in between can observe g's old value. One pass
 // backwards finds them, knowing where each global is next written.
-unsigned compute_into_globals(Function& f) {
+unsigned compute_into_globals(Function& f, const GlobalHomes& homes) {
     std::vector<Op>& ops = f.ops();
     const TempId globals = f.global_count();
     const uint32_t n = uint32_t(ops.size());
@@ -579,7 +617,7 @@ unsigned compute_into_globals(Function& f) {
         const OpInfo& info = op.info();
         for (unsigned o = 0; o < info.outputs; o++)
             if (op.args[o] < globals) next_write[op.args[o]] = i;
-        if (clobbers_globals(f, op)) next_clobber = i;
+        if (clobbers_globals(f, homes, op)) next_clobber = i;
     }
     if (!renamed) return 0;
     // Renamed locals are read only after their definitions, the first of which is the op
@@ -671,10 +709,11 @@ unsigned drop_unobserved_insn_starts(Function& f) {
 
 OptimizeStats optimize(Function& f) {
     OptimizeStats stats;
-    stats.folded = Propagation(f).run();
-    stats.removed = eliminate_dead_code(f);
+    const GlobalHomes homes(f);
+    stats.folded = Propagation(f, homes).run();
+    stats.removed = eliminate_dead_code(f, homes);
     stats.removed += drop_unobserved_insn_starts(f);
-    stats.removed += compute_into_globals(f);
+    stats.removed += compute_into_globals(f, homes);
     return stats;
 }
 

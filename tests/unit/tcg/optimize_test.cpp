@@ -286,6 +286,38 @@ TEST(Optimize, AnAccessCarryingItsInstructionIndexDropsTheInsnStart) {
     }
 }
 
+// An env store outside the globals' homes changes no global: what is known of them holds
+// across it. One into a global's home (the first's or the last's) does change it.
+TEST(Optimize, AnEnvStoreElsewhereKeepsWhatIsKnownOfGlobals) {
+    for (TempId g : {G0, G3})
+        for (bool into_home : {false, true}) {
+            auto ops = optimized([&](Builder& b) {
+                b.mov(g, b.cst(5));
+                const uint32_t at = into_home ? kGlobals[g].env_offset : offsetof(TestEnv, field);
+                b.st(Opc::st, b.cst(1), at);
+                b.mov(G1, b.add(g, b.cst(1)));
+            });
+            EXPECT_EQ(count(ops, Opc::add), into_home ? 1u : 0u)
+                << "g" << g << (into_home ? ": store into its home" : ": store elsewhere");
+        }
+}
+
+// An env load outside the globals' homes reads no global: a store to a global that is
+// overwritten after it is dead. One from a global's home reads it.
+TEST(Optimize, AnEnvLoadElsewhereDoesNotKeepADeadGlobalStore) {
+    for (TempId g : {G0, G3})
+        for (bool from_home : {false, true}) {
+            auto ops = optimized([&](Builder& b) {
+                b.mov(g, b.add(G1, b.cst(1)));
+                const uint32_t at = from_home ? kGlobals[g].env_offset : offsetof(TestEnv, field);
+                b.mov(G2, b.ld(Opc::ld, at));
+                b.mov(g, b.cst(7));
+            });
+            EXPECT_EQ(count(ops, Opc::add), from_home ? 1u : 0u)
+                << "g" << g << (from_home ? ": load from its home" : ": load elsewhere");
+        }
+}
+
 // The op whose output is just copied to a global: Op `x = g0 + g1` followed by `mov g2, x`,
 // with x read again after the copy.
 const Op* def_of_sum(const std::vector<Op>& ops) {
