@@ -36,7 +36,7 @@ constexpr uint64_t kPageSize = 1ull << kPageBits;
 constexpr uint64_t kPageMask = ~(kPageSize - 1);
 
 constexpr unsigned kScratchSlots = 4096;
-constexpr unsigned kFastJumpBits = 11;
+constexpr unsigned kFastJumpBits = 13;
 
 class CpuRuntime;
 
