@@ -201,6 +201,10 @@ void TcgVcpu::spin_wait_hint() {
     if (shared_.vcpu_count.load(std::memory_order_relaxed) > 1) std::this_thread::yield();
 }
 
+bool TcgVcpu::interrupt_waiting() {
+    return interrupt_pending_.load(std::memory_order_relaxed) || irq_line_;
+}
+
 bool TcgVcpu::should_yield() {
     return env_->exit_request.load(std::memory_order_relaxed) ||
            (interrupt_pending_.load(std::memory_order_relaxed) && (env_->s.rflags & rflag::IF));

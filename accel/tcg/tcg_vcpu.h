@@ -100,6 +100,7 @@ class TcgVcpu final : public VcpuBackend, public x86::CpuRuntime, public CpuInte
     bool should_yield() override;
     void spin_wait_hint() override;
     const void* goto_ptr_target() override;
+    bool interrupt_waiting() override;
     uint64_t load_slow(uint64_t addr, uint32_t memop) override;
     void store_slow(uint64_t addr, uint64_t value, uint32_t memop) override;
 

@@ -112,9 +112,21 @@ void emit_far_return(Ctx& c) {
     leave_after_helper(c);
 }
 
+// In 64-bit code the helper's RIP is an indirect branch's target: Linux's sync_core() is an
+// IRET to the next instruction, run for every instruction it patches at boot (100k times
+// in a generic boot), and through the exec loop each cost a block lookup. A return to
+// another mode or CPL finds no block of the same flags there and leaves to the loop; an
+// interrupt the new IF allows ends the chain (helper_iret). Elsewhere (task switches,
+// real and vm86 mode) the exec loop takes over.
 void emit_iret(Ctx& c) {
     c.b.call(kHelper_iret, {c.b.cst(c.in->opsize), c.b.cst(c.next_rip)});
-    leave_after_helper(c);
+    if (!c.code64()) {
+        leave_after_helper(c);
+        return;
+    }
+    set_cc_dynamic(c);
+    c.b.emit(Opc::goto_ptr, tcg::Type::I64, {});
+    c.end = BlockEnd::Emitted;
 }
 
 // Software interrupt kinds for the helper: INT n, INT3, INTO, INT1.

@@ -16,6 +16,7 @@
 #include "target-x86/tcg/helper_ids.h"
 #include "target-x86/tcg/msr.h"
 #include "target-x86/tcg/segments.h"
+#include "target-x86/tcg/translate.h"
 
 namespace kemu::x86 {
 
@@ -334,9 +335,17 @@ uint64_t helper_far_return(void* env, uint64_t size, uint64_t release, uint64_t,
 }
 
 uint64_t helper_iret(void* env, uint64_t size, uint64_t next, uint64_t, uint64_t) {
+    const uint32_t flags_before = tb_flags(E(env).s);
     auto r = with_state(
         env, [&](X86CpuState& s, SysContext& ctx) { return iret(s, ctx, unsigned(size), next); });
     finish_task_switch(env, r);
+    // 64-bit code goes on through goto_ptr (emit_iret), whose fast jump probe knows only
+    // this block's flags: the chain ends where the next block would be of other flags
+    // (CPL, mode, TF), and where the restored IF allows an interrupt.
+    const CpuEnv& e = E(env);
+    if (tb_flags(e.s) != flags_before ||
+        ((e.s.rflags & rflag::IF) && runtime(env).interrupt_waiting()))
+        E(env).chain_break.store(1);
     return 0;
 }
 

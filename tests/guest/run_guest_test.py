@@ -34,8 +34,10 @@ ACCEL_UNAVAILABLE = re.compile(r"-accel \S+: .* is not available yet")
 #                        these opcode bytes at CS:RIP (kemu's "Code=" line).
 #   "#GP on MOV to CR0": the guest reports an unexpected #GP whose EIP holds MOV CR0, r32
 #                        (0f 22 c0..c7) in the program's ELF.
+#   "late interrupt":    the guest reports one of these check failures, word for word.
 EMULATION_FAILURE = "emulation failure"
 GP_ON_MOV_CR0 = "#GP on MOV to CR0"
+LATE_INTERRUPT = "late interrupt"
 KVM_PVM_LIMITS = {
     "alu_flags": (EMULATION_FAILURE, ["27"], "kvm-pvm's emulator lacks DAA"),
     "far_transfers": (EMULATION_FAILURE, ["cf"], "kvm-pvm's emulator lacks 32-bit IRET"),
@@ -48,6 +50,8 @@ KVM_PVM_LIMITS = {
     "paging": (GP_ON_MOV_CR0, [], "kvm-pvm refuses CR0.PG with 32-bit paging (#GP)"),
     "smc": (GP_ON_MOV_CR0, [], "kvm-pvm refuses CR0.PG with 32-bit paging (#GP)"),
     "x87": (EMULATION_FAILURE, ["d9"], "kvm-pvm's emulator lacks x87 instructions (FLD1)"),
+    "iret64": (LATE_INTERRUPT, ["iret_with_if_set() is 0x0, expected 0x1"],
+               "kvm-pvm takes an interrupt IRET unmasks after the next instruction"),
 }
 KVM_PVM_MODULE = Path("/sys/module/kvm_pvm")
 KVM_INTERNAL_ERROR = re.compile(
@@ -136,6 +140,10 @@ def kvm_pvm_limit(test, kernel, serial, stderr):
         match = KVM_INTERNAL_ERROR.search(stderr)
         if match and match.group(1) in opcodes:
             return f"{reason} (KVM emulation failure at opcode {match.group(1)})"
+    elif kind == LATE_INTERRUPT:
+        if any(f"FAIL: ../tests/guest/{test}.c" in serial and failure in serial
+               for failure in opcodes):
+            return reason
     elif kind == GP_ON_MOV_CR0:
         match = UNEXPECTED_GP.search(serial)
         code = match and elf_bytes_at(kernel, int(match.group(1), 16), 3)
