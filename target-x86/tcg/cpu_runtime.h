@@ -59,8 +59,8 @@ class CpuRuntime : public SysContext {
     virtual bool should_yield() = 0;
     // An interrupt the vCPU has not taken yet, whether or not IF holds it back. A helper that
     // may set IF and lets the block go on in JIT code asks, and ends the chain if so, for
-    // the exec loop to deliver it.
-    virtual bool interrupt_waiting() { return true; }
+    // the exec loop to deliver it. A runtime without interrupts (the tests') has none.
+    virtual bool interrupt_waiting() { return false; }
     // PAUSE: the guest spins, waiting for another CPU. With one CPU there is nobody to wait for.
     virtual void spin_wait_hint() {}
     // After an indirect branch: the host address to continue at in the next block's JIT code,

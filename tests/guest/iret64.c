@@ -1,9 +1,10 @@
 /*
- * iret64: an interrupt that IF held back is taken right after the IRET that sets IF, before
- * the instruction IRET returns to (SDM vol. 3, 6.8.1: IRET has no interrupt shadow). The
- * IRET here goes to the next instruction, as Linux's sync_core() does, with IF set in the
- * frame; a self-IPI is pending from before. Several rounds run the same code, so that the
- * instruction after the IRET is already translated and reachable without the exec loop.
+ * iret64: an interrupt that IF held back is taken right after the IRET or POPF that sets
+ * IF, before the next instruction (SDM vol. 3, 6.8.1: neither has an interrupt shadow, as
+ * STI has). The IRET goes to the next instruction, as Linux's sync_core() does, with IF set
+ * in the frame; the POPF is Linux's local_irq_restore(); a self-IPI is pending from before.
+ * Several rounds run the same code, so that the instruction after is already translated
+ * and reachable without the exec loop.
  */
 #include "libguest.h"
 
@@ -42,6 +43,20 @@ static unsigned iret_with_if_set(void) {
     return seen;
 }
 
+/* POPF of the flags with IF set; returns `delivered` as read right after. */
+static unsigned popf_with_if_set(void) {
+    unsigned seen;
+    __asm__ volatile(
+        "pushfq\n\t"
+        "orq $0x200, (%%rsp)\n\t"
+        "popfq\n\t"
+        "mov %1, %0"
+        : "=r"(seen)
+        : "m"(delivered)
+        : "memory", "cc");
+    return seen;
+}
+
 int main(uint32_t mb_magic, uint32_t mb_info) {
     (void)mb_magic;
     (void)mb_info;
@@ -52,6 +67,12 @@ int main(uint32_t mb_magic, uint32_t mb_info) {
         CHECK(lapic_send_ipi(lapic_id(), ICR_FIXED_ASSERT | VECTOR));
         CHECK_EQ(delivered, round - 1); /* IF is clear: the IPI waits */
         CHECK_EQ(iret_with_if_set(), round);
+    }
+    for (unsigned round = ROUNDS + 1; round <= 2 * ROUNDS; round++) {
+        __asm__ volatile("cli" ::: "memory");
+        CHECK(lapic_send_ipi(lapic_id(), ICR_FIXED_ASSERT | VECTOR));
+        CHECK_EQ(delivered, round - 1);
+        CHECK_EQ(popf_with_if_set(), round);
     }
     __asm__ volatile("cli" ::: "memory");
     printf("PASS iret64\n");
