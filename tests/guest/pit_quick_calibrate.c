@@ -83,9 +83,9 @@ static inline __attribute__((always_inline)) int calibrate(int attempt) {
     return 0;
 }
 
-#define ONE_TRY(n)                                                 \
+#define ONE_TRY(n)                                             \
     __attribute__((noinline, noipa)) static int try##n(void) { \
-        return calibrate(n);                                     \
+        return calibrate(n);                                   \
     }
 ONE_TRY(1)
 ONE_TRY(2)
