@@ -151,7 +151,9 @@ void emit_popf(Ctx& c) {
     c.b.call(kHelper_popf, {v, c.b.cst(size)});
     release_stack(c, size);
     set_cc_dynamic(c);
-    c.end = BlockEnd::Next;  // TF, IF, AC or IOPL may have changed
+    // TF, IF, AC or IOPL may have changed: helper_popf ends the chain where that matters,
+    // so the block need not leave through the exec loop (a spin_unlock_irqrestore each).
+    c.end = BlockEnd::Split;
 }
 
 void emit_sahf(Ctx& c) {

@@ -8,6 +8,7 @@
 #include "target-x86/tcg/cpu_runtime.h"
 #include "target-x86/tcg/exceptions.h"
 #include "target-x86/tcg/helper_ids.h"
+#include "target-x86/tcg/translate.h"
 
 namespace kemu::x86 {
 
@@ -78,8 +79,13 @@ uint64_t helper_popf(void* env, uint64_t value, uint64_t size, uint64_t, uint64_
     if (size == 2) changeable &= 0xffff;
     uint64_t old = full_rflags(e);
     uint64_t next = (old & ~changeable) | (value & changeable);
+    const uint32_t flags_before = tb_flags(e.s);
     e.s.rflags = next | rflag::FIXED1;
     adopt_rflags(e);
+    // The block goes on by a chainable jump (emit_popf): the chain ends where the next
+    // block would be of other flags (TF, AC) and where IF lets a waiting interrupt in.
+    if (tb_flags(e.s) != flags_before || ((next & rflag::IF) && runtime(env).interrupt_waiting()))
+        e.chain_break.store(1);
     return 0;
 }
 
