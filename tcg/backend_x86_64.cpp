@@ -267,31 +267,17 @@ void BlockCompiler::emit_op(const Op& op) {
             brcond(op, index);
             return;
         case Opc::ld8u:
-            env_load(op, 1, false);
-            return;
         case Opc::ld16u:
-            env_load(op, 2, false);
-            return;
         case Opc::ld32u:
-            env_load(op, 4, false);
-            return;
         case Opc::ld32s:
-            env_load(op, 4, true);
-            return;
         case Opc::ld:
-            env_load(op, t == Type::I32 ? 4 : 8, false);
+            env_load(op, env_access_size(op), op.opc == Opc::ld32s);
             return;
         case Opc::st8:
-            env_store(op, 1);
-            return;
         case Opc::st16:
-            env_store(op, 2);
-            return;
         case Opc::st32:
-            env_store(op, 4);
-            return;
         case Opc::st:
-            env_store(op, t == Type::I32 ? 4 : 8);
+            env_store(op, env_access_size(op));
             return;
         case Opc::guest_ld: {
             const auto* fn = reinterpret_cast<const void*>(f_.target().guest_load);

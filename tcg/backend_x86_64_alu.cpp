@@ -368,7 +368,7 @@ void BlockCompiler::env_store(const Op& op, unsigned size) {
             case 2:
                 c_.mov(c_.word[env_at(offset)], uint16_t(imm));
                 return;
-            default:  // 8 bytes: the immediate is sign-extended
+            default:  // 4 or 8 bytes (for 8, the immediate is sign-extended)
                 c_.store_imm(env_mem(offset), int32_t(imm), size == 8);
                 return;
         }

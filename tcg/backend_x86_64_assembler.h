@@ -1,6 +1,7 @@
 // The code generator the x86-64 backend writes through: xbyak for the whole instruction
-// set, and direct encodings of the few forms most of a block is made of (register moves,
-// env loads and stores, the TLB probe's shifts, masks and compares). Xbyak builds a RegExp
+// set, and direct encodings of the forms most of a block is made of (register moves and
+// ALU ops, env loads and stores, guest accesses, the TLB and fast jump probes, indirect
+// jumps). Xbyak builds a RegExp
 // and an Address for every memory operand and writes byte by byte; in a boot profile that
 // was a third of the backend's time, for forms whose bytes are simple to work out.
 #pragma once

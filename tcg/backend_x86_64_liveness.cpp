@@ -1,7 +1,5 @@
 #include "tcg/backend_x86_64_liveness.h"
 
-#include <algorithm>
-
 #include "tcg/backend_x86_64_regs.h"
 
 namespace kemu::tcg::x64 {
@@ -10,15 +8,11 @@ std::optional<uint32_t> assign_homes(const Function& f, RegCache::Memory& memory
     const TargetInfo& target = f.target();
     std::vector<uint32_t>& home = memory.home;
     home.assign(f.temps().size(), RegCache::kNoHome);
-    memory.global_homes = {UINT32_MAX, 0};
+    memory.global_homes = target.global_homes();
     uint32_t next_slot = 0;
     for (TempId t = 0; t < f.temps().size(); t++) {
         const Temp& temp = f.temp(t);
-        if (temp.kind == TempKind::Global) {
-            home[t] = temp.env_offset;
-            memory.global_homes.first = std::min(memory.global_homes.first, temp.env_offset);
-            memory.global_homes.second = std::max(memory.global_homes.second, temp.env_offset + 8);
-        }
+        if (temp.kind == TempKind::Global) home[t] = temp.env_offset;
         if (temp.kind != TempKind::Local) continue;
         if (next_slot == target.scratch_slots) return std::nullopt;
         home[t] = target.scratch_offset + 8 * next_slot++;

@@ -4,6 +4,7 @@
 // The ops are declared once in ir_ops.def; see docs/ir.md.
 #pragma once
 
+#include <algorithm>
 #include <array>
 #include <bit>
 #include <cstdint>
@@ -11,6 +12,7 @@
 #include <optional>
 #include <span>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "tcg/host_simd.h"
@@ -140,6 +142,24 @@ struct Op {
     uint32_t constant(unsigned i) const { return args[info().outputs + info().inputs + i]; }
 };
 
+// The bytes an env load or store (is_env_load, is_env_store) moves; its offset is constant(0).
+inline unsigned env_access_size(const Op& op) {
+    switch (op.opc) {
+        case Opc::ld8u:
+        case Opc::st8:
+            return 1;
+        case Opc::ld16u:
+        case Opc::st16:
+            return 2;
+        case Opc::ld32u:
+        case Opc::ld32s:
+        case Opc::st32:
+            return 4;
+        default:  // ld, st
+            return op.type == Type::I64 ? 8 : 4;
+    }
+}
+
 // The target's fixed environment for every Function: its globals and helpers.
 // Where the target keeps its softmmu TLB in env, so a backend can probe it inline. An
 // access of `size` bytes at `addr` with MMU index `mmu` may go straight to host memory at
@@ -213,6 +233,17 @@ struct TargetInfo {
     // most of a SIMD loop's time). JIT code settles them before it calls out; whoever runs
     // after JIT code returns settles them with settle_host_fp_flags (tcg/vfp.h).
     uint32_t fp_unsettled_offset = 0;
+
+    // [first, second): the env bytes the globals' fields cover (8 a global, whatever its
+    // type). An env load or store outside them neither reads nor writes a global.
+    std::pair<uint32_t, uint32_t> global_homes() const {
+        std::pair<uint32_t, uint32_t> span{UINT32_MAX, 0};
+        for (const GlobalInfo& g : globals) {
+            span.first = std::min(span.first, g.env_offset);
+            span.second = std::max(span.second, g.env_offset + 8);
+        }
+        return span;
+    }
 };
 
 class Function {

@@ -74,40 +74,17 @@ const HelperInfo& helper_of(const Function& f, const Op& op) {
     return f.target().helpers[op.constant(0)];
 }
 
-// The CPU-state bytes the globals' homes cover: a load or store of env bytes outside them
-// (the next PC, the instruction index, most system state) neither reads nor writes a global.
+// Whether an env load or store may touch a global's field (TargetInfo::global_homes).
 class GlobalHomes {
   public:
-    explicit GlobalHomes(const Function& f) {
-        for (const GlobalInfo& g : f.target().globals) {
-            begin_ = std::min(begin_, g.env_offset);
-            end_ = std::max(end_, g.env_offset + 8);
-        }
-    }
-    // op is an env load or store.
+    explicit GlobalHomes(const Function& f) : span_(f.target().global_homes()) {}
     bool touched_by(const Op& op) const {
         const uint32_t offset = op.constant(0);
-        return offset < end_ && begin_ < offset + env_access_size(op);
+        return offset < span_.second && span_.first < offset + env_access_size(op);
     }
 
   private:
-    static uint32_t env_access_size(const Op& op) {
-        switch (op.opc) {
-            case Opc::ld8u:
-            case Opc::st8:
-                return 1;
-            case Opc::ld16u:
-            case Opc::st16:
-                return 2;
-            case Opc::ld32u:
-            case Opc::ld32s:
-            case Opc::st32:
-                return 4;
-            default:
-                return op.type == Type::I64 ? 8 : 4;
-        }
-    }
-    uint32_t begin_ = UINT32_MAX, end_ = 0;
+    std::pair<uint32_t, uint32_t> span_;
 };
 
 // May the op observe the values of globals (read them from the CPU state, or let the
