@@ -81,6 +81,11 @@ void sync_state_for_helper(CpuEnv& env);
 // After a system helper changed RFLAGS: take its arithmetic bits back as the lazy record.
 void adopt_rflags(CpuEnv& env);
 uint64_t full_rflags(const CpuEnv& env);
+// After IRET or POPF in a block that goes on in JIT code (through a chain or the fast jump
+// cache): ends the chain when the block flags are no longer `flags_before` (tb_flags) or IF
+// lets in an interrupt the vCPU has not taken, so the exec loop looks the next block up or
+// delivers it.
+void end_chain_for_new_flags(CpuEnv& env, uint32_t flags_before);
 // IN/OUT/INS/OUTS: CPL <= IOPL, or the TSS I/O bitmap allows every port; #GP(0) otherwise.
 void check_io_permission(void* env, uint16_t port, unsigned size);
 

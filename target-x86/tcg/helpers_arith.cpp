@@ -33,6 +33,12 @@ uint64_t mask_of(unsigned bits) {
 
 }  // namespace
 
+void end_chain_for_new_flags(CpuEnv& env, uint32_t flags_before) {
+    if (tb_flags(env.s) != flags_before ||
+        ((env.s.rflags & rflag::IF) && env.runtime->interrupt_waiting()))
+        env.chain_break.store(1);
+}
+
 uint64_t full_rflags(const CpuEnv& env) {
     return (env.s.rflags & ~kArithFlags) | arith_flags(env) | rflag::FIXED1;
 }
@@ -82,10 +88,7 @@ uint64_t helper_popf(void* env, uint64_t value, uint64_t size, uint64_t, uint64_
     const uint32_t flags_before = tb_flags(e.s);
     e.s.rflags = next | rflag::FIXED1;
     adopt_rflags(e);
-    // The block goes on by a chainable jump (emit_popf): the chain ends where the next
-    // block would be of other flags (TF, AC) and where IF lets a waiting interrupt in.
-    if (tb_flags(e.s) != flags_before || ((next & rflag::IF) && runtime(env).interrupt_waiting()))
-        e.chain_break.store(1);
+    end_chain_for_new_flags(e, flags_before);  // the block goes on by a chainable jump
     return 0;
 }
 

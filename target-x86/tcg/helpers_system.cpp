@@ -340,12 +340,8 @@ uint64_t helper_iret(void* env, uint64_t size, uint64_t next, uint64_t, uint64_t
         env, [&](X86CpuState& s, SysContext& ctx) { return iret(s, ctx, unsigned(size), next); });
     finish_task_switch(env, r);
     // 64-bit code goes on through goto_ptr (emit_iret), whose fast jump probe knows only
-    // this block's flags: the chain ends where the next block would be of other flags
-    // (CPL, mode, TF), and where the restored IF allows an interrupt.
-    const CpuEnv& e = E(env);
-    if (tb_flags(e.s) != flags_before ||
-        ((e.s.rflags & rflag::IF) && runtime(env).interrupt_waiting()))
-        E(env).chain_break.store(1);
+    // this block's flags.
+    end_chain_for_new_flags(E(env), flags_before);
     return 0;
 }
 
